@@ -1,0 +1,2 @@
+// Extra build steps (contract artifacts, explorer assets) register here, each `async (root, run) => {}`.
+export const steps = [];
