@@ -1,0 +1,227 @@
+/**
+ * The one catalogue of coded errors shared by the CLI and the node.
+ *
+ * Codes are stable: scripts match on them (`--json` output, the admin API's `code` field), so a code is
+ * never renamed or reused. Messages are templates: `{name}` is replaced by `details.name`.
+ * Exit codes: 1 = the operation failed, 2 = the invocation or the configuration is wrong (fix and rerun).
+ * Every code is documented in docs/errors.md; a test keeps the two in step.
+ */
+
+/** One catalogue entry. */
+export interface CatalogueEntry {
+  /** Message template; `{key}` placeholders are filled from the details. */
+  readonly message: string;
+  /** Process exit code when a CLI command fails with this error. */
+  readonly exitCode: 1 | 2;
+  /** What the user can do about it (shown by the CLI under the message). */
+  readonly suggestion?: string;
+  /** HTTP status when the admin API answers with this error. */
+  readonly httpStatus?: number;
+  /** The `error` field of the admin API's `{error, message, code}` body. */
+  readonly httpError?: string;
+}
+
+const entries = {
+  // configuration and invocation
+  CONFIG_INVALID: {
+    message: 'Invalid configuration: {details}',
+    exitCode: 2,
+    suggestion: 'Run `agent-runtime validate` to see every problem with its path.',
+  },
+  CONFIG_NOT_FOUND: {
+    message: 'Config file not found: {path}',
+    exitCode: 2,
+    suggestion: 'Pass --config <file>, set AGENT_RUNTIME_CONFIG, or run `agent-runtime setup` to write one.',
+  },
+  SECRET_MISSING: {
+    message: 'Secret {name} is referenced by the config but not set',
+    exitCode: 2,
+    suggestion: 'Set it in the environment or in the .env file next to the config (`agent-runtime setup` writes it).',
+  },
+  INVALID_ARGUMENT: {
+    message: 'Invalid {field}: {reason}',
+    exitCode: 2,
+    httpStatus: 400,
+    httpError: 'BadRequest',
+    suggestion: 'Check the value against `--help` or docs/errors.md.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    message: 'Request body is larger than {limit} bytes',
+    exitCode: 2,
+    httpStatus: 413,
+    httpError: 'PayloadTooLarge',
+    suggestion: 'Send less data: ILP packet data is limited to 32767 bytes.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    message: 'Unsupported Content-Type {contentType}',
+    exitCode: 2,
+    httpStatus: 415,
+    httpError: 'UnsupportedMediaType',
+    suggestion: "Send JSON with the header 'Content-Type: application/json'.",
+  },
+  CHAIN_SDK_MISSING: {
+    message: 'Settlement on {chain} needs the package {pkg}, which is not installed',
+    exitCode: 2,
+    suggestion: 'Install it next to agent-runtime: npm install {pkg}',
+  },
+
+  // reaching and talking to a running node
+  NODE_UNREACHABLE: {
+    message: 'Cannot reach the node at {url}',
+    exitCode: 1,
+    suggestion: 'Is the node running (`agent-runtime start`)? Check --url or AGENT_RUNTIME_URL (default http://127.0.0.1:8081).',
+  },
+  NODE_UNHEALTHY: {
+    message: 'The node is {status}: {reasons}',
+    exitCode: 1,
+    suggestion: 'See `agent-runtime peers list` for disconnected peers and the node log for details.',
+  },
+  UNAUTHORIZED: {
+    message: 'Invalid or missing API key',
+    exitCode: 1,
+    httpStatus: 401,
+    httpError: 'Unauthorized',
+    suggestion: 'Send the key in the X-Api-Key header (the CLI reads --api-key or AGENT_RUNTIME_API_KEY).',
+  },
+  API_KEY_IN_QUERY: {
+    message: 'API keys are not accepted in the query string',
+    exitCode: 2,
+    httpStatus: 401,
+    httpError: 'Unauthorized',
+    suggestion: 'Send the key in the X-Api-Key header instead: URLs end up in logs and browser history.',
+  },
+  FORBIDDEN: {
+    message: 'IP address not allowed',
+    exitCode: 1,
+    httpStatus: 403,
+    httpError: 'Forbidden',
+    suggestion: "Add the client's address or network to adminApi.allowedIps.",
+  },
+  NOT_FOUND: {
+    message: '{what} not found',
+    exitCode: 1,
+    httpStatus: 404,
+    httpError: 'NotFound',
+  },
+  CONFLICT: {
+    message: '{what} already exists',
+    exitCode: 1,
+    httpStatus: 409,
+    httpError: 'Conflict',
+  },
+  NOT_READY: {
+    message: 'The node is not ready yet',
+    exitCode: 1,
+    httpStatus: 503,
+    httpError: 'NotReady',
+    suggestion: 'Wait until `agent-runtime health` reports ready, then retry.',
+  },
+  NODE_NOT_STARTED: {
+    message: 'The node is not started',
+    exitCode: 1,
+    httpStatus: 503,
+    httpError: 'NotReady',
+    suggestion: 'Call start() and wait for it to resolve before sending.',
+  },
+  INTERNAL: {
+    message: 'Internal error',
+    exitCode: 1,
+    httpStatus: 500,
+    httpError: 'InternalError',
+    suggestion: 'This is a bug: please report it with the node log.',
+  },
+
+  // peers, routes, accounts, channels
+  PEER_NOT_FOUND: {
+    message: 'Peer not found: {peerId}',
+    exitCode: 1,
+    httpStatus: 404,
+    httpError: 'NotFound',
+    suggestion: 'List the configured peers with `agent-runtime peers list`.',
+  },
+  ROUTE_NOT_FOUND: {
+    message: 'Route not found: {prefix}',
+    exitCode: 1,
+    httpStatus: 404,
+    httpError: 'NotFound',
+    suggestion: 'List the routes with `agent-runtime routes list`.',
+  },
+  ACCOUNT_NOT_FOUND: {
+    message: 'Account not found: {account}',
+    exitCode: 1,
+    httpStatus: 404,
+    httpError: 'NotFound',
+    suggestion: 'List the accounts with `agent-runtime balances`.',
+  },
+  CHANNEL_NOT_FOUND: {
+    message: 'Channel not found: {channelId}',
+    exitCode: 1,
+    httpStatus: 404,
+    httpError: 'NotFound',
+    suggestion: 'List the channels with `agent-runtime channels list`.',
+  },
+  CHANNEL_EXISTS: {
+    message: 'A channel to {peerId} on {chain} already exists: {channelId}',
+    exitCode: 1,
+    httpStatus: 409,
+    httpError: 'Conflict',
+    suggestion: 'Fund the existing channel with `agent-runtime channels deposit` instead.',
+  },
+  SETTLEMENT_DISABLED: {
+    message: 'Settlement is not enabled on this node',
+    exitCode: 1,
+    httpStatus: 503,
+    httpError: 'NotReady',
+    suggestion: 'Set settlement.enabled and a chain section in the config, then restart the node.',
+  },
+  SETTLEMENT_FAILED: {
+    message: 'Settlement with {peerId} failed: {reason}',
+    exitCode: 1,
+    suggestion: 'Check the chain RPC and the wallet balance; the claim is retried automatically.',
+  },
+
+  // sending
+  SEND_FAILED: {
+    message: 'Payment to {destination} was rejected: {ilpCode} {reason}',
+    exitCode: 1,
+    suggestion: 'F02: no route (check `agent-runtime routes list`); T04: credit limit reached; R00: timed out.',
+  },
+  TIMEOUT: {
+    message: '{operation} timed out after {ms} ms',
+    exitCode: 1,
+    suggestion: 'Retry, or raise the timeout (--timeout).',
+  },
+
+  // ledger and processes
+  LEDGER_IN_USE: {
+    message: 'The ledger in {dataDir} is held by another process',
+    exitCode: 1,
+    suggestion: 'A node is probably running with this data directory: stop it, or run the command against it with --url.',
+  },
+  LEDGER_OPEN_FAILED: {
+    message: 'Cannot open the ledger in {dataDir}: {reason}',
+    exitCode: 1,
+    suggestion: 'Check the directory exists and is writable; `agent-runtime ledger verify` checks its contents.',
+  },
+  LEDGER_UNBALANCED: {
+    message: 'The ledger does not balance: accounts sum to {sum}',
+    exitCode: 1,
+    suggestion: 'Restore from an export (`agent-runtime ledger import`) and report the bug.',
+  },
+  PORT_IN_USE: {
+    message: '{listener} cannot listen on {host}:{port}: the port is in use',
+    exitCode: 1,
+    suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
+  },
+} as const satisfies Record<string, CatalogueEntry>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof entries;
+
+/** Every coded error, by code. */
+export const catalogue: Readonly<Record<ErrorCode, CatalogueEntry>> = Object.freeze(entries);
+
+/** Type guard: is `code` a catalogue code? */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(catalogue, code);
+}
