@@ -1,0 +1,245 @@
+/**
+ * One authenticated BTP connection to a peer, inbound or outbound. It carries both directions:
+ * our Prepares to the peer (MESSAGE out, RESPONSE in) and the peer's Prepares to us (MESSAGE in,
+ * RESPONSE out). Frames written in one event-loop turn go out in one corked socket write.
+ */
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { BtpType, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, type BtpFrame } from './codec.js';
+
+export interface LinkHandlers {
+  /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
+  onIlpRequest(link: BtpLink, requestId: number, ilp: Buffer): void;
+  /** A MESSAGE without `ilp` data, or a TRANSFER (settlement sub-protocols). Answer with respond/respondError. */
+  onOtherRequest?(link: BtpLink, frame: BtpFrame): void;
+  onClose(link: BtpLink, code: number, reason: string): void;
+}
+
+/** Why an outgoing request ended without a response. */
+export class LinkError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'timeout' | 'closed' | 'btp-error' | 'late',
+    readonly btpCode?: string,
+  ) {
+    super(message);
+    this.name = 'LinkError';
+  }
+}
+
+export type ResponseCallback = (err: LinkError | undefined, ilp?: Buffer, frame?: BtpFrame) => void;
+
+interface Pending {
+  cb: ResponseCallback;
+  /** ms since the epoch */
+  deadline: number;
+}
+
+/** Unreadable frames tolerated per window before the socket is closed with 1008. */
+const BAD_FRAME_LIMIT = 100;
+const BAD_FRAME_WINDOW_MS = 10_000;
+/** How long after a timeout a late response is still recognised, ms. */
+const LATE_WATCH_MS = 30_000;
+
+export class BtpLink {
+  private readonly pending = new Map<number, Pending>();
+  /** Requests that timed out, kept a while so a late Fulfill can be reported (never booked). */
+  private readonly expired = new Map<number, Pending>();
+  private nextId: number;
+  private closed = false;
+  private outbox: Buffer[] = [];
+  private flushScheduled = false;
+  private badFrames = 0;
+  private badWindowStart = 0;
+  /** Unreadable frames dropped on this link (never answered: RFC 0023 forbids replying to them). */
+  droppedFrames = 0;
+
+  constructor(
+    readonly peerId: string,
+    readonly socket: WebSocket,
+    readonly direction: 'inbound' | 'outbound',
+    private readonly handlers: LinkHandlers,
+    private readonly logger: Logger,
+  ) {
+    this.nextId = (Math.random() * 0xffffffff) >>> 0;
+    socket.on('message', this.onMessage);
+    socket.once('close', (code: number, reason: Buffer) => this.onSocketClose(code, reason.toString()));
+    socket.on('error', (err) => this.logger.debug({ err: err.message, peer: peerId }, 'btp socket error'));
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.socket.readyState === 1;
+  }
+
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  /** Sends an ILP packet; `cb` gets the ILP response, or a LinkError at `deadline` (ms epoch) or on close. */
+  sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback): void {
+    if (!this.isOpen) {
+      cb(new LinkError(`peer ${this.peerId} is not connected`, 'closed'));
+      return;
+    }
+    const id = this.allocateId();
+    this.pending.set(id, { cb, deadline });
+    this.write(encodeBtpIlp(BtpType.Message, id, ilp));
+  }
+
+  /** Sends any request frame (settlement sub-protocols); the frame's requestId is assigned here. */
+  request(frame: BtpFrame, deadline: number, cb: ResponseCallback): void {
+    if (!this.isOpen) {
+      cb(new LinkError(`peer ${this.peerId} is not connected`, 'closed'));
+      return;
+    }
+    const id = this.allocateId();
+    this.pending.set(id, { cb, deadline });
+    this.write(encodeBtp({ ...frame, requestId: id } as BtpFrame));
+  }
+
+  respondIlp(requestId: number, ilp: Buffer): void {
+    if (this.isOpen) this.write(encodeBtpIlp(BtpType.Response, requestId, ilp));
+  }
+
+  respond(frame: BtpFrame): void {
+    if (this.isOpen) this.write(encodeBtp(frame));
+  }
+
+  respondError(requestId: number, code: string, name: string, message: string): void {
+    if (!this.isOpen) return;
+    this.write(
+      encodeBtp({
+        type: BtpType.Error,
+        requestId,
+        code,
+        name,
+        triggeredAt: new Date(),
+        data: Buffer.from(message.slice(0, 2000), 'utf8'),
+        protocolData: [],
+      }),
+    );
+  }
+
+  /** Fails every request whose deadline has passed. Called by the node's sweeper. */
+  sweep(now: number): void {
+    for (const [id, p] of this.expired) {
+      if (p.deadline > now - LATE_WATCH_MS) break;
+      this.expired.delete(id);
+    }
+    if (this.pending.size === 0) return;
+    for (const [id, p] of this.pending) {
+      if (p.deadline <= now) {
+        this.pending.delete(id);
+        this.expired.set(id, p);
+        p.cb(new LinkError(`no response from ${this.peerId} before expiry`, 'timeout'));
+      }
+    }
+  }
+
+  close(code = 1000, reason = 'closing'): void {
+    if (this.closed) return;
+    this.flush();
+    try {
+      this.socket.close(code, reason);
+    } catch {
+      this.socket.terminate();
+    }
+    this.onSocketClose(code, reason);
+  }
+
+  private allocateId(): number {
+    let id = this.nextId;
+    while (this.pending.has(id)) id = (id + 1) >>> 0;
+    this.nextId = (id + 1) >>> 0;
+    return id;
+  }
+
+  private write(frame: Buffer): void {
+    this.outbox.push(frame);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const frames = this.outbox;
+    if (frames.length === 0) return;
+    this.outbox = [];
+    if (this.socket.readyState !== 1) return;
+    // ws keeps its net.Socket private; corking it turns a turn's frames into one write syscall.
+    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    raw?.cork();
+    for (const f of frames) this.socket.send(f, { binary: true, compress: false });
+    raw?.uncork();
+  };
+
+  private readonly onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    let frame: BtpFrame;
+    try {
+      if (!isBinary) throw new Error('text frame');
+      frame = decodeBtp(buf);
+    } catch {
+      this.countBadFrame();
+      return;
+    }
+    switch (frame.type) {
+      case BtpType.Message: {
+        const ilp = getIlpData(frame);
+        if (ilp !== undefined) this.handlers.onIlpRequest(this, frame.requestId, ilp);
+        else if (this.handlers.onOtherRequest) this.handlers.onOtherRequest(this, frame);
+        else this.respondError(frame.requestId, 'F00', 'NotAcceptedError', 'unsupported sub-protocol');
+        return;
+      }
+      case BtpType.Transfer:
+        if (this.handlers.onOtherRequest) this.handlers.onOtherRequest(this, frame);
+        else this.respondError(frame.requestId, 'F00', 'NotAcceptedError', 'transfers are not accepted');
+        return;
+      case BtpType.Response:
+      case BtpType.Error: {
+        const p = this.pending.get(frame.requestId);
+        if (p === undefined) {
+          // Late or unknown: never answered (no feedback loops); a late one is reported once.
+          const late = this.expired.get(frame.requestId);
+          if (late !== undefined && frame.type === BtpType.Response) {
+            this.expired.delete(frame.requestId);
+            late.cb(new LinkError(`late response from ${this.peerId}`, 'late'), getIlpData(frame), frame);
+          }
+          return;
+        }
+        this.pending.delete(frame.requestId);
+        if (frame.type === BtpType.Response) p.cb(undefined, getIlpData(frame), frame);
+        else p.cb(new LinkError(`peer ${this.peerId} answered BTP error ${frame.code} ${frame.name}`, 'btp-error', frame.code), undefined, frame);
+        return;
+      }
+      default:
+        // Legacy PREPARE/FULFILL/REJECT: decoded, never acted upon.
+        this.countBadFrame();
+    }
+  };
+
+  private countBadFrame(): void {
+    this.droppedFrames++;
+    const now = Date.now();
+    if (now - this.badWindowStart > BAD_FRAME_WINDOW_MS) {
+      this.badWindowStart = now;
+      this.badFrames = 0;
+    }
+    if (++this.badFrames >= BAD_FRAME_LIMIT) {
+      this.logger.warn({ peer: this.peerId, dropped: this.droppedFrames }, 'too many unreadable BTP frames; closing');
+      this.close(1008, 'too many unreadable frames');
+    }
+  }
+
+  private onSocketClose(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox = [];
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.cb(new LinkError(`connection to ${this.peerId} closed`, 'closed'));
+    this.handlers.onClose(this, code, reason);
+  }
+}

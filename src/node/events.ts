@@ -1,0 +1,276 @@
+/**
+ * The one typed event stream. The dashboard, the explorer, the metrics and `start --json` all read it.
+ *
+ * Emitting is cheap when nobody listens (`active` is false and the packet path skips building events).
+ * Listeners receive events in batches, once per event-loop turn, so a busy node pays one callback per
+ * listener per turn rather than one per packet.
+ */
+
+interface Base {
+  seq: number;
+  /** ms since the epoch */
+  ts: number;
+  nodeId: string;
+}
+
+export type PacketResult = 'fulfilled' | 'rejected';
+
+export interface PacketPreparedEvent extends Base {
+  type: 'packet:prepared';
+  packetId: string;
+  /** source peer id, or 'local' for the local agent */
+  from: string;
+  destination: string;
+  amount: string;
+}
+export interface PacketFulfilledEvent extends Base {
+  type: 'packet:fulfilled';
+  packetId: string;
+  from: string;
+  /** next hop peer id, or 'local' */
+  to: string;
+  destination: string;
+  amount: string;
+  /** amount forwarded (after the fee) */
+  amountOut: string;
+  fee: string;
+  /** ms from ingress to the fulfill being sent upstream */
+  latencyMs: number;
+}
+export interface PacketRejectedEvent extends Base {
+  type: 'packet:rejected';
+  packetId: string;
+  from: string;
+  to?: string;
+  destination: string;
+  amount: string;
+  code: string;
+  message: string;
+  triggeredBy: string;
+  latencyMs: number;
+}
+export interface PacketLateFulfillEvent extends Base {
+  type: 'packet:late-fulfill';
+  packetId: string;
+  to: string;
+  destination: string;
+  amount: string;
+}
+export interface PeerConnectedEvent extends Base {
+  type: 'peer:connected';
+  peerId: string;
+  direction: 'inbound' | 'outbound';
+}
+export interface PeerDisconnectedEvent extends Base {
+  type: 'peer:disconnected';
+  peerId: string;
+  reason: string;
+}
+export interface PeerReconnectingEvent extends Base {
+  type: 'peer:reconnecting';
+  peerId: string;
+  attempt: number;
+  /** ms until the next dial */
+  delayMs: number;
+}
+export interface BalanceChangedEvent extends Base {
+  type: 'balance:changed';
+  account: string;
+  balance: string;
+}
+export interface SettlementRequiredEvent extends Base {
+  type: 'settlement:required';
+  peerId: string;
+  owed: string;
+  threshold: string;
+}
+export interface ClaimSentEvent extends Base {
+  type: 'settlement:claim-sent';
+  peerId: string;
+  chain: string;
+  channelId: string;
+  amount: string;
+  cumulative: string;
+}
+export interface ClaimReceivedEvent extends Base {
+  type: 'settlement:claim-received';
+  peerId: string;
+  chain: string;
+  channelId: string;
+  amount: string;
+  cumulative: string;
+}
+export interface RedeemedEvent extends Base {
+  type: 'settlement:redeemed';
+  peerId: string;
+  chain: string;
+  channelId: string;
+  amount: string;
+  txHash: string;
+}
+export interface SettlementFailedEvent extends Base {
+  type: 'settlement:failed';
+  peerId: string;
+  chain: string;
+  reason: string;
+}
+export interface ChannelEvent extends Base {
+  type: 'channel:opened' | 'channel:funded' | 'channel:closing' | 'channel:settled';
+  peerId: string;
+  chain: string;
+  channelId: string;
+  deposit?: string;
+  txHash?: string;
+}
+export interface NodeStartedEvent extends Base {
+  type: 'node:started';
+  ilpAddress: string;
+  btpPort: number;
+  healthPort: number;
+  adminUrl?: string;
+  dataDir: string;
+}
+export interface NodeStoppingEvent extends Base {
+  type: 'node:stopping';
+  reason: string;
+}
+export interface NodeStatsEvent extends Base {
+  type: 'node:stats';
+  /** per second, over the last interval */
+  packetsIn: number;
+  fulfilledPerSec: number;
+  rejectedPerSec: number;
+  inFlight: number;
+  totalFulfilled: number;
+  totalRejected: number;
+}
+
+export type NodeEvent =
+  | PacketPreparedEvent
+  | PacketFulfilledEvent
+  | PacketRejectedEvent
+  | PacketLateFulfillEvent
+  | PeerConnectedEvent
+  | PeerDisconnectedEvent
+  | PeerReconnectingEvent
+  | BalanceChangedEvent
+  | SettlementRequiredEvent
+  | ClaimSentEvent
+  | ClaimReceivedEvent
+  | RedeemedEvent
+  | SettlementFailedEvent
+  | ChannelEvent
+  | NodeStartedEvent
+  | NodeStoppingEvent
+  | NodeStatsEvent;
+
+export type NodeEventType = NodeEvent['type'];
+
+/** Distributive Omit so each union member keeps its own fields. */
+type OmitBase<T> = T extends unknown ? Omit<T, 'seq' | 'ts' | 'nodeId'> : never;
+export type NodeEventInput = OmitBase<NodeEvent>;
+
+export type EventListener = (batch: readonly NodeEvent[]) => void;
+
+/** The stream's current state for late subscribers (dashboard, explorer). */
+export interface EventSnapshot {
+  nodeId: string;
+  seq: number;
+  peers: Record<string, { connected: boolean; direction?: 'inbound' | 'outbound'; reconnectAttempt?: number }>;
+  balances: Record<string, string>;
+  totals: { fulfilled: number; rejected: number; inFlight: number };
+  lastStats?: NodeStatsEvent;
+}
+
+export class EventStream {
+  private readonly listeners = new Set<EventListener>();
+  private pending: NodeEvent[] = [];
+  private scheduled = false;
+  private seq = 0;
+  private readonly state: EventSnapshot;
+  /** True when at least one listener is attached; the packet path checks it before building events. */
+  active = false;
+
+  constructor(readonly nodeId: string) {
+    this.state = { nodeId, seq: 0, peers: {}, balances: {}, totals: { fulfilled: 0, rejected: 0, inFlight: 0 } };
+  }
+
+  /** Subscribe; returns the unsubscribe function. */
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    this.active = true;
+    return () => {
+      this.listeners.delete(listener);
+      this.active = this.listeners.size > 0;
+    };
+  }
+
+  emit(input: NodeEventInput): void {
+    const event = input as NodeEvent;
+    event.seq = ++this.seq;
+    event.ts = Date.now();
+    event.nodeId = this.nodeId;
+    this.track(event);
+    if (!this.active) return;
+    this.pending.push(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.deliver);
+    }
+  }
+
+  /** Deliver whatever is queued now (used on stop, so the last events are not lost). */
+  flushNow(): void {
+    this.deliver();
+  }
+
+  snapshot(): EventSnapshot {
+    return structuredClone({ ...this.state, seq: this.seq });
+  }
+
+  /** Totals the packet path keeps without building events (cheap counters). */
+  countPacket(result: PacketResult): void {
+    if (result === 'fulfilled') this.state.totals.fulfilled++;
+    else this.state.totals.rejected++;
+  }
+
+  setInFlight(n: number): void {
+    this.state.totals.inFlight = n;
+  }
+
+  private readonly deliver = (): void => {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    for (const listener of this.listeners) {
+      try {
+        listener(batch);
+      } catch {
+        // A view that throws must never take the node down; it simply misses this batch.
+      }
+    }
+  };
+
+  private track(e: NodeEvent): void {
+    switch (e.type) {
+      case 'peer:connected':
+        this.state.peers[e.peerId] = { connected: true, direction: e.direction };
+        break;
+      case 'peer:disconnected':
+        this.state.peers[e.peerId] = { ...this.state.peers[e.peerId], connected: false };
+        break;
+      case 'peer:reconnecting':
+        this.state.peers[e.peerId] = { ...this.state.peers[e.peerId], connected: false, reconnectAttempt: e.attempt };
+        break;
+      case 'balance:changed':
+        this.state.balances[e.account] = e.balance;
+        break;
+      case 'node:stats':
+        this.state.lastStats = e;
+        break;
+      default:
+        break;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The node's HTTP surfaces (health + metrics on the health port, the admin API) and the NodeApi
+ * adapter they read. Kept apart from ConnectorNode so the packet path never depends on HTTP.
+ */
+import type { ConnectorNode } from './connector-node.js';
+import type { NodeApi } from './http/node-api.js';
+import { createAdminServer } from './http/admin-server.js';
+import { createHealthServer } from './http/health-server.js';
+import { IlpPacketType } from './ilp/packet.js';
+import { computeConditionFromData } from './delivery/payment-adapter.js';
+import type { IlpSendRequest, IlpSendResponse } from './types.js';
+
+interface Server {
+  listen(): Promise<{ url: string; port: number }>;
+  close(): Promise<void>;
+}
+
+export type AdminPlugin = Parameters<typeof createAdminServer>[1]['plugins'] extends (infer T)[] | undefined ? T : never;
+
+export class NodeControl {
+  private health: Server | undefined;
+  private admin: Server | undefined;
+  readonly urls: { health?: string; admin?: string; explorer?: string } = {};
+  healthPort = 0;
+  /** Admin routes added by other parts (settlement, ledger) before start. */
+  static readonly adminPlugins: AdminPlugin[] = [];
+
+  constructor(private readonly node: ConnectorNode) {}
+
+  api(): NodeApi {
+    const node = this.node;
+    return {
+      get nodeId() {
+        return node.nodeId;
+      },
+      get ilpAddress() {
+        return node.ilpAddress;
+      },
+      version: node.version,
+      events: node.events,
+      health: () => node.health(),
+      isReady: () => node.isReady(),
+      listPeers: () => node.listPeers(),
+      registerPeer: (r) => node.upsertPeer(r),
+      removePeer: (id, removeRoutes) => node.removePeer(id, removeRoutes),
+      listRoutes: () => node.listRoutes(),
+      addRoute: (r) => node.addRoute(r),
+      removeRoute: (p) => node.removeRoute(p),
+      getBalance: (id) => node.getBalance(id),
+      getAccounts: () => node.getAccounts(),
+      sendIlp: (r) => sendIlp(node, r),
+    };
+  }
+
+  async start(): Promise<void> {
+    const c = this.node.config;
+    const logger = this.node.logger.child({ module: 'http' });
+    const api = this.api();
+    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger });
+    const h = await this.health.listen();
+    this.urls.health = h.url;
+    this.healthPort = h.port;
+    if (c.adminApi.enabled) {
+      this.admin = createAdminServer(api, {
+        host: c.adminApi.host,
+        port: c.adminApi.port,
+        apiKey: c.adminApi.apiKey,
+        allowedIps: c.adminApi.allowedIps,
+        maxBodyBytes: c.adminApi.maxBodyBytes,
+        logger,
+        plugins: NodeControl.adminPlugins,
+      });
+      this.urls.admin = (await this.admin.listen()).url;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.admin?.close(), this.health?.close()]);
+  }
+}
+
+async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendResponse> {
+  const data = r.data ? Buffer.from(r.data, 'base64') : Buffer.alloc(0);
+  const { condition } = computeConditionFromData(data);
+  const result = await node.sendPacket({
+    destination: r.destination,
+    amount: BigInt(r.amount),
+    executionCondition: condition,
+    expiresAt: new Date(Date.now() + (r.timeoutMs ?? 30_000)),
+    data,
+  });
+  if (result.type === IlpPacketType.Fulfill) {
+    return {
+      accepted: true,
+      fulfilled: true,
+      fulfillment: result.fulfillment.toString('base64'),
+      ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
+    };
+  }
+  return {
+    accepted: false,
+    fulfilled: false,
+    code: result.code,
+    message: result.message,
+    triggeredBy: result.triggeredBy,
+    ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
+    packetId,
+  };
+}

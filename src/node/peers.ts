@@ -1,0 +1,195 @@
+/**
+ * Peers: who may connect, which sockets serve whom, and the runtime additions kept on disk.
+ *
+ * Identity is bound to a secret: an inbound socket must name a known peer id (auth_username) and
+ * present its token, compared in constant time. We dial peers that have a `url`, authenticating as
+ * our nodeId. If both sides dial, the connection opened by the smaller nodeId is kept.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { BtpClient } from './btp/btp-client.js';
+import { BtpLink, LinkError, type LinkHandlers, type ResponseCallback } from './btp/btp-link.js';
+import type { AuthResult } from './btp/btp-server.js';
+import type { EventStream } from './events.js';
+import type { PeerPort } from './pipeline/packet-processor.js';
+import { TokenBucket } from './pipeline/rate-limit.js';
+import type { PeerRelation } from './types.js';
+
+/** A peer as the node holds it (config and runtime registrations resolve to this). */
+export interface PeerSpec {
+  id: string;
+  url?: string;
+  authToken: string;
+  relation: PeerRelation;
+  maxPacketAmount?: bigint;
+  creditLimit?: bigint;
+  settleThreshold?: bigint;
+  rateLimit?: { packetsPerSecond: number; burst?: number };
+  settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** 'config' peers come from the file; 'runtime' ones were registered through the API. */
+  source: 'config' | 'runtime';
+}
+
+export class Peer implements PeerPort {
+  link: BtpLink | undefined;
+  client: BtpClient | undefined;
+  bucket: TokenBucket | undefined;
+  /** set while the peer is removed or the node stops, so closing sockets do not trigger reconnects */
+  retired = false;
+
+  constructor(public spec: PeerSpec) {
+    if (spec.rateLimit) this.bucket = new TokenBucket(spec.rateLimit.packetsPerSecond, spec.rateLimit.burst);
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+  get relation(): PeerRelation {
+    return this.spec.relation;
+  }
+  get maxPacketAmount(): bigint | undefined {
+    return this.spec.maxPacketAmount;
+  }
+  get connected(): boolean {
+    return this.link?.isOpen === true;
+  }
+
+  readonly send = (ilp: Buffer, deadline: number, cb: ResponseCallback): void => {
+    const link = this.link;
+    if (link === undefined || !link.isOpen) {
+      cb(new LinkError(`peer ${this.id} is not connected`, 'closed'));
+      return;
+    }
+    link.sendIlp(ilp, deadline, cb);
+  };
+}
+
+function digest(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest();
+}
+
+export interface PeerSetOptions {
+  nodeId: string;
+  maxFrameBytes: number;
+  logger: Logger;
+  events: EventStream;
+  handlers: Omit<LinkHandlers, 'onClose'>;
+  /** Called after a link is up (ILDCP for a parent, settlement resend, …). */
+  onLinkUp(peer: Peer, link: BtpLink): void;
+}
+
+export class PeerSet {
+  private readonly peers = new Map<string, Peer>();
+
+  constructor(private readonly o: PeerSetOptions) {}
+
+  get(id: string): Peer | undefined {
+    return this.peers.get(id);
+  }
+
+  all(): Peer[] {
+    return [...this.peers.values()];
+  }
+
+  /** Adds a peer and, when it has a url, starts dialling it. */
+  add(spec: PeerSpec): Peer {
+    const peer = new Peer(spec);
+    this.peers.set(spec.id, peer);
+    if (spec.url) this.dial(peer);
+    return peer;
+  }
+
+  /** Removes a peer: closes its socket and stops dialling. */
+  remove(id: string): Peer | undefined {
+    const peer = this.peers.get(id);
+    if (!peer) return undefined;
+    this.peers.delete(id);
+    this.retire(peer);
+    return peer;
+  }
+
+  /** Stops every client and closes every link. */
+  closeAll(): void {
+    for (const peer of this.peers.values()) this.retire(peer);
+  }
+
+  /** Constant-time check of an inbound socket's credentials (BtpServer's authenticate). */
+  readonly authenticate = (username: string, token: string): AuthResult => {
+    if (username === '') {
+      return { ok: false, message: 'auth_username is empty: send your peer id as auth_username (BTP no-auth mode is not offered)' };
+    }
+    const peer = this.peers.get(username);
+    // Compare even for unknown ids so the timing does not tell which ids exist.
+    const expected = digest(peer?.spec.authToken ?? `\u0000unknown:${username}`);
+    const ok = timingSafeEqual(expected, digest(token)) && peer !== undefined;
+    if (!ok) return { ok: false, message: 'unknown peer id or wrong auth_token' };
+    return { ok: true, peerId: username };
+  };
+
+  /** An inbound socket authenticated as `peerId`. */
+  readonly acceptInbound = (peerId: string, socket: WebSocket): void => {
+    const peer = this.peers.get(peerId);
+    if (!peer) {
+      socket.close(1008, 'peer removed');
+      return;
+    }
+    this.attach(peer, socket, 'inbound');
+  };
+
+  private dial(peer: Peer): void {
+    const spec = peer.spec;
+    const client = new BtpClient({
+      peerId: spec.id,
+      url: spec.url!,
+      username: this.o.nodeId,
+      token: spec.authToken,
+      maxFrameBytes: this.o.maxFrameBytes,
+      logger: this.o.logger,
+      onAuthenticated: (socket) => this.attach(peer, socket, 'outbound'),
+      onReconnecting: (attempt, delayMs, lastError) => {
+        if (peer.retired) return;
+        this.o.events.emit({ type: 'peer:reconnecting', peerId: spec.id, attempt, delayMs });
+        if (attempt === 1 || attempt % 10 === 0) {
+          this.o.logger.info({ peer: spec.id, attempt, delayMs, reason: lastError }, 'reconnecting to peer');
+        }
+      },
+      // An inbound link opened by a smaller nodeId than ours is the one both sides keep.
+      shouldWait: () => peer.link?.isOpen === true && peer.link.direction === 'inbound' && spec.id < this.o.nodeId,
+    });
+    peer.client = client;
+    client.start();
+  }
+
+  private attach(peer: Peer, socket: WebSocket, direction: 'inbound' | 'outbound'): void {
+    const current = peer.link;
+    if (current?.isOpen) {
+      const dialer = (d: 'inbound' | 'outbound') => (d === 'inbound' ? peer.id : this.o.nodeId);
+      // Same side reconnecting: the new socket wins. Both sides dialling: the smaller dialer's wins.
+      const keepNew = current.direction === direction || dialer(direction) < dialer(current.direction);
+      if (!keepNew) {
+        socket.close(1000, 'duplicate connection: the one opened by the smaller node id is kept');
+        return;
+      }
+      current.close(1000, 'replaced by a newer connection');
+    }
+    const link = new BtpLink(peer.id, socket, direction, { ...this.o.handlers, onClose: (l, code, reason) => this.onClose(peer, l, code, reason) }, this.o.logger);
+    peer.link = link;
+    this.o.events.emit({ type: 'peer:connected', peerId: peer.id, direction });
+    this.o.logger.info({ peer: peer.id, direction }, 'peer connected');
+    this.o.onLinkUp(peer, link);
+  }
+
+  private onClose(peer: Peer, link: BtpLink, code: number, reason: string): void {
+    if (peer.link !== link) return;
+    peer.link = undefined;
+    this.o.events.emit({ type: 'peer:disconnected', peerId: peer.id, reason: reason || `socket closed (${code})` });
+    if (!peer.retired) this.o.logger.warn({ peer: peer.id, code, reason }, 'peer disconnected');
+  }
+
+  private retire(peer: Peer): void {
+    peer.retired = true;
+    peer.client?.stop();
+    peer.link?.close(1000, 'peer removed or node stopping');
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
+ * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
+ *
+ *   validate → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
+ *
+ * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
+ * promises: this is the hot path.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Ledger, Posting } from '../../ledger/index.js';
+import { accounts } from '../../ledger/index.js';
+import { deserializeReject, readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
+import {
+  BadRequestError,
+  InsufficientLiquidityError,
+  InternalError,
+  InvalidPacketError,
+  PeerUnreachableError,
+  RateLimitedError,
+  TransferTimedOutError,
+  UnreachableError,
+  ConnectorBusyError,
+  toReject,
+} from '../ilp/errors.js';
+import type { EventStream } from '../events.js';
+import type { LinkError } from '../btp/btp-link.js';
+import { checkMaxPacketAmount, amountAfterFee } from './amount.js';
+import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
+import { fulfillmentOf, matchesCondition } from './fulfillment.js';
+import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
+import type { TokenBucket } from './rate-limit.js';
+
+/** Where a Prepare came from: a peer's id, or LOCAL for the local agent. */
+export type SourceId = string;
+
+/** What the processor needs to know about a peer. */
+export interface PeerPort {
+  readonly id: string;
+  readonly relation: 'parent' | 'peer' | 'child';
+  readonly maxPacketAmount?: bigint;
+  readonly bucket?: TokenBucket;
+  /** Sends an ILP packet to the peer; undefined when not connected. */
+  send?: (ilp: Buffer, deadline: number, cb: (err: LinkError | undefined, ilp?: Buffer) => void) => void;
+}
+
+/** Delivers a Prepare to the local agent; calls `cb` with a serialized Fulfill or Reject. */
+export type LocalDeliver = (packet: InFlight, view: PrepareView, data: Buffer, deadline: number, cb: (ilp: Buffer) => void) => void;
+
+export interface ProcessorOptions {
+  ledger: Ledger;
+  routes: RoutingTable;
+  events: EventStream;
+  logger: Logger;
+  expiry: ExpiryPolicy;
+  feeBps: bigint;
+  getPeer(id: string): PeerPort | undefined;
+  /** our ILP address (triggeredBy of our rejects); read on every reject, so it may change */
+  address(): string;
+  /** answers peer.config (ILDCP) for a child; returns a serialized Fulfill or undefined when not a child */
+  ildcp(peerId: string): Buffer | undefined;
+  deliverLocal: LocalDeliver;
+}
+
+/** One packet in flight through this node. */
+export interface InFlight {
+  readonly packetId: string;
+  readonly from: SourceId;
+  to: string;
+  readonly destination: string;
+  readonly amountIn: bigint;
+  amountOut: bigint;
+  readonly condition: Buffer;
+  readonly requestId: number;
+  readonly started: number;
+  reserved: boolean;
+  reply: (ilp: Buffer) => void;
+}
+
+const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
+
+export class PacketProcessor {
+  private counter = 0;
+  private inFlight = 0;
+  private draining = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(private readonly o: ProcessorOptions) {}
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** New packets get T03 from now on; resolves when every packet in flight has been answered. */
+  drain(): Promise<void> {
+    this.draining = true;
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  resume(): void {
+    this.draining = false;
+  }
+
+  /** A new packet id, assigned at ingress: unique per process and across restarts. */
+  nextPacketId(): string {
+    return `${bootPrefix}-${(++this.counter).toString(36)}`;
+  }
+
+  /**
+   * Handles one serialized Prepare. `reply` receives exactly one serialized Fulfill or Reject.
+   * `buf` may be patched in place (amount, expiry) and forwarded as is.
+   */
+  handle(from: SourceId, requestId: number, buf: Buffer, reply: (ilp: Buffer) => void): void {
+    const now = Date.now();
+    let view: PrepareView;
+    try {
+      view = readPrepareView(buf);
+    } catch (err) {
+      reply(this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
+      return;
+    }
+    const p: InFlight = {
+      packetId: this.nextPacketId(),
+      from,
+      to: '',
+      destination: view.destination,
+      amountIn: view.amount,
+      amountOut: view.amount,
+      condition: Buffer.from(view.executionCondition),
+      requestId,
+      started: now,
+      reserved: false,
+      reply,
+    };
+    this.inFlight++;
+    const ev = this.o.events;
+    if (ev.active) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
+    try {
+      this.route(p, view, buf, now);
+    } catch (err) {
+      this.fail(p, err);
+    }
+  }
+
+  private route(p: InFlight, view: PrepareView, buf: Buffer, now: number): void {
+    if (this.draining) throw new ConnectorBusyError('connector is shutting down');
+    const source = p.from === LOCAL ? undefined : this.o.getPeer(p.from);
+    if (p.from !== LOCAL && source === undefined) throw new PeerUnreachableError('source peer is no longer configured');
+
+    if (p.destination.startsWith('peer.')) {
+      if (p.destination === 'peer.config' && source) {
+        const answer = this.o.ildcp(source.id);
+        if (answer) return this.finishRaw(p, answer);
+        throw new BadRequestError('peer.config is answered for child peers only');
+      }
+      throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
+    }
+
+    const shorten = source !== undefined;
+    if (source) {
+      checkMaxPacketAmount(p.amountIn, source.maxPacketAmount);
+      if (source.bucket && !source.bucket.take()) throw new RateLimitedError(`peer ${source.id} is over its rate limit`);
+    }
+
+    const nextHop = this.o.routes.lookup(p.destination);
+    if (nextHop === undefined) throw new UnreachableError(`no route to ${p.destination}`);
+    if (nextHop === p.from) throw new UnreachableError(`the route to ${p.destination} leads back to its source`);
+    p.to = nextHop;
+
+    if (source && p.amountIn > 0n) {
+      if (!this.o.ledger.reserve(source.id, p.amountIn)) {
+        throw new InsufficientLiquidityError(`peer ${source.id} would exceed its credit limit`);
+      }
+      p.reserved = true;
+    }
+
+    if (nextHop === LOCAL) {
+      const deadline = Math.min(view.expiresAtMs, now + this.o.expiry.maxHoldTimeMs);
+      if (view.expiresAtMs <= now) throw new TransferTimedOutError('packet expired before it arrived');
+      const data = buf.subarray(buf.length - view.dataLength);
+      this.o.deliverLocal(p, view, data, deadline, (ilp) => this.onResponse(p, ilp, deadline));
+      return;
+    }
+
+    const next = this.o.getPeer(nextHop);
+    if (next?.send === undefined) throw new PeerUnreachableError(`next hop ${nextHop} is not connected`);
+    const deadline = forwardExpiry(view.expiresAtMs, now, this.o.expiry, shorten);
+    if (source && next) p.amountOut = amountAfterFee(p.amountIn, this.o.feeBps);
+    patchPrepare(buf, p.amountOut, deadline);
+    next.send(buf, deadline, (err, ilp) => {
+      if (err) {
+        if (err.kind === 'late') return this.onLate(p, ilp);
+        this.fail(p, err.kind === 'timeout' ? new TransferTimedOutError(`no answer from ${nextHop} before expiry`) : new PeerUnreachableError(err.message));
+        return;
+      }
+      if (ilp === undefined) {
+        this.fail(p, new PeerUnreachableError(`${nextHop} answered without an ILP packet`));
+        return;
+      }
+      this.onResponse(p, ilp, deadline);
+    });
+  }
+
+  /** A Fulfill or Reject came back from the next hop (or from local delivery). */
+  private onResponse(p: InFlight, ilp: Buffer, deadline: number): void {
+    const type = ilp[0];
+    if (type === 14) {
+      this.release(p);
+      this.finish(p, ilp, false);
+      return;
+    }
+    if (type !== 13) {
+      this.fail(p, new InternalError(`next hop ${p.to} answered with an unreadable packet`));
+      return;
+    }
+    const fulfillment = fulfillmentOf(ilp);
+    if (fulfillment === undefined || !matchesCondition(fulfillment, p.condition)) {
+      this.o.logger.warn({ packetId: p.packetId, to: p.to }, 'fulfillment does not match the condition');
+      this.fail(p, new InternalError('fulfillment does not match the condition'));
+      return;
+    }
+    if (Date.now() > deadline) {
+      this.onLate(p, ilp);
+      this.fail(p, new TransferTimedOutError(`${p.to} fulfilled after the expiry`));
+      return;
+    }
+    this.commit(p, ilp);
+  }
+
+  private commit(p: InFlight, fulfill: Buffer): void {
+    const postings = this.postings(p);
+    if (postings === undefined) {
+      this.finish(p, fulfill, true);
+      return;
+    }
+    const reservation = p.reserved ? { peerId: p.from, amount: p.amountIn } : undefined;
+    p.reserved = false;
+    this.o.ledger.commit(
+      { id: p.packetId, kind: 'packet', postings, condition: p.condition, sourcePeer: p.from, requestId: p.requestId },
+      reservation,
+      (err) => {
+        if (err) {
+          // The next hop was paid but we could not record it: never tell upstream it succeeded.
+          this.o.logger.error({ packetId: p.packetId, err: err.message }, 'ledger write failed; rejecting a fulfilled packet');
+          this.finishRaw(p, this.reject(new InternalError('ledger write failed')), false);
+          return;
+        }
+        this.finish(p, fulfill, true);
+      },
+    );
+  }
+
+  /** Postings for a fulfilled packet, per DESIGN's table; undefined when nothing moves. */
+  private postings(p: InFlight): Posting[] | undefined {
+    if (p.amountIn === 0n) return undefined;
+    const from = p.from === LOCAL ? accounts.agent : accounts.peer(p.from);
+    const to = p.to === LOCAL ? accounts.agent : accounts.peer(p.to);
+    if (from === to) return undefined;
+    const fee = p.amountIn - p.amountOut;
+    const legs: Posting[] = [
+      { account: from, amount: p.amountIn },
+      { account: to, amount: -p.amountOut },
+    ];
+    if (fee !== 0n) legs.push({ account: accounts.fees, amount: -fee });
+    return legs;
+  }
+
+  private onLate(p: InFlight, ilp: Buffer | undefined): void {
+    if (ilp === undefined || ilp[0] !== 13) return;
+    this.o.logger.warn({ packetId: p.packetId, to: p.to }, 'fulfill arrived after expiry; not booked');
+    if (this.o.events.active) {
+      this.o.events.emit({ type: 'packet:late-fulfill', packetId: p.packetId, to: p.to, destination: p.destination, amount: p.amountOut.toString() });
+    }
+  }
+
+  private release(p: InFlight): void {
+    if (p.reserved) {
+      p.reserved = false;
+      this.o.ledger.release(p.from, p.amountIn);
+    }
+  }
+
+  /** The one error boundary: anything thrown on the path becomes a Reject from this node. */
+  private fail(p: InFlight, err: unknown): void {
+    this.release(p);
+    if (!(err instanceof Error) || !('ilpErrorCode' in err)) {
+      this.o.logger.error({ packetId: p.packetId, err }, 'unexpected error on the packet path');
+    }
+    this.finish(p, this.reject(err), false);
+  }
+
+  private finishRaw(p: InFlight, ilp: Buffer, fulfilled = ilp[0] === 13): void {
+    this.finish(p, ilp, fulfilled);
+  }
+
+  private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
+    this.inFlight--;
+    const ev = this.o.events;
+    ev.countPacket(fulfilled ? 'fulfilled' : 'rejected');
+    if (ev.active) this.emitResult(p, ilp, fulfilled);
+    p.reply(ilp);
+    if (this.inFlight === 0 && this.drainWaiters.length > 0) {
+      const waiters = this.drainWaiters;
+      this.drainWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  private emitResult(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
+    const latencyMs = Date.now() - p.started;
+    if (fulfilled) {
+      this.o.events.emit({
+        type: 'packet:fulfilled',
+        packetId: p.packetId,
+        from: p.from,
+        to: p.to,
+        destination: p.destination,
+        amount: p.amountIn.toString(),
+        amountOut: p.amountOut.toString(),
+        fee: (p.amountIn - p.amountOut).toString(),
+        latencyMs,
+      });
+      return;
+    }
+    let code = 'T00';
+    let message = '';
+    let triggeredBy = '';
+    try {
+      const r = deserializeReject(ilp);
+      code = r.code;
+      message = r.message;
+      triggeredBy = r.triggeredBy;
+    } catch {
+      // keep the defaults
+    }
+    this.o.events.emit({
+      type: 'packet:rejected',
+      packetId: p.packetId,
+      from: p.from,
+      to: p.to || undefined,
+      destination: p.destination,
+      amount: p.amountIn.toString(),
+      code,
+      message,
+      triggeredBy,
+      latencyMs,
+    });
+  }
+
+  private reject(err: unknown): Buffer {
+    return serializeReject(toReject(err, this.o.address()));
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Peers and routes added at runtime, kept in `<dataDir>/runtime.json` so a restart restores them.
+ * Written atomically (temporary file, then rename). Amounts are decimal strings on disk.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PeerSpec } from './peers.js';
+
+export interface RuntimeRoute {
+  prefix: string;
+  nextHop: string;
+  priority: number;
+}
+
+interface StoredPeer extends Omit<PeerSpec, 'maxPacketAmount' | 'creditLimit' | 'settleThreshold' | 'source'> {
+  maxPacketAmount?: string;
+  creditLimit?: string;
+  settleThreshold?: string;
+}
+
+export interface RuntimeState {
+  peers: PeerSpec[];
+  routes: RuntimeRoute[];
+  /** prefixes of config routes removed at runtime */
+  removedRoutes: string[];
+}
+
+const big = (s: string | undefined) => (s === undefined ? undefined : BigInt(s));
+const str = (b: bigint | undefined) => (b === undefined ? undefined : b.toString());
+
+export class RuntimeStore {
+  private readonly file: string;
+
+  constructor(private readonly dir: string) {
+    this.file = join(dir, 'runtime.json');
+  }
+
+  load(): RuntimeState {
+    let raw: string;
+    try {
+      raw = readFileSync(this.file, 'utf8');
+    } catch {
+      return { peers: [], routes: [], removedRoutes: [] };
+    }
+    const json = JSON.parse(raw) as { peers?: StoredPeer[]; routes?: RuntimeRoute[]; removedRoutes?: string[] };
+    return {
+      peers: (json.peers ?? []).map((p) => ({
+        ...p,
+        maxPacketAmount: big(p.maxPacketAmount),
+        creditLimit: big(p.creditLimit),
+        settleThreshold: big(p.settleThreshold),
+        source: 'runtime' as const,
+      })),
+      routes: json.routes ?? [],
+      removedRoutes: json.removedRoutes ?? [],
+    };
+  }
+
+  save(state: RuntimeState): void {
+    mkdirSync(this.dir, { recursive: true });
+    const peers: StoredPeer[] = state.peers.map(({ source: _source, ...p }) => ({
+      ...p,
+      maxPacketAmount: str(p.maxPacketAmount),
+      creditLimit: str(p.creditLimit),
+      settleThreshold: str(p.settleThreshold),
+    }));
+    const tmp = `${this.file}.tmp`;
+    // mode 600: the file holds peers' auth tokens
+    writeFileSync(tmp, JSON.stringify({ version: 1, peers, routes: state.routes, removedRoutes: state.removedRoutes }, null, 2), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+}

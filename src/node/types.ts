@@ -1,0 +1,149 @@
+/**
+ * Public shapes of the node: what the library API, the admin HTTP API and the CLI exchange.
+ * Amounts are decimal strings in JSON shapes and bigint in memory.
+ */
+
+/** A peer's relation to this node (Gao-Rexford): routes prefer child > peer > parent. */
+export type PeerRelation = 'parent' | 'peer' | 'child';
+
+/** `registerPeer` input (the seed README's shape). */
+export interface PeerRegistrationRequest {
+  id: string;
+  /** ws:// or wss:// URL to dial; omit for a peer that dials us. */
+  url?: string;
+  authToken: string;
+  relation?: PeerRelation;
+  routes?: { prefix: string; priority?: number }[];
+  maxPacketAmount?: bigint | string;
+  creditLimit?: bigint | string;
+  settleThreshold?: bigint | string;
+  rateLimit?: { packetsPerSecond: number; burst?: number };
+  settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+}
+
+/** One peer as listed by `listPeers` and `GET /admin/peers`. */
+export interface PeerInfo {
+  id: string;
+  relation: PeerRelation;
+  /** true when a BTP socket is authenticated and open (inbound or outbound). */
+  connected: boolean;
+  /** 'outbound' when we dial it (it has a url), 'inbound' when it dials us. */
+  direction: 'outbound' | 'inbound';
+  url?: string;
+  ilpAddresses: string[];
+  routeCount: number;
+  /** What the peer owes us, in the node's asset units (decimal string; negative = we owe it). */
+  balance: string;
+  creditLimit?: string;
+  settleThreshold?: string;
+  settlement?: { chain: string; address: string };
+}
+
+/** One routing table entry. `nextHop` is a peer id, or 'local' for local delivery. */
+export interface RouteInfo {
+  prefix: string;
+  nextHop: string;
+  priority: number;
+  /** 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address, children). */
+  source?: 'config' | 'runtime' | 'implicit';
+}
+
+/** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */
+export interface PeerAccountBalance {
+  peerId: string;
+  balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+}
+
+export interface RemovePeerResult {
+  peerId: string;
+  removedRoutes: string[];
+  /** Set when the peer's ledger account is not zero: the account is kept. */
+  warning?: string;
+}
+
+/** `sendPacket` input (the seed README's shape). */
+export interface SendPacketParams {
+  destination: string;
+  amount: bigint;
+  executionCondition: Buffer;
+  expiresAt: Date;
+  data?: Buffer;
+}
+
+/** `/admin/ilp/send` request body. */
+export interface IlpSendRequest {
+  destination: string;
+  /** Unsigned integer as a decimal string. */
+  amount: string;
+  /** base64, at most 32767 bytes decoded. */
+  data?: string;
+  /** Default 30000. */
+  timeoutMs?: number;
+}
+
+/** `/admin/ilp/send` response body. */
+export type IlpSendResponse =
+  | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string }
+  | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string };
+
+export type HealthStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy';
+
+/** `GET /health` body (the seed's fields plus the reasons behind the status). */
+export interface HealthReport {
+  status: HealthStatus;
+  /** seconds */
+  uptime: number;
+  peersConnected: number;
+  totalPeers: number;
+  timestamp: string;
+  nodeId: string;
+  ilpAddress: string;
+  version: string;
+  checks: { ledger: boolean; btp: boolean; peers: { id: string; connected: boolean }[] };
+  reasons: string[];
+}
+
+/** The simple handler's request (seed: PaymentRequest). */
+export interface PaymentRequest {
+  paymentId: string;
+  destination: string;
+  /** decimal string */
+  amount: string;
+  /** ISO 8601 */
+  expiresAt: string;
+  /** base64 */
+  data?: string;
+  isTransit?: boolean;
+}
+
+/** The simple handler's response (seed: PaymentResponse). */
+export interface PaymentResponse {
+  accept: boolean;
+  /** base64, at most 32767 bytes decoded */
+  data?: string;
+  rejectReason?: { code: string; message: string };
+}
+
+export type PaymentHandler = (request: PaymentRequest) => Promise<PaymentResponse> | PaymentResponse;
+
+/** The raw handler's request (seed: LocalDeliveryRequest); binary fields base64. */
+export interface LocalDeliveryRequest {
+  destination: string;
+  amount: string;
+  executionCondition: string;
+  expiresAt: string;
+  data: string;
+  sourcePeer: string;
+  packetId: string;
+}
+
+/** The raw handler's response: exactly one of fulfill or reject (ILP terms, base64 binaries). */
+export interface LocalDeliveryResponse {
+  fulfill?: { fulfillment: string; data?: string };
+  reject?: { code: string; message: string; data?: string };
+}
+
+export type LocalDeliveryHandler = (
+  request: LocalDeliveryRequest,
+  sourcePeer: string,
+) => Promise<LocalDeliveryResponse> | LocalDeliveryResponse;
