@@ -104,6 +104,5 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
     message: result.message,
     triggeredBy: result.triggeredBy,
     ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
-    packetId,
   };
 }
