@@ -495,7 +495,7 @@ export class ConnectorNode {
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
     if (peer.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
-    const request = serializeIldcpRequest(new Date(Date.now() + 30_000));
+    const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + 30_000) });
     link.sendIlp(request, Date.now() + 30_000, (err, ilp) => {
       if (err || !ilp) {
         this.logger.warn({ peer: peer.id, err: err?.message }, 'ILDCP request to the parent failed');

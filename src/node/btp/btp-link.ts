@@ -210,7 +210,7 @@ export class BtpLink {
           return;
         }
         this.pending.delete(frame.requestId);
-        if (frame.type === BtpType.Response) p.cb(undefined, getIlpData(frame), frame);
+        if (frame.type !== BtpType.Error) p.cb(undefined, getIlpData(frame), frame);
         else p.cb(new LinkError(`peer ${this.peerId} answered BTP error ${frame.code} ${frame.name}`, 'btp-error', frame.code), undefined, frame);
         return;
       }
