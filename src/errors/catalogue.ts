@@ -59,6 +59,11 @@ const entries = {
     httpError: 'UnsupportedMediaType',
     suggestion: "Send JSON with the header 'Content-Type: application/json'.",
   },
+  FILE_EXISTS: {
+    message: '{path} already exists',
+    exitCode: 2,
+    suggestion: 'Pass --force to overwrite it (new secrets are generated), or choose another --output-dir.',
+  },
   CHAIN_SDK_MISSING: {
     message: 'Settlement on {chain} needs the package {pkg}, which is not installed',
     exitCode: 2,
@@ -70,6 +75,11 @@ const entries = {
     message: 'Cannot reach the node at {url}',
     exitCode: 1,
     suggestion: 'Is the node running (`agent-runtime start`)? Check --url or AGENT_RUNTIME_URL (default http://127.0.0.1:8081).',
+  },
+  UNEXPECTED_RESPONSE: {
+    message: 'The server at {url} did not answer like an agent-runtime admin API (HTTP {status})',
+    exitCode: 1,
+    suggestion: 'Point --url (or AGENT_RUNTIME_URL) at the admin API (adminApi.port, default 8081), not the BTP or health port.',
   },
   NODE_UNHEALTHY: {
     message: 'The node is {status}: {reasons}',
