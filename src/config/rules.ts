@@ -1,0 +1,219 @@
+/**
+ * Cross-field rules of the config schema: what no single key can check alone.
+ *
+ * Every issue carries `params.keys`, the paths of all keys it involves, so the validator can tell
+ * which rules were judged on values it had to drop, and `params.hint` when there is a fix to name.
+ */
+import type { z } from 'zod';
+import { formatPath, peerSecretEnvName } from './names.js';
+import type { BaseConfig } from './schema.js';
+
+type Ctx = z.RefinementCtx<BaseConfig>;
+type Path = (string | number)[];
+
+/** The three well-known private keys of the Anvil / Hardhat development accounts 0, 1 and 2. */
+export const DEV_PRIVATE_KEYS: readonly string[] = [
+  'ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d',
+  '5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a',
+];
+
+function report(ctx: Ctx, path: Path, message: string, opts: { hint?: string; keys?: Path[] } = {}): void {
+  const keys = (opts.keys ?? [path]).map(formatPath);
+  ctx.addIssue({ code: 'custom', path, message, params: { hint: opts.hint, keys } });
+}
+
+/** Runs every cross-field rule against a config whose fields each parsed. */
+export function checkRules(c: BaseConfig, ctx: Ctx): void {
+  checkPeers(c, ctx);
+  checkListeners(c, ctx);
+  checkAdmin(c, ctx);
+  checkSettlement(c, ctx);
+  if (c.security.environment === 'production') checkProduction(c, ctx);
+}
+
+function checkPeers(c: BaseConfig, ctx: Ctx): void {
+  const byId = new Map<string, number>();
+  const byEnv = new Map<string, number>();
+  let parent: number | undefined;
+  c.peers.forEach((p, i) => {
+    const idPath = ['peers', i, 'id'];
+    const first = byId.get(p.id);
+    if (first !== undefined) {
+      report(ctx, idPath, `duplicate peer id '${p.id}' (also peers[${first}].id)`, {
+        keys: [idPath, ['peers', first, 'id']],
+      });
+    } else byId.set(p.id, i);
+    if (p.id === c.nodeId || p.id === 'local') {
+      report(ctx, idPath, `peer id '${p.id}' is reserved`, {
+        hint: `'local' and the nodeId ('${c.nodeId}') name this node itself; give the peer another id`,
+        keys: [idPath, ['nodeId']],
+      });
+    }
+    const envName = peerSecretEnvName(p.id);
+    const other = byEnv.get(envName);
+    if (other !== undefined && c.peers[other].id !== p.id) {
+      report(ctx, idPath, `peer ids '${c.peers[other].id}' (peers[${other}]) and '${p.id}' (peers[${i}]) share the secret variable ${envName}`, {
+        hint: 'rename one of them: ids that differ only in -, ~ and _ or in letter case map to one variable',
+        keys: [idPath, ['peers', other, 'id']],
+      });
+    } else if (other === undefined) byEnv.set(envName, i);
+    if (p.relation === 'parent') {
+      if (parent !== undefined) {
+        report(ctx, ['peers', i, 'relation'], `more than one parent: '${c.peers[parent].id}' and '${p.id}'`, {
+          hint: 'a node has at most one parent; make the others relation: peer',
+          keys: [['peers', i, 'relation'], ['peers', parent, 'relation']],
+        });
+      } else parent = i;
+    }
+    if (p.assetCode !== undefined && p.assetCode !== c.assetCode) {
+      report(ctx, ['peers', i, 'assetCode'], `is ${p.assetCode} but the node's assetCode is ${c.assetCode}`, {
+        hint: 'one asset per node: every peer uses the node assetCode and assetScale (there are no exchange rates)',
+        keys: [['peers', i, 'assetCode'], ['assetCode']],
+      });
+    }
+    if (p.assetScale !== undefined && p.assetScale !== c.assetScale) {
+      report(ctx, ['peers', i, 'assetScale'], `is ${p.assetScale} but the node's assetScale is ${c.assetScale}`, {
+        hint: 'one asset per node: every peer uses the node assetCode and assetScale (there are no exchange rates)',
+        keys: [['peers', i, 'assetScale'], ['assetScale']],
+      });
+    }
+  });
+}
+
+interface Listener {
+  key: string;
+  path: Path;
+  host: string;
+  port: number;
+}
+
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
+
+function normalHost(host: string): string {
+  const h = host.toLowerCase();
+  return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h;
+}
+
+/** True for loopback addresses and `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = normalHost(host);
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** Whether two bind/connect hosts can name the same socket: a wildcard overlaps every host. */
+export function hostsOverlap(a: string, b: string): boolean {
+  const x = normalHost(a);
+  const y = normalHost(b);
+  if (x === y || WILDCARD_HOSTS.has(x) || WILDCARD_HOSTS.has(y)) return true;
+  return (x === 'localhost' && isLoopbackHost(y)) || (y === 'localhost' && isLoopbackHost(x));
+}
+
+function handlerListener(c: BaseConfig): Listener | undefined {
+  if (!c.localDelivery.enabled || c.localDelivery.handlerUrl === undefined) return undefined;
+  const url = new URL(c.localDelivery.handlerUrl);
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return { key: 'localDelivery.handlerUrl', path: ['localDelivery', 'handlerUrl'], host: url.hostname, port };
+}
+
+function checkListeners(c: BaseConfig, ctx: Ctx): void {
+  const all: (Listener | undefined)[] = [
+    { key: 'btpServerPort', path: ['btpServerPort'], host: c.btpServerHost, port: c.btpServerPort },
+    { key: 'healthCheckPort', path: ['healthCheckPort'], host: c.healthCheckHost, port: c.healthCheckPort },
+    c.adminApi.enabled
+      ? { key: 'adminApi.port', path: ['adminApi', 'port'], host: c.adminApi.host, port: c.adminApi.port }
+      : undefined,
+    c.explorer.enabled
+      ? { key: 'explorer.port', path: ['explorer', 'port'], host: c.explorer.host, port: c.explorer.port }
+      : undefined,
+    handlerListener(c),
+  ];
+  const listeners = all.filter((l): l is Listener => l !== undefined && l.port !== 0);
+  for (let i = 0; i < listeners.length; i++) {
+    for (let j = i + 1; j < listeners.length; j++) {
+      const a = listeners[i];
+      const b = listeners[j];
+      if (a.port !== b.port || !hostsOverlap(a.host, b.host)) continue;
+      report(ctx, b.path, `${b.key} and ${a.key} both use ${b.host}:${b.port} (${a.host}:${a.port})`, {
+        hint: `give ${b.key} another port (0 picks a free one)`,
+        keys: [b.path, a.path],
+      });
+    }
+  }
+}
+
+function checkAdmin(c: BaseConfig, ctx: Ctx): void {
+  const admin = c.adminApi;
+  if (admin.enabled && admin.apiKey === undefined && !isLoopbackHost(admin.host)) {
+    report(ctx, ['adminApi', 'apiKey'], `is required when the admin API listens on ${admin.host} (not loopback)`, {
+      hint: 'set AGENT_RUNTIME_API_KEY, or keep adminApi.host at 127.0.0.1',
+      keys: [['adminApi', 'apiKey'], ['adminApi', 'host']],
+    });
+  }
+  if (c.localDelivery.enabled && c.localDelivery.handlerUrl === undefined) {
+    report(ctx, ['localDelivery', 'handlerUrl'], 'is required when localDelivery.enabled is true', {
+      hint: 'the URL of your business-logic server, e.g. http://127.0.0.1:4000',
+      keys: [['localDelivery', 'handlerUrl'], ['localDelivery', 'enabled']],
+    });
+  }
+}
+
+const SECRET_ENV = { evm: 'AGENT_RUNTIME_EVM_PRIVATE_KEY', xrpl: 'AGENT_RUNTIME_XRPL_SEED', aptos: 'AGENT_RUNTIME_APTOS_PRIVATE_KEY' };
+
+function checkSettlement(c: BaseConfig, ctx: Ctx): void {
+  const s = c.settlement;
+  if (!s.enabled) return;
+  const chains = { evm: s.evm?.privateKey, xrpl: s.xrpl?.seed, aptos: s.aptos?.privateKey };
+  const configured = (['evm', 'xrpl', 'aptos'] as const).filter((ch) => s[ch] !== undefined);
+  if (configured.length === 0) {
+    report(ctx, ['settlement', 'enabled'], 'is true but no chain is configured', {
+      hint: 'add settlement.evm, settlement.xrpl or settlement.aptos, or set settlement.enabled: false',
+    });
+  }
+  for (const chain of configured) {
+    if (chains[chain] !== undefined) continue;
+    const field = chain === 'xrpl' ? 'seed' : 'privateKey';
+    report(ctx, ['settlement', chain, field], `is required when settlement is enabled with ${chain}`, {
+      hint: `set ${SECRET_ENV[chain]} (or reference it as \${${SECRET_ENV[chain]}})`,
+      keys: [['settlement', chain, field], ['settlement', 'enabled']],
+    });
+  }
+  c.peers.forEach((p, i) => {
+    if (p.settlement === undefined || s[p.settlement.chain] !== undefined) return;
+    report(ctx, ['peers', i, 'settlement', 'chain'], `is ${p.settlement.chain} but settlement.${p.settlement.chain} is not configured`, {
+      hint: `add settlement.${p.settlement.chain}, or remove peers[${i}].settlement`,
+      keys: [['peers', i, 'settlement', 'chain'], ['settlement', p.settlement.chain]],
+    });
+  });
+}
+
+function checkProduction(c: BaseConfig, ctx: Ctx): void {
+  const why = 'security.environment is production';
+  if (c.adminApi.enabled && c.adminApi.apiKey === undefined) {
+    report(ctx, ['adminApi', 'apiKey'], `is required: ${why}`, {
+      hint: 'set AGENT_RUNTIME_API_KEY, or adminApi.enabled: false',
+      keys: [['adminApi', 'apiKey'], ['security', 'environment']],
+    });
+  }
+  const keys: [Path, string | undefined][] = [[['settlement', 'evm', 'privateKey'], c.settlement.evm?.privateKey]];
+  for (const [path, value] of keys) {
+    if (value !== undefined && DEV_PRIVATE_KEYS.includes(value.toLowerCase().replace(/^0x/, ''))) {
+      report(ctx, path, `is a well-known Anvil/Hardhat development key: ${why}`, {
+        hint: 'anyone can spend from this key; use a key of your own',
+        keys: [path, ['security', 'environment']],
+      });
+    }
+  }
+  const urls: [Path, string | undefined, string][] = [
+    [['settlement', 'evm', 'rpcUrl'], c.settlement.evm?.rpcUrl, 'https:// or wss://'],
+    [['settlement', 'xrpl', 'server'], c.settlement.xrpl?.server, 'wss://'],
+    [['settlement', 'aptos', 'nodeUrl'], c.settlement.aptos?.nodeUrl, 'https://'],
+  ];
+  for (const [path, url, secure] of urls) {
+    if (url === undefined || !/^(http|ws):/i.test(url)) continue;
+    report(ctx, path, `is a plain ${url.split(':')[0]}:// URL: ${why}`, {
+      hint: `use ${secure}; plain connections can be read and altered on the way`,
+      keys: [path, ['security', 'environment']],
+    });
+  }
+}

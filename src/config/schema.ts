@@ -1,0 +1,270 @@
+/**
+ * The one config schema: the single source of the config type, its defaults and its validation.
+ *
+ * Every object is strict (unknown keys fail). Cross-field rules live in `rules.ts` and run as part
+ * of this schema, so `configSchema.parse` alone accepts exactly the configs the node can run. The
+ * loader (`load.ts`) adds what a schema cannot know: files, the environment, the cwd for `dataDir`.
+ */
+import { z } from 'zod';
+import {
+  ILP_ADDRESS_PATTERN,
+  MAX_ADDRESS_LENGTH,
+  amountField,
+  hostField,
+  idField,
+  ipListField,
+  key,
+  nonNegativeInt,
+  portField,
+  positiveInt,
+  secretField,
+  urlField,
+} from './fields.js';
+import { checkRules } from './rules.js';
+import { peerSchema, routeSchema } from './schema-peers.js';
+
+export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
+export type { Chain } from './schema-peers.js';
+
+/** Log levels, most verbose first. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+const localDeliverySchema = z.strictObject({
+  enabled: key(z.boolean().default(false), {
+    description: 'Forward packets for this node to an HTTP server (POST {handlerUrl}/handle-packet).',
+  }),
+  handlerUrl: key(urlField(['http:', 'https:']).optional(), {
+    description: 'Base URL of the business-logic server; required when enabled.',
+    type: 'http(s) URL',
+  }),
+  timeout: key(positiveInt(30_000), { description: 'How long to wait for the handler (ms); then R00.' }),
+  authToken: key(secretField().optional(), {
+    description: 'Bearer token sent to the handler in the Authorization header.',
+    secret: true,
+    env: 'AGENT_RUNTIME_LOCAL_DELIVERY_AUTH_TOKEN',
+  }),
+});
+
+const adminApiSchema = z
+  .strictObject({
+    enabled: key(z.boolean().default(true), { description: 'Serve the admin HTTP API (the CLI talks to it).' }),
+    host: key(hostField('127.0.0.1'), {
+      description: 'Admin API bind address; a non-loopback host requires apiKey.',
+    }),
+    port: key(portField(8081), { description: 'Admin API port (0 = any free port).' }),
+    apiKey: key(secretField().optional(), {
+      description: 'Required X-Api-Key header value; unset on loopback = no key.',
+      secret: true,
+      env: 'AGENT_RUNTIME_API_KEY',
+    }),
+    allowedIps: key(ipListField().optional(), {
+      description: 'Client IPs and CIDR blocks allowed to call the API (comma-separated in env). Empty: any.',
+      default: '[]',
+    }),
+    allowedIPs: key(ipListField().optional(), {
+      description: "The seed's spelling of allowedIps, accepted as an alias.",
+      aliasOf: 'adminApi.allowedIps',
+    }),
+    maxBodyBytes: key(positiveInt(65_536), { description: 'Largest request body accepted (bytes).' }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.allowedIps !== undefined && a.allowedIPs !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['allowedIPs'],
+        message: 'both allowedIps and its alias allowedIPs are set',
+        params: { hint: 'keep only allowedIps' },
+      });
+    }
+  })
+  .transform(({ allowedIPs, allowedIps, ...rest }) => ({ ...rest, allowedIps: allowedIps ?? allowedIPs ?? [] }));
+
+const explorerSchema = z.strictObject({
+  enabled: key(z.boolean().default(false), { description: 'Serve the explorer web UI with a live event stream.' }),
+  host: key(hostField('127.0.0.1'), { description: 'Explorer bind address.' }),
+  port: key(portField(3001), { description: 'Explorer port (0 = any free port).' }),
+  maxEvents: key(positiveInt(10_000), { description: 'Events kept in memory for the UI.' }),
+  retentionMs: key(positiveInt(3_600_000), { description: 'How long events are kept (ms).' }),
+});
+
+const metricsSchema = z.strictObject({
+  enabled: key(z.boolean().default(true), {
+    description: 'Serve Prometheus metrics at /metrics on the health port.',
+  }),
+});
+
+const evmSchema = z.strictObject({
+  rpcUrl: key(urlField(['http:', 'https:', 'ws:', 'wss:']), {
+    description: 'JSON-RPC endpoint of the EVM chain (production requires https or wss).',
+    type: 'http(s)/ws(s) URL',
+  }),
+  chainId: key(z.int().min(1), { description: 'EVM chain id (e.g. 8453 for Base).' }),
+  contract: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+    description: 'Address of the payment channel contract.',
+  }),
+  token: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+    description: 'Address of the ERC-20 token the channels hold.',
+  }),
+  privateKey: key(
+    z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex (64 hex digits, 0x optional)').optional(),
+    { description: 'Key that signs our claims and transactions.', secret: true, env: 'AGENT_RUNTIME_EVM_PRIVATE_KEY', envOnlyWithSection: true },
+  ),
+});
+
+const xrplSchema = z.strictObject({
+  server: key(urlField(['ws:', 'wss:']), {
+    description: 'rippled WebSocket endpoint (production requires wss).',
+    type: 'ws(s) URL',
+  }),
+  seed: key(secretField().optional(), {
+    description: 'XRPL account seed that signs our claims and transactions.',
+    secret: true,
+    env: 'AGENT_RUNTIME_XRPL_SEED',
+    envOnlyWithSection: true,
+  }),
+});
+
+const aptosSchema = z.strictObject({
+  nodeUrl: key(urlField(['http:', 'https:']), {
+    description: 'Aptos fullnode REST URL (production requires https).',
+    type: 'http(s) URL',
+  }),
+  module: key(
+    z.string().regex(/^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*$/, 'must be <0x address>::<module name>'),
+    { description: 'The payment channel Move module, as <address>::<name>.' },
+  ),
+  privateKey: key(secretField().optional(), {
+    description: 'Ed25519 key that signs our claims and transactions.',
+    secret: true,
+    env: 'AGENT_RUNTIME_APTOS_PRIVATE_KEY',
+    envOnlyWithSection: true,
+  }),
+});
+
+const settlementSchema = z.strictObject({
+  enabled: key(z.boolean().default(false), {
+    description: 'Send and accept payment-channel claims and redeem them on-chain.',
+  }),
+  redeem: z
+    .strictObject({
+      minAmount: key(amountField({ min: 0n, minMessage: 'must be 0 or more' }).default(0n), {
+        description: 'Smallest claim worth redeeming on-chain (asset units).',
+        kind: 'amount',
+      }),
+      intervalMs: key(nonNegativeInt(0), { description: 'Redeem the best claims every this many ms (0 = off).' }),
+      onClose: key(z.boolean().default(true), { description: 'Redeem the best claim when a channel closes.' }),
+    })
+    .prefault({}),
+  evm: evmSchema.optional(),
+  xrpl: xrplSchema.optional(),
+  aptos: aptosSchema.optional(),
+});
+
+const securitySchema = z.strictObject({
+  environment: key(z.enum(['development', 'production']).default('development'), {
+    description: 'production refuses development keys, plain http RPC URLs and an admin API without apiKey.',
+  }),
+});
+
+const performanceSchema = z.strictObject({
+  expiryMarginMs: key(nonNegativeInt(1000), {
+    description: 'Subtracted from the expiry of every forwarded Prepare (ms); less left than this is R02.',
+  }),
+  maxHoldTimeMs: key(positiveInt(30_000), { description: 'Longest we wait for the next hop (ms).' }),
+  maxFrameBytes: key(positiveInt(65_536), { description: 'Largest BTP frame accepted (bytes).' }),
+  maxInFlightPerPeer: key(z.int().min(1).optional(), {
+    description: 'Most Prepares from one peer awaiting an answer at once; unset = no limit.',
+  }),
+});
+
+const ledgerSchema = z.strictObject({
+  sync: key(z.boolean().default(false), { description: 'fsync every ledger write (power-loss durable, slower).' }),
+  journalRetentionMs: key(positiveInt(900_000), {
+    description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
+  }),
+});
+
+/** The config object before the computed defaults (ilpAddress, dataDir) are resolved. */
+export const baseConfigSchema = z.strictObject({
+  nodeId: key(idField().default('agent-runtime'), {
+    description: 'This node: its BTP username, its address segment, its data folder.',
+  }),
+  ilpAddress: key(
+    z
+      .string()
+      .max(MAX_ADDRESS_LENGTH)
+      .regex(ILP_ADDRESS_PATTERN, 'must be an ILP address such as g.my-node (scheme, then .segments)')
+      .optional(),
+    {
+      description: 'Our ILP address. Unset with a parent peer: learned from the parent by ILDCP.',
+      default: 'g.<nodeId> (learned by ILDCP with a parent peer)',
+      type: 'ILP address',
+    },
+  ),
+  assetCode: key(z.string().min(1).default('USD'), { description: 'The one asset every peer of this node uses.' }),
+  assetScale: key(z.int().min(0).max(255).default(9), {
+    description: 'Decimal places of the asset: an amount of 1 is 10^-assetScale of a unit.',
+  }),
+  feeBps: key(z.int().min(0).max(10_000).default(10), {
+    description: 'Fee kept on forwarded packets, in basis points of the amount (10 = 0.1%), rounded down.',
+  }),
+  dataDir: key(z.string().min(1).optional(), {
+    description: 'Folder of the ledger and runtime state; relative paths resolve against the cwd.',
+    default: './data/<nodeId>',
+  }),
+  logLevel: key(z.enum(LOG_LEVELS).default('info'), { description: 'Least severe log level written.' }),
+  btpServerPort: key(portField(3000), { description: 'BTP WebSocket port peers dial (0 = any free port).' }),
+  btpServerHost: key(hostField('127.0.0.1'), {
+    description: 'BTP bind address; 0.0.0.0 accepts remote peers.',
+  }),
+  healthCheckPort: key(portField(8080), {
+    description: 'Port of /health, /health/live, /health/ready and /metrics (0 = any free port).',
+  }),
+  healthCheckHost: key(hostField('127.0.0.1'), { description: 'Health server bind address.' }),
+  peers: z.array(peerSchema).default([]),
+  routes: z.array(routeSchema).default([]),
+  localDelivery: localDeliverySchema.prefault({}),
+  adminApi: adminApiSchema.prefault({}),
+  explorer: explorerSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+  settlement: settlementSchema.prefault({}),
+  security: securitySchema.prefault({}),
+  performance: performanceSchema.prefault({}),
+  ledger: ledgerSchema.prefault({}),
+});
+
+/** The parsed config before computed defaults; what the cross-field rules see. */
+export type BaseConfig = z.output<typeof baseConfigSchema>;
+
+/**
+ * The node config schema. Output: every default applied, amounts as bigint, `ilpAddress`
+ * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
+ * (the loader makes it absolute against its cwd).
+ */
+export const configSchema = baseConfigSchema.superRefine(checkRules).transform((c) => {
+  const hasParent = c.peers.some((p) => p.relation === 'parent');
+  return {
+    ...c,
+    ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
+    dataDir: c.dataDir ?? `data/${c.nodeId}`,
+  };
+});
+
+/** Makes every property and array of a type read-only, all the way down. */
+export type DeepReadonly<T> = T extends bigint | string | number | boolean | symbol | null | undefined
+  ? T
+  : T extends readonly (infer U)[]
+    ? readonly DeepReadonly<U>[]
+    : { readonly [K in keyof T]: DeepReadonly<T[K]> };
+
+/** The resolved, frozen node config the rest of the program reads. */
+export type NodeConfig = DeepReadonly<z.output<typeof configSchema>>;
+/** What a config file or a config object may contain (every default optional). */
+export type NodeConfigInput = z.input<typeof configSchema>;
+/** One resolved peer. */
+export type PeerConfig = NodeConfig['peers'][number];
+/** One resolved route. */
+export type RouteConfig = NodeConfig['routes'][number];
+/** A peer or route as given at runtime (defaults optional). */
+export type PeerConfigInput = z.input<typeof peerSchema>;
+export type RouteConfigInput = z.input<typeof routeSchema>;
