@@ -1,0 +1,144 @@
+/**
+ * JSON schemas of the admin API's request bodies, and the field schemas later admin routes reuse
+ * (channels, settlement). Each field's `description` completes "must be …" in a 400 message.
+ * Unknown fields are refused, so a typo (`ammount`) is a 400 naming it instead of a silent default.
+ */
+import { appError } from '../../errors/index.js';
+
+/** An unsigned 64-bit integer as a decimal string; the range is checked by `parseUint64`. */
+export const uint64String = {
+  type: 'string',
+  pattern: '^[0-9]{1,20}$',
+  description: 'an unsigned integer as a decimal string, e.g. "1000"',
+} as const;
+
+/** Node and peer ids. */
+export const peerId = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 128,
+  pattern: '^[a-zA-Z0-9_~-]+$',
+  description: 'a peer id of letters, digits, "_", "~" and "-"',
+} as const;
+
+/** A full ILP address (RFC 0015), at most 1023 bytes. */
+export const ilpAddress = {
+  type: 'string',
+  maxLength: 1023,
+  pattern: '^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$',
+  description: 'an ILP address such as g.alice.agent (RFC 0015)',
+} as const;
+
+/** A routing prefix: an ILP address or one of its leading segments (`g`, `g.alice`). */
+export const ilpPrefix = {
+  type: 'string',
+  maxLength: 1023,
+  pattern: '^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)*$',
+  description: 'an ILP address prefix such as g.alice',
+} as const;
+
+const priority = { type: 'integer', minimum: -1000000, maximum: 1000000, description: 'an integer (higher wins)' } as const;
+
+/** POST /admin/peers */
+export const registerPeerBody = {
+  type: 'object',
+  required: ['id', 'authToken'],
+  additionalProperties: false,
+  properties: {
+    id: peerId,
+    url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
+    authToken: { type: 'string', maxLength: 1024, description: 'the shared BTP secret' },
+    relation: { type: 'string', enum: ['parent', 'peer', 'child'], description: 'one of parent, peer, child' },
+    routes: {
+      type: 'array',
+      maxItems: 1000,
+      items: {
+        type: 'object',
+        required: ['prefix'],
+        additionalProperties: false,
+        properties: { prefix: ilpPrefix, priority },
+      },
+    },
+    creditLimit: uint64String,
+    settleThreshold: uint64String,
+    maxPacketAmount: uint64String,
+    rateLimit: {
+      type: 'object',
+      required: ['packetsPerSecond'],
+      additionalProperties: false,
+      properties: {
+        packetsPerSecond: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
+        burst: { type: 'integer', minimum: 1, description: 'a positive integer' },
+      },
+    },
+    settlement: {
+      type: 'object',
+      additionalProperties: false,
+      // {chain, address}, or the seed's {preference, evmAddress, ...} (mapped to chain 'evm').
+      properties: {
+        chain: { type: 'string', enum: ['evm', 'xrpl', 'aptos'], description: 'one of evm, xrpl, aptos' },
+        address: { type: 'string', minLength: 1, maxLength: 256 },
+        preference: { type: 'string', enum: ['evm', 'any'] },
+        evmAddress: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'a 0x-prefixed 20-byte hex address' },
+        tokenAddress: { type: 'string' },
+        tokenNetworkAddress: { type: 'string' },
+        chainId: { type: 'integer' },
+        channelId: { type: 'string' },
+        initialDeposit: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+/** POST /admin/routes */
+export const addRouteBody = {
+  type: 'object',
+  required: ['prefix', 'nextHop'],
+  additionalProperties: false,
+  properties: {
+    prefix: ilpPrefix,
+    nextHop: { ...peerId, description: 'a peer id, or "local" for local delivery' },
+    priority,
+  },
+} as const;
+
+/** POST /admin/ilp/send */
+export const ilpSendBody = {
+  type: 'object',
+  required: ['destination', 'amount'],
+  additionalProperties: false,
+  properties: {
+    destination: ilpAddress,
+    amount: uint64String,
+    // The decoded size is checked against the ILP limit in the handler, so the 400 can name the limit.
+    data: { type: 'string', description: 'base64 (at most 32767 bytes decoded)' },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: 120000, description: 'an integer of ms between 1 and 120000' },
+  },
+} as const;
+
+/** `?removeRoutes=false` on DELETE /admin/peers/:peerId */
+export const removePeerQuery = {
+  type: 'object',
+  properties: { removeRoutes: { type: 'string', enum: ['true', 'false'], description: 'true or false' } },
+} as const;
+
+export const peerIdParams = {
+  type: 'object',
+  required: ['peerId'],
+  properties: { peerId },
+} as const;
+
+const UINT64_MAX = (1n << 64n) - 1n;
+
+/**
+ * Parses a uint64String value (already pattern-checked) and checks its range.
+ * @returns the canonical decimal string (leading zeros dropped)
+ * @throws AppError INVALID_ARGUMENT naming `field`
+ */
+export function parseUint64(field: string, value: string): string {
+  const n = /^[0-9]{1,20}$/.test(value) ? BigInt(value) : -1n;
+  if (n < 0n || n > UINT64_MAX) {
+    throw appError('INVALID_ARGUMENT', { field, reason: `must be an unsigned 64-bit integer (0 to ${UINT64_MAX})` });
+  }
+  return n.toString();
+}
