@@ -29,6 +29,8 @@ export interface HttpDeliveryClientOptions {
   /** Longest wait for an answer, in ms (config `localDelivery.timeout`, default 30000). */
   timeoutMs: number;
   logger: Logger;
+  /** Sent as `Authorization: Bearer <authToken>` when set (config `localDelivery.authToken`). */
+  authToken?: string;
   /** Largest response body read, in bytes (default 1 MiB); a larger answer is malformed. */
   maxResponseBytes?: number;
 }
@@ -38,6 +40,8 @@ export function createHttpDeliveryClient(opts: HttpDeliveryClientOptions): HttpD
   const endpoint = `${opts.handlerUrl.replace(/\/+$/, '')}/handle-packet`;
   const maxBytes = opts.maxResponseBytes ?? 1024 * 1024;
   const log = opts.logger.child({ module: 'http-delivery' });
+  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+  if (opts.authToken) headers.authorization = `Bearer ${opts.authToken}`;
 
   async function deliver(
     request: PaymentRequest,
@@ -58,7 +62,7 @@ export function createHttpDeliveryClient(opts: HttpDeliveryClientOptions): HttpD
     try {
       res = await fetch(endpoint, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers,
         body: JSON.stringify(request),
         signal: combined,
       });

@@ -8,6 +8,7 @@ import type { PaymentRequest } from '../../../src/node/types.js';
 const logger = pino({ level: 'silent' });
 
 interface Received {
+  authorization?: string;
   method?: string;
   url?: string;
   contentType?: string;
@@ -34,7 +35,7 @@ async function startServer(handler: (req: IncomingMessage, res: ServerResponse) 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString();
-      received.push({ method: req.method, url: req.url, contentType: req.headers['content-type'], body: text ? JSON.parse(text) : undefined });
+      received.push({ ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), method: req.method, url: req.url, contentType: req.headers['content-type'], body: text ? JSON.parse(text) : undefined });
       handler(req, res);
     });
   });
@@ -65,6 +66,13 @@ describe('createHttpDeliveryClient', () => {
     const req = request();
     await expect(client.deliver(req)).resolves.toEqual({ accept: true, data: 'cG9uZw==' });
     expect(received).toEqual([{ method: 'POST', url: '/handle-packet', contentType: 'application/json', body: req }]);
+  });
+
+  it('sends the auth token as a bearer token', async () => {
+    const { url, received } = await startServer((_req, res) => json(res, 200, { accept: true }));
+    const client = createHttpDeliveryClient({ handlerUrl: url, timeoutMs: 5000, logger, authToken: 't0ken' });
+    await client.deliver(request());
+    expect(received[0].authorization).toBe('Bearer t0ken');
   });
 
   it('returns a reject with its reason', async () => {
