@@ -90,8 +90,73 @@ export function writeVarUInt(b: Buffer, off: number, n: number): number {
  */
 export function writeUInt64(b: Buffer, off: number, v: bigint, field: string): number {
   if (typeof v !== 'bigint' || v < 0n || v > UINT64_MAX) throw new CodecError(`${field}: not a UInt64`);
-  b.writeBigUInt64BE(v, off);
+  return putUInt64(b, off, v);
+}
+
+/**
+ * Writes a UInt64 big-endian at `off` without checking its range (the caller did); returns the
+ * next offset. Amounts below 2^53 skip BigInt arithmetic, which costs more than the write itself.
+ */
+export function putUInt64(b: Buffer, off: number, v: bigint): number {
+  if (v <= 0x1f_ffff_ffff_ffffn) {
+    const n = Number(v);
+    const hi = Math.floor(n / 0x1_0000_0000);
+    const lo = n - hi * 0x1_0000_0000;
+    b[off] = 0;
+    b[off + 1] = hi >>> 16;
+    b[off + 2] = (hi >>> 8) & 0xff;
+    b[off + 3] = hi & 0xff;
+    b[off + 4] = lo >>> 24;
+    b[off + 5] = (lo >>> 16) & 0xff;
+    b[off + 6] = (lo >>> 8) & 0xff;
+    b[off + 7] = lo & 0xff;
+  } else {
+    b.writeBigUInt64BE(v, off);
+  }
   return off + 8;
+}
+
+/** Longest string `putAscii` copies in JS; longer ones go through the native writer. */
+const SHORT_STRING = 48;
+
+/**
+ * Writes an ASCII string (already validated) at `off`; returns the next offset. Short strings are
+ * copied in a loop, which beats the native call's fixed cost.
+ */
+export function putAscii(b: Buffer, off: number, s: string): number {
+  const len = s.length;
+  if (len > SHORT_STRING) return off + b.write(s, off, len, 'latin1');
+  for (let i = 0; i < len; i++) b[off + i] = s.charCodeAt(i);
+  return off + len;
+}
+
+/**
+ * Reads the canonical length prefix at `b[pos]` and checks that many bytes follow it before `end`.
+ * Advance past the prefix with `prefixSizeAt(b, pos)`.
+ * @returns the length announced
+ */
+export function lengthPrefixAt(b: Buffer, pos: number, end: number, field: string): number {
+  if (pos >= end) throw new CodecError(`${field}: truncated length prefix`);
+  const first = b[pos++];
+  let len = first;
+  if (first >= 0x80) {
+    const n = first & 0x7f;
+    if (n === 0) throw new CodecError(`${field}: indefinite length prefix`);
+    if (n > MAX_LENGTH_OF_LENGTH) throw new CodecError(`${field}: length-of-length ${n} too large`);
+    if (end - pos < n) throw new CodecError(`${field}: truncated length prefix`);
+    if (b[pos] === 0) throw new CodecError(`${field}: non-canonical length prefix (leading zero)`);
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 0x100 + b[pos++];
+    if (len < 0x80) throw new CodecError(`${field}: non-canonical length prefix (long form for ${len})`);
+  }
+  if (len > end - pos) throw new CodecError(`${field}: length ${len} exceeds the ${end - pos} bytes left`);
+  return len;
+}
+
+/** Size of the length prefix starting at `b[pos]` (valid once `lengthPrefixAt` accepted it). */
+export function prefixSizeAt(b: Buffer, pos: number): number {
+  const first = b[pos];
+  return first < 0x80 ? 1 : 1 + (first & 0x7f);
 }
 
 /**
@@ -151,23 +216,8 @@ export class OerReader {
 
   /** Reads a canonical length prefix and checks that many bytes follow. */
   lengthPrefix(field: string): number {
-    const { buf, end } = this;
-    if (this.pos >= end) throw new CodecError(`${field}: truncated length prefix`);
-    const first = buf[this.pos++];
-    let len = first;
-    if (first >= 0x80) {
-      const n = first & 0x7f;
-      if (n === 0) throw new CodecError(`${field}: indefinite length prefix`);
-      if (n > MAX_LENGTH_OF_LENGTH) throw new CodecError(`${field}: length-of-length ${n} too large`);
-      if (end - this.pos < n) throw new CodecError(`${field}: truncated length prefix`);
-      if (buf[this.pos] === 0) throw new CodecError(`${field}: non-canonical length prefix (leading zero)`);
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 0x100 + buf[this.pos++];
-      if (len < 0x80) throw new CodecError(`${field}: non-canonical length prefix (long form for ${len})`);
-    }
-    if (len > end - this.pos) {
-      throw new CodecError(`${field}: length ${len} exceeds the ${end - this.pos} bytes left`);
-    }
+    const len = lengthPrefixAt(this.buf, this.pos, this.end, field);
+    this.pos += prefixSizeAt(this.buf, this.pos);
     return len;
   }
 

@@ -12,7 +12,17 @@
 import { isUtf8 } from 'node:buffer';
 import { isValidAddressBytes, isValidIlpAddress, MAX_ADDRESS_LENGTH } from './address.js';
 import { CodecError } from './errors.js';
-import { lengthPrefixSize, OerReader, UINT64_MAX, writeLengthPrefix, writeUInt64, writeVarOctetString } from './oer.js';
+import {
+  lengthPrefixAt,
+  lengthPrefixSize,
+  OerReader,
+  prefixSizeAt,
+  putAscii,
+  putUInt64,
+  UINT64_MAX,
+  writeLengthPrefix,
+  writeVarOctetString,
+} from './oer.js';
 import { ILP_TIMESTAMP_LENGTH, isEncodableTime, readIlpTimestamp, writeIlpTimestamp } from './time.js';
 
 /** ILPv4 packet type bytes. */
@@ -114,16 +124,45 @@ function openEnvelope(b: Buffer, type: number, name: string): OerReader {
   return r;
 }
 
-/** Reads a length-prefixed ILP address; `allowEmpty` for a Reject's triggeredBy. */
-function readAddress(r: OerReader, field: string, allowEmpty: boolean): string {
-  const len = r.lengthPrefix(field);
-  const start = r.pos;
-  if (len === 0 && allowEmpty) return '';
-  if (len > MAX_ADDRESS_LENGTH) throw new CodecError(`${field}: ${len} bytes exceeds the maximum of ${MAX_ADDRESS_LENGTH}`);
-  if (!isValidAddressBytes(r.buf, start, start + len)) throw new CodecError(`${field}: invalid ILP address`);
-  r.pos = start + len;
-  return r.buf.toString('latin1', start, start + len);
+/**
+ * The last address decoded at one call site, kept as bytes and string. A connector sees the same
+ * few destinations over and over: equal bytes are the same, already validated, address, so a hit
+ * skips both the validation and the string allocation.
+ */
+class AddressCache {
+  private readonly bytes = Buffer.alloc(MAX_ADDRESS_LENGTH);
+  private length = -1;
+  private value = '';
+
+  /** Returns the address in `buf[start, start + len)`, validated; `allowEmpty` for triggeredBy. */
+  get(buf: Buffer, start: number, len: number, field: string, allowEmpty: boolean): string {
+    if (len === 0 && allowEmpty) return '';
+    if (len === this.length) {
+      const cached = this.bytes;
+      let i = 0;
+      while (i < len && buf[start + i] === cached[i]) i++;
+      if (i === len) return this.value;
+    }
+    if (len > MAX_ADDRESS_LENGTH) throw new CodecError(`${field}: ${len} bytes exceeds the maximum of ${MAX_ADDRESS_LENGTH}`);
+    if (!isValidAddressBytes(buf, start, start + len)) throw new CodecError(`${field}: invalid ILP address`);
+    const value = buf.toString('latin1', start, start + len);
+    buf.copy(this.bytes, 0, start, start + len);
+    this.length = len;
+    this.value = value;
+    return value;
+  }
+
+  /** Reads a length-prefixed address at the reader's position. */
+  read(r: OerReader, field: string, allowEmpty: boolean): string {
+    const len = r.lengthPrefix(field);
+    const value = this.get(r.buf, r.pos, len, field, allowEmpty);
+    r.pos += len;
+    return value;
+  }
 }
+
+const destinationCache = new AddressCache();
+const triggeredByCache = new AddressCache();
 
 // ---------------------------------------------------------------- Prepare
 
@@ -146,13 +185,56 @@ export function serializePrepare(p: IlpPrepare): Buffer {
   const b = Buffer.allocUnsafe(1 + lengthPrefixSize(contentLen) + contentLen);
   b[0] = IlpPacketType.Prepare;
   let off = writeLengthPrefix(b, 1, contentLen);
-  b.writeBigUInt64BE(amount, off);
-  off = writeIlpTimestamp(b, off + 8, expiresAtMs, 'prepare.expiresAt');
+  off = putUInt64(b, off, amount);
+  off = writeIlpTimestamp(b, off, expiresAtMs, 'prepare.expiresAt');
   b.set(executionCondition, off);
-  off = writeLengthPrefix(b, off + HASH_LENGTH, destLen);
-  b.write(destination, off, destLen, 'latin1');
-  writeVarOctetString(b, off + destLen, data);
+  off = putAscii(b, writeLengthPrefix(b, off + HASH_LENGTH, destLen), destination);
+  writeVarOctetString(b, off, data);
   return b;
+}
+
+/**
+ * Where `parsePrepare` found the fields of the last Prepare it accepted. Module state instead of a
+ * result object: the two public decoders build their own result from it right away, and the packet
+ * path saves an allocation per packet.
+ */
+let parsedExpiresAtMs = 0;
+let parsedDestination = '';
+let parsedDataOffset = 0;
+let parsedDataLength = 0;
+
+/**
+ * Validates a whole Prepare. The amount is at offset `prefix + 1`, the expiry 8 bytes later and the
+ * condition 17 bytes after that; the rest is left in the `parsed*` variables.
+ * @returns offset of the amount
+ */
+function parsePrepare(b: Buffer): number {
+  if (!Buffer.isBuffer(b)) throw new CodecError('prepare: not a Buffer');
+  const end = b.length;
+  if (end === 0) throw new CodecError('prepare: empty');
+  if (b[0] !== IlpPacketType.Prepare) throw new CodecError(`prepare.type: expected ${IlpPacketType.Prepare}, got ${b[0]}`);
+  const contentLen = lengthPrefixAt(b, 1, end, 'prepare');
+  const amountOffset = 1 + prefixSizeAt(b, 1);
+  if (contentLen !== end - amountOffset) {
+    throw new CodecError(`prepare: ${end - amountOffset - contentLen} trailing bytes after the envelope`);
+  }
+  const left = end - amountOffset;
+  if (left < 8) throw new CodecError('prepare.amount: truncated');
+  if (left < 8 + ILP_TIMESTAMP_LENGTH) throw new CodecError('prepare.expiresAt: truncated');
+  parsedExpiresAtMs = readIlpTimestamp(b, amountOffset + 8, 'prepare.expiresAt');
+  if (left < 8 + ILP_TIMESTAMP_LENGTH + HASH_LENGTH) throw new CodecError('prepare.executionCondition: truncated');
+  let pos = amountOffset + 8 + ILP_TIMESTAMP_LENGTH + HASH_LENGTH;
+  const destLen = lengthPrefixAt(b, pos, end, 'prepare.destination');
+  pos += prefixSizeAt(b, pos);
+  parsedDestination = destinationCache.get(b, pos, destLen, 'prepare.destination', false);
+  pos += destLen;
+  const dataLen = lengthPrefixAt(b, pos, end, 'prepare.data');
+  if (dataLen > MAX_DATA_LENGTH) throw new CodecError(`prepare.data: ${dataLen} bytes exceeds the maximum of ${MAX_DATA_LENGTH}`);
+  pos += prefixSizeAt(b, pos);
+  parsedDataOffset = pos;
+  parsedDataLength = dataLen;
+  if (pos + dataLen !== end) throw new CodecError(`prepare: ${end - pos - dataLen} trailing bytes`);
+  return amountOffset;
 }
 
 /**
@@ -160,16 +242,15 @@ export function serializePrepare(p: IlpPrepare): Buffer {
  * @throws CodecError on any malformed input
  */
 export function deserializePrepare(b: Buffer): IlpPrepare {
-  const r = openEnvelope(b, IlpPacketType.Prepare, 'prepare');
-  const amount = r.uint64('prepare.amount');
-  if (r.remaining() < ILP_TIMESTAMP_LENGTH) throw new CodecError('prepare.expiresAt: truncated');
-  const expiresAtMs = readIlpTimestamp(b, r.pos, 'prepare.expiresAt');
-  r.pos += ILP_TIMESTAMP_LENGTH;
-  const executionCondition = r.octets(HASH_LENGTH, 'prepare.executionCondition');
-  const destination = readAddress(r, 'prepare.destination', false);
-  const data = r.varOctetString('prepare.data', MAX_DATA_LENGTH);
-  r.assertEnd('prepare');
-  return { amount, expiresAt: new Date(expiresAtMs), executionCondition, destination, data };
+  const amountOffset = parsePrepare(b);
+  const conditionOffset = amountOffset + 8 + ILP_TIMESTAMP_LENGTH;
+  return {
+    amount: b.readBigUInt64BE(amountOffset),
+    expiresAt: new Date(parsedExpiresAtMs),
+    executionCondition: b.subarray(conditionOffset, conditionOffset + HASH_LENGTH),
+    destination: parsedDestination,
+    data: b.subarray(parsedDataOffset, parsedDataOffset + parsedDataLength),
+  };
 }
 
 /**
@@ -178,30 +259,18 @@ export function deserializePrepare(b: Buffer): IlpPrepare {
  * @throws CodecError on any malformed input
  */
 export function readPrepareView(b: Buffer): PrepareView {
-  const r = openEnvelope(b, IlpPacketType.Prepare, 'prepare');
-  const amountOffset = r.pos;
-  const amount = r.uint64('prepare.amount');
-  if (r.remaining() < ILP_TIMESTAMP_LENGTH) throw new CodecError('prepare.expiresAt: truncated');
-  const expiresAtOffset = r.pos;
-  const expiresAtMs = readIlpTimestamp(b, expiresAtOffset, 'prepare.expiresAt');
-  r.pos += ILP_TIMESTAMP_LENGTH;
-  const executionCondition = r.octets(HASH_LENGTH, 'prepare.executionCondition');
-  const destination = readAddress(r, 'prepare.destination', false);
-  const dataLength = r.lengthPrefix('prepare.data');
-  if (dataLength > MAX_DATA_LENGTH) throw new CodecError(`prepare.data: ${dataLength} bytes exceeds the maximum of ${MAX_DATA_LENGTH}`);
-  const dataOffset = r.pos;
-  r.pos += dataLength;
-  r.assertEnd('prepare');
+  const amountOffset = parsePrepare(b);
+  const conditionOffset = amountOffset + 8 + ILP_TIMESTAMP_LENGTH;
   return {
-    amount,
-    expiresAt: new Date(expiresAtMs),
-    expiresAtMs,
-    executionCondition,
-    destination,
-    dataLength,
-    dataOffset,
+    amount: b.readBigUInt64BE(amountOffset),
+    expiresAt: new Date(parsedExpiresAtMs),
+    expiresAtMs: parsedExpiresAtMs,
+    executionCondition: b.subarray(conditionOffset, conditionOffset + HASH_LENGTH),
+    destination: parsedDestination,
+    dataLength: parsedDataLength,
+    dataOffset: parsedDataOffset,
     amountOffset,
-    expiresAtOffset,
+    expiresAtOffset: amountOffset + 8,
   };
 }
 
@@ -219,7 +288,7 @@ export function patchPrepare(b: Buffer, amount: bigint, expiresAtMs: number): vo
   const first = b[1];
   const amountOffset = first < 0x80 ? 2 : 2 + (first & 0x7f);
   if (b.length < amountOffset + 8 + ILP_TIMESTAMP_LENGTH) throw new CodecError('prepare: truncated');
-  b.writeBigUInt64BE(amount, amountOffset);
+  putUInt64(b, amountOffset, amount);
   writeIlpTimestamp(b, amountOffset + 8, expiresAtMs, 'prepare.expiresAt');
 }
 
@@ -287,7 +356,7 @@ export function serializeReject(j: IlpReject): Buffer {
   b[off + 1] = code.charCodeAt(1);
   b[off + 2] = code.charCodeAt(2);
   off = writeLengthPrefix(b, off + 3, byLen);
-  off += b.write(triggeredBy, off, byLen, 'latin1');
+  off = putAscii(b, off, triggeredBy);
   off = writeLengthPrefix(b, off, messageLen);
   off += b.write(message, off, messageLen, 'utf8');
   writeVarOctetString(b, off, data);
@@ -304,7 +373,7 @@ export function deserializeReject(b: Buffer): IlpReject {
   r.skip(3, 'reject.code');
   if ((b[codeStart] | b[codeStart + 1] | b[codeStart + 2]) >= 0x80) throw new CodecError('reject.code: not IA5');
   const code = b.toString('latin1', codeStart, codeStart + 3);
-  const triggeredBy = readAddress(r, 'reject.triggeredBy', true);
+  const triggeredBy = triggeredByCache.read(r, 'reject.triggeredBy', true);
   const messageBytes = r.varOctetString('reject.message', MAX_MESSAGE_LENGTH);
   if (!isUtf8(messageBytes)) throw new CodecError('reject.message: invalid UTF-8');
   const message = messageBytes.toString('utf8');

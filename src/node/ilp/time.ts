@@ -41,19 +41,44 @@ export function isEncodableTime(ms: number): boolean {
   return Number.isInteger(ms) && ms >= MIN_MS && ms <= MAX_MS;
 }
 
-/** Reads `YYYYMMDDHHmmSS` at `off` plus 3 millisecond digits at `msOff`; digits already checked. */
-function readCivil(b: Buffer, off: number, msOff: number, field: string): number {
+/**
+ * Last calendar day read and written. Packets on one node carry expiries within the same day, so
+ * both directions mostly skip the calendar arithmetic; the caches only ever hold a correct pair.
+ */
+const readDayDigits = new Uint8Array(8);
+let readDayNumber = 0;
+const writeDayDigits = new Uint8Array(8);
+let writeDayNumber = Number.NaN;
+
+/** Days since the epoch of the `YYYYMMDD` digits at `off`; digits already checked. */
+function readDay(b: Buffer, off: number, field: string): number {
+  const c = readDayDigits;
+  if (
+    b[off + 7] === c[7] && b[off + 6] === c[6] && b[off + 5] === c[5] && b[off + 4] === c[4] &&
+    b[off + 3] === c[3] && b[off + 2] === c[2] && b[off + 1] === c[1] && b[off] === c[0]
+  ) {
+    // The cache starts as zero bytes, which never match ASCII digits.
+    return readDayNumber;
+  }
   const y = (b[off] - 48) * 1000 + (b[off + 1] - 48) * 100 + (b[off + 2] - 48) * 10 + (b[off + 3] - 48);
   const mo = (b[off + 4] - 48) * 10 + (b[off + 5] - 48);
   const d = (b[off + 6] - 48) * 10 + (b[off + 7] - 48);
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) throw new CodecError(`${field}: invalid date`);
+  const days = daysFromCivil(y, mo, d);
+  for (let i = 0; i < 8; i++) c[i] = b[off + i];
+  readDayNumber = days;
+  return days;
+}
+
+/** Reads `YYYYMMDDHHmmSS` at `off` plus 3 millisecond digits at `msOff`; digits already checked. */
+function readCivil(b: Buffer, off: number, msOff: number, field: string): number {
+  const days = readDay(b, off, field);
   const h = (b[off + 8] - 48) * 10 + (b[off + 9] - 48);
   const mi = (b[off + 10] - 48) * 10 + (b[off + 11] - 48);
   const s = (b[off + 12] - 48) * 10 + (b[off + 13] - 48);
   const ms = (b[msOff] - 48) * 100 + (b[msOff + 1] - 48) * 10 + (b[msOff + 2] - 48);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 59) {
-    throw new CodecError(`${field}: invalid date`);
-  }
-  return daysFromCivil(y, mo, d) * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
+  if (h > 23 || mi > 59 || s > 59) throw new CodecError(`${field}: invalid time of day`);
+  return days * MS_PER_DAY + h * 3_600_000 + mi * 60_000 + s * 1000 + ms;
 }
 
 function allDigits(b: Buffer, from: number, to: number): boolean {
@@ -95,25 +120,45 @@ function write2(b: Buffer, off: number, v: number): void {
   b[off + 1] = 0x30 + (v % 10);
 }
 
-/** Writes `YYYYMMDDHHmmSS` at `off`; returns the millisecond part still to write. */
-function writeCivil(b: Buffer, off: number, ms: number, field: string): number {
-  if (!isEncodableTime(ms)) throw new CodecError(`${field}: time out of range (years 0000..9999, whole ms)`);
-  let z = Math.floor(ms / MS_PER_DAY);
-  let rem = ms - z * MS_PER_DAY;
+/** Computes the `YYYYMMDD` digits of day `z` (days since the epoch) into the write cache. */
+function cacheWriteDay(z: number): void {
   // H. Hinnant's civil_from_days.
-  z += 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
+  const zz = z + 719_468;
+  const era = Math.floor(zz / 146_097);
+  const doe = zz - era * 146_097;
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const m = mp < 10 ? mp + 3 : mp - 9;
   const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  write2(b, off, (y / 100) | 0);
-  write2(b, off + 2, y % 100);
-  write2(b, off + 4, m);
-  write2(b, off + 6, d);
+  const c = writeDayDigits;
+  c[0] = 0x30 + ((y / 1000) | 0);
+  c[1] = 0x30 + (((y / 100) | 0) % 10);
+  c[2] = 0x30 + (((y / 10) | 0) % 10);
+  c[3] = 0x30 + (y % 10);
+  c[4] = 0x30 + ((m / 10) | 0);
+  c[5] = 0x30 + (m % 10);
+  c[6] = 0x30 + ((d / 10) | 0);
+  c[7] = 0x30 + (d % 10);
+  writeDayNumber = z;
+}
+
+/** Writes `YYYYMMDDHHmmSS` at `off`; returns the millisecond part still to write. */
+function writeCivil(b: Buffer, off: number, ms: number, field: string): number {
+  if (!isEncodableTime(ms)) throw new CodecError(`${field}: time out of range (years 0000..9999, whole ms)`);
+  const z = Math.floor(ms / MS_PER_DAY);
+  let rem = ms - z * MS_PER_DAY;
+  if (z !== writeDayNumber) cacheWriteDay(z);
+  const c = writeDayDigits;
+  b[off] = c[0];
+  b[off + 1] = c[1];
+  b[off + 2] = c[2];
+  b[off + 3] = c[3];
+  b[off + 4] = c[4];
+  b[off + 5] = c[5];
+  b[off + 6] = c[6];
+  b[off + 7] = c[7];
   const h = (rem / 3_600_000) | 0;
   rem -= h * 3_600_000;
   const mi = (rem / 60_000) | 0;
