@@ -34,9 +34,9 @@ async function startExample(env: Record<string, string>): Promise<{ url: string;
   });
   child = c;
   let out = '';
-  c.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  c.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    c.stdout!.on('data', (d: Buffer) => {
+    c.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) resolve(m[1]);
