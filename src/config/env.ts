@@ -78,10 +78,28 @@ export function envLayer(env: Env): { value: Record<string, unknown>; provenance
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(ENV_PREFIX) || known.has(name) || env[name] === undefined) continue;
-    const near = closest(name, [...known]);
+    const near = closestVariable(name, [...known]);
     warnings.push(`${name} is not a config variable and is ignored${near === undefined ? '' : ` (did you mean ${near}?)`}`);
   }
   return { value: value as Record<string, unknown>, provenance, warnings };
+}
+
+/** The variable a mistyped one most likely meant: a near spelling, else one containing all its words. */
+function closestVariable(name: string, known: readonly string[]): string | undefined {
+  const strip = (n: string) => (n.startsWith(ENV_PREFIX) ? n.slice(ENV_PREFIX.length) : n);
+  const near = closest(strip(name), known.map(strip));
+  if (near !== undefined) return known.find((k) => strip(k) === near);
+  const words = name.slice(ENV_PREFIX.length).split('_');
+  const containing = known.filter((k) => {
+    let from = 0;
+    const kw = k.slice(ENV_PREFIX.length).split('_');
+    return words.every((w) => {
+      const at = kw.indexOf(w, from);
+      from = at + 1;
+      return at >= 0;
+    });
+  });
+  return containing.sort((a, b) => a.length - b.length)[0];
 }
 
 /**

@@ -5,8 +5,8 @@
  */
 import type { z } from 'zod';
 import { configKeys, keyPath } from './describe.js';
-import { objectKeysAt } from './introspect.js';
-import { formatPath } from './names.js';
+import { objectKeysAt, schemaAt, unwrap } from './introspect.js';
+import { formatPath, peerSecretEnvName } from './names.js';
 import { configSchema } from './schema.js';
 
 /** One problem in a config. */
@@ -65,7 +65,9 @@ export function closest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = squash(c) === squash(word) ? 0 : editDistance(word.toLowerCase(), c.toLowerCase());
+    const [w, k] = [squash(word), squash(c)];
+    const prefix = Math.min(w.length, k.length) >= 3 && (w.startsWith(k) || k.startsWith(w));
+    const d = w === k ? 0 : prefix ? 1 : editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
   return bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
@@ -154,12 +156,26 @@ function typeName(v: unknown): string {
 
 type Issue = z.core.$ZodIssue;
 
+function kindAt(path: readonly PropertyKey[]): string | undefined {
+  const schema = schemaAt(configSchema, path.filter((s): s is string | number => typeof s !== 'symbol'));
+  return schema === undefined ? undefined : unwrap(schema).kind;
+}
+
+/** For a missing secret: which variable would also set it. */
+function requiredHint(path: readonly PropertyKey[], input: unknown): string | undefined {
+  if (path.length !== 3 || path[0] !== 'peers' || path[2] !== 'authToken') return undefined;
+  const id = valueAt(input, ['peers', path[1], 'id']);
+  const env = typeof id === 'string' ? peerSecretEnvName(id) : 'BTP_PEER_<ID>_SECRET';
+  return `set ${env} in the environment or .env, or ${formatPath(path)}`;
+}
+
 function describeIssue(iss: Issue, input: unknown): { message: string; hint?: string } {
   const value = valueAt(input, iss.path);
   switch (iss.code) {
     case 'invalid_type': {
-      if (value === undefined || iss.message === 'is required') return { message: 'is required' };
-      const expected = iss.expected === 'int' ? 'an integer' : iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`;
+      if (value === undefined || iss.message === 'is required') return { message: 'is required', hint: requiredHint(iss.path, input) };
+      const kind = iss.expected === 'number' ? kindAt(iss.path) : undefined;
+      const expected = iss.expected === 'int' || kind === 'integer' ? 'an integer' : iss.expected === 'object' ? 'a mapping' : iss.expected === 'array' ? 'a list' : `a ${iss.expected}`;
       return { message: `must be ${expected}, got ${typeName(value)}` };
     }
     case 'too_small':

@@ -85,10 +85,9 @@ export function nonNegativeInt(fallback: number) {
 export function amountField(opts: { min: bigint; max?: bigint; minMessage: string }) {
   let out = z.bigint().min(opts.min, opts.minMessage);
   if (opts.max !== undefined) out = out.max(opts.max, `must be at most ${opts.max} (unsigned 64-bit)`);
+  const message = 'must be a whole number of asset units (an integer, or a decimal string for large values)';
   return z
-    .union([z.bigint(), z.int(), z.string().regex(/^\d+$/)], {
-      error: 'must be a whole number of asset units (an integer, or a decimal string for large values)',
-    })
+    .union([z.bigint(), z.int({ error: message }), z.string().regex(/^\d+$/, message)], { error: message })
     .transform((v) => BigInt(v))
     .pipe(out);
 }

@@ -21,7 +21,7 @@ export const NON_KEY_ENV: readonly string[] = [CONFIG_PATH_ENV, 'AGENT_RUNTIME_U
 export function screamingSnake(segment: string): string {
   return segment
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z]{2,})/g, '$1_$2')
     .toUpperCase();
 }
 
