@@ -47,7 +47,7 @@ export const registerPeerBody = {
   properties: {
     id: peerId,
     url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
-    authToken: { type: 'string', maxLength: 1024, description: 'the shared BTP secret' },
+    authToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the shared BTP secret (not empty)' },
     relation: { type: 'string', enum: ['parent', 'peer', 'child'], description: 'one of parent, peer, child' },
     routes: {
       type: 'array',

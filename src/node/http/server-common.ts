@@ -3,10 +3,11 @@
  * validation, one error boundary that answers `{error, message, code}`, a JSON 404, request logging
  * through the injected pino logger, and a listen/close handle.
  */
+import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
-import { AppError, appError, isAppError } from '../../errors/index.js';
+import { AppError, appError, isAppError, type ErrorCode } from '../../errors/index.js';
 
 /** A running (or ready to run) HTTP server. */
 export interface HttpServerHandle {
@@ -75,6 +76,25 @@ export function sendError(reply: FastifyReply, e: AppError): FastifyReply {
   return reply.code(e.httpStatus ?? 500).type('application/json; charset=utf-8').send(body);
 }
 
+/** Error classes of the node (by name, so no import of the node is needed) and their catalogue codes. */
+const BY_NAME: Record<string, ErrorCode | undefined> = {
+  NotFoundError: 'NOT_FOUND',
+  PeerNotFoundError: 'PEER_NOT_FOUND',
+  RouteNotFoundError: 'ROUTE_NOT_FOUND',
+  InvalidArgumentError: 'INVALID_ARGUMENT',
+  ConnectorNotStartedError: 'NODE_NOT_STARTED',
+};
+
+/** A client status carried by a foreign error (`statusCode`) and its catalogue code. */
+const BY_STATUS: Record<number, ErrorCode | undefined> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  503: 'NOT_READY',
+};
+
 /** Maps anything thrown in a request to an AppError with an HTTP status (`bodyLimit` in bytes, for 413). */
 export function toHttpError(err: unknown, ctx: { bodyLimit?: number } = {}): AppError {
   if (isAppError(err)) {
@@ -86,7 +106,8 @@ export function toHttpError(err: unknown, ctx: { bodyLimit?: number } = {}): App
   if (!(err instanceof Error)) return appError('INTERNAL');
   const fe = err as Partial<FastifyError> & { issues?: { path?: (string | number)[]; message?: string }[] };
   if (fe.validation && fe.validation.length > 0) return validationError(fe as FastifyError);
-  if (err.name === 'NotFoundError') return appError('NOT_FOUND', { message: err.message });
+  const byName = BY_NAME[err.name];
+  if (byName !== undefined) return appError(byName, { message: err.message }, err);
   if (err.name === 'ZodError' && Array.isArray(fe.issues) && fe.issues.length > 0) {
     const issue = fe.issues[0];
     const field = formatPath(issue.path ?? []);
@@ -99,9 +120,13 @@ export function toHttpError(err: unknown, ctx: { bodyLimit?: number } = {}): App
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
     return appError('UNSUPPORTED_MEDIA_TYPE', { message: `${err.message}: send JSON with 'Content-Type: application/json'` });
   }
-  if (typeof status === 'number' && status >= 400 && status < 500) {
-    // fastify's own client errors (malformed JSON, empty JSON body, bad URL): their messages are about the request.
-    return appError('INVALID_ARGUMENT', { message: err.message });
+  // Errors that carry their own client status (fastify's: malformed JSON, bad URL; the node's: statusCode 400/404):
+  // their messages are about the request, so they are passed on with that status.
+  if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)) {
+    const code = BY_STATUS[status];
+    if (code !== undefined) return appError(code, { message: err.message }, err);
+    const name = (STATUS_CODES[status] ?? 'Bad Request').replace(/[^A-Za-z]/g, '');
+    return new AppError('INVALID_ARGUMENT', err.message, { exitCode: 2, httpStatus: status, httpError: name, cause: err });
   }
   return appError('INTERNAL', { message: 'Internal error (details are in the node log)' }, err);
 }
@@ -191,7 +216,7 @@ export function serverHandle(app: FastifyInstance, opts: { host: string; port: n
         const port = typeof addr === 'object' && addr !== null ? addr.port : opts.port;
         const host = isIP(opts.host) === 6 ? `[${opts.host}]` : opts.host;
         const url = `http://${host}:${port}`;
-        opts.logger.info({ url, listener: opts.label }, 'http server listening');
+        opts.logger.debug({ url, listener: opts.label }, 'http server listening');
         return { url, port };
       })();
       return listening;

@@ -70,7 +70,7 @@ describe('admin API: peers', () => {
 
   it("accepts the seed's settlement shape as chain evm", async () => {
     const evmAddress = '0x' + 'ab'.repeat(20);
-    const r = await call(base, 'POST', '/admin/peers', { json: { id: 'erin', authToken: '', settlement: { preference: 'evm', evmAddress } } });
+    const r = await call(base, 'POST', '/admin/peers', { json: { id: 'erin', authToken: 't', settlement: { preference: 'evm', evmAddress } } });
     expect(r.status).toBe(201);
     expect(node.registered[0].settlement).toEqual({ chain: 'evm', address: evmAddress });
   });
@@ -78,6 +78,7 @@ describe('admin API: peers', () => {
   it.each([
     [{ authToken: 'x' }, 'id', /^Invalid id: is required$/],
     [{ id: 'bad id', authToken: 'x' }, 'id', /Invalid id: must be a peer id/],
+    [{ id: 'd', authToken: '' }, 'authToken', /must be the shared BTP secret \(not empty\)/],
     [{ id: 'd', authToken: 'x', url: 'http://d:3000' }, 'url', /ws:\/\/ or wss:\/\//],
     [{ id: 'd', authToken: 'x', url: 'ws://' }, 'url', /with a host/],
     [{ id: 'd', authToken: 'x', creditLimit: 1000 }, 'creditLimit', /must be a string \(an unsigned integer as a decimal string/],
