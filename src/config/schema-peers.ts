@@ -46,6 +46,7 @@ const peerSettlementSchema = z
   .strictObject({
     chain: key(z.enum(CHAINS), { description: 'The chain this peer settles on.' }),
     address: key(z.string().min(1, 'must not be empty'), {
+      type: 'chain address',
       description: "The peer's account on that chain (EVM 0x address, XRPL r-address, Aptos 0x address).",
     }),
   })
@@ -59,6 +60,7 @@ const peerSettlementSchema = z
 /** One configured peer: who it is, how we reach it, and its limits. */
 export const peerSchema = z.strictObject({
   id: key(idField(), {
+    type: 'id',
     description: 'Peer id, unique; the BTP username it authenticates with and its child address segment.',
   }),
   url: key(urlField(['ws:', 'wss:']).optional(), {
@@ -107,9 +109,10 @@ export const routeSchema = z.strictObject({
       .string()
       .max(MAX_ADDRESS_LENGTH)
       .regex(ILP_PREFIX_PATTERN, 'must be an ILP address prefix such as g or g.peer-b (scheme, then .segments)'),
-    { description: 'ILP address prefix; the longest matching prefix wins.' },
+    { description: 'ILP address prefix; the longest matching prefix wins.', type: 'ILP address prefix' },
   ),
   nextHop: key(idField(), {
+    type: 'id',
     description: "A peer id, or 'local' (or our nodeId) for local delivery.",
   }),
   priority: key(z.int().default(0), {

@@ -49,6 +49,7 @@ const adminApiSchema = z
   .strictObject({
     enabled: key(z.boolean().default(true), { description: 'Serve the admin HTTP API (the CLI talks to it).' }),
     host: key(hostField('127.0.0.1'), {
+      type: 'host',
       description: 'Admin API bind address; a non-loopback host requires apiKey.',
     }),
     port: key(portField(8081), { description: 'Admin API port (0 = any free port).' }),
@@ -58,10 +59,12 @@ const adminApiSchema = z
       env: 'AGENT_RUNTIME_API_KEY',
     }),
     allowedIps: key(ipListField().optional(), {
+      type: 'IP or CIDR list',
       description: 'Client IPs and CIDR blocks allowed to call the API (comma-separated in env). Empty: any.',
       default: '[]',
     }),
     allowedIPs: key(ipListField().optional(), {
+      type: 'IP or CIDR list',
       description: "The seed's spelling of allowedIps, accepted as an alias.",
       aliasOf: 'adminApi.allowedIps',
     }),
@@ -81,7 +84,7 @@ const adminApiSchema = z
 
 const explorerSchema = z.strictObject({
   enabled: key(z.boolean().default(false), { description: 'Serve the explorer web UI with a live event stream.' }),
-  host: key(hostField('127.0.0.1'), { description: 'Explorer bind address.' }),
+  host: key(hostField('127.0.0.1'), { type: 'host', description: 'Explorer bind address.' }),
   port: key(portField(3001), { description: 'Explorer port (0 = any free port).' }),
   maxEvents: key(positiveInt(10_000), { description: 'Events kept in memory for the UI.' }),
   retentionMs: key(positiveInt(3_600_000), { description: 'How long events are kept (ms).' }),
@@ -100,9 +103,11 @@ const evmSchema = z.strictObject({
   }),
   chainId: key(z.int().min(1), { description: 'EVM chain id (e.g. 8453 for Base).' }),
   contract: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+    type: 'EVM address',
     description: 'Address of the payment channel contract.',
   }),
   token: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+    type: 'EVM address',
     description: 'Address of the ERC-20 token the channels hold.',
   }),
   privateKey: key(
@@ -131,7 +136,7 @@ const aptosSchema = z.strictObject({
   }),
   module: key(
     z.string().regex(/^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*$/, 'must be <0x address>::<module name>'),
-    { description: 'The payment channel Move module, as <address>::<name>.' },
+    { description: 'The payment channel Move module, as <address>::<name>.', type: 'Move module id' },
   ),
   privateKey: key(secretField().optional(), {
     description: 'Ed25519 key that signs our claims and transactions.',
@@ -187,6 +192,7 @@ const ledgerSchema = z.strictObject({
 /** The config object before the computed defaults (ilpAddress, dataDir) are resolved. */
 export const baseConfigSchema = z.strictObject({
   nodeId: key(idField().default('agent-runtime'), {
+    type: 'id',
     description: 'This node: its BTP username, its address segment, its data folder.',
   }),
   ilpAddress: key(
@@ -209,18 +215,20 @@ export const baseConfigSchema = z.strictObject({
     description: 'Fee kept on forwarded packets, in basis points of the amount (10 = 0.1%), rounded down.',
   }),
   dataDir: key(z.string().min(1).optional(), {
+    type: 'path',
     description: 'Folder of the ledger and runtime state; relative paths resolve against the cwd.',
     default: './data/<nodeId>',
   }),
   logLevel: key(z.enum(LOG_LEVELS).default('info'), { description: 'Least severe log level written.' }),
   btpServerPort: key(portField(3000), { description: 'BTP WebSocket port peers dial (0 = any free port).' }),
   btpServerHost: key(hostField('127.0.0.1'), {
+    type: 'host',
     description: 'BTP bind address; 0.0.0.0 accepts remote peers.',
   }),
   healthCheckPort: key(portField(8080), {
     description: 'Port of /health, /health/live, /health/ready and /metrics (0 = any free port).',
   }),
-  healthCheckHost: key(hostField('127.0.0.1'), { description: 'Health server bind address.' }),
+  healthCheckHost: key(hostField('127.0.0.1'), { type: 'host', description: 'Health server bind address.' }),
   peers: z.array(peerSchema).default([]),
   routes: z.array(routeSchema).default([]),
   localDelivery: localDeliverySchema.prefault({}),
@@ -259,12 +267,16 @@ export type DeepReadonly<T> = T extends bigint | string | number | boolean | sym
 
 /** The resolved, frozen node config the rest of the program reads. */
 export type NodeConfig = DeepReadonly<z.output<typeof configSchema>>;
+/**
+ * A peer as written in a file or object: `authToken` may be left out when
+ * `BTP_PEER_<ID>_SECRET` provides it (the loader fills it in before validation).
+ */
+export type PeerConfigInput = Omit<z.input<typeof peerSchema>, 'authToken'> & { authToken?: string };
 /** What a config file or a config object may contain (every default optional). */
-export type NodeConfigInput = z.input<typeof configSchema>;
+export type NodeConfigInput = Omit<z.input<typeof configSchema>, 'peers'> & { peers?: PeerConfigInput[] };
 /** One resolved peer. */
 export type PeerConfig = NodeConfig['peers'][number];
 /** One resolved route. */
 export type RouteConfig = NodeConfig['routes'][number];
-/** A peer or route as given at runtime (defaults optional). */
-export type PeerConfigInput = z.input<typeof peerSchema>;
+/** A route as given in a file, an object or at runtime (priority optional). */
 export type RouteConfigInput = z.input<typeof routeSchema>;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
-import type { ConfigIssue, LoadOptions, NodeConfigInput } from '../../src/config/index.js';
+import type { ConfigIssue, LoadOptions, NodeConfigInput, PeerConfigInput } from '../../src/config/index.js';
 
 const dirs: string[] = [];
 
@@ -44,6 +44,6 @@ export function issueAt(issues: ConfigIssue[], path: string): ConfigIssue {
 }
 
 /** A peer with every required key. */
-export function peer(id: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function peer(id: string, extra: Record<string, unknown> = {}): PeerConfigInput {
   return { id, authToken: `token-${id}`, creditLimit: 1000, ...extra };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/index.js';
+import type { ConfigError} from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import { closest, editDistance } from '../../src/config/explain.js';
 import { issueAt, issuesOf, peer, tempDir } from './helpers.js';
 
