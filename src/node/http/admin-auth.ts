@@ -20,7 +20,7 @@ export interface AdminAuthOptions {
 }
 
 /** Query parameter names that carry an API key by mistake (compared case-insensitively). */
-const KEY_PARAMS = new Set(['apikey', 'api_key', 'api-key', 'x-api-key', 'key']);
+const KEY_PARAMS = new Set(['apikey', 'api_key', 'api-key', 'x-api-key']);
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();
 
