@@ -93,6 +93,6 @@ export function deserializeIldcpResponse(b: Buffer): IldcpResponse {
   const assetScale = r.uint8('ildcp.assetScale');
   const code = r.varOctetString('ildcp.assetCode', data.length);
   if (!isUtf8(code)) throw new CodecError('ildcp.assetCode: invalid UTF-8');
-  r.assertEnd('ildcp');
+  r.assertEnd('ildcp.data');
   return { clientAddress, assetScale, assetCode: code.toString('utf8') };
 }
