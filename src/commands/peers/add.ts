@@ -1,0 +1,72 @@
+import { Args, Flags } from '@oclif/core';
+import { peerSecretEnvName } from '../../config/index.js';
+import { appError } from '../../errors/index.js';
+import type { PeerInfo, RouteInfo } from '../../node/types.js';
+import { AdminCommand } from '../../cli/admin-command.js';
+import { out } from '../../cli/output.js';
+
+/** The body of POST /admin/peers. */
+export interface PeerAdded {
+  success: boolean;
+  peer: PeerInfo;
+  routes: RouteInfo[];
+  created: boolean;
+  message: string;
+}
+
+/** `agent-runtime peers add <id>`. */
+export default class PeersAdd extends AdminCommand {
+  static override description =
+    'Add a peer to a running node, or update it (kept in the data directory across restarts).\n' +
+    'The shared BTP secret comes from --auth-token, else from BTP_PEER_<ID>_SECRET in the environment.';
+
+  static override examples = [
+    'BTP_PEER_BOB_SECRET=s3cret <%= config.bin %> peers add bob --url ws://127.0.0.1:3001 --route g.bob',
+    '<%= config.bin %> peers add carol --relation child --auth-token s3cret --credit-limit 1000000',
+  ];
+
+  static override args = {
+    id: Args.string({ description: 'Peer id ([a-zA-Z0-9_~-]+)', required: true }),
+  };
+
+  static override flags = {
+    url: Flags.string({ description: 'BTP URL to dial (ws:// or wss://); omit when the peer dials us' }),
+    'auth-token': Flags.string({ description: 'Shared BTP secret [default: $BTP_PEER_<ID>_SECRET]' }),
+    relation: Flags.string({ description: 'Relation to this node', options: ['parent', 'peer', 'child'], default: 'peer' }),
+    route: Flags.string({ description: 'ILP address prefix to route to this peer (repeatable)', multiple: true }),
+    'credit-limit': Flags.string({ description: 'How far the peer may owe us (asset units)' }),
+    'max-packet-amount': Flags.string({ description: 'Largest Prepare accepted from the peer (asset units)' }),
+    'settle-threshold': Flags.string({ description: 'Settle when we owe the peer this much (asset units)' }),
+  };
+
+  async run(): Promise<PeerAdded> {
+    const { args, flags } = await this.parse(PeersAdd);
+    const envName = peerSecretEnvName(args.id);
+    const authToken = flags['auth-token'] ?? process.env[envName];
+    if (!authToken) {
+      throw appError('INVALID_ARGUMENT', {
+        field: 'auth-token',
+        reason: `no secret for ${args.id}`,
+        suggestion: `Pass --auth-token, or set ${envName} (the same secret the peer uses for us).`,
+      });
+    }
+    const body = {
+      id: args.id,
+      authToken,
+      relation: flags.relation,
+      ...(flags.url === undefined ? {} : { url: flags.url }),
+      ...(flags.route === undefined ? {} : { routes: flags.route.map((prefix) => ({ prefix })) }),
+      ...(flags['credit-limit'] === undefined ? {} : { creditLimit: flags['credit-limit'] }),
+      ...(flags['max-packet-amount'] === undefined ? {} : { maxPacketAmount: flags['max-packet-amount'] }),
+      ...(flags['settle-threshold'] === undefined ? {} : { settleThreshold: flags['settle-threshold'] }),
+    };
+    const added = await this.client(flags).post<PeerAdded>('/admin/peers', body);
+    if (!this.jsonEnabled()) {
+      out(added.message);
+      const p = added.peer;
+      out(`  relation ${p.relation}, ${p.url ? `dials ${p.url}` : 'waits for it to dial us'}, ${p.connected ? 'connected' : 'not connected yet'}`);
+      for (const r of added.routes) out(`  route ${r.prefix} -> ${r.nextHop}`);
+    }
+    return added;
+  }
+}

@@ -1,0 +1,42 @@
+import type { PeerInfo } from '../../node/types.js';
+import { AdminCommand } from '../../cli/admin-command.js';
+import { out, table } from '../../cli/output.js';
+
+/** The body of GET /admin/peers. */
+export interface PeerList {
+  nodeId: string;
+  peerCount: number;
+  connectedCount: number;
+  peers: PeerInfo[];
+}
+
+/** `agent-runtime peers list`. */
+export default class PeersList extends AdminCommand {
+  static override description = 'List the peers of a running node: relation, connection, balance and routes.';
+
+  static override examples = ['<%= config.bin %> peers list', '<%= config.bin %> peers list --json | jq ".peers[] | select(.connected | not) | .id"'];
+
+  async run(): Promise<PeerList> {
+    const { flags } = await this.parse(PeersList);
+    const list = await this.client(flags).get<PeerList>('/admin/peers');
+    if (!this.jsonEnabled()) {
+      out(
+        table(
+          list.peers.map((p) => ({ ...p, state: p.connected ? 'connected' : 'disconnected', routes: p.ilpAddresses })),
+          [
+            { key: 'id', header: 'id' },
+            { key: 'relation', header: 'relation' },
+            { key: 'state', header: 'state' },
+            { key: 'direction', header: 'dials' },
+            { key: 'balance', header: 'balance' },
+            { key: 'creditLimit', header: 'credit limit' },
+            { key: 'routes', header: 'routes' },
+          ],
+          'No peers. Add one with `agent-runtime peers add <id> --url ws://host:port`.',
+        ),
+      );
+      if (list.peers.length > 0) out(`${list.connectedCount}/${list.peerCount} connected`);
+    }
+    return list;
+  }
+}

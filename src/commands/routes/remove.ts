@@ -1,0 +1,28 @@
+import { Args } from '@oclif/core';
+import { AdminCommand } from '../../cli/admin-command.js';
+import { out } from '../../cli/output.js';
+
+/** The body of DELETE /admin/routes/<prefix>. */
+export interface RouteRemoved {
+  success: boolean;
+  prefix: string;
+  message: string;
+}
+
+/** `agent-runtime routes remove <prefix>`. */
+export default class RoutesRemove extends AdminCommand {
+  static override description = 'Remove every route for a prefix from a running node (config routes stay removed across restarts).';
+
+  static override examples = ['<%= config.bin %> routes remove g.bob', '<%= config.bin %> routes remove g.bob --json'];
+
+  static override args = {
+    prefix: Args.string({ description: 'ILP address prefix, e.g. g.bob', required: true }),
+  };
+
+  async run(): Promise<RouteRemoved> {
+    const { args, flags } = await this.parse(RoutesRemove);
+    const removed = await this.client(flags).delete<RouteRemoved>(`/admin/routes/${encodeURIComponent(args.prefix)}`);
+    if (!this.jsonEnabled()) out(removed.message);
+    return removed;
+  }
+}

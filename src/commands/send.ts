@@ -1,0 +1,64 @@
+import { Args, Flags } from '@oclif/core';
+import { appError } from '../errors/index.js';
+import type { IlpSendResponse } from '../node/types.js';
+import { AdminCommand } from '../cli/admin-command.js';
+import { describeData, err, out } from '../cli/output.js';
+import { readPacketData } from '../cli/read-data.js';
+
+/** `agent-runtime send <destination> <amount>`. */
+export default class Send extends AdminCommand {
+  static override description =
+    'Send a paid packet from the local agent of a running node (POST /admin/ilp/send).\n' +
+    'The data comes from --data, --data-file, or stdin when it is piped (at most 32767 bytes); the condition is ' +
+    'sha256(sha256(data)), so a receiver using the simple handler can fulfil it. Exit code 1 when the packet is rejected.';
+
+  static override examples = [
+    '<%= config.bin %> send g.hub.bob 1000 --data "What is the ETH price?"',
+    'echo hi | <%= config.bin %> send g.hub.bob 1000 --json | jq .fulfilled',
+    '<%= config.bin %> send g.hub.bob 1000 --data-file request.json --timeout 5000',
+  ];
+
+  static override args = {
+    destination: Args.string({ description: 'ILP address of the receiver, e.g. g.hub.bob', required: true }),
+    amount: Args.string({ description: 'Amount in asset units (unsigned integer)', required: true }),
+  };
+
+  static override flags = {
+    data: Flags.string({ description: 'Packet data as text', exclusive: ['data-file'] }),
+    'data-file': Flags.string({ description: "Read the packet data from a file ('-' = stdin)", exclusive: ['data'] }),
+    timeout: Flags.integer({ description: 'How long the packet may take (ms); it expires after', default: 30_000, min: 1 }),
+  };
+
+  async run(): Promise<IlpSendResponse> {
+    const { args, flags } = await this.parse(Send);
+    if (!/^[0-9]+$/.test(args.amount)) {
+      throw appError('INVALID_ARGUMENT', { field: 'amount', reason: `must be an unsigned integer in asset units, got ${JSON.stringify(args.amount)}` });
+    }
+    const data = await readPacketData({ data: flags.data, dataFile: flags['data-file'], stdin: process.stdin });
+    const client = this.client(flags, flags.timeout + 5000);
+    const result = await client.post<IlpSendResponse>('/admin/ilp/send', {
+      destination: args.destination,
+      amount: args.amount,
+      ...(data.length > 0 ? { data: data.toString('base64') } : {}),
+      timeoutMs: flags.timeout,
+    });
+    if (result.fulfilled) {
+      if (!this.jsonEnabled()) {
+        out(`fulfilled  ${args.amount} to ${args.destination}`);
+        out(`fulfillment  ${result.fulfillment}`);
+        const reply = describeData(result.data);
+        if (reply !== undefined) out(`reply  ${reply}`);
+      }
+      return result;
+    }
+    if (!this.jsonEnabled()) {
+      const failure = appError('SEND_FAILED', { destination: args.destination, ilpCode: result.code, reason: result.message });
+      err(`Rejected: ${result.code} ${result.message}`);
+      err(`  triggered by ${result.triggeredBy || '(unknown)'}`);
+      const reply = describeData(result.data);
+      if (reply !== undefined) err(`  data  ${reply}`);
+      if (failure.suggestion) err(`  Hint: ${failure.suggestion}`);
+    }
+    return this.finish(result, 1);
+  }
+}
