@@ -100,7 +100,7 @@ export class ConnectorNode {
     });
     const ld = this.config.localDelivery;
     const http = ld.enabled && ld.handlerUrl
-      ? createHttpDeliveryClient({ handlerUrl: ld.handlerUrl, timeoutMs: ld.timeout, logger: this.logger.child({ module: 'delivery' }) })
+      ? createHttpDeliveryClient({ handlerUrl: ld.handlerUrl, timeoutMs: ld.timeout, authToken: ld.authToken, logger: this.logger.child({ module: "delivery" }) })
       : undefined;
     this.delivery = new LocalDelivery(() => this.address, this.logger.child({ module: 'delivery' }), http);
   }

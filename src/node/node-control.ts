@@ -65,7 +65,7 @@ export class NodeControl {
         host: c.adminApi.host,
         port: c.adminApi.port,
         apiKey: c.adminApi.apiKey,
-        allowedIps: c.adminApi.allowedIps,
+        allowedIps: c.adminApi.allowedIps ? [...c.adminApi.allowedIps] : undefined,
         maxBodyBytes: c.adminApi.maxBodyBytes,
         logger,
         plugins: NodeControl.adminPlugins,

@@ -1,0 +1,42 @@
+/**
+ * What the HTTP surfaces (admin API, health, metrics) need from the node. ConnectorNode implements it;
+ * the servers depend on this interface only, so they never reach into the packet path.
+ */
+import type { EventStream } from '../events.js';
+import type {
+  HealthReport,
+  IlpSendRequest,
+  IlpSendResponse,
+  PeerAccountBalance,
+  PeerInfo,
+  PeerRegistrationRequest,
+  RemovePeerResult,
+  RouteInfo,
+} from '../types.js';
+
+export interface NodeApi {
+  readonly nodeId: string;
+  /** The node's ILP address (learned from the parent by ILDCP when it has one). */
+  readonly ilpAddress: string;
+  readonly version: string;
+  readonly events: EventStream;
+  health(): HealthReport;
+  /** true once start() has finished (ledger open, BTP listening, address known). */
+  isReady(): boolean;
+  listPeers(): PeerInfo[];
+  /** Adds or updates a peer at runtime (persisted in the data directory). `created` is false on an update. */
+  registerPeer(request: PeerRegistrationRequest): Promise<{ peer: PeerInfo; created: boolean }>;
+  /** Throws NotFoundError when unknown. */
+  removePeer(peerId: string, removeRoutes?: boolean): Promise<RemovePeerResult>;
+  listRoutes(): RouteInfo[];
+  /** `warning` is set when nextHop names no known peer. */
+  addRoute(route: { prefix: string; nextHop: string; priority?: number }): Promise<{ route: RouteInfo; warning?: string }>;
+  /** false when no such route. */
+  removeRoute(prefix: string): Promise<boolean>;
+  /** Throws NotFoundError for an unknown peer. */
+  getBalance(peerId: string): PeerAccountBalance;
+  /** Every ledger account: peer:<id>, agent, fees, onchain, channelIn:<id>, channelOut:<id>. */
+  getAccounts(): { account: string; balance: string; reserved?: string }[];
+  /** Sends a packet from the local agent; condition = sha256(sha256(data)). */
+  sendIlp(request: IlpSendRequest): Promise<IlpSendResponse>;
+}
