@@ -96,7 +96,7 @@ const REFUSALS: Refusal[] = [
   {
     match: (k) => /^tiger-?beetle/i.test(k),
     message: 'TigerBeetle is not offered yet',
-    hint: 'the ledger is LevelDB under dataDir (no TigerBeetle server can run here): remove this key',
+    hint: 'the ledger is LevelDB under dataDir, and no TigerBeetle server can run here: remove this key',
   },
   { match: (k, p) => k === 'connectorFeePercentage' && p === 'settlement', message: 'unknown key', hint: 'use the top-level feeBps (basis points: 0.1% = 10)' },
   { match: (k, p) => k === 'enableSettlement' && p === 'settlement', message: 'unknown key', hint: 'did you mean settlement.enabled?' },

@@ -162,7 +162,7 @@ export function configWarnings(config: NodeConfig): string[] {
   return warnings;
 }
 
-function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOptions, exhaustive: boolean): Resolution {
+function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOptions): Resolution {
   const cwd = resolvePath(opts.cwd ?? process.cwd());
   const baseEnv: Env = { ...(opts.env ?? process.env) };
   const issues: ConfigIssue[] = [];
@@ -185,7 +185,7 @@ function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOp
     const reported = new Set(issues.map((i) => i.path));
     const schemaIssues = explainZodError(parsed.error, ctx).filter((i) => !reported.has(i.path));
     issues.push(...schemaIssues);
-    if (exhaustive) issues.push(...salvageRuleIssues(merged, parsed.error, ctx));
+    issues.push(...salvageRuleIssues(merged, parsed.error, ctx));
   }
   if (!parsed.success || issues.length > 0) return { issues, warnings, source: raw.source };
   const config = deepFreeze({ ...parsed.data, dataDir: resolvePath(cwd, parsed.data.dataDir) }) as NodeConfig;
@@ -201,13 +201,13 @@ function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOp
  * @throws ConfigError listing every problem found.
  */
 export function loadConfig(input?: string | NodeConfigInput, opts: LoadOptions = {}): LoadedConfig {
-  const r = resolveConfig(input, opts, false);
+  const r = resolveConfig(input, opts);
   if (r.config === undefined) throw new ConfigError(r.issues, r.source);
   return { config: r.config, warnings: r.warnings, source: r.source };
 }
 
 /** Validates a config file the way `start` would load it, listing every problem (for `agent-runtime validate`). */
 export function validateConfigFile(path: string, opts: LoadOptions = {}): ValidationResult {
-  const r = resolveConfig(path, opts, true);
+  const r = resolveConfig(path, opts);
   return { ok: r.config !== undefined && r.issues.length === 0, issues: r.issues, warnings: r.warnings };
 }

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  EVM_ADDRESS_PATTERN,
   ILP_ADDRESS_PATTERN,
   MAX_ADDRESS_LENGTH,
   amountField,
@@ -102,11 +103,11 @@ const evmSchema = z.strictObject({
     type: 'http(s)/ws(s) URL',
   }),
   chainId: key(z.int().min(1), { description: 'EVM chain id (e.g. 8453 for Base).' }),
-  contract: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+  contract: key(z.string().regex(EVM_ADDRESS_PATTERN, 'must be 0x followed by 40 hex digits'), {
     type: 'EVM address',
     description: 'Address of the payment channel contract.',
   }),
-  token: key(z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be 0x followed by 40 hex digits'), {
+  token: key(z.string().regex(EVM_ADDRESS_PATTERN, 'must be 0x followed by 40 hex digits'), {
     type: 'EVM address',
     description: 'Address of the ERC-20 token the channels hold.',
   }),

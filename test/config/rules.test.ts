@@ -204,6 +204,13 @@ describe('production profile', () => {
   });
 });
 
+describe('reporting', () => {
+  it('lists rule problems next to field problems that would hide them', () => {
+    const issues = issuesOf({ logLevel: 'loud', btpServerPort: 1, healthCheckPort: 1 } as never);
+    expect(issues.map((i) => i.path)).toEqual(['logLevel', 'healthCheckPort']);
+  });
+});
+
 describe('the schema alone', () => {
   it('runs the same cross-field rules as the loader', () => {
     const r = configSchema.safeParse({ btpServerPort: 1, healthCheckPort: 1 });
