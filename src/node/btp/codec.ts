@@ -12,7 +12,9 @@
  */
 import { CodecError } from '../ilp/errors.js';
 import {
+  assertObject,
   lengthPrefixSize,
+  typeName,
   OerReader,
   UINT64_MAX,
   varOctetStringSize,
@@ -143,7 +145,8 @@ function timeOf(d: unknown, field: string): number {
 function protocolDataSize(pd: unknown): number {
   if (!Array.isArray(pd)) throw new CodecError('btp.protocolData: not an array');
   let size = varUIntSize(pd.length);
-  for (const p of pd as ProtocolData[]) {
+  for (const p of pd as (ProtocolData | null)[]) {
+    if (p === null || typeof p !== 'object') throw new CodecError('btp.protocolData: entry not an object');
     if (!isIa5String(p.protocolName)) throw new CodecError('btp.protocolData.protocolName: not an IA5 string');
     if (!Number.isInteger(p.contentType) || p.contentType < 0 || p.contentType > 255) {
       throw new CodecError('btp.protocolData.contentType: not a UInt8');
@@ -198,7 +201,7 @@ function headSize(f: BtpFrame): number {
       assertBytes(f.transferId, TRANSFER_ID_LENGTH, 'btp.reject.transferId');
       return TRANSFER_ID_LENGTH;
     default:
-      throw new CodecError(`btp.type: unknown type ${String((f as { type: unknown }).type)}`);
+      throw new CodecError(`btp.type: unknown type ${typeName((f as { type: unknown }).type)}`);
   }
 }
 
@@ -244,6 +247,7 @@ function assertRequestId(id: unknown): asserts id is number {
  * @throws CodecError when a field is invalid (request id not UInt32, non-IA5 names, sizes, ...)
  */
 export function encodeBtp(f: BtpFrame): Buffer {
+  assertObject(f, 'btp');
   assertRequestId(f.requestId);
   const bodyLen = headSize(f) + protocolDataSize(f.protocolData);
   const b = Buffer.allocUnsafe(5 + lengthPrefixSize(bodyLen) + bodyLen);
@@ -260,7 +264,7 @@ export function encodeBtp(f: BtpFrame): Buffer {
  * @param ilp an encoded ILP packet
  */
 export function encodeBtpIlp(type: 6 | 1, requestId: number, ilp: Uint8Array): Buffer {
-  if (type !== BtpType.Message && type !== BtpType.Response) throw new CodecError(`btp.type: ${String(type)} cannot carry ilp`);
+  if (type !== BtpType.Message && type !== BtpType.Response) throw new CodecError(`btp.type: ${typeName(type)} cannot carry ilp`);
   assertRequestId(requestId);
   if (!(ilp instanceof Uint8Array)) throw new CodecError('btp.protocolData.data: not a Buffer');
   // count (01 01), name (03 'ilp'), content type (00), data

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import { isValidIlpAddress } from './address.js';
 import { CodecError } from './errors.js';
-import { OerReader, varOctetStringSize, writeVarOctetString } from './oer.js';
+import { assertObject, OerReader, varOctetStringSize, writeVarOctetString } from './oer.js';
 import { deserializeFulfill, MAX_DATA_LENGTH, serializeFulfill, serializePrepare } from './packet.js';
 
 /** Destination of every ILDCP request. */
@@ -62,6 +62,7 @@ export function isIldcpRequest(p: { destination: string; executionCondition: Uin
  * @throws CodecError on an invalid address, a scale outside 0..255 or an oversized asset code
  */
 export function serializeIldcpResponse(r: IldcpResponse): Buffer {
+  assertObject(r, 'ildcp');
   const { clientAddress, assetScale, assetCode } = r;
   if (!isValidIlpAddress(clientAddress)) throw new CodecError('ildcp.clientAddress: invalid ILP address');
   if (!Number.isInteger(assetScale) || assetScale < 0 || assetScale > 255) {

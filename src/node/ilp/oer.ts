@@ -17,6 +17,16 @@ const MAX_LENGTH_OF_LENGTH = 4;
 /** Largest VarUInt read as a JS number: 6 bytes keeps it an exact integer. */
 const MAX_VARUINT_BYTES = 6;
 
+/** Guards the encoders' destructuring: a non-object from untyped callers is a CodecError too. */
+export function assertObject(v: unknown, field: string): asserts v is object {
+  if (v === null || typeof v !== 'object') throw new CodecError(`${field}: not an object`);
+}
+
+/** A type tag for error reasons: the number itself, or the JS type of anything else. */
+export function typeName(v: unknown): string {
+  return typeof v === 'number' ? String(v) : typeof v;
+}
+
 /** Bytes the canonical length prefix of an `n`-byte octet string takes. */
 export function lengthPrefixSize(n: number): number {
   return n < 0x80 ? 1 : n < 0x100 ? 2 : n < 0x1_0000 ? 3 : n < 0x100_0000 ? 4 : 5;

@@ -13,7 +13,9 @@ import { isUtf8 } from 'node:buffer';
 import { isValidAddressBytes, isValidIlpAddress, MAX_ADDRESS_LENGTH } from './address.js';
 import { CodecError } from './errors.js';
 import {
+  assertObject,
   lengthPrefixAt,
+  typeName,
   lengthPrefixSize,
   OerReader,
   prefixSizeAt,
@@ -172,6 +174,7 @@ const triggeredByCache = new AddressCache();
  * 32 bytes, invalid destination, data over 32767 bytes)
  */
 export function serializePrepare(p: IlpPrepare): Buffer {
+  assertObject(p, 'prepare');
   const { amount, expiresAt, executionCondition, destination, data } = p;
   if (typeof amount !== 'bigint' || amount < 0n || amount > UINT64_MAX) throw new CodecError('prepare.amount: not a UInt64');
   if (!(expiresAt instanceof Date)) throw new CodecError('prepare.expiresAt: not a Date');
@@ -299,6 +302,7 @@ export function patchPrepare(b: Buffer, amount: bigint, expiresAtMs: number): vo
  * @throws CodecError when the fulfillment is not 32 bytes or data exceeds 32767 bytes
  */
 export function serializeFulfill(f: IlpFulfill): Buffer {
+  assertObject(f, 'fulfill');
   const { fulfillment, data } = f;
   assertBytes(fulfillment, HASH_LENGTH, 'fulfill.fulfillment');
   assertData(data, 'fulfill.data');
@@ -335,6 +339,7 @@ function isIa5(s: string, i: number): boolean {
  * ILP address, the message exceeds 8191 UTF-8 bytes or data exceeds 32767 bytes
  */
 export function serializeReject(j: IlpReject): Buffer {
+  assertObject(j, 'reject');
   const { code, triggeredBy, message, data } = j;
   if (typeof code !== 'string' || code.length !== 3 || !isIa5(code, 0) || !isIa5(code, 1) || !isIa5(code, 2)) {
     throw new CodecError('reject.code: not 3 IA5 characters');
@@ -389,6 +394,7 @@ export function deserializeReject(b: Buffer): IlpReject {
  * @throws CodecError on an unknown type or an invalid field
  */
 export function serializeIlpPacket(p: IlpPacket): Buffer {
+  assertObject(p, 'packet');
   switch (p.type) {
     case IlpPacketType.Prepare:
       return serializePrepare(p.prepare);
@@ -397,7 +403,7 @@ export function serializeIlpPacket(p: IlpPacket): Buffer {
     case IlpPacketType.Reject:
       return serializeReject(p.reject);
     default:
-      throw new CodecError(`packet.type: unknown type ${String((p as { type: unknown }).type)}`);
+      throw new CodecError(`packet.type: unknown type ${typeName((p as { type: unknown }).type)}`);
   }
 }
 
