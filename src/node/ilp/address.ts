@@ -21,7 +21,7 @@ SEGMENT_CHAR[0x2d] = 1; // -
 
 const DOT = 0x2e;
 
-/** Whether the `len` characters read by `at(i)` (i < len) spell an allowed scheme. */
+/** Whether the first `len` character codes (`c0`..`c6`, unused ones ignored) spell an allowed scheme. */
 function isScheme(len: number, c0: number, c1: number, c2: number, c3: number, c4: number, c5: number, c6: number): boolean {
   switch (len) {
     case 1: // g
