@@ -21,6 +21,11 @@ export abstract class BaseCommand extends Command {
   /** What the error boundary may use to explain a failure (set once a config is loaded). */
   protected errorContext: { config?: ListenerKeys; dataDir?: string } = {};
 
+  /** The one JSON document of a --json run, written to stdout directly (oclif's goes through console.log). */
+  override logJson(json: unknown): void {
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+  }
+
   /**
    * Ends the command with `exitCode` after printing `result` (as the one JSON document with --json;
    * human output is the caller's). Use for outcomes that are results but not successes (a rejected

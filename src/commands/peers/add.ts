@@ -21,7 +21,7 @@ export default class PeersAdd extends AdminCommand {
     'The shared BTP secret comes from --auth-token, else from BTP_PEER_<ID>_SECRET in the environment.';
 
   static override examples = [
-    'BTP_PEER_BOB_SECRET=s3cret <%= config.bin %> peers add bob --url ws://127.0.0.1:3001 --route g.bob',
+    'BTP_PEER_BOB_SECRET=s3cret <%= config.bin %> peers add bob --btp-url ws://127.0.0.1:3001 --route g.bob',
     '<%= config.bin %> peers add carol --relation child --auth-token s3cret --credit-limit 1000000',
   ];
 
@@ -30,7 +30,7 @@ export default class PeersAdd extends AdminCommand {
   };
 
   static override flags = {
-    url: Flags.string({ description: 'BTP URL to dial (ws:// or wss://); omit when the peer dials us' }),
+    'btp-url': Flags.string({ description: "The peer's BTP URL to dial (ws:// or wss://); omit when the peer dials us" }),
     'auth-token': Flags.string({ description: 'Shared BTP secret [default: $BTP_PEER_<ID>_SECRET]' }),
     relation: Flags.string({ description: 'Relation to this node', options: ['parent', 'peer', 'child'], default: 'peer' }),
     route: Flags.string({ description: 'ILP address prefix to route to this peer (repeatable)', multiple: true }),
@@ -54,7 +54,7 @@ export default class PeersAdd extends AdminCommand {
       id: args.id,
       authToken,
       relation: flags.relation,
-      ...(flags.url === undefined ? {} : { url: flags.url }),
+      ...(flags['btp-url'] === undefined ? {} : { url: flags['btp-url'] }),
       ...(flags.route === undefined ? {} : { routes: flags.route.map((prefix) => ({ prefix })) }),
       ...(flags['credit-limit'] === undefined ? {} : { creditLimit: flags['credit-limit'] }),
       ...(flags['max-packet-amount'] === undefined ? {} : { maxPacketAmount: flags['max-packet-amount'] }),

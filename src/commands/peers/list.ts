@@ -32,7 +32,7 @@ export default class PeersList extends AdminCommand {
             { key: 'creditLimit', header: 'credit limit' },
             { key: 'routes', header: 'routes' },
           ],
-          'No peers. Add one with `agent-runtime peers add <id> --url ws://host:port`.',
+          'No peers. Add one with `agent-runtime peers add <id> --btp-url ws://host:port`.',
         ),
       );
       if (list.peers.length > 0) out(`${list.connectedCount}/${list.peerCount} connected`);
