@@ -1,7 +1,7 @@
 /**
  * Aggregation of bench rounds (medians), the printed table and the JSON report.
  */
-import { cpus, availableParallelism, release, totalmem } from 'node:os';
+import { cpus, availableParallelism, loadavg, release, totalmem } from 'node:os';
 import { median } from './stats.js';
 import type { LoadgenResult } from './types.js';
 
@@ -54,6 +54,8 @@ export interface MachineInfo {
   node: string;
   kernel: string;
   memoryGb: number;
+  /** 1-minute load average when the bench started and when it ended (other work on the host skews results). */
+  loadAverage: { start: number; end?: number };
 }
 
 export function machineInfo(): MachineInfo {
@@ -63,6 +65,7 @@ export function machineInfo(): MachineInfo {
     node: process.version,
     kernel: release(),
     memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    loadAverage: { start: Math.round(loadavg()[0] * 100) / 100 },
   };
 }
 
@@ -145,6 +148,7 @@ export function renderReport(p: {
   const lines: string[] = [];
   const m = p.machine;
   lines.push(`machine: nproc ${m.nproc}, ${m.cpuModel}, node ${m.node}, linux ${m.kernel}, ${m.memoryGb} GB`);
+  lines.push(`load average (1 min): ${m.loadAverage.start} at start, ${m.loadAverage.end ?? '?'} at end (the bench itself adds ~2)${m.loadAverage.start > m.nproc / 2 ? '; other work on this host: expect noise' : ''}`);
   lines.push(`command: ${p.command}`);
   lines.push(`settings: ${p.settings}`);
   for (const [t, c] of Object.entries(p.targetCommands)) lines.push(`  ${t}: ${c}`);

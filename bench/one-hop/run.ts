@@ -11,13 +11,13 @@
  * everything to bench/results/latest.json.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoadgen } from './harness.js';
 import { ROOT, installCleanup, killAll, procCpuMs, procStatusKb } from './procs.js';
 import { aggregate, machineInfo, ratios, renderReport, type Measurement, type RowId } from './report.js';
-import { DESTINATION, TARGET_IDS, TARGET_LETTER, shippedStartAvailable, startTarget, type TargetId } from './targets.js';
+import { DESTINATION, TARGET_IDS, TARGET_LETTER, buildTargets, shippedStartAvailable, startTarget, type TargetId } from './targets.js';
 
 const HELP = `npm run bench -- [options]
 
@@ -179,6 +179,10 @@ async function main(): Promise<number> {
   const settings = `rounds ${o.rounds}, C ${o.levels.join('/')}, warm-up ${o.warmupMs} ms, window ${o.durationMs} ms, 64 B data, amount ${o.amount}, targets ${o.targets.map((t) => `${TARGET_LETTER[t]}=${t}`).join(' ')}`;
   process.stdout.write(`one-hop bench: ${settings}\n`);
   process.stdout.write(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, node ${machine.node}\n`);
+  for (const [id, err] of await buildTargets(o.targets)) {
+    if (id === 'agent-runtime' && shippedStartAvailable()) continue;
+    process.stdout.write(`!! could not compile the ${id} wrapper (running it under tsx instead): ${err.split('\n').slice(0, 6).join('\n')}\n`);
+  }
   if (o.targets.includes('agent-runtime')) {
     process.stdout.write(shippedStartAvailable() ? 'agent-runtime: bin/run.js start (a)\n' : "agent-runtime: dist/commands/start.js not built; using bench/one-hop/agent-runtime-target.ts (a')\n");
   }
@@ -215,6 +219,7 @@ async function main(): Promise<number> {
       }
     }
   }
+  machine.loadAverage.end = Math.round(loadavg()[0] * 100) / 100;
   const aggregates = aggregate(measurements);
   const report = renderReport({ machine, command, targetCommands, settings, aggregates });
   process.stdout.write(`\n${report}\n`);

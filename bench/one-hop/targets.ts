@@ -2,14 +2,19 @@
  * The connectors under test, each started in its own process with its config in a temp folder:
  *
  *   agent-runtime  (a)  `node bin/run.js start --config bench.yaml` when dist/commands/start.js exists,
- *                  (a') else `node --import tsx bench/one-hop/agent-runtime-target.ts bench.yaml`
- *   ilp-connector  (b)  `node --import tsx bench/one-hop/ilp-connector-target.ts config.json`
- *   relay          (c)  `node --import tsx bench/one-hop/relay.ts <senderPort> <receiverPort>`
+ *                  (a') else `node bench/one-hop/agent-runtime-target.ts bench.yaml`
+ *   ilp-connector  (b)  `node bench/one-hop/ilp-connector-target.ts config.json`
+ *   relay          (c)  `node bench/one-hop/relay.ts <senderPort> <receiverPort>`
+ *
+ * The TypeScript wrappers are compiled once per invocation with esbuild (tsx's own compiler) into
+ * tmp/bench-build/ and run by plain `node`, like the shipped, compiled agent-runtime: the tsx loader
+ * would add a hooks thread (~28 MB RSS) to every target. Without esbuild they run under tsx.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TSX_IMPORT, freePorts, spawnLogged, stopChild, tail, waitForPort, type Spawned } from './procs.js';
 import type { BtpEndpoint } from './types.js';
+import type { build as EsbuildBuild } from 'esbuild';
 
 export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay';
 
@@ -98,6 +103,62 @@ async function ready(proc: Spawned, ports: number[], timeoutMs: number, what: st
   }
 }
 
+/** Where the compiled wrappers go: two levels below the root, like src/node/, so `../../package.json` resolves. */
+export const BUILD_DIR = join(ROOT, 'tmp', 'bench-build');
+
+const ENTRY: Record<TargetId, string> = {
+  'agent-runtime': 'agent-runtime-target',
+  'ilp-connector': 'ilp-connector-target',
+  relay: 'relay',
+};
+
+/** How a wrapper is run: a compiled file, or its source under tsx. */
+interface Launch {
+  args: string[];
+  /** `compiled` or `tsx` (for the report). */
+  mode: 'compiled' | 'tsx';
+}
+
+const launches = new Map<TargetId, Launch>();
+
+/**
+ * Compiles the target wrappers (bundling our own sources, packages left external) into BUILD_DIR.
+ * @returns per target, an error message when it could not be compiled (it then runs under tsx)
+ */
+export async function buildTargets(ids: readonly TargetId[]): Promise<Map<TargetId, string>> {
+  const errors = new Map<TargetId, string>();
+  let build: typeof EsbuildBuild | undefined;
+  try {
+    // esbuild comes with tsx; it is not a dependency of its own.
+    build = (await import('esbuild')).build;
+  } catch {
+    build = undefined;
+  }
+  mkdirSync(BUILD_DIR, { recursive: true });
+  for (const id of ids) {
+    const src = join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`);
+    const tsx: Launch = { args: ['--import', TSX_IMPORT, src], mode: 'tsx' };
+    if (!build) {
+      launches.set(id, tsx);
+      errors.set(id, 'esbuild not found');
+      continue;
+    }
+    const out = join(BUILD_DIR, `${ENTRY[id]}.mjs`);
+    try {
+      await build({ entryPoints: [src], outfile: out, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', sourcemap: true, logLevel: 'silent' });
+      launches.set(id, { args: [out], mode: 'compiled' });
+    } catch (err) {
+      launches.set(id, tsx);
+      errors.set(id, err instanceof Error ? err.message : String(err));
+    }
+  }
+  return errors;
+}
+
+function launch(id: TargetId): Launch {
+  return launches.get(id) ?? { args: ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`)], mode: 'tsx' };
+}
+
 async function startAgentRuntime(o: StartOptions): Promise<RunningTarget> {
   const [btpPort, healthPort, adminPort] = await freePorts(3);
   const dataDir = join(o.dir, 'data');
@@ -105,9 +166,8 @@ async function startAgentRuntime(o: StartOptions): Promise<RunningTarget> {
   const config = join(o.dir, 'bench.yaml');
   writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir }));
   const shipped = shippedStartAvailable();
-  const args = shipped
-    ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config]
-    : [...(o.nodeArgs ?? []), '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'agent-runtime-target.ts'), config];
+  const l = launch('agent-runtime');
+  const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
   const proc = spawnLogged(process.execPath, args, join(o.dir, 'target.log'), {
     cwd: o.dir,
     env: childEnv({ BTP_PEER_SENDER_SECRET: SENDER_TOKEN, BTP_PEER_RECEIVER_SECRET: RECEIVER_TOKEN }),
@@ -116,7 +176,9 @@ async function startAgentRuntime(o: StartOptions): Promise<RunningTarget> {
   const url = `ws://127.0.0.1:${btpPort}`;
   return {
     id: 'agent-runtime',
-    command: shipped ? 'node bin/run.js start --config bench.yaml' : "node --import tsx bench/one-hop/agent-runtime-target.ts bench.yaml (a': bin/run.js start not built)",
+    command: shipped
+      ? 'node bin/run.js start --config bench.yaml'
+      : `node ${l.mode === 'tsx' ? '--import tsx ' : ''}bench/one-hop/agent-runtime-target.ts bench.yaml (a': bin/run.js start not built${l.mode === 'compiled' ? '; compiled with esbuild' : ''})`,
     proc,
     sender: { url, username: 'sender', token: SENDER_TOKEN },
     receiver: { url, username: 'receiver', token: RECEIVER_TOKEN },
@@ -128,16 +190,17 @@ async function startIlpConnector(o: StartOptions): Promise<RunningTarget> {
   const [senderPort, receiverPort] = await freePorts(2);
   const config = join(o.dir, 'ilp-connector.json');
   writeFileSync(config, JSON.stringify({ senderPort, receiverPort, senderToken: SENDER_TOKEN, receiverToken: RECEIVER_TOKEN }, null, 2));
+  const l = launch('ilp-connector');
   const proc = spawnLogged(
     process.execPath,
-    [...(o.nodeArgs ?? []), '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'ilp-connector-target.ts'), config],
+    [...(o.nodeArgs ?? []), ...l.args, config],
     join(o.dir, 'target.log'),
     { cwd: ROOT, env: childEnv() },
   );
   await ready(proc, [senderPort, receiverPort], o.startTimeoutMs ?? 30_000, 'ilp-connector');
   return {
     id: 'ilp-connector',
-    command: 'node --import tsx bench/one-hop/ilp-connector-target.ts config.json',
+    command: `node ${l.mode === 'tsx' ? '--import tsx ' : ''}bench/one-hop/ilp-connector-target.ts config.json${l.mode === 'compiled' ? ' (compiled with esbuild)' : ''}`,
     proc,
     sender: { url: `ws://127.0.0.1:${senderPort}`, username: 'sender', token: SENDER_TOKEN },
     receiver: { url: `ws://127.0.0.1:${receiverPort}`, username: 'receiver', token: RECEIVER_TOKEN },
@@ -147,16 +210,17 @@ async function startIlpConnector(o: StartOptions): Promise<RunningTarget> {
 
 async function startRelay(o: StartOptions): Promise<RunningTarget> {
   const [senderPort, receiverPort] = await freePorts(2);
+  const l = launch('relay');
   const proc = spawnLogged(
     process.execPath,
-    [...(o.nodeArgs ?? []), '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'relay.ts'), String(senderPort), String(receiverPort)],
+    [...(o.nodeArgs ?? []), ...l.args, String(senderPort), String(receiverPort)],
     join(o.dir, 'target.log'),
     { cwd: ROOT, env: childEnv() },
   );
   await ready(proc, [senderPort, receiverPort], o.startTimeoutMs ?? 30_000, 'relay');
   return {
     id: 'relay',
-    command: 'node --import tsx bench/one-hop/relay.ts <senderPort> <receiverPort>',
+    command: `node ${l.mode === 'tsx' ? '--import tsx ' : ''}bench/one-hop/relay.ts <senderPort> <receiverPort>${l.mode === 'compiled' ? ' (compiled with esbuild)' : ''}`,
     proc,
     sender: { url: `ws://127.0.0.1:${senderPort}`, username: 'sender', token: SENDER_TOKEN },
     receiver: { url: `ws://127.0.0.1:${receiverPort}`, username: 'receiver', token: RECEIVER_TOKEN },
