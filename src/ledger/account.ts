@@ -1,0 +1,57 @@
+/**
+ * In-memory state of one account: its durable balance, and for peer accounts the reservations,
+ * limits and the not-yet-durable increases the credit limit must already count.
+ */
+import { PREFIX_BALANCE, prefixedKey } from './codec.js';
+import type { AccountId } from './types.js';
+
+const PEER_PREFIX = 'peer:';
+
+/** One account as the ledger tracks it. Mutable on purpose: the hot path updates it in place. */
+export interface Account {
+  readonly id: AccountId;
+  /** Its balance key, built once. */
+  readonly key: Buffer;
+  /** Balance as stored (durable). */
+  balance: bigint;
+  /** Has a stored balance (loaded or written). Accounts only reserved on or limited are not listed. */
+  booked: boolean;
+  /** The peer id for `peer:<id>` accounts, else undefined. */
+  readonly peerId: string | undefined;
+  /** Positive postings committed but not yet durable: counted against the credit limit at once. */
+  pendingUp: bigint;
+  reserved: bigint;
+  creditLimit: bigint | undefined;
+  settleThreshold: bigint | undefined;
+  /** Scratch while a batch is built and written: its change, the new balance, the batch's mark. */
+  delta: bigint;
+  next: bigint;
+  mark: number;
+}
+
+/** A fresh account with a zero balance (the id must already be validated). */
+export function newAccount(id: AccountId): Account {
+  return {
+    id,
+    key: prefixedKey(PREFIX_BALANCE, id),
+    balance: 0n,
+    booked: false,
+    peerId: id.startsWith(PEER_PREFIX) ? id.slice(PEER_PREFIX.length) : undefined,
+    pendingUp: 0n,
+    reserved: 0n,
+    creditLimit: undefined,
+    settleThreshold: undefined,
+    delta: 0n,
+    next: 0n,
+    mark: 0,
+  };
+}
+
+/** Adds (sign 1) or removes (sign -1) an entry's not-yet-durable increases on peer accounts. */
+export function trackPendingUp(accts: readonly Account[], amounts: readonly { amount: bigint }[], sign: 1 | -1): void {
+  for (let i = 0; i < accts.length; i++) {
+    const a = accts[i];
+    const amount = amounts[i].amount;
+    if (a.peerId !== undefined && amount > 0n) a.pendingUp += sign === 1 ? amount : -amount;
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The on-disk format (version 1). Keys are one ASCII prefix byte and a body:
+ *
+ * | key                      | value                                     |
+ * |--------------------------|-------------------------------------------|
+ * | `m`                      | meta: JSON `{format, version, createdAt}` |
+ * | `b` + account            | stored balance, signed 128-bit big-endian |
+ * | `c` + account            | checkpoint (sum of folded entries), same  |
+ * | `j` + entry id (utf8)    | the journal entry, binary (below)         |
+ * | `t` + ts (u48 BE) + id   | time index: ids booked by one batch       |
+ *
+ * A time record indexes every entry one batch wrote (its key carries the batch's booking time and
+ * its first id, which is unique); its value lists the ids, each as u16 length + utf8. Folding walks
+ * these records oldest first. One record per batch, not per entry, halves the writes per packet.
+ *
+ * Entry value: u8 version, u8 kind, u48 ts, u8 posting count, per posting (u8 length, account latin1,
+ * u8 sign (1 = negative), u64 magnitude), u8 option bits (1 condition, 2 sourcePeer, 4 requestId), then
+ * condition (u8 length + bytes), sourcePeer (u8 length + utf8), requestId (u32). No JSON on this path.
+ */
+import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
+
+/** Version of the store layout written in the meta record. */
+export const FORMAT_VERSION = 1;
+/** Name written in the meta record (and checked on open). */
+export const FORMAT_NAME = 'agent-runtime-ledger';
+
+export const PREFIX_BALANCE = 0x62; // 'b'
+export const PREFIX_CHECKPOINT = 0x63; // 'c'
+export const PREFIX_JOURNAL = 0x6a; // 'j'
+export const PREFIX_TIME = 0x74; // 't'
+/** Key of the meta record. */
+export const META_KEY = Buffer.from('m');
+
+/** Largest magnitude of one posting: an ILP amount is an unsigned 64-bit integer. */
+export const MAX_POSTING = (1n << 64n) - 1n;
+const I128_MIN = -(1n << 127n);
+const I128_MAX = (1n << 127n) - 1n;
+const ENTRY_VERSION = 1;
+const TS_BYTES = 6;
+
+const kindCode = new Map<EntryKind, number>(entryKinds.map((k, i) => [k, i]));
+
+/** `prefix` + latin1/utf8 body as a fresh Buffer. */
+export function prefixedKey(prefix: number, body: string): Buffer {
+  const len = Buffer.byteLength(body, 'utf8');
+  const key = Buffer.allocUnsafe(1 + len);
+  key[0] = prefix;
+  key.write(body, 1, 'utf8');
+  return key;
+}
+
+/** Key of a time index record: `t` + ts + the first id it lists. */
+export function timeKey(ts: number, id: string): Buffer {
+  const key = Buffer.allocUnsafe(1 + TS_BYTES + Buffer.byteLength(id, 'utf8'));
+  key[0] = PREFIX_TIME;
+  key.writeUIntBE(ts, 1, TS_BYTES);
+  key.write(id, 1 + TS_BYTES, 'utf8');
+  return key;
+}
+
+/** The lower bound of time keys at or after `ts` (ms). */
+export function timeKeyBound(ts: number): Buffer {
+  const key = Buffer.allocUnsafe(1 + TS_BYTES);
+  key[0] = PREFIX_TIME;
+  key.writeUIntBE(Math.max(0, Math.min(ts, 2 ** 48 - 1)), 1, TS_BYTES);
+  return key;
+}
+
+/** Splits a time key into its timestamp and entry id. */
+export function parseTimeKey(key: Buffer): { ts: number; id: string } {
+  return { ts: key.readUIntBE(1, TS_BYTES), id: key.toString('utf8', 1 + TS_BYTES) };
+}
+
+/** The body of a prefixed key (account or id). */
+export function keyBody(key: Buffer): string {
+  return key.toString('utf8', 1);
+}
+
+/** Encodes a signed balance as 16 bytes (two's complement, big-endian). */
+export function encodeI128(v: bigint): Buffer {
+  if (v < I128_MIN || v > I128_MAX) throw new RangeError(`balance ${v} does not fit in 128 bits`);
+  const buf = Buffer.allocUnsafe(16);
+  buf.writeBigInt64BE(v >> 64n, 0);
+  buf.writeBigUInt64BE(BigInt.asUintN(64, v), 8);
+  return buf;
+}
+
+/** Decodes a 16-byte balance. */
+export function decodeI128(buf: Uint8Array): bigint {
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (b.length !== 16) throw new RangeError(`a stored amount must be 16 bytes, got ${b.length}`);
+  return (b.readBigInt64BE(0) << 64n) | b.readBigUInt64BE(8);
+}
+
+/** Upper bound of the encoded size of an entry's value (accounts are ASCII, checked on commit). */
+export function entrySizeBound(e: JournalEntry): number {
+  let n = 10 + e.postings.length * 10 + 1 + 4;
+  for (const p of e.postings) n += p.account.length;
+  if (e.condition) n += e.condition.length;
+  if (e.sourcePeer !== undefined) n += e.sourcePeer.length * 3;
+  return n;
+}
+
+/** Writes the value of `e` (booked at `ts`) into `buf` at `off`; returns the offset after it. */
+export function writeEntry(buf: Buffer, off: number, e: JournalEntry, ts: number): number {
+  buf[off++] = ENTRY_VERSION;
+  buf[off++] = kindCode.get(e.kind)!;
+  buf.writeUIntBE(ts, off, TS_BYTES);
+  off += TS_BYTES;
+  const postings = e.postings;
+  buf[off++] = postings.length;
+  for (let i = 0; i < postings.length; i++) {
+    const p = postings[i];
+    const n = buf.write(p.account, off + 1, 'latin1');
+    buf[off] = n;
+    off += 1 + n;
+    if (p.amount < 0n) {
+      buf[off] = 1;
+      buf.writeBigUInt64BE(-p.amount, off + 1);
+    } else {
+      buf[off] = 0;
+      buf.writeBigUInt64BE(p.amount, off + 1);
+    }
+    off += 9;
+  }
+  const bits = (e.condition ? 1 : 0) | (e.sourcePeer !== undefined ? 2 : 0) | (e.requestId !== undefined ? 4 : 0);
+  buf[off++] = bits;
+  if (e.condition) {
+    buf[off++] = e.condition.length;
+    off += e.condition.copy(buf, off);
+  }
+  if (e.sourcePeer !== undefined) {
+    const n = buf.write(e.sourcePeer, off + 1, 'utf8');
+    buf[off] = n;
+    off += 1 + n;
+  }
+  if (e.requestId !== undefined) {
+    buf.writeUInt32BE(e.requestId, off);
+    off += 4;
+  }
+  return off;
+}
+
+/** Encodes an entry's value into a fresh buffer. */
+export function encodeEntry(e: JournalEntry, ts: number): Buffer {
+  const buf = Buffer.allocUnsafe(entrySizeBound(e));
+  const end = writeEntry(buf, 0, e, ts);
+  return buf.subarray(0, end);
+}
+
+/** Decodes only the postings and timestamp (what folding and verify need). */
+export function decodePostings(buf: Buffer): { ts: number; postings: Posting[] } {
+  return decodeEntryParts(buf, false);
+}
+
+/** Decodes a stored entry; `id` comes from its key. */
+export function decodeEntry(id: string, buf: Buffer): JournalEntry {
+  const e = decodeEntryParts(buf, true) as JournalEntry;
+  e.id = id;
+  return e;
+}
+
+function decodeEntryParts(buf: Buffer, full: boolean): Partial<JournalEntry> & { ts: number; postings: Posting[] } {
+  if (buf.length < 10 || buf[0] !== ENTRY_VERSION) throw new RangeError(`unknown journal entry version ${buf[0]}`);
+  const kind = entryKinds[buf[1]];
+  if (kind === undefined) throw new RangeError(`unknown journal entry kind ${buf[1]}`);
+  const ts = buf.readUIntBE(2, TS_BYTES);
+  let off = 2 + TS_BYTES;
+  const n = buf[off++];
+  const postings: Posting[] = new Array<Posting>(n);
+  for (let i = 0; i < n; i++) {
+    const len = buf[off];
+    const account = buf.toString('latin1', off + 1, off + 1 + len);
+    off += 1 + len;
+    const mag = buf.readBigUInt64BE(off + 1);
+    postings[i] = { account, amount: buf[off] === 1 ? -mag : mag };
+    off += 9;
+  }
+  if (!full) return { ts, postings };
+  const e: Partial<JournalEntry> & { ts: number; postings: Posting[] } = { kind, postings, ts };
+  const bits = buf[off++];
+  if (bits & 1) {
+    const len = buf[off++];
+    e.condition = Buffer.from(buf.subarray(off, off + len));
+    off += len;
+  }
+  if (bits & 2) {
+    const len = buf[off++];
+    e.sourcePeer = buf.toString('utf8', off, off + len);
+    off += len;
+  }
+  if (bits & 4) e.requestId = buf.readUInt32BE(off);
+  return e;
+}
+
+/** Writes one id of a time record's value (u16 length + utf8) at `off`; returns the offset after it. */
+export function writeListedId(buf: Buffer, off: number, id: string): number {
+  const n = buf.write(id, off + 2, 'utf8');
+  buf.writeUInt16BE(n, off);
+  return off + 2 + n;
+}
+
+/** Encodes the value of a time record. */
+export function encodeIdList(ids: readonly string[]): Buffer {
+  let size = 0;
+  for (const id of ids) size += 2 + Buffer.byteLength(id, 'utf8');
+  const buf = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const id of ids) off = writeListedId(buf, off, id);
+  return buf;
+}
+
+/** Decodes the value of a time record. */
+export function decodeIdList(buf: Buffer): string[] {
+  const ids: string[] = [];
+  for (let off = 0; off + 2 <= buf.length; ) {
+    const n = buf.readUInt16BE(off);
+    ids.push(buf.toString('utf8', off + 2, off + 2 + n));
+    off += 2 + n;
+  }
+  return ids;
+}

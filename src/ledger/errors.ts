@@ -1,0 +1,68 @@
+/**
+ * Ledger errors. Each carries a stable `code`, an `exitCode` and a `suggestion` (what to do), the same
+ * shape as the CLI's catalogue errors, so the CLI reports them without translation.
+ */
+
+/** The ledger's error codes and what each means. */
+export const ledgerErrorCodes = {
+  LEDGER_IN_USE: 'another process holds the store (LevelDB LOCK)',
+  LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, corrupt, newer format)',
+  LEDGER_CLOSED: 'the ledger was used after close()',
+  LEDGER_INVALID_ENTRY: 'a journal entry or limit is malformed (bad id, account, amount or field)',
+  LEDGER_UNBALANCED_ENTRY: "a journal entry's postings do not sum to zero",
+  LEDGER_WRITE_FAILED: 'LevelDB refused a batch; nothing of it was booked',
+  LEDGER_NOT_EMPTY: 'importSnapshot() was called on a ledger that already holds data',
+  LEDGER_SNAPSHOT_INVALID: 'a snapshot is malformed or does not balance',
+} as const;
+
+/** A ledger error code. */
+export type LedgerErrorCode = keyof typeof ledgerErrorCodes;
+
+/** Base class of every error the ledger throws or passes to a callback. */
+export class LedgerError extends Error {
+  override name = 'LedgerError';
+  /** Process exit code a CLI should use (1: the operation failed). */
+  readonly exitCode = 1;
+  readonly details: Record<string, unknown>;
+
+  constructor(
+    readonly code: LedgerErrorCode,
+    message: string,
+    readonly suggestion?: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options.details ?? {};
+  }
+}
+
+/** Another process (usually a running node) holds the store's LevelDB lock. */
+export class LedgerInUseError extends LedgerError {
+  override name = 'LedgerInUseError';
+
+  constructor(
+    readonly dataDir: string,
+    cause?: unknown,
+  ) {
+    super(
+      'LEDGER_IN_USE',
+      `The ledger in ${dataDir} is held by another process`,
+      'A node is probably running with this data directory: stop it, or run the command against it with --url.',
+      { cause, details: { dataDir } },
+    );
+  }
+}
+
+/** The store cannot be opened or created. */
+export class LedgerOpenError extends LedgerError {
+  override name = 'LedgerOpenError';
+
+  constructor(
+    readonly dataDir: string,
+    reason: string,
+    suggestion = 'Check the data directory exists and is writable by this user, or choose another with dataDir.',
+    cause?: unknown,
+  ) {
+    super('LEDGER_OPEN_FAILED', `Cannot open the ledger in ${dataDir}: ${reason}`, suggestion, { cause, details: { dataDir, reason } });
+  }
+}

@@ -1,0 +1,22 @@
+/**
+ * The ledger: LevelDB balances, a journal of balanced entries, in-memory reservations, limits and
+ * settlement thresholds. See DESIGN.md "The ledger" and `ledger.ts` for the write model.
+ */
+export { Ledger } from './ledger.js';
+export { accounts, entryKinds } from './types.js';
+export type {
+  AccountId,
+  EntryKind,
+  JournalEntry,
+  LedgerOptions,
+  LedgerSnapshot,
+  PeerLimits,
+  Posting,
+  Reservation,
+  SnapshotEntry,
+  VerifyResult,
+} from './types.js';
+export type { Snapshot } from './snapshot.js';
+export { LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
+export { entries, type PacketMeta } from './entries.js';
+export { storeLocation } from './store.js';

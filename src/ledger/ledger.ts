@@ -1,0 +1,458 @@
+/**
+ * The ledger: balances in LevelDB, reservations in memory, one journal entry per fulfilled packet.
+ *
+ * Hot path (synchronous, no promise per packet): `reserve` checks the credit limit, `commit` books an
+ * entry into the current group, and the group of every commit made in one event-loop turn is written
+ * as one LevelDB batch: the entries, one time record listing their ids, and the new balances of the
+ * touched accounts. One batch is in flight at a time (so balance writes never reorder); commits made
+ * meanwhile form the next group. Callbacks run once their batch is written, so a Fulfill goes upstream
+ * only after its entry is on disk (OS page cache: survives kill -9; `sync: true`: survives power loss).
+ *
+ * Replays: an id booked before (in this process, or still in the journal after a restart) books
+ * nothing. Once an entry is folded into checkpoints (older than `journalRetentionMs`) its id is
+ * forgotten: a replay that late would be booked again.
+ */
+import { trackPendingUp, newAccount, type Account } from './account.js';
+import { PREFIX_JOURNAL, PREFIX_TIME, decodeEntry, encodeI128, entrySizeBound, prefixedKey, writeEntry, writeListedId } from './codec.js';
+import { LedgerError } from './errors.js';
+import { Folder } from './folder.js';
+import { RecentIds } from './recent-ids.js';
+import { buildSnapshot, planImport } from './snapshot.js';
+import { loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
+import { accounts, type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
+import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
+
+type Callback = (err?: Error) => void;
+
+interface Item {
+  entry: JournalEntry;
+  ts: number;
+  accts: Account[];
+  /** Found on disk when the batch was built: a replay of an entry booked before a restart. */
+  replay: boolean;
+}
+
+/** The commits of one event-loop turn, written as one batch. */
+class Group {
+  readonly items: Item[] = [];
+  readonly waiters: Callback[] = [];
+  /** Replays of durable ids and flush() waiters: called when the group is done, never with an error. */
+  readonly after: (() => void)[] = [];
+  get empty(): boolean {
+    return this.items.length === 0 && this.after.length === 0;
+  }
+}
+
+const DEFAULT_RETENTION_MS = 900_000;
+const DEFAULT_COMPACT_MS = 5_000;
+const DEFAULT_RECENT_IDS = 1_000_000;
+
+/** Runs `fn`; an exception is re-thrown on a later tick so one bad callback cannot break the ledger. */
+function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+}
+
+const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
+
+/** The node's ledger. Create with `Ledger.open`. */
+export class Ledger {
+  /** Called after each durable batch with the new balance of every account it touched. */
+  onBalanceChanged?: (changes: ReadonlyMap<AccountId, bigint>) => void;
+  /** Called after each durable batch that touched a peer we owe at least its settleThreshold (-balance >= threshold). */
+  onSettlementRequired?: (peerId: string, owed: bigint, threshold: bigint) => void;
+
+  private readonly accts = new Map<AccountId, Account>();
+  private readonly peers = new Map<string, Account>();
+  /** Durable ids, for replay detection. */
+  private readonly recent: RecentIds;
+  /** Ids committed but not yet durable, with the group that writes them. */
+  private readonly pending = new Map<string, Group>();
+  private group = new Group();
+  /** The group being written (or a placeholder while an import holds the write lane). */
+  private inFlight: Group | undefined;
+  private scheduled = false;
+  private mark = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+  private readonly writeOptions: { sync: boolean };
+  private readonly folder: Folder;
+
+  private constructor(
+    private readonly db: Db,
+    private readonly opts: LedgerOptions,
+    capacity: number,
+    private checkpoints: Map<AccountId, bigint>,
+  ) {
+    this.recent = new RecentIds(capacity);
+    this.writeOptions = { sync: opts.sync === true };
+    this.folder = new Folder(db, {
+      retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
+      intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_MS,
+      sync: opts.sync === true,
+      checkpoints: () => this.checkpoints,
+      folded: (ids, checkpoints) => {
+        this.checkpoints = checkpoints;
+        for (const id of ids) this.recent.forget(id);
+      },
+    });
+  }
+
+  /**
+   * Opens (or creates) the ledger in `<dataDir>/ledger` and restores the stored balances; reservations
+   * start empty. Throws LedgerInUseError when another process holds the store, LedgerOpenError otherwise.
+   */
+  static async open(opts: LedgerOptions): Promise<Ledger> {
+    const retention = opts.journalRetentionMs ?? DEFAULT_RETENTION_MS;
+    if (!Number.isFinite(retention) || retention < 0) throw new RangeError('journalRetentionMs must be a non-negative number of ms');
+    const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
+    const db = await openStore(opts.dataDir);
+    try {
+      const state = await loadState(db, capacity);
+      const ledger = new Ledger(db, opts, capacity, state.checkpoints);
+      for (const [id, balance] of state.balances) {
+        const a = ledger.account(id);
+        a.balance = balance;
+        a.booked = true;
+      }
+      for (const id of state.recentIds) ledger.recent.add(id);
+      ledger.recent.onDisk += state.unindexed;
+      ledger.folder.start();
+      return ledger;
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The node's data directory this ledger was opened in. */
+  get dataDir(): string {
+    return this.opts.dataDir;
+  }
+
+  /** Sets a peer's limits (asset units). Takes effect from the next reserve. */
+  setLimits(peerId: string, limits: PeerLimits): void {
+    checkLimits(peerId, limits);
+    const a = this.peer(peerId);
+    a.creditLimit = limits.creditLimit;
+    a.settleThreshold = limits.settleThreshold;
+  }
+
+  /** Reserve `amount` on peer:<peerId>. Returns false (nothing reserved) when it would exceed the credit limit. */
+  reserve(peerId: string, amount: bigint): boolean {
+    const a = this.peers.get(peerId) ?? this.peer(peerId);
+    if (typeof amount !== 'bigint' || amount < 0n) checkAmount(amount, 'reserve amount');
+    if (a.creditLimit !== undefined && a.balance + a.pendingUp + a.reserved + amount > a.creditLimit) return false;
+    a.reserved += amount;
+    return true;
+  }
+
+  /** Releases what `reserve` took (Reject, timeout, expiry). Never takes the reservation below zero. */
+  release(peerId: string, amount: bigint): void {
+    const a = this.peers.get(peerId);
+    if (a !== undefined) a.reserved = amount >= a.reserved ? 0n : a.reserved - amount;
+  }
+
+  /**
+   * Atomically: book the entry (idempotent by id), release `reservation` {peerId, amount} if given, then
+   * call cb after the batch is written. cb(err) on write failure (then nothing was booked and the
+   * reservation is still released). Throws LedgerError, changing nothing, when the entry is malformed
+   * or unbalanced, or the ledger is closed.
+   */
+  commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback): void {
+    if (this.closed) throw closedError();
+    checkEntryShape(entry);
+    const postings = entry.postings;
+    const accts = new Array<Account>(postings.length);
+    for (let i = 0; i < postings.length; i++) accts[i] = this.accts.get(postings[i].account) ?? this.account(postings[i].account);
+    if (reservation !== undefined) {
+      checkAmount(reservation.amount, 'reservation amount');
+      this.release(reservation.peerId, reservation.amount);
+    }
+    const id = entry.id;
+    const owner = this.pending.get(id);
+    if (owner !== undefined) {
+      owner.waiters.push(cb);
+      return;
+    }
+    if (this.recent.has(id)) {
+      this.group.after.push(cb);
+      this.schedule();
+      return;
+    }
+    trackPendingUp(accts, postings, 1);
+    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, replay: false });
+    this.group.waiters.push(cb);
+    this.pending.set(id, this.group);
+    this.schedule();
+  }
+
+  /** `commit` as a promise (settlement and tools; the packet path uses the callback form). */
+  commitAsync(entry: JournalEntry, reservation?: Reservation): Promise<void> {
+    return new Promise((resolve, reject) => this.commit(entry, reservation, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /** Durable balance of `account` (0 if never booked). Positive: the account owes us. */
+  balance(account: AccountId): bigint {
+    return this.accts.get(account)?.balance ?? 0n;
+  }
+
+  /** What Prepares in flight have reserved on peer:<peerId>. */
+  reserved(peerId: string): bigint {
+    return this.peers.get(peerId)?.reserved ?? 0n;
+  }
+
+  /** Every booked account with its durable balance. */
+  balances(): Map<AccountId, bigint> {
+    const out = new Map<AccountId, bigint>();
+    for (const a of this.accts.values()) if (a.booked) out.set(a.id, a.balance);
+    return out;
+  }
+
+  /** A journal entry by id while it is inside the retention window (folded entries are gone). */
+  async getEntry(id: string): Promise<JournalEntry | undefined> {
+    if (this.closed) throw closedError();
+    const v = await this.db.get(prefixedKey(PREFIX_JOURNAL, id));
+    return v === undefined ? undefined : decodeEntry(id, v);
+  }
+
+  /** Recomputes every balance from checkpoints + journal (one consistent read) and compares with the stored ones. */
+  async verify(): Promise<VerifyResult> {
+    if (this.closed) throw closedError();
+    await this.flush();
+    return verifyStore(this.db);
+  }
+
+  /** Balances, checkpoints and the journal as JSON-ready data (one consistent read). */
+  async exportSnapshot(): Promise<LedgerSnapshot> {
+    if (this.closed) throw closedError();
+    await this.flush();
+    const scan = await scanStore(this.db, true);
+    return buildSnapshot(scan.balances, scan.checkpoints, scan.entries);
+  }
+
+  /**
+   * Loads a snapshot into an empty ledger in one batch. Throws LEDGER_NOT_EMPTY if anything is booked
+   * and LEDGER_SNAPSHOT_INVALID if the snapshot is malformed or does not balance.
+   */
+  async importSnapshot(snapshot: LedgerSnapshot): Promise<void> {
+    if (this.closed) throw closedError();
+    const plan = planImport(snapshot);
+    const booked = [...this.accts.values()].filter((a) => a.booked).length;
+    const journal = this.recent.size + this.recent.onDisk;
+    if (booked > 0 || journal > 0 || this.checkpoints.size > 0 || this.pending.size > 0 || this.inFlight !== undefined) {
+      throw new LedgerError(
+        'LEDGER_NOT_EMPTY',
+        `Cannot import: the ledger in ${this.opts.dataDir} already holds ${booked} accounts and ${journal} journal entries`,
+        'Import into an empty data directory (export and move the current one away first).',
+      );
+    }
+    // Hold the write lane: commits made meanwhile are written after the import, on top of it.
+    const lane = new Group();
+    this.inFlight = lane;
+    try {
+      await writeImport(this.db, plan);
+    } catch (err) {
+      throw new LedgerError('LEDGER_WRITE_FAILED', `Import failed, nothing was written: ${(err as Error).message}`, 'Check the disk, then retry.', { cause: err });
+    } finally {
+      this.inFlight = undefined;
+      for (const fn of lane.after) fn();
+      if (!this.group.empty) this.schedule();
+    }
+    for (const [account, b] of plan.balances) {
+      const a = this.account(account);
+      a.balance = b;
+      a.booked = true;
+    }
+    this.checkpoints = new Map(plan.checkpoints);
+    for (const e of plan.entries) this.recent.add(e.id);
+    if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
+  }
+
+  /** Resolves when everything committed so far is written (or has failed). */
+  flush(): Promise<void> {
+    const target = this.group.empty ? this.inFlight : this.group;
+    if (target === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      target.after.push(resolve);
+      if (target === this.group) this.schedule();
+    });
+  }
+
+  /** Stops folding, writes what is pending, closes the store. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closed = true;
+      await this.folder.stop();
+      await this.flush();
+      await this.db.close();
+    })();
+    return this.closing;
+  }
+
+  /**
+   * Folds the journal entries booked before `before` (ms since the epoch; default now minus the
+   * retention window) into checkpoints now; a background timer does it too. Resolves with how many.
+   */
+  foldNow(before?: number): Promise<number> {
+    return this.folder.run(before);
+  }
+
+  // ---- internals ----
+
+  private account(id: AccountId): Account {
+    let a = this.accts.get(id);
+    if (a !== undefined) return a;
+    checkAccount(id);
+    a = newAccount(id);
+    this.accts.set(id, a);
+    if (a.peerId !== undefined) this.peers.set(a.peerId, a);
+    return a;
+  }
+
+  private peer(peerId: string): Account {
+    const a = this.peers.get(peerId);
+    if (a !== undefined) return a;
+    checkPeerId(peerId);
+    return this.account(accounts.peer(peerId));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight !== undefined) return;
+    this.scheduled = true;
+    setImmediate(this.writeNext);
+  }
+
+  private readonly writeNext = (): void => {
+    this.scheduled = false;
+    if (this.inFlight !== undefined || this.group.empty) return;
+    const g = this.group;
+    this.group = new Group();
+    this.inFlight = g;
+    if (this.recent.onDisk > 0 && g.items.length > 0) {
+      // Some journal ids are only on disk (restart, or more than `capacity` recent ids): look this batch's up.
+      this.db.getMany(g.items.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
+        (found) => this.write(g, found),
+        (err: unknown) => this.done(g, [], err),
+      );
+    } else {
+      this.write(g, undefined);
+    }
+  };
+
+  /** Writes the batch of `g`; `found[i]` set means item i is already on disk (a replay). */
+  private write(g: Group, found: (Buffer | undefined)[] | undefined): void {
+    const mark = ++this.mark;
+    const touched: Account[] = [];
+    const items = g.items;
+    let size = 16;
+    for (const it of items) size += entrySizeBound(it.entry) + 4 + it.entry.id.length * 6;
+    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
+    // Safe to reuse: a chained batch copies each key and value when put() is called.
+    const buf = this.scratch;
+    const batch = this.db.batch();
+    try {
+      let off = 0;
+      let listStart = -1;
+      let firstId: string | undefined;
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i];
+        if (found?.[i] !== undefined) {
+          trackPendingUp(it.accts, it.entry.postings, -1);
+          this.pending.delete(it.entry.id);
+          it.replay = true;
+          continue;
+        }
+        const id = it.entry.id;
+        const keyStart = off;
+        buf[off] = PREFIX_JOURNAL;
+        off += 1 + buf.write(id, off + 1, 'utf8');
+        const valueStart = off;
+        off = writeEntry(buf, off, it.entry, it.ts);
+        batch.put(buf.subarray(keyStart, valueStart), buf.subarray(valueStart, off));
+        firstId ??= id;
+        const postings = it.entry.postings;
+        for (let p = 0; p < postings.length; p++) {
+          const a = it.accts[p];
+          if (a.mark !== mark) {
+            a.mark = mark;
+            a.delta = 0n;
+            touched.push(a);
+          }
+          a.delta += postings[p].amount;
+        }
+      }
+      if (firstId !== undefined) {
+        // The time record: the ids this batch booked, keyed by booking time + first id.
+        listStart = off;
+        for (const it of items) if (!it.replay) off = writeListedId(buf, off, it.entry.id);
+        const keyStart = off;
+        buf[off] = PREFIX_TIME;
+        buf.writeUIntBE(Date.now(), off + 1, 6);
+        off += 7 + buf.write(firstId, off + 7, 'utf8');
+        batch.put(buf.subarray(keyStart, off), buf.subarray(listStart, keyStart));
+      }
+      for (const a of touched) {
+        a.next = a.balance + a.delta;
+        batch.put(a.key, encodeI128(a.next));
+      }
+    } catch (err) {
+      void batch.close();
+      this.done(g, touched, err);
+      return;
+    }
+    if (batch.length === 0) {
+      void batch.close();
+      this.done(g, touched, undefined);
+      return;
+    }
+    batch.write(this.writeOptions).then(
+      () => this.done(g, touched, undefined),
+      (err: unknown) => this.done(g, touched, err),
+    );
+  }
+
+  private done(g: Group, touched: Account[], err: unknown): void {
+    for (const it of g.items) {
+      if (it.replay) continue;
+      trackPendingUp(it.accts, it.entry.postings, -1);
+      this.pending.delete(it.entry.id);
+      if (err === undefined) this.recent.add(it.entry.id);
+    }
+    if (err === undefined) {
+      for (const a of touched) {
+        a.balance = a.next;
+        a.booked = true;
+      }
+    }
+    this.inFlight = undefined;
+    if (!this.group.empty) this.schedule();
+    const failure =
+      err === undefined
+        ? undefined
+        : new LedgerError('LEDGER_WRITE_FAILED', `Ledger write failed; nothing of the batch was booked: ${err instanceof Error ? err.message : JSON.stringify(err)}`, 'Check the disk (space, permissions), then retry.', { cause: err });
+    for (const cb of g.waiters) safely(() => cb(failure));
+    for (const fn of g.after) safely(fn);
+    if (failure === undefined && touched.length > 0) this.notify(touched);
+  }
+
+  private notify(touched: Account[]): void {
+    if (this.onBalanceChanged) {
+      const changes = new Map<AccountId, bigint>();
+      for (const a of touched) changes.set(a.id, a.balance);
+      safely(() => this.onBalanceChanged!(changes));
+    }
+    if (this.onSettlementRequired) {
+      for (const a of touched) {
+        const t = a.settleThreshold;
+        if (t !== undefined && a.peerId !== undefined && -a.balance >= t) safely(() => this.onSettlementRequired!(a.peerId!, -a.balance, t));
+      }
+    }
+  }
+}

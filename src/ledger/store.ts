@@ -1,0 +1,225 @@
+/**
+ * The LevelDB side of the ledger: opening (with errors a person can act on), the meta record, loading
+ * the state at start, and the read-only scans behind verify, export and folding.
+ */
+import { join } from 'node:path';
+import { Level } from 'level';
+import {
+  FORMAT_NAME,
+  FORMAT_VERSION,
+  META_KEY,
+  PREFIX_BALANCE,
+  PREFIX_CHECKPOINT,
+  PREFIX_JOURNAL,
+  PREFIX_TIME,
+  decodeEntry,
+  decodeI128,
+  decodeIdList,
+  decodePostings,
+  encodeI128,
+  encodeIdList,
+  entrySizeBound,
+  keyBody,
+  prefixedKey,
+  timeKey,
+  timeKeyBound,
+  writeEntry,
+} from './codec.js';
+import { LedgerInUseError, LedgerOpenError } from './errors.js';
+import type { ImportPlan } from './snapshot.js';
+import type { AccountId, JournalEntry, VerifyResult } from './types.js';
+
+/** The LevelDB handle type the ledger uses: binary keys and values. */
+export type Db = Level<Buffer, Buffer>;
+
+const range = (prefix: number) => ({ gte: Buffer.from([prefix]), lt: Buffer.from([prefix + 1]) });
+
+/** Folder of the store inside the node's data directory. */
+export function storeLocation(dataDir: string): string {
+  return join(dataDir, 'ledger');
+}
+
+function codeOf(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Maps a failed `open()` to LedgerInUseError or LedgerOpenError. */
+export function mapOpenError(dataDir: string, err: unknown): Error {
+  const chain: unknown[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  const codes = chain.map(codeOf);
+  const innermost = chain[chain.length - 1];
+  const reason = innermost instanceof Error ? innermost.message : String(innermost);
+  if (codes.includes('LEVEL_LOCKED') || /lock .*already held/i.test(reason)) return new LedgerInUseError(dataDir, err);
+  if (codes.includes('LEVEL_CORRUPTION')) {
+    return new LedgerOpenError(
+      dataDir,
+      reason,
+      'The store is damaged: restore a snapshot with `agent-runtime ledger import` into an empty data directory.',
+      err,
+    );
+  }
+  if (codes.some((c) => c === 'ENOTDIR' || c === 'EEXIST')) {
+    return new LedgerOpenError(dataDir, reason, 'A file is in the way of the data directory: move it, or set dataDir to a directory.', err);
+  }
+  return new LedgerOpenError(dataDir, reason, undefined, err);
+}
+
+/** Opens (creating if needed) the store under `<dataDir>/ledger` and checks or writes its meta record. */
+export async function openStore(dataDir: string): Promise<Db> {
+  const db: Db = new Level<Buffer, Buffer>(storeLocation(dataDir), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  try {
+    await db.open();
+  } catch (err) {
+    throw mapOpenError(dataDir, err);
+  }
+  try {
+    const raw = await db.get(META_KEY);
+    if (raw === undefined) {
+      const meta = { format: FORMAT_NAME, version: FORMAT_VERSION, createdAt: new Date().toISOString() };
+      await db.put(META_KEY, Buffer.from(JSON.stringify(meta)), { sync: true });
+    } else {
+      const meta = JSON.parse(raw.toString('utf8')) as { format?: unknown; version?: unknown };
+      if (meta.format !== FORMAT_NAME) throw new LedgerOpenError(dataDir, 'the store was not written by agent-runtime', 'Point dataDir at an agent-runtime data directory.');
+      if (typeof meta.version !== 'number' || meta.version > FORMAT_VERSION) {
+        throw new LedgerOpenError(dataDir, `store format version ${String(meta.version)} is newer than this build understands (${FORMAT_VERSION})`, 'Upgrade agent-runtime.');
+      }
+    }
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err instanceof LedgerOpenError ? err : mapOpenError(dataDir, err);
+  }
+  return db;
+}
+
+/** What `Ledger.open` restores from the store. */
+export interface LoadedState {
+  balances: Map<AccountId, bigint>;
+  checkpoints: Map<AccountId, bigint>;
+  /** Ids of the newest journal entries, oldest first, at most `capacity`. */
+  recentIds: string[];
+  /** Journal entries on disk whose id is not in `recentIds`. */
+  unindexed: number;
+}
+
+async function readAmounts(db: Db, prefix: number): Promise<Map<AccountId, bigint>> {
+  const out = new Map<AccountId, bigint>();
+  for await (const [k, v] of db.iterator(range(prefix))) out.set(keyBody(k), decodeI128(v));
+  return out;
+}
+
+/** Loads balances, checkpoints and the newest `capacity` entry ids. */
+export async function loadState(db: Db, capacity: number): Promise<LoadedState> {
+  const balances = await readAmounts(db, PREFIX_BALANCE);
+  const checkpoints = await readAmounts(db, PREFIX_CHECKPOINT);
+  const records: string[][] = [];
+  let kept = 0;
+  let unindexed = 0;
+  for await (const v of db.values({ ...range(PREFIX_TIME), reverse: true })) {
+    const ids = decodeIdList(v);
+    if (kept >= capacity) {
+      unindexed += ids.length;
+      continue;
+    }
+    const keep = ids.slice(Math.max(0, ids.length - (capacity - kept)));
+    unindexed += ids.length - keep.length;
+    kept += keep.length;
+    records.push(keep);
+  }
+  return { balances, checkpoints, recentIds: records.reverse().flat(), unindexed };
+}
+
+/** One consistent read (a single LevelDB iterator, hence one snapshot) of balances, checkpoints and journal. */
+export interface StoreScan {
+  balances: Map<AccountId, bigint>;
+  checkpoints: Map<AccountId, bigint>;
+  /** Per account: checkpoint + sum of its journal postings. */
+  recomputed: Map<AccountId, bigint>;
+  /** Full entries when asked for (export), else empty. */
+  entries: JournalEntry[];
+  entryCount: number;
+}
+
+/** Reads balances, checkpoints and journal through one iterator so they are mutually consistent. */
+export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan> {
+  const scan: StoreScan = { balances: new Map(), checkpoints: new Map(), recomputed: new Map(), entries: [], entryCount: 0 };
+  const add = (account: AccountId, amount: bigint) => scan.recomputed.set(account, (scan.recomputed.get(account) ?? 0n) + amount);
+  for await (const [k, v] of db.iterator({ gte: Buffer.from([PREFIX_BALANCE]), lt: Buffer.from([PREFIX_JOURNAL + 1]) })) {
+    const prefix = k[0];
+    if (prefix === PREFIX_BALANCE) scan.balances.set(keyBody(k), decodeI128(v));
+    else if (prefix === PREFIX_CHECKPOINT) {
+      const c = decodeI128(v);
+      scan.checkpoints.set(keyBody(k), c);
+      add(keyBody(k), c);
+    } else if (prefix === PREFIX_JOURNAL) {
+      scan.entryCount++;
+      const e = withEntries ? decodeEntry(keyBody(k), v) : decodePostings(v);
+      for (const p of e.postings) add(p.account, p.amount);
+      if (withEntries) scan.entries.push(e as JournalEntry);
+    }
+  }
+  return scan;
+}
+
+/** Recomputes every balance from checkpoints + journal and compares it with the stored balance. */
+export async function verifyStore(db: Db): Promise<VerifyResult> {
+  const scan = await scanStore(db, false);
+  const mismatches: VerifyResult['mismatches'] = [];
+  let sum = 0n;
+  for (const b of scan.balances.values()) sum += b;
+  for (const account of [...new Set([...scan.balances.keys(), ...scan.recomputed.keys()])].sort()) {
+    const stored = scan.balances.get(account) ?? 0n;
+    const recomputed = scan.recomputed.get(account) ?? 0n;
+    if (stored !== recomputed) mismatches.push({ account, stored: stored.toString(), recomputed: recomputed.toString() });
+  }
+  return { ok: mismatches.length === 0 && sum === 0n, mismatches, sum: sum.toString() };
+}
+
+/** Writes a checked snapshot in one batch: entries, one time record per booking time, checkpoints, balances. */
+export async function writeImport(db: Db, plan: ImportPlan): Promise<void> {
+  const batch = db.batch();
+  const byTs = new Map<number, string[]>();
+  for (const e of plan.entries) {
+    const ts = e.ts ?? Date.now();
+    const buf = Buffer.allocUnsafe(entrySizeBound(e));
+    batch.put(prefixedKey(PREFIX_JOURNAL, e.id), buf.subarray(0, writeEntry(buf, 0, e, ts)));
+    const ids = byTs.get(ts);
+    if (ids) ids.push(e.id);
+    else byTs.set(ts, [e.id]);
+  }
+  for (const [ts, ids] of byTs) batch.put(timeKey(ts, ids[0]), encodeIdList(ids));
+  for (const [account, c] of plan.checkpoints) batch.put(prefixedKey(PREFIX_CHECKPOINT, account), encodeI128(c));
+  for (const [account, b] of plan.balances) batch.put(prefixedKey(PREFIX_BALANCE, account), encodeI128(b));
+  await batch.write({ sync: true });
+}
+
+/** Journal entries booked before a cutoff, oldest first, as folding consumes them. */
+export interface FoldChunk {
+  timeKeys: Buffer[];
+  journalKeys: Buffer[];
+  ids: string[];
+  /** Sum of the chunk's postings per account. */
+  deltas: Map<AccountId, bigint>;
+}
+
+/** Reads the oldest time records booked before `cutoff` (ms), whole records, until about `limit` ids. */
+export async function readFoldChunk(db: Db, cutoff: number, limit: number): Promise<FoldChunk> {
+  const chunk: FoldChunk = { timeKeys: [], journalKeys: [], ids: [], deltas: new Map() };
+  for await (const [k, v] of db.iterator({ gte: Buffer.from([PREFIX_TIME]), lt: timeKeyBound(cutoff) })) {
+    chunk.timeKeys.push(k);
+    for (const id of decodeIdList(v)) {
+      chunk.ids.push(id);
+      chunk.journalKeys.push(prefixedKey(PREFIX_JOURNAL, id));
+    }
+    if (chunk.ids.length >= limit) break;
+  }
+  if (chunk.ids.length === 0) return chunk;
+  const values = await db.getMany(chunk.journalKeys);
+  for (const v of values) {
+    // Entries and their time record are written in one batch; a missing entry cannot happen. Skip it.
+    if (v === undefined) continue;
+    for (const p of decodePostings(v).postings) chunk.deltas.set(p.account, (chunk.deltas.get(p.account) ?? 0n) + p.amount);
+  }
+  return chunk;
+}

@@ -1,0 +1,119 @@
+/**
+ * The ledger's public types: accounts, postings, journal entries, limits, options and the snapshot.
+ * Money is `bigint` in the node's asset units (its assetScale) in memory and a decimal string in JSON.
+ */
+
+/**
+ * A ledger account: `peer:<id>`, `agent`, `fees`, `onchain`, `channelIn:<id>` or `channelOut:<id>`.
+ * A positive balance means the account owes us.
+ */
+export type AccountId = string;
+
+/** Builders for account ids; use these rather than concatenating strings by hand. */
+export const accounts = {
+  /** A peer's account: what the peer owes us (negative: what we owe it). */
+  peer: (id: string): AccountId => `peer:${id}`,
+  /** The local agent (packets it sends and packets delivered to it). */
+  agent: 'agent' as AccountId,
+  /** Fees this node kept when forwarding (grows negative: the fees are ours). */
+  fees: 'fees' as AccountId,
+  /** Value that moved on-chain (redeemed claims). */
+  onchain: 'onchain' as AccountId,
+  /** Payment-channel claims the peer sent us and we have not redeemed yet. */
+  channelIn: (id: string): AccountId => `channelIn:${id}`,
+  /** Payment-channel claims we sent the peer that it has not redeemed yet. */
+  channelOut: (id: string): AccountId => `channelOut:${id}`,
+} as const;
+
+/** One leg of a journal entry. `amount` is signed, in asset units; the legs of an entry sum to zero. */
+export interface Posting {
+  account: AccountId;
+  amount: bigint;
+}
+
+/** What a journal entry records. */
+export type EntryKind = 'packet' | 'claim-received' | 'claim-sent' | 'redeem-in' | 'redeem-out' | 'import';
+
+/** Every entry kind, in the order of their one-byte code on disk (append only). */
+export const entryKinds: readonly EntryKind[] = ['packet', 'claim-received', 'claim-sent', 'redeem-in', 'redeem-out', 'import'];
+
+/** A balanced set of postings booked atomically under one id. */
+export interface JournalEntry {
+  /** The packet id the node assigned at ingress (never derived from the condition or data), or a claim id. */
+  id: string;
+  postings: Posting[];
+  kind: EntryKind;
+  /** The packet's execution condition (32 bytes for ILP packets). */
+  condition?: Buffer;
+  /** The peer the Prepare came from (omit for the local agent). */
+  sourcePeer?: string;
+  /** The BTP request id of the Prepare on the source link (unsigned 32-bit). */
+  requestId?: number;
+  /** Booking time in ms since the epoch; the ledger sets it when absent. Folding uses it. */
+  ts?: number;
+}
+
+/** Per-peer limits, in asset units. */
+export interface PeerLimits {
+  /** How far the peer may owe us (balance + reserved + amount <= creditLimit). Non-negative; undefined = unlimited. */
+  creditLimit?: bigint;
+  /** Positive; `onSettlementRequired` fires when -balance >= settleThreshold. Undefined = never. */
+  settleThreshold?: bigint;
+}
+
+/** A reservation taken with `reserve()` and handed to `commit()` to be released atomically with the booking. */
+export interface Reservation {
+  peerId: string;
+  amount: bigint;
+}
+
+/** Options of `Ledger.open`. */
+export interface LedgerOptions {
+  /** The node's data directory; the store lives in `<dataDir>/ledger`. */
+  dataDir: string;
+  /** Write every batch with `{sync: true}` (fsync): survives power loss, costs throughput. Default false. */
+  sync?: boolean;
+  /** Journal entries older than this (ms) are folded into per-account checkpoints. Default 900000 (15 min). */
+  journalRetentionMs?: number;
+  /** How often (ms) the background fold runs. Default 5000. */
+  compactIntervalMs?: number;
+  /**
+   * How many recent entry ids replay detection keeps in memory. Default 1,000,000. Beyond it, ids of
+   * entries still in the journal are looked up on disk when a batch is written (slower, still exact).
+   */
+  recentIdCapacity?: number;
+}
+
+/** Result of `Ledger.verify()`. Amounts are decimal strings. */
+export interface VerifyResult {
+  /** True when every stored balance equals its recomputation and the balances sum to zero. */
+  ok: boolean;
+  mismatches: { account: AccountId; stored: string; recomputed: string }[];
+  /** Sum of the stored balances (must be "0"). */
+  sum: string;
+}
+
+/** A journal entry in a snapshot: amounts as decimal strings, the condition as hex. */
+export interface SnapshotEntry {
+  id: string;
+  kind: EntryKind;
+  ts: number;
+  postings: { account: AccountId; amount: string }[];
+  condition?: string;
+  sourcePeer?: string;
+  requestId?: number;
+}
+
+/**
+ * The JSON backup of a ledger: stored balances, the checkpoints older entries were folded into, and
+ * the journal still inside the retention window. balances = checkpoints + sum of the journal, per account.
+ */
+export interface LedgerSnapshot {
+  format: 'agent-runtime-ledger';
+  version: 1;
+  /** ISO 8601 time of the export. */
+  exportedAt: string;
+  balances: Record<AccountId, string>;
+  checkpoints: Record<AccountId, string>;
+  journal: SnapshotEntry[];
+}
