@@ -190,7 +190,6 @@ export class ConnectorNode {
       if (!this.runtime.removedRoutes.includes(r.prefix)) this.routes.add({ prefix: r.prefix, nextHop: this.hop(r.nextHop), priority: r.priority, source: 'config' });
     }
     for (const r of this.runtime.routes) this.routes.add({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' });
-    this.refreshImplicitRoutes();
 
     this.btp = new BtpServer({
       host: c.btpServerHost,
@@ -206,6 +205,7 @@ export class ConnectorNode {
     await this.control.start();
 
     for (const spec of specs) this.addPeer(spec);
+    this.refreshImplicitRoutes();
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
     this.startStats();
@@ -502,9 +502,8 @@ export class ConnectorNode {
         return;
       }
       try {
-        const packet = deserializeIlpPacket(ilp);
-        if (packet.type !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
-        const info = deserializeIldcpResponse(packet.fulfill.data);
+        if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
+        const info = deserializeIldcpResponse(ilp);
         if (info.assetCode !== this.config.assetCode || info.assetScale !== this.config.assetScale) {
           this.logger.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
           return;
