@@ -82,14 +82,14 @@ export class DemoNetwork {
     this.timer = setInterval(() => this.pay(), this.o.intervalMs ?? 200);
   }
 
-  /** Stops the timer, lets Alice's payments finish, then stops the children and the hub. Idempotent. */
+  /** Stops the timer, lets Alice's payments finish, then stops the three nodes. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearInterval(this.timer);
       for (const ext of this.o.extensions ?? []) await ext.beforeStop?.(this).catch(() => undefined);
       await Promise.all(this.inFlight);
-      await Promise.all([this.alice?.stop(), this.bob?.stop()]);
-      await this.hub.stop();
+      // The hub first, so its node:stopping is the stream's first word on the shutdown.
+      await Promise.all([this.hub.stop(), this.alice?.stop(), this.bob?.stop()]);
     })();
     return this.stopping;
   }

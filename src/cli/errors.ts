@@ -100,10 +100,17 @@ export function toAppError(err: unknown, context: { config?: ListenerKeys; dataD
   if (err instanceof ConfigInvalidError) return err;
   if (err instanceof Error && err.name === 'ConfigError' && Array.isArray((err as { issues?: unknown }).issues)) {
     const e = err as Error & { issues: ConfigIssue[]; source?: string };
-    return new ConfigInvalidError(e.issues, e.source);
+    const file = e.source !== undefined && e.source !== 'object' && e.source !== 'defaults' ? e.source : undefined;
+    return new ConfigInvalidError(e.issues, e.source, file === undefined ? undefined : `Fix the keys above; \`agent-runtime validate ${file}\` checks the file without starting a node.`);
   }
-  const chain = errorChain(err);
-  for (const e of chain) {
+  if (isAppError(err)) {
+    const app = normalise(err);
+    if (app.code === 'PORT_IN_USE' && app.details.key === undefined && app.details.port !== undefined) {
+      return portInUse(Number(app.details.port), String(app.details.host ?? ''), String(app.details.listener ?? ''), context.config, err);
+    }
+    return app;
+  }
+  for (const e of errorChain(err)) {
     if (codeOf(e) === 'EADDRINUSE') {
       const ex = e as NodeJS.ErrnoException & { port?: number; address?: string };
       const port = ex.port ?? Number((/:(\d+)\s*$/.exec(ex.message) ?? [])[1] ?? 0);
@@ -112,13 +119,6 @@ export function toAppError(err: unknown, context: { config?: ListenerKeys; dataD
     if (codeOf(e) === 'LEVEL_LOCKED') {
       return appError('LEDGER_IN_USE', { dataDir: context.dataDir ?? 'the data directory' }, err);
     }
-  }
-  if (isAppError(err)) {
-    const app = normalise(err);
-    if (app.code === 'PORT_IN_USE' && app.details.key === undefined && typeof app.details.port !== 'undefined') {
-      return portInUse(Number(app.details.port), String(app.details.host ?? ''), String(app.details.listener ?? ''), context.config, err);
-    }
-    return app;
   }
   const oclif = (err as { oclif?: { exit?: number } } | null)?.oclif;
   if (err instanceof Error && oclif?.exit === 2) {

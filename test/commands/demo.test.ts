@@ -1,0 +1,50 @@
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import type { NodeEvent } from '../../src/index.js';
+import { run } from '../cli/run-command.js';
+
+const demoDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('agent-runtime-demo-')));
+
+describe('demo', () => {
+  it('--duration: alice pays bob through the hub, the hub streams its events, the temp data is removed', async () => {
+    const before = demoDirs();
+    const r = await run(['demo', '--duration', '2', '--json', '--events', 'packets', '--interval', '100']);
+    expect(r.exitCode).toBe(0);
+    const events = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as NodeEvent);
+    expect(events.every((e) => e.nodeId === 'hub')).toBe(true);
+    expect(events[0]).toMatchObject({ type: 'node:started', ilpAddress: 'g.hub' });
+    const connected = events.filter((e) => e.type === 'peer:connected').map((e) => (e as { peerId: string }).peerId);
+    expect(connected.sort()).toEqual(['alice', 'bob']);
+    // (the children's ILDCP requests are packets too: keep alice's payments)
+    const fulfilled = events.filter((e) => e.type === 'packet:fulfilled' && e.destination === 'g.hub.bob');
+    expect(fulfilled.length).toBeGreaterThanOrEqual(5);
+    expect(fulfilled[0]).toMatchObject({ from: 'alice', to: 'bob', destination: 'g.hub.bob', amount: '1000', amountOut: '999', fee: '1' });
+    expect(events.some((e) => e.type === 'packet:rejected')).toBe(false);
+    expect(events.some((e) => e.type === 'node:stats')).toBe(true);
+    const stopping = events.findIndex((e) => e.type === 'node:stopping');
+    expect(stopping).toBeGreaterThan(events.findLastIndex((e) => e.type.startsWith('packet:')));
+    expect([...demoDirs()].filter((d) => !before.has(d))).toEqual([]);
+  });
+
+  it('without --events packets: no per-packet events', async () => {
+    const r = await run(['demo', '--duration', '1', '--json']);
+    expect(r.exitCode).toBe(0);
+    const types = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as NodeEvent).type);
+    expect(types[0]).toBe('node:started');
+    expect(types.some((t) => t.startsWith('packet:'))).toBe(false);
+    expect(types).toContain('node:stopping');
+  });
+
+  it('refuses a bad --amount (exit 2)', async () => {
+    const r = await run(['demo', '--amount', 'lots', '--duration', '1']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('[INVALID_ARGUMENT]');
+  });
+});
