@@ -6,7 +6,9 @@
  *
  * The Prepare carries 64 bytes of data. "decode" reads every field the connector uses: the amount
  * as a bigint, the expiry as a Date, the destination (validated by both decoders) and the data.
- * The bar: ours at least 3x ilp-packet on Prepare encode and decode.
+ * The bar: ours at least 3x ilp-packet on Prepare encode and decode. The decoder keeps the last
+ * destination and expiry day it read, which a connector hits most of the time; the "caches cold"
+ * row (informational, no bar) rotates through 64 destinations and days so every decode misses both.
  */
 import IlpPacket from 'ilp-packet';
 import BtpPacket from 'btp-packet';
@@ -31,6 +33,12 @@ const ours: IlpPrepare = { amount: 1_234_567n, expiresAt, executionCondition: co
 const theirs = { ...ours, amount: '1234567' };
 const prepareBytes = serializePrepare(ours);
 if (!prepareBytes.equals(IlpPacket.serializeIlpPrepare(theirs))) throw new Error('encoders disagree on the bench Prepare');
+
+/** 64 Prepares with distinct destinations and expiry days, to defeat the decoder's address and day caches. */
+const varied = Array.from({ length: 64 }, (_, i) =>
+  serializePrepare({ ...ours, destination: `g.agent-runtime.peer${i}.wallet`, expiresAt: new Date(expiresAt.getTime() + i * 86_400_000) }),
+);
+let turn = 0;
 
 const btpMessage = encodeBtpIlp(6, 42, prepareBytes);
 const btpTheirs = { type: 6, requestId: 42, data: { protocolData: [{ protocolName: 'ilp', contentType: 0, data: prepareBytes }] } };
@@ -101,6 +109,20 @@ const rows: Row[] = [
       },
       () => {
         const p = IlpPacket.deserializeIlpPrepare(prepareBytes);
+        sink += Number(BigInt(p.amount) & 1n) + p.expiresAt.getTime() + p.destination.length + p.data.length;
+      },
+    ),
+  },
+  {
+    name: 'Prepare decode, caches cold',
+    lib: 'ilp-packet',
+    ...measure(
+      () => {
+        const p = deserializePrepare(varied[turn++ & 63]);
+        sink += Number(p.amount & 1n) + p.expiresAt.getTime() + p.destination.length + p.data.length;
+      },
+      () => {
+        const p = IlpPacket.deserializeIlpPrepare(varied[turn++ & 63]);
         sink += Number(BigInt(p.amount) & 1n) + p.expiresAt.getTime() + p.destination.length + p.data.length;
       },
     ),

@@ -21,6 +21,7 @@ export {
 export {
   GENERALIZED_TIME_LENGTH,
   ILP_TIMESTAMP_LENGTH,
+  isEncodableTime,
   readGeneralizedTime,
   readIlpTimestamp,
   writeGeneralizedTime,

@@ -127,29 +127,26 @@ function openEnvelope(b: Buffer, type: number, name: string): OerReader {
 }
 
 /**
- * The last address decoded at one call site, kept as bytes and string. A connector sees the same
- * few destinations over and over: equal bytes are the same, already validated, address, so a hit
- * skips both the validation and the string allocation.
+ * The last address decoded at one call site. A connector sees the same few destinations over and
+ * over: bytes equal to the cached string's characters are the same, already validated, address,
+ * so a hit skips both the validation and the string allocation.
  */
 class AddressCache {
-  private readonly bytes = Buffer.alloc(MAX_ADDRESS_LENGTH);
-  private length = -1;
   private value = '';
 
   /** Returns the address in `buf[start, start + len)`, validated; `allowEmpty` for triggeredBy. */
   get(buf: Buffer, start: number, len: number, field: string, allowEmpty: boolean): string {
     if (len === 0 && allowEmpty) return '';
-    if (len === this.length) {
-      const cached = this.bytes;
-      let i = 0;
-      while (i < len && buf[start + i] === cached[i]) i++;
-      if (i === len) return this.value;
+    const cached = this.value;
+    if (len === cached.length) {
+      // Backwards: addresses differ at their ends (`g.node.peer1` vs `g.node.peer2`).
+      let i = len - 1;
+      while (i >= 0 && buf[start + i] === cached.charCodeAt(i)) i--;
+      if (i < 0 && len > 0) return cached;
     }
     if (len > MAX_ADDRESS_LENGTH) throw new CodecError(`${field}: ${len} bytes exceeds the maximum of ${MAX_ADDRESS_LENGTH}`);
     if (!isValidAddressBytes(buf, start, start + len)) throw new CodecError(`${field}: invalid ILP address`);
     const value = buf.toString('latin1', start, start + len);
-    buf.copy(this.bytes, 0, start, start + len);
-    this.length = len;
     this.value = value;
     return value;
   }
