@@ -318,7 +318,7 @@ export class ConnectorNode {
     }
     this.runtime.peers = this.runtime.peers.filter((p) => p.id !== spec.id);
     this.runtime.peers.push(spec);
-    this.store.save(this.runtime);
+    await this.store.save(this.runtime);
     this.refreshImplicitRoutes();
     return { peer: this.peerInfo(this.peers.get(spec.id)!), created };
   }
@@ -331,7 +331,7 @@ export class ConnectorNode {
     const removedRoutes = removeRoutes ? this.routes.removeNextHop(peerId, ['config', 'runtime']) : [];
     this.runtime.peers = this.runtime.peers.filter((p) => p.id !== peerId);
     this.runtime.routes = this.runtime.routes.filter((r) => !removeRoutes || r.nextHop !== peerId);
-    this.store.save(this.runtime);
+    await this.store.save(this.runtime);
     this.refreshImplicitRoutes();
     const balance = this.ledger!.balance(accounts.peer(peerId));
     const warning = balance !== 0n ? `peer ${peerId} still has a balance of ${balance}; its ledger account is kept` : undefined;
@@ -358,7 +358,7 @@ export class ConnectorNode {
     this.runtime.routes = this.runtime.routes.filter((r) => !(r.prefix === route.prefix && r.nextHop === nextHop));
     this.runtime.routes.push({ prefix: route.prefix, nextHop, priority });
     this.runtime.removedRoutes = this.runtime.removedRoutes.filter((p) => p !== route.prefix);
-    this.store.save(this.runtime);
+    await this.store.save(this.runtime);
     const warning = nextHop !== LOCAL && !this.peers.get(nextHop) ? `nextHop ${nextHop} is not a known peer yet` : undefined;
     return { route: { prefix: route.prefix, nextHop, priority, source: 'runtime' }, warning };
   }
@@ -369,7 +369,7 @@ export class ConnectorNode {
     if (removed === 0) return false;
     this.runtime.routes = this.runtime.routes.filter((r) => r.prefix !== prefix);
     if (this.config.routes.some((r) => r.prefix === prefix)) this.runtime.removedRoutes.push(prefix);
-    this.store.save(this.runtime);
+    await this.store.save(this.runtime);
     return true;
   }
 

@@ -2,7 +2,8 @@
  * Peers and routes added at runtime, kept in `<dataDir>/runtime.json` so a restart restores them.
  * Written atomically (temporary file, then rename). Amounts are decimal strings on disk.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PeerSpec } from './peers.js';
 
@@ -56,17 +57,30 @@ export class RuntimeStore {
     };
   }
 
-  save(state: RuntimeState): void {
-    mkdirSync(this.dir, { recursive: true });
+  /** Saves atomically; saves are serialised so an older state never overwrites a newer one. */
+  save(state: RuntimeState): Promise<void> {
+    const snapshot = this.serialise(state);
+    this.chain = this.chain.then(() => this.write(snapshot));
+    return this.chain;
+  }
+
+  private chain: Promise<void> = Promise.resolve();
+
+  private async write(json: string): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.file}.tmp`;
+    // mode 600: the file holds peers' auth tokens
+    await writeFile(tmp, json, { mode: 0o600 });
+    await rename(tmp, this.file);
+  }
+
+  private serialise(state: RuntimeState): string {
     const peers: StoredPeer[] = state.peers.map(({ source: _source, ...p }) => ({
       ...p,
       maxPacketAmount: str(p.maxPacketAmount),
       creditLimit: str(p.creditLimit),
       settleThreshold: str(p.settleThreshold),
     }));
-    const tmp = `${this.file}.tmp`;
-    // mode 600: the file holds peers' auth tokens
-    writeFileSync(tmp, JSON.stringify({ version: 1, peers, routes: state.routes, removedRoutes: state.removedRoutes }, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    return JSON.stringify({ version: 1, peers, routes: state.routes, removedRoutes: state.removedRoutes }, null, 2);
   }
 }

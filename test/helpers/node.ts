@@ -36,7 +36,7 @@ export class Harness {
         logLevel: 'silent',
         ...config,
         adminApi: { enabled: true, port: 0, ...(config.adminApi ?? {}) },
-      } as NodeConfigInput,
+      },
       quietLogger(),
       { env: {} },
     );
@@ -63,7 +63,7 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 10_000, l
   const started = Date.now();
   for (;;) {
     const v = await fn();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${label}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -94,7 +94,7 @@ export class BtpLink {
     }
     const id = this.allocateId();
     this.pending.set(id, { cb, deadline });
-    this.write(encodeBtp({ ...frame, requestId: id } as BtpFrame));
+    this.write(encodeBtp({ ...frame, requestId: id }));
   }
 
   respondIlp(requestId: number, ilp: Buffer): void {

@@ -6,13 +6,13 @@
  */
 import type { Logger } from 'pino';
 import { serializeFulfill, serializeReject, type PrepareView } from '../ilp/packet.js';
-import type { PaymentHandler, LocalDeliveryHandler, PaymentResponse } from '../types.js';
+import type { PaymentHandler, LocalDeliveryHandler, LocalDeliveryResponse, PaymentRequest, PaymentResponse } from '../types.js';
 import { adaptPaymentResponse, generatePaymentId } from './payment-adapter.js';
 import type { InFlight } from '../pipeline/packet-processor.js';
 
 export interface HttpDelivery {
   deliver(
-    req: import('../types.js').PaymentRequest,
+    req: PaymentRequest,
     timeoutMs: number,
   ): Promise<PaymentResponse | { error: { code: string; message: string } }>;
 }
@@ -103,7 +103,7 @@ export class LocalDelivery {
     return this.reject(r.reject.code, r.reject.message, r.reject.data);
   }
 
-  private fromRaw(resp: import('../types.js').LocalDeliveryResponse): Buffer {
+  private fromRaw(resp: LocalDeliveryResponse): Buffer {
     if (resp?.fulfill && typeof resp.fulfill.fulfillment === 'string') {
       const fulfillment = Buffer.from(resp.fulfill.fulfillment, 'base64');
       if (fulfillment.length !== 32) return this.reject('T00', 'handler returned a fulfillment that is not 32 bytes');
