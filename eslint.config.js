@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', '**/*.d.ts', 'explorer-ui/dist/**'],
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'tmp/**', 'bench/results/**', '**/*.d.ts', 'explorer-ui/dist/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
