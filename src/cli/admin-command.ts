@@ -6,7 +6,7 @@
  * default URL http://127.0.0.1:8081 and no key.
  */
 import { Flags } from '@oclif/core';
-import { readDotEnv } from '../config/env.js';
+import { readLocalEnv } from './dotenv.js';
 import { AdminClient, DEFAULT_ADMIN_URL } from './admin-client.js';
 import { BaseCommand } from './base-command.js';
 
@@ -24,7 +24,7 @@ export abstract class AdminCommand extends BaseCommand {
 
   /** The admin client for the parsed --url / --api-key (see the precedence above). */
   protected client(flags: { url?: string; 'api-key'?: string }, timeoutMs?: number): AdminClient {
-    const dotenv = readDotEnv(process.cwd()).values;
+    const dotenv = readLocalEnv(process.cwd());
     const pick = (flag: string | undefined, name: string): string | undefined => {
       for (const v of [flag, process.env[name], dotenv[name]]) if (v !== undefined && v !== '') return v;
       return undefined;

@@ -3,7 +3,7 @@
  * hints go to stderr. Writers look up `process.stdout` at call time so tests can capture them.
  */
 import type { AppError } from '../errors/index.js';
-import { formatIssue, type ConfigIssue } from '../config/index.js';
+import type { ConfigIssue } from '../config/index.js';
 
 /** Writes one line to stdout. */
 export function out(line = ''): void {
@@ -52,6 +52,16 @@ export function describeData(base64: string | undefined): string | undefined {
   // eslint-disable-next-line no-control-regex -- control characters mean binary data, shown as base64
   const printable = Buffer.from(text, 'utf8').equals(buf) && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(text);
   return printable ? text : `base64:${base64}`;
+}
+
+/**
+ * One config issue as one line: `path: message (hint) [line L, column C]` (the config loader's format;
+ * repeated here so that commands which never load a config do not load the schema).
+ */
+export function formatIssue(issue: ConfigIssue): string {
+  const hint = issue.hint === undefined ? '' : ` (${issue.hint})`;
+  const where = issue.line === undefined ? '' : ` [line ${issue.line}, column ${issue.column ?? 1}]`;
+  return `${issue.path}: ${issue.message}${hint}${where}`;
 }
 
 /** The lines a failed command prints on stderr: the message with its code, the issues, then what to do. */

@@ -11,6 +11,8 @@ export interface AccountList {
 
 /** `agent-runtime balances [peer]`. */
 export default class Balances extends AdminCommand {
+  static override summary = 'Show ledger balances of a running node';
+
   static override description =
     "Show ledger balances of a running node: every account, or one peer's balance.\n" +
     'A positive balance is what the account owes us; a negative one is what we owe it (asset units).';

@@ -12,6 +12,8 @@ import { runSession } from '../cli/session.js';
 
 /** `agent-runtime demo`. */
 export default class Demo extends BaseCommand {
+  static override summary = 'Run a three-node demo network (alice -> hub -> bob) in this process';
+
   static override description =
     'Run a small local network in this process: three real nodes (alice, hub, bob) on loopback ephemeral ports, hub the parent of ' +
     'alice and bob. Alice pays Bob a message every 200 ms; Bob answers each one; the hub keeps its fee. Shows the hub like `start` ' +

@@ -9,6 +9,8 @@ const EXIT: Record<string, number> = { healthy: 0, degraded: 2 };
 
 /** `agent-runtime health`: GET {url}/health and report. */
 export default class Health extends AdminCommand {
+  static override summary = "Check a running node's health (exit 0 healthy, 2 degraded, 1 otherwise)";
+
   static override description =
     'Check the health of a running node: status, uptime, peers and the reasons behind the status.\n' +
     'Exit code 0 when healthy, 2 when degraded, 1 when starting, unhealthy or unreachable.';

@@ -7,6 +7,8 @@ import { readPacketData } from '../cli/read-data.js';
 
 /** `agent-runtime send <destination> <amount>`. */
 export default class Send extends AdminCommand {
+  static override summary = 'Send a paid packet through a running node';
+
   static override description =
     'Send a paid packet from the local agent of a running node (POST /admin/ilp/send).\n' +
     'The data comes from --data, --data-file, or stdin when it is piped (at most 32767 bytes); the condition is ' +

@@ -15,6 +15,8 @@ function idUrl(flag: string, value: string): { id: string; url: string } {
 
 /** `agent-runtime setup`. */
 export default class Setup extends BaseCommand {
+  static override summary = 'Write config.yaml and .env (generated secrets) for a node';
+
   static override description =
     'Write config.yaml and .env for a node. Secrets (one BTP secret per peer, the admin API key) are generated and go to .env only ' +
     '(mode 600); config.yaml references them as ${VAR}. Interactive on a terminal; otherwise (or with --yes) entirely from flags. ' +

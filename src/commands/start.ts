@@ -7,6 +7,8 @@ import { runSession } from '../cli/session.js';
 
 /** `agent-runtime start`. */
 export default class Start extends BaseCommand {
+  static override summary = 'Run a node in this process until SIGINT or SIGTERM';
+
   static override description =
     'Run a node in this process until SIGINT or SIGTERM, then stop it gracefully (packets in flight finish, the ledger is flushed) and exit 0.\n' +
     'On a terminal: a live view. Piped or with --json: one JSON event per line on stdout (lifecycle, peers, settlement, channels, ' +

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
-import { formatIssue, validateConfigFile, type ConfigIssue } from '../config/index.js';
+import { validateConfigFile, type ConfigIssue } from '../config/index.js';
 import { BaseCommand } from '../cli/base-command.js';
-import { err, out } from '../cli/output.js';
+import { err, formatIssue, out } from '../cli/output.js';
 
 /** What `validate --json` prints. */
 export interface ValidateResult {
@@ -13,6 +13,8 @@ export interface ValidateResult {
 
 /** `agent-runtime validate <config>`. */
 export default class Validate extends BaseCommand {
+  static override summary = 'Check a config file against the schema, listing every problem';
+
   static override description =
     'Check a config file against the real schema, the way `start` would load it (with .env and the environment): ' +
     'every problem is listed with its key path and a hint. Exit code 2 when the config is invalid.';

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { peerSecretEnvName } from '../../config/index.js';
+import { peerSecretEnvName } from '../../config/names.js';
 import { appError } from '../../errors/index.js';
 import type { PeerInfo, RouteInfo } from '../../node/types.js';
 import { AdminCommand } from '../../cli/admin-command.js';
@@ -16,6 +16,8 @@ export interface PeerAdded {
 
 /** `agent-runtime peers add <id>`. */
 export default class PeersAdd extends AdminCommand {
+  static override summary = 'Add or update a peer of a running node';
+
   static override description =
     'Add a peer to a running node, or update it (kept in the data directory across restarts).\n' +
     'The shared BTP secret comes from --auth-token, else from BTP_PEER_<ID>_SECRET in the environment.';

@@ -12,6 +12,8 @@ export interface PeerList {
 
 /** `agent-runtime peers list`. */
 export default class PeersList extends AdminCommand {
+  static override summary = 'List the peers of a running node';
+
   static override description = 'List the peers of a running node: relation, connection, balance and routes.';
 
   static override examples = ['<%= config.bin %> peers list', '<%= config.bin %> peers list --json | jq ".peers[] | select(.connected | not) | .id"'];

@@ -13,6 +13,8 @@ export interface PeerRemoved {
 
 /** `agent-runtime peers remove <id>`. */
 export default class PeersRemove extends AdminCommand {
+  static override summary = 'Remove a peer from a running node';
+
   static override description =
     'Remove a peer from a running node and (unless --keep-routes) its routes. Its ledger account is kept; a non-zero balance is reported.';
 

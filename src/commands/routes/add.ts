@@ -13,6 +13,8 @@ export interface RouteAdded {
 
 /** `agent-runtime routes add <prefix> <next-hop>`. */
 export default class RoutesAdd extends AdminCommand {
+  static override summary = 'Add a route to a running node';
+
   static override description =
     "Add a route to a running node (kept across restarts). The next hop is a peer id, or 'local' for this node's own agent.";
 

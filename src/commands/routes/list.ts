@@ -11,6 +11,8 @@ export interface RouteList {
 
 /** `agent-runtime routes list`. */
 export default class RoutesList extends AdminCommand {
+  static override summary = 'List the routing table of a running node';
+
   static override description =
     "List a running node's routing table: prefix, next hop ('local' = delivered to this node), priority and where the route came from.";
 

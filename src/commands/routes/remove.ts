@@ -11,6 +11,8 @@ export interface RouteRemoved {
 
 /** `agent-runtime routes remove <prefix>`. */
 export default class RoutesRemove extends AdminCommand {
+  static override summary = 'Remove a route from a running node';
+
   static override description = 'Remove every route for a prefix from a running node (config routes stay removed across restarts).';
 
   static override examples = ['<%= config.bin %> routes remove g.bob', '<%= config.bin %> routes remove g.bob --json'];
