@@ -6,6 +6,8 @@ import type { ConnectorNode } from './connector-node.js';
 import type { NodeApi } from './http/node-api.js';
 import { createAdminServer } from './http/admin-server.js';
 import { createHealthServer } from './http/health-server.js';
+import { createMetrics, type NodeMetrics } from './http/metrics.js';
+import { startExplorer, type Explorer } from './http/explorer/index.js';
 import { IlpPacketType } from './ilp/packet.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { IlpSendRequest, IlpSendResponse } from './types.js';
@@ -20,6 +22,8 @@ export type AdminPlugin = Parameters<typeof createAdminServer>[1]['plugins'] ext
 export class NodeControl {
   private health: Server | undefined;
   private admin: Server | undefined;
+  private metrics: NodeMetrics | undefined;
+  private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
   /** Admin routes added by other parts (settlement, ledger) before start. */
@@ -56,7 +60,9 @@ export class NodeControl {
     const c = this.node.config;
     const logger = this.node.logger.child({ module: 'http' });
     const api = this.api();
-    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger });
+    if (c.metrics.enabled) this.metrics = createMetrics(this.node.events, api);
+    const metrics = this.metrics;
+    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, ...(metrics ? { metrics: () => metrics.render() } : {}) });
     const h = await this.health.listen();
     this.urls.health = h.url;
     this.healthPort = h.port;
@@ -72,10 +78,16 @@ export class NodeControl {
       });
       this.urls.admin = (await this.admin.listen()).url;
     }
+    if (c.explorer.enabled) {
+      const { host, port, maxEvents, retentionMs } = c.explorer;
+      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger });
+      this.urls.explorer = this.explorer.url;
+    }
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.admin?.close(), this.health?.close()]);
+    this.metrics?.close();
+    await Promise.all([this.admin?.close(), this.health?.close(), this.explorer?.close()]);
   }
 }
 
