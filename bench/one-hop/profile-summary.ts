@@ -1,10 +1,12 @@
 /**
  * Summarises V8 CPU profiles (`node --cpu-prof`): top functions and files by self time.
  *
- *   node --import tsx bench/one-hop/profile-summary.ts <dir-or-.cpuprofile> [--top 30] [--inclusive]
+ *   node --import tsx bench/one-hop/profile-summary.ts <dir-or-.cpuprofile> [--top 30] [--inclusive] [--from ms] [--to ms]
  *
  * Self time of a function is the time of the samples taken while it was on top of the stack (summed
  * over every call site). With `--inclusive`, it also lists the time spent in each function and its callees.
+ * `--from`/`--to` keep only the samples taken in that span (ms after the profile started), e.g. to
+ * leave out start-up and shutdown. `--grep <text>` lists only functions whose name contains it.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,7 +23,7 @@ interface ProfileNode {
   callFrame: CallFrame;
   children?: number[];
 }
-interface CpuProfile {
+export interface CpuProfile {
   nodes: ProfileNode[];
   startTime: number;
   endTime: number;
@@ -59,8 +61,16 @@ function frameName(f: CallFrame): string {
   return `${fn} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
 }
 
-/** Summarises one or more parsed profiles together. */
-export function summarizeProfiles(profiles: readonly CpuProfile[]): ProfileSummary {
+/**
+ * Summarises one or more parsed profiles together.
+ * @param window only samples taken between `fromMs` and `toMs` after the profile started count, or
+ *   (`monotonicUs`) between two readings of `process.hrtime.bigint() / 1000n` taken on this host (V8
+ *   profile timestamps use the same monotonic clock)
+ */
+export function summarizeProfiles(
+  profiles: readonly CpuProfile[],
+  window: { fromMs?: number; toMs?: number; monotonicUs?: readonly [number, number] } = {},
+): ProfileSummary {
   const self = new Map<string, number>();
   const files = new Map<string, number>();
   const incl = new Map<string, number>();
@@ -72,7 +82,12 @@ export function summarizeProfiles(profiles: readonly CpuProfile[]): ProfileSumma
       byId.set(n.id, n);
       for (const c of n.children ?? []) parent.set(c, n.id);
     }
+    const fromUs = window.monotonicUs ? window.monotonicUs[0] - p.startTime : (window.fromMs ?? 0) * 1000;
+    const toUs = window.monotonicUs ? window.monotonicUs[1] - p.startTime : (window.toMs ?? Infinity) * 1000;
+    let t = 0;
     for (let i = 0; i < p.samples.length; i++) {
+      t += p.timeDeltas[i] ?? 0;
+      if (t < fromUs || t > toUs) continue;
       const dt = (p.timeDeltas[i + 1] ?? p.timeDeltas[i] ?? 0) / 1000;
       const node = byId.get(p.samples[i]);
       if (!node) continue;
@@ -107,20 +122,34 @@ export function loadProfiles(path: string): CpuProfile[] {
 function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { top: { type: 'string', default: '30' }, inclusive: { type: 'boolean', default: false } },
+    options: {
+      top: { type: 'string', default: '30' },
+      inclusive: { type: 'boolean', default: false },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      grep: { type: 'string' },
+    },
   });
   const path = positionals[0];
   if (!path) throw new Error('usage: profile-summary.ts <dir-or-file.cpuprofile> [--top N] [--inclusive]');
   const top = Number(values.top);
-  const s = summarizeProfiles(loadProfiles(path));
+  const s = summarizeProfiles(loadProfiles(path), {
+    fromMs: values.from === undefined ? undefined : Number(values.from),
+    toMs: values.to === undefined ? undefined : Number(values.to),
+  });
+  const grep = values.grep;
+  let out = `total sampled: ${s.totalMs.toFixed(0)} ms\n`;
   const print = (title: string, rows: Row[]) => {
-    process.stdout.write(`\n${title}\n`);
-    for (const r of rows.slice(0, top)) process.stdout.write(`${r.percent.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}\n`);
+    out += `\n${title}\n`;
+    for (const r of rows.filter((x) => grep === undefined || x.name.includes(grep)).slice(0, top)) {
+      out += `${r.percent.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}\n`;
+    }
   };
-  process.stdout.write(`total sampled: ${s.totalMs.toFixed(0)} ms\n`);
   print('self time by function', s.functions);
   print('self time by file', s.files);
   if (values.inclusive) print('inclusive time by function', s.inclusive);
+  process.stdout.on('error', () => undefined); // a closed pipe (| head) is not an error
+  process.stdout.write(out);
 }
 
 if (process.argv[1]?.endsWith('profile-summary.ts')) main();

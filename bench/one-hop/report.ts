@@ -21,6 +21,10 @@ export interface Measurement {
   peakRssMb: number;
   /** Target's CPU over the window, percent of one core. */
   targetCpuPercent: number;
+  /** The window on this host's monotonic clock (µs), to cut CPU profiles to it. */
+  windowMonotonicUs?: [number, number];
+  /** Where the target's --cpu-prof profile went. */
+  cpuProfileDir?: string;
 }
 
 /** The medians over rounds of one target at one concurrency. */

@@ -10,11 +10,12 @@
  * target's peak RSS, stops both. Prints a table of medians and the ratios a/b and a/c, and writes
  * everything to bench/results/latest.json.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runLoadgen } from './harness.js';
+import { loadProfiles, summarizeProfiles, type Row } from './profile-summary.js';
 import { ROOT, installCleanup, killAll, procCpuMs, procStatusKb } from './procs.js';
 import { aggregate, machineInfo, ratios, renderReport, type Measurement, type RowId } from './report.js';
 import { DESTINATION, TARGET_IDS, TARGET_LETTER, buildTargets, shippedStartAvailable, startTarget, type TargetId } from './targets.js';
@@ -116,7 +117,8 @@ function describe(m: Measurement): string {
 
 async function measureTarget(id: TargetId, c: number, round: number, o: Options, tmp: string): Promise<Measurement> {
   const dir = join(tmp, `round${round}-c${c}-${id}`);
-  const nodeArgs = id === 'agent-runtime' && o.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${o.cpuProfDir}`] : [];
+  const cpuProfileDir = id === 'agent-runtime' && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}`) : undefined;
+  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
@@ -126,6 +128,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
     let cpu1 = NaN;
     let t0 = 0;
     let t1 = 0;
+    const mono: [number, number] = [0, 0];
     const result = await runLoadgen(
       {
         mode: 'remote',
@@ -142,14 +145,24 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
         onWindowStart: () => {
           cpu0 = procCpuMs(pid);
           t0 = performance.now();
+          mono[0] = Number(process.hrtime.bigint() / 1000n);
         },
         onWindowEnd: () => {
           cpu1 = procCpuMs(pid);
           t1 = performance.now();
+          mono[1] = Number(process.hrtime.bigint() / 1000n);
         },
       },
     );
-    return { ...base, command: running.command, result, peakRssMb: procStatusKb(pid, 'VmHWM') / 1024, targetCpuPercent: ((cpu1 - cpu0) / (t1 - t0)) * 100 };
+    return {
+      ...base,
+      command: running.command,
+      result,
+      peakRssMb: procStatusKb(pid, 'VmHWM') / 1024,
+      targetCpuPercent: ((cpu1 - cpu0) / (t1 - t0)) * 100,
+      windowMonotonicUs: mono,
+      cpuProfileDir,
+    };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     return { ...base, command: running?.command ?? '', error: running ? `${message} (target log: ${running.proc.logFile})` : message };
@@ -166,6 +179,23 @@ async function measureDirect(c: number, round: number, o: Options): Promise<Meas
   } catch (err) {
     return { ...base, error: err instanceof Error ? err.message : String(err) };
   }
+}
+
+/** The top of each agent-runtime CPU profile, cut to its measurement window. */
+function summarizeRunProfiles(ms: readonly Measurement[]): { round: number; concurrency: number; dir: string; totalMs: number; top: Row[]; files: Row[]; text: string }[] {
+  const out = [];
+  for (const m of ms) {
+    if (!m.cpuProfileDir || !m.windowMonotonicUs || !existsSync(m.cpuProfileDir)) continue;
+    const s = summarizeProfiles(loadProfiles(m.cpuProfileDir), { monotonicUs: m.windowMonotonicUs });
+    const top = s.functions.slice(0, 25);
+    const files = s.files.slice(0, 12);
+    const line = (r: Row) => `${r.percent.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}\n`;
+    const text =
+      `agent-runtime CPU profile, round ${m.round} C=${m.concurrency}, window only (${s.totalMs.toFixed(0)} ms sampled; ${m.cpuProfileDir})\n` +
+      `self time by function:\n${top.map(line).join('')}self time by file:\n${files.map(line).join('')}`;
+    out.push({ round: m.round, concurrency: m.concurrency, dir: m.cpuProfileDir, totalMs: s.totalMs, top, files, text });
+  }
+  return out;
 }
 
 async function main(): Promise<number> {
@@ -220,14 +250,27 @@ async function main(): Promise<number> {
     }
   }
   machine.loadAverage.end = Math.round(loadavg()[0] * 100) / 100;
+  const profiles = summarizeRunProfiles(measurements);
   const aggregates = aggregate(measurements);
   const report = renderReport({ machine, command, targetCommands, settings, aggregates });
   process.stdout.write(`\n${report}\n`);
+  for (const p of profiles) process.stdout.write(`\n${p.text}`);
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileSync(
     o.out,
     `${JSON.stringify(
-      { machine, command, settings: { ...o, out: undefined }, startedAt: started.toISOString(), finishedAt: new Date().toISOString(), targetCommands, aggregates, ratios: ratios(aggregates), measurements },
+      {
+        machine,
+        command,
+        settings: { ...o, out: undefined },
+        startedAt: started.toISOString(),
+        finishedAt: new Date().toISOString(),
+        targetCommands,
+        aggregates,
+        ratios: ratios(aggregates),
+        profiles: profiles.map((p) => ({ ...p, text: undefined })),
+        measurements,
+      },
       (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
       2,
     )}\n`,
@@ -236,7 +279,7 @@ async function main(): Promise<number> {
   const failed = measurements.some((m) => m.error || !m.result?.countsMatch);
   if (o.keep || failed) process.stdout.write(`configs and target logs: ${tmp}\n`);
   else rmSync(tmp, { recursive: true, force: true });
-  if (o.cpuProfDir) process.stdout.write(`CPU profiles: ${o.cpuProfDir} (summarise with: node --import tsx bench/one-hop/profile-summary.ts ${o.cpuProfDir})\n`);
+  if (o.cpuProfDir) process.stdout.write(`CPU profiles: ${o.cpuProfDir} (whole runs: node --import tsx bench/one-hop/profile-summary.ts <dir> --inclusive)\n`);
   return failed ? 1 : 0;
 }
 
