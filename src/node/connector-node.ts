@@ -9,6 +9,8 @@ import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/ind
 import { Ledger, accounts } from '../ledger/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
+import type { BtpFrame } from './btp/codec.js';
+import type { SettlementModule } from '../settlement/module.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';
@@ -73,6 +75,7 @@ export class ConnectorNode {
   private addressWaiters: (() => void)[] = [];
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
+  private settlement: SettlementModule | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -95,6 +98,7 @@ export class ConnectorNode {
       events: this.events,
       handlers: {
         onIlpRequest: (link, requestId, ilp) => this.onIlpRequest(link, requestId, ilp),
+        onOtherRequest: (link, frame) => this.onOtherRequest(link, frame),
       },
       onLinkUp: (peer, link) => this.onLinkUp(peer, link),
     });
@@ -151,8 +155,10 @@ export class ConnectorNode {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
     };
-    this.ledger.onSettlementRequired = (peerId, owed, threshold) =>
+    this.ledger.onSettlementRequired = (peerId, owed, threshold) => {
       this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
+      this.settlement?.onSettlementRequired(peerId, owed, threshold);
+    };
 
     this.processor = new PacketProcessor({
       ledger: this.ledger,
@@ -201,8 +207,11 @@ export class ConnectorNode {
     });
     await this.btp.listen();
 
-    this.control = new NodeControl(this);
+    if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
+
+    this.control = new NodeControl(this, this.settlement?.adminRoutes() ?? []);
     await this.control.start();
+    await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
     this.refreshImplicitRoutes();
@@ -245,6 +254,7 @@ export class ConnectorNode {
     }
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
+    await this.settlement?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
@@ -487,6 +497,37 @@ export class ConnectorNode {
     processor.handle(link.peerId, requestId, ilp, (reply) => link.respondIlp(requestId, reply));
   }
 
+  /** Settlement sub-protocols (BTP TRANSFER or MESSAGE without `ilp`), handed to the engine. */
+  private onOtherRequest(link: BtpLink, frame: BtpFrame): void {
+    const taken = this.settlement?.onPeerRequest(link.peerId, frame, (reply) => {
+      if (reply.ok) link.respond({ type: 1, requestId: frame.requestId, protocolData: reply.protocolData ?? [] });
+      else link.respondError(frame.requestId, reply.code, 'NotAcceptedError', reply.message);
+    });
+    if (!taken) link.respondError(frame.requestId, 'F00', 'NotAcceptedError', 'unsupported sub-protocol: settlement is not enabled on this node');
+  }
+
+  /** Loads the settlement engine (and through it the chain SDKs) only when settlement is enabled. */
+  private async loadSettlement(ledger: Ledger): Promise<SettlementModule> {
+    const { createSettlementModule } = await import('../settlement/index.js');
+    return createSettlementModule({
+      config: this.config,
+      ledger,
+      events: this.events,
+      logger: this.logger.child({ module: 'settlement' }),
+      dataDir: this.config.dataDir,
+      peers: () =>
+        this.peers.all().map((p) => ({ id: p.id, connected: p.connected, settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement })),
+      request: (peerId, frame, deadline, cb) => {
+        const link = this.peers.get(peerId)?.link;
+        if (!link?.isOpen) {
+          cb(new Error(`peer ${peerId} is not connected`));
+          return;
+        }
+        link.request(frame, deadline, (err, _ilp, response) => cb(err, response));
+      },
+    });
+  }
+
   private answerIldcp(peerId: string): Buffer | undefined {
     const peer = this.peers.get(peerId);
     if (peer?.relation !== 'child' || !this.addressKnown) return undefined;
@@ -494,6 +535,7 @@ export class ConnectorNode {
   }
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
+    this.settlement?.onPeerConnected(peer.id);
     if (peer.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
     const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + 30_000) });
     link.sendIlp(request, Date.now() + 30_000, (err, ilp) => {

@@ -4,7 +4,7 @@
  */
 import type { ConnectorNode } from './connector-node.js';
 import type { NodeApi } from './http/node-api.js';
-import { createAdminServer } from './http/admin-server.js';
+import { createAdminServer, type AdminRoutePlugin } from './http/admin-server.js';
 import { createHealthServer } from './http/health-server.js';
 import { createMetrics, type NodeMetrics } from './http/metrics.js';
 import { startExplorer, type Explorer } from './http/explorer/index.js';
@@ -17,7 +17,6 @@ interface Server {
   close(): Promise<void>;
 }
 
-export type AdminPlugin = Parameters<typeof createAdminServer>[1]['plugins'] extends (infer T)[] | undefined ? T : never;
 
 export class NodeControl {
   private health: Server | undefined;
@@ -26,10 +25,11 @@ export class NodeControl {
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
-  /** Admin routes added by other parts (settlement, ledger) before start. */
-  static readonly adminPlugins: AdminPlugin[] = [];
-
-  constructor(private readonly node: ConnectorNode) {}
+  constructor(
+    private readonly node: ConnectorNode,
+    /** Admin routes added by other parts (settlement, ledger), registered before listen. */
+    private readonly adminPlugins: AdminRoutePlugin[] = [],
+  ) {}
 
   api(): NodeApi {
     const node = this.node;
@@ -74,7 +74,7 @@ export class NodeControl {
         allowedIps: c.adminApi.allowedIps ? [...c.adminApi.allowedIps] : undefined,
         maxBodyBytes: c.adminApi.maxBodyBytes,
         logger,
-        plugins: NodeControl.adminPlugins,
+        plugins: this.adminPlugins,
       });
       this.urls.admin = (await this.admin.listen()).url;
     }
