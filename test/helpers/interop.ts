@@ -24,7 +24,7 @@ export interface BtpPlugin {
 /** ilp-plugin-btp's internals the cleanup reads: its listener, and its client socket reconnector. */
 interface PluginInternals {
   _wss?: { address(): AddressInfo | string | null } | null;
-  _ws?: { _instance?: unknown };
+  _ws?: { _instance?: { readyState: number } };
 }
 type Plugin = BtpPlugin & PluginInternals;
 
@@ -72,14 +72,14 @@ export function parseReply(buf: Buffer): IlpReply {
 /** One Prepare sent through an ilp-plugin-btp plugin, built with ilp-packet, sha256(data) convention. */
 export async function sendThroughPlugin(
   plugin: BtpPlugin,
-  p: { destination: string; amount: bigint | string; data?: Buffer; expiresInMs?: number },
+  p: { destination: string; amount: bigint | string; data?: Buffer; expiresAt?: Date },
 ): Promise<IlpReply> {
   const data = p.data ?? randomBytes(16);
   const prepare = IlpPacket.serializeIlpPrepare({
     destination: p.destination,
     amount: p.amount.toString(),
     executionCondition: conditionFor(data).condition,
-    expiresAt: new Date(Date.now() + (p.expiresInMs ?? 30_000)),
+    expiresAt: p.expiresAt ?? new Date(Date.now() + 30_000),
     data,
   });
   const reply = parseReply(await plugin.sendData(prepare));
@@ -103,7 +103,7 @@ export interface ReceivedPrepare {
 export function fulfillingHandler(
   address: string,
   seen: ReceivedPrepare[],
-  decide: (p: ReceivedPrepare) => { code: string; message: string } | undefined = () => undefined,
+  decide: (p: ReceivedPrepare) => { code: string; message: string; data?: Buffer } | undefined = () => undefined,
 ): (buf: Buffer) => Promise<Buffer> {
   return (buf: Buffer) => {
     const p = IlpPacket.deserializeIlpPrepare(buf);
@@ -111,7 +111,7 @@ export function fulfillingHandler(
     seen.push(got);
     const reject = decide(got);
     if (reject) {
-      return Promise.resolve(IlpPacket.serializeIlpReject({ code: reject.code, triggeredBy: address, message: reject.message, data: Buffer.alloc(0) }));
+      return Promise.resolve(IlpPacket.serializeIlpReject({ code: reject.code, triggeredBy: address, message: reject.message, data: reject.data ?? Buffer.alloc(0) }));
     }
     return Promise.resolve(IlpPacket.serializeIlpFulfill({ fulfillment: conditionFor(p.data).fulfillment, data: Buffer.from('ok') }));
   };
@@ -142,6 +142,8 @@ export interface IlpConnectorHandle {
   /** resolves when ilp-connector's listen() finished (every account connected) */
   ready: Promise<void>;
   adminUrl: string;
+  /** its ILP address (configured, or learned from its parent) */
+  address(): string;
   /** the BTP listener port of an account configured without `server` */
   listenerPort(accountId: string): number;
   /** balances from its admin API (GET /balance), account id → decimal string */
@@ -155,7 +157,8 @@ export interface IlpConnectorHandle {
  * listening, before anyone connected (its listen() waits for the connections: see `ready`).
  */
 export async function startIlpConnector(opts: {
-  ilpAddress: string;
+  /** omit to learn it from the `parent` account by ILDCP */
+  ilpAddress?: string;
   accounts: Record<string, IlpConnectorAccount>;
   routes?: { targetPrefix: string; peerId: string }[];
   env?: 'production' | 'test';
@@ -179,7 +182,7 @@ export async function startIlpConnector(opts: {
   const app = createApp(
     {
       env: opts.env ?? 'production',
-      ilpAddress: opts.ilpAddress,
+      ...(opts.ilpAddress ? { ilpAddress: opts.ilpAddress } : {}),
       accounts,
       routes: opts.routes ?? [],
       backend: 'one-to-one',
@@ -211,6 +214,7 @@ export async function startIlpConnector(opts: {
     app,
     ready,
     adminUrl: `http://127.0.0.1:${adminPort}`,
+    address: () => c.find<{ getOwnAddress(): string }>('Accounts')!.getOwnAddress(),
     listenerPort: (id) => portOf(id)!,
     async balances() {
       const res = await fetch(`http://127.0.0.1:${adminPort}/balance`);
@@ -242,6 +246,12 @@ export async function startIlpConnector(opts: {
 export class InteropHarness {
   private readonly plugins: Plugin[] = [];
   private readonly connectors: IlpConnectorHandle[] = [];
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+
+  /** Runs first in cleanup(), latest first (e.g. a STREAM server's close). */
+  onCleanup(fn: () => Promise<void> | void): void {
+    this.cleanups.push(fn);
+  }
 
   /** An ilp-plugin-btp client for `btp+ws://user:token@127.0.0.1:port`; not yet connected. */
   plugin(server: string): BtpPlugin {
@@ -257,13 +267,20 @@ export class InteropHarness {
   }
 
   async cleanup(): Promise<void> {
-    for (const p of this.plugins.splice(0)) {
-      try {
-        if (p._ws?._instance) await p.disconnect();
-      } catch {
-        // a plugin whose socket never opened has nothing to close
-      }
-    }
+    for (const fn of this.cleanups.splice(0).reverse()) await fn();
+    for (const p of this.plugins.splice(0)) await closePlugin(p);
     for (const c of this.connectors.splice(0)) await c.stop();
   }
+}
+
+/**
+ * Disconnects an ilp-plugin-btp client. Its reconnector closes the socket after removing every
+ * listener, and ws 6 emits 'error' when a socket still CONNECTING is closed: with no listener left
+ * that would be an uncaught exception, so wait until the socket is open or closed first.
+ */
+async function closePlugin(p: Plugin): Promise<void> {
+  const ws = p._ws;
+  if (!ws?._instance) return;
+  await waitFor(() => ws._instance!.readyState !== 0, 5000, 'plugin socket settled').catch(() => undefined);
+  await p.disconnect();
 }

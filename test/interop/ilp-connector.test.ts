@@ -54,15 +54,22 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
     { id: 'bob', relation: 'child', authToken: 'bob-secret', creditLimit: '1000000000' },
   ];
 
-  const hubRoutes = [{ prefix: 'g.ilpc', nextHop: 'ilpc' }];
+  const peerRejects: Net['peerRejects'] = [];
+  const makeHub = (ilpcUrl?: string) => {
+    const node = h.node({ nodeId: 'hub', ilpAddress: 'g.hub', peers: hubPeers(ilpcUrl), routes: [{ prefix: 'g.ilpc', nextHop: 'ilpc' }] } as never);
+    node.events.subscribe((batch) => {
+      for (const e of batch) if (e.type === 'packet:rejected' && e.destination.startsWith('peer.')) peerRejects.push({ destination: e.destination, code: e.code, from: e.from });
+    });
+    return node;
+  };
   let ilpc: IlpConnectorHandle;
   let hub: ConnectorNode;
   if (hubDials) {
     ilpc = await ih.ilpConnector({ ilpAddress: 'g.ilpc', accounts: { hub: { relation: 'peer', secret: hubSecret }, ...children }, routes, routeBroadcast });
-    hub = h.node({ nodeId: 'hub', ilpAddress: 'g.hub', peers: hubPeers(`ws://127.0.0.1:${ilpc.listenerPort('hub')}`), routes: hubRoutes } as never);
+    hub = makeHub(`ws://127.0.0.1:${ilpc.listenerPort('hub')}`);
     await hub.start();
   } else {
-    hub = h.node({ nodeId: 'hub', ilpAddress: 'g.hub', peers: hubPeers(), routes: hubRoutes } as never);
+    hub = makeHub();
     await hub.start();
     ilpc = await ih.ilpConnector({
       ilpAddress: 'g.ilpc',
@@ -71,11 +78,6 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
       routeBroadcast,
     });
   }
-
-  const peerRejects: Net['peerRejects'] = [];
-  hub.events.subscribe((batch) => {
-    for (const e of batch) if (e.type === 'packet:rejected' && e.destination.startsWith('peer.')) peerRejects.push({ destination: e.destination, code: e.code, from: e.from });
-  });
 
   const parent = (token: string) => [{ id: 'hub', relation: 'parent', url: `ws://127.0.0.1:${hub.btpPort}`, authToken: token, creditLimit: '1000000000' }];
   const alice = h.node({ nodeId: 'alice', peers: parent('alice-secret') } as never);
@@ -93,7 +95,7 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
   const receiver = ih.plugin(`btp+ws://receiver:receiver-secret@127.0.0.1:${ilpc.listenerPort('receiver')}`);
   const atReceiver: ReceivedPrepare[] = [];
   receiver.registerDataHandler(
-    fulfillingHandler('g.ilpc.receiver', atReceiver, (p) => (p.data.toString().startsWith('reject') ? { code: 'F99', message: 'receiver says no' } : undefined)),
+    fulfillingHandler('g.ilpc.receiver', atReceiver, (p) => (p.data.toString().startsWith('reject') ? { code: 'F99', message: 'receiver says no', data: Buffer.from('reasons') } : undefined)),
   );
   await Promise.all([alice.start(), bob.start(), sender.connect(), receiver.connect()]);
   await ilpc.ready;
@@ -101,13 +103,13 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
   return { ilpc, hub, alice, bob, sender, atBob, atReceiver, peerRejects };
 }
 
-function pay(from: ConnectorNode, destination: string, amount: bigint, text = `pay ${Math.random()}`) {
-  const data = Buffer.from(text);
+function pay(from: ConnectorNode, destination: string, amount: bigint, text: string | Buffer = `pay ${Math.random()}`, expiresAt = new Date(Date.now() + 30_000)) {
+  const data = Buffer.isBuffer(text) ? text : Buffer.from(text);
   return from.sendPacket({
     destination,
     amount,
     executionCondition: computeConditionFromData(data).condition,
-    expiresAt: new Date(Date.now() + 30_000),
+    expiresAt,
     data,
   });
 }
@@ -137,17 +139,29 @@ describe.each([
 
     // upstream: ilp-connector forwards to us, we forward to bob with our fee
     const inAmounts = Array.from({ length: N }, (_, i) => 1000n + 37n * BigInt(i));
-    const upstream = await Promise.all(inAmounts.map((a) => sendThroughPlugin(sender, { destination: 'g.hub.bob', amount: a })));
+    const inExpiry = new Date(Date.now() + 20_000);
+    // the first one carries the largest data RFC 0027 allows (multi-byte BTP and OER length prefixes)
+    const bigIn = Buffer.alloc(32_767, 'a');
+    const upstream = await Promise.all(
+      inAmounts.map((a, i) => sendThroughPlugin(sender, { destination: 'g.hub.bob', amount: a, expiresAt: inExpiry, data: i === 0 ? bigIn : undefined })),
+    );
     expect(upstream.filter((r) => r.type !== 'fulfill').slice(0, 1)).toEqual([]);
     expect(upstream.filter((r) => r.type === 'fulfill')).toHaveLength(N);
     expect(atBob.map((r) => BigInt(r.amount)).sort((x, y) => Number(x - y))).toEqual(inAmounts.map((a) => a - fee(a)));
+    expect(atBob.some((r) => Buffer.from(r.data ?? '', 'base64').equals(bigIn))).toBe(true);
+    // each connector takes its 1 s margin off the expiry (ilp-connector's minMessageWindow, our expiryMarginMs)
+    expect(new Set(atBob.map((r) => new Date(r.expiresAt).getTime()))).toEqual(new Set([inExpiry.getTime() - 2000]));
 
     // downstream: we forward alice's packets to ilp-connector with our fee, it forwards them unchanged
     const outAmounts = Array.from({ length: N }, (_, i) => 2000n + 53n * BigInt(i));
-    const downstream = await Promise.all(outAmounts.map((a) => pay(alice, 'g.ilpc.receiver', a)));
+    const outExpiry = new Date(Date.now() + 20_000);
+    const bigOut = Buffer.alloc(32_767, 'z');
+    const downstream = await Promise.all(outAmounts.map((a, i) => pay(alice, 'g.ilpc.receiver', a, i === 0 ? bigOut : `pay ${a}`, outExpiry)));
     expect(downstream.filter((r) => r.type === IlpPacketType.Fulfill)).toHaveLength(N);
     expect(atReceiver.map((p) => BigInt(p.amount)).sort((x, y) => Number(x - y))).toEqual(outAmounts.map((a) => a - fee(a)));
     expect(atReceiver.every((p) => p.destination === 'g.ilpc.receiver')).toBe(true);
+    expect(atReceiver.some((p) => p.data.equals(bigOut))).toBe(true);
+    expect(new Set(atReceiver.map((p) => p.expiresAt.getTime()))).toEqual(new Set([outExpiry.getTime() - 2000]));
 
     // rejects, upstream: bob's application reject and our hub's F02 cross ilp-connector intact
     const f03 = await sendThroughPlugin(sender, { destination: 'g.hub.bob', amount: 5000n, data: Buffer.from('reject please') });
@@ -157,10 +171,11 @@ describe.each([
 
     // rejects, downstream: the receiver's F99 and ilp-connector's own reject come back through our hub
     const f99 = await pay(alice, 'g.ilpc.receiver', 5000n, 'reject this one');
-    expect(f99.type === IlpPacketType.Reject && { code: f99.code, triggeredBy: f99.triggeredBy, message: f99.message }).toEqual({
+    expect(f99.type === IlpPacketType.Reject && { code: f99.code, triggeredBy: f99.triggeredBy, message: f99.message, data: f99.data.toString() }).toEqual({
       code: 'F99',
       triggeredBy: 'g.ilpc.receiver',
       message: 'receiver says no',
+      data: 'reasons', // connectors must not touch a reject's data
     });
     // ilp-connector's own reject (it routes g.ilpc.* to its own address, which has no account: F00)
     const theirReject = await pay(alice, 'g.ilpc.nobody', 5000n);
@@ -200,5 +215,51 @@ describe.each([
     // bilateral: what ilp-connector says the hub owes it is what our hub says it owes ilp-connector
     expect(BigInt(theirs.hub)).toBe(-BigInt(ours['peer:ilpc']));
     console.log(`[interop ilp-connector, ${name}] hub: ${JSON.stringify(ours)} ilp-connector: ${JSON.stringify(theirs)}`);
+  });
+});
+
+describe('relations with ilp-connector: ILDCP both ways', () => {
+  it('ilp-connector as our child learns its address from us; our node as its child learns its address from it', async () => {
+    // hub (ours, g.hub) → ilpc (ilp-connector, parent = hub) → leaf (ours, parent = ilpc)
+    const hub = h.node({ nodeId: 'hub', ilpAddress: 'g.hub', peers: [{ id: 'ilpc', relation: 'child', authToken: 'ilpc-token', creditLimit: '1000000' }] } as never);
+    const atHub: PaymentRequest[] = [];
+    hub.setPacketHandler((req) => {
+      atHub.push(req);
+      return { accept: true };
+    });
+    await hub.start();
+    const ilpc = await ih.ilpConnector({
+      accounts: {
+        hub: { relation: 'parent', server: `btp+ws://ilpc:ilpc-token@127.0.0.1:${hub.btpPort}` },
+        leaf: { relation: 'child', secret: 'leaf-token' },
+      },
+    });
+    expect(ilpc.address()).toBe('g.hub.ilpc');
+
+    const leaf = h.node({ nodeId: 'leaf', peers: [{ id: 'ilpc', relation: 'parent', url: `ws://127.0.0.1:${ilpc.listenerPort('leaf')}`, authToken: 'leaf-token', creditLimit: '1000000' }] } as never);
+    const atLeaf: PaymentRequest[] = [];
+    leaf.setPacketHandler((req) => {
+      atLeaf.push(req);
+      return { accept: true };
+    });
+    await leaf.start();
+    await ilpc.ready;
+    expect(leaf.ilpAddress).toBe('g.hub.ilpc.leaf');
+
+    // down: hub's agent pays leaf through ilp-connector; up: leaf's agent pays the hub over its default (parent) route
+    const down = Array.from({ length: 20 }, (_, i) => 100n + BigInt(i));
+    const up = Array.from({ length: 20 }, (_, i) => 300n + BigInt(i));
+    const downResults = await Promise.all(down.map((a) => pay(hub, 'g.hub.ilpc.leaf', a)));
+    const upResults = await Promise.all(up.map((a) => pay(leaf, 'g.hub', a)));
+    expect([...downResults, ...upResults].every((r) => r.type === IlpPacketType.Fulfill)).toBe(true);
+    expect(atLeaf.map((r) => BigInt(r.amount)).sort((x, y) => Number(x - y))).toEqual(down);
+    expect(atHub.map((r) => BigInt(r.amount)).sort((x, y) => Number(x - y))).toEqual(up);
+
+    // ilp-connector owes the hub what it forwarded up, less what the hub sent down through it
+    const net = sum(up) - sum(down);
+    expect(bal(hub, 'peer:ilpc')).toBe(net);
+    expect(bal(leaf, 'peer:ilpc')).toBe(-net);
+    expect(await ilpc.balances()).toEqual({ hub: String(-net), leaf: String(net) });
+    console.log(`[interop ilp-connector relations] hub peer:ilpc ${net}, leaf peer:ilpc ${-net}, ilp-connector: ${JSON.stringify(await ilpc.balances())}`);
   });
 });
