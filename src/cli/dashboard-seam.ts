@@ -1,14 +1,11 @@
 /**
  * THE DASHBOARD SEAM. `start` and `demo` call `runInteractive(node)` when stdout is a terminal and
- * --json is not given. The Ink dashboard replaces the body of this function (and only it): it should
- * render from `node.events` (subscribe + snapshot) and resolve when the user quits it. The caller then
- * stops the node; it also stops the node on SIGINT/SIGTERM, and this function must resolve once the node
- * emits `node:stopping`.
- *
- * Until then, this prints where everything is and one line per `node:stats` event.
+ * --json is not given. It prints where everything is (left on the screen afterwards), then runs the
+ * live dashboard (src/tui) on the alternate screen until the user quits (q, Ctrl-C) or the node
+ * emits `node:stopping` (SIGINT/SIGTERM, a duration). The caller then stops the node.
  */
 import type { ConnectorNode } from '../node/connector-node.js';
-import type { NodeEvent } from '../node/events.js';
+import { runDashboard } from '../tui/index.js';
 
 /** What the caller knows besides the node. */
 export interface InteractiveContext {
@@ -26,7 +23,7 @@ const write = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
-/** Shows the running node until it stops (or, with the dashboard, until the user quits). */
+/** Shows the running node until the user quits the dashboard or the node begins to stop. */
 export async function runInteractive(node: ConnectorNode, context: InteractiveContext = {}): Promise<void> {
   const e = node.endpoints;
   const c = node.config;
@@ -40,26 +37,11 @@ export async function runInteractive(node: ConnectorNode, context: InteractiveCo
   write(`  config       ${context.configSource === 'defaults' ? 'none found: embedded defaults' : (context.configSource ?? '-')}`);
   write(`  logs         ${context.logFile ?? 'stderr'}`);
   for (const w of context.warnings ?? []) write(`  warning: ${w}`);
-  write('Press Ctrl-C to stop.');
 
-  await new Promise<void>((resolve) => {
-    const unsubscribe = node.events.subscribe((batch: readonly NodeEvent[]) => {
-      for (const ev of batch) {
-        if (ev.type === 'node:stats') {
-          const peers = node.listPeers();
-          const up = peers.filter((p) => p.connected).length;
-          write(
-            `${new Date(ev.ts).toISOString().slice(11, 19)}  ${ev.fulfilledPerSec} fulfilled/s  ${ev.rejectedPerSec} rejected/s  ` +
-              `in flight ${ev.inFlight}  total ${ev.totalFulfilled} fulfilled ${ev.totalRejected} rejected  peers ${up}/${peers.length}`,
-          );
-        } else if (ev.type === 'peer:connected' || ev.type === 'peer:disconnected') {
-          write(`${new Date(ev.ts).toISOString().slice(11, 19)}  ${ev.type === 'peer:connected' ? 'connected' : 'disconnected'}: ${ev.peerId}`);
-        } else if (ev.type === 'node:stopping') {
-          write('stopping…');
-          unsubscribe();
-          resolve();
-        }
-      }
-    });
-  });
+  const result = await runDashboard(node);
+  if (result.reason === 'error') {
+    process.stderr.write(`the dashboard failed: ${result.error instanceof Error ? result.error.message : String(result.error)}\n`);
+  }
+  write(`${result.totals.fulfilled} packets fulfilled, ${result.totals.rejected} rejected`);
+  write('stopping…');
 }

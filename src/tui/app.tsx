@@ -1,0 +1,47 @@
+import { useEffect } from 'react';
+import type { DashboardFeed } from './feed.js';
+import { Dashboard } from './dashboard/dashboard.js';
+import { computeLayout, type Layout } from './dashboard/layout.js';
+import { useDashboardInput } from './dashboard/use-dashboard-input.js';
+import { useDashboardState, type ScrollLimits } from './dashboard/use-dashboard-state.js';
+import { useTerminalSize } from './dashboard/use-terminal-size.js';
+import { useViewModel } from './dashboard/use-view-model.js';
+import type { ViewModel } from './store/view-model.js';
+
+export interface DashboardAppProps {
+  readonly feed: DashboardFeed;
+  /** called once when the user asks to quit (q, Ctrl-C) */
+  readonly onQuit: () => void;
+  /** fixed size instead of the terminal's (tests) */
+  readonly columns?: number;
+  readonly rows?: number;
+  /** ms between view model refreshes (default 100) */
+  readonly intervalMs?: number;
+  readonly now?: () => number;
+}
+
+function scrollLimits(l: Layout, vm: ViewModel): ScrollLimits {
+  const packetBody = Math.max(1, l.packetRows - 1);
+  const activityBody = Math.max(1, l.activityRows - 1);
+  return {
+    max: {
+      peers: vm.peers.length - l.peerRows,
+      packets: vm.packets.length - packetBody,
+      settlements: vm.activity.length - activityBody,
+    },
+    page: { peers: l.peerRows, packets: packetBody, settlements: activityBody },
+  };
+}
+
+/** The live dashboard: UI state, the throttled view model, the terminal's size and the keys. */
+export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, now }: DashboardAppProps) {
+  const size = useTerminalSize({ columns, rows });
+  const [ui, dispatch] = useDashboardState();
+  const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, now });
+  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length);
+  useDashboardInput(ui, dispatch, scrollLimits(layout, vm));
+  useEffect(() => {
+    if (ui.quit) onQuit();
+  }, [ui.quit, onQuit]);
+  return <Dashboard vm={vm} ui={ui} layout={layout} />;
+}

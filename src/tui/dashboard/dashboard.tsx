@@ -1,0 +1,51 @@
+import { Box } from 'ink';
+import type { ViewModel } from '../store/view-model.js';
+import { Footer } from '../components/footer/footer.js';
+import { Header } from '../components/header/header.js';
+import { Help } from '../components/help/help.js';
+import { PacketsPane } from '../components/packets-pane/packets-pane.js';
+import { PeersPane } from '../components/peers-pane/peers-pane.js';
+import { SettlementsPane } from '../components/settlements-pane/settlements-pane.js';
+import type { Layout } from './layout.js';
+import type { UiState } from './use-dashboard-state.js';
+
+export interface DashboardProps {
+  readonly vm: ViewModel;
+  readonly ui: UiState;
+  readonly layout: Layout;
+}
+
+/** The whole screen, render-only: header, peers, packets, settlements (or the help), footer. */
+export function Dashboard({ vm, ui, layout: l }: DashboardProps) {
+  return (
+    <Box flexDirection="column" width={l.width} height={l.height} overflow="hidden">
+      <Header vm={vm} width={l.width} />
+      {ui.help ? (
+        <Help width={l.width} height={l.body} />
+      ) : (
+        <>
+          <PeersPane peers={vm.peers} focused={ui.focus === 'peers'} width={l.width} rows={l.peerRows} scroll={ui.scroll.peers} />
+          <PacketsPane
+            packets={vm.packets}
+            focused={ui.focus === 'packets'}
+            paused={ui.paused}
+            filter={ui.filter}
+            width={l.width}
+            rows={l.packetRows}
+            scroll={ui.scroll.packets}
+          />
+          <SettlementsPane
+            activity={vm.activity}
+            channels={vm.channels}
+            totals={vm.settlement}
+            focused={ui.focus === 'settlements'}
+            width={l.width}
+            rows={l.activityRows}
+            scroll={ui.scroll.settlements}
+          />
+        </>
+      )}
+      <Footer draft={ui.draft} filter={ui.filter} paused={ui.paused} stopping={vm.stopping} width={l.width} />
+    </Box>
+  );
+}

@@ -1,0 +1,35 @@
+/**
+ * How the screen's lines are shared out. The frame is one line shorter than the terminal: a frame
+ * that fills every row makes Ink clear the whole screen on each render (flicker) instead of
+ * rewriting the lines in place.
+ */
+export interface Layout {
+  readonly width: number;
+  /** lines in the frame */
+  readonly height: number;
+  /** lines between the header and the footer (the help uses them all) */
+  readonly body: number;
+  /** peer lines under the peers title */
+  readonly peerRows: number;
+  /** lines under the packets title: the column titles, then packets */
+  readonly packetRows: number;
+  /** lines under the settlements title: the summary, then events */
+  readonly activityRows: number;
+}
+
+const HEADER = 3;
+const FOOTER = 1;
+const TITLES = 3;
+/** Smallest frame that still shows every pane. */
+export const MIN_COLUMNS = 40;
+export const MIN_ROWS = 12;
+
+export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number): Layout {
+  const width = Math.max(MIN_COLUMNS, columns);
+  const height = Math.max(MIN_ROWS, rows) - 1;
+  const body = height - HEADER - FOOTER;
+  const content = body - TITLES;
+  const peerRows = Math.min(Math.max(1, peerCount), Math.max(1, Math.floor(content * 0.25)));
+  const activityRows = Math.min(1 + activityCount, Math.max(1, Math.floor(content * 0.2)));
+  return { width, height, body, peerRows, activityRows, packetRows: content - peerRows - activityRows };
+}

@@ -1,0 +1,114 @@
+/**
+ * The dashboard's UI state (focus, pause, filter, scroll, help) as a pure reducer, and the key map
+ * that turns key presses into its actions. Both are tested without Ink.
+ */
+import { useReducer } from 'react';
+import type { Key } from 'ink';
+
+export type Pane = 'peers' | 'packets' | 'settlements';
+export const PANES: readonly Pane[] = ['peers', 'packets', 'settlements'];
+
+export interface UiState {
+  readonly focus: Pane;
+  readonly paused: boolean;
+  readonly help: boolean;
+  /** destination prefix applied to the packet list ('' = none) */
+  readonly filter: string;
+  /** the prefix being typed; undefined when the prompt is closed */
+  readonly draft?: string;
+  /** first item shown, per pane (packets: 0 = the newest) */
+  readonly scroll: Readonly<Record<Pane, number>>;
+  readonly quit: boolean;
+}
+
+export type UiAction =
+  | { type: 'quit' }
+  | { type: 'toggle-pause' }
+  | { type: 'toggle-help' }
+  | { type: 'focus'; step: 1 | -1 }
+  /** moves the focused pane by `delta`, within 0..max */
+  | { type: 'scroll'; delta: number; max: number }
+  | { type: 'filter-open' }
+  | { type: 'filter-type'; text: string }
+  | { type: 'filter-erase' }
+  | { type: 'filter-apply' }
+  | { type: 'filter-cancel' }
+  | { type: 'filter-clear' };
+
+export const initialUiState: UiState = {
+  focus: 'packets',
+  paused: false,
+  help: false,
+  filter: '',
+  scroll: { peers: 0, packets: 0, settlements: 0 },
+  quit: false,
+};
+
+const clamp = (n: number, max: number) => Math.max(0, Math.min(n, Math.max(0, max)));
+
+export function uiReducer(s: UiState, a: UiAction): UiState {
+  switch (a.type) {
+    case 'quit':
+      return { ...s, quit: true, draft: undefined };
+    case 'toggle-pause':
+      return { ...s, paused: !s.paused };
+    case 'toggle-help':
+      return { ...s, help: !s.help };
+    case 'focus': {
+      const i = (PANES.indexOf(s.focus) + a.step + PANES.length) % PANES.length;
+      return { ...s, focus: PANES[i] };
+    }
+    case 'scroll':
+      return { ...s, scroll: { ...s.scroll, [s.focus]: clamp(s.scroll[s.focus] + a.delta, a.max) } };
+    case 'filter-open':
+      return { ...s, draft: s.filter, help: false };
+    case 'filter-type':
+      return s.draft === undefined ? s : { ...s, draft: s.draft + a.text };
+    case 'filter-erase':
+      return s.draft === undefined ? s : { ...s, draft: s.draft.slice(0, -1) };
+    case 'filter-apply':
+      return s.draft === undefined ? s : { ...s, filter: s.draft.trim(), draft: undefined, scroll: { ...s.scroll, packets: 0 } };
+    case 'filter-cancel':
+      return { ...s, draft: undefined };
+    case 'filter-clear':
+      return { ...s, filter: '', scroll: { ...s.scroll, packets: 0 } };
+  }
+}
+
+/** How far each pane can scroll and how many lines a page is, for the key map. */
+export interface ScrollLimits {
+  readonly max: Readonly<Record<Pane, number>>;
+  readonly page: Readonly<Record<Pane, number>>;
+}
+
+/** The key map. Returns undefined for keys that do nothing. */
+export function keyToAction(input: string, key: Partial<Key>, s: UiState, limits: ScrollLimits): UiAction | undefined {
+  if (key.ctrl && input === 'c') return { type: 'quit' };
+  if (s.draft !== undefined) {
+    if (key.return) return { type: 'filter-apply' };
+    if (key.escape) return { type: 'filter-cancel' };
+    if (key.backspace || key.delete) return { type: 'filter-erase' };
+    if (input && !key.ctrl && !key.meta && !key.tab && /^[\x20-\x7e]+$/.test(input)) return { type: 'filter-type', text: input };
+    return undefined;
+  }
+  const max = limits.max[s.focus];
+  const page = Math.max(1, limits.page[s.focus]);
+  if (input === 'q') return { type: 'quit' };
+  if (input === '?') return { type: 'toggle-help' };
+  if (key.escape) return s.help ? { type: 'toggle-help' } : s.filter ? { type: 'filter-clear' } : undefined;
+  if (input === 'p' || input === ' ') return { type: 'toggle-pause' };
+  if (input === '/') return { type: 'filter-open' };
+  if (key.tab) return { type: 'focus', step: key.shift ? -1 : 1 };
+  if (key.downArrow || input === 'j') return { type: 'scroll', delta: 1, max };
+  if (key.upArrow || input === 'k') return { type: 'scroll', delta: -1, max };
+  if (key.pageDown) return { type: 'scroll', delta: page, max };
+  if (key.pageUp) return { type: 'scroll', delta: -page, max };
+  if (input === 'g' || key.home) return { type: 'scroll', delta: -Number.MAX_SAFE_INTEGER, max };
+  if (input === 'G' || key.end) return { type: 'scroll', delta: Number.MAX_SAFE_INTEGER, max };
+  return undefined;
+}
+
+/** The UI state as a React reducer. */
+export function useDashboardState(initial: UiState = initialUiState) {
+  return useReducer(uiReducer, initial);
+}

@@ -1,0 +1,5 @@
+/** The live terminal dashboard. The core never imports this folder. */
+export { runDashboard, type DashboardResult, type RunDashboardOptions } from './run-dashboard.js';
+export { DashboardApp, type DashboardAppProps } from './app.js';
+export { DashboardFeed } from './feed.js';
+export type { DashboardPeer, DashboardSource } from './source.js';

@@ -1,0 +1,24 @@
+/**
+ * What the dashboard needs from a node: a narrow, read-only view that `ConnectorNode` satisfies
+ * structurally. The dashboard never calls anything else on the node (stopping is the caller's job).
+ */
+import type { EventSnapshot, EventListener } from '../node/events.js';
+import type { PeerInfo, HealthReport } from '../node/types.js';
+
+/** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
+export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement'>>;
+
+/** The node as the dashboard sees it. */
+export interface DashboardSource {
+  readonly nodeId: string;
+  /** Read on every refresh: a child learns it from its parent after start. */
+  readonly ilpAddress: string;
+  readonly events: {
+    subscribe(listener: EventListener): () => void;
+    snapshot(): EventSnapshot;
+  };
+  /** Called about once a second (never per event or per frame). */
+  listPeers(): readonly DashboardPeer[];
+  /** Called about once a second for the uptime and status. */
+  health(): Pick<HealthReport, 'uptime' | 'status'>;
+}
