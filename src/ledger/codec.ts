@@ -94,10 +94,11 @@ export function decodeI128(buf: Uint8Array): bigint {
 
 /** Upper bound of the encoded size of an entry's value (accounts are ASCII, checked on commit). */
 export function entrySizeBound(e: JournalEntry): number {
-  let n = 10 + e.postings.length * 10 + 1 + 4;
+  // header 9, per posting 10 + account, option bits 1, condition 1 + n, sourcePeer 1 + utf8, requestId 4
+  let n = 9 + e.postings.length * 10 + 1 + 4;
   for (const p of e.postings) n += p.account.length;
-  if (e.condition) n += e.condition.length;
-  if (e.sourcePeer !== undefined) n += e.sourcePeer.length * 3;
+  if (e.condition) n += 1 + e.condition.length;
+  if (e.sourcePeer !== undefined) n += 1 + e.sourcePeer.length * 3;
   return n;
 }
 

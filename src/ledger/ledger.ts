@@ -351,8 +351,9 @@ export class Ledger {
     const mark = ++this.mark;
     const touched: Account[] = [];
     const items = g.items;
-    let size = 16;
-    for (const it of items) size += entrySizeBound(it.entry) + 4 + it.entry.id.length * 6;
+    // Per item: j key (1 + id) + value + listed id (2 + id); once: the time key (7 + first id). utf8 <= 3 bytes a char.
+    let size = 0;
+    for (const it of items) size += entrySizeBound(it.entry) + 3 + it.entry.id.length * 6 + 7 + it.entry.id.length * 3;
     if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
     // Safe to reuse: a chained batch copies each key and value when put() is called.
     const buf = this.scratch;
