@@ -39,6 +39,16 @@ async function hubWithChildren(): Promise<{ hub: ConnectorNode; url: (id: string
   return { hub, url: (id, token) => `btp+ws://${id}:${token}@127.0.0.1:${hub.btpPort}`, fulfilled };
 }
 
+/** What the test uses of ilp-protocol-stream's server side. */
+interface MoneyStream {
+  setReceiveMax(max: number): void;
+  on(event: 'money', cb: (amount: string) => void): void;
+}
+interface ServerConnection {
+  totalReceived: string;
+  on(event: 'stream', cb: (stream: MoneyStream) => void): void;
+}
+
 const bal = (n: ConnectorNode, account: string) => BigInt(n.getAccounts().find((a) => a.account === account)?.balance ?? '0');
 
 describe('ilp-plugin-btp children and a STREAM payment across our node', () => {
@@ -73,10 +83,10 @@ describe('ilp-plugin-btp children and a STREAM payment across our node', () => {
     const server = await createServer({ plugin: payeePlugin, serverSecret: randomBytes(32) });
     ih.onCleanup(() => server.close());
     let received = 0n;
-    let serverConnection: { totalReceived: string } | undefined;
-    server.on('connection', (conn: any) => {
+    let serverConnection: ServerConnection | undefined;
+    server.on('connection', (conn: ServerConnection) => {
       serverConnection = conn;
-      conn.on('stream', (stream: any) => {
+      conn.on('stream', (stream) => {
         stream.setReceiveMax(Infinity);
         stream.on('money', (amount: string) => {
           received += BigInt(amount);
