@@ -1,0 +1,277 @@
+// @ts-check
+/**
+ * The explorer page: loads the history and the node's tables from the JSON API, then follows the
+ * live stream (server-sent events, resumed from the last seq after a drop). Renders are batched:
+ * events mark views dirty and one render runs at most every RENDER_MS.
+ */
+import { byId, h, mount } from './dom.js';
+import { amount, textToBase64 } from './format.js';
+import { renderPacketDetail, renderPacketTable } from './packets-view.js';
+import { applyEvent, createState } from './state.js';
+import { renderBalances, renderChannels, renderPeers, renderSettlements } from './tables-view.js';
+
+const RENDER_MS = 150;
+/** Tables that events do not carry (limits, routes) are re-read this often, in ms. */
+const REFRESH_MS = 5000;
+const TABS = ['packets', 'balances', 'peers', 'settlements', 'channels', 'send'];
+
+const state = createState();
+/** API data: what the event stream alone cannot rebuild. */
+const api = {
+  /** @type {import('./tables-view.js').Balances | null} */ balances: null,
+  /** @type {import('./tables-view.js').Peer[]} */ peers: [],
+  /** @type {import('./tables-view.js').Route[]} */ routes: [],
+  /** @type {import('./tables-view.js').Channel[]} */ channels: [],
+};
+/** @type {import('./packets-view.js').PacketsUi} */
+const packetsUi = {
+  selected: null,
+  mode: 'text',
+  details: new Map(),
+  select(packetId) {
+    packetsUi.selected = packetId;
+    void loadDetail(packetId);
+    dirty.add('packets');
+    schedule();
+  },
+  setMode(mode) {
+    packetsUi.mode = mode;
+    dirty.add('packets');
+    schedule();
+  },
+  close() {
+    packetsUi.selected = null;
+    dirty.add('packets');
+    schedule();
+  },
+};
+
+/** @type {Set<string>} */
+const dirty = new Set(TABS);
+let renderTimer = 0;
+let lastRender = 0;
+
+/**
+ * GET or POST JSON; throws with the API's message on an error status.
+ * @param {string} path
+ * @param {RequestInit} [init]
+ * @returns {Promise<any>}
+ */
+async function call(path, init) {
+  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  const body = await res.json().catch(() => ({}));
+  if (!res.ok && !(path === '/api/health' && res.status === 503)) throw new Error(body.message ?? `${res.status} ${res.statusText}`);
+  return body;
+}
+
+function currentTab() {
+  const tab = location.hash.slice(1);
+  return TABS.includes(tab) ? tab : 'packets';
+}
+
+function schedule() {
+  if (renderTimer !== 0) return;
+  const wait = Math.max(0, RENDER_MS - (Date.now() - lastRender));
+  renderTimer = window.setTimeout(render, wait);
+}
+
+function render() {
+  renderTimer = 0;
+  lastRender = Date.now();
+  const tab = currentTab();
+  for (const a of byId('tabs').querySelectorAll('a')) a.classList.toggle('active', a.dataset.tab === tab);
+  for (const t of TABS) byId(`tab-${t}`).hidden = t !== tab;
+  renderHeader();
+  // Only the visible tab is drawn; the others stay dirty until shown.
+  if (!dirty.has(tab)) return;
+  dirty.delete(tab);
+  if (tab === 'packets') {
+    renderPacketTable(state, packetsUi);
+    renderPacketDetail(state, packetsUi);
+  } else if (tab === 'balances') renderBalances(state, api.balances);
+  else if (tab === 'peers') renderPeers(state, api.peers, api.routes);
+  else if (tab === 'settlements') renderSettlements(state);
+  else if (tab === 'channels') renderChannels(api.channels);
+}
+
+function renderHeader() {
+  const st = state.stats;
+  mount(
+    byId('stats'),
+    st
+      ? [
+          h('span', { title: 'packets per second' }, h('b', null, st.packetsIn), ' pkt/s'),
+          h('span', { class: 'ok' }, h('b', null, amount(String(st.totalFulfilled))), ' fulfilled'),
+          h('span', { class: 'bad' }, h('b', null, amount(String(st.totalRejected))), ' rejected'),
+          h('span', null, h('b', null, st.inFlight), ' in flight'),
+        ]
+      : null,
+  );
+}
+
+/** @param {string} packetId */
+async function loadDetail(packetId) {
+  if (packetsUi.details.has(packetId) && packetsUi.details.get(packetId) !== 'missing') return;
+  packetsUi.details.set(packetId, 'loading');
+  try {
+    packetsUi.details.set(packetId, await call(`/api/packets/${encodeURIComponent(packetId)}`));
+  } catch {
+    packetsUi.details.set(packetId, 'missing');
+  }
+  dirty.add('packets');
+  schedule();
+}
+
+/** @param {any} e a node event */
+function onEvent(e) {
+  const changed = applyEvent(state, e);
+  if (changed === 'packets') {
+    dirty.add('packets');
+    // A finished packet whose details are open: refetch its events (and the reply's data).
+    if (e.packetId === packetsUi.selected && e.type !== 'packet:prepared') {
+      packetsUi.details.delete(e.packetId);
+      void loadDetail(e.packetId);
+    }
+  } else if (changed === 'balances') dirty.add('balances');
+  else if (changed === 'peers') {
+    dirty.add('peers').add('balances');
+    void refreshTables();
+  } else if (changed === 'settlements') {
+    dirty.add('settlements');
+    void refreshChannels();
+  }
+  schedule();
+}
+
+async function refreshTables() {
+  try {
+    const [balances, peers, routes, health] = await Promise.all([call('/api/balances'), call('/api/peers'), call('/api/routes'), call('/api/health')]);
+    api.balances = balances;
+    api.peers = peers.peers;
+    api.routes = routes.routes;
+    const badge = byId('node-health');
+    badge.textContent = health.status;
+    badge.className = `badge ${health.status}`;
+    badge.title = (health.reasons ?? []).join('\n');
+    dirty.add('balances').add('peers');
+    schedule();
+  } catch {
+    // the stream indicator already says when the node is gone
+  }
+}
+
+let channelsPending = false;
+async function refreshChannels() {
+  if (channelsPending) return;
+  channelsPending = true;
+  try {
+    api.channels = (await call('/api/channels')).channels;
+    dirty.add('channels');
+    schedule();
+  } finally {
+    channelsPending = false;
+  }
+}
+
+/** Loads everything from the API, then follows the stream from where the history ended. */
+async function load() {
+  const info = await call('/api/info');
+  byId('node-id').textContent = info.nodeId;
+  byId('node-address').textContent = info.ilpAddress;
+  byId('send-tab').hidden = !info.sendEnabled;
+  if (info.stats) applyEvent(state, info.stats);
+  // Packets and settlements separately: a busy node's packets would crowd settlements out of one page.
+  const [packets, settlements] = await Promise.all([
+    call('/api/events?type=packet&limit=1000'),
+    call('/api/events?type=settlement,channel&limit=1000'),
+  ]);
+  for (const e of [...packets.events, ...settlements.events]) applyEvent(state, e);
+  await Promise.all([refreshTables(), refreshChannels()]);
+  for (const t of TABS) dirty.add(t);
+  schedule();
+  follow(Math.min(packets.latestSeq, settlements.latestSeq));
+}
+
+/** @type {EventSource | null} */
+let source = null;
+
+/** @param {number} since */
+function follow(since) {
+  const live = byId('live');
+  source = new EventSource(`/api/stream?since=${since}`);
+  source.onopen = () => {
+    live.textContent = 'live';
+    live.className = 'live on';
+  };
+  source.onerror = () => {
+    live.textContent = 'reconnecting';
+    live.className = 'live off';
+  };
+  source.onmessage = (msg) => onEvent(JSON.parse(msg.data));
+  // The node no longer holds what we missed: start over rather than show a gap.
+  source.addEventListener('reset', () => {
+    source?.close();
+    Object.assign(state, createState());
+    void load();
+  });
+}
+
+function wire() {
+  window.addEventListener('hashchange', () => {
+    dirty.add(currentTab());
+    schedule();
+  });
+  const refilter = () => {
+    dirty.add('packets');
+    schedule();
+  };
+  byId('filter-address').addEventListener('input', refilter);
+  byId('filter-result').addEventListener('change', refilter);
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && packetsUi.selected !== null) packetsUi.close();
+  });
+  const form = /** @type {HTMLFormElement} */ (byId('send-form'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    void send(form);
+  });
+  setInterval(() => void refreshTables(), REFRESH_MS);
+}
+
+/** @param {HTMLFormElement} form */
+async function send(form) {
+  const fields = new FormData(form);
+  const out = byId('send-result');
+  out.hidden = false;
+  out.className = 'result';
+  out.textContent = 'sending…';
+  const text = String(fields.get('data') ?? '');
+  try {
+    const result = await call('/api/send', {
+      method: 'POST',
+      body: JSON.stringify({
+        destination: String(fields.get('destination') ?? '').trim(),
+        amount: String(fields.get('amount') ?? '').trim(),
+        ...(text === '' ? {} : { data: textToBase64(text) }),
+      }),
+    });
+    out.className = `result ${result.fulfilled ? 'ok' : 'bad'}`;
+    mount(
+      out,
+      result.fulfilled ? 'fulfilled' : `rejected ${result.code} ${result.message} (triggered by ${result.triggeredBy})`,
+      result.packetId
+        ? h('div', null, 'packet ', h('a', { href: '#packets', id: 'send-packet-link', onclick: () => packetsUi.select(result.packetId) }, result.packetId))
+        : null,
+    );
+  } catch (err) {
+    out.className = 'result bad';
+    out.textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+wire();
+load().catch((err) => {
+  const live = byId('live');
+  live.textContent = `cannot load: ${err instanceof Error ? err.message : String(err)}`;
+  live.className = 'live off';
+});

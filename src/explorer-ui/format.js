@@ -1,0 +1,87 @@
+// @ts-check
+/** Formatting for the explorer: times, amounts, latency and packet data as text or hex. */
+
+/**
+ * `12:03:04.512` in local time.
+ * @param {number} ts ms since the epoch
+ */
+export function time(ts) {
+  const d = new Date(ts);
+  const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * An amount in asset units with thousands separators; amounts are decimal strings (64-bit), never numbers.
+ * @param {string | undefined} s
+ */
+export function amount(s) {
+  if (s === undefined || s === '') return '';
+  const neg = s.startsWith('-');
+  const digits = neg ? s.slice(1) : s;
+  return (neg ? '−' : '') + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * @param {number | undefined} ms
+ */
+export function latency(ms) {
+  if (ms === undefined) return '';
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/**
+ * Decodes base64 into bytes.
+ * @param {string} b64
+ * @returns {Uint8Array}
+ */
+export function fromBase64(b64) {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Encodes UTF-8 text as base64 (what /api/send takes).
+ * @param {string} text
+ */
+export function textToBase64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/**
+ * Bytes as text: UTF-8, with control characters other than newline and tab shown as `·`.
+ * @param {Uint8Array} bytes
+ */
+export function asText(bytes) {
+  // eslint-disable-next-line no-control-regex -- replacing control characters is the point
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '·');
+}
+
+/**
+ * A classic hex dump: offset, 16 bytes in hex, the printable ASCII.
+ * @param {Uint8Array} bytes
+ */
+export function asHex(bytes) {
+  const lines = [];
+  for (let off = 0; off < bytes.length; off += 16) {
+    const row = bytes.subarray(off, off + 16);
+    const hex = Array.from(row, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    const ascii = Array.from(row, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    lines.push(`${off.toString(16).padStart(6, '0')}  ${hex.padEnd(47, ' ')}  |${ascii}|`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * A long id or hash shortened in the middle (the full value goes into the title).
+ * @param {string} s
+ * @param {number} [keep]
+ */
+export function short(s, keep = 10) {
+  return s.length <= keep * 2 + 1 ? s : `${s.slice(0, keep)}…${s.slice(-keep)}`;
+}

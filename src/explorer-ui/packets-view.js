@@ -1,0 +1,168 @@
+// @ts-check
+/** The packets tab: the live table and the detail panel of the selected packet. */
+import { byId, h, mount } from './dom.js';
+import { amount, asHex, asText, fromBase64, latency, short, time } from './format.js';
+import { filterPackets } from './state.js';
+
+/** Rows drawn at once (the state keeps more; the filter reaches all of them). */
+export const MAX_ROWS = 300;
+
+/**
+ * @typedef {import('./state.js').State} State
+ * @typedef {import('./state.js').PacketRow} PacketRow
+ * @typedef {{ data: string, length: number, truncated: boolean }} DataPreview
+ * @typedef {{ packetId: string, events: import('./state.js').NodeEvent[], preview: null | { prepare: DataPreview, response?: DataPreview & { type: string } } }} PacketDetail
+ * @typedef {object} PacketsUi
+ * @property {string | null} selected the packet whose details are open
+ * @property {'text' | 'hex'} mode how data previews are shown
+ * @property {Map<string, PacketDetail | 'loading' | 'missing'>} details fetched from /api/packets/:id
+ * @property {(packetId: string) => void} select
+ * @property {(mode: 'text' | 'hex') => void} setMode
+ * @property {() => void} close
+ */
+
+/**
+ * Renders the table body and the count.
+ * @param {State} s
+ * @param {PacketsUi} ui
+ */
+export function renderPacketTable(s, ui) {
+  const filter = {
+    address: /** @type {HTMLInputElement} */ (byId('filter-address')).value,
+    result: /** @type {HTMLSelectElement} */ (byId('filter-result')).value,
+  };
+  const { rows, matched } = filterPackets(s, filter, MAX_ROWS);
+  const tbody = /** @type {HTMLTableElement} */ (byId('packets')).tBodies[0];
+  mount(tbody, rows.map((p) => row(p, ui)));
+  byId('packets-empty').hidden = s.packets.size > 0;
+  byId('packet-count').textContent =
+    matched > rows.length ? `showing the newest ${rows.length} of ${matched} matching (${s.packets.size} kept)` : `${matched} of ${s.packets.size}`;
+}
+
+/**
+ * @param {PacketRow} p
+ * @param {PacketsUi} ui
+ */
+function row(p, ui) {
+  return h(
+    'tr',
+    {
+      dataset: { packetId: p.packetId, result: p.result },
+      class: ui.selected === p.packetId ? 'selected' : undefined,
+      tabindex: 0,
+      onclick: () => ui.select(p.packetId),
+      onkeydown: (/** @type {KeyboardEvent} */ ev) => ev.key === 'Enter' && ui.select(p.packetId),
+    },
+    h('td', { class: 'mono dim' }, time(p.ts)),
+    h('td', { class: 'mono', title: p.packetId }, short(p.packetId, 8)),
+    h('td', null, p.from ?? ''),
+    h('td', null, p.to ?? ''),
+    h('td', { class: 'mono' }, p.destination),
+    h('td', { class: 'num' }, amount(p.amount)),
+    h('td', { class: 'num' }, amount(p.amountOut)),
+    h('td', { class: 'num' }, amount(p.fee)),
+    h('td', null, resultBadge(p)),
+    h('td', { class: 'num' }, latency(p.latencyMs)),
+  );
+}
+
+/** @param {PacketRow} p */
+function resultBadge(p) {
+  const label = p.result === 'rejected' ? `rejected ${p.code ?? ''}` : p.result;
+  return h('span', { class: `badge ${p.result}`, title: p.message ?? undefined }, label, p.late ? h('span', { class: 'late' }, ' late') : null);
+}
+
+/**
+ * Renders the detail panel of the selected packet (hidden when none).
+ * @param {State} s
+ * @param {PacketsUi} ui
+ */
+export function renderPacketDetail(s, ui) {
+  const panel = byId('packet-detail');
+  const id = ui.selected;
+  const p = id === null ? undefined : s.packets.get(id);
+  if (id === null || p === undefined) {
+    panel.hidden = true;
+    return;
+  }
+  panel.hidden = false;
+  const detail = ui.details.get(id);
+  /** @type {[string, string | number | undefined][]} */
+  const fields = [
+    ['packet id', p.packetId],
+    ['result', p.result + (p.late ? ' (late fulfill: not booked)' : '')],
+    ['destination', p.destination],
+    ['from', p.from],
+    ['to', p.to],
+    ['amount in', p.amount],
+    ['amount out', p.amountOut],
+    ['fee', p.fee],
+    ['latency', latency(p.latencyMs)],
+    ['code', p.code],
+    ['message', p.message],
+    ['triggered by', p.triggeredBy],
+    ['first seen', new Date(p.ts).toISOString()],
+  ];
+  mount(
+    panel,
+    h('div', { class: 'detail-head' }, h('h3', null, 'Packet'), h('button', { type: 'button', class: 'link', onclick: () => ui.close(), title: 'close' }, '×')),
+    h(
+      'dl',
+      { class: 'fields' },
+      fields.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [h('dt', null, k), h('dd', { class: 'mono', dataset: { field: k } }, String(v))]),
+    ),
+    h(
+      'div',
+      { class: 'detail-head' },
+      h('h3', null, 'Data'),
+      h(
+        'div',
+        { class: 'toggle' },
+        h('button', { type: 'button', id: 'preview-text', class: ui.mode === 'text' ? 'on' : undefined, onclick: () => ui.setMode('text') }, 'text'),
+        h('button', { type: 'button', id: 'preview-hex', class: ui.mode === 'hex' ? 'on' : undefined, onclick: () => ui.setMode('hex') }, 'hex'),
+      ),
+    ),
+    previewBlock(detail, ui.mode),
+    detail && typeof detail === 'object' && detail.events.length > 0
+      ? [h('h3', null, 'Events'), h('pre', { class: 'events mono' }, detail.events.map((e) => `${time(e.ts)}  ${e.type}\n`))]
+      : null,
+  );
+}
+
+/**
+ * @param {PacketDetail | 'loading' | 'missing' | undefined} detail
+ * @param {'text' | 'hex'} mode
+ */
+function previewBlock(detail, mode) {
+  if (detail === undefined || detail === 'loading') return h('p', { id: 'preview', class: 'dim' }, 'loading…');
+  if (detail === 'missing' || detail.preview === null) {
+    return h(
+      'p',
+      { id: 'preview', class: 'dim' },
+      'No data preview: packet events carry no data, so the explorer has it only for packets sent from its Send tab.',
+    );
+  }
+  const { prepare, response } = detail.preview;
+  return h(
+    'div',
+    { id: 'preview' },
+    dataBlock('prepare', prepare, mode),
+    response ? dataBlock(response.type, response, mode) : null,
+  );
+}
+
+/**
+ * @param {string} label
+ * @param {DataPreview} d
+ * @param {'text' | 'hex'} mode
+ */
+function dataBlock(label, d, mode) {
+  const bytes = fromBase64(d.data);
+  const note = `${d.length} bytes${d.truncated ? `, first ${bytes.length} shown` : ''}`;
+  return h(
+    'div',
+    { class: 'data' },
+    h('div', { class: 'dim' }, `${label} · ${note}`),
+    h('pre', { class: `mono data-${mode}`, dataset: { part: label } }, d.length === 0 ? '(empty)' : mode === 'hex' ? asHex(bytes) : asText(bytes)),
+  );
+}

@@ -1,0 +1,186 @@
+// @ts-check
+/** The balances, peers & routes, settlements and channels tabs: tables drawn from API data and live events. */
+import { byId, h, mount } from './dom.js';
+import { amount, short, time } from './format.js';
+
+/**
+ * @typedef {import('./state.js').State} State
+ * @typedef {{ peerId: string, relation: string, connected: boolean, balance: string, creditLimit?: string, settleThreshold?: string }} PeerBalance
+ * @typedef {{ peers: PeerBalance[], accounts: { account: string, balance: string, reserved?: string }[] }} Balances
+ * @typedef {{ id: string, relation: string, connected: boolean, direction: string, url?: string, ilpAddresses: string[], routeCount: number, balance: string, reconnectAttempt?: number }} Peer
+ * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string }} Route
+ * @typedef {{ event: string, txHash: string, ts: number, amount?: string }} ChannelTx
+ * @typedef {{ amount: string, cumulative: string, ts: number }} Claim
+ * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], updatedAt: number }} Channel
+ */
+
+/**
+ * @param {string[]} heads
+ * @param {HTMLElement[]} rows
+ * @param {string} empty shown when there are no rows
+ */
+function table(heads, rows, empty) {
+  return [
+    h('thead', null, h('tr', null, heads.map((t) => h('th', { class: t.startsWith('#') ? 'num' : undefined }, t.replace(/^#/, ''))))),
+    h('tbody', null, rows.length > 0 ? rows : h('tr', null, h('td', { class: 'empty', colspan: heads.length }, empty))),
+  ];
+}
+
+/** @param {boolean} up */
+function linkBadge(up) {
+  return h('span', { class: `badge ${up ? 'fulfilled' : 'rejected'}` }, up ? 'connected' : 'down');
+}
+
+/**
+ * How much of the credit limit a peer uses (0..1), when it has one and owes us.
+ * @param {string} balance
+ * @param {string | undefined} limit
+ */
+function usage(balance, limit) {
+  if (limit === undefined) return undefined;
+  const b = Number(balance);
+  const l = Number(limit);
+  if (!(l > 0) || !(b > 0)) return 0;
+  return Math.min(1, b / l);
+}
+
+/**
+ * @param {State} s
+ * @param {Balances | null} data
+ */
+export function renderBalances(s, data) {
+  const peers = data?.peers ?? [];
+  mount(
+    byId('peer-balances'),
+    table(
+      ['peer', 'relation', 'link', '#balance', '#credit limit', '#settle threshold', 'credit used'],
+      peers.map((p) => {
+        const balance = s.accounts[`peer:${p.peerId}`] ?? p.balance;
+        const used = usage(balance, p.creditLimit);
+        return h(
+          'tr',
+          { dataset: { peer: p.peerId } },
+          h('td', null, p.peerId),
+          h('td', null, p.relation),
+          h('td', null, linkBadge(s.connected[p.peerId] ?? p.connected)),
+          h('td', { class: `num ${balance.startsWith('-') ? 'neg' : ''}`, dataset: { field: 'balance' } }, amount(balance)),
+          h('td', { class: 'num' }, p.creditLimit === undefined ? 'unlimited' : amount(p.creditLimit)),
+          h('td', { class: 'num' }, p.settleThreshold === undefined ? '—' : amount(p.settleThreshold)),
+          h('td', null, used === undefined ? '' : h('span', { class: 'meter', title: `${Math.round(used * 100)} %` }, h('span', { style: { width: `${(used * 100).toFixed(1)}%` } }))),
+        );
+      }),
+      'No peers configured.',
+    ),
+  );
+  /** @type {Record<string, string>} */
+  const merged = {};
+  for (const a of data?.accounts ?? []) merged[a.account] = a.balance;
+  Object.assign(merged, s.accounts);
+  const names = Object.keys(merged).sort();
+  mount(
+    byId('accounts'),
+    table(
+      ['account', '#balance'],
+      names.map((n) => h('tr', { dataset: { account: n } }, h('td', { class: 'mono' }, n), h('td', { class: 'num' }, amount(merged[n])))),
+      'No ledger accounts yet.',
+    ),
+  );
+}
+
+/**
+ * @param {State} s
+ * @param {Peer[]} peers
+ * @param {Route[]} routes
+ */
+export function renderPeers(s, peers, routes) {
+  mount(
+    byId('peers'),
+    table(
+      ['peer', 'relation', 'link', 'direction', 'url', 'addresses', '#routes'],
+      peers.map((p) =>
+        h(
+          'tr',
+          { dataset: { peer: p.id } },
+          h('td', null, p.id),
+          h('td', null, p.relation),
+          h('td', null, linkBadge(s.connected[p.id] ?? p.connected), p.reconnectAttempt ? h('span', { class: 'dim' }, ` retry ${p.reconnectAttempt}`) : null),
+          h('td', null, p.direction),
+          h('td', { class: 'mono dim' }, p.url ?? ''),
+          h('td', { class: 'mono' }, p.ilpAddresses.join(' ')),
+          h('td', { class: 'num' }, p.routeCount),
+        ),
+      ),
+      'No peers configured.',
+    ),
+  );
+  mount(
+    byId('routes'),
+    table(
+      ['prefix', 'next hop', '#priority', 'source'],
+      routes.map((r) => h('tr', null, h('td', { class: 'mono' }, r.prefix), h('td', null, r.nextHop), h('td', { class: 'num' }, r.priority), h('td', { class: 'dim' }, r.source ?? ''))),
+      'No routes.',
+    ),
+  );
+}
+
+/** @param {string | undefined} hash */
+function txCell(hash) {
+  return hash ? h('span', { class: 'mono', title: hash }, short(hash)) : '';
+}
+
+/** @param {State} s */
+export function renderSettlements(s) {
+  const events = [...s.settlements.values()].sort((a, b) => b.seq - a.seq);
+  mount(
+    byId('settlements'),
+    table(
+      ['time', 'event', 'peer', 'chain', 'channel', '#amount', '#cumulative', 'transaction', 'detail'],
+      events.map((e) =>
+        h(
+          'tr',
+          { dataset: { type: e.type } },
+          h('td', { class: 'mono dim' }, time(e.ts)),
+          h('td', null, h('span', { class: `badge ${e.type.replace(':', '-')}` }, e.type)),
+          h('td', null, e.peerId ?? ''),
+          h('td', null, e.chain ?? ''),
+          h('td', null, e.channelId ? h('span', { class: 'mono', title: e.channelId }, short(e.channelId)) : ''),
+          h('td', { class: 'num' }, amount(e.amount ?? e.owed ?? e.deposit)),
+          h('td', { class: 'num' }, amount(e.cumulative)),
+          h('td', null, txCell(e.txHash)),
+          h('td', { class: 'dim' }, e.reason ?? (e.threshold ? `threshold ${amount(e.threshold)}` : '')),
+        ),
+      ),
+      'No settlement activity yet: claims appear when what we owe a peer crosses its settle threshold.',
+    ),
+  );
+}
+
+/** @param {Channel[]} channels */
+export function renderChannels(channels) {
+  mount(
+    byId('channels'),
+    table(
+      ['channel', 'peer', 'chain', 'state', '#deposit', '#last claim sent', '#last claim received', '#redeemed', 'transactions'],
+      channels.map((c) =>
+        h(
+          'tr',
+          { dataset: { channel: c.channelId } },
+          h('td', { class: 'mono', title: c.channelId }, short(c.channelId)),
+          h('td', null, c.peerId),
+          h('td', null, c.chain),
+          h('td', null, h('span', { class: `badge ${c.state}` }, c.state)),
+          h('td', { class: 'num' }, amount(c.deposit)),
+          h('td', { class: 'num' }, c.lastClaimSent ? amount(c.lastClaimSent.cumulative) : ''),
+          h('td', { class: 'num' }, c.lastClaimReceived ? amount(c.lastClaimReceived.cumulative) : ''),
+          h('td', { class: 'num' }, amount(c.redeemed)),
+          h(
+            'td',
+            null,
+            c.transactions.map((t) => h('div', { class: 'tx' }, h('span', { class: 'dim' }, `${t.event.replace(/^[a-z]+:/, '')} `), txCell(t.txHash))),
+          ),
+        ),
+      ),
+      'No payment channels yet.',
+    ),
+  );
+}
