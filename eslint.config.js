@@ -31,6 +31,15 @@ export default tseslint.config(
     },
   },
   {
+    // The explorer's browser code (served as is; type-checked by src/explorer-ui/tsconfig.json).
+    files: ['src/explorer-ui/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'location', 'fetch', 'EventSource', 'FormData', 'TextEncoder', 'TextDecoder', 'atob', 'btoa', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'].map((g) => [g, 'readonly']),
+      ),
+    },
+  },
+  {
     // Tests talk to untyped interop libraries (ilp-packet, btp-packet, ilp-connector): their values are `any`.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
