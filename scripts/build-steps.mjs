@@ -1,6 +1,7 @@
 // Extra build steps (contract artifacts, explorer assets) register here, each `async (root, run) => {}`.
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { buildContracts } from './build-contracts.mjs';
 
 /** The explorer's browser files ship as written (plain JS modules, CSS, HTML): copied, not bundled. */
 const EXPLORER_ASSET_TYPES = new Set(['.html', '.js', '.css', '.svg']);
@@ -15,4 +16,4 @@ async function explorerAssets(root) {
   for (const name of names) copyFileSync(join(from, name), join(to, name));
 }
 
-export const steps = [explorerAssets];
+export const steps = [explorerAssets, buildContracts];

@@ -115,6 +115,12 @@ const evmSchema = z.strictObject({
     z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex (64 hex digits, 0x optional)').optional(),
     { description: 'Key that signs our claims and transactions.', secret: true, env: 'AGENT_RUNTIME_EVM_PRIVATE_KEY', envOnlyWithSection: true },
   ),
+  pollIntervalMs: key(positiveInt(5000), {
+    description: 'How often the chain is read for channel changes (deposits, redemptions, closes), in ms.',
+  }),
+  resendIntervalMs: key(positiveInt(10_000), {
+    description: 'How often a claim the peer has not acknowledged is sent again, in ms.',
+  }),
 });
 
 const xrplSchema = z.strictObject({
