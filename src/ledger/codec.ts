@@ -102,6 +102,22 @@ export function entrySizeBound(e: JournalEntry): number {
   return n;
 }
 
+const TWO_32 = 2 ** 32;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Writes u8 sign + u64 magnitude; amounts below 2^53 go through Number, which allocates no bigints. */
+function writeMagnitude(buf: Buffer, off: number, amount: bigint): void {
+  const negative = amount < 0n;
+  buf[off] = negative ? 1 : 0;
+  if (amount <= SAFE && amount >= -SAFE) {
+    const n = negative ? -Number(amount) : Number(amount);
+    buf.writeUInt32BE(Math.floor(n / TWO_32), off + 1);
+    buf.writeUInt32BE(n >>> 0, off + 5);
+  } else {
+    buf.writeBigUInt64BE(negative ? -amount : amount, off + 1);
+  }
+}
+
 /** Writes the value of `e` (booked at `ts`) into `buf` at `off`; returns the offset after it. */
 export function writeEntry(buf: Buffer, off: number, e: JournalEntry, ts: number): number {
   buf[off++] = ENTRY_VERSION;
@@ -115,13 +131,7 @@ export function writeEntry(buf: Buffer, off: number, e: JournalEntry, ts: number
     const n = buf.write(p.account, off + 1, 'latin1');
     buf[off] = n;
     off += 1 + n;
-    if (p.amount < 0n) {
-      buf[off] = 1;
-      buf.writeBigUInt64BE(-p.amount, off + 1);
-    } else {
-      buf[off] = 0;
-      buf.writeBigUInt64BE(p.amount, off + 1);
-    }
+    writeMagnitude(buf, off, p.amount);
     off += 9;
   }
   const bits = (e.condition ? 1 : 0) | (e.sourcePeer !== undefined ? 2 : 0) | (e.requestId !== undefined ? 4 : 0);

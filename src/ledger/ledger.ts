@@ -13,50 +13,19 @@
  * forgotten: a replay that late would be booked again.
  */
 import { trackPendingUp, newAccount, type Account } from './account.js';
-import { PREFIX_JOURNAL, PREFIX_TIME, decodeEntry, encodeI128, entrySizeBound, prefixedKey, writeEntry, writeListedId } from './codec.js';
+import { PREFIX_JOURNAL, decodeEntry, prefixedKey } from './codec.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
+import { Group, fillBatch, safely, scratchFor, type Callback } from './group.js';
 import { RecentIds } from './recent-ids.js';
 import { buildSnapshot, planImport } from './snapshot.js';
 import { loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
 import { accounts, type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
 import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
 
-type Callback = (err?: Error) => void;
-
-interface Item {
-  entry: JournalEntry;
-  ts: number;
-  accts: Account[];
-  /** Found on disk when the batch was built: a replay of an entry booked before a restart. */
-  replay: boolean;
-}
-
-/** The commits of one event-loop turn, written as one batch. */
-class Group {
-  readonly items: Item[] = [];
-  readonly waiters: Callback[] = [];
-  /** Replays of durable ids and flush() waiters: called when the group is done, never with an error. */
-  readonly after: (() => void)[] = [];
-  get empty(): boolean {
-    return this.items.length === 0 && this.after.length === 0;
-  }
-}
-
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
 const DEFAULT_RECENT_IDS = 1_000_000;
-
-/** Runs `fn`; an exception is re-thrown on a later tick so one bad callback cannot break the ledger. */
-function safely(fn: () => void): void {
-  try {
-    fn();
-  } catch (err) {
-    process.nextTick(() => {
-      throw err;
-    });
-  }
-}
 
 const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
@@ -80,7 +49,7 @@ export class Ledger {
   private mark = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private scratch = Buffer.allocUnsafe(64 * 1024);
+  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
   private readonly writeOptions: { sync: boolean };
   private readonly folder: Folder;
 
@@ -348,61 +317,19 @@ export class Ledger {
 
   /** Writes the batch of `g`; `found[i]` set means item i is already on disk (a replay). */
   private write(g: Group, found: (Buffer | undefined)[] | undefined): void {
-    const mark = ++this.mark;
-    const touched: Account[] = [];
-    const items = g.items;
-    // Per item: j key (1 + id) + value + listed id (2 + id); once: the time key (7 + first id). utf8 <= 3 bytes a char.
-    let size = 0;
-    for (const it of items) size += entrySizeBound(it.entry) + 3 + it.entry.id.length * 6 + 7 + it.entry.id.length * 3;
-    if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(Math.max(size, this.scratch.length * 2));
-    // Safe to reuse: a chained batch copies each key and value when put() is called.
-    const buf = this.scratch;
+    if (found !== undefined) {
+      g.items.forEach((it, i) => {
+        if (found[i] === undefined) return;
+        trackPendingUp(it.accts, it.entry.postings, -1);
+        this.pending.delete(it.entry.id);
+        it.replay = true;
+      });
+    }
+    this.scratch = scratchFor(this.scratch, g.items);
     const batch = this.db.batch();
+    let touched: Account[] = [];
     try {
-      let off = 0;
-      let listStart = -1;
-      let firstId: string | undefined;
-      for (let i = 0; i < items.length; i++) {
-        const it = items[i];
-        if (found?.[i] !== undefined) {
-          trackPendingUp(it.accts, it.entry.postings, -1);
-          this.pending.delete(it.entry.id);
-          it.replay = true;
-          continue;
-        }
-        const id = it.entry.id;
-        const keyStart = off;
-        buf[off] = PREFIX_JOURNAL;
-        off += 1 + buf.write(id, off + 1, 'utf8');
-        const valueStart = off;
-        off = writeEntry(buf, off, it.entry, it.ts);
-        batch.put(buf.subarray(keyStart, valueStart), buf.subarray(valueStart, off));
-        firstId ??= id;
-        const postings = it.entry.postings;
-        for (let p = 0; p < postings.length; p++) {
-          const a = it.accts[p];
-          if (a.mark !== mark) {
-            a.mark = mark;
-            a.delta = 0n;
-            touched.push(a);
-          }
-          a.delta += postings[p].amount;
-        }
-      }
-      if (firstId !== undefined) {
-        // The time record: the ids this batch booked, keyed by booking time + first id.
-        listStart = off;
-        for (const it of items) if (!it.replay) off = writeListedId(buf, off, it.entry.id);
-        const keyStart = off;
-        buf[off] = PREFIX_TIME;
-        buf.writeUIntBE(Date.now(), off + 1, 6);
-        off += 7 + buf.write(firstId, off + 7, 'utf8');
-        batch.put(buf.subarray(keyStart, off), buf.subarray(listStart, keyStart));
-      }
-      for (const a of touched) {
-        a.next = a.balance + a.delta;
-        batch.put(a.key, encodeI128(a.next));
-      }
+      touched = fillBatch(batch, g.items, this.scratch, ++this.mark, Date.now());
     } catch (err) {
       void batch.close();
       this.done(g, touched, err);

@@ -1,0 +1,102 @@
+/**
+ * Group commit: the commits of one event-loop turn, and how they become one LevelDB batch (journal
+ * entries, one time record listing their ids, the new balances of the touched accounts).
+ */
+import type { Account } from './account.js';
+import { PREFIX_JOURNAL, PREFIX_TIME, encodeI128, entrySizeBound, writeEntry, writeListedId } from './codec.js';
+import type { Db } from './store.js';
+import type { JournalEntry } from './types.js';
+
+/** A commit's completion callback. */
+export type Callback = (err?: Error) => void;
+
+/** One committed entry waiting for its batch. */
+export interface Item {
+  entry: JournalEntry;
+  /** Booking time (ms). */
+  ts: number;
+  /** The account of each posting, in order. */
+  accts: Account[];
+  /** Found on disk when the batch was built: a replay of an entry booked before a restart. */
+  replay: boolean;
+}
+
+/** The commits of one event-loop turn, written as one batch. */
+export class Group {
+  readonly items: Item[] = [];
+  readonly waiters: Callback[] = [];
+  /** Replays of durable ids and flush() waiters: called when the group is done, never with an error. */
+  readonly after: (() => void)[] = [];
+
+  get empty(): boolean {
+    return this.items.length === 0 && this.after.length === 0;
+  }
+}
+
+/** Runs `fn`; an exception is re-thrown on a later tick so one bad callback cannot break the ledger. */
+export function safely(fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+}
+
+/** A scratch buffer large enough to encode `items` (grown when needed, else reused). */
+export function scratchFor(scratch: Buffer, items: readonly Item[]): Buffer {
+  // Per item: j key (1 + id) + value + listed id (2 + id), and at most once the time key (7 + id); utf8 <= 3 bytes a char.
+  let size = 0;
+  for (const it of items) size += entrySizeBound(it.entry) + 10 + it.entry.id.length * 9;
+  return scratch.length >= size ? scratch : Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
+}
+
+type ChainedBatch = ReturnType<Db['batch']>;
+
+/**
+ * Puts the group's entries, its time record (booked at `now`) and the new balances into `batch`.
+ * Returns the touched accounts, each with `next` = its balance after the batch. `buf` may be reused
+ * across batches: a chained batch copies every key and value when put() is called.
+ */
+export function fillBatch(batch: ChainedBatch, items: readonly Item[], buf: Buffer, mark: number, now: number): Account[] {
+  const touched: Account[] = [];
+  let off = 0;
+  let firstId: string | undefined;
+  for (const it of items) {
+    if (it.replay) continue;
+    const id = it.entry.id;
+    const keyStart = off;
+    buf[off] = PREFIX_JOURNAL;
+    off += 1 + buf.write(id, off + 1, 'utf8');
+    const valueStart = off;
+    off = writeEntry(buf, off, it.entry, it.ts);
+    batch.put(buf.subarray(keyStart, valueStart), buf.subarray(valueStart, off));
+    firstId ??= id;
+    const postings = it.entry.postings;
+    for (let p = 0; p < postings.length; p++) {
+      const a = it.accts[p];
+      if (a.mark !== mark) {
+        a.mark = mark;
+        a.delta = 0n;
+        touched.push(a);
+      }
+      a.delta += postings[p].amount;
+    }
+  }
+  if (firstId !== undefined) {
+    // The time record: the ids this batch booked, keyed by booking time + first id (unique).
+    const listStart = off;
+    for (const it of items) if (!it.replay) off = writeListedId(buf, off, it.entry.id);
+    const keyStart = off;
+    buf[off] = PREFIX_TIME;
+    buf.writeUIntBE(now, off + 1, 6);
+    off += 7 + buf.write(firstId, off + 7, 'utf8');
+    batch.put(buf.subarray(keyStart, off), buf.subarray(listStart, keyStart));
+  }
+  for (const a of touched) {
+    a.next = a.balance + a.delta;
+    batch.put(a.key, encodeI128(a.next));
+  }
+  return touched;
+}
