@@ -101,7 +101,7 @@ function rawGet(base: string, path: string, host: string): Promise<number> {
 
 describe('explorer on a real node', () => {
   it('serves the UI from the package with a strict CSP, and nothing from elsewhere', async () => {
-    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0 } } as never);
+    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0 } });
     await node.start();
     const base = node.endpoints.explorer!;
     expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -225,7 +225,7 @@ describe('explorer on a real node', () => {
   });
 
   it('refuses foreign Host headers (DNS rebinding) and cross-site POSTs', async () => {
-    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0 } } as never);
+    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0 } });
     await node.start();
     const base = node.endpoints.explorer!;
     const port = new URL(base).port;
@@ -242,7 +242,7 @@ describe('explorer on a real node', () => {
   });
 
   it('beyond loopback sending is off; a taken port is PORT_IN_USE and leaves nothing subscribed', async () => {
-    const node = h.node({ nodeId: 'solo' } as never);
+    const node = h.node({ nodeId: 'solo' });
     await node.start();
     const wide = await startExplorer(node as never, { host: '0.0.0.0', port: 0, maxEvents: 10, retentionMs: 1000, logger: quietLogger() });
     h.onCleanup(() => wide.close());

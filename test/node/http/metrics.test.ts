@@ -186,7 +186,7 @@ describe('/metrics on the health port of real nodes', () => {
   });
 
   it('metrics.enabled false: /metrics is a 404 and the node builds no events', async () => {
-    const node = h.node({ nodeId: 'quiet', metrics: { enabled: false } } as never);
+    const node = h.node({ nodeId: 'quiet', metrics: { enabled: false } });
     await node.start();
     expect((await scrape(node)).status).toBe(404);
     expect(node.events.active).toBe(false);
