@@ -3,8 +3,8 @@
  * decides where logs go, and creates the logger. Logs never go to stdout: with --json they go to
  * stderr, otherwise to `<dataDir>/node.log`, unless --log-file says otherwise (`-` = stderr).
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig } from '../config/index.js';
 import { appError } from '../errors/index.js';
@@ -46,9 +46,27 @@ export function buildNode(o: NodeFactoryOptions): BuiltNode {
   if (o.logFile === '-') logFile = undefined;
   else if (o.logFile !== undefined) logFile = resolve(o.logFile);
   else if (!o.json) logFile = join(config.dataDir, 'node.log');
+  if (logFile !== undefined) ensureWritable(logFile);
   const logger = createLogger(config.nodeId, o.logLevel ?? config.logLevel, logFile);
   const node = new ConnectorNode(o.config, logger, { overrides: o.overrides });
   logger.info({ config: loaded.source, logFile: logFile ?? 'stderr' }, loaded.source === 'defaults' ? 'no config file found: using the embedded defaults' : 'config loaded');
   for (const warning of loaded.warnings) logger.warn({ warning }, 'config warning');
   return { node, config, logger, logFile, source: loaded.source, warnings: loaded.warnings };
+}
+
+/**
+ * Opens (and creates) the log file once, synchronously: pino opens it asynchronously, where a failure
+ * would be an unhandled stream error instead of a clean message.
+ */
+export function ensureWritable(file: string): void {
+  try {
+    mkdirSync(dirname(file), { recursive: true });
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    throw appError('INVALID_ARGUMENT', {
+      field: 'log file',
+      reason: `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      suggestion: "Choose a writable --log-file (or '-' for stderr), or a writable dataDir.",
+    });
+  }
 }

@@ -8,6 +8,7 @@ import { createLogger } from '../node/logger.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { DemoNetwork } from '../cli/demo-network.js';
 import { EVENT_GROUPS, type EventGroup } from '../cli/ndjson.js';
+import { ensureWritable } from '../cli/node-factory.js';
 import { runSession } from '../cli/session.js';
 
 /** `agent-runtime demo`. */
@@ -42,6 +43,7 @@ export default class Demo extends BaseCommand {
     if (!/^[0-9]+$/.test(flags.amount)) throw appError('INVALID_ARGUMENT', { field: '--amount', reason: 'must be an unsigned integer (asset units)' });
     const json = this.jsonEnabled();
     const logFile = flags['log-file'] === undefined ? undefined : resolve(flags['log-file']);
+    if (logFile !== undefined) ensureWritable(logFile);
     const logger = createLogger('demo', flags['log-level'], logFile);
     const baseDir = mkdtempSync(join(tmpdir(), 'agent-runtime-demo-'));
     try {

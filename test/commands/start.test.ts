@@ -81,26 +81,6 @@ describe('start', () => {
     expect(types).toEqual(expect.arrayContaining(['node:started', 'packet:prepared', 'packet:rejected', 'node:stopping']));
   });
 
-  it('on a terminal: shows where everything is (the dashboard seam)', async () => {
-    const tty = Object.getOwnPropertyDescriptor(process.stdout, 'isTTY');
-    Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
-    try {
-      const running = run(['start', '--config', config()]);
-      const url = await adminUrl(join(dir, 'data', 'node.log'));
-      process.emit('SIGTERM');
-      const r = await running;
-      expect(r.exitCode).toBe(0);
-      expect(r.stdout).toMatch(/node starter is running\n {2}ILP address {2}g\.starter\n {2}BTP {10}ws:\/\/127\.0\.0\.1:\d+\n/);
-      expect(r.stdout).toContain(`  admin API    ${url}\n`);
-      expect(r.stdout).toContain(`  data dir     ${join(dir, 'data')}\n`);
-      expect(r.stdout).toContain(`  logs         ${join(dir, 'data', 'node.log')}\n`);
-      expect(r.stdout).toContain('stopping…');
-    } finally {
-      if (tty) Object.defineProperty(process.stdout, 'isTTY', tty);
-      else delete (process.stdout as { isTTY?: boolean }).isTTY;
-    }
-  });
-
   it('without any config: embedded defaults (flags override the ports and data dir)', async () => {
     const log = join(dir, 'defaults.log');
     const running = run(['start', '--json', '--btp-port', '0', '--health-port', '0', '--admin-port', '0', '--data-dir', join(dir, 'd'), '--log-file', log]);
@@ -129,6 +109,13 @@ describe('start', () => {
     expect(doc.exitCode).toBe(2);
     expect(doc.stdout.trim().split('\n')).toHaveLength(1);
     expect(json<{ error: { code: string; issues: unknown[] } }>(doc).error).toMatchObject({ code: 'CONFIG_INVALID', issues: [{ path: 'btpServerPort' }, { path: 'adminApi.prot' }] });
+  });
+
+  it('a log file it cannot write: a clean INVALID_ARGUMENT (exit 2)', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    const r = await run(['start', '--config', config(), '--log-file', join(dir, 'file', 'node.log')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^Error: Invalid log file: cannot write .*node\.log: (ENOTDIR|EEXIST) \[INVALID_ARGUMENT\]\n/);
   });
 
   it('a missing --config file: CONFIG_NOT_FOUND (exit 2)', async () => {

@@ -1,0 +1,60 @@
+/**
+ * `start` on a terminal (a pseudo-terminal from util-linux `script`): it says where everything is,
+ * shows the dashboard, and quitting the dashboard stops the node cleanly (exit 0).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Proc, bin, ensureBuilt, until } from './process.js';
+
+const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const procs: Proc[] = [];
+let dir: string | undefined;
+afterEach(async () => {
+  for (const p of procs.splice(0)) {
+    p.kill('SIGKILL');
+    await p.exited;
+  }
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// eslint-disable-next-line no-control-regex -- terminal escape sequences are what this strips
+const plain = (s: string) => s.replace(/\u001b\[[0-9;?]*[a-zA-Z]/g, '').replace(/\r/g, '');
+
+describe.skipIf(!hasScript)('start on a terminal', () => {
+  it('prints where everything is, logs to <dataDir>/node.log, and q stops the node (exit 0)', async () => {
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'ar-tty-'));
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `nodeId: tty\nbtpServerPort: 0\nhealthCheckPort: 0\nadminApi:\n  port: 0\ndataDir: ${join(dir, 'data')}\n`);
+    const p = new Proc('script', ['-qfec', `"${process.execPath}" "${bin}" start --config "${config}"`, '/dev/null'], {
+      env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' },
+    });
+    procs.push(p);
+    const admin = await until(() => /admin API {4}(http:\/\/\S+)/.exec(plain(p.stdout))?.[1], 'the admin URL on the screen');
+    const screen = plain(p.stdout);
+    expect(screen).toContain('node tty is running');
+    expect(screen).toMatch(/ILP address {2}g\.tty/);
+    expect(screen).toContain(`data dir     ${join(dir, 'data')}`);
+    expect(screen).toContain(`logs         ${join(dir, 'data', 'node.log')}`);
+    expect(((await (await fetch(`${admin}/health`)).json()) as { status: string }).status).toBe('healthy');
+
+    // the dashboard takes the keyboard once it is drawn; wait for a frame, then quit with q
+    const before = p.stdout.length;
+    await until(() => p.stdout.length > before, 'a dashboard frame');
+    p.child.stdin!.write('q');
+    expect((await p.exited).code).toBe(0);
+    const log = join(dir, 'data', 'node.log');
+    await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('"msg":"node stopped"'), 'node stopped in the log');
+  });
+});
