@@ -20,6 +20,8 @@ export interface FolderOptions {
   checkpoints: () => Map<AccountId, bigint>;
   /** Called after a chunk is durable, with the folded ids and the new checkpoints. */
   folded: (ids: string[], checkpoints: Map<AccountId, bigint>) => void;
+  /** Called when every entry booked before `cutoff` has been folded. */
+  foldedBefore: (cutoff: number) => void;
 }
 
 /** Runs folds on a timer, one at a time. */
@@ -71,7 +73,10 @@ export class Folder {
     for (;;) {
       if (this.stopped) return total;
       const chunk = await readFoldChunk(this.db, cutoff, CHUNK);
-      if (chunk.ids.length === 0) return total;
+      if (chunk.ids.length === 0) {
+        this.o.foldedBefore(cutoff);
+        return total;
+      }
       const checkpoints = new Map(this.o.checkpoints());
       const batch = this.db.batch();
       for (const k of chunk.timeKeys) batch.del(k);
@@ -84,7 +89,10 @@ export class Folder {
       await batch.write({ sync: this.o.sync });
       this.o.folded(chunk.ids, checkpoints);
       total += chunk.ids.length;
-      if (chunk.ids.length < CHUNK) return total;
+      if (chunk.ids.length < CHUNK) {
+        this.o.foldedBefore(cutoff);
+        return total;
+      }
     }
   }
 }

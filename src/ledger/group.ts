@@ -27,6 +27,8 @@ export class Group {
   readonly waiters: Callback[] = [];
   /** Replays of durable ids and flush() waiters: called when the group is done, never with an error. */
   readonly after: (() => void)[] = [];
+  /** Time (ms) of the batch's time record, set when the batch is built. */
+  bookedAt = 0;
 
   get empty(): boolean {
     return this.items.length === 0 && this.after.length === 0;

@@ -70,6 +70,7 @@ export class Ledger {
         this.checkpoints = checkpoints;
         for (const id of ids) this.recent.forget(id);
       },
+      foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
     });
   }
 
@@ -90,8 +91,8 @@ export class Ledger {
         a.balance = balance;
         a.booked = true;
       }
-      for (const id of state.recentIds) ledger.recent.add(id);
-      ledger.recent.onDisk += state.unindexed;
+      for (const r of state.recent) ledger.recent.add(r.id, r.ts);
+      if (state.diskOnlyUntil > 0) ledger.recent.markDiskOnly(state.diskOnlyUntil);
       ledger.folder.start();
       return ledger;
     } catch (err) {
@@ -214,7 +215,7 @@ export class Ledger {
     if (this.closed) throw closedError();
     const plan = planImport(snapshot);
     const booked = [...this.accts.values()].filter((a) => a.booked).length;
-    const journal = this.recent.size + this.recent.onDisk;
+    const journal = this.recent.size + (this.recent.incomplete ? 1 : 0);
     if (booked > 0 || journal > 0 || this.checkpoints.size > 0 || this.pending.size > 0 || this.inFlight !== undefined) {
       throw new LedgerError(
         'LEDGER_NOT_EMPTY',
@@ -240,7 +241,7 @@ export class Ledger {
       a.booked = true;
     }
     this.checkpoints = new Map(plan.checkpoints);
-    for (const e of plan.entries) this.recent.add(e.id);
+    for (const e of plan.entries) this.recent.add(e.id, e.ts ?? 0);
     if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
   }
 
@@ -304,7 +305,7 @@ export class Ledger {
     const g = this.group;
     this.group = new Group();
     this.inFlight = g;
-    if (this.recent.onDisk > 0 && g.items.length > 0) {
+    if (this.recent.incomplete && g.items.length > 0) {
       // Some journal ids are only on disk (restart, or more than `capacity` recent ids): look this batch's up.
       this.db.getMany(g.items.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
         (found) => this.write(g, found),
@@ -329,7 +330,8 @@ export class Ledger {
     const batch = this.db.batch();
     let touched: Account[] = [];
     try {
-      touched = fillBatch(batch, g.items, this.scratch, ++this.mark, Date.now());
+      g.bookedAt = Date.now();
+      touched = fillBatch(batch, g.items, this.scratch, ++this.mark, g.bookedAt);
     } catch (err) {
       void batch.close();
       this.done(g, touched, err);
@@ -351,7 +353,7 @@ export class Ledger {
       if (it.replay) continue;
       trackPendingUp(it.accts, it.entry.postings, -1);
       this.pending.delete(it.entry.id);
-      if (err === undefined) this.recent.add(it.entry.id);
+      if (err === undefined) this.recent.add(it.entry.id, g.bookedAt);
     }
     if (err === undefined) {
       for (const a of touched) {

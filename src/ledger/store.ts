@@ -20,6 +20,7 @@ import {
   encodeIdList,
   entrySizeBound,
   keyBody,
+  parseTimeKey,
   prefixedKey,
   timeKey,
   timeKeyBound,
@@ -97,10 +98,10 @@ export async function openStore(dataDir: string): Promise<Db> {
 export interface LoadedState {
   balances: Map<AccountId, bigint>;
   checkpoints: Map<AccountId, bigint>;
-  /** Ids of the newest journal entries, oldest first, at most `capacity`. */
-  recentIds: string[];
-  /** Journal entries on disk whose id is not in `recentIds`. */
-  unindexed: number;
+  /** The newest journal ids (at most `capacity`) with their booking time, oldest first. */
+  recent: { id: string; ts: number }[];
+  /** Latest booking time of a journal id left out of `recent` (0: none). */
+  diskOnlyUntil: number;
 }
 
 async function readAmounts(db: Db, prefix: number): Promise<Map<AccountId, bigint>> {
@@ -109,25 +110,27 @@ async function readAmounts(db: Db, prefix: number): Promise<Map<AccountId, bigin
   return out;
 }
 
-/** Loads balances, checkpoints and the newest `capacity` entry ids. */
+/** Loads balances, checkpoints and the newest `capacity` entry ids (reading no further back than needed). */
 export async function loadState(db: Db, capacity: number): Promise<LoadedState> {
   const balances = await readAmounts(db, PREFIX_BALANCE);
   const checkpoints = await readAmounts(db, PREFIX_CHECKPOINT);
-  const records: string[][] = [];
+  const records: { id: string; ts: number }[][] = [];
   let kept = 0;
-  let unindexed = 0;
-  for await (const v of db.values({ ...range(PREFIX_TIME), reverse: true })) {
-    const ids = decodeIdList(v);
+  let diskOnlyUntil = 0;
+  for await (const [k, v] of db.iterator({ ...range(PREFIX_TIME), reverse: true })) {
+    const ts = parseTimeKey(k).ts;
     if (kept >= capacity) {
-      unindexed += ids.length;
-      continue;
+      diskOnlyUntil = ts;
+      break;
     }
+    const ids = decodeIdList(v);
     const keep = ids.slice(Math.max(0, ids.length - (capacity - kept)));
-    unindexed += ids.length - keep.length;
+    if (keep.length < ids.length) diskOnlyUntil = ts;
     kept += keep.length;
-    records.push(keep);
+    records.push(keep.map((id) => ({ id, ts })));
+    if (diskOnlyUntil > 0) break;
   }
-  return { balances, checkpoints, recentIds: records.reverse().flat(), unindexed };
+  return { balances, checkpoints, recent: records.reverse().flat(), diskOnlyUntil };
 }
 
 /** One consistent read (a single LevelDB iterator, hence one snapshot) of balances, checkpoints and journal. */

@@ -84,6 +84,11 @@ describe('restart', () => {
     await Promise.all([0, 5, 9].map((i) => again.commitAsync(entries.localDelivery(`id${i}`, 'a', 1n))));
     await again.commitAsync(entries.localDelivery('new', 'a', 1n));
     expect(again.balance('peer:a')).toBe(11n);
+    // White box: once folding removed every entry memory could not hold, no more disk lookups.
+    const recent = (again as unknown as { recent: { incomplete: boolean } }).recent;
+    expect(recent.incomplete).toBe(true);
+    await again.foldNow(Date.now() + 1);
+    expect(recent.incomplete).toBe(false);
   });
 });
 
