@@ -98,18 +98,20 @@ export interface ReceivedPrepare {
 
 /**
  * A data handler (for ilp-plugin-btp's registerDataHandler) that fulfills with sha256(data), or
- * rejects when `decide` returns a reject. Every Prepare it sees is pushed to `seen`.
+ * rejects when `decide` returns a reject, or never answers when it returns 'hang'. Every Prepare it
+ * sees is pushed to `seen`.
  */
 export function fulfillingHandler(
   address: string,
   seen: ReceivedPrepare[],
-  decide: (p: ReceivedPrepare) => { code: string; message: string; data?: Buffer } | undefined = () => undefined,
+  decide: (p: ReceivedPrepare) => { code: string; message: string; data?: Buffer } | 'hang' | undefined = () => undefined,
 ): (buf: Buffer) => Promise<Buffer> {
   return (buf: Buffer) => {
     const p = IlpPacket.deserializeIlpPrepare(buf);
     const got: ReceivedPrepare = { destination: p.destination, amount: p.amount, expiresAt: p.expiresAt, data: p.data };
     seen.push(got);
     const reject = decide(got);
+    if (reject === 'hang') return new Promise<Buffer>(() => undefined);
     if (reject) {
       return Promise.resolve(IlpPacket.serializeIlpReject({ code: reject.code, triggeredBy: address, message: reject.message, data: reject.data ?? Buffer.alloc(0) }));
     }

@@ -85,9 +85,9 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
   const atBob: PaymentRequest[] = [];
   bob.setPacketHandler((req) => {
     atBob.push(req);
-    if (Buffer.from(req.data ?? '', 'base64').toString().startsWith('reject')) {
-      return { accept: false, rejectReason: { code: 'invalid_amount', message: 'bob wants more' } };
-    }
+    const text = Buffer.from(req.data ?? '', 'base64').toString();
+    if (text.startsWith('reject')) return { accept: false, rejectReason: { code: 'invalid_amount', message: 'bob wants more' } };
+    if (text.startsWith('hang')) return new Promise<never>(() => undefined);
     return { accept: true };
   });
 
@@ -95,7 +95,11 @@ async function network(hubDials: boolean, routeBroadcast: boolean): Promise<Net>
   const receiver = ih.plugin(`btp+ws://receiver:receiver-secret@127.0.0.1:${ilpc.listenerPort('receiver')}`);
   const atReceiver: ReceivedPrepare[] = [];
   receiver.registerDataHandler(
-    fulfillingHandler('g.ilpc.receiver', atReceiver, (p) => (p.data.toString().startsWith('reject') ? { code: 'F99', message: 'receiver says no', data: Buffer.from('reasons') } : undefined)),
+    fulfillingHandler('g.ilpc.receiver', atReceiver, (p) => {
+      const text = p.data.toString();
+      if (text.startsWith('reject')) return { code: 'F99', message: 'receiver says no', data: Buffer.from('reasons') };
+      return text.startsWith('hang') ? 'hang' : undefined;
+    }),
   );
   await Promise.all([alice.start(), bob.start(), sender.connect(), receiver.connect()]);
   await ilpc.ready;
@@ -183,6 +187,16 @@ describe.each([
       code: 'F00',
       triggeredBy: 'g.ilpc',
     });
+
+    // a receiver that never answers, each way: R00 at the expiry, from whichever hop times out first
+    const soon = () => new Date(Date.now() + 3500);
+    const [r00Up, r00Down] = await Promise.all([
+      sendThroughPlugin(sender, { destination: 'g.hub.bob', amount: 5000n, data: Buffer.from('hang up'), expiresAt: soon() }),
+      pay(alice, 'g.ilpc.receiver', 5000n, 'hang down', soon()),
+    ]);
+    expect(r00Up).toMatchObject({ type: 'reject', code: 'R00' });
+    expect(['g.hub', 'g.hub.bob']).toContain(r00Up.type === 'reject' && r00Up.triggeredBy);
+    expect(r00Down).toMatchObject({ type: IlpPacketType.Reject, code: 'R00', triggeredBy: 'g.ilpc' });
 
     // the books: nothing from the rejects, our fee on each forward, no spread at ilp-connector
     const sumIn = sum(inAmounts);
