@@ -3,8 +3,13 @@
  *
  * Every node owns its own prom-client Registry (never the global default one), so two nodes in one
  * process keep separate numbers. The metrics are driven only by the event stream: one listener per
- * event-loop turn walks the batch, and the work per event is a counter increment, a gauge set or a
- * histogram observation on a cached label child — no allocation, no lookup by label object.
+ * event-loop turn walks the batch.
+ *
+ * The per-event work is a plain number increment or a Map set. prom-client's own `inc()` and
+ * `observe()` validate and hash their labels on every call (about 1 µs per packet with labels),
+ * so the event listener keeps its own tallies and prom-client reads them only when Prometheus
+ * scrapes: counters and gauges through their `collect()` hook, the latency histogram through
+ * BucketHistogram below.
  *
  * Subscribing switches on per-packet event building in the node (EventStream.active); that cost is
  * what the metrics are for, and it is paid once, however many views listen.
@@ -26,17 +31,120 @@ export interface NodeMetrics {
 /** Latency buckets in seconds: 0.5 ms to 30 s (the default maxHoldTimeMs). */
 export const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
-/** Caches label children by one string key, so the hot path never builds a label object. */
-function cached<C>(labels: (...values: string[]) => C): (key: string, ...values: string[]) => C {
-  const children = new Map<string, C>();
-  return (key, ...values) => {
-    let child = children.get(key);
-    if (child === undefined) {
-      child = labels(...values);
-      children.set(key, child);
+/** Separates label values in a tally key (never part of a peer id, account, chain or ILP code). */
+const SEP = '\u0000';
+
+/** Values by label key (`label values joined by SEP`), kept by the event listener. */
+type Tally = Map<string, number>;
+
+function add(t: Tally, key: string, n = 1): void {
+  t.set(key, (t.get(key) ?? 0) + n);
+}
+
+/** `{peer: 'bob', chain: 'evm'}` from the key `bob\0evm`. */
+function labelsOf(names: readonly string[], key: string): Record<string, string> {
+  const values = key.split(SEP);
+  const out: Record<string, string> = {};
+  for (let i = 0; i < names.length; i++) out[names[i]] = values[i] ?? '';
+  return out;
+}
+
+/** A counter whose values come from a tally at scrape time. */
+function tallyCounter(registry: Registry, name: string, help: string, labelNames: string[], tally: Tally): Counter {
+  return new Counter({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, v] of tally) {
+        if (labelNames.length === 0) this.inc(v);
+        else this.inc(labelsOf(labelNames, key), v);
+      }
+    },
+  });
+}
+
+/** A gauge whose values come from a tally at scrape time. */
+function tallyGauge(registry: Registry, name: string, help: string, labelNames: string[], tally: Tally): Gauge {
+  return new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [key, v] of tally) {
+        if (labelNames.length === 0) this.set(v);
+        else this.set(labelsOf(labelNames, key), v);
+      }
+    },
+  });
+}
+
+/** One histogram series: cumulative counts are computed at scrape time. */
+interface Series {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram fed by `record()` (an array index and two additions) instead of prom-client's
+ * `observe()`; prom-client still owns its name, help, type and registration, and the registry
+ * renders the values this class returns.
+ */
+class BucketHistogram extends Histogram<string> {
+  private readonly series = new Map<string, Series>();
+
+  constructor(
+    registry: Registry,
+    name: string,
+    help: string,
+    private readonly label: string,
+    private readonly bounds: readonly number[],
+  ) {
+    super({ name, help, labelNames: [label], buckets: [...bounds], registers: [registry] });
+  }
+
+  /** Records one observation (in the histogram's unit) for the series `value` of the label. */
+  record(value: string, x: number): void {
+    let s = this.series.get(value);
+    if (s === undefined) {
+      s = { counts: new Array<number>(this.bounds.length).fill(0), sum: 0, count: 0 };
+      this.series.set(value, s);
     }
-    return child;
-  };
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && x > b[i]) i++;
+    if (i < b.length) s.counts[i]++;
+    s.sum += x;
+    s.count++;
+  }
+
+  override get(): ReturnType<Histogram<string>['get']> {
+    // prom-client sets these on every metric; its typings do not list them on Histogram.
+    const self = this as unknown as Omit<Awaited<ReturnType<Histogram<string>['get']>>, 'values'>;
+    const values: Awaited<ReturnType<Histogram<string>['get']>>['values'] = [];
+    const name = self.name;
+    for (const [v, s] of this.series) {
+      let acc = 0;
+      for (let i = 0; i < this.bounds.length; i++) {
+        acc += s.counts[i];
+        values.push({ labels: { [this.label]: v, le: this.bounds[i] }, value: acc, metricName: `${name}_bucket` });
+      }
+      values.push({ labels: { [this.label]: v, le: '+Inf' }, value: s.count, metricName: `${name}_bucket` });
+      values.push({ labels: { [this.label]: v }, value: s.sum, metricName: `${name}_sum` });
+      values.push({ labels: { [this.label]: v }, value: s.count, metricName: `${name}_count` });
+    }
+    return Promise.resolve({ name, help: self.help, type: self.type, aggregator: self.aggregator, collect: self.collect, values });
+  }
+
+  /** What the registry calls for the text format (prom-client's own would read the unused observe() state). */
+  getForPromString(): ReturnType<Histogram<string>['get']> {
+    return this.get();
+  }
 }
 
 /** Amounts are decimal strings of up to 64 bits; Prometheus values are doubles anyway. */
@@ -56,105 +164,65 @@ function num(amount: string | undefined): number {
 export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' | 'version' | 'listPeers' | 'getAccounts'>): NodeMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: node.nodeId });
-  const registers = [registry];
 
-  const info = new Gauge({ name: 'ilp_node_info', help: 'Always 1; the labels carry the version.', labelNames: ['version'], registers });
-  info.labels(node.version).set(1);
-
-  const packets = new Counter({
-    name: 'ilp_packets_total',
-    help: 'Packets handled, by result (fulfilled, rejected) and ILP error code (empty when fulfilled).',
-    labelNames: ['result', 'code'],
-    registers,
-  });
-  const latency = new Histogram({
-    name: 'ilp_packet_latency_seconds',
-    help: 'Time from a Prepare entering the node to its Fulfill or Reject leaving it.',
-    labelNames: ['result'],
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const inFlight = new Gauge({ name: 'ilp_packets_in_flight', help: 'Prepares waiting for a Fulfill or Reject.', registers });
-  const late = new Counter({ name: 'ilp_packets_late_fulfill_total', help: 'Fulfills that came back after the expiry we sent (not booked).', registers });
-  const balance = new Gauge({
-    name: 'ilp_account_balance',
-    help: 'Ledger balance per account in the node asset units (positive: the account owes us).',
-    labelNames: ['account'],
-    registers,
-  });
-  const connected = new Gauge({ name: 'ilp_peer_connected', help: '1 when the peer has an open, authenticated BTP link.', labelNames: ['peer'], registers });
-  const reconnects = new Counter({ name: 'ilp_peer_reconnects_total', help: 'Dial attempts after a lost link.', labelNames: ['peer'], registers });
-  const required = new Counter({
-    name: 'ilp_settlements_required_total',
-    help: 'Times what we owe a peer crossed its settle threshold.',
-    labelNames: ['peer'],
-    registers,
-  });
-  const claims = new Counter({
-    name: 'ilp_claims_total',
-    help: 'Payment-channel claims, by direction (sent, received).',
-    labelNames: ['peer', 'chain', 'direction'],
-    registers,
-  });
-  const claimAmount = new Counter({
-    name: 'ilp_claim_amount_total',
-    help: 'Sum of claim increases in the node asset units, by direction.',
-    labelNames: ['peer', 'chain', 'direction'],
-    registers,
-  });
-  const redeemed = new Counter({ name: 'ilp_settlements_redeemed_total', help: 'Claims redeemed on-chain.', labelNames: ['peer', 'chain'], registers });
-  const redeemedAmount = new Counter({
-    name: 'ilp_settlement_redeemed_amount_total',
-    help: 'Sum redeemed on-chain in the node asset units.',
-    labelNames: ['peer', 'chain'],
-    registers,
-  });
-  const failures = new Counter({ name: 'ilp_settlement_failures_total', help: 'Failed settlement attempts.', labelNames: ['peer', 'chain'], registers });
-  const channelEvents = new Counter({
-    name: 'ilp_channel_events_total',
-    help: 'Payment channel lifecycle events (opened, funded, closing, settled).',
-    labelNames: ['chain', 'event'],
-    registers,
-  });
-  const channels = new Gauge({
-    name: 'ilp_channels',
-    help: 'Payment channels by their last known state.',
-    labelNames: ['chain', 'state'],
-    registers,
-  });
-
-  const packetChild = cached((...v) => packets.labels(...v));
-  const fulfilledCounter = packetChild('fulfilled', 'fulfilled', '');
-  const fulfilledLatency = latency.labels('fulfilled');
-  const rejectedLatency = latency.labels('rejected');
-  const balanceChild = cached((...v) => balance.labels(...v));
-  const connectedChild = cached((...v) => connected.labels(...v));
-  const reconnectChild = cached((...v) => reconnects.labels(...v));
-  const requiredChild = cached((...v) => required.labels(...v));
-  const claimChild = cached((...v) => claims.labels(...v));
-  const claimAmountChild = cached((...v) => claimAmount.labels(...v));
-  const redeemedChild = cached((...v) => redeemed.labels(...v));
-  const redeemedAmountChild = cached((...v) => redeemedAmount.labels(...v));
-  const failureChild = cached((...v) => failures.labels(...v));
-  const channelEventChild = cached((...v) => channelEvents.labels(...v));
-  const channelChild = cached((...v) => channels.labels(...v));
-  /** channelId -> `${chain}\0${state}`: a channel counts once, in its last state. */
+  // What the event listener keeps (plain numbers); prom-client reads them at scrape time.
+  const packets: Tally = new Map(); // result SEP code
+  const late: Tally = new Map();
+  const inFlight: Tally = new Map();
+  const balances: Tally = new Map(); // account
+  const connected: Tally = new Map(); // peer
+  const reconnects: Tally = new Map(); // peer
+  const required: Tally = new Map(); // peer
+  const claims: Tally = new Map(); // peer SEP chain SEP direction
+  const claimAmounts: Tally = new Map();
+  const redeemed: Tally = new Map(); // peer SEP chain
+  const redeemedAmounts: Tally = new Map();
+  const failures: Tally = new Map(); // peer SEP chain
+  const channelEvents: Tally = new Map(); // chain SEP event
+  const channels: Tally = new Map(); // chain SEP state
+  /** channelId -> `chain SEP state`: a channel counts once, in its last state. */
   const channelState = new Map<string, string>();
+
+  new Gauge({ name: 'ilp_node_info', help: 'Always 1; the labels carry the version.', labelNames: ['version'], registers: [registry] }).set({ version: node.version }, 1);
+  tallyCounter(registry, 'ilp_packets_total', 'Packets handled, by result (fulfilled, rejected) and ILP error code (empty when fulfilled).', ['result', 'code'], packets);
+  const latency = new BucketHistogram(registry, 'ilp_packet_latency_seconds', 'Time from a Prepare entering the node to its Fulfill or Reject leaving it.', 'result', LATENCY_BUCKETS);
+  tallyGauge(registry, 'ilp_packets_in_flight', 'Prepares waiting for a Fulfill or Reject.', [], inFlight);
+  tallyCounter(registry, 'ilp_packets_late_fulfill_total', 'Fulfills that came back after the expiry we sent (not booked).', [], late);
+  tallyGauge(registry, 'ilp_account_balance', 'Ledger balance per account in the node asset units (positive: the account owes us).', ['account'], balances);
+  tallyGauge(registry, 'ilp_peer_connected', '1 when the peer has an open, authenticated BTP link.', ['peer'], connected);
+  tallyCounter(registry, 'ilp_peer_reconnects_total', 'Dial attempts after a lost link.', ['peer'], reconnects);
+  tallyCounter(registry, 'ilp_settlements_required_total', 'Times what we owe a peer crossed its settle threshold.', ['peer'], required);
+  tallyCounter(registry, 'ilp_claims_total', 'Payment-channel claims, by direction (sent, received).', ['peer', 'chain', 'direction'], claims);
+  tallyCounter(registry, 'ilp_claim_amount_total', 'Sum of claim increases in the node asset units, by direction.', ['peer', 'chain', 'direction'], claimAmounts);
+  tallyCounter(registry, 'ilp_settlements_redeemed_total', 'Claims redeemed on-chain.', ['peer', 'chain'], redeemed);
+  tallyCounter(registry, 'ilp_settlement_redeemed_amount_total', 'Sum redeemed on-chain in the node asset units.', ['peer', 'chain'], redeemedAmounts);
+  tallyCounter(registry, 'ilp_settlement_failures_total', 'Failed settlement attempts.', ['peer', 'chain'], failures);
+  tallyCounter(registry, 'ilp_channel_events_total', 'Payment channel lifecycle events (opened, funded, closing, settled).', ['chain', 'event'], channelEvents);
+  tallyGauge(registry, 'ilp_channels', 'Payment channels by their last known state.', ['chain', 'state'], channels);
+
+  const FULFILLED = `fulfilled${SEP}`;
   let pending = 0;
 
   // Seed the current values: balances and peers change rarely, and a scrape right after start must
   // not show an empty node. Packet counters start at zero with the registry, as Prometheus expects.
   try {
-    for (const a of node.getAccounts()) balanceChild(a.account, a.account).set(num(a.balance));
-    for (const p of node.listPeers()) connectedChild(p.id, p.id).set(p.connected ? 1 : 0);
+    for (const a of node.getAccounts()) balances.set(a.account, num(a.balance));
+    for (const p of node.listPeers()) connected.set(p.id, p.connected ? 1 : 0);
   } catch {
     // not started yet: the events fill these in
   }
   const snap = events.snapshot();
-  for (const [account, value] of Object.entries(snap.balances)) balanceChild(account, account).set(num(value));
-  for (const [peer, state] of Object.entries(snap.peers)) connectedChild(peer, peer).set(state.connected ? 1 : 0);
+  for (const [account, value] of Object.entries(snap.balances)) balances.set(account, num(value));
+  for (const [peer, state] of Object.entries(snap.peers)) connected.set(peer, state.connected ? 1 : 0);
   pending = snap.totals.inFlight;
-  inFlight.set(pending);
+
+  function moveChannel(channelId: string, key: string): void {
+    const before = channelState.get(channelId);
+    if (before === key) return;
+    if (before !== undefined) channels.set(before, (channels.get(before) ?? 1) - 1);
+    channelState.set(channelId, key);
+    add(channels, key);
+  }
 
   const onEvent = (e: NodeEvent): void => {
     switch (e.type) {
@@ -163,16 +231,16 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
         break;
       case 'packet:fulfilled':
         if (pending > 0) pending--;
-        fulfilledCounter.inc();
-        fulfilledLatency.observe(e.latencyMs / 1000);
+        add(packets, FULFILLED);
+        latency.record('fulfilled', e.latencyMs / 1000);
         break;
       case 'packet:rejected':
         if (pending > 0) pending--;
-        packetChild(e.code, 'rejected', e.code).inc();
-        rejectedLatency.observe(e.latencyMs / 1000);
+        add(packets, `rejected${SEP}${e.code}`);
+        latency.record('rejected', e.latencyMs / 1000);
         break;
       case 'packet:late-fulfill':
-        late.inc();
+        add(late, '');
         break;
       case 'node:stats':
         // The node's own count, exact at the moment the event was emitted: it corrects any drift
@@ -180,45 +248,44 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
         pending = e.inFlight;
         break;
       case 'balance:changed':
-        balanceChild(e.account, e.account).set(num(e.balance));
+        balances.set(e.account, num(e.balance));
         break;
       case 'peer:connected':
-        connectedChild(e.peerId, e.peerId).set(1);
+        connected.set(e.peerId, 1);
         break;
       case 'peer:disconnected':
-        connectedChild(e.peerId, e.peerId).set(0);
+        connected.set(e.peerId, 0);
         break;
       case 'peer:reconnecting':
-        connectedChild(e.peerId, e.peerId).set(0);
-        reconnectChild(e.peerId, e.peerId).inc();
+        connected.set(e.peerId, 0);
+        add(reconnects, e.peerId);
         break;
       case 'settlement:required':
-        requiredChild(e.peerId, e.peerId).inc();
+        add(required, e.peerId);
         break;
       case 'settlement:claim-sent':
       case 'settlement:claim-received': {
-        const direction = e.type === 'settlement:claim-sent' ? 'sent' : 'received';
-        const key = `${e.peerId}\0${e.chain}\0${direction}`;
-        claimChild(key, e.peerId, e.chain, direction).inc();
-        claimAmountChild(key, e.peerId, e.chain, direction).inc(num(e.amount));
+        const key = `${e.peerId}${SEP}${e.chain}${SEP}${e.type === 'settlement:claim-sent' ? 'sent' : 'received'}`;
+        add(claims, key);
+        add(claimAmounts, key, num(e.amount));
         break;
       }
       case 'settlement:redeemed': {
-        const key = `${e.peerId}\0${e.chain}`;
-        redeemedChild(key, e.peerId, e.chain).inc();
-        redeemedAmountChild(key, e.peerId, e.chain).inc(num(e.amount));
+        const key = `${e.peerId}${SEP}${e.chain}`;
+        add(redeemed, key);
+        add(redeemedAmounts, key, num(e.amount));
         break;
       }
       case 'settlement:failed':
-        failureChild(`${e.peerId}\0${e.chain}`, e.peerId, e.chain).inc();
+        add(failures, `${e.peerId}${SEP}${e.chain}`);
         break;
       case 'channel:opened':
       case 'channel:funded':
       case 'channel:closing':
       case 'channel:settled': {
-        const state = e.type.slice('channel:'.length);
-        channelEventChild(`${e.chain}\0${state}`, e.chain, state).inc();
-        moveChannel(e.channelId, e.chain, state === 'funded' ? 'open' : state === 'opened' ? 'open' : state);
+        const event = e.type.slice('channel:'.length);
+        add(channelEvents, `${e.chain}${SEP}${event}`);
+        moveChannel(e.channelId, `${e.chain}${SEP}${event === 'opened' || event === 'funded' ? 'open' : event}`);
         break;
       }
       default:
@@ -226,22 +293,11 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
     }
   };
 
-  function moveChannel(channelId: string, chain: string, state: string): void {
-    const key = `${chain}\0${state}`;
-    const before = channelState.get(channelId);
-    if (before === key) return;
-    if (before !== undefined) {
-      const [c, s] = before.split('\0');
-      channelChild(before, c, s).dec();
-    }
-    channelState.set(channelId, key);
-    channelChild(key, chain, state).inc();
-  }
-
   const unsubscribe = events.subscribe((batch) => {
     for (const e of batch) onEvent(e);
-    inFlight.set(pending);
+    inFlight.set('', pending);
   });
+  inFlight.set('', pending);
   let closed = false;
 
   return {

@@ -69,6 +69,12 @@ describe('createMetrics on the event stream', () => {
     expect(sample(body, 'ilp_packet_latency_seconds_count', { result: 'fulfilled' })).toBe(2);
     expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '0.005' })).toBe(1);
     expect(sample(body, 'ilp_packet_latency_seconds_sum', { result: 'fulfilled' })).toBeCloseTo(2.003, 6);
+    // buckets are cumulative: 3 ms falls in le=0.005, 2 s in le=2.5, both in +Inf
+    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '0.0025' })).toBe(0);
+    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '1' })).toBe(1);
+    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '2.5' })).toBe(2);
+    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '+Inf' })).toBe(2);
+    expect(sample(body, 'ilp_packet_latency_seconds_count', { result: 'rejected' })).toBe(1);
     expect(sample(body, 'ilp_packets_late_fulfill_total')).toBe(1);
     expect(sample(body, 'ilp_packets_in_flight')).toBe(1);
 
@@ -169,6 +175,10 @@ describe('/metrics on the health port of real nodes', () => {
     expect(first.type).toMatch(/^text\/plain; version=0\.0\.4/);
     expect(first.body).toContain('# TYPE ilp_packets_total counter');
     expect(first.body).toContain('# TYPE ilp_packet_latency_seconds histogram');
+    // every sample line is well formed: name{label="value",...} number
+    for (const line of first.body.split('\n').filter((l) => l !== '' && !l.startsWith('#'))) {
+      expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$|^.* [+-]Inf$|^.* NaN$/);
+    }
     await waitFor(async () => (await fulfilled(hub)) === hubBefore + 2, 5000, 'two more fulfilled at the hub');
     const body = (await scrape(hub)).body;
     expect(sample(body, 'ilp_packets_total', { result: 'rejected', code: 'F02' })).toBe(1);
