@@ -6,6 +6,8 @@
  *
  * Our hub takes its 10 bps fee on each forward, ilp-connector takes nothing (spread 0), and both
  * connectors' books agree: ilp-connector's balance for the hub mirrors our hub's for ilp-connector.
+ * Then the parent/child relations: ilp-connector learns its address from our node by ILDCP, and
+ * another of our nodes learns its address from ilp-connector.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
