@@ -21,6 +21,8 @@ export interface Measurement {
   peakRssMb: number;
   /** Target's CPU over the window, percent of one core. */
   targetCpuPercent: number;
+  /** Target CPU time per fulfilled packet over the window, µs (robust to other load on the host). */
+  cpuUsPerPacket: number;
   /** The window on this host's monotonic clock (µs), to cut CPU profiles to it. */
   windowMonotonicUs?: [number, number];
   /** Where the target's --cpu-prof profile went. */
@@ -45,6 +47,8 @@ export interface Aggregate {
   /** Max over rounds. */
   peakRssMb: number;
   targetCpuPercent: number;
+  /** Median target CPU µs per fulfilled packet. */
+  cpuUsPerPacket: number;
   loadgenCpuPercent: number;
   /** Every round's receiver Prepare count equalled its sender Fulfill count. */
   countsMatch: boolean;
@@ -107,6 +111,7 @@ export function aggregate(ms: readonly Measurement[]): Aggregate[] {
       rejects,
       peakRssMb: maxOf(ok.map((m) => m.peakRssMb)),
       targetCpuPercent: median(ok.map((m) => m.targetCpuPercent)),
+      cpuUsPerPacket: median(ok.map((m) => m.cpuUsPerPacket)),
       loadgenCpuPercent: median(r.map((x) => x.loadgenCpuPercent)),
       countsMatch: r.length > 0 && r.every((x) => x.countsMatch),
       errors: g.filter((m) => m.error).map((m) => `round ${m.round}: ${m.error}`),
@@ -124,12 +129,16 @@ export interface Ratio {
 }
 
 export function ratios(aggs: readonly Aggregate[]): Ratio[] {
-  const get = (t: RowId, c: number) => aggs.find((a) => a.target === t && a.concurrency === c)?.pps ?? NaN;
+  const find = (t: RowId, c: number) => aggs.find((a) => a.target === t && a.concurrency === c);
+  const pps = (t: RowId, c: number) => find(t, c)?.pps ?? NaN;
+  const cpu = (t: RowId, c: number) => find(t, c)?.cpuUsPerPacket ?? NaN;
   const levels = [...new Set(aggs.map((a) => a.concurrency))].sort((x, y) => x - y);
   const out: Ratio[] = [];
   for (const c of levels) {
-    out.push({ concurrency: c, name: 'a/b agent-runtime / ilp-connector', value: get('agent-runtime', c) / get('ilp-connector', c) });
-    out.push({ concurrency: c, name: 'a/c agent-runtime / relay', value: get('agent-runtime', c) / get('relay', c) });
+    out.push({ concurrency: c, name: 'a/b pkts/s agent-runtime / ilp-connector', value: pps('agent-runtime', c) / pps('ilp-connector', c) });
+    out.push({ concurrency: c, name: 'a/c pkts/s agent-runtime / relay', value: pps('agent-runtime', c) / pps('relay', c) });
+    out.push({ concurrency: c, name: 'a/b packets per CPU-second', value: cpu('ilp-connector', c) / cpu('agent-runtime', c) });
+    out.push({ concurrency: c, name: 'a/c packets per CPU-second', value: cpu('relay', c) / cpu('agent-runtime', c) });
   }
   return out;
 }
@@ -157,8 +166,8 @@ export function renderReport(p: {
   lines.push(`settings: ${p.settings}`);
   for (const [t, c] of Object.entries(p.targetCommands)) lines.push(`  ${t}: ${c}`);
   lines.push('');
-  const header = ['target', 'C', 'pkts/s (median)', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'rejects', 'peak RSS MB', 'CPU target', 'CPU loadgen', 'counts'];
-  const right = [false, true, true, true, true, true, true, true, false, true, true, true, false];
+  const header = ['target', 'C', 'pkts/s (median)', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'max ms', 'rejects', 'peak RSS MB', 'CPU target', 'CPU µs/pkt', 'CPU loadgen', 'counts'];
+  const right = [false, true, true, true, true, true, true, true, false, true, true, true, true, false];
   const rows = p.aggregates.map((a) => [
     a.target,
     String(a.concurrency),
@@ -171,6 +180,7 @@ export function renderReport(p: {
     Object.keys(a.rejects).length ? Object.entries(a.rejects).map(([k, v]) => `${k}:${v}`).join(' ') : '0',
     a.target === 'direct' ? '-' : fmt(a.peakRssMb, 0),
     a.target === 'direct' ? '-' : `${fmt(a.targetCpuPercent, 0)}%`,
+    a.target === 'direct' ? '-' : fmt(a.cpuUsPerPacket, 1),
     `${fmt(a.loadgenCpuPercent, 0)}%`,
     a.failedRounds ? `FAILED ${a.failedRounds}/${a.rounds}` : a.countsMatch ? 'ok' : 'MISMATCH',
   ]);
@@ -181,8 +191,8 @@ export function renderReport(p: {
   lines.push('');
   const rs = ratios(p.aggregates);
   if (rs.length) {
-    lines.push('ratios of median pkts/s:');
-    for (const r of rs) lines.push(`  C=${String(r.concurrency).padEnd(5)} ${r.name.padEnd(36)} ${fmt(r.value, 2)}`);
+    lines.push('ratios (medians; "packets per CPU-second" divides CPU µs/pkt, which other load on the host skews less than pkts/s):');
+    for (const r of rs) lines.push(`  C=${String(r.concurrency).padEnd(5)} ${r.name.padEnd(42)} ${fmt(r.value, 2)}`);
   }
   const direct = p.aggregates.filter((a) => a.target === 'direct');
   for (const d of direct) {

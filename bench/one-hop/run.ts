@@ -110,7 +110,7 @@ function describe(m: Measurement): string {
   const r = m.result;
   const rejects = Object.entries(r.rejects).map(([k, v]) => `${k}:${v}`).join(' ') || '0';
   const rss = Number.isFinite(m.peakRssMb) ? ` RSS ${m.peakRssMb.toFixed(0)} MB` : '';
-  const cpu = Number.isFinite(m.targetCpuPercent) ? ` cpu ${m.targetCpuPercent.toFixed(0)}%` : '';
+  const cpu = Number.isFinite(m.targetCpuPercent) ? ` cpu ${m.targetCpuPercent.toFixed(0)}% (${m.cpuUsPerPacket.toFixed(1)} µs/pkt)` : '';
   const counts = r.countsMatch ? 'counts ok' : `!!! COUNT MISMATCH receiver ${r.totals.receiverPrepares} vs fulfilled ${r.totals.fulfilled} (stuck ${r.totals.stuck})`;
   return `${fmtInt(r.pps)} pkts/s p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} ms rejects ${rejects}${rss}${cpu} loadgen ${r.loadgenCpuPercent.toFixed(0)}% ${counts}`;
 }
@@ -119,7 +119,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
   const dir = join(tmp, `round${round}-c${c}-${id}`);
   const cpuProfileDir = id === 'agent-runtime' && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}`) : undefined;
   const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
-  const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN };
+  const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
     running = await startTarget(id, { dir, nodeArgs });
@@ -160,6 +160,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
       result,
       peakRssMb: procStatusKb(pid, 'VmHWM') / 1024,
       targetCpuPercent: ((cpu1 - cpu0) / (t1 - t0)) * 100,
+      cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / result.fulfilledInWindow,
       windowMonotonicUs: mono,
       cpuProfileDir,
     };
@@ -172,7 +173,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
 }
 
 async function measureDirect(c: number, round: number, o: Options): Promise<Measurement> {
-  const base = { target: 'direct' as RowId, concurrency: c, round, command: 'loadgen sender -> in-loadgen BTP server (no hop)', peakRssMb: NaN, targetCpuPercent: NaN };
+  const base = { target: 'direct' as RowId, concurrency: c, round, command: 'loadgen sender -> in-loadgen BTP server (no hop)', peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   try {
     const result = await runLoadgen({ mode: 'direct', destination: DESTINATION, amount: o.amount, concurrency: c, warmupMs: o.warmupMs, durationMs: o.durationMs, readyTimeoutMs: 10_000 });
     return { ...base, result };
@@ -231,7 +232,7 @@ async function main(): Promise<number> {
         const t0 = Date.now();
         let m: Measurement;
         const skip = unavailable.get(id);
-        if (skip) m = { target: id, concurrency: c, round, command: '', error: `skipped: ${skip}`, peakRssMb: NaN, targetCpuPercent: NaN };
+        if (skip) m = { target: id, concurrency: c, round, command: '', error: `skipped: ${skip}`, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
         else m = await measureTarget(id, c, round, o, tmp);
         if (m.error && / did not start: /.test(m.error) && !skip) unavailable.set(id, m.error.split('\n')[0]);
         if (m.command) targetCommands[id] = m.command;

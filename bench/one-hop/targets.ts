@@ -47,6 +47,8 @@ export interface StartOptions {
   dir: string;
   /** Extra node flags for the target process (e.g. --cpu-prof). */
   nodeArgs?: readonly string[];
+  /** Extra environment of the target process (experiments: e.g. AGENT_RUNTIME_METRICS_ENABLED=false). */
+  env?: Record<string, string>;
   /** ms to wait for the target to listen. */
   startTimeoutMs?: number;
 }
@@ -85,13 +87,13 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
 }
 
 function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  // Nothing verbose: the targets log at their shipped defaults.
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Nothing verbose, no overrides from the caller's shell: the targets run with their shipped defaults.
   delete env.DEBUG;
   delete env.NODE_OPTIONS;
   delete env.BENCH_LOADGEN_CONFIG;
-  for (const k of Object.keys(env)) if (k.startsWith('AGENT_RUNTIME_')) delete env[k];
-  return env;
+  for (const k of Object.keys(env)) if (k.startsWith('AGENT_RUNTIME_') || k.startsWith('BTP_PEER_')) delete env[k];
+  return { ...env, ...extra };
 }
 
 async function ready(proc: Spawned, ports: number[], timeoutMs: number, what: string): Promise<void> {
@@ -170,7 +172,7 @@ async function startAgentRuntime(o: StartOptions): Promise<RunningTarget> {
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
   const proc = spawnLogged(process.execPath, args, join(o.dir, 'target.log'), {
     cwd: o.dir,
-    env: childEnv({ BTP_PEER_SENDER_SECRET: SENDER_TOKEN, BTP_PEER_RECEIVER_SECRET: RECEIVER_TOKEN }),
+    env: childEnv({ ...o.env, BTP_PEER_SENDER_SECRET: SENDER_TOKEN, BTP_PEER_RECEIVER_SECRET: RECEIVER_TOKEN }),
   });
   await ready(proc, [btpPort], o.startTimeoutMs ?? 30_000, 'agent-runtime');
   const url = `ws://127.0.0.1:${btpPort}`;
@@ -195,7 +197,7 @@ async function startIlpConnector(o: StartOptions): Promise<RunningTarget> {
     process.execPath,
     [...(o.nodeArgs ?? []), ...l.args, config],
     join(o.dir, 'target.log'),
-    { cwd: ROOT, env: childEnv() },
+    { cwd: ROOT, env: childEnv(o.env) },
   );
   await ready(proc, [senderPort, receiverPort], o.startTimeoutMs ?? 30_000, 'ilp-connector');
   return {
@@ -215,7 +217,7 @@ async function startRelay(o: StartOptions): Promise<RunningTarget> {
     process.execPath,
     [...(o.nodeArgs ?? []), ...l.args, String(senderPort), String(receiverPort)],
     join(o.dir, 'target.log'),
-    { cwd: ROOT, env: childEnv() },
+    { cwd: ROOT, env: childEnv(o.env) },
   );
   await ready(proc, [senderPort, receiverPort], o.startTimeoutMs ?? 30_000, 'relay');
   return {
