@@ -163,7 +163,7 @@ describe.skipIf(skip)('explorer in chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows balances with their limits, peers with link state, and routes', async () => {
+  it('shows balances with their limits, peers with link state, routes, settlements and channels with transaction hashes', async () => {
     const { alice, hub, bob } = await chain();
     const { page, problems } = await open(hub.endpoints.explorer!);
     await pay(alice, 'g.hub.bob', 2000n, 'one');
@@ -190,6 +190,28 @@ describe.skipIf(skip)('explorer in chromium', () => {
     await containsText(page.locator('#settlements'), 'No settlement activity yet');
     await page.click('a[data-tab="channels"]');
     await containsText(page.locator('#channels'), 'No payment channels yet');
+
+    // Settlement events as the settlement engine emits them on the node's stream.
+    const evm = 'evm:base:8453';
+    const channelId = '0x' + 'ab'.repeat(32);
+    const openTx = '0x' + '11'.repeat(32);
+    const redeemTx = '0x' + '22'.repeat(32);
+    hub.events.emit({ type: 'channel:opened', peerId: 'bob', chain: evm, channelId, deposit: '100000', txHash: openTx });
+    hub.events.emit({ type: 'settlement:required', peerId: 'bob', owed: '60000', threshold: '50000' });
+    hub.events.emit({ type: 'settlement:claim-sent', peerId: 'bob', chain: evm, channelId, amount: '60000', cumulative: '60000' });
+    hub.events.emit({ type: 'settlement:redeemed', peerId: 'bob', chain: evm, channelId, amount: '60000', txHash: redeemTx });
+    const channelRow = page.locator(`#channels tr[data-channel="${channelId}"]`);
+    await containsText(channelRow, 'opened');
+    await containsText(channelRow, '100,000');
+    await containsText(channelRow, '60,000');
+    expect(await channelRow.locator(`[title="${openTx}"]`).count()).toBe(1);
+    expect(await channelRow.locator(`[title="${redeemTx}"]`).count()).toBe(1);
+    await page.screenshot({ path: join(SHOTS, 'explorer-channels.png') });
+    await page.click('a[data-tab="settlements"]');
+    await hasCount(page.locator('#settlements tbody tr'), 4);
+    await containsText(page.locator('#settlements tr[data-type="settlement:redeemed"]'), '60,000');
+    expect(await page.locator(`#settlements tr[data-type="settlement:redeemed"] [title="${redeemTx}"]`).count()).toBe(1);
+    await containsText(page.locator('#settlements tr[data-type="settlement:required"]'), 'threshold 50,000');
     expect(problems).toEqual([]);
   });
 });
