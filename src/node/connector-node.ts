@@ -248,9 +248,11 @@ export class ConnectorNode {
     this.state = 'stopping';
     this.events.emit({ type: 'node:stopping', reason: 'stop() called' });
     if (this.processor) {
-      const drained = this.processor.drain();
-      const limit = new Promise<void>((resolve) => setTimeout(resolve, this.config.performance.maxHoldTimeMs + 1000).unref());
-      await Promise.race([drained, limit]);
+      // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.performance.maxHoldTimeMs + 1000)));
+      await Promise.race([this.processor.drain(), limit]);
+      clearTimeout(timer);
     }
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
