@@ -21,6 +21,8 @@ describe('peers', () => {
 
     const doc = await run(['peers', 'list', '--url', net.url, '--json']);
     expect(json(doc)).toMatchObject({ nodeId: 'alice', peerCount: 1, connectedCount: 1, peers: [{ id: 'bob', connected: true }] });
+    // the topic alone lists too
+    expect(json(await run(['peers', '--url', net.url, '--json']))).toEqual(json(doc));
   });
 
   it('add: a peer we dial (--btp-url)', async () => {
@@ -86,7 +88,7 @@ describe('peers', () => {
 
 describe('routes', () => {
   it('list, add and remove', async () => {
-    const list = await run(['routes', 'list', '--url', net.url]);
+    const list = await run(['routes', '--url', net.url]);
     expect(list.stdout).toMatch(/^PREFIX\s+NEXT HOP\s+PRIORITY\s+SOURCE\n/);
     expect(list.stdout).toMatch(/\ng\.bob\s+bob\s+0\s+config\n/);
 
