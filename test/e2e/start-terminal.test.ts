@@ -57,4 +57,21 @@ describe.skipIf(!hasScript)('start on a terminal', () => {
     const log = join(dir, 'data', 'node.log');
     await until(() => existsSync(log) && readFileSync(log, 'utf8').includes('"msg":"node stopped"'), 'node stopped in the log');
   });
+
+  it('demo: the hub on the dashboard; q stops the three nodes and removes their data (exit 0)', async () => {
+    ensureBuilt();
+    const p = new Proc('script', ['-qfec', `"${process.execPath}" "${bin}" demo --interval 50`, '/dev/null'], {
+      env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' },
+    });
+    procs.push(p);
+    const dataDir = await until(() => /data dir {5}(\S+)/.exec(plain(p.stdout))?.[1], 'the data dir on the screen');
+    expect(plain(p.stdout)).toContain('demo: alice -> hub -> bob');
+    expect(plain(p.stdout)).toMatch(/node hub is running\n {2}ILP address {2}g\.hub/);
+    const before = p.stdout.length;
+    await until(() => p.stdout.length > before, 'a dashboard frame');
+    p.child.stdin!.write('q');
+    expect((await p.exited).code).toBe(0);
+    expect(plain(p.stdout)).toMatch(/\d+ packets fulfilled/);
+    expect(existsSync(dataDir)).toBe(false);
+  });
 });
