@@ -17,7 +17,7 @@ export class ConfigInvalidError extends AppError {
   ) {
     const base = appError('CONFIG_INVALID', {
       message: `Invalid config${source === undefined ? '' : ` (${source})`}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`,
-      details: String(issues.length),
+      problems: issues.length,
       source,
       ...(suggestion === undefined ? {} : { suggestion }),
     });
