@@ -8,13 +8,15 @@ interface IReenterTarget {
 /// @title BadToken: an ERC-20 that misbehaves on demand, for the TokenNetwork revert-path tests only.
 /// @notice Modes: 0 normal, 1 returns false, 2 reverts, 3 keeps a 1% fee on transfers, 4 returns no
 /// data (USDT-style, still a success), 5 calls back into `target` during transfers (reentrancy),
-/// 6 balanceOf reverts.
+/// 6 balanceOf reverts. Mode 5 records what the reentrant call reverted with and carries on.
 contract BadToken {
     mapping(address => uint256) public balances;
     mapping(address => mapping(address => uint256)) public allowance;
     uint8 public mode;
     address public target;
     bytes32 public targetChannel;
+    /// @notice What the reentrant call reverted with (mode 5), for the test to read.
+    bytes public reentryError;
 
     function setMode(uint8 mode_) external {
         mode = mode_;
@@ -52,7 +54,11 @@ contract BadToken {
 
     function _move(address from, address to, uint256 amount) private {
         if (mode == 2) revert("transfers disabled");
-        if (mode == 5) IReenterTarget(target).settleChannel(targetChannel);
+        if (mode == 5) {
+            try IReenterTarget(target).settleChannel(targetChannel) {} catch (bytes memory reason) {
+                reentryError = reason;
+            }
+        }
         balances[from] -= amount;
         balances[to] += mode == 3 ? amount - amount / 100 : amount;
     }
