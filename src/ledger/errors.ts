@@ -8,6 +8,7 @@ export const ledgerErrorCodes = {
   LEDGER_IN_USE: 'another process holds the store (LevelDB LOCK)',
   LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, corrupt, newer format)',
   LEDGER_CLOSED: 'the ledger was used after close()',
+  LEDGER_INVALID_OPTIONS: 'Ledger.open() was given invalid options',
   LEDGER_INVALID_ENTRY: 'a journal entry or limit is malformed (bad id, account, amount or field)',
   LEDGER_UNBALANCED_ENTRY: "a journal entry's postings do not sum to zero",
   LEDGER_WRITE_FAILED: 'LevelDB refused a batch; nothing of it was booked',

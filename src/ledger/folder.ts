@@ -18,8 +18,8 @@ export interface FolderOptions {
   sync: boolean;
   /** The checkpoints as they are stored now. */
   checkpoints: () => Map<AccountId, bigint>;
-  /** Called after a chunk is durable, with the folded ids and the new checkpoints. */
-  folded: (ids: string[], checkpoints: Map<AccountId, bigint>) => void;
+  /** Called after a chunk is durable, with the new checkpoints. */
+  folded: (checkpoints: Map<AccountId, bigint>) => void;
   /** Called when every entry booked before `cutoff` has been folded. */
   foldedBefore: (cutoff: number) => void;
 }
@@ -87,7 +87,7 @@ export class Folder {
         batch.put(prefixedKey(PREFIX_CHECKPOINT, account), encodeI128(c));
       }
       await batch.write({ sync: this.o.sync });
-      this.o.folded(chunk.ids, checkpoints);
+      this.o.folded(checkpoints);
       total += chunk.ids.length;
       if (chunk.ids.length < CHUNK) {
         this.o.foldedBefore(cutoff);

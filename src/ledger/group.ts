@@ -17,7 +17,12 @@ export interface Item {
   ts: number;
   /** The account of each posting, in order. */
   accts: Account[];
-  /** Found on disk when the batch was built: a replay of an entry booked before a restart. */
+  /** The id's fingerprint (RecentIds), kept so the id is hashed once. */
+  hi: number;
+  lo: number;
+  /** Look the id up on disk before booking (it may have been booked before). */
+  check: boolean;
+  /** Found on disk: a replay, left out of the batch (its callback still waits for the batch). */
   replay: boolean;
 }
 
@@ -25,7 +30,7 @@ export interface Item {
 export class Group {
   readonly items: Item[] = [];
   readonly waiters: Callback[] = [];
-  /** Replays of durable ids and flush() waiters: called when the group is done, never with an error. */
+  /** flush() waiters: called when the group is done, never with an error. */
   readonly after: (() => void)[] = [];
   /** Time (ms) of the batch's time record, set when the batch is built. */
   bookedAt = 0;

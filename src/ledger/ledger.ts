@@ -38,7 +38,7 @@ export class Ledger {
 
   private readonly accts = new Map<AccountId, Account>();
   private readonly peers = new Map<string, Account>();
-  /** Durable ids, for replay detection. */
+  /** Fingerprints of durable ids, for replay detection. */
   private readonly recent: RecentIds;
   /** Ids committed but not yet durable, with the group that writes them. */
   private readonly pending = new Map<string, Group>();
@@ -66,9 +66,8 @@ export class Ledger {
       intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_MS,
       sync: opts.sync === true,
       checkpoints: () => this.checkpoints,
-      folded: (ids, checkpoints) => {
+      folded: (checkpoints) => {
         this.checkpoints = checkpoints;
-        for (const id of ids) this.recent.forget(id);
       },
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
     });
@@ -80,7 +79,12 @@ export class Ledger {
    */
   static async open(opts: LedgerOptions): Promise<Ledger> {
     const retention = opts.journalRetentionMs ?? DEFAULT_RETENTION_MS;
-    if (!Number.isFinite(retention) || retention < 0) throw new RangeError('journalRetentionMs must be a non-negative number of ms');
+    if (typeof opts.dataDir !== 'string' || opts.dataDir === '') {
+      throw new LedgerError('LEDGER_INVALID_OPTIONS', 'Ledger.open needs a dataDir', 'Pass the node data directory (config key dataDir).');
+    }
+    if (!Number.isFinite(retention) || retention < 0) {
+      throw new LedgerError('LEDGER_INVALID_OPTIONS', `journalRetentionMs must be a non-negative number of ms, got ${retention}`, 'Fix ledger.journalRetentionMs in the config.');
+    }
     const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
     const db = await openStore(opts.dataDir);
     try {
@@ -91,7 +95,7 @@ export class Ledger {
         a.balance = balance;
         a.booked = true;
       }
-      for (const r of state.recent) ledger.recent.add(r.id, r.ts);
+      for (const r of state.recent) ledger.recent.addId(r.id, r.ts);
       if (state.diskOnlyUntil > 0) ledger.recent.markDiskOnly(state.diskOnlyUntil);
       ledger.folder.start();
       return ledger;
@@ -151,13 +155,11 @@ export class Ledger {
       owner.waiters.push(cb);
       return;
     }
-    if (this.recent.has(id)) {
-      this.group.after.push(cb);
-      this.schedule();
-      return;
-    }
+    // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
+    // the batch is built. Until then the entry counts against the limit like any other.
+    const check = this.recent.mayHave(id) || this.recent.incomplete;
     trackPendingUp(accts, postings, 1);
-    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, replay: false });
+    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: this.recent.hi, lo: this.recent.lo, check, replay: false });
     this.group.waiters.push(cb);
     this.pending.set(id, this.group);
     this.schedule();
@@ -241,7 +243,7 @@ export class Ledger {
       a.booked = true;
     }
     this.checkpoints = new Map(plan.checkpoints);
-    for (const e of plan.entries) this.recent.add(e.id, e.ts ?? 0);
+    for (const e of plan.entries) this.recent.addId(e.id, e.ts ?? 0);
     if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
   }
 
@@ -305,27 +307,22 @@ export class Ledger {
     const g = this.group;
     this.group = new Group();
     this.inFlight = g;
-    if (this.recent.incomplete && g.items.length > 0) {
-      // Some journal ids are only on disk (restart, or more than `capacity` recent ids): look this batch's up.
-      this.db.getMany(g.items.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
-        (found) => this.write(g, found),
+    const checks = g.items.filter((it) => it.check);
+    if (checks.length > 0) {
+      this.db.getMany(checks.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
+        (found) => {
+          checks.forEach((it, i) => (it.replay = found[i] !== undefined));
+          this.write(g);
+        },
         (err: unknown) => this.done(g, [], err),
       );
     } else {
-      this.write(g, undefined);
+      this.write(g);
     }
   };
 
-  /** Writes the batch of `g`; `found[i]` set means item i is already on disk (a replay). */
-  private write(g: Group, found: (Buffer | undefined)[] | undefined): void {
-    if (found !== undefined) {
-      g.items.forEach((it, i) => {
-        if (found[i] === undefined) return;
-        trackPendingUp(it.accts, it.entry.postings, -1);
-        this.pending.delete(it.entry.id);
-        it.replay = true;
-      });
-    }
+  /** Writes the batch of `g` (items found on disk are replays and left out). */
+  private write(g: Group): void {
     this.scratch = scratchFor(this.scratch, g.items);
     const batch = this.db.batch();
     let touched: Account[] = [];
@@ -350,10 +347,9 @@ export class Ledger {
 
   private done(g: Group, touched: Account[], err: unknown): void {
     for (const it of g.items) {
-      if (it.replay) continue;
       trackPendingUp(it.accts, it.entry.postings, -1);
       this.pending.delete(it.entry.id);
-      if (err === undefined) this.recent.add(it.entry.id, g.bookedAt);
+      if (err === undefined && !it.replay) this.recent.add(it.hi, it.lo, g.bookedAt);
     }
     if (err === undefined) {
       for (const a of touched) {

@@ -42,6 +42,11 @@ describe('open', () => {
     expect((err as LedgerError).suggestion).toMatch(/file is in the way/);
   });
 
+  it('refuses invalid options', async () => {
+    await expect(Ledger.open({ dataDir: '' })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
+    await expect(Ledger.open({ dataDir: tempDir(), journalRetentionMs: -1 })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
+  });
+
   it('refuses a store written by a newer format', async () => {
     const dataDir = tempDir();
     const raw = await openRaw(dataDir);
