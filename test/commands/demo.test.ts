@@ -1,14 +1,25 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NodeEvent } from '../../src/index.js';
 import { run } from '../cli/run-command.js';
 
-const demoDirs = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('agent-runtime-demo-')));
+// The demo's temporary data goes under os.tmpdir(): give each test a private one ($TMPDIR) to look into.
+let tmp: string;
+const saved = process.env.TMPDIR;
+beforeEach(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'ar-demo-test-'));
+  process.env.TMPDIR = tmp;
+});
+afterEach(() => {
+  if (saved === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = saved;
+  rmSync(tmp, { recursive: true, force: true });
+});
 
 describe('demo', () => {
   it('--duration: alice pays bob through the hub, the hub streams its events, the temp data is removed', async () => {
-    const before = demoDirs();
     const r = await run(['demo', '--duration', '2', '--json', '--events', 'packets', '--interval', '100']);
     expect(r.exitCode).toBe(0);
     const events = r.stdout
@@ -17,6 +28,7 @@ describe('demo', () => {
       .map((l) => JSON.parse(l) as NodeEvent);
     expect(events.every((e) => e.nodeId === 'hub')).toBe(true);
     expect(events[0]).toMatchObject({ type: 'node:started', ilpAddress: 'g.hub' });
+    expect((events[0] as { dataDir: string }).dataDir.startsWith(tmp)).toBe(true);
     const connected = events.filter((e) => e.type === 'peer:connected').map((e) => (e as { peerId: string }).peerId);
     expect(connected.sort()).toEqual(['alice', 'bob']);
     // (the children's ILDCP requests are packets too: keep alice's payments)
@@ -27,7 +39,7 @@ describe('demo', () => {
     expect(events.some((e) => e.type === 'node:stats')).toBe(true);
     const stopping = events.findIndex((e) => e.type === 'node:stopping');
     expect(stopping).toBeGreaterThan(events.findLastIndex((e) => e.type.startsWith('packet:')));
-    expect([...demoDirs()].filter((d) => !before.has(d))).toEqual([]);
+    expect(readdirSync(tmp)).toEqual([]);
   });
 
   it('without --events packets: no per-packet events', async () => {
