@@ -25,7 +25,7 @@ import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } 
 
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
-const DEFAULT_RECENT_IDS = 1_000_000;
+const DEFAULT_RECENT_IDS = 2_000_000;
 
 const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 

@@ -78,8 +78,10 @@ export interface LedgerOptions {
   /** How often (ms) the background fold runs. Default 5000. */
   compactIntervalMs?: number;
   /**
-   * How many recent entry ids replay detection keeps in memory. Default 1,000,000. Beyond it, ids of
-   * entries still in the journal are looked up on disk when a batch is written (slower, still exact).
+   * How many booked entry ids replay detection keeps in memory (as 16-byte fingerprints, so at most
+   * 32 MB by default). Default 2,000,000. When more entries than this are inside the retention window
+   * (or after a restart with more), new ids are also looked up on disk with their batch: still exact,
+   * one extra read per batch.
    */
   recentIdCapacity?: number;
 }
