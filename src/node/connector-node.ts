@@ -54,6 +54,8 @@ type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 export class ConnectorNode {
   readonly config: NodeConfig;
   readonly logger: Logger;
+  /** the logger as given: module loggers are its children (so `module` appears once per line) */
+  private readonly baseLogger: Logger;
   readonly events: EventStream;
   readonly version = version;
   /** Non-fatal findings of the config loader (unset credit limits, literal secrets, …). */
@@ -81,11 +83,16 @@ export class ConnectorNode {
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
    * @param logger a pino logger (default: createLogger(nodeId, config.logLevel) to stderr)
    */
-  constructor(configOrPath?: string | NodeConfigInput, logger?: Logger, opts?: { env?: Record<string, string | undefined>; overrides?: Record<string, unknown> }) {
-    const loaded = loadConfig(configOrPath, { env: opts?.env, overrides: opts?.overrides });
+  constructor(
+    configOrPath?: string | NodeConfigInput,
+    logger?: Logger,
+    opts?: { env?: Record<string, string | undefined>; overrides?: Record<string, unknown>; cwd?: string },
+  ) {
+    const loaded = loadConfig(configOrPath, { env: opts?.env, overrides: opts?.overrides, cwd: opts?.cwd });
     this.config = loaded.config;
     this.configWarnings = loaded.warnings;
-    this.logger = (logger ?? createLogger(this.config.nodeId, this.config.logLevel)).child({ module: 'node' });
+    this.baseLogger = logger ?? createLogger(this.config.nodeId, this.config.logLevel);
+    this.logger = this.baseLogger.child({ module: 'node' });
     this.events = new EventStream(this.config.nodeId);
     this.addressKnown = this.config.ilpAddress !== undefined;
     this.address = this.config.ilpAddress ?? `local.${this.config.nodeId}`;
@@ -94,7 +101,7 @@ export class ConnectorNode {
     this.peers = new PeerSet({
       nodeId: this.config.nodeId,
       maxFrameBytes: this.config.performance.maxFrameBytes,
-      logger: this.logger.child({ module: 'btp' }),
+      logger: this.baseLogger.child({ module: 'btp' }),
       events: this.events,
       handlers: {
         onIlpRequest: (link, requestId, ilp) => this.onIlpRequest(link, requestId, ilp),
@@ -104,13 +111,18 @@ export class ConnectorNode {
     });
     const ld = this.config.localDelivery;
     const http = ld.enabled && ld.handlerUrl
-      ? createHttpDeliveryClient({ handlerUrl: ld.handlerUrl, timeoutMs: ld.timeout, authToken: ld.authToken, logger: this.logger.child({ module: "delivery" }) })
+      ? createHttpDeliveryClient({ handlerUrl: ld.handlerUrl, timeoutMs: ld.timeout, authToken: ld.authToken, logger: this.baseLogger.child({ module: 'delivery' }) })
       : undefined;
-    this.delivery = new LocalDelivery(() => this.address, this.logger.child({ module: 'delivery' }), http);
+    this.delivery = new LocalDelivery(() => this.address, this.baseLogger.child({ module: 'delivery' }), http);
   }
 
   get nodeId(): string {
     return this.config.nodeId;
+  }
+
+  /** A logger for one part of the node (`module` field), child of the logger given to the constructor. */
+  moduleLogger(module: string): Logger {
+    return this.baseLogger.child({ module });
   }
 
   /** This node's ILP address (learned from the parent by ILDCP when it has one and none is configured). */
@@ -164,7 +176,7 @@ export class ConnectorNode {
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
-      logger: this.logger.child({ module: 'pipeline' }),
+      logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
       getPeer: (id) => this.peers.get(id),
@@ -201,7 +213,7 @@ export class ConnectorNode {
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
-      logger: this.logger.child({ module: 'btp-server' }),
+      logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
@@ -515,7 +527,7 @@ export class ConnectorNode {
       config: this.config,
       ledger,
       events: this.events,
-      logger: this.logger.child({ module: 'settlement' }),
+      logger: this.baseLogger.child({ module: 'settlement' }),
       dataDir: this.config.dataDir,
       peers: () =>
         this.peers.all().map((p) => ({ id: p.id, connected: p.connected, settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement })),

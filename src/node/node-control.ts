@@ -58,7 +58,7 @@ export class NodeControl {
 
   async start(): Promise<void> {
     const c = this.node.config;
-    const logger = this.node.logger.child({ module: 'http' });
+    const logger = this.node.moduleLogger('http');
     const api = this.api();
     if (c.metrics.enabled) this.metrics = createMetrics(this.node.events, api);
     const metrics = this.metrics;

@@ -76,6 +76,8 @@ export interface InFlight {
   readonly requestId: number;
   readonly started: number;
   reserved: boolean;
+  /** peer.* control traffic (ILDCP): answered, never counted or reported as a payment */
+  readonly control: boolean;
   reply: (ilp: Buffer) => void;
 }
 
@@ -133,11 +135,12 @@ export class PacketProcessor {
       requestId,
       started: now,
       reserved: false,
+      control: view.destination.startsWith('peer.'),
       reply,
     };
     this.inFlight++;
     const ev = this.o.events;
-    if (ev.active) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
+    if (ev.active && !p.control) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
     try {
       this.route(p, view, buf, now);
     } catch (err) {
@@ -167,7 +170,7 @@ export class PacketProcessor {
 
     const nextHop = this.o.routes.lookup(p.destination);
     if (nextHop === undefined) throw new UnreachableError(`no route to ${p.destination}`);
-    if (nextHop === p.from) throw new UnreachableError(`the route to ${p.destination} leads back to its source`);
+    if (nextHop === p.from && nextHop !== LOCAL) throw new UnreachableError(`the route to ${p.destination} leads back to its source`);
     p.to = nextHop;
 
     if (source && p.amountIn > 0n) {
@@ -299,8 +302,10 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     this.inFlight--;
     const ev = this.o.events;
-    ev.countPacket(fulfilled ? 'fulfilled' : 'rejected');
-    if (ev.active) this.emitResult(p, ilp, fulfilled);
+    if (!p.control) {
+      ev.countPacket(fulfilled ? 'fulfilled' : 'rejected');
+      if (ev.active) this.emitResult(p, ilp, fulfilled);
+    }
     p.reply(ilp);
     if (this.inFlight === 0 && this.drainWaiters.length > 0) {
       const waiters = this.drainWaiters;
