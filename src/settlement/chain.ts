@@ -44,6 +44,7 @@ export interface ChainEvent {
   sender?: string;
   receiver?: string;
   blockNumber: number;
+  txHash: string;
 }
 
 /** One chain account and one channel contract on it. */

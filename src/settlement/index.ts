@@ -1,11 +1,13 @@
 /**
- * The settlement engine's entry point, loaded by the core only when `settlement.enabled` is set.
- * (Placeholder until the engine lands in this folder: it refuses to start rather than pretend.)
+ * The settlement engine's entry point, loaded by the core (dynamic import) only when
+ * `settlement.enabled` is set. EVM payment channels (contracts/TokenNetwork.sol) through ethers 6,
+ * itself loaded only when `settlement.evm` is configured. See engine.ts for the lifecycle.
  */
 import type { CreateSettlementModule } from './module.js';
+import { createEngine } from './engine.js';
 
 export type { SettlementContext, SettlementModule, CreateSettlementModule } from './module.js';
+export type { ChannelView, SettleResult, SettlementStateView } from './operations.js';
+export type { EvmClaim } from './claim.js';
 
-export const createSettlementModule: CreateSettlementModule = () => {
-  throw new Error('settlement.enabled is set, but this build has no settlement engine yet: set settlement.enabled to false');
-};
+export const createSettlementModule: CreateSettlementModule = (ctx) => createEngine(ctx);

@@ -223,7 +223,7 @@ export class EvmChain implements ChainAdapter {
       for (const log of logs) {
         const parsed = this.network.interface.parseLog(log);
         if (parsed === null) continue;
-        const e: ChainEvent = { name: parsed.name, channelId: parsed.args[0] as string, blockNumber: log.blockNumber };
+        const e: ChainEvent = { name: parsed.name, channelId: parsed.args[0] as string, blockNumber: log.blockNumber, txHash: log.transactionHash };
         if (parsed.name === 'ChannelOpened') {
           e.sender = parsed.args[1] as string;
           e.receiver = parsed.args[2] as string;

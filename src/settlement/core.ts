@@ -1,0 +1,227 @@
+/**
+ * State and primitives the engine's parts share: the channel records, per-channel locks, the chain
+ * and unit converter once connected, peer lookups, ledger bookings (write-ahead through the store) and
+ * applying the chain's view of a channel (deposits, redemptions, closes) to a record.
+ */
+import type { Logger } from 'pino';
+import { accounts, entries, type JournalEntry } from '../ledger/index.js';
+import type { NodeEventInput } from '../node/events.js';
+import type { ChainAdapter, OnchainChannel } from './chain.js';
+import { KeyedLock } from './lock.js';
+import type { SettlementContext } from './module.js';
+import type { Booking, ChannelRecord, SettlementStore } from './store.js';
+import type { Units } from './units.js';
+
+/** A peer as the engine sees it. */
+export type EnginePeer = ReturnType<SettlementContext['peers']>[number];
+
+/** Asset-unit amounts as strings in events. */
+const str = (n: bigint) => n.toString();
+
+export class Core {
+  readonly records = new Map<string, ChannelRecord>();
+  readonly locks = new KeyedLock();
+  chain: ChainAdapter | undefined;
+  units: Units | undefined;
+  /** The latest block time seen (s), for challenge-period deadlines. */
+  chainTime = 0;
+
+  constructor(
+    readonly ctx: SettlementContext,
+    readonly store: SettlementStore,
+    readonly log: Logger,
+  ) {}
+
+  get ready(): boolean {
+    return this.chain !== undefined && this.units !== undefined;
+  }
+
+  /** The connected chain and units, or an Error saying why settlement cannot act yet. */
+  need(): { chain: ChainAdapter; units: Units } {
+    if (this.chain === undefined || this.units === undefined) throw new NotReadyError('the settlement chain is not connected yet');
+    return { chain: this.chain, units: this.units };
+  }
+
+  // ------------------------------------------------------------------ peers
+
+  peer(peerId: string): EnginePeer | undefined {
+    return this.ctx.peers().find((p) => p.id === peerId);
+  }
+
+  /** The peer's EVM address from its `settlement` config, if it settles on EVM. */
+  peerAddress(peerId: string): string | undefined {
+    const s = this.peer(peerId)?.settlement;
+    return s?.chain === 'evm' ? s.address : undefined;
+  }
+
+  /** The peer whose configured EVM address is `address`. */
+  peerByAddress(address: string): string | undefined {
+    const a = address.toLowerCase();
+    return this.ctx.peers().find((p) => p.settlement?.chain === 'evm' && p.settlement.address.toLowerCase() === a)?.id;
+  }
+
+  /** What we owe the peer now, in asset units (0 when it owes us). */
+  owed(peerId: string): bigint {
+    const b = this.ctx.ledger.balance(accounts.peer(peerId));
+    return b < 0n ? -b : 0n;
+  }
+
+  // ------------------------------------------------------------------ records
+
+  /** Our open channel paying `peerId` (at most one). */
+  outgoingFor(peerId: string): ChannelRecord | undefined {
+    for (const r of this.records.values()) if (r.direction === 'outgoing' && r.peerId === peerId && r.state === 'open') return r;
+    return undefined;
+  }
+
+  incomingFor(peerId: string): ChannelRecord[] {
+    return [...this.records.values()].filter((r) => r.direction === 'incoming' && r.peerId === peerId);
+  }
+
+  /** A new record from the chain's view of a channel that involves us. */
+  recordFrom(oc: OnchainChannel, chain: ChainAdapter): ChannelRecord | undefined {
+    const outgoing = chain.sameAddress(oc.sender, chain.address);
+    if (!outgoing && !chain.sameAddress(oc.receiver, chain.address)) return undefined;
+    const now = Date.now();
+    return {
+      channelId: oc.channelId,
+      chain: 'evm',
+      chainId: chain.chainId,
+      contract: chain.contract,
+      direction: outgoing ? 'outgoing' : 'incoming',
+      peerId: this.peerByAddress(outgoing ? oc.receiver : oc.sender),
+      sender: oc.sender,
+      receiver: oc.receiver,
+      settlementTimeout: oc.settlementTimeout,
+      state: 'open',
+      closedAt: 0,
+      deposit: 0n,
+      withdrawn: 0n,
+      claimed: 0n,
+      nonce: 0n,
+      booked: 0n,
+      redeemed: 0n,
+      consented: 0n,
+      pending: [],
+      openedAt: now,
+      updatedAt: now,
+    };
+  }
+
+  // ------------------------------------------------------------------ ledger
+
+  /**
+   * Books `bookings` for a record: written to the store first (with the record's other changes), then
+   * to the ledger, then cleared. Zero amounts are dropped. Call under the channel's lock.
+   */
+  async book(r: ChannelRecord, bookings: Booking[]): Promise<void> {
+    r.pending.push(...bookings.filter((b) => b.amount > 0n));
+    await this.store.put(r);
+    await this.flushPending(r);
+  }
+
+  /** Commits a record's pending bookings to the ledger (idempotent by entry id), then clears them. */
+  async flushPending(r: ChannelRecord): Promise<void> {
+    if (r.pending.length === 0) return;
+    for (const b of r.pending) await this.ctx.ledger.commitAsync(toEntry(b));
+    r.pending = [];
+    await this.store.put(r);
+  }
+
+  // ------------------------------------------------------------------ chain view
+
+  /** Re-reads a channel from the chain and applies it (under its lock). */
+  refresh(id: string, txHash?: string): Promise<ChannelRecord | undefined> {
+    const { chain, units } = this.need();
+    const channelId = id.toLowerCase();
+    return this.locks.run(channelId, async () => {
+      const oc = await chain.getChannel(channelId);
+      let r = this.records.get(channelId);
+      if (r === undefined) {
+        if (oc.state === 'none') return undefined;
+        r = this.recordFrom(oc, chain);
+        if (r === undefined) return undefined;
+        this.records.set(channelId, r);
+        this.emit({ type: 'channel:opened', peerId: r.peerId ?? '', chain: 'evm', channelId, deposit: units.toAsset(oc.deposit).toString(), txHash });
+      }
+      await this.apply(r, oc, txHash);
+      return r;
+    });
+  }
+
+  /**
+   * Applies the chain's view to a record (call under its lock): copies deposit, withdrawals, payouts and
+   * state; books what the receiver was paid (redeem-in / redeem-out), and, if it was paid beyond the
+   * claims booked (a cooperative close above the best claim, or a claim whose acknowledgement we lost),
+   * that difference as claimed first, so channelIn/channelOut never go below zero.
+   */
+  async apply(r: ChannelRecord, oc: OnchainChannel, txHash?: string): Promise<void> {
+    if (oc.state === 'none') return;
+    const { units } = this.need();
+    const before = { deposit: r.deposit, state: r.state };
+    r.deposit = oc.deposit;
+    r.withdrawn = oc.withdrawn;
+    r.settlementTimeout = oc.settlementTimeout;
+    r.state = oc.state;
+    r.closedAt = oc.closedAt;
+    r.claimed = oc.claimed;
+    if (r.peerId === undefined && r.direction === 'incoming') r.peerId = this.peerByAddress(r.sender);
+    const bookings: Booking[] = [];
+    const peerId = r.peerId;
+    let redeemedAsset = 0n;
+    if (peerId !== undefined && oc.claimed > r.redeemed) {
+      const incoming = r.direction === 'incoming';
+      if (oc.claimed > r.booked) {
+        bookings.push({
+          id: `${incoming ? 'claim-in' : 'claim-out'}:${r.channelId}:${oc.claimed}`,
+          kind: incoming ? 'claim-received' : 'claim-sent',
+          peerId,
+          amount: units.toAsset(oc.claimed) - units.toAsset(r.booked),
+        });
+        r.booked = oc.claimed;
+      }
+      redeemedAsset = units.toAsset(oc.claimed) - units.toAsset(r.redeemed);
+      bookings.push({ id: `${incoming ? 'redeem-in' : 'redeem-out'}:${r.channelId}:${oc.claimed}`, kind: incoming ? 'redeem-in' : 'redeem-out', peerId, amount: redeemedAsset });
+      r.redeemed = oc.claimed;
+    }
+    if (txHash !== undefined) r.lastTx = txHash;
+    await this.book(r, bookings);
+
+    const base = { peerId: peerId ?? '', chain: 'evm', channelId: r.channelId };
+    if (oc.deposit > before.deposit) this.emit({ type: 'channel:funded', ...base, deposit: str(units.toAsset(oc.deposit)), txHash });
+    if (redeemedAsset > 0n) this.emit({ type: 'settlement:redeemed', ...base, amount: str(redeemedAsset), txHash: txHash ?? '' });
+    if (oc.state !== before.state && oc.state === 'closing') this.emit({ type: 'channel:closing', ...base, txHash });
+    if (oc.state !== before.state && oc.state === 'settled') this.emit({ type: 'channel:settled', ...base, txHash });
+  }
+
+  emit(e: NodeEventInput): void {
+    this.ctx.events.emit(e);
+  }
+
+  /** Logs and emits settlement:failed. */
+  fail(peerId: string, reason: string, err?: unknown): void {
+    this.log.warn({ peer: peerId, reason, err: err instanceof Error ? err.message : undefined }, 'settlement failed');
+    this.emit({ type: 'settlement:failed', peerId, chain: 'evm', reason });
+  }
+}
+
+/** Thrown by operations that need the chain before it is connected (admin: 503). */
+export class NotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotReadyError';
+  }
+}
+
+function toEntry(b: Booking): JournalEntry {
+  switch (b.kind) {
+    case 'claim-received':
+      return entries.claimReceived(b.id, b.peerId, b.amount);
+    case 'claim-sent':
+      return entries.claimSent(b.id, b.peerId, b.amount);
+    case 'redeem-in':
+      return entries.redeemIn(b.id, b.peerId, b.amount);
+    case 'redeem-out':
+      return entries.redeemOut(b.id, b.peerId, b.amount);
+  }
+}

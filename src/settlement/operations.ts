@@ -1,0 +1,330 @@
+/**
+ * What the admin API and the CLI ask of the engine: open, fund, close and withdraw from channels,
+ * settle with a peer now, and the views of channels, claims and settlement states. Amounts in and out
+ * are asset units (the node's assetScale) as decimal strings; `baseUnits` gives the chain's figures.
+ * Failures are catalogue AppErrors (the admin server turns them into HTTP answers).
+ */
+import { appError } from '../errors/index.js';
+import type { Core } from './core.js';
+import { NotReadyError } from './core.js';
+import type { Incoming, RedeemOutcome } from './incoming.js';
+import { claimed, type ClaimOutcome, type Outgoing } from './outgoing.js';
+import type { ChannelRecord } from './store.js';
+
+/** Challenge period of a channel we open when none is given, seconds (1 day). */
+export const DEFAULT_SETTLEMENT_TIMEOUT_S = 86_400;
+const MIN_TIMEOUT_S = 3600;
+const MAX_TIMEOUT_S = 365 * 86_400;
+
+/** A channel as the admin API shows it. Amounts: asset units as decimal strings. */
+export interface ChannelView {
+  channelId: string;
+  peerId: string | null;
+  chain: 'evm';
+  chainId: number;
+  /** outgoing: we pay the peer through it; incoming: the peer pays us. */
+  direction: 'outgoing' | 'incoming';
+  status: 'open' | 'closing' | 'settled';
+  sender: string;
+  receiver: string;
+  /** seconds */
+  settlementTimeout: number;
+  deposit: string;
+  withdrawn: string;
+  /** Paid out on-chain to the receiver. */
+  claimedOnchain: string;
+  /** The latest claim's cumulative amount (outgoing: signed by us; incoming: the best we hold). */
+  latestClaim: string;
+  /** outgoing: acknowledged by the peer; incoming: credited to the peer. */
+  acknowledged: string;
+  /** Deposit left for claims beyond the latest: deposit − withdrawn − latestClaim. */
+  available: string;
+  nonce: string | null;
+  closedAt: string | null;
+  settleAfter: string | null;
+  lastActivity: string;
+  lastTx: string | null;
+  /** The same figures in the token's base units. */
+  baseUnits: { deposit: string; withdrawn: string; claimedOnchain: string; latestClaim: string };
+}
+
+/** A peer's settlement state (the seed's `{peerId, tokenId, state}` with details). */
+export interface SettlementStateView {
+  peerId: string;
+  tokenId: string;
+  chain: string;
+  state: 'IDLE' | 'SETTLEMENT_PENDING' | 'SETTLEMENT_IN_PROGRESS';
+  /** What we owe the peer now (asset units). */
+  owed: string;
+  settleThreshold: string | null;
+  channelId: string | null;
+  /** Claims we sent that the peer has not acknowledged (asset units). */
+  unacknowledged: string;
+  /** Claims from the peer we have not redeemed on-chain (asset units). */
+  unredeemed: string;
+  lastError: string | null;
+}
+
+/** What `settle <peer>` did. */
+export interface SettleResult {
+  peerId: string;
+  ok: boolean;
+  claim: ClaimOutcome;
+  redeemed: RedeemOutcome[];
+  /** What we still owe the peer (asset units). */
+  owed: string;
+}
+
+const iso = (s: number) => (s > 0 ? new Date(s * 1000).toISOString() : null);
+const maxOf = (a: bigint, b: bigint) => (a > b ? a : b);
+
+export class Operations {
+  constructor(
+    private readonly core: Core,
+    private readonly outgoing: Outgoing,
+    private readonly incoming: Incoming,
+    private readonly assetCode: string,
+  ) {}
+
+  listChannels(filter: { peerId?: string; status?: string; direction?: string } = {}): ChannelView[] {
+    return [...this.core.records.values()]
+      .filter((r) => (filter.peerId === undefined || r.peerId === filter.peerId) && (filter.status === undefined || r.state === filter.status))
+      .filter((r) => filter.direction === undefined || r.direction === filter.direction)
+      .sort((a, b) => a.openedAt - b.openedAt)
+      .map((r) => this.view(r));
+  }
+
+  /** One channel, re-read from the chain first when it is connected. */
+  async channel(channelId: string): Promise<ChannelView> {
+    if (this.core.ready && this.core.records.has(channelId)) await this.core.refresh(channelId).catch(() => undefined);
+    return this.view(this.record(channelId));
+  }
+
+  /** The latest claim of a channel (signed by us, or the best received) with its acknowledgement. */
+  claims(channelId: string): { channelId: string; direction: string; peerId: string | null; claim: unknown; acknowledged: string; redeemed: string } {
+    const r = this.record(channelId);
+    const u = this.need().units;
+    return {
+      channelId,
+      direction: r.direction,
+      peerId: r.peerId ?? null,
+      claim: r.claim ?? null,
+      acknowledged: u.toAsset(r.booked).toString(),
+      redeemed: u.toAsset(r.redeemed).toString(),
+    };
+  }
+
+  states(): SettlementStateView[] {
+    const ids = new Set(this.core.ctx.peers().filter((p) => p.settlement?.chain === 'evm').map((p) => p.id));
+    for (const r of this.core.records.values()) if (r.peerId !== undefined) ids.add(r.peerId);
+    return [...ids].sort().map((peerId) => {
+      const peer = this.core.peer(peerId);
+      const out = this.core.outgoingFor(peerId);
+      const u = this.core.units;
+      const owed = this.core.owed(peerId);
+      const unacked = out !== undefined && u !== undefined ? u.toAsset(claimed(out)) - u.toAsset(out.booked) : 0n;
+      const unredeemed = this.core.ready ? this.core.incomingFor(peerId).reduce((s, r) => s + this.incoming.unredeemed(r), 0n) : 0n;
+      const threshold = peer?.settleThreshold;
+      let state: SettlementStateView['state'] = 'IDLE';
+      if (this.outgoing.busy(peerId) || this.incoming.busy(peerId)) state = 'SETTLEMENT_IN_PROGRESS';
+      else if (unacked > 0n || (threshold !== undefined && owed >= threshold)) state = 'SETTLEMENT_PENDING';
+      return {
+        peerId,
+        tokenId: this.assetCode,
+        chain: 'evm',
+        state,
+        owed: owed.toString(),
+        settleThreshold: threshold?.toString() ?? null,
+        channelId: out?.channelId ?? null,
+        unacknowledged: unacked.toString(),
+        unredeemed: unredeemed.toString(),
+        lastError: this.outgoing.lastError.get(peerId) ?? null,
+      };
+    });
+  }
+
+  /** Opens and funds a channel paying `peerId`. `initialDeposit` in asset units; timeout in seconds. */
+  async open(req: { peerId: string; chain: string; initialDeposit: string; settlementTimeout?: number }): Promise<ChannelView> {
+    const { chain, units } = this.need();
+    checkChain(req.chain, chain.chainId);
+    if (this.core.peer(req.peerId) === undefined) throw appError('PEER_NOT_FOUND', { peerId: req.peerId });
+    const address = this.core.peerAddress(req.peerId);
+    if (address === undefined) {
+      throw appError('INVALID_ARGUMENT', {
+        field: 'peerId',
+        reason: `peer ${req.peerId} has no EVM settlement address: register it with settlement {chain: evm, address: 0x…}`,
+      });
+    }
+    const existing = this.core.outgoingFor(req.peerId);
+    if (existing !== undefined) throw appError('CHANNEL_EXISTS', { peerId: req.peerId, chain: 'evm', channelId: existing.channelId });
+    const deposit = this.amount('initialDeposit', req.initialDeposit);
+    const timeout = req.settlementTimeout ?? DEFAULT_SETTLEMENT_TIMEOUT_S;
+    if (!Number.isInteger(timeout) || timeout < MIN_TIMEOUT_S || timeout > MAX_TIMEOUT_S) {
+      throw appError('INVALID_ARGUMENT', { field: 'settlementTimeout', reason: `must be whole seconds between ${MIN_TIMEOUT_S} and ${MAX_TIMEOUT_S}` });
+    }
+    const tx = await this.chainCall(req.peerId, () => chain.openChannel(address, timeout, units.toBase(deposit)));
+    const r = await this.core.refresh(tx.channelId, tx.txHash);
+    if (r === undefined) throw appError('SETTLEMENT_FAILED', { peerId: req.peerId, reason: `channel ${tx.channelId} is not visible on-chain after its transaction ${tx.txHash}` });
+    r.peerId ??= req.peerId;
+    await this.core.store.put(r);
+    this.outgoing.kick(req.peerId);
+    return this.view(r);
+  }
+
+  /** Adds `amount` (asset units) to one of our channels. */
+  async deposit(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
+    const { chain, units } = this.need();
+    const r = this.ours(channelId, 'deposit into');
+    const add = this.amount('amount', amount);
+    if (add === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
+    const tx = await this.chainCall(r.peerId, () => chain.setTotalDeposit(channelId, r.deposit + units.toBase(add)));
+    await this.core.refresh(channelId, tx.txHash);
+    if (r.peerId !== undefined) this.outgoing.kick(r.peerId);
+    return { ...this.view(r), txHash: tx.txHash };
+  }
+
+  /** Takes `amount` (asset units) of unused deposit back from one of our channels, with the peer's consent. */
+  async withdraw(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
+    const { chain, units } = this.need();
+    const r = this.ours(channelId, 'withdraw from');
+    const take = this.amount('amount', amount);
+    if (take === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
+    const total = maxOf(r.withdrawn, r.consented) + units.toBase(take);
+    const free = r.deposit - maxOf(r.withdrawn, r.consented) - claimed(r);
+    if (units.toBase(take) > free) {
+      throw appError('INVALID_ARGUMENT', { field: 'amount', reason: `at most ${units.toAsset(free)} can be withdrawn: the rest backs claims the peer holds` });
+    }
+    const signature = await this.chainCall(r.peerId, () => this.outgoing.consent(r, { type: 'withdraw', channelId, amount: total.toString() }));
+    await this.core.locks.run(channelId, async () => {
+      r.consented = maxOf(r.consented, total);
+      await this.core.store.put(r);
+    });
+    const tx = await this.chainCall(r.peerId, () => chain.withdraw(channelId, total, signature));
+    await this.core.refresh(channelId, tx.txHash);
+    return { ...this.view(r), txHash: tx.txHash };
+  }
+
+  /**
+   * Closes a channel. Ours: cooperatively (the peer signs, it settles at once) or with the challenge
+   * period (the engine settles when it ends). The peer's: we redeem our best claim, then it settles at once.
+   */
+  async close(channelId: string, cooperative = false): Promise<ChannelView & { txHash: string }> {
+    const { chain } = this.need();
+    const r = this.record(channelId);
+    if (r.state === 'settled') throw appError('CONFLICT', { message: `channel ${channelId} is already settled` });
+    let txHash: string;
+    if (r.direction === 'outgoing') {
+      if (r.state === 'closing' && !cooperative) throw appError('CONFLICT', { message: `channel ${channelId} is already closing; it settles after ${iso(r.closedAt + r.settlementTimeout) ?? 'its challenge period'}` });
+      if (cooperative) {
+        const amount = maxOf(claimed(r), r.claimed);
+        const theirs = await this.chainCall(r.peerId, () => this.outgoing.consent(r, { type: 'cooperative-close', channelId, amount: amount.toString() }));
+        const ours = chain.signCooperativeClose(channelId, amount);
+        txHash = (await this.chainCall(r.peerId, () => chain.cooperativeClose(channelId, amount, ours, theirs))).txHash;
+      } else {
+        txHash = (await this.chainCall(r.peerId, () => chain.closeChannel(channelId))).txHash;
+      }
+    } else {
+      if (r.state !== 'open') throw appError('CONFLICT', { message: `channel ${channelId} is ${r.state}: its sender closes it; we redeem our claim before it settles` });
+      const redeemed = await this.incoming.redeem(r);
+      if (redeemed.status === 'failed') throw appError('SETTLEMENT_FAILED', { peerId: r.peerId ?? '', reason: redeemed.reason });
+      txHash = (await this.chainCall(r.peerId, () => chain.closeChannel(channelId))).txHash;
+    }
+    await this.core.refresh(channelId, txHash);
+    return { ...this.view(r), txHash };
+  }
+
+  /** `settle <peer>`: claim everything we owe it now, and redeem every claim we hold from it. */
+  async settle(peerId: string): Promise<SettleResult> {
+    this.need();
+    if (this.core.peer(peerId) === undefined && this.core.incomingFor(peerId).length === 0) throw appError('PEER_NOT_FOUND', { peerId });
+    const claim = await this.outgoing.settleNow(peerId);
+    const redeemed = await Promise.all(this.core.incomingFor(peerId).filter((r) => r.state !== 'settled' && this.incoming.unredeemed(r) > 0n).map((r) => this.incoming.redeem(r)));
+    const ok = claim.status !== 'failed' && redeemed.every((x) => x.status !== 'failed');
+    return { peerId, ok, claim, redeemed, owed: this.core.owed(peerId).toString() };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  view(r: ChannelRecord): ChannelView {
+    const u = this.need().units;
+    const latest = maxOf(claimed(r), r.claimed);
+    const a = (n: bigint) => u.toAsset(n).toString();
+    const left = r.deposit - r.withdrawn - latest;
+    return {
+      channelId: r.channelId,
+      peerId: r.peerId ?? null,
+      chain: 'evm',
+      chainId: r.chainId,
+      direction: r.direction,
+      status: r.state,
+      sender: r.sender,
+      receiver: r.receiver,
+      settlementTimeout: r.settlementTimeout,
+      deposit: a(r.deposit),
+      withdrawn: a(r.withdrawn),
+      claimedOnchain: a(r.claimed),
+      latestClaim: a(latest),
+      acknowledged: a(r.booked),
+      available: a(left > 0n ? left : 0n),
+      nonce: r.claim?.nonce ?? null,
+      closedAt: iso(r.closedAt),
+      settleAfter: r.closedAt > 0 ? iso(r.closedAt + r.settlementTimeout) : null,
+      lastActivity: new Date(r.updatedAt).toISOString(),
+      lastTx: r.lastTx ?? null,
+      baseUnits: { deposit: r.deposit.toString(), withdrawn: r.withdrawn.toString(), claimedOnchain: r.claimed.toString(), latestClaim: latest.toString() },
+    };
+  }
+
+  private need(): ReturnType<Core['need']> {
+    try {
+      return this.core.need();
+    } catch (err) {
+      if (err instanceof NotReadyError) throw appError('NOT_READY', { message: `Settlement is not ready: ${err.message}` });
+      throw err;
+    }
+  }
+
+  private record(channelId: string): ChannelRecord {
+    const r = this.core.records.get(channelId.toLowerCase());
+    if (r === undefined) throw appError('CHANNEL_NOT_FOUND', { channelId });
+    return r;
+  }
+
+  /** One of our open channels. */
+  private ours(channelId: string, what: string): ChannelRecord {
+    const r = this.record(channelId);
+    if (r.direction !== 'outgoing') throw appError('CONFLICT', { message: `cannot ${what} channel ${channelId}: the peer is its sender` });
+    if (r.state !== 'open') throw appError('CONFLICT', { message: `cannot ${what} channel ${channelId}: it is ${r.state}` });
+    return r;
+  }
+
+  /** An asset amount that converts exactly to base units. */
+  private amount(field: string, value: string): bigint {
+    const { units } = this.need();
+    if (!/^[0-9]{1,30}$/.test(value)) throw appError('INVALID_ARGUMENT', { field, reason: 'must be an unsigned integer in asset units, as a decimal string' });
+    const n = BigInt(value);
+    if (!units.exact(n)) {
+      throw appError('INVALID_ARGUMENT', { field, reason: `must be a multiple of ${units.toAsset(1n)}: the token has ${units.decimals} decimals, the asset scale is ${units.assetScale}` });
+    }
+    return n;
+  }
+
+  /** Runs a chain call; its failure becomes SETTLEMENT_FAILED naming the reason. */
+  private async chainCall<T>(peerId: string | undefined, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      this.core.fail(peerId ?? '', reason, err);
+      throw appError('SETTLEMENT_FAILED', { peerId: peerId ?? '', reason }, err);
+    }
+  }
+}
+
+/** `evm`, `evm:<chainId>` or `evm:<network>:<chainId>`, on our chain id. */
+function checkChain(value: string, chainId: number): void {
+  const m = /^evm(?::([a-z0-9-]+))?(?::([0-9]+))?$/i.exec(value);
+  if (m === null) throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node settles on evm only (e.g. "evm" or "evm:base:${chainId}"), got ${JSON.stringify(value)}` });
+  const id = m[2] ?? (m[1] !== undefined && /^[0-9]+$/.test(m[1]) ? m[1] : undefined);
+  if (id !== undefined && Number(id) !== chainId) throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node's EVM chain is ${chainId}, not ${id}` });
+}

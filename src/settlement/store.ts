@@ -1,0 +1,119 @@
+/**
+ * The settlement engine's own LevelDB (`<dataDir>/settlement`): one record per channel we pay or are
+ * paid through, holding the chain's view of it, the latest claim (sent or best received) and the ledger
+ * bookings decided but perhaps not yet written. Plus a meta record (last block read).
+ *
+ * Booking protocol: a change that moves money is first written here with its ledger entries in
+ * `pending`, then committed to the ledger (idempotent by entry id), then `pending` is cleared. A crash
+ * anywhere in between is repaired at start by committing what is still pending.
+ */
+import { join } from 'node:path';
+import { Level } from 'level';
+import type { EvmClaim } from './claim.js';
+
+/** A ledger entry decided by the engine. `amount` in asset units. */
+export interface Booking {
+  id: string;
+  kind: 'claim-received' | 'claim-sent' | 'redeem-in' | 'redeem-out';
+  peerId: string;
+  amount: bigint;
+}
+
+/** A channel as the engine tracks it. Amounts in token base units unless named otherwise. */
+export interface ChannelRecord {
+  channelId: string;
+  chain: 'evm';
+  chainId: number;
+  contract: string;
+  /** outgoing: we are the sender (we pay the peer); incoming: the peer pays us. */
+  direction: 'outgoing' | 'incoming';
+  /** The peer the channel is with (outgoing: chosen at open; incoming: matched by the sender address). */
+  peerId?: string;
+  sender: string;
+  receiver: string;
+  /** seconds */
+  settlementTimeout: number;
+  state: 'open' | 'closing' | 'settled';
+  /** seconds since the epoch; 0 while open */
+  closedAt: number;
+  deposit: bigint;
+  withdrawn: bigint;
+  /** What the contract has paid the receiver so far. */
+  claimed: bigint;
+  /** outgoing: latest claim we signed; incoming: best claim received. */
+  claim?: EvmClaim;
+  /** outgoing: last nonce we used. */
+  nonce: bigint;
+  /** outgoing: cumulative the peer acknowledged (booked as claim-sent); incoming: cumulative booked as claim-received. */
+  booked: bigint;
+  /** The on-chain `claimed` already booked as redeem-in / redeem-out. */
+  redeemed: bigint;
+  /** Largest totalWithdrawn consented (incoming: we signed; outgoing: we asked for). */
+  consented: bigint;
+  /** incoming: the payout we agreed to close at (no claim above it is accepted). */
+  closeConsent?: bigint;
+  pending: Booking[];
+  /** ms since the epoch */
+  openedAt: number;
+  updatedAt: number;
+  lastTx?: string;
+}
+
+export interface StoreMeta {
+  /** Last block whose events were read. */
+  lastBlock?: number;
+}
+
+const BIG = ['deposit', 'withdrawn', 'claimed', 'nonce', 'booked', 'redeemed', 'consented', 'closeConsent'] as const;
+
+function encode(r: ChannelRecord): unknown {
+  const out: Record<string, unknown> = { ...r, pending: r.pending.map((b) => ({ ...b, amount: b.amount.toString() })) };
+  for (const k of BIG) if (r[k] !== undefined) out[k] = r[k].toString();
+  return out;
+}
+
+function decode(v: Record<string, unknown>): ChannelRecord {
+  const r = { ...v } as Record<string, unknown>;
+  for (const k of BIG) if (typeof v[k] === 'string') r[k] = BigInt(v[k]);
+  r.pending = ((v.pending ?? []) as Record<string, unknown>[]).map((b) => ({ ...b, amount: BigInt(b.amount as string) }));
+  return r as unknown as ChannelRecord;
+}
+
+export class SettlementStore {
+  private constructor(private readonly db: Level<string, unknown>) {}
+
+  /** Folder of the store inside the node's data directory. */
+  static location(dataDir: string): string {
+    return join(dataDir, 'settlement');
+  }
+
+  static async open(dataDir: string): Promise<SettlementStore> {
+    const db = new Level<string, unknown>(SettlementStore.location(dataDir), { valueEncoding: 'json' });
+    await db.open();
+    return new SettlementStore(db);
+  }
+
+  async channels(): Promise<ChannelRecord[]> {
+    const out: ChannelRecord[] = [];
+    for await (const [, v] of this.db.iterator({ gte: 'channel:', lt: 'channel;' })) out.push(decode(v as Record<string, unknown>));
+    return out;
+  }
+
+  /** Writes a record (one atomic put). */
+  put(r: ChannelRecord): Promise<void> {
+    r.updatedAt = Date.now();
+    return this.db.put(`channel:${r.channelId}`, encode(r));
+  }
+
+  async meta(): Promise<StoreMeta> {
+    return ((await this.db.get('meta')) as StoreMeta | undefined) ?? {};
+  }
+
+  putMeta(meta: StoreMeta): Promise<void> {
+    return this.db.put('meta', meta);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
