@@ -5,7 +5,6 @@
  * emits `node:stopping` (SIGINT/SIGTERM, a duration). The caller then stops the node.
  */
 import type { ConnectorNode } from '../node/connector-node.js';
-import { runDashboard } from '../tui/index.js';
 
 /** What the caller knows besides the node. */
 export interface InteractiveContext {
@@ -23,6 +22,16 @@ const write = (line: string): void => {
   process.stdout.write(`${line}\n`);
 };
 
+/**
+ * Loads the dashboard (React and Ink) only when it is shown, and React's production build: the
+ * development build times every component render and would cost a busy node a good part of its
+ * throughput. `start --json` never loads either.
+ */
+async function loadDashboard(): Promise<typeof import('../tui/index.js')> {
+  process.env.NODE_ENV ??= 'production';
+  return import('../tui/index.js');
+}
+
 /** Shows the running node until the user quits the dashboard or the node begins to stop. */
 export async function runInteractive(node: ConnectorNode, context: InteractiveContext = {}): Promise<void> {
   const e = node.endpoints;
@@ -38,6 +47,7 @@ export async function runInteractive(node: ConnectorNode, context: InteractiveCo
   write(`  logs         ${context.logFile ?? 'stderr'}`);
   for (const w of context.warnings ?? []) write(`  warning: ${w}`);
 
+  const { runDashboard } = await loadDashboard();
   const result = await runDashboard(node);
   if (result.reason === 'error') {
     process.stderr.write(`the dashboard failed: ${result.error instanceof Error ? result.error.message : String(result.error)}\n`);
