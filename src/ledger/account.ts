@@ -52,6 +52,8 @@ export function trackPendingUp(accts: readonly Account[], amounts: readonly { am
   for (let i = 0; i < accts.length; i++) {
     const a = accts[i];
     const amount = amounts[i].amount;
-    if (a.peerId !== undefined && amount > 0n) a.pendingUp += sign === 1 ? amount : -amount;
+    if (a.peerId === undefined || amount <= 0n) continue;
+    if (sign === 1) a.pendingUp += amount;
+    else a.pendingUp -= amount;
   }
 }

@@ -18,9 +18,18 @@ export interface PacketMeta {
   ts?: number;
 }
 
-function packet(id: string, postings: Posting[], meta: PacketMeta): JournalEntry {
-  return { id, kind: 'packet', postings, ...meta };
+/** A packet entry; fields copied one by one (no object spread: this runs once per packet). */
+function packet(id: string, postings: Posting[], meta: PacketMeta, sourcePeer: string | undefined): JournalEntry {
+  const e: JournalEntry = { id, kind: 'packet', postings };
+  const source = meta.sourcePeer ?? sourcePeer;
+  if (source !== undefined) e.sourcePeer = source;
+  if (meta.condition !== undefined) e.condition = meta.condition;
+  if (meta.requestId !== undefined) e.requestId = meta.requestId;
+  if (meta.ts !== undefined) e.ts = meta.ts;
+  return e;
 }
+
+const NO_META: PacketMeta = {};
 
 function pair(id: string, kind: JournalEntry['kind'], debit: string, credit: string, amount: bigint, ts?: number): JournalEntry {
   checkAmount(amount, `${kind} amount`);
@@ -32,7 +41,7 @@ function pair(id: string, kind: JournalEntry['kind'], debit: string, credit: str
 /** Builders of balanced entries, one per row of the postings table. */
 export const entries = {
   /** Forward P → Q, `amountIn` in, `amountOut` out: P +in, Q −out, fees −(in−out). */
-  forward(id: string, from: string, to: string, amountIn: bigint, amountOut: bigint, meta: PacketMeta = {}): JournalEntry {
+  forward(id: string, from: string, to: string, amountIn: bigint, amountOut: bigint, meta: PacketMeta = NO_META): JournalEntry {
     checkAmount(amountIn, 'amountIn');
     checkAmount(amountOut, 'amountOut');
     if (amountOut > amountIn) throw new RangeError(`forward ${id}: amountOut ${amountOut} exceeds amountIn ${amountIn}`);
@@ -41,19 +50,19 @@ export const entries = {
       { account: accounts.peer(to), amount: -amountOut },
     ];
     if (amountIn !== amountOut) legs.push({ account: accounts.fees, amount: amountOut - amountIn });
-    return packet(id, legs, { sourcePeer: from, ...meta });
+    return packet(id, legs, meta, from);
   },
 
   /** Local delivery from P of a: P +a, agent −a. */
-  localDelivery(id: string, from: string, amount: bigint, meta: PacketMeta = {}): JournalEntry {
+  localDelivery(id: string, from: string, amount: bigint, meta: PacketMeta = NO_META): JournalEntry {
     checkAmount(amount, 'amount');
-    return packet(id, [{ account: accounts.peer(from), amount }, { account: accounts.agent, amount: -amount }], { sourcePeer: from, ...meta });
+    return packet(id, [{ account: accounts.peer(from), amount }, { account: accounts.agent, amount: -amount }], meta, from);
   },
 
   /** Local send to Q of a: agent +a, Q −a. */
-  localSend(id: string, to: string, amount: bigint, meta: PacketMeta = {}): JournalEntry {
+  localSend(id: string, to: string, amount: bigint, meta: PacketMeta = NO_META): JournalEntry {
     checkAmount(amount, 'amount');
-    return packet(id, [{ account: accounts.agent, amount }, { account: accounts.peer(to), amount: -amount }], meta);
+    return packet(id, [{ account: accounts.agent, amount }, { account: accounts.peer(to), amount: -amount }], meta, undefined);
   },
 
   /** Claim received from P, cumulative up by c: P −c, channelIn(P) +c. */

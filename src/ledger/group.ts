@@ -40,14 +40,30 @@ export class Group {
   }
 }
 
-/** Runs `fn`; an exception is re-thrown on a later tick so one bad callback cannot break the ledger. */
+/** Re-throws `err` on a later tick: a throwing callback must not stop the others or break the ledger. */
+export function rethrowLater(err: unknown): void {
+  process.nextTick(() => {
+    throw err;
+  });
+}
+
+/** Runs `fn`, re-throwing what it throws on a later tick. */
 export function safely(fn: () => void): void {
   try {
     fn();
   } catch (err) {
-    process.nextTick(() => {
-      throw err;
-    });
+    rethrowLater(err);
+  }
+}
+
+/** Calls every waiter with `err` (no closure per waiter: this runs once per packet). */
+export function callAll(waiters: readonly Callback[], err: Error | undefined): void {
+  for (let i = 0; i < waiters.length; i++) {
+    try {
+      waiters[i](err);
+    } catch (e) {
+      rethrowLater(e);
+    }
   }
 }
 

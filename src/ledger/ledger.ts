@@ -16,7 +16,7 @@ import { trackPendingUp, newAccount, type Account } from './account.js';
 import { PREFIX_JOURNAL, decodeEntry, prefixedKey } from './codec.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
-import { Group, fillBatch, safely, scratchFor, type Callback } from './group.js';
+import { Group, callAll, fillBatch, safely, scratchFor, type Callback } from './group.js';
 import { RecentIds } from './recent-ids.js';
 import { buildSnapshot, planImport } from './snapshot.js';
 import { loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
@@ -363,7 +363,7 @@ export class Ledger {
       err === undefined
         ? undefined
         : new LedgerError('LEDGER_WRITE_FAILED', `Ledger write failed; nothing of the batch was booked: ${err instanceof Error ? err.message : JSON.stringify(err)}`, 'Check the disk (space, permissions), then retry.', { cause: err });
-    for (const cb of g.waiters) safely(() => cb(failure));
+    callAll(g.waiters, failure);
     for (const fn of g.after) safely(fn);
     if (failure === undefined && touched.length > 0) this.notify(touched);
   }

@@ -9,10 +9,27 @@
  */
 export type AccountId = string;
 
+/**
+ * Per-prefix caches of account ids, so the packet path reuses one string per account (no new string
+ * to allocate and hash per packet). Bounded: past 10,000 ids per prefix, ids are built fresh.
+ */
+const CACHE_LIMIT = 10_000;
+function cachedId(cache: Map<string, AccountId>, prefix: string, id: string): AccountId {
+  let account = cache.get(id);
+  if (account === undefined) {
+    account = prefix + id;
+    if (cache.size < CACHE_LIMIT) cache.set(id, account);
+  }
+  return account;
+}
+const peerIds = new Map<string, AccountId>();
+const channelInIds = new Map<string, AccountId>();
+const channelOutIds = new Map<string, AccountId>();
+
 /** Builders for account ids; use these rather than concatenating strings by hand. */
 export const accounts = {
   /** A peer's account: what the peer owes us (negative: what we owe it). */
-  peer: (id: string): AccountId => `peer:${id}`,
+  peer: (id: string): AccountId => cachedId(peerIds, 'peer:', id),
   /** The local agent (packets it sends and packets delivered to it). */
   agent: 'agent' as AccountId,
   /** Fees this node kept when forwarding (grows negative: the fees are ours). */
@@ -20,9 +37,9 @@ export const accounts = {
   /** Value that moved on-chain (redeemed claims). */
   onchain: 'onchain' as AccountId,
   /** Payment-channel claims the peer sent us and we have not redeemed yet. */
-  channelIn: (id: string): AccountId => `channelIn:${id}`,
+  channelIn: (id: string): AccountId => cachedId(channelInIds, 'channelIn:', id),
   /** Payment-channel claims we sent the peer that it has not redeemed yet. */
-  channelOut: (id: string): AccountId => `channelOut:${id}`,
+  channelOut: (id: string): AccountId => cachedId(channelOutIds, 'channelOut:', id),
 } as const;
 
 /** One leg of a journal entry. `amount` is signed, in asset units; the legs of an entry sum to zero. */

@@ -15,6 +15,7 @@ export const MAX_ID_BYTES = 1024;
 const MAX_POSTINGS = 255;
 const MAX_TS = 2 ** 48 - 1;
 const kinds = new Set<string>(entryKinds);
+const SMALL = 1n << 45n;
 
 function invalid(message: string): never {
   throw new LedgerError('LEDGER_INVALID_ENTRY', message, 'This is a bug in the caller: fix the entry it builds.');
@@ -55,14 +56,20 @@ export function checkEntryShape(e: JournalEntry): void {
   if (!Array.isArray(postings) || postings.length === 0 || postings.length > MAX_POSTINGS) {
     invalid(`entry ${e.id}: needs 1 to ${MAX_POSTINGS} postings`);
   }
-  let sum = 0n;
+  // Amounts below 2^45 (255 of them cannot reach 2^53) are summed exactly as Numbers: no bigint per leg.
+  let small = 0;
+  let exact = true;
   for (let i = 0; i < postings.length; i++) {
     const a = postings[i].amount;
     if (typeof a !== 'bigint' || a > MAX_POSTING || a < -MAX_POSTING) {
       invalid(`entry ${e.id}: posting ${i} amount must be a bigint of magnitude below 2^64, got ${String(a)}`);
     }
-    sum += a;
+    if (a < SMALL && a > -SMALL) small += Number(a);
+    else exact = false;
   }
+  let sum = 0n;
+  if (!exact) for (const p of postings) sum += p.amount;
+  else if (small !== 0) sum = BigInt(small);
   if (sum !== 0n) {
     throw new LedgerError(
       'LEDGER_UNBALANCED_ENTRY',

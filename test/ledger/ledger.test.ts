@@ -143,6 +143,12 @@ describe('commit', () => {
     expect(l.reserved('a')).toBe(10n);
     await l.flush();
     expect(l.balances().size).toBe(0);
+    // Large amounts are summed as bigints: an off-by-one there is caught too.
+    const big = 1n << 60n;
+    const unbalanced: JournalEntry = { id: 'y', kind: 'packet', postings: [{ account: 'peer:a', amount: big }, { account: 'peer:b', amount: 1n - big }] };
+    expect(() => l.commit(unbalanced, undefined, () => undefined)).toThrow(/postings sum to 1, not 0/);
+    await l.commitAsync({ ...unbalanced, postings: [{ account: 'peer:a', amount: big }, { account: 'peer:b', amount: -big }] });
+    expect(l.balance('peer:b')).toBe(-big);
   });
 
   it('throws on malformed entries', async () => {
