@@ -13,7 +13,7 @@ export function settlementSection(chain: DemoChain, privateKey: string, extra: R
     enabled: true,
     ...extra,
     evm: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contract: chain.contract, token: chain.token, privateKey, pollIntervalMs: 200, resendIntervalMs: 500 },
-  } as NodeConfigInput['settlement'];
+  };
 }
 
 /** Calls a node's admin API; resolves to {status, body}. */
