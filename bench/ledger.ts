@@ -2,14 +2,16 @@
  * `npm run bench:ledger`: committed transfers per second through reserve → commit → durable callback,
  * from many concurrent callers (each waits for its own acknowledgement before the next transfer), with
  * `sync: false` and `sync: true`; p50/p99 latency from reserve to acknowledgement; bytes on disk per
- * million packets (journal inside the retention window, and after folding into checkpoints).
+ * million packets (journal inside the retention window, and after folding into checkpoints); and the
+ * latency of one commit at a time from a single caller with each `sync` setting (the bare fsync cost
+ * that group commit spreads over a batch).
  *
  * Options: --callers N (default 256), --count N (sync false, default 1000000), --sync-seconds S
  * (default 5), --peers N (default 16), --json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Level } from 'level';
@@ -35,6 +37,8 @@ interface RunResult {
   perSecond: number;
   p50Ms: number;
   p99Ms: number;
+  /** Process CPU time (all threads, LevelDB's included) per acknowledged transfer. */
+  cpuMicrosPerTransfer: number;
   bytesOnDisk: number;
 }
 
@@ -58,6 +62,7 @@ async function run(dataDir: string, sync: boolean, limit: number, seconds: numbe
   let started = 0;
   let acked = 0;
   let rejected = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   await new Promise<void>((resolve, reject) => {
@@ -93,6 +98,7 @@ async function run(dataDir: string, sync: boolean, limit: number, seconds: numbe
     for (let c = 0; c < CALLERS; c++) next(c);
   });
   const elapsed = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (rejected > 0) throw new Error(`${rejected} reserves were refused: the bench limits are too low`);
   await ledger.close();
   const sorted = latencies.subarray(0, acked).sort();
@@ -104,8 +110,19 @@ async function run(dataDir: string, sync: boolean, limit: number, seconds: numbe
     perSecond: Math.round(acked / elapsed),
     p50Ms: Number(sorted[Math.floor(acked * 0.5)].toFixed(3)),
     p99Ms: Number(sorted[Math.floor(acked * 0.99)].toFixed(3)),
+    cpuMicrosPerTransfer: Number(((cpu.user + cpu.system) / acked).toFixed(2)),
     bytesOnDisk: dirBytes(storeLocation(dataDir)),
   };
+}
+
+/** Mean latency (µs) of `n` commits made one after the other by a single caller: what one fsync costs. */
+async function sequential(dataDir: string, sync: boolean, n: number): Promise<number> {
+  const ledger = await Ledger.open({ dataDir, sync, compactIntervalMs: 0 });
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await ledger.commitAsync(entries.localDelivery(`seq-${i}`, 'peer0', 1n));
+  const us = ((performance.now() - t0) / n) * 1000;
+  await ledger.close();
+  return Math.round(us);
 }
 
 /** Folds the whole journal into checkpoints, compacts LevelDB, and returns the store's size. */
@@ -126,6 +143,7 @@ async function foldedBytes(dataDir: string): Promise<{ folded: number; bytes: nu
 const fmt = (n: number) => n.toLocaleString('en-US');
 const root = mkdtempSync(join(tmpdir(), 'ledger-bench-'));
 try {
+  const loadBefore = loadavg()[0];
   const fast = await run(join(root, 'fast'), false, Number(args.count), 3600);
   const verified = await (async () => {
     const l = await Ledger.open({ dataDir: join(root, 'fast'), compactIntervalMs: 0 });
@@ -135,10 +153,14 @@ try {
   })();
   const folded = await foldedBytes(join(root, 'fast'));
   const durable = await run(join(root, 'sync'), true, 10_000_000, Number(args['sync-seconds']));
+  const oneCaller = { syncFalseMicros: await sequential(join(root, 'seq-fast'), false, 2000), syncTrueMicros: await sequential(join(root, 'seq-sync'), true, 2000) };
   const perMillion = (bytes: number, n: number) => Math.round((bytes / n) * 1_000_000);
   const report = {
     node: process.version,
+    cpus: cpus().length,
+    loadAverage1m: { before: Number(loadBefore.toFixed(2)), after: Number(loadavg()[0].toFixed(2)) },
     results: [fast, durable],
+    oneCallerCommitLatency: oneCaller,
     verifyAfterRun: { ok: verified.ok, sum: verified.sum },
     bytesPerMillionPackets: {
       journalRetained: perMillion(fast.bytesOnDisk, fast.transfers),
@@ -152,10 +174,14 @@ try {
     for (const r of report.results) {
       process.stdout.write(
         `sync=${String(r.sync).padEnd(5)} callers=${r.callers} transfers=${fmt(r.transfers)} in ${r.seconds} s: ` +
-          `${fmt(r.perSecond)} committed transfers/s, latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms\n`,
+          `${fmt(r.perSecond)} committed transfers/s, latency p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${r.cpuMicrosPerTransfer} µs CPU/transfer\n`,
       );
     }
+    process.stdout.write(
+      `one caller, one commit at a time: ${oneCaller.syncFalseMicros} µs per commit with sync=false, ${oneCaller.syncTrueMicros} µs with sync=true (one fsync per batch)\n`,
+    );
     process.stdout.write(`verify after the run: ok=${verified.ok} sum=${verified.sum}\n`);
+    process.stdout.write(`machine: ${report.cpus} CPUs, 1-min load average ${report.loadAverage1m.before} before, ${report.loadAverage1m.after} after (other processes share these CPUs)\n`);
     process.stdout.write(
       `bytes on disk per million packets: ${fmt(report.bytesPerMillionPackets.journalRetained)} with the journal retained; ` +
         `${fmt(folded.bytes)} bytes in total after folding ${fmt(folded.folded)} entries into checkpoints and compacting\n`,
