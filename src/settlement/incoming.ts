@@ -32,6 +32,9 @@ export interface RedeemPolicy {
   onClose: boolean;
 }
 
+/** A claim on a closing channel is refused when less than this remains of the challenge period, seconds. */
+const CLOSING_MARGIN_S = 300;
+
 const refuse = (code: Refusal['code'], message: string): Refusal => ({ code, message });
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 
@@ -103,7 +106,9 @@ export class Incoming {
     const address = this.core.peerAddress(peerId);
     if (address === undefined) return refuse('F00', `peer ${peerId} has no EVM settlement address configured here (peers[].settlement), so its channels cannot be told apart`);
     if (!this.core.need().chain.sameAddress(address, r.sender)) return refuse('F00', `channel ${r.channelId} is paid by ${r.sender}, not by ${peerId} (${address})`);
-    if (r.state !== 'open') return refuse('F00', `channel ${r.channelId} is ${r.state}: it takes no more claims`);
+    // While the sender's close runs, a claim is still redeemable: take it unless the end is near.
+    const closingTooLate = r.state === 'closing' && this.core.chainTime + CLOSING_MARGIN_S >= r.closedAt + r.settlementTimeout;
+    if (r.state === 'settled' || closingTooLate) return refuse('F00', `channel ${r.channelId} is ${r.state}: it takes no more claims`);
     return undefined;
   }
 
@@ -141,6 +146,7 @@ export class Incoming {
       cumulative: units.toAsset(amount).toString(),
     });
     if (this.policy.minAmount > 0n && this.unredeemed(r) >= this.policy.minAmount) void this.redeem(r);
+    else this.onClosing(r);
     return undefined;
   }
 

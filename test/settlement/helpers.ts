@@ -2,10 +2,11 @@
  * Settlement test helpers: a real chain (anvil + our contracts, startDemoChain), node configs that
  * settle on it, admin calls, and crafted BTP frames sent over a node's real link to a peer.
  */
-import type { ConnectorNode } from '../../src/index.js';
+import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
 import type { NodeConfigInput } from '../../src/config/index.js';
 import type { BtpFrame } from '../../src/node/btp/codec.js';
 import type { DemoChain } from '../../src/settlement/demo-chain.js';
+import { waitFor, type Harness } from '../helpers/node.js';
 
 /** The `settlement` section for a node settling on `chain` with `privateKey`; fast timers for tests. */
 export function settlementSection(chain: DemoChain, privateKey: string, extra: Record<string, unknown> = {}): NodeConfigInput['settlement'] {
@@ -44,4 +45,59 @@ export function sendRaw(from: ConnectorNode, peerId: string, frame: BtpFrame): P
   return new Promise((resolve, reject) => {
     link.request(frame, Date.now() + 10_000, (err, _ilp, response) => (response ? resolve(response) : reject(err ?? new Error('no answer'))));
   });
+}
+
+/** Two nodes settling on `chain`: alice pays bob (alice dials bob; bob's handler accepts everything). */
+export interface Pair {
+  alice: ConnectorNode;
+  bob: ConnectorNode;
+  /** Pays `amount` from alice to bob through the nodes; resolves once fulfilled. */
+  pay(amount: bigint): Promise<void>;
+}
+
+export interface PairOptions {
+  /** alice's settleThreshold for bob (asset units); unset: no automatic claims. */
+  threshold?: string;
+  /** Extra keys of each node's `settlement` section (redeem policy). */
+  aliceSettlement?: Record<string, unknown>;
+  bobSettlement?: Record<string, unknown>;
+  assetScale?: number;
+}
+
+export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {}): Promise<Pair> {
+  const [aliceKey, bobKey] = chain.keys;
+  const secret = 'pair-secret';
+  const bob = h.node({
+    nodeId: 'bob',
+    assetScale: o.assetScale ?? 9,
+    peers: [{ id: 'alice', relation: 'peer', authToken: secret, creditLimit: '1000000000000', settlement: { chain: 'evm', address: aliceKey.address } }],
+    settlement: settlementSection(chain, bobKey.privateKey, o.bobSettlement),
+  });
+  bob.setPacketHandler(() => ({ accept: true }));
+  await bob.start();
+  const alice = h.node({
+    nodeId: 'alice',
+    assetScale: o.assetScale ?? 9,
+    peers: [
+      {
+        id: 'bob',
+        relation: 'peer',
+        url: `ws://127.0.0.1:${bob.btpPort}`,
+        authToken: secret,
+        creditLimit: '0',
+        ...(o.threshold === undefined ? {} : { settleThreshold: o.threshold }),
+        settlement: { chain: 'evm', address: bobKey.address },
+      },
+    ],
+    routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
+    settlement: settlementSection(chain, aliceKey.privateKey, o.aliceSettlement),
+  });
+  await alice.start();
+  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  const pay = async (amount: bigint) => {
+    const data = Buffer.from(`pay ${Math.random()}`);
+    const r = await alice.sendPacket({ destination: 'g.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
+    if (r.type !== IlpPacketType.Fulfill) throw new Error(`payment rejected: ${r.code} ${r.message}`);
+  };
+  return { alice, bob, pay };
 }

@@ -1,0 +1,53 @@
+import { Flags } from '@oclif/core';
+import type { ChannelView } from '../../settlement/index.js';
+import { AdminCommand } from '../../cli/admin-command.js';
+import { out, table } from '../../cli/output.js';
+import { rethrowSettlement } from '../../settlement/admin-errors.js';
+
+/** `agent-runtime channels list`. */
+export default class ChannelsList extends AdminCommand {
+  static override summary = 'List the payment channels of a running node';
+
+  static override description =
+    'List the payment channels a running node pays through (outgoing) and is paid through (incoming), with their deposit, ' +
+    'the latest claim and what was redeemed on-chain. Amounts are asset units (GET /admin/channels).';
+
+  static override examples = [
+    '<%= config.bin %> channels list',
+    '<%= config.bin %> channels list --peer bob --status open',
+    '<%= config.bin %> channels list --json | jq -r ".[] | select(.direction == \\"outgoing\\") | .channelId"',
+  ];
+
+  static override flags = {
+    peer: Flags.string({ description: 'Only channels with this peer' }),
+    status: Flags.string({ description: 'Only channels in this state', options: ['open', 'closing', 'settled'] }),
+  };
+
+  async run(): Promise<ChannelView[]> {
+    const { flags } = await this.parse(ChannelsList);
+    const query = new URLSearchParams();
+    if (flags.peer !== undefined) query.set('peerId', flags.peer);
+    if (flags.status !== undefined) query.set('status', flags.status);
+    const qs = query.size > 0 ? `?${query.toString()}` : '';
+    const channels = await this.client(flags).get<ChannelView[]>(`/admin/channels${qs}`).catch(rethrowSettlement);
+    if (!this.jsonEnabled()) {
+      out(
+        table(
+          channels,
+          [
+            { key: 'channelId', header: 'channel' },
+            { key: 'peerId', header: 'peer' },
+            { key: 'direction', header: 'direction' },
+            { key: 'status', header: 'status' },
+            { key: 'deposit', header: 'deposit' },
+            { key: 'latestClaim', header: 'claimed' },
+            { key: 'claimedOnchain', header: 'redeemed' },
+            { key: 'available', header: 'available' },
+          ],
+          'No channels. Open one with `agent-runtime channels open <peer> --deposit <amount>`.',
+        ),
+      );
+    }
+    return channels;
+  }
+}
