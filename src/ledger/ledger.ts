@@ -136,19 +136,20 @@ export class Ledger {
   /**
    * Atomically: book the entry (idempotent by id), release `reservation` {peerId, amount} if given, then
    * call cb after the batch is written. cb(err) on write failure (then nothing was booked and the
-   * reservation is still released). Throws LedgerError, changing nothing, when the entry is malformed
-   * or unbalanced, or the ledger is closed.
+   * reservation is still released). Throws a LedgerError when the entry is malformed or unbalanced
+   * (LEDGER_INVALID_ENTRY, LEDGER_UNBALANCED_ENTRY) or the ledger is closed: nothing is booked and,
+   * as with a write failure, the reservation is released all the same.
    */
   commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback): void {
+    if (reservation !== undefined) {
+      checkAmount(reservation.amount, 'reservation amount');
+      this.release(reservation.peerId, reservation.amount);
+    }
     if (this.closed) throw closedError();
     checkEntryShape(entry);
     const postings = entry.postings;
     const accts = new Array<Account>(postings.length);
     for (let i = 0; i < postings.length; i++) accts[i] = this.accts.get(postings[i].account) ?? this.account(postings[i].account);
-    if (reservation !== undefined) {
-      checkAmount(reservation.amount, 'reservation amount');
-      this.release(reservation.peerId, reservation.amount);
-    }
     const id = entry.id;
     const owner = this.pending.get(id);
     if (owner !== undefined) {

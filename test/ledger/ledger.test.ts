@@ -127,7 +127,7 @@ describe('commit', () => {
     expect(await l.getEntry('nope')).toBeUndefined();
   });
 
-  it('throws on an unbalanced entry and changes nothing', async () => {
+  it('throws on an unbalanced entry, books nothing and releases the reservation', async () => {
     const l = await openLedger();
     l.reserve('a', 10n);
     const bad: JournalEntry = { id: 'x', kind: 'packet', postings: [{ account: 'peer:a', amount: 10n }, { account: 'peer:b', amount: -9n }] };
@@ -140,7 +140,7 @@ describe('commit', () => {
     expect(err).toBeInstanceOf(LedgerError);
     expect(err).not.toBeInstanceOf(RangeError);
     expect((err as LedgerError).code).toBe('LEDGER_UNBALANCED_ENTRY');
-    expect(l.reserved('a')).toBe(10n);
+    expect(l.reserved('a')).toBe(0n);
     await l.flush();
     expect(l.balances().size).toBe(0);
     // Large amounts are summed as bigints: an off-by-one there is caught too.
@@ -312,8 +312,12 @@ describe('lifecycle', () => {
     l.commit(entries.localDelivery('c1', 'a', 3n), undefined, (err) => (acked = err === undefined));
     await Promise.all([l.close(), l.close()]);
     expect(acked).toBe(true);
-    expect(() => l.commit(entries.localDelivery('c2', 'a', 3n), undefined, () => undefined)).toThrow(/closed/);
+    l.reserve('a', 3n);
+    expect(() => l.commit(entries.localDelivery('c2', 'a', 3n), { peerId: 'a', amount: 3n }, () => undefined)).toThrow(/closed/);
+    expect(l.reserved('a')).toBe(0n);
     await expect(l.verify()).rejects.toMatchObject({ code: 'LEDGER_CLOSED' });
+    await expect(l.exportSnapshot()).rejects.toMatchObject({ code: 'LEDGER_CLOSED' });
+    await expect(l.getEntry('c1')).rejects.toMatchObject({ code: 'LEDGER_CLOSED' });
   });
 
   it('flush resolves at once when idle', async () => {

@@ -1,7 +1,7 @@
 /**
  * The store: opening errors, restart, verify against tampering, folding into checkpoints.
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger, LedgerError, LedgerInUseError, LedgerOpenError, entries, storeLocation } from '../../src/ledger/index.js';
@@ -45,6 +45,18 @@ describe('open', () => {
   it('refuses invalid options', async () => {
     await expect(Ledger.open({ dataDir: '' })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
     await expect(Ledger.open({ dataDir: tempDir(), journalRetentionMs: -1 })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
+  });
+
+  it.skipIf(process.getuid?.() === 0)('fails with LedgerOpenError in a directory it may not write (not as root)', async () => {
+    const parent = tempDir();
+    chmodSync(parent, 0o500);
+    try {
+      const err = await Ledger.open({ dataDir: join(parent, 'data') }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LedgerOpenError);
+      expect((err as LedgerError).suggestion).toMatch(/writable/);
+    } finally {
+      chmodSync(parent, 0o700);
+    }
   });
 
   it('refuses a store written by a newer format', async () => {
