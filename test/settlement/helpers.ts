@@ -2,7 +2,8 @@
  * Settlement test helpers: a real chain (anvil + our contracts, startDemoChain), node configs that
  * settle on it, admin calls, and crafted BTP frames sent over a node's real link to a peer.
  */
-import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import type { Logger } from 'pino';
+import { ConnectorNode, computeConditionFromData, IlpPacketType } from '../../src/index.js';
 import type { NodeConfigInput } from '../../src/config/index.js';
 import type { BtpFrame } from '../../src/node/btp/codec.js';
 import type { DemoChain } from '../../src/settlement/demo-chain.js';
@@ -62,12 +63,26 @@ export interface PairOptions {
   aliceSettlement?: Record<string, unknown>;
   bobSettlement?: Record<string, unknown>;
   assetScale?: number;
+  /** Which of the chain's accounts alice and bob use (default 0 and 1). */
+  keys?: [number, number];
+  /** A logger for both nodes (default: silent). */
+  logger?: Logger;
 }
 
 export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {}): Promise<Pair> {
-  const [aliceKey, bobKey] = chain.keys;
+  const [aliceKey, bobKey] = (o.keys ?? [0, 1]).map((i) => chain.keys[i]);
   const secret = 'pair-secret';
-  const bob = h.node({
+  const node = (config: NodeConfigInput & { nodeId: string }): ConnectorNode => {
+    if (o.logger === undefined) return h.node(config);
+    const n = new ConnectorNode(
+      { btpServerPort: 0, healthCheckPort: 0, dataDir: h.dir(), ...config, adminApi: { enabled: true, port: 0 } },
+      o.logger.child({ node: config.nodeId }),
+      { env: {} },
+    );
+    h.onCleanup(() => n.stop());
+    return n;
+  };
+  const bob = node({
     nodeId: 'bob',
     assetScale: o.assetScale ?? 9,
     peers: [{ id: 'alice', relation: 'peer', authToken: secret, creditLimit: '1000000000000', settlement: { chain: 'evm', address: aliceKey.address } }],
@@ -75,7 +90,7 @@ export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {
   });
   bob.setPacketHandler(() => ({ accept: true }));
   await bob.start();
-  const alice = h.node({
+  const alice = node({
     nodeId: 'alice',
     assetScale: o.assetScale ?? 9,
     peers: [
