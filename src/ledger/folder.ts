@@ -61,6 +61,21 @@ export class Folder {
     }
   }
 
+  /** Runs `fn` with folding held off (waits for a fold in progress first): for writes that set checkpoints. */
+  async hold<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.running) await this.running.catch(() => undefined);
+    const held = fn();
+    this.running = held.then(
+      () => 0,
+      () => 0,
+    );
+    try {
+      return await held;
+    } finally {
+      this.running = undefined;
+    }
+  }
+
   /** Stops the timer and waits for a fold in progress. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -230,7 +230,11 @@ export class Ledger {
     const lane = new Group();
     this.inFlight = lane;
     try {
-      await writeImport(this.db, plan);
+      // Folding is held off so it cannot fold imported entries into checkpoints it read before the import.
+      await this.folder.hold(async () => {
+        await writeImport(this.db, plan);
+        this.checkpoints = new Map(plan.checkpoints);
+      });
     } catch (err) {
       throw new LedgerError('LEDGER_WRITE_FAILED', `Import failed, nothing was written: ${(err as Error).message}`, 'Check the disk, then retry.', { cause: err });
     } finally {
@@ -243,7 +247,6 @@ export class Ledger {
       a.balance = b;
       a.booked = true;
     }
-    this.checkpoints = new Map(plan.checkpoints);
     for (const e of plan.entries) this.recent.addId(e.id, e.ts ?? 0);
     if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
   }

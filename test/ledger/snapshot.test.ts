@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LedgerError, entries, type LedgerSnapshot } from '../../src/ledger/index.js';
-import { openLedger } from './helpers.js';
+import { openLedger, waitFor } from './helpers.js';
 
 const fixture = (): LedgerSnapshot => JSON.parse(readFileSync(new URL('../fixtures/ledger/snapshot-v1.json', import.meta.url), 'utf8')) as LedgerSnapshot;
 const withoutTime = ({ exportedAt: _t, ...rest }: LedgerSnapshot) => rest;
@@ -49,6 +49,15 @@ describe('exportSnapshot / importSnapshot', () => {
     // The imported entries are older than the retention window: the next fold takes them.
     expect(await l.foldNow()).toBe(4);
     expect(await l.verify()).toMatchObject({ ok: true, sum: '0' });
+  });
+
+  it('imports while the background fold runs, which then folds the imported journal', async () => {
+    const l = await openLedger({ journalRetentionMs: 0, compactIntervalMs: 1 });
+    await l.importSnapshot(fixture());
+    await waitFor(async () => (await l.exportSnapshot()).journal.length === 0, 10_000, 'the imported journal to be folded');
+    const snap = await l.exportSnapshot();
+    expect(snap.checkpoints).toEqual(snap.balances);
+    expect(await l.verify()).toEqual({ ok: true, mismatches: [], sum: '0' });
   });
 
   it('books a balances-only snapshot as one import entry', async () => {
