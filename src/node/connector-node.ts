@@ -304,7 +304,7 @@ export class ConnectorNode {
       return Promise.resolve(this.localReject('F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
     }
     return new Promise((resolve) => {
-      processor.handle(LOCAL, 0, buf, (ilp) => resolve(toResult(ilp)));
+      processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
     });
   }
 
@@ -508,7 +508,7 @@ export class ConnectorNode {
   private onIlpRequest(link: BtpLink, requestId: number, ilp: Buffer): void {
     const processor = this.processor;
     if (!processor) return;
-    processor.handle(link.peerId, requestId, ilp, (reply) => link.respondIlp(requestId, reply));
+    processor.handle(link.peerId, requestId, ilp, link);
   }
 
   /** Settlement sub-protocols (BTP TRANSFER or MESSAGE without `ilp`), handed to the engine. */

@@ -55,13 +55,13 @@ export class Peer implements PeerPort {
     return this.link?.isOpen === true;
   }
 
-  readonly send = (ilp: Buffer, deadline: number, cb: ResponseCallback): void => {
+  readonly send = (ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void => {
     const link = this.link;
     if (link === undefined || !link.isOpen) {
-      cb(new LinkError(`peer ${this.id} is not connected`, 'closed'));
+      cb(new LinkError(`peer ${this.id} is not connected`, 'closed'), undefined, undefined, ctx);
       return;
     }
-    link.sendIlp(ilp, deadline, cb);
+    link.sendIlp(ilp, deadline, cb, ctx);
   };
 }
 

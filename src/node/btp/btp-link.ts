@@ -5,7 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { BtpType, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, type BtpFrame } from './codec.js';
+import { BtpType, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, peekBtpIlp, type BtpFrame } from './codec.js';
 
 export interface LinkHandlers {
   /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
@@ -27,10 +27,12 @@ export class LinkError extends Error {
   }
 }
 
-export type ResponseCallback = (err: LinkError | undefined, ilp?: Buffer, frame?: BtpFrame) => void;
+/** `ctx` is whatever the sender passed along (lets the packet path use one callback for every packet). */
+export type ResponseCallback = (err: LinkError | undefined, ilp?: Buffer, frame?: BtpFrame, ctx?: unknown) => void;
 
 interface Pending {
   cb: ResponseCallback;
+  ctx: unknown;
   /** ms since the epoch */
   deadline: number;
 }
@@ -76,13 +78,13 @@ export class BtpLink {
   }
 
   /** Sends an ILP packet; `cb` gets the ILP response, or a LinkError at `deadline` (ms epoch) or on close. */
-  sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback): void {
+  sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void {
     if (!this.isOpen) {
-      cb(new LinkError(`peer ${this.peerId} is not connected`, 'closed'));
+      cb(new LinkError(`peer ${this.peerId} is not connected`, 'closed'), undefined, undefined, ctx);
       return;
     }
     const id = this.allocateId();
-    this.pending.set(id, { cb, deadline });
+    this.pending.set(id, { cb, ctx, deadline });
     this.write(encodeBtpIlp(BtpType.Message, id, ilp));
   }
 
@@ -93,7 +95,7 @@ export class BtpLink {
       return;
     }
     const id = this.allocateId();
-    this.pending.set(id, { cb, deadline });
+    this.pending.set(id, { cb, ctx: undefined, deadline });
     this.write(encodeBtp({ ...frame, requestId: id }));
   }
 
@@ -131,7 +133,7 @@ export class BtpLink {
       if (p.deadline <= now) {
         this.pending.delete(id);
         this.expired.set(id, p);
-        p.cb(new LinkError(`no response from ${this.peerId} before expiry`, 'timeout'));
+        p.cb(new LinkError(`no response from ${this.peerId} before expiry`, 'timeout'), undefined, undefined, p.ctx);
       }
     }
   }
@@ -177,6 +179,16 @@ export class BtpLink {
 
   private readonly onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (isBinary) {
+      // Fast path: a MESSAGE or RESPONSE carrying only `ilp` (nearly every frame) builds no objects.
+      const ilp = peekBtpIlp(buf);
+      if (ilp !== undefined) {
+        const requestId = buf.readUInt32BE(1);
+        if (buf[0] === BtpType.Message) this.handlers.onIlpRequest(this, requestId, ilp);
+        else this.onResponse(requestId, ilp, undefined);
+        return;
+      }
+    }
     let frame: BtpFrame;
     try {
       if (!isBinary) throw new Error('text frame');
@@ -198,20 +210,13 @@ export class BtpLink {
         else this.respondError(frame.requestId, 'F00', 'NotAcceptedError', 'transfers are not accepted');
         return;
       case BtpType.Response:
+        this.onResponse(frame.requestId, getIlpData(frame), frame);
+        return;
       case BtpType.Error: {
         const p = this.pending.get(frame.requestId);
-        if (p === undefined) {
-          // Late or unknown: never answered (no feedback loops); a late one is reported once.
-          const late = this.expired.get(frame.requestId);
-          if (late !== undefined && frame.type === BtpType.Response) {
-            this.expired.delete(frame.requestId);
-            late.cb(new LinkError(`late response from ${this.peerId}`, 'late'), getIlpData(frame), frame);
-          }
-          return;
-        }
+        if (p === undefined) return; // late or unknown: never answered (no feedback loops)
         this.pending.delete(frame.requestId);
-        if (frame.type !== BtpType.Error) p.cb(undefined, getIlpData(frame), frame);
-        else p.cb(new LinkError(`peer ${this.peerId} answered BTP error ${frame.code} ${frame.name}`, 'btp-error', frame.code), undefined, frame);
+        p.cb(new LinkError(`peer ${this.peerId} answered BTP error ${frame.code} ${frame.name}`, 'btp-error', frame.code), undefined, frame, p.ctx);
         return;
       }
       default:
@@ -219,6 +224,21 @@ export class BtpLink {
         this.countBadFrame();
     }
   };
+
+  private onResponse(requestId: number, ilp: Buffer | undefined, frame: BtpFrame | undefined): void {
+    const p = this.pending.get(requestId);
+    if (p === undefined) {
+      // Late or unknown: never answered (no feedback loops); a late one is reported once.
+      const late = this.expired.get(requestId);
+      if (late !== undefined) {
+        this.expired.delete(requestId);
+        late.cb(new LinkError(`late response from ${this.peerId}`, 'late'), ilp, frame, late.ctx);
+      }
+      return;
+    }
+    this.pending.delete(requestId);
+    p.cb(undefined, ilp, frame, p.ctx);
+  }
 
   private countBadFrame(): void {
     this.droppedFrames++;
@@ -239,7 +259,7 @@ export class BtpLink {
     this.outbox = [];
     const pending = [...this.pending.values()];
     this.pending.clear();
-    for (const p of pending) p.cb(new LinkError(`connection to ${this.peerId} closed`, 'closed'));
+    for (const p of pending) p.cb(new LinkError(`connection to ${this.peerId} closed`, 'closed'), undefined, undefined, p.ctx);
     this.handlers.onClose(this, code, reason);
   }
 }

@@ -410,3 +410,47 @@ export function readAuth(f: BtpFrame): { username: string; token: string } | und
   }
   return token === undefined ? undefined : { username, token };
 }
+
+/**
+ * The packet path's fast read: when `b` is a MESSAGE or RESPONSE whose only protocol data entry is
+ * `ilp` (octet-stream), in canonical OER with nothing trailing, returns that entry's data (a view,
+ * no copy) without building any object. Anything else returns undefined: decode it with decodeBtp,
+ * which validates every field. Type is `b[0]`, the request id `b.readUInt32BE(1)`.
+ */
+export function peekBtpIlp(b: Buffer): Buffer | undefined {
+  const n = b.length;
+  if (n < 14 || (b[0] !== BtpType.Message && b[0] !== BtpType.Response)) return undefined;
+  let off = 5;
+  let bodyLen = b[off++];
+  if (bodyLen >= 0x80) {
+    const k = bodyLen & 0x7f;
+    if (k === 1) {
+      bodyLen = b[off++];
+      if (bodyLen < 0x80) return undefined;
+    } else if (k === 2) {
+      bodyLen = (b[off] << 8) | b[off + 1];
+      off += 2;
+      if (bodyLen < 0x100) return undefined;
+    } else return undefined;
+  }
+  if (off + bodyLen !== n || bodyLen < 8) return undefined;
+  // count 1 (01 01), name length 3 'ilp', content type 0
+  if (b[off] !== 1 || b[off + 1] !== 1 || b[off + 2] !== 3 || b[off + 3] !== 0x69 || b[off + 4] !== 0x6c || b[off + 5] !== 0x70 || b[off + 6] !== 0) {
+    return undefined;
+  }
+  off += 7;
+  let len = b[off++];
+  if (len >= 0x80) {
+    const k = len & 0x7f;
+    if (k === 1) {
+      len = b[off++];
+      if (len < 0x80) return undefined;
+    } else if (k === 2) {
+      len = (b[off] << 8) | b[off + 1];
+      off += 2;
+      if (len < 0x100) return undefined;
+    } else return undefined;
+  }
+  if (off + len !== n) return undefined;
+  return b.subarray(off, n);
+}

@@ -1,7 +1,7 @@
 /**
  * Fulfillment check: a Fulfill counts only if sha256(fulfillment) equals the Prepare's condition.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The fulfillment's 32 bytes inside a serialized ILP Fulfill (after the type and length prefix). */
 export function fulfillmentOf(fulfill: Buffer): Buffer | undefined {
@@ -13,5 +13,6 @@ export function fulfillmentOf(fulfill: Buffer): Buffer | undefined {
 }
 
 export function matchesCondition(fulfillment: Buffer, condition: Buffer): boolean {
-  return createHash('sha256').update(fulfillment).digest().equals(condition);
+  // crypto.hash (Node >= 20.12) hashes in one call, without a Hash object per packet.
+  return hash('sha256', fulfillment, 'buffer').equals(condition);
 }

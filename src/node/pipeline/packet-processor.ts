@@ -26,7 +26,7 @@ import {
   toReject,
 } from '../ilp/errors.js';
 import type { EventStream } from '../events.js';
-import type { LinkError } from '../btp/btp-link.js';
+import type { ResponseCallback } from '../btp/btp-link.js';
 import { checkMaxPacketAmount, amountAfterFee } from './amount.js';
 import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { fulfillmentOf, matchesCondition } from './fulfillment.js';
@@ -43,7 +43,7 @@ export interface PeerPort {
   readonly maxPacketAmount?: bigint;
   readonly bucket?: TokenBucket;
   /** Sends an ILP packet to the peer; undefined when not connected. */
-  send?: (ilp: Buffer, deadline: number, cb: (err: LinkError | undefined, ilp?: Buffer) => void) => void;
+  send?: (ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown) => void;
 }
 
 /** Delivers a Prepare to the local agent; calls `cb` with a serialized Fulfill or Reject. */
@@ -76,9 +76,16 @@ export interface InFlight {
   readonly requestId: number;
   readonly started: number;
   reserved: boolean;
-  /** peer.* control traffic (ILDCP): answered, never counted or reported as a payment */
+  /** peer.* control traffic (ILDCP, CCP): a fulfilled one is not counted or reported as a payment */
   readonly control: boolean;
-  reply: (ilp: Buffer) => void;
+  /** ms epoch: when we stop waiting for the next hop (the expiry we forwarded) */
+  deadline: number;
+  readonly replier: Replier;
+}
+
+/** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
+export interface Replier {
+  respondIlp(requestId: number, ilp: Buffer): void;
 }
 
 const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
@@ -88,6 +95,7 @@ export class PacketProcessor {
   private inFlight = 0;
   private draining = false;
   private drainWaiters: (() => void)[] = [];
+  private readonly accountIds = new Map<string, string>();
 
   constructor(private readonly o: ProcessorOptions) {}
 
@@ -112,16 +120,16 @@ export class PacketProcessor {
   }
 
   /**
-   * Handles one serialized Prepare. `reply` receives exactly one serialized Fulfill or Reject.
+   * Handles one serialized Prepare. `replier` receives exactly one serialized Fulfill or Reject.
    * `buf` may be patched in place (amount, expiry) and forwarded as is.
    */
-  handle(from: SourceId, requestId: number, buf: Buffer, reply: (ilp: Buffer) => void): void {
+  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): void {
     const now = Date.now();
     let view: PrepareView;
     try {
       view = readPrepareView(buf);
     } catch (err) {
-      reply(this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
+      replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
       return;
     }
     const p: InFlight = {
@@ -131,12 +139,14 @@ export class PacketProcessor {
       destination: view.destination,
       amountIn: view.amount,
       amountOut: view.amount,
-      condition: Buffer.from(view.executionCondition),
+      // a view into the frame: the frame is ours until the packet ends and the condition is never patched
+      condition: view.executionCondition,
       requestId,
       started: now,
       reserved: false,
       control: view.destination.startsWith('peer.'),
-      reply,
+      deadline: 0,
+      replier,
     };
     this.inFlight++;
     const ev = this.o.events;
@@ -183,8 +193,9 @@ export class PacketProcessor {
     if (nextHop === LOCAL) {
       const deadline = Math.min(view.expiresAtMs, now + this.o.expiry.maxHoldTimeMs);
       if (view.expiresAtMs <= now) throw new TransferTimedOutError('packet expired before it arrived');
+      p.deadline = deadline;
       const data = buf.subarray(buf.length - view.dataLength);
-      this.o.deliverLocal(p, view, data, deadline, (ilp) => this.onResponse(p, ilp, deadline));
+      this.o.deliverLocal(p, view, data, deadline, (ilp) => this.onResponse(p, ilp));
       return;
     }
 
@@ -193,22 +204,27 @@ export class PacketProcessor {
     const deadline = forwardExpiry(view.expiresAtMs, now, this.o.expiry, shorten);
     if (source && next) p.amountOut = amountAfterFee(p.amountIn, this.o.feeBps);
     patchPrepare(buf, p.amountOut, deadline);
-    next.send(buf, deadline, (err, ilp) => {
-      if (err) {
-        if (err.kind === 'late') return this.onLate(p, ilp);
-        this.fail(p, err.kind === 'timeout' ? new TransferTimedOutError(`no answer from ${nextHop} before expiry`) : new PeerUnreachableError(err.message));
-        return;
-      }
-      if (ilp === undefined) {
-        this.fail(p, new PeerUnreachableError(`${nextHop} answered without an ILP packet`));
-        return;
-      }
-      this.onResponse(p, ilp, deadline);
-    });
+    p.deadline = deadline;
+    next.send(buf, deadline, this.onForwarded, p);
   }
 
+  /** One callback for every forwarded packet (the packet rides along as ctx: no closure per packet). */
+  private readonly onForwarded: ResponseCallback = (err, ilp, _frame, ctx) => {
+    const p = ctx as InFlight;
+    if (err) {
+      if (err.kind === 'late') return this.onLate(p, ilp);
+      this.fail(p, err.kind === 'timeout' ? new TransferTimedOutError(`no answer from ${p.to} before expiry`) : new PeerUnreachableError(err.message));
+      return;
+    }
+    if (ilp === undefined) {
+      this.fail(p, new PeerUnreachableError(`${p.to} answered without an ILP packet`));
+      return;
+    }
+    this.onResponse(p, ilp);
+  };
+
   /** A Fulfill or Reject came back from the next hop (or from local delivery). */
-  private onResponse(p: InFlight, ilp: Buffer, deadline: number): void {
+  private onResponse(p: InFlight, ilp: Buffer): void {
     const type = ilp[0];
     if (type === 14) {
       this.release(p);
@@ -225,7 +241,7 @@ export class PacketProcessor {
       this.fail(p, new InternalError('fulfillment does not match the condition'));
       return;
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > p.deadline) {
       this.onLate(p, ilp);
       this.fail(p, new TransferTimedOutError(`${p.to} fulfilled after the expiry`));
       return;
@@ -259,8 +275,8 @@ export class PacketProcessor {
   /** Postings for a fulfilled packet, per DESIGN's table; undefined when nothing moves. */
   private postings(p: InFlight): Posting[] | undefined {
     if (p.amountIn === 0n) return undefined;
-    const from = p.from === LOCAL ? accounts.agent : accounts.peer(p.from);
-    const to = p.to === LOCAL ? accounts.agent : accounts.peer(p.to);
+    const from = this.accountOf(p.from);
+    const to = this.accountOf(p.to);
     if (from === to) return undefined;
     const fee = p.amountIn - p.amountOut;
     const legs: Posting[] = [
@@ -269,6 +285,16 @@ export class PacketProcessor {
     ];
     if (fee !== 0n) legs.push({ account: accounts.fees, amount: -fee });
     return legs;
+  }
+
+  /** Ledger account of a source or next hop; cached so the packet path builds no strings. */
+  private accountOf(id: string): string {
+    let account = this.accountIds.get(id);
+    if (account === undefined) {
+      account = id === LOCAL ? accounts.agent : accounts.peer(id);
+      this.accountIds.set(id, account);
+    }
+    return account;
   }
 
   private onLate(p: InFlight, ilp: Buffer | undefined): void {
@@ -302,11 +328,12 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     this.inFlight--;
     const ev = this.o.events;
-    if (!p.control) {
+    // Answered control traffic (ILDCP) is not a payment; refused control traffic is still reported.
+    if (!p.control || !fulfilled) {
       ev.countPacket(fulfilled ? 'fulfilled' : 'rejected');
       if (ev.active) this.emitResult(p, ilp, fulfilled);
     }
-    p.reply(ilp);
+    p.replier.respondIlp(p.requestId, ilp);
     if (this.inFlight === 0 && this.drainWaiters.length > 0) {
       const waiters = this.drainWaiters;
       this.drainWaiters = [];
