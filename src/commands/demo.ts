@@ -10,6 +10,7 @@ import { DemoNetwork } from '../cli/demo-network.js';
 import { EVENT_GROUPS, type EventGroup } from '../cli/ndjson.js';
 import { ensureWritable } from '../cli/node-factory.js';
 import { runSession } from '../cli/session.js';
+import { findAnvil } from '../settlement/chains/evm/anvil.js';
 
 /** `agent-runtime demo`. */
 export default class Demo extends BaseCommand {
@@ -33,6 +34,11 @@ export default class Demo extends BaseCommand {
     events: Flags.string({ description: 'Also stream these events as NDJSON', options: [...EVENT_GROUPS], multiple: true, delimiter: ',' }),
     'log-file': Flags.string({ description: 'Write logs to this file [default: stderr]' }),
     'log-level': Flags.string({ description: 'Log level', options: [...LOG_LEVELS], default: 'warn' }),
+    chain: Flags.boolean({
+      description: 'Settle on a local anvil chain (payment channels, claims, on-chain redemptions) when anvil is installed',
+      default: true,
+      allowNo: true,
+    }),
   };
 
   protected override streaming = true;
@@ -46,8 +52,11 @@ export default class Demo extends BaseCommand {
     if (logFile !== undefined) ensureWritable(logFile);
     const logger = createLogger('demo', flags['log-level'], logFile);
     const baseDir = mkdtempSync(join(tmpdir(), 'agent-runtime-demo-'));
+    // With anvil installed: a throwaway chain, our contracts, and channels alice -> hub -> bob (src/settlement/demo-*.ts).
+    const chain = flags.chain && findAnvil() !== undefined ? await (await import('../settlement/demo-chain.js')).startDemoChain() : undefined;
     try {
-      const net = new DemoNetwork({ baseDir, logger, intervalMs: flags.interval, amount: BigInt(flags.amount) });
+      const extensions = chain === undefined ? [] : [(await import('../settlement/demo-settlement.js')).demoSettlement(chain)];
+      const net = new DemoNetwork({ baseDir, logger, intervalMs: flags.interval, amount: BigInt(flags.amount), extensions });
       const reason = await runSession({
         view: net.hub,
         start: () => net.start(),
@@ -59,6 +68,7 @@ export default class Demo extends BaseCommand {
       });
       logger.info({ reason, ...net.totals }, 'demo stopped');
     } finally {
+      await chain?.stop();
       rmSync(baseDir, { recursive: true, force: true });
       logger.flush();
     }
