@@ -5,6 +5,7 @@
  * emits `node:stopping` (SIGINT/SIGTERM, a duration). The caller then stops the node.
  */
 import type { ConnectorNode } from '../node/connector-node.js';
+import type * as Tui from '../tui/index.js';
 
 /** What the caller knows besides the node. */
 export interface InteractiveContext {
@@ -27,7 +28,7 @@ const write = (line: string): void => {
  * development build times every component render and would cost a busy node a good part of its
  * throughput. `start --json` never loads either.
  */
-async function loadDashboard(): Promise<typeof import('../tui/index.js')> {
+async function loadDashboard(): Promise<typeof Tui> {
   process.env.NODE_ENV ??= 'production';
   return import('../tui/index.js');
 }

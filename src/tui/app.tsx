@@ -7,6 +7,7 @@ import { useDashboardState, type ScrollLimits } from './dashboard/use-dashboard-
 import { useTerminalSize } from './dashboard/use-terminal-size.js';
 import { useViewModel } from './dashboard/use-view-model.js';
 import type { ViewModel } from './store/view-model.js';
+import { ColorsContext } from './components/line/line.js';
 
 export interface DashboardAppProps {
   readonly feed: DashboardFeed;
@@ -17,6 +18,10 @@ export interface DashboardAppProps {
   readonly rows?: number;
   /** ms between view model refreshes (default 100) */
   readonly intervalMs?: number;
+  /** share of the time frames may take (default 0.04) */
+  readonly budget?: number;
+  /** emit colour codes (the terminal takes them) */
+  readonly colors?: boolean;
   readonly now?: () => number;
 }
 
@@ -34,14 +39,18 @@ function scrollLimits(l: Layout, vm: ViewModel): ScrollLimits {
 }
 
 /** The live dashboard: UI state, the throttled view model, the terminal's size and the keys. */
-export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, now }: DashboardAppProps) {
+export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, colors = false, now }: DashboardAppProps) {
   const size = useTerminalSize({ columns, rows });
   const [ui, dispatch] = useDashboardState();
-  const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, now });
+  const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
   const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length);
   useDashboardInput(ui, dispatch, scrollLimits(layout, vm));
   useEffect(() => {
     if (ui.quit) onQuit();
   }, [ui.quit, onQuit]);
-  return <Dashboard vm={vm} ui={ui} layout={layout} />;
+  return (
+    <ColorsContext.Provider value={colors}>
+      <Dashboard vm={vm} ui={ui} layout={layout} />
+    </ColorsContext.Provider>
+  );
 }

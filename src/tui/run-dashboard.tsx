@@ -14,6 +14,8 @@ export interface RunDashboardOptions {
   stderr?: NodeJS.WriteStream;
   /** draw on the alternate screen (default: when stdout is a terminal) */
   alternateScreen?: boolean;
+  /** colour codes (default: what the terminal says it takes; NO_COLOR and FORCE_COLOR count) */
+  colors?: boolean;
 }
 
 export interface DashboardResult {
@@ -25,19 +27,20 @@ export interface DashboardResult {
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
-/** At most ten frames a second: a busy node must not pay for a busy screen. */
+/** At most ten frames a second (the app paces itself below that when frames are expensive). */
 const MAX_FPS = 10;
 
 export async function runDashboard(source: DashboardSource, o: RunDashboardOptions = {}): Promise<DashboardResult> {
   const stdout = o.stdout ?? process.stdout;
   const alt = o.alternateScreen ?? stdout.isTTY === true;
+  const colors = o.colors ?? (stdout.isTTY === true && typeof stdout.hasColors === 'function' && stdout.hasColors());
   const feed = new DashboardFeed(source);
   let finish: (r: Pick<DashboardResult, 'reason' | 'error'>) => void = () => undefined;
   const ended = new Promise<Pick<DashboardResult, 'reason' | 'error'>>((resolve) => {
     finish = resolve;
   });
   if (alt) stdout.write(ENTER_ALT_SCREEN);
-  const ink = render(<DashboardApp feed={feed} onQuit={() => finish({ reason: 'quit' })} />, {
+  const ink = render(<DashboardApp feed={feed} colors={colors} onQuit={() => finish({ reason: 'quit' })} />, {
     stdout,
     stdin: o.stdin ?? process.stdin,
     stderr: o.stderr ?? process.stderr,

@@ -18,7 +18,7 @@ export interface DashboardProps {
 /** The whole screen, render-only: header, peers, packets, settlements (or the help), footer. */
 export function Dashboard({ vm, ui, layout: l }: DashboardProps) {
   return (
-    <Box flexDirection="column" width={l.width} height={l.height} overflow="hidden">
+    <Box flexDirection="column" width={l.width} height={l.height}>
       <Header vm={vm} width={l.width} />
       {ui.help ? (
         <Help width={l.width} height={l.body} />

@@ -1,4 +1,6 @@
 /** A peer's balance as a two-sided bar: what we owe it on the left, what it owes us on the right. */
+import type { Segment } from '../line/segments.js';
+
 export interface BarParts {
   /** the left half: empty cells, then filled cells up to the middle */
   readonly leftEmpty: number;
@@ -22,7 +24,7 @@ const parse = (v: string | undefined): bigint | undefined => {
 };
 
 /** Cells to fill out of `half` for `amount` against `scale` (at least one cell for any non-zero amount). */
-function cells(amount: bigint, scale: bigint | undefined, half: number): number {
+function fill(amount: bigint, scale: bigint | undefined, half: number): number {
   if (amount <= 0n || scale === undefined || scale <= 0n) return 0;
   if (amount >= scale) return half;
   const n = Number((amount * BigInt(half) + scale - 1n) / scale);
@@ -39,8 +41,8 @@ export function balanceBar(balance: string, settleThreshold: string | undefined,
   const b = parse(balance) ?? 0n;
   const threshold = parse(settleThreshold);
   const limit = parse(creditLimit);
-  const leftFill = cells(-b, threshold, half);
-  const rightFill = cells(b, limit, half);
+  const leftFill = fill(-b, threshold, half);
+  const rightFill = fill(b, limit, half);
   return {
     leftEmpty: half - leftFill,
     leftFill,
@@ -49,4 +51,18 @@ export function balanceBar(balance: string, settleThreshold: string | undefined,
     settleDue: threshold !== undefined && threshold > 0n && -b >= threshold,
     nearLimit: limit !== undefined && b > 0n && b * 10n >= limit * 9n,
   };
+}
+
+/** `····███│██······` in `width` cells (the middle mark included), coloured. */
+export function barSegments(balance: string, settleThreshold: string | undefined, creditLimit: string | undefined, width: number): Segment[] {
+  const half = Math.max(1, Math.floor((width - 1) / 2));
+  const p = balanceBar(balance, settleThreshold, creditLimit, half);
+  const extra = Math.max(0, width - 1 - half * 2);
+  return [
+    { text: '·'.repeat(p.leftEmpty + extra), dim: true },
+    { text: '█'.repeat(p.leftFill), color: p.settleDue ? 'red' : 'yellow' },
+    { text: '│', dim: true },
+    { text: '█'.repeat(p.rightFill), color: p.nearLimit ? 'red' : 'green' },
+    { text: '·'.repeat(p.rightEmpty), dim: true },
+  ];
 }

@@ -1,4 +1,7 @@
-import { Text } from 'ink';
+import { Line } from '../line/line.js';
+import type { Segment } from '../line/segments.js';
+
+const KEYS = 'q quit · p pause · tab focus · ↑↓ scroll · / filter · ? help';
 
 export interface FooterProps {
   /** the filter being typed, when the prompt is open */
@@ -9,27 +12,19 @@ export interface FooterProps {
   readonly width: number;
 }
 
-const KEYS = 'q quit · p pause · tab focus · ↑↓ scroll · / filter · ? help';
-
-/** One line: the filter prompt while typing, else the state (stopping, paused, filter) and the keys. */
-export function Footer({ draft, filter, paused, stopping, width }: FooterProps) {
+/** The filter prompt while typing; else the state (stopping, paused, filter) and the keys. */
+export function footerSegments({ draft, filter, paused, stopping }: Omit<FooterProps, 'width'>): Segment[] {
   if (draft !== undefined) {
-    return (
-      <Text wrap="truncate">
-        <Text color="cyan">filter destination prefix: </Text>
-        {draft}
-        <Text inverse> </Text>
-        <Text dimColor>{'  enter apply · esc cancel'}</Text>
-      </Text>
-    );
+    return [{ text: 'filter destination prefix: ', color: 'cyan' }, { text: draft }, { text: ' ', inverse: true }, { text: '  enter apply · esc cancel', dim: true }];
   }
-  return (
-    <Text wrap="truncate">
-      {stopping ? <Text color="yellow">{'stopping: packets in flight finish… '}</Text> : null}
-      {paused ? <Text inverse color="yellow">{' PAUSED '}</Text> : null}
-      {paused ? ' ' : null}
-      {filter ? <Text color="cyan">{`filter ${filter} `}</Text> : null}
-      <Text dimColor>{KEYS.slice(0, Math.max(0, width))}</Text>
-    </Text>
-  );
+  const s: Segment[] = [];
+  if (stopping) s.push({ text: 'stopping: packets in flight finish… ', color: 'yellow' });
+  if (paused) s.push({ text: ' PAUSED ', inverse: true, color: 'yellow' }, { text: ' ' });
+  if (filter) s.push({ text: `filter ${filter} `, color: 'cyan' });
+  s.push({ text: KEYS, dim: true });
+  return s;
+}
+
+export function Footer(props: FooterProps) {
+  return <Line segments={footerSegments(props)} width={props.width} />;
 }

@@ -1,44 +1,50 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ViewModel } from '../../store/view-model.js';
 import { compact, duration, grouped } from '../../format.js';
+import { Line } from '../line/line.js';
+import type { Color, Segment } from '../line/segments.js';
 import { Sparkline } from '../sparkline/sparkline.js';
+
+const STATUS_COLOR: Record<string, Color> = { healthy: 'green', degraded: 'yellow', unhealthy: 'red', stopping: 'yellow', starting: 'yellow' };
+
+/** `hub  g.hub  up 12m05s  healthy  fees earned 12.3k` */
+export function identitySegments(vm: ViewModel): Segment[] {
+  return [
+    { text: vm.nodeId, bold: true, color: 'cyan' },
+    { text: `  ${vm.ilpAddress}  up ${duration(vm.uptimeSec)}  ` },
+    { text: vm.status, color: STATUS_COLOR[vm.status] },
+    { text: vm.feesEarned !== 0n ? `  fees earned ${compact(vm.feesEarned)}` : '' },
+  ];
+}
+
+/** `in 1.2k/s  out 1.2k/s  in flight 100  fulfilled 12,345  rejected 12` */
+export function countersSegments(vm: ViewModel): Segment[] {
+  return [
+    { text: 'in ' },
+    { text: `${compact(vm.rates.inPerSec)}/s`, bold: true },
+    { text: '  out ' },
+    { text: `${compact(vm.rates.outPerSec)}/s`, bold: true },
+    { text: '  in flight ' },
+    { text: grouped(vm.inFlight), bold: true },
+    { text: '  fulfilled ' },
+    { text: grouped(vm.totals.fulfilled), color: 'green' },
+    { text: '  rejected ' },
+    { text: grouped(vm.totals.rejected), color: vm.totals.rejected > 0 ? 'red' : undefined },
+    { text: vm.totals.late > 0 ? `  late ${grouped(vm.totals.late)}` : '', color: 'yellow' },
+  ];
+}
 
 export interface HeaderProps {
   readonly vm: ViewModel;
   readonly width: number;
 }
 
-const STATUS_COLOR: Record<string, string> = { healthy: 'green', degraded: 'yellow', unhealthy: 'red', stopping: 'yellow', starting: 'yellow' };
-
 /** Three lines: who and where, the counters, the throughput sparkline. */
 export function Header({ vm, width }: HeaderProps) {
   return (
     <Box flexDirection="column" width={width}>
-      <Text wrap="truncate">
-        <Text bold color="cyan">
-          {vm.nodeId}
-        </Text>
-        {'  '}
-        {vm.ilpAddress}
-        {'  up '}
-        {duration(vm.uptimeSec)}
-        {'  '}
-        <Text color={STATUS_COLOR[vm.status]}>{vm.status}</Text>
-        {vm.feesEarned !== 0n ? `  fees earned ${compact(vm.feesEarned)}` : ''}
-      </Text>
-      <Text wrap="truncate">
-        {'in '}
-        <Text bold>{compact(vm.rates.inPerSec)}/s</Text>
-        {'  out '}
-        <Text bold>{compact(vm.rates.outPerSec)}/s</Text>
-        {'  in flight '}
-        <Text bold>{grouped(vm.inFlight)}</Text>
-        {'  fulfilled '}
-        <Text color="green">{grouped(vm.totals.fulfilled)}</Text>
-        {'  rejected '}
-        <Text color={vm.totals.rejected > 0 ? 'red' : undefined}>{grouped(vm.totals.rejected)}</Text>
-        {vm.totals.late > 0 ? `  late ${grouped(vm.totals.late)}` : ''}
-      </Text>
+      <Line segments={identitySegments(vm)} width={width} />
+      <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
     </Box>
   );

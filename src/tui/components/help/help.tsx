@@ -25,7 +25,7 @@ const NOTES: readonly string[] = [
 /** The key list and what the columns mean; it replaces the panes while open. */
 export function Help({ width, height }: HelpProps) {
   return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height}>
       <Text bold color="cyan">
         {'▸ help'}
       </Text>

@@ -1,7 +1,8 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { PacketRecord } from '../../store/dashboard-store.js';
+import { Line } from '../line/line.js';
 import { PaneTitle } from '../pane-title/pane-title.js';
-import { PacketRow, packetHeading } from './packet-row.js';
+import { packetHeading, packetSegments } from './packet-row.js';
 
 export interface PacketsPaneProps {
   /** newest first (already filtered) */
@@ -17,27 +18,24 @@ export interface PacketsPaneProps {
   readonly scroll: number;
 }
 
-/** The live packet stream, newest on top; a bounded window over the last packets. */
+/** The live packet stream, newest on top: a window over the last packets the store keeps. */
 export function PacketsPane({ packets, focused, paused, filter, width, rows, scroll }: PacketsPaneProps) {
   const body = Math.max(0, rows - 1);
   const start = Math.max(0, Math.min(scroll, packets.length - body));
   const shown = packets.slice(start, start + body);
-  const detail = [
-    packets.length === 0 ? '' : `${start + 1}-${start + shown.length} of ${packets.length}`,
-    filter ? `filter ${filter}` : '',
-    paused ? 'PAUSED' : '',
-  ]
+  const detail = [packets.length === 0 ? '' : `${start + 1}-${start + shown.length} of ${packets.length}`, filter ? `filter ${filter}` : '', paused ? 'PAUSED' : '']
     .filter(Boolean)
     .join(' · ');
-  let empty = 'waiting for packets…';
-  if (filter) empty = `no packets to ${filter}…`;
+  const empty = filter ? `no packets to ${filter}…` : 'waiting for packets…';
   return (
-    <Box flexDirection="column" width={width} height={rows + 1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={rows + 1}>
       <PaneTitle title="packets" detail={detail} focused={focused} width={width} />
-      <Text dimColor wrap="truncate">
-        {packetHeading(width)}
-      </Text>
-      {shown.length === 0 ? <Text dimColor>{`  ${empty}`}</Text> : shown.map((p, i) => <PacketRow key={i} packet={p} width={width} />)}
+      <Line segments={packetHeading(width)} width={width} />
+      {shown.length === 0 ? (
+        <Line segments={[{ text: `  ${empty}`, dim: true }]} width={width} />
+      ) : (
+        shown.map((p, i) => <Line key={i} segments={packetSegments(p, width)} width={width} />)
+      )}
     </Box>
   );
 }

@@ -1,4 +1,16 @@
-import { Text } from 'ink';
+import { Line } from '../line/line.js';
+import type { Segment } from '../line/segments.js';
+
+/** `▸ packets  412 · filter g.hub.bob ─────────`; the focused pane's title is marked and bold. */
+export function titleSegments(title: string, detail: string | undefined, focused: boolean, width: number): Segment[] {
+  const head = `${focused ? '▸' : ' '} ${title}`;
+  const tail = detail ? `  ${detail} ` : ' ';
+  return [
+    { text: head, bold: focused, color: focused ? 'cyan' : undefined },
+    { text: tail, dim: !focused },
+    { text: '─'.repeat(Math.max(0, width - head.length - tail.length)), dim: true },
+  ];
+}
 
 export interface PaneTitleProps {
   readonly title: string;
@@ -8,18 +20,6 @@ export interface PaneTitleProps {
   readonly width: number;
 }
 
-/** `▸ packets  412 · filter g.hub.bob ─────────`; the focused pane's title is marked and bold. */
 export function PaneTitle({ title, detail, focused, width }: PaneTitleProps) {
-  const head = `${focused ? '▸' : ' '} ${title}`;
-  const tail = detail ? `  ${detail} ` : ' ';
-  const rule = '─'.repeat(Math.max(0, width - head.length - tail.length));
-  return (
-    <Text wrap="truncate">
-      <Text bold={focused} color={focused ? 'cyan' : undefined}>
-        {head}
-      </Text>
-      <Text dimColor={!focused}>{tail}</Text>
-      <Text dimColor>{rule}</Text>
-    </Text>
-  );
+  return <Line segments={titleSegments(title, detail, focused, width)} width={width} />;
 }

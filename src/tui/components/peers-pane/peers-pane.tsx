@@ -1,7 +1,8 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { PeerState } from '../../store/dashboard-store.js';
+import { Line } from '../line/line.js';
 import { PaneTitle } from '../pane-title/pane-title.js';
-import { PeerRow } from './peer-row.js';
+import { peerSegments } from './peer-row.js';
 
 export interface PeersPaneProps {
   readonly peers: readonly Readonly<PeerState>[];
@@ -20,12 +21,12 @@ export function PeersPane({ peers, focused, width, rows, scroll }: PeersPaneProp
   const shown = peers.slice(start, start + rows);
   const more = peers.length > rows ? ` · ${start + 1}-${start + shown.length} of ${peers.length}` : '';
   return (
-    <Box flexDirection="column" width={width} height={rows + 1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={rows + 1}>
       <PaneTitle title="peers" detail={`${up}/${peers.length} up${more} · bar: we owe │ owes us`} focused={focused} width={width} />
       {shown.length === 0 ? (
-        <Text dimColor>  no peers configured</Text>
+        <Line segments={[{ text: '  no peers configured', dim: true }]} width={width} />
       ) : (
-        shown.map((p) => <PeerRow key={p.id} peer={p} width={width} />)
+        shown.map((p, i) => <Line key={i} segments={peerSegments(p, width)} width={width} />)
       )}
     </Box>
   );

@@ -1,8 +1,8 @@
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { ActivityRecord, ChannelState, SettlementTotals } from '../../store/dashboard-store.js';
-import { compact } from '../../format.js';
+import { Line } from '../line/line.js';
 import { PaneTitle } from '../pane-title/pane-title.js';
-import { ActivityRow } from './activity-row.js';
+import { activitySegments, settlementSummary } from './activity-row.js';
 
 export interface SettlementsPaneProps {
   /** newest first */
@@ -17,21 +17,17 @@ export interface SettlementsPaneProps {
 }
 
 /** Claims sent and received, redemptions and channel transactions, newest first under a summary line. */
-export function SettlementsPane({ activity, channels, totals: t, focused, width, rows, scroll }: SettlementsPaneProps) {
+export function SettlementsPane({ activity, channels, totals, focused, width, rows, scroll }: SettlementsPaneProps) {
   const body = Math.max(0, rows - 1);
   const start = Math.max(0, Math.min(scroll, activity.length - body));
   const shown = activity.slice(start, start + body);
   const open = channels.filter((c) => c.state !== 'settled').length;
   return (
-    <Box flexDirection="column" width={width} height={rows + 1} overflow="hidden">
+    <Box flexDirection="column" width={width} height={rows + 1}>
       <PaneTitle title="settlements & channels" detail={activity.length > body ? `${start + 1}-${start + shown.length} of ${activity.length}` : ''} focused={focused} width={width} />
-      <Text wrap="truncate">
-        {`claims sent ${t.claimsSent} (${compact(t.claimsSentAmount)}) · received ${t.claimsReceived} (${compact(t.claimsReceivedAmount)}) · redeemed ${t.redeemed} · `}
-        <Text color={t.failed > 0 ? 'red' : undefined}>{`failed ${t.failed}`}</Text>
-        {` · channels ${open} open`}
-      </Text>
+      <Line segments={settlementSummary(totals, open)} width={width} />
       {shown.map((e, i) => (
-        <ActivityRow key={i} event={e} width={width} />
+        <Line key={i} segments={activitySegments(e, width)} width={width} />
       ))}
     </Box>
   );

@@ -1,6 +1,6 @@
-import { Text } from 'ink';
 import type { PacketRecord } from '../../store/dashboard-store.js';
-import { clock, compact, describeCode, grouped, padEnd, padStart } from '../../format.js';
+import { clock, compact, describeCode, grouped } from '../../format.js';
+import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
 /** Column widths of the packet pane at a given total width. */
 export function packetColumns(width: number) {
@@ -24,44 +24,46 @@ function route(p: PacketRecord): string {
 }
 
 function amount(a: string, width: number): string {
-  const full = grouped(BigInt(a));
+  let full: string;
+  try {
+    full = grouped(BigInt(a));
+  } catch {
+    return a;
+  }
   return full.length <= width ? full : compact(a);
 }
 
-function result(p: PacketRecord): { text: string; color: string } {
+/** fulfilled (green), the reject code and its name (red), or a late fulfill (yellow). */
+export function packetResult(p: PacketRecord): { text: string; color: Color } {
   if (p.type === 'packet:fulfilled') return { text: 'fulfilled', color: 'green' };
   if (p.type === 'packet:rejected') return { text: describeCode(p.code), color: 'red' };
   return { text: 'late fulfill (not booked)', color: 'yellow' };
 }
 
 /** The column titles, aligned like the rows. */
-export function packetHeading(width: number): string {
+export function packetHeading(width: number): Segment[] {
   const c = packetColumns(width);
+  const t = (text: string, w: number, align?: 'right') => col(text, w, { dim: true, align });
+  return [t('time', c.time), SPACE, t('dir', c.dir), SPACE, t('from→to', c.route), SPACE, t('destination', c.destination), SPACE, t('amount', c.amount, 'right'), SPACE, t('ms', c.latency, 'right'), SPACE, t('result', c.result)];
+}
+
+/** time, direction, hops, destination, amount, latency, result. */
+export function packetSegments(p: PacketRecord, width: number): Segment[] {
+  const c = packetColumns(width);
+  const r = packetResult(p);
   return [
-    padEnd('time', c.time),
-    padEnd('dir', c.dir),
-    padEnd('from→to', c.route),
-    padEnd('destination', c.destination),
-    padStart('amount', c.amount),
-    padStart('ms', c.latency),
-    padEnd('result', c.result),
-  ].join(' ');
-}
-
-export interface PacketRowProps {
-  readonly packet: PacketRecord;
-  readonly width: number;
-}
-
-/** time, direction, hops, destination, amount, latency, result (rejects in red with the code's name). */
-export function PacketRow({ packet: p, width }: PacketRowProps) {
-  const c = packetColumns(width);
-  const r = result(p);
-  const latency = p.type === 'packet:late-fulfill' ? '-' : `${p.latencyMs}`;
-  return (
-    <Text wrap="truncate">
-      <Text dimColor>{padEnd(clock(p.ts), c.time)}</Text> {padEnd(direction(p), c.dir)} {padEnd(route(p), c.route)} {padEnd(p.destination, c.destination)}{' '}
-      {padStart(amount(p.amount, c.amount), c.amount)} {padStart(latency, c.latency)} <Text color={r.color}>{padEnd(r.text, c.result)}</Text>
-    </Text>
-  );
+    col(clock(p.ts), c.time, { dim: true }),
+    SPACE,
+    col(direction(p), c.dir),
+    SPACE,
+    col(route(p), c.route),
+    SPACE,
+    col(p.destination, c.destination),
+    SPACE,
+    col(amount(p.amount, c.amount), c.amount, { align: 'right' }),
+    SPACE,
+    col(p.type === 'packet:late-fulfill' ? '-' : String(p.latencyMs), c.latency, { align: 'right' }),
+    SPACE,
+    col(r.text, c.result, { color: r.color }),
+  ];
 }

@@ -1,7 +1,7 @@
-import { Text } from 'ink';
 import type { PeerState } from '../../store/dashboard-store.js';
-import { compact, padEnd, padStart } from '../../format.js';
-import { BalanceBar } from '../balance-bar/balance-bar.js';
+import { compact } from '../../format.js';
+import { barSegments } from '../balance-bar/bar.js';
+import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
 /** Column widths of the peers pane at a given total width. */
 export function peerColumns(width: number) {
@@ -11,14 +11,14 @@ export function peerColumns(width: number) {
   return { ...fixed, wide, settlement: Math.max(0, width - used) };
 }
 
-function connection(p: Readonly<PeerState>): { text: string; color: string } {
+function connection(p: Readonly<PeerState>): { text: string; color: Color } {
   if (p.connected) return { text: 'up', color: 'green' };
   if (p.reconnectAttempt !== undefined) return { text: `retry ${p.reconnectAttempt}`, color: 'yellow' };
   return { text: 'down', color: 'red' };
 }
 
 /** The settlement column: the last step seen for this peer. */
-export function settlementText(p: Readonly<PeerState>): { text: string; color?: string } {
+export function settlementText(p: Readonly<PeerState>): { text: string; color?: Color } {
   const s = p.settlement;
   switch (s.state) {
     case 'required':
@@ -36,24 +36,26 @@ export function settlementText(p: Readonly<PeerState>): { text: string; color?: 
   }
 }
 
-export interface PeerRowProps {
-  readonly peer: Readonly<PeerState>;
-  readonly width: number;
-}
-
-export function PeerRow({ peer, width }: PeerRowProps) {
+/** state, id, relation, balance bar, balance, limit/threshold, settlement. */
+export function peerSegments(p: Readonly<PeerState>, width: number): Segment[] {
   const c = peerColumns(width);
-  const conn = connection(peer);
-  const limit = peer.creditLimit === undefined ? '∞' : compact(peer.creditLimit);
-  const threshold = peer.settleThreshold === undefined ? '-' : compact(peer.settleThreshold);
-  const limits = c.wide ? `limit ${limit} · settle ${threshold}` : `${limit}/${threshold}`;
-  const settle = settlementText(peer);
-  return (
-    <Text wrap="truncate">
-      <Text color={conn.color}>{padEnd(conn.text, c.state)}</Text> {padEnd(peer.id, c.id)} <Text dimColor>{padEnd(peer.relation ?? '', c.relation)}</Text>{' '}
-      <BalanceBar balance={peer.balance} settleThreshold={peer.settleThreshold} creditLimit={peer.creditLimit} width={c.bar} />{' '}
-      {padStart(compact(peer.balance), c.balance)} <Text dimColor>{padEnd(limits, c.limits)}</Text>{' '}
-      <Text color={settle.color}>{padEnd(settle.text, c.settlement)}</Text>
-    </Text>
-  );
+  const conn = connection(p);
+  const limit = p.creditLimit === undefined ? '∞' : compact(p.creditLimit);
+  const threshold = p.settleThreshold === undefined ? '-' : compact(p.settleThreshold);
+  const settle = settlementText(p);
+  return [
+    col(conn.text, c.state, { color: conn.color }),
+    SPACE,
+    col(p.id, c.id),
+    SPACE,
+    col(p.relation ?? '', c.relation, { dim: true }),
+    SPACE,
+    ...barSegments(p.balance, p.settleThreshold, p.creditLimit, c.bar),
+    SPACE,
+    col(compact(p.balance), c.balance, { align: 'right' }),
+    SPACE,
+    col(c.wide ? `limit ${limit} · settle ${threshold}` : `${limit}/${threshold}`, c.limits, { dim: true }),
+    SPACE,
+    col(settle.text, c.settlement, { color: settle.color }),
+  ];
 }

@@ -1,0 +1,60 @@
+import type { ActivityRecord, SettlementTotals } from '../../store/dashboard-store.js';
+import { clock, compact } from '../../format.js';
+import { SPACE, col, type Color, type Segment } from '../line/segments.js';
+
+/** `0x1234…cdef` */
+export function shortHash(h: string, keep = 6): string {
+  return h.length <= keep + 5 ? h : `${h.slice(0, keep)}…${h.slice(-4)}`;
+}
+
+/** An on-chain transaction's state as a channel event reports it. */
+const CHANNEL_TX_STATUS: Record<string, string> = { opened: 'confirmed', funded: 'confirmed', closing: 'pending', settled: 'settled' };
+
+/** What one settlement or channel event says, in columns: kind, amount, detail (and a colour). */
+export function describeActivity(e: ActivityRecord): { kind: string; amount: string; detail: string; color?: Color } {
+  switch (e.type) {
+    case 'settlement:required':
+      return { kind: 'settle due', amount: e.owed, detail: `threshold ${compact(e.threshold)}`, color: 'yellow' };
+    case 'settlement:claim-sent':
+      return { kind: 'claim sent', amount: e.amount, detail: `cumulative ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
+    case 'settlement:claim-received':
+      return { kind: 'claim recv', amount: e.amount, detail: `cumulative ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
+    case 'settlement:redeemed':
+      return { kind: 'redeemed', amount: e.amount, detail: `tx ${shortHash(e.txHash)} confirmed`, color: 'green' };
+    case 'settlement:failed':
+      return { kind: 'failed', amount: '', detail: e.reason, color: 'red' };
+    default: {
+      const state = e.type.slice('channel:'.length);
+      const tx = e.txHash ? ` · tx ${shortHash(e.txHash)} ${CHANNEL_TX_STATUS[state]}` : '';
+      return { kind: `channel ${state}`, amount: e.deposit ?? '', detail: `ch ${shortHash(e.channelId)}${tx}`, color: state === 'closing' ? 'yellow' : undefined };
+    }
+  }
+}
+
+/** time, kind, peer, chain, amount, detail. */
+export function activitySegments(e: ActivityRecord, width: number): Segment[] {
+  const d = describeActivity(e);
+  const peer = width >= 100 ? 14 : 9;
+  return [
+    col(clock(e.ts), 8, { dim: true }),
+    SPACE,
+    col(d.kind, 14, { color: d.color }),
+    SPACE,
+    col(e.peerId, peer),
+    SPACE,
+    col('chain' in e ? e.chain : '', 5, { dim: true }),
+    SPACE,
+    col(d.amount ? compact(d.amount) : '', 8, { align: 'right' }),
+    SPACE,
+    { text: d.detail, color: d.color === 'red' ? 'red' : undefined },
+  ];
+}
+
+/** `claims sent 3 (4.5k) · received 2 (3.0k) · redeemed 1 · failed 0 · channels 2 open` */
+export function settlementSummary(t: Readonly<SettlementTotals>, openChannels: number): Segment[] {
+  return [
+    { text: `claims sent ${t.claimsSent} (${compact(t.claimsSentAmount)}) · received ${t.claimsReceived} (${compact(t.claimsReceivedAmount)}) · redeemed ${t.redeemed} · ` },
+    { text: `failed ${t.failed}`, color: t.failed > 0 ? 'red' : undefined },
+    { text: ` · channels ${openChannels} open` },
+  ];
+}
