@@ -28,6 +28,9 @@ export interface Item {
 
 /** The commits of one event-loop turn, written as one batch. */
 export class Group {
+  /** @param seq distinguishes the current group from the one in flight. */
+  constructor(readonly seq: number) {}
+
   readonly items: Item[] = [];
   readonly waiters: Callback[] = [];
   /** flush() waiters: called when the group is done, never with an error. */

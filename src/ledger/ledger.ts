@@ -40,9 +40,14 @@ export class Ledger {
   private readonly peers = new Map<string, Account>();
   /** Fingerprints of durable ids, for replay detection. */
   private readonly recent: RecentIds;
-  /** Ids committed but not yet durable, with the group that writes them. */
-  private readonly pending = new Map<string, Group>();
-  private group = new Group();
+  /**
+   * Ids committed but not yet durable, with the sequence number of the group that writes them (the
+   * current or the in-flight one). A number, not the Group: a long-lived Map's deleted slots can keep
+   * their old values reachable for the young-generation GC, which then promotes whole dead groups.
+   */
+  private readonly pending = new Map<string, number>();
+  private groupSeq = 0;
+  private group = new Group(0);
   /** The group being written (or a placeholder while an import holds the write lane). */
   private inFlight: Group | undefined;
   private scheduled = false;
@@ -153,7 +158,7 @@ export class Ledger {
     const id = entry.id;
     const owner = this.pending.get(id);
     if (owner !== undefined) {
-      owner.waiters.push(cb);
+      (owner === this.group.seq ? this.group : this.inFlight!).waiters.push(cb);
       return;
     }
     // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
@@ -162,7 +167,7 @@ export class Ledger {
     trackPendingUp(accts, postings, 1);
     this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: this.recent.hi, lo: this.recent.lo, check, replay: false });
     this.group.waiters.push(cb);
-    this.pending.set(id, this.group);
+    this.pending.set(id, this.group.seq);
     this.schedule();
   }
 
@@ -227,7 +232,7 @@ export class Ledger {
       );
     }
     // Hold the write lane: commits made meanwhile are written after the import, on top of it.
-    const lane = new Group();
+    const lane = new Group(-1);
     this.inFlight = lane;
     try {
       // Folding is held off so it cannot fold imported entries into checkpoints it read before the import.
@@ -309,7 +314,7 @@ export class Ledger {
     this.scheduled = false;
     if (this.inFlight !== undefined || this.group.empty) return;
     const g = this.group;
-    this.group = new Group();
+    this.group = new Group(++this.groupSeq);
     this.inFlight = g;
     const checks = g.items.filter((it) => it.check);
     if (checks.length > 0) {
