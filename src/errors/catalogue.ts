@@ -218,6 +218,28 @@ const entries = {
     exitCode: 1,
     suggestion: 'Restore from an export (`agent-runtime ledger import`) and report the bug.',
   },
+  LEDGER_NOT_FOUND: {
+    message: 'No ledger in {dataDir}',
+    exitCode: 2,
+    suggestion: "Point --data-dir (or dataDir in --config) at a node's data directory (it holds ledger/ once the node has run), or pass --url to ask a running node.",
+  },
+  LEDGER_NOT_EMPTY: {
+    message: 'The ledger in {dataDir} already holds data',
+    exitCode: 2,
+    suggestion: 'Import into an empty data directory (export the current one and move it away first).',
+  },
+  LEDGER_SNAPSHOT_INVALID: {
+    message: 'Invalid ledger snapshot {file}: {reason}',
+    exitCode: 2,
+    suggestion: 'Import a file written by `agent-runtime ledger export`, unmodified.',
+  },
+  LEDGER_IMPORT_REFUSED: {
+    message: 'A running node does not import ledger snapshots',
+    exitCode: 1,
+    httpStatus: 409,
+    httpError: 'Conflict',
+    suggestion: 'Stop the node, then run `agent-runtime ledger import <file> --data-dir <its dataDir>` into an empty data directory.',
+  },
   PORT_IN_USE: {
     message: '{listener} cannot listen on {host}:{port}: the port is in use',
     exitCode: 1,
