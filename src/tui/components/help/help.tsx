@@ -19,7 +19,7 @@ const NOTES: readonly string[] = [
   'dir: in = to our agent, out = from our agent, fwd = between two peers',
   'bar: left = we owe the peer (full at its settle threshold),',
   '     right = it owes us (full at its credit limit); red = due or near it',
-  'codes: F.. final, T.. temporary (may work later), R.. relative (amount, expiry)',
+  'codes: F final · T temporary (may work later) · R relative (amount, expiry)',
 ];
 
 /** The key list and what the columns mean; it replaces the panes while open. */

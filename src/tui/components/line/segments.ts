@@ -60,21 +60,30 @@ export function fitLine(segments: readonly Segment[], width: number): Segment[] 
 
 const FG: Record<Color, number> = { red: 31, green: 32, yellow: 33, cyan: 36, gray: 90 };
 
-function sgr(s: Style): string[] {
-  const codes: string[] = [];
-  if (s.bold) codes.push('1');
-  if (s.dim) codes.push('2');
-  if (s.inverse) codes.push('7');
-  if (s.color) codes.push(String(FG[s.color]));
-  return codes;
+/** Opening and closing SGR codes of a style (each closed by its own code, as chalk does). */
+function sgr(s: Style): { open: string; close: string } | undefined {
+  const open: number[] = [];
+  const close: number[] = [];
+  if (s.bold || s.dim) close.push(22);
+  if (s.bold) open.push(1);
+  if (s.dim) open.push(2);
+  if (s.inverse) {
+    open.push(7);
+    close.push(27);
+  }
+  if (s.color) {
+    open.push(FG[s.color]);
+    close.push(39);
+  }
+  return open.length === 0 ? undefined : { open: `\x1b[${open.join(';')}m`, close: `\x1b[${close.join(';')}m` };
 }
 
-/** One string; with `colors`, each styled segment is wrapped in its SGR codes and a reset. */
+/** One string; with `colors`, each styled segment is wrapped in its SGR codes. */
 export function render(segments: readonly Segment[], colors: boolean): string {
   let out = '';
   for (const s of segments) {
-    const codes = colors ? sgr(s) : [];
-    out += codes.length === 0 ? s.text : `\x1b[${codes.join(';')}m${s.text}\x1b[0m`;
+    const codes = colors && s.text !== '' ? sgr(s) : undefined;
+    out += codes ? `${codes.open}${s.text}${codes.close}` : s.text;
   }
   return out;
 }

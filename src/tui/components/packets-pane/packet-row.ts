@@ -4,9 +4,10 @@ import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
 /** Column widths of the packet pane at a given total width. */
 export function packetColumns(width: number) {
-  const fixed = { time: 8, dir: 3, route: width >= 100 ? 17 : 13, amount: 9, latency: 6 };
+  const wide = width >= 100;
+  const fixed = { time: 8, dir: 3, route: wide ? 17 : 12, amount: wide ? 9 : 8, latency: wide ? 6 : 5 };
   const rest = Math.max(0, width - (fixed.time + fixed.dir + fixed.route + fixed.amount + fixed.latency + 6));
-  const result = Math.max(Math.min(15, rest), Math.min(36, Math.floor(rest * 0.45)));
+  const result = Math.max(Math.min(15, rest), Math.min(36, Math.floor(rest * 0.5)));
   return { ...fixed, result, destination: Math.max(0, rest - result) };
 }
 
@@ -37,7 +38,7 @@ function amount(a: string, width: number): string {
 export function packetResult(p: PacketRecord): { text: string; color: Color } {
   if (p.type === 'packet:fulfilled') return { text: 'fulfilled', color: 'green' };
   if (p.type === 'packet:rejected') return { text: describeCode(p.code), color: 'red' };
-  return { text: 'late fulfill (not booked)', color: 'yellow' };
+  return { text: 'late: not booked', color: 'yellow' };
 }
 
 /** The column titles, aligned like the rows. */

@@ -16,17 +16,18 @@ export function describeActivity(e: ActivityRecord): { kind: string; amount: str
     case 'settlement:required':
       return { kind: 'settle due', amount: e.owed, detail: `threshold ${compact(e.threshold)}`, color: 'yellow' };
     case 'settlement:claim-sent':
-      return { kind: 'claim sent', amount: e.amount, detail: `cumulative ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
+      return { kind: 'claim sent', amount: e.amount, detail: `cum ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
     case 'settlement:claim-received':
-      return { kind: 'claim recv', amount: e.amount, detail: `cumulative ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
+      return { kind: 'claim recv', amount: e.amount, detail: `cum ${compact(e.cumulative)} · ch ${shortHash(e.channelId)}` };
     case 'settlement:redeemed':
       return { kind: 'redeemed', amount: e.amount, detail: `tx ${shortHash(e.txHash)} confirmed`, color: 'green' };
     case 'settlement:failed':
       return { kind: 'failed', amount: '', detail: e.reason, color: 'red' };
     default: {
       const state = e.type.slice('channel:'.length);
-      const tx = e.txHash ? ` · tx ${shortHash(e.txHash)} ${CHANNEL_TX_STATUS[state]}` : '';
-      return { kind: `channel ${state}`, amount: e.deposit ?? '', detail: `ch ${shortHash(e.channelId)}${tx}`, color: state === 'closing' ? 'yellow' : undefined };
+      // The transaction and its state first: at 80 columns the channel id is what gets cut.
+      const tx = e.txHash ? `tx ${shortHash(e.txHash)} ${CHANNEL_TX_STATUS[state]} · ` : '';
+      return { kind: `channel ${state}`, amount: e.deposit ?? '', detail: `${tx}ch ${shortHash(e.channelId)}`, color: state === 'closing' ? 'yellow' : undefined };
     }
   }
 }
