@@ -24,6 +24,7 @@ import { PeerSet, type Peer, type PeerSpec } from './peers.js';
 import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
+import { ledgerRoutes } from './http/ledger-routes.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -221,7 +222,7 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, this.settlement?.adminRoutes() ?? []);
+    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
     await this.control.start();
     await this.settlement?.start();
 
