@@ -19,7 +19,7 @@ import { T0, fulfilled, rejected } from '../helpers.js';
 afterEach(cleanup);
 
 let seq = 0;
-const ev = (i: NodeEventInput, dt = 0): NodeEvent => ({ ...i, seq: ++seq, ts: T0 + dt, nodeId: 'hub' }) as NodeEvent;
+const ev = (i: NodeEventInput, dt = 0): NodeEvent => ({ ...i, seq: ++seq, ts: T0 + dt, nodeId: 'hub' });
 
 function busyStore(): DashboardStore {
   const s = createStore({ nodeId: 'hub', seq: 0, peers: {}, balances: { fees: '-12345' }, totals: { fulfilled: 0, rejected: 0, inFlight: 0 } }, 'g.hub', T0);

@@ -27,7 +27,7 @@ describe('segments', () => {
   });
 
   it('draws rejects in red, with the code’s name', () => {
-    const e = { ...rejected('T04'), seq: 1, ts: T0, nodeId: 'hub' } as NodeEvent;
+    const e = { ...rejected('T04'), seq: 1, ts: T0, nodeId: 'hub' };
     const result = packetSegments(e as never, 80).at(-1)!;
     expect(result).toMatchObject({ color: 'red' });
     expect(result.text.trim()).toBe('T04 Insufficient L…');

@@ -4,7 +4,7 @@ import { PACKET_HISTORY, applyBatch, applyEvent, createStore, refreshHealth, ref
 import { T0, fulfilled, peer, prepared, rejected, stats } from '../helpers.js';
 
 let seq = 0;
-const ev = (input: NodeEventInput, ts = T0): NodeEvent => ({ ...input, seq: ++seq, ts, nodeId: 'hub' }) as NodeEvent;
+const ev = (input: NodeEventInput, ts = T0): NodeEvent => ({ ...input, seq: ++seq, ts, nodeId: 'hub' });
 
 const emptySnapshot = (extra: Partial<EventSnapshot> = {}): EventSnapshot => ({
   nodeId: 'hub',

@@ -4,7 +4,7 @@ import { applyBatch, createStore } from '../../../src/tui/store/dashboard-store.
 import { buildViewModel } from '../../../src/tui/store/view-model.js';
 import { T0, fulfilled, rejected } from '../helpers.js';
 
-const ev = (input: NodeEventInput): NodeEvent => ({ ...input, seq: 1, ts: T0, nodeId: 'hub' }) as NodeEvent;
+const ev = (input: NodeEventInput): NodeEvent => ({ ...input, seq: 1, ts: T0, nodeId: 'hub' });
 const snapshot = { nodeId: 'hub', seq: 0, peers: {}, balances: { fees: '-1234' }, totals: { fulfilled: 0, rejected: 0, inFlight: 0 } };
 
 describe('buildViewModel', () => {
