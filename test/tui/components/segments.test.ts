@@ -3,7 +3,6 @@ import { cells, col, fitLine, render } from '../../../src/tui/components/line/se
 import { balanceBar, barSegments } from '../../../src/tui/components/balance-bar/bar.js';
 import { sparkline } from '../../../src/tui/components/sparkline/blocks.js';
 import { packetSegments } from '../../../src/tui/components/packets-pane/packet-row.js';
-import type { NodeEvent } from '../../../src/node/events.js';
 import { T0, rejected } from '../helpers.js';
 
 describe('segments', () => {
