@@ -1,0 +1,152 @@
+/**
+ * How the `ledger` commands reach a ledger. LevelDB lets one process hold a store, so:
+ *
+ * - no process holds the data directory: open it directly (the command never folds or writes, except
+ *   `import`);
+ * - a process holds it (LEDGER_IN_USE): ask the node through its admin API (--url, AGENT_RUNTIME_URL,
+ *   .env, default), after checking that the node answering there is the one using this directory;
+ * - nobody answers there either: fail with LEDGER_IN_USE naming the directory and what to do.
+ *
+ * The data directory is --data-dir, else dataDir of --config, else (without --url) dataDir of the
+ * config `start` would use ($AGENT_RUNTIME_CONFIG, ./config.yaml, the defaults). With only --url, the
+ * node at that URL is asked directly.
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { loadConfig } from '../config/index.js';
+import { AppError, appError, isAppError } from '../errors/index.js';
+import { Ledger, LedgerError, LedgerInUseError, storeLocation } from '../ledger/index.js';
+import type { LedgerInfo } from '../node/http/ledger-routes.js';
+import type { AdminClient } from './admin-client.js';
+
+/** The flags that name a data directory. */
+export interface LedgerDirFlags {
+  'data-dir'?: string;
+  config?: string;
+  url?: string;
+}
+
+/** Where a command's ledger is. */
+export interface LedgerLocation {
+  /** Absolute data directory; undefined when only --url was given. */
+  dataDir?: string;
+  /** True when the user named it (--data-dir, --config), false when it came from the default config. */
+  explicit: boolean;
+}
+
+/** An opened ledger: the store itself, or the node that holds it. */
+export type LedgerSource =
+  | { via: 'data-dir'; dataDir: string; ledger: Ledger }
+  | { via: 'admin-api'; url: string; dataDir?: string; client: AdminClient };
+
+/**
+ * Opening a store the node configured with a longer retention must not fold the node's journal, so a
+ * command's ledger never folds: the timer's longest interval (~24.8 days; a longer one would fire at once).
+ */
+const NEVER_FOLD_MS = 2 ** 31 - 1;
+
+/** Finds the data directory (see the module comment). Throws CONFIG_NOT_FOUND for a missing --config. */
+export function locateLedger(flags: LedgerDirFlags): LedgerLocation {
+  if (flags['data-dir'] !== undefined) return { dataDir: resolve(flags['data-dir']), explicit: true };
+  if (flags.config !== undefined) {
+    if (!existsSync(flags.config)) throw appError('CONFIG_NOT_FOUND', { path: resolve(flags.config) });
+    return { dataDir: resolve(loadConfig(flags.config).config.dataDir), explicit: true };
+  }
+  if (flags.url !== undefined) return { explicit: false };
+  return { dataDir: resolve(loadConfig().config.dataDir), explicit: false };
+}
+
+/** True when `<dataDir>/ledger` exists (a node has run there). */
+export function hasLedger(dataDir: string): boolean {
+  return existsSync(storeLocation(dataDir));
+}
+
+/** Opens the store in `dataDir` for a command (creating it when absent; no folding). */
+export async function openLedger(dataDir: string): Promise<Ledger> {
+  try {
+    return await Ledger.open({ dataDir, compactIntervalMs: NEVER_FOLD_MS });
+  } catch (e) {
+    throw ledgerAppError(e, dataDir);
+  }
+}
+
+/**
+ * Opens the ledger at `location` for reading: directly when free, else through the node holding it.
+ * @param client the admin client of the parsed --url / --api-key (built only when needed)
+ */
+export async function connectLedger(location: LedgerLocation, client: () => AdminClient): Promise<LedgerSource> {
+  const { dataDir } = location;
+  if (dataDir === undefined) {
+    const c = client();
+    return { via: 'admin-api', url: c.baseUrl, client: c };
+  }
+  if (!hasLedger(dataDir)) {
+    if (location.explicit) throw appError('LEDGER_NOT_FOUND', { dataDir });
+    // No ledger where the default config points: maybe a node runs elsewhere at the default URL.
+    const c = client();
+    await c.get<LedgerInfo>('/admin/ledger').catch((e: unknown) => {
+      throw unreachable(e) ? appError('LEDGER_NOT_FOUND', { dataDir, suggestion: `No node answers at ${c.baseUrl} either: pass --data-dir <dir> of a node, or --url of a running node's admin API.` }) : e;
+    });
+    return { via: 'admin-api', url: c.baseUrl, client: c };
+  }
+  try {
+    return { via: 'data-dir', dataDir, ledger: await openLedger(dataDir) };
+  } catch (e) {
+    if ((e as AppError).code !== 'LEDGER_IN_USE') throw e;
+  }
+  const c = client();
+  let info: LedgerInfo;
+  try {
+    info = await c.get<LedgerInfo>('/admin/ledger');
+  } catch (e) {
+    if (!unreachable(e)) throw e;
+    throw appError('LEDGER_IN_USE', {
+      dataDir,
+      suggestion: `${(e as Error).message}. Pass --url (and --api-key) of the node running with this data directory, or stop the process that holds it and retry.`,
+    }, e);
+  }
+  if (!sameDir(info.dataDir, dataDir)) {
+    throw appError('LEDGER_IN_USE', {
+      dataDir,
+      suggestion: `The node at ${c.baseUrl} uses ${info.dataDir}, not this directory: pass --url of the node running with ${dataDir}, or stop it and retry.`,
+    });
+  }
+  return { via: 'admin-api', url: c.baseUrl, dataDir, client: c };
+}
+
+/** Closes what connectLedger opened. */
+export async function closeLedger(source: LedgerSource): Promise<void> {
+  if (source.via === 'data-dir') await source.ledger.close();
+}
+
+/** Maps a ledger error to its catalogue AppError (LedgerErrors carry the ledger's own exit code, 1). */
+export function ledgerAppError(e: unknown, dataDir: string, file?: string): unknown {
+  if (e instanceof LedgerInUseError) return appError('LEDGER_IN_USE', { dataDir }, e);
+  if (!(e instanceof LedgerError)) return e;
+  switch (e.code) {
+    case 'LEDGER_OPEN_FAILED':
+      return appError('LEDGER_OPEN_FAILED', { dataDir, reason: typeof e.details.reason === 'string' ? e.details.reason : e.message, message: e.message, suggestion: e.suggestion }, e);
+    case 'LEDGER_NOT_EMPTY':
+      return appError('LEDGER_NOT_EMPTY', { dataDir, message: e.message }, e);
+    case 'LEDGER_SNAPSHOT_INVALID':
+      return appError('LEDGER_SNAPSHOT_INVALID', { file: file ?? '', reason: e.message.replace(/^Invalid ledger snapshot: /, '') }, e);
+    default:
+      return new AppError(e.code, e.message, { exitCode: e.exitCode, ...(e.suggestion === undefined ? {} : { suggestion: e.suggestion }), cause: e });
+  }
+}
+
+/** Errors meaning "no agent-runtime admin API with ledger routes answers at --url". */
+function unreachable(e: unknown): boolean {
+  return isAppError(e) && ['NODE_UNREACHABLE', 'TIMEOUT', 'UNEXPECTED_RESPONSE', 'NOT_FOUND'].includes(e.code);
+}
+
+function sameDir(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync.native(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
+}
