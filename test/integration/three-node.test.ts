@@ -187,3 +187,22 @@ describe('three-node chain alice → hub → bob', () => {
     await waitFor(async () => (await pay(alice, 'g.hub.bob', 10n)).type === IlpPacketType.Fulfill, 10_000, 'traffic resumes');
   });
 });
+
+describe('graceful stop', () => {
+  it('drains packets in flight, refuses new ones with T03, and books what it fulfilled', async () => {
+    const { alice, hub, bob } = await chain();
+    let release: (() => void) | undefined;
+    bob.setPacketHandler(() => new Promise((resolve) => (release = () => resolve({ accept: true }))));
+    const inFlight = pay(alice, 'g.hub.bob', 1000n);
+    await waitFor(() => release, 5000, 'packet at bob');
+    const stopping = hub.stop();
+    // a packet that arrives while the hub drains is refused, not dropped
+    const late = await pay(alice, 'g.hub.bob', 10n);
+    expect(late.type === IlpPacketType.Reject && late.code).toBe('T03');
+    release!();
+    expect((await inFlight).type).toBe(IlpPacketType.Fulfill);
+    await stopping;
+    expect(bal(alice, 'peer:hub')).toBe('-1000');
+    expect(bal(bob, 'peer:hub')).toBe('999');
+  });
+});
