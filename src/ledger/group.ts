@@ -22,6 +22,8 @@ export interface Item {
   lo: number;
   /** Look the id up on disk before booking (it may have been booked before). */
   check: boolean;
+  /** A freshly minted id (JournalEntry.fresh): never looked up, never remembered. */
+  fresh: boolean;
   /** Found on disk: a replay, left out of the batch (its callback still waits for the batch). */
   replay: boolean;
 }

@@ -163,9 +163,11 @@ export class Ledger {
     }
     // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
     // the batch is built. Until then the entry counts against the limit like any other.
-    const check = this.recent.mayHave(id) || this.recent.incomplete;
+    // A fresh id (minted by this process, see JournalEntry.fresh) cannot have been booked: no lookup, not remembered.
+    const fresh = entry.fresh === true;
+    const check = !fresh && (this.recent.mayHave(id) || this.recent.incomplete);
     trackPendingUp(accts, postings, 1);
-    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: this.recent.hi, lo: this.recent.lo, check, replay: false });
+    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: this.recent.hi, lo: this.recent.lo, check, replay: false, fresh });
     this.group.waiters.push(cb);
     this.pending.set(id, this.group.seq);
     this.schedule();
@@ -358,7 +360,7 @@ export class Ledger {
     for (const it of g.items) {
       trackPendingUp(it.accts, it.entry.postings, -1);
       this.pending.delete(it.entry.id);
-      if (err === undefined && !it.replay) this.recent.add(it.hi, it.lo, g.bookedAt);
+      if (err === undefined && !it.replay && !it.fresh) this.recent.add(it.hi, it.lo, g.bookedAt);
     }
     if (err === undefined) {
       for (const a of touched) {

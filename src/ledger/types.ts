@@ -68,6 +68,14 @@ export interface JournalEntry {
   requestId?: number;
   /** Booking time in ms since the epoch; the ledger sets it when absent. Folding uses it. */
   ts?: number;
+  /**
+   * The id was freshly minted by this process and can never have been booked before (the node's
+   * packet ids: boot prefix + counter). Such an entry skips the replay lookup and the recent-id memory;
+   * only a commit of the same id while it is still unwritten is deduplicated. Never set it on ids that
+   * may repeat (claims, redemptions, anything received from outside), and never re-commit a fresh id
+   * without it: it is not remembered.
+   */
+  fresh?: true;
 }
 
 /** Per-peer limits, in asset units. */

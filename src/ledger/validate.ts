@@ -87,6 +87,7 @@ export function checkEntryShape(e: JournalEntry): void {
   if (e.requestId !== undefined && (!Number.isInteger(e.requestId) || e.requestId < 0 || e.requestId > 0xffffffff)) {
     invalid(`entry ${e.id}: requestId must be an unsigned 32-bit integer`);
   }
+  if (e.fresh !== undefined && e.fresh !== true) invalid(`entry ${e.id}: fresh must be true or absent`);
   if (e.ts !== undefined && (!Number.isInteger(e.ts) || e.ts < 0 || e.ts > MAX_TS)) {
     invalid(`entry ${e.id}: ts must be a non-negative integer of ms since the epoch`);
   }

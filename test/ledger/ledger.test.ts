@@ -278,6 +278,42 @@ describe('commit', () => {
   });
 });
 
+describe('fresh ids', () => {
+  it('books a fresh entry without a replay lookup and without remembering its id', async () => {
+    // Replay memory of 0: every non-fresh id is looked up on disk with its batch.
+    const l = await openLedger({ recentIdCapacity: 0 });
+    await l.commitAsync(entries.localDelivery('old', 'a', 1n));
+    const db = (l as unknown as { db: { getMany: (keys: Buffer[]) => Promise<unknown[]> } }).db;
+    const realGetMany = db.getMany.bind(db);
+    let lookups = 0;
+    db.getMany = (keys) => {
+      lookups += keys.length;
+      return realGetMany(keys);
+    };
+    const recent = (l as unknown as { recent: { size: number } }).recent;
+    const size = recent.size;
+    const e = { ...entries.localDelivery('fresh-1', 'a', 2n), fresh: true as const };
+    // The same fresh id twice while unwritten: deduplicated by the pending map, booked once.
+    const both = Promise.all([l.commitAsync(e), l.commitAsync(e)]);
+    await both;
+    expect(lookups).toBe(0);
+    expect(recent.size).toBe(size);
+    expect(l.balance('peer:a')).toBe(3n);
+    // A non-fresh id still gets its lookup (and a replay of it books nothing).
+    await l.commitAsync(entries.localDelivery('old', 'a', 1n));
+    expect(lookups).toBe(1);
+    expect(l.balance('peer:a')).toBe(3n);
+    expect((await l.getEntry('fresh-1'))?.postings).toEqual(e.postings);
+    expect((await l.verify()).ok).toBe(true);
+  });
+
+  it('rejects a fresh flag that is not true', async () => {
+    const l = await openLedger();
+    const bad = { ...entries.localDelivery('x', 'a', 1n), fresh: false } as unknown as JournalEntry;
+    expect(() => l.commit(bad, undefined, () => undefined)).toThrow(/fresh must be true/);
+  });
+});
+
 describe('settlement threshold', () => {
   it('notifies when we owe the peer at least its threshold, after the write', async () => {
     const l = await openLedger();
