@@ -99,13 +99,13 @@ export const stats = (extra: Partial<{ packetsIn: number; fulfilledPerSec: numbe
   ...extra,
 });
 
-/** Polls until `fn` returns something truthy (no fixed sleeps). */
-export async function until<T>(fn: () => T, label: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const start = Date.now();
+/** Polls until `fn` returns something truthy (no fixed sleeps). Uses the monotonic clock: tests fake Date. */
+export async function until<T>(fn: () => T, label: string | (() => string), timeoutMs = 5000): Promise<NonNullable<T>> {
+  const start = performance.now();
   for (;;) {
     const v = fn();
     if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${label}`);
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${typeof label === 'string' ? label : label()}`);
     await new Promise((r) => setTimeout(r, 5));
   }
 }

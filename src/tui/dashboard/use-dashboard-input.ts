@@ -1,4 +1,4 @@
-import type { Dispatch } from 'react';
+import { useRef, type Dispatch } from 'react';
 import { useInput, useStdin, type Key } from 'ink';
 import { keyToAction, uiReducer, type ScrollLimits, type UiAction, type UiState } from './use-dashboard-state.js';
 
@@ -29,9 +29,13 @@ export function inputToActions(input: string, key: Partial<Key>, state: UiState,
  */
 export function useDashboardInput(state: UiState, dispatch: Dispatch<UiAction>, limits: ScrollLimits): void {
   const { isRawModeSupported } = useStdin();
+  // Ink swaps in a new handler only after the render has been committed; a key that arrives before
+  // that must still see this render's state and scroll limits.
+  const latest = useRef({ state, limits });
+  latest.current = { state, limits };
   useInput(
     (input, key) => {
-      for (const a of inputToActions(input, key, state, limits)) dispatch(a);
+      for (const a of inputToActions(input, key, latest.current.state, latest.current.limits)) dispatch(a);
     },
     { isActive: isRawModeSupported },
   );

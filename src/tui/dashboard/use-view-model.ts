@@ -14,45 +14,61 @@ export interface ViewModelOptions {
   readonly now?: () => number;
 }
 
+interface Built {
+  vm: ViewModel;
+  paused: boolean;
+  filter: string;
+}
+
 /**
  * The view model, rebuilt on a timer and only when the store changed: however many events arrive,
  * React renders at most once per interval, and less often when frames are expensive. Pausing freezes
- * the packet list (the counters go on); a change of pause or filter shows at once.
+ * the packet list (the counters go on). A change of pause or filter is applied in the same render.
  */
 export function useViewModel(feed: DashboardFeed, o: ViewModelOptions): ViewModel {
-  const now = o.now ?? Date.now;
+  const opts = useRef(o);
+  opts.current = o;
   const frozen = useRef<readonly PacketRecord[] | undefined>(undefined);
-  if (o.paused && !frozen.current) frozen.current = feed.store.packets.newest();
-  if (!o.paused) frozen.current = undefined;
-  const build = () => buildViewModel(feed.store, { now: now(), filter: o.filter, frozen: frozen.current });
-  const [vm, setVm] = useState<ViewModel>(build);
-  const seen = useRef({ version: feed.store.version, second: Math.floor(now() / 1000), paused: o.paused, filter: o.filter });
+  if (o.paused) frozen.current ??= feed.store.packets.newest();
+  else frozen.current = undefined;
+  const build = (): Built => {
+    const { paused, filter, now = Date.now } = opts.current;
+    return { vm: buildViewModel(feed.store, { now: now(), filter, frozen: frozen.current }), paused, filter };
+  };
+
+  const [built, setBuilt] = useState<Built>(build);
+  let current = built;
+  if (built.paused !== o.paused || built.filter !== o.filter) {
+    // Derived state: React renders again at once with this, before anything reaches the screen.
+    current = build();
+    setBuilt(current);
+  }
+
   const pacer = useRef<FramePacer | undefined>(undefined);
   pacer.current ??= new FramePacer(o.intervalMs, o.budget);
+  const seen = useRef({ version: feed.store.version, second: 0 });
 
   useEffect(() => {
-    const p = (pacer.current ??= new FramePacer(o.intervalMs, o.budget));
+    const p = pacer.current!;
     const tick = () => {
-      const s = seen.current;
-      const second = Math.floor(now() / 1000);
-      const asked = s.paused !== o.paused || s.filter !== o.filter;
-      if (!asked && s.version === feed.store.version && s.second === second) return;
+      const second = Math.floor((opts.current.now ?? Date.now)() / 1000);
+      if (seen.current.version === feed.store.version && seen.current.second === second) return;
       const t = performance.now();
-      if (!asked && !p.due(t)) return;
-      seen.current = { version: feed.store.version, second, paused: o.paused, filter: o.filter };
+      if (!p.due(t)) return;
+      seen.current = { version: feed.store.version, second };
       p.started(t);
-      setVm(build());
+      setBuilt(build());
     };
     tick();
     const timer = setInterval(tick, p.intervalMs);
     return () => clearInterval(timer);
-    // `build` reads the options through this closure; the effect restarts whenever they change.
-  }, [feed, o.paused, o.filter, o.intervalMs, o.budget]);
+    // `build` reads the latest options through `opts`; only a new feed restarts the timer.
+  }, [feed]);
 
   // Layout effects run after the commit, once Ink has drawn the frame: the frame's cost ends here.
   useLayoutEffect(() => {
     pacer.current?.finished(performance.now());
-  }, [vm]);
+  }, [current.vm]);
 
-  return vm;
+  return current.vm;
 }
