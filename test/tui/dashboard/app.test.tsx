@@ -57,7 +57,7 @@ describe('the dashboard at 80x24', () => {
         '03:04:05 fwd alice→bob    g.hub.bob              1,000     3 fulfilled',
         ...Array<string>(10).fill(''),
         '  settlements & channels ───────────────────────────────────────────────────────',
-        'claims sent 0 (0) · received 0 (0) · redeemed 0 · failed 0 · channels 0 open',
+        'claims sent 0 (0) · received 0 (0) · redeemed 0 · failed 0',
         'q quit · p pause · tab focus · ↑↓ scroll · / filter · ? help',
       ].join('\n'),
     );

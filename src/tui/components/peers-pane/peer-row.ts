@@ -6,7 +6,7 @@ import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 /** Column widths of the peers pane at a given total width. */
 export function peerColumns(width: number) {
   const wide = width >= 100;
-  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 25 : 17, balance: wide ? 10 : 8, limits: wide ? 24 : 11 };
+  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 25 : 17, balance: wide ? 10 : 8, limits: wide ? 26 : 11 };
   const used = fixed.state + fixed.id + fixed.relation + fixed.bar + fixed.balance + fixed.limits + 6;
   return { ...fixed, wide, settlement: Math.max(0, width - used) };
 }

@@ -1,4 +1,4 @@
-import type { ActivityRecord, SettlementTotals } from '../../store/dashboard-store.js';
+import type { ActivityRecord, ChannelState, SettlementTotals } from '../../store/dashboard-store.js';
 import { clock, compact } from '../../format.js';
 import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
@@ -51,11 +51,15 @@ export function activitySegments(e: ActivityRecord, width: number): Segment[] {
   ];
 }
 
-/** `claims sent 3 (4.5k) · received 2 (3.0k) · redeemed 1 · failed 0 · channels 2 open` */
-export function settlementSummary(t: Readonly<SettlementTotals>, openChannels: number): Segment[] {
+/**
+ * `claims sent 3 (4.5k) · received 2 (3.0k) · redeemed 1 · failed 0 · channels 2 open`. Counts are
+ * since the dashboard started; channels only once one has been seen (the node's snapshot has none).
+ */
+export function settlementSummary(t: Readonly<SettlementTotals>, channels: readonly Readonly<ChannelState>[]): Segment[] {
+  const open = channels.filter((c) => c.state !== 'settled').length;
   return [
     { text: `claims sent ${t.claimsSent} (${compact(t.claimsSentAmount)}) · received ${t.claimsReceived} (${compact(t.claimsReceivedAmount)}) · redeemed ${t.redeemed} · ` },
     { text: `failed ${t.failed}`, color: t.failed > 0 ? 'red' : undefined },
-    { text: ` · channels ${openChannels} open` },
+    { text: channels.length > 0 ? ` · channels ${open} open` : '' },
   ];
 }

@@ -21,11 +21,10 @@ export function SettlementsPane({ activity, channels, totals, focused, width, ro
   const body = Math.max(0, rows - 1);
   const start = Math.max(0, Math.min(scroll, activity.length - body));
   const shown = activity.slice(start, start + body);
-  const open = channels.filter((c) => c.state !== 'settled').length;
   return (
     <Box flexDirection="column" width={width} height={rows + 1}>
       <PaneTitle title="settlements & channels" detail={activity.length > body ? `${start + 1}-${start + shown.length} of ${activity.length}` : ''} focused={focused} width={width} />
-      <Line segments={settlementSummary(totals, open)} width={width} />
+      <Line segments={settlementSummary(totals, channels)} width={width} />
       {shown.map((e, i) => (
         <Line key={i} segments={activitySegments(e, width)} width={width} />
       ))}
