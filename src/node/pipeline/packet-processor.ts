@@ -258,7 +258,8 @@ export class PacketProcessor {
     const reservation = p.reserved ? { peerId: p.from, amount: p.amountIn } : undefined;
     p.reserved = false;
     this.o.ledger.commit(
-      { id: p.packetId, kind: 'packet', postings, condition: p.condition, sourcePeer: p.from, requestId: p.requestId },
+      // fresh: ids minted at ingress never repeat, so the ledger skips its replay lookup
+      { id: p.packetId, kind: 'packet', fresh: true, postings, condition: p.condition, sourcePeer: p.from, requestId: p.requestId },
       reservation,
       (err) => {
         if (err) {
