@@ -12,8 +12,10 @@ export interface Account {
   readonly id: AccountId;
   /** Its balance key, built once. */
   readonly key: Buffer;
-  /** Balance as stored (durable). */
+  /** Balance as stored (durable): base + the deltas of every written batch. */
   balance: bigint;
+  /** Its `b` record (the base the delta records are added to); changed only by consolidation, import, open. */
+  base: bigint;
   /** Has a stored balance (loaded or written). Accounts only reserved on or limited are not listed. */
   booked: boolean;
   /** The peer id for `peer:<id>` accounts, else undefined. */
@@ -23,9 +25,8 @@ export interface Account {
   reserved: bigint;
   creditLimit: bigint | undefined;
   settleThreshold: bigint | undefined;
-  /** Scratch while a batch is built and written: its change, the new balance, the batch's mark. */
+  /** Scratch while a batch is built (synchronously): its change and the batch's mark. */
   delta: bigint;
-  next: bigint;
   mark: number;
 }
 
@@ -35,6 +36,7 @@ export function newAccount(id: AccountId): Account {
     id,
     key: prefixedKey(PREFIX_BALANCE, id),
     balance: 0n,
+    base: 0n,
     booked: false,
     peerId: id.startsWith(PEER_PREFIX) ? id.slice(PEER_PREFIX.length) : undefined,
     pendingUp: 0n,
@@ -42,7 +44,6 @@ export function newAccount(id: AccountId): Account {
     creditLimit: undefined,
     settleThreshold: undefined,
     delta: 0n,
-    next: 0n,
     mark: 0,
   };
 }

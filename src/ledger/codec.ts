@@ -1,17 +1,24 @@
 /**
- * The on-disk format (version 1). Keys are one ASCII prefix byte and a body:
+ * The on-disk format (version 2). Keys are one ASCII prefix byte and a body:
  *
  * | key                      | value                                     |
  * |--------------------------|-------------------------------------------|
  * | `m`                      | meta: JSON `{format, version, createdAt}` |
- * | `b` + account            | stored balance, signed 128-bit big-endian |
+ * | `b` + account            | base balance, signed 128-bit big-endian   |
  * | `c` + account            | checkpoint (sum of folded entries), same  |
+ * | `d` + batch seq (u48 BE) | the balance deltas one batch booked       |
  * | `j` + entry id (utf8)    | the journal entry, binary (below)         |
  * | `t` + ts (u48 BE) + id   | time index: ids booked by one batch       |
  *
  * A time record indexes every entry one batch wrote (its key carries the batch's booking time and
  * its first id, which is unique); its value lists the ids, each as u16 length + utf8. Folding walks
  * these records oldest first. One record per batch, not per entry, halves the writes per packet.
+ *
+ * A packet batch never writes absolute balances: it writes its entries, its time record and one delta
+ * record (per touched account: u8 length, account latin1, signed 128-bit delta). Batches can then reach
+ * the disk in any order. An account's stored balance is its `b` record plus every `d` record's delta
+ * for it; a background consolidation adds delta records into `b` and deletes them, in one batch.
+ * Version 1 is this layout without delta records (a v1 store opens as is; its meta is rewritten).
  *
  * Entry value: u8 version, u8 kind, u48 ts, u8 posting count, per posting (u8 length, account latin1,
  * u8 sign (1 = negative), u64 magnitude), u8 option bits (1 condition, 2 sourcePeer, 4 requestId), then
@@ -20,12 +27,13 @@
 import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
 
 /** Version of the store layout written in the meta record. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** Name written in the meta record (and checked on open). */
 export const FORMAT_NAME = 'agent-runtime-ledger';
 
 export const PREFIX_BALANCE = 0x62; // 'b'
 export const PREFIX_CHECKPOINT = 0x63; // 'c'
+export const PREFIX_DELTA = 0x64; // 'd'
 export const PREFIX_JOURNAL = 0x6a; // 'j'
 export const PREFIX_TIME = 0x74; // 't'
 /** Key of the meta record. */
@@ -83,6 +91,59 @@ export function encodeI128(v: bigint): Buffer {
   buf.writeBigInt64BE(v >> 64n, 0);
   buf.writeBigUInt64BE(BigInt.asUintN(64, v), 8);
   return buf;
+}
+
+/** Writes `v` as 16 bytes (two's complement, big-endian) at `off`; returns the offset after it. */
+export function writeI128(buf: Buffer, off: number, v: bigint): number {
+  if (v < I128_MIN || v > I128_MAX) throw new RangeError(`amount ${v} does not fit in 128 bits`);
+  buf.writeBigInt64BE(v >> 64n, off);
+  buf.writeBigUInt64BE(BigInt.asUintN(64, v), off + 8);
+  return off + 16;
+}
+
+/** Key of a delta record: `d` + the batch's sequence number (u48 BE). */
+export function deltaKey(seq: number): Buffer {
+  const key = Buffer.allocUnsafe(1 + TS_BYTES);
+  key[0] = PREFIX_DELTA;
+  key.writeUIntBE(seq, 1, TS_BYTES);
+  return key;
+}
+
+/** The batch sequence number of a delta record's key. */
+export function parseDeltaKey(key: Buffer): number {
+  return key.readUIntBE(1, TS_BYTES);
+}
+
+/** Size of one delta in a delta record (the account must be ASCII). */
+export const deltaSize = (account: string): number => 17 + account.length;
+
+/** Writes one (account, delta) of a delta record at `off`; returns the offset after it. */
+export function writeDelta(buf: Buffer, off: number, account: string, delta: bigint): number {
+  const n = buf.write(account, off + 1, 'latin1');
+  buf[off] = n;
+  return writeI128(buf, off + 1 + n, delta);
+}
+
+/** Encodes a delta record's value. */
+export function encodeDeltas(deltas: readonly (readonly [string, bigint])[]): Buffer {
+  let size = 0;
+  for (const [account] of deltas) size += deltaSize(account);
+  const buf = Buffer.allocUnsafe(size);
+  let off = 0;
+  for (const [account, delta] of deltas) off = writeDelta(buf, off, account, delta);
+  return buf;
+}
+
+/** Decodes a delta record's value into (account, delta) pairs. */
+export function decodeDeltas(buf: Buffer): [string, bigint][] {
+  const out: [string, bigint][] = [];
+  for (let off = 0; off < buf.length; ) {
+    const n = buf[off];
+    if (off + 17 + n > buf.length) throw new RangeError('truncated delta record');
+    out.push([buf.toString('latin1', off + 1, off + 1 + n), decodeI128(buf.subarray(off + 1 + n, off + 17 + n))]);
+    off += 17 + n;
+  }
+  return out;
 }
 
 /** Decodes a 16-byte balance. */

@@ -1,9 +1,10 @@
 /**
  * Group commit: the commits of one event-loop turn, and how they become one LevelDB batch (journal
- * entries, one time record listing their ids, the new balances of the touched accounts).
+ * entries, one time record listing their ids, one delta record with each touched account's change).
+ * The batch holds no absolute balance, so batches may be written in any order.
  */
 import type { Account } from './account.js';
-import { PREFIX_JOURNAL, PREFIX_TIME, encodeI128, entrySizeBound, writeEntry, writeListedId } from './codec.js';
+import { PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entrySizeBound, writeDelta, writeEntry, writeListedId } from './codec.js';
 import type { Db } from './store.js';
 import type { JournalEntry } from './types.js';
 
@@ -30,18 +31,19 @@ export interface Item {
 
 /** The commits of one event-loop turn, written as one batch. */
 export class Group {
-  /** @param seq distinguishes the current group from the one in flight. */
+  /** @param seq the batch's sequence number (increasing; also the key of its delta record). */
   constructor(readonly seq: number) {}
 
   readonly items: Item[] = [];
   readonly waiters: Callback[] = [];
-  /** flush() waiters: called when the group is done, never with an error. */
-  readonly after: (() => void)[] = [];
   /** Time (ms) of the batch's time record, set when the batch is built. */
   bookedAt = 0;
+  /** The accounts the batch touched and each one's change (same order), set when the batch is built. */
+  touched: Account[] = [];
+  deltas: bigint[] = [];
 
   get empty(): boolean {
-    return this.items.length === 0 && this.after.length === 0;
+    return this.items.length === 0;
   }
 }
 
@@ -75,19 +77,24 @@ export function callAll(waiters: readonly Callback[], err: Error | undefined): v
 /** A scratch buffer large enough to encode `items` (grown when needed, else reused). */
 export function scratchFor(scratch: Buffer, items: readonly Item[]): Buffer {
   // Per item: j key (1 + id) + value + listed id (2 + id), and at most once the time key (7 + id); utf8 <= 3 bytes a char.
-  let size = 0;
-  for (const it of items) size += entrySizeBound(it.entry) + 10 + it.entry.id.length * 9;
+  // Delta record: its key (7) and at most one delta per posting.
+  let size = 7;
+  for (const it of items) {
+    size += entrySizeBound(it.entry) + 10 + it.entry.id.length * 9;
+    for (const p of it.entry.postings) size += deltaSize(p.account);
+  }
   return scratch.length >= size ? scratch : Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
 }
 
 type ChainedBatch = ReturnType<Db['batch']>;
 
 /**
- * Puts the group's entries, its time record (booked at `now`) and the new balances into `batch`.
- * Returns the touched accounts, each with `next` = its balance after the batch. `buf` may be reused
- * across batches: a chained batch copies every key and value when put() is called.
+ * Puts the group's entries, its time record (booked at `now`) and its delta record (key `d` + `g.seq`)
+ * into `batch`, and sets `g.touched` / `g.deltas`. `buf` may be reused across batches: a chained batch
+ * copies every key and value when put() is called.
  */
-export function fillBatch(batch: ChainedBatch, items: readonly Item[], buf: Buffer, mark: number, now: number): Account[] {
+export function fillBatch(batch: ChainedBatch, g: Group, buf: Buffer, mark: number, now: number): void {
+  const items = g.items;
   const touched: Account[] = [];
   let off = 0;
   let firstId: string | undefined;
@@ -112,6 +119,7 @@ export function fillBatch(batch: ChainedBatch, items: readonly Item[], buf: Buff
       a.delta += postings[p].amount;
     }
   }
+  const deltas = new Array<bigint>(touched.length);
   if (firstId !== undefined) {
     // The time record: the ids this batch booked, keyed by booking time + first id (unique).
     const listStart = off;
@@ -121,10 +129,18 @@ export function fillBatch(batch: ChainedBatch, items: readonly Item[], buf: Buff
     buf.writeUIntBE(now, off + 1, 6);
     off += 7 + buf.write(firstId, off + 7, 'utf8');
     batch.put(buf.subarray(keyStart, off), buf.subarray(listStart, keyStart));
+    // The delta record: each touched account's change (order-independent, unlike an absolute balance).
+    const valueStart = off;
+    for (let i = 0; i < touched.length; i++) {
+      deltas[i] = touched[i].delta;
+      off = writeDelta(buf, off, touched[i].id, deltas[i]);
+    }
+    const dKey = off;
+    buf[off] = PREFIX_DELTA;
+    buf.writeUIntBE(g.seq, off + 1, 6);
+    off += 7;
+    batch.put(buf.subarray(dKey, off), buf.subarray(valueStart, dKey));
   }
-  for (const a of touched) {
-    a.next = a.balance + a.delta;
-    batch.put(a.key, encodeI128(a.next));
-  }
-  return touched;
+  g.touched = touched;
+  g.deltas = deltas;
 }

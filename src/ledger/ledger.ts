@@ -3,17 +3,20 @@
  *
  * Hot path (synchronous, no promise per packet): `reserve` checks the credit limit, `commit` books an
  * entry into the current group, and the group of every commit made in one event-loop turn is written
- * as one LevelDB batch: the entries, one time record listing their ids, and the new balances of the
- * touched accounts. One batch is in flight at a time (so balance writes never reorder); commits made
+ * as one LevelDB batch: the entries, one time record listing their ids, and one delta record with the
+ * change of each touched account (never an absolute balance). Up to `maxBatchesInFlight` batches are
+ * written at once; LevelDB may apply them in any order, which deltas make harmless. Commits made
  * meanwhile form the next group. Callbacks run once their batch is written, so a Fulfill goes upstream
  * only after its entry is on disk (OS page cache: survives kill -9; `sync: true`: survives power loss).
+ * A background consolidation (serialized, never on the packet path) adds written delta records into
+ * the base balances and deletes them, in one batch; a restart consolidates whatever it finds.
  *
  * Replays: an id booked before (in this process, or still in the journal after a restart) books
  * nothing. Once an entry is folded into checkpoints (older than `journalRetentionMs`) its id is
  * forgotten: a replay that late would be booked again.
  */
 import { trackPendingUp, newAccount, type Account } from './account.js';
-import { PREFIX_JOURNAL, decodeEntry, prefixedKey } from './codec.js';
+import { PREFIX_JOURNAL, decodeEntry, deltaKey, encodeI128, prefixedKey } from './codec.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
 import { Group, callAll, fillBatch, safely, scratchFor, type Callback } from './group.js';
@@ -26,6 +29,17 @@ import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } 
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
 const DEFAULT_RECENT_IDS = 2_000_000;
+const DEFAULT_IN_FLIGHT = 3;
+/** Consolidate once this many written batches have delta records pending (or on the timer). */
+const CONSOLIDATE_BATCHES = 64;
+const CONSOLIDATE_MS = 1_000;
+
+/** A written batch whose delta record is not consolidated yet. */
+interface PendingDeltas {
+  seq: number;
+  touched: Account[];
+  deltas: bigint[];
+}
 
 const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
@@ -46,10 +60,24 @@ export class Ledger {
    * their old values reachable for the young-generation GC, which then promotes whole dead groups.
    */
   private readonly pending = new Map<string, number>();
-  private groupSeq = 0;
-  private group = new Group(0);
-  /** The group being written (or a placeholder while an import holds the write lane). */
-  private inFlight: Group | undefined;
+  /** Sequence number of the current group; earlier groups are in flight or done. */
+  private groupSeq: number;
+  private group: Group;
+  /** The groups being written (at most `maxInFlight`), in no particular completion order. */
+  private readonly inFlight: Group[] = [];
+  private readonly maxInFlight: number;
+  /** An import holds the write lane: no batch starts. */
+  private laneHeld = false;
+  /** Every group with seq <= doneSeq is done (written or failed). */
+  private doneSeq: number;
+  /** Done groups above doneSeq (completed out of order). */
+  private readonly doneAbove = new Set<number>();
+  /** flush() waiters: resolved once doneSeq >= seq. */
+  private flushWaiters: { seq: number; resolve: () => void }[] = [];
+  /** Written batches whose delta records are still on disk, for consolidation. */
+  private unconsolidated: PendingDeltas[] = [];
+  private consolidating: Promise<void> | undefined;
+  private consolidateTimer: NodeJS.Timeout | undefined;
   private scheduled = false;
   private mark = 0;
   private closed = false;
@@ -63,7 +91,12 @@ export class Ledger {
     private readonly opts: LedgerOptions,
     capacity: number,
     private checkpoints: Map<AccountId, bigint>,
+    seqBase: number,
   ) {
+    this.groupSeq = seqBase + 1;
+    this.group = new Group(this.groupSeq);
+    this.doneSeq = seqBase;
+    this.maxInFlight = Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT));
     this.recent = new RecentIds(capacity);
     this.writeOptions = { sync: opts.sync === true };
     this.folder = new Folder(db, {
@@ -94,15 +127,20 @@ export class Ledger {
     const db = await openStore(opts.dataDir);
     try {
       const state = await loadState(db, capacity);
-      const ledger = new Ledger(db, opts, capacity, state.checkpoints);
+      const ledger = new Ledger(db, opts, capacity, state.checkpoints, state.maxDeltaSeq);
       for (const [id, balance] of state.balances) {
         const a = ledger.account(id);
         a.balance = balance;
+        a.base = balance;
         a.booked = true;
       }
       for (const r of state.recent) ledger.recent.addId(r.id, r.ts);
       if (state.diskOnlyUntil > 0) ledger.recent.markDiskOnly(state.diskOnlyUntil);
       ledger.folder.start();
+      ledger.consolidateTimer = setInterval(() => {
+        if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined) ledger.consolidate().catch(() => undefined);
+      }, CONSOLIDATE_MS);
+      ledger.consolidateTimer.unref();
       return ledger;
     } catch (err) {
       await db.close().catch(() => undefined);
@@ -158,7 +196,7 @@ export class Ledger {
     const id = entry.id;
     const owner = this.pending.get(id);
     if (owner !== undefined) {
-      (owner === this.group.seq ? this.group : this.inFlight!).waiters.push(cb);
+      (owner === this.group.seq ? this.group : this.inFlight.find((g) => g.seq === owner)!).waiters.push(cb);
       return;
     }
     // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
@@ -226,7 +264,7 @@ export class Ledger {
     const plan = planImport(snapshot);
     const booked = [...this.accts.values()].filter((a) => a.booked).length;
     const journal = this.recent.size + (this.recent.incomplete ? 1 : 0);
-    if (booked > 0 || journal > 0 || this.checkpoints.size > 0 || this.pending.size > 0 || this.inFlight !== undefined) {
+    if (booked > 0 || journal > 0 || this.checkpoints.size > 0 || this.pending.size > 0 || this.inFlight.length > 0 || this.laneHeld) {
       throw new LedgerError(
         'LEDGER_NOT_EMPTY',
         `Cannot import: the ledger in ${this.opts.dataDir} already holds ${booked} accounts and ${journal} journal entries`,
@@ -234,46 +272,63 @@ export class Ledger {
       );
     }
     // Hold the write lane: commits made meanwhile are written after the import, on top of it.
-    const lane = new Group(-1);
-    this.inFlight = lane;
+    this.laneHeld = true;
     try {
+      // No consolidation may write base balances under the import (an empty ledger has none to do).
+      while (this.consolidating !== undefined) await this.consolidating.catch(() => undefined);
       // Folding is held off so it cannot fold imported entries into checkpoints it read before the import.
       await this.folder.hold(async () => {
         await writeImport(this.db, plan);
         this.checkpoints = new Map(plan.checkpoints);
       });
+      for (const [account, b] of plan.balances) {
+        const a = this.account(account);
+        a.balance = b;
+        a.base = b;
+        a.booked = true;
+      }
     } catch (err) {
       throw new LedgerError('LEDGER_WRITE_FAILED', `Import failed, nothing was written: ${(err as Error).message}`, 'Check the disk, then retry.', { cause: err });
     } finally {
-      this.inFlight = undefined;
-      for (const fn of lane.after) fn();
+      this.laneHeld = false;
       if (!this.group.empty) this.schedule();
-    }
-    for (const [account, b] of plan.balances) {
-      const a = this.account(account);
-      a.balance = b;
-      a.booked = true;
     }
     for (const e of plan.entries) this.recent.addId(e.id, e.ts ?? 0);
     if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
   }
 
-  /** Resolves when everything committed so far is written (or has failed). */
+  /** Resolves when everything committed so far is written (or has failed): every batch up to the current one. */
   flush(): Promise<void> {
-    const target = this.group.empty ? this.inFlight : this.group;
-    if (target === undefined) return Promise.resolve();
+    const seq = this.group.empty ? this.group.seq - 1 : this.group.seq;
+    if (this.doneSeq >= seq) return Promise.resolve();
     return new Promise((resolve) => {
-      target.after.push(resolve);
-      if (target === this.group) this.schedule();
+      this.flushWaiters.push({ seq, resolve });
+      if (seq === this.group.seq) this.schedule();
     });
   }
 
-  /** Stops folding, writes what is pending, closes the store. Idempotent. */
+  /**
+   * Adds the delta records of every written batch up to the highest seq S such that all batches <= S
+   * are done into the base balances, and deletes them, in one atomic batch. Serialized with itself;
+   * runs in the background (timer, or every CONSOLIDATE_BATCHES batches) and at close.
+   */
+  consolidate(): Promise<void> {
+    this.consolidating ??= this.consolidateOnce().finally(() => {
+      this.consolidating = undefined;
+    });
+    return this.consolidating;
+  }
+
+  /** Stops folding, writes what is pending, consolidates the delta records, closes the store. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
+      if (this.consolidateTimer) clearInterval(this.consolidateTimer);
       await this.folder.stop();
       await this.flush();
+      while (this.consolidating !== undefined) await this.consolidating.catch(() => undefined);
+      // Left-over delta records are consolidated at the next open if this fails.
+      if (this.unconsolidated.length > 0) await this.consolidate().catch(() => undefined);
       await this.db.close();
     })();
     return this.closing;
@@ -307,17 +362,17 @@ export class Ledger {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight !== undefined) return;
+    if (this.scheduled || this.laneHeld || this.inFlight.length >= this.maxInFlight) return;
     this.scheduled = true;
     setImmediate(this.writeNext);
   }
 
   private readonly writeNext = (): void => {
     this.scheduled = false;
-    if (this.inFlight !== undefined || this.group.empty) return;
+    if (this.laneHeld || this.inFlight.length >= this.maxInFlight || this.group.empty) return;
     const g = this.group;
     this.group = new Group(++this.groupSeq);
-    this.inFlight = g;
+    this.inFlight.push(g);
     const checks = g.items.filter((it) => it.check);
     if (checks.length > 0) {
       this.db.getMany(checks.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
@@ -325,7 +380,7 @@ export class Ledger {
           checks.forEach((it, i) => (it.replay = found[i] !== undefined));
           this.write(g);
         },
-        (err: unknown) => this.done(g, [], err),
+        (err: unknown) => this.done(g, err),
       );
     } else {
       this.write(g);
@@ -336,47 +391,94 @@ export class Ledger {
   private write(g: Group): void {
     this.scratch = scratchFor(this.scratch, g.items);
     const batch = this.db.batch();
-    let touched: Account[] = [];
     try {
       g.bookedAt = Date.now();
-      touched = fillBatch(batch, g.items, this.scratch, ++this.mark, g.bookedAt);
+      fillBatch(batch, g, this.scratch, ++this.mark, g.bookedAt);
     } catch (err) {
       void batch.close();
-      this.done(g, touched, err);
+      this.done(g, err);
       return;
     }
     if (batch.length === 0) {
       void batch.close();
-      this.done(g, touched, undefined);
+      this.done(g, undefined);
       return;
     }
     batch.write(this.writeOptions).then(
-      () => this.done(g, touched, undefined),
-      (err: unknown) => this.done(g, touched, err),
+      () => this.done(g, undefined),
+      (err: unknown) => this.done(g, err),
     );
   }
 
-  private done(g: Group, touched: Account[], err: unknown): void {
+  private done(g: Group, err: unknown): void {
     for (const it of g.items) {
       trackPendingUp(it.accts, it.entry.postings, -1);
       this.pending.delete(it.entry.id);
       if (err === undefined && !it.replay && !it.fresh) this.recent.add(it.hi, it.lo, g.bookedAt);
     }
-    if (err === undefined) {
-      for (const a of touched) {
-        a.balance = a.next;
+    const touched = err === undefined ? g.touched : [];
+    if (touched.length > 0) {
+      // Deltas commute: batches may complete in any order.
+      const deltas = g.deltas;
+      for (let i = 0; i < touched.length; i++) {
+        const a = touched[i];
+        a.balance += deltas[i];
         a.booked = true;
       }
+      this.unconsolidated.push({ seq: g.seq, touched, deltas });
     }
-    this.inFlight = undefined;
+    this.inFlight.splice(this.inFlight.indexOf(g), 1);
+    this.finished(g.seq);
     if (!this.group.empty) this.schedule();
     const failure =
       err === undefined
         ? undefined
         : new LedgerError('LEDGER_WRITE_FAILED', `Ledger write failed; nothing of the batch was booked: ${err instanceof Error ? err.message : JSON.stringify(err)}`, 'Check the disk (space, permissions), then retry.', { cause: err });
     callAll(g.waiters, failure);
-    for (const fn of g.after) safely(fn);
-    if (failure === undefined && touched.length > 0) this.notify(touched);
+    if (touched.length > 0) this.notify(touched);
+  }
+
+  /** Marks batch `seq` done, advances doneSeq over every batch done in a row, wakes flush() waiters. */
+  private finished(seq: number): void {
+    if (seq === this.doneSeq + 1) {
+      this.doneSeq = seq;
+      while (this.doneAbove.delete(this.doneSeq + 1)) this.doneSeq++;
+    } else {
+      this.doneAbove.add(seq);
+    }
+    if (this.flushWaiters.length > 0) {
+      const ready = this.flushWaiters.filter((w) => w.seq <= this.doneSeq);
+      if (ready.length > 0) {
+        this.flushWaiters = this.flushWaiters.filter((w) => w.seq > this.doneSeq);
+        for (const w of ready) safely(w.resolve);
+      }
+    }
+    if (this.unconsolidated.length >= CONSOLIDATE_BATCHES && this.consolidating === undefined && !this.closed) {
+      // Off the packet path: after this turn's callbacks, and its write goes to the threadpool.
+      setImmediate(() => {
+        if (this.consolidating === undefined) this.consolidate().catch(() => undefined);
+      });
+    }
+  }
+
+  private async consolidateOnce(): Promise<void> {
+    const upTo = this.doneSeq;
+    const take = this.unconsolidated.filter((u) => u.seq <= upTo);
+    if (take.length === 0) return;
+    const bases = new Map<Account, bigint>();
+    const batch = this.db.batch();
+    for (const u of take) {
+      for (let i = 0; i < u.touched.length; i++) {
+        const a = u.touched[i];
+        bases.set(a, (bases.get(a) ?? a.base) + u.deltas[i]);
+      }
+      batch.del(deltaKey(u.seq));
+    }
+    for (const [a, b] of bases) batch.put(a.key, encodeI128(b));
+    await batch.write(this.writeOptions);
+    for (const [a, b] of bases) a.base = b;
+    const taken = new Set(take);
+    this.unconsolidated = this.unconsolidated.filter((u) => !taken.has(u));
   }
 
   private notify(touched: Account[]): void {

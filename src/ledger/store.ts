@@ -10,8 +10,10 @@ import {
   META_KEY,
   PREFIX_BALANCE,
   PREFIX_CHECKPOINT,
+  PREFIX_DELTA,
   PREFIX_JOURNAL,
   PREFIX_TIME,
+  decodeDeltas,
   decodeEntry,
   decodeI128,
   decodeIdList,
@@ -20,6 +22,7 @@ import {
   encodeIdList,
   entrySizeBound,
   keyBody,
+  parseDeltaKey,
   parseTimeKey,
   prefixedKey,
   timeKey,
@@ -88,6 +91,11 @@ export async function openStore(dataDir: string): Promise<Db> {
       if (typeof meta.version !== 'number' || meta.version > FORMAT_VERSION) {
         throw new LedgerOpenError(dataDir, `store format version ${String(meta.version)} is newer than this build understands (${FORMAT_VERSION})`, 'Upgrade agent-runtime.');
       }
+      if (meta.version < FORMAT_VERSION) {
+        // v1 -> v2: v1 is v2 without delta records, so only the meta changes. Bumping it stops an older
+        // build (which would ignore delta records) from opening the store.
+        await db.put(META_KEY, Buffer.from(JSON.stringify({ ...meta, version: FORMAT_VERSION, migratedAt: new Date().toISOString() })), { sync: true });
+      }
     }
   } catch (err) {
     await db.close().catch(() => undefined);
@@ -98,7 +106,10 @@ export async function openStore(dataDir: string): Promise<Db> {
 
 /** What `Ledger.open` restores from the store. */
 export interface LoadedState {
+  /** Stored balances (base + deltas); delta records found at open were consolidated into the base. */
   balances: Map<AccountId, bigint>;
+  /** Highest batch sequence number of a delta record found at open (0: none). */
+  maxDeltaSeq: number;
   checkpoints: Map<AccountId, bigint>;
   /** The newest journal ids (at most `capacity`) with their booking time, oldest first. */
   recent: { id: string; ts: number }[];
@@ -112,9 +123,36 @@ async function readAmounts(db: Db, prefix: number): Promise<Map<AccountId, bigin
   return out;
 }
 
-/** Loads balances, checkpoints and the newest `capacity` entry ids (reading no further back than needed). */
-export async function loadState(db: Db, capacity: number): Promise<LoadedState> {
+/**
+ * Startup recovery: adds every delta record (batches that were durable when the process stopped, in
+ * whatever order they reached the disk) into the base balances and deletes them, in one synced batch.
+ * Returns the balances and the highest batch sequence number seen.
+ */
+export async function recoverDeltas(db: Db): Promise<{ balances: Map<AccountId, bigint>; maxDeltaSeq: number }> {
   const balances = await readAmounts(db, PREFIX_BALANCE);
+  const keys: Buffer[] = [];
+  const touched = new Set<AccountId>();
+  let maxDeltaSeq = 0;
+  for await (const [k, v] of db.iterator(range(PREFIX_DELTA))) {
+    keys.push(k);
+    maxDeltaSeq = Math.max(maxDeltaSeq, parseDeltaKey(k));
+    for (const [account, d] of decodeDeltas(v)) {
+      balances.set(account, (balances.get(account) ?? 0n) + d);
+      touched.add(account);
+    }
+  }
+  if (keys.length > 0) {
+    const batch = db.batch();
+    for (const account of touched) batch.put(prefixedKey(PREFIX_BALANCE, account), encodeI128(balances.get(account)!));
+    for (const k of keys) batch.del(k);
+    await batch.write({ sync: true });
+  }
+  return { balances, maxDeltaSeq };
+}
+
+/** Loads balances (consolidating delta records), checkpoints and the newest `capacity` entry ids (reading no further back than needed). */
+export async function loadState(db: Db, capacity: number): Promise<LoadedState> {
+  const { balances, maxDeltaSeq } = await recoverDeltas(db);
   const checkpoints = await readAmounts(db, PREFIX_CHECKPOINT);
   const records: { id: string; ts: number }[][] = [];
   let kept = 0;
@@ -132,11 +170,12 @@ export async function loadState(db: Db, capacity: number): Promise<LoadedState> 
     records.push(keep.map((id) => ({ id, ts })));
     if (diskOnlyUntil > 0) break;
   }
-  return { balances, checkpoints, recent: records.reverse().flat(), diskOnlyUntil };
+  return { balances, maxDeltaSeq, checkpoints, recent: records.reverse().flat(), diskOnlyUntil };
 }
 
 /** One consistent read (a single LevelDB iterator, hence one snapshot) of balances, checkpoints and journal. */
 export interface StoreScan {
+  /** Stored balances: base (`b`) plus every pending delta record. */
   balances: Map<AccountId, bigint>;
   checkpoints: Map<AccountId, bigint>;
   /** Per account: checkpoint + sum of its journal postings. */
@@ -146,7 +185,7 @@ export interface StoreScan {
   entryCount: number;
 }
 
-/** Reads balances, checkpoints and journal through one iterator so they are mutually consistent. */
+/** Reads balances (base + deltas), checkpoints and journal through one iterator so they are mutually consistent. */
 export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan> {
   const scan: StoreScan = { balances: new Map(), checkpoints: new Map(), recomputed: new Map(), entries: [], entryCount: 0 };
   const add = (account: AccountId, amount: bigint) => scan.recomputed.set(account, (scan.recomputed.get(account) ?? 0n) + amount);
@@ -157,6 +196,9 @@ export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan
       const c = decodeI128(v);
       scan.checkpoints.set(keyBody(k), c);
       add(keyBody(k), c);
+    } else if (prefix === PREFIX_DELTA) {
+      // Base records sort before delta records: the base is already in the map.
+      for (const [account, d] of decodeDeltas(v)) scan.balances.set(account, (scan.balances.get(account) ?? 0n) + d);
     } else if (prefix === PREFIX_JOURNAL) {
       scan.entryCount++;
       const e = withEntries ? decodeEntry(keyBody(k), v) : decodePostings(v);
@@ -167,7 +209,7 @@ export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan
   return scan;
 }
 
-/** Recomputes every balance from checkpoints + journal and compares it with the stored balance. */
+/** Recomputes every balance from checkpoints + journal and compares it with the stored balance (base + deltas). */
 export async function verifyStore(db: Db): Promise<VerifyResult> {
   const scan = await scanStore(db, false);
   const mismatches: VerifyResult['mismatches'] = [];

@@ -109,6 +109,11 @@ export interface LedgerOptions {
    * one extra read per batch.
    */
   recentIdCapacity?: number;
+  /**
+   * How many batches may be written at once (default 3). Batches carry balance deltas, not absolute
+   * balances, so LevelDB may apply them in any order. 1 writes one batch at a time.
+   */
+  maxBatchesInFlight?: number;
 }
 
 /** Result of `Ledger.verify()`. Amounts are decimal strings. */
