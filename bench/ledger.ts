@@ -7,7 +7,8 @@
  * that group commit spreads over a batch).
  *
  * Options: --callers N (default 256), --count N (sync false, default 1000000), --sync-seconds S
- * (default 5), --peers N (default 16), --recent-ids N (replay memory, default the ledger's), --json.
+ * (default 5), --peers N (default 16), --recent-ids N (replay memory, default the ledger's),
+ * --in-flight K (batches written at once, default the ledger's 3; 1 = one at a time), --json.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     'sync-seconds': { type: 'string', default: '5' },
     peers: { type: 'string', default: '16' },
     'recent-ids': { type: 'string' },
+    'in-flight': { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -31,6 +33,8 @@ const CALLERS = Number(args.callers);
 const PEERS = Number(args.peers);
 /** Replay memory size; set it below --count to measure the mode where every batch looks its ids up on disk. */
 const RECENT_IDS = args['recent-ids'] === undefined ? undefined : Number(args['recent-ids']);
+/** Batches written at once (the ledger's maxBatchesInFlight; default the ledger's, 3). */
+const IN_FLIGHT = args['in-flight'] === undefined ? undefined : Number(args['in-flight']);
 
 interface RunResult {
   sync: boolean;
@@ -58,7 +62,7 @@ const conditions = Array.from({ length: 64 }, () => randomBytes(32));
 
 /** Runs callers until `limit` transfers are acknowledged or `seconds` have passed. */
 async function run(dataDir: string, sync: boolean, limit: number, seconds: number): Promise<RunResult> {
-  const ledger = await Ledger.open({ dataDir, sync, compactIntervalMs: 0, recentIdCapacity: RECENT_IDS });
+  const ledger = await Ledger.open({ dataDir, sync, compactIntervalMs: 0, recentIdCapacity: RECENT_IDS, maxBatchesInFlight: IN_FLIGHT });
   for (let p = 0; p < PEERS; p++) ledger.setLimits(`peer${p}`, { creditLimit: 1n << 62n, settleThreshold: 1n << 62n });
   const prefix = `${Date.now().toString(36)}-`;
   const latencies = new Float64Array(limit);
