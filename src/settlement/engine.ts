@@ -213,8 +213,7 @@ export class SettlementEngine implements SettlementModule {
     if (!this.core.ready) return Promise.resolve();
     for (const p of this.ctx.peers()) {
       if (!p.connected || p.settlement?.chain !== 'evm') continue;
-      const r = this.core.outgoingFor(p.id);
-      const unacked = r !== undefined && claimed(r) > r.booked;
+      const unacked = [...this.core.records.values()].some((r) => r.direction === 'outgoing' && r.peerId === p.id && r.state !== 'settled' && claimed(r) > r.booked);
       const owed = this.core.owed(p.id);
       if (unacked || (p.settleThreshold !== undefined && owed >= p.settleThreshold)) this.outgoing.kick(p.id);
     }

@@ -35,6 +35,9 @@ export interface RedeemPolicy {
 /** A claim on a closing channel is refused when less than this remains of the challenge period, seconds. */
 const CLOSING_MARGIN_S = 300;
 
+/** Channel lookups (chain reads for channels a claim names that we do not know) running at once, at most. */
+const MAX_LOOKUPS = 8;
+
 const refuse = (code: Refusal['code'], message: string): Refusal => ({ code, message });
 const max = (a: bigint, b: bigint) => (a > b ? a : b);
 
@@ -258,7 +261,8 @@ export class Incoming {
 
   /** Reads an unknown (or changed) channel from the chain in the background. */
   private lookup(channelId: string): void {
-    if (this.lookups.has(channelId) || !this.core.ready) return;
+    // A peer naming made-up channels must not turn into unbounded chain reads.
+    if (this.lookups.has(channelId) || this.lookups.size >= MAX_LOOKUPS || !this.core.ready) return;
     this.lookups.add(channelId);
     this.core
       .refresh(channelId)

@@ -88,13 +88,16 @@ export class Outgoing {
     const { units } = this.core.need();
     const peer = this.core.peer(peerId);
     const owed = this.core.owed(peerId);
-    const r = this.core.outgoingFor(peerId);
+    const open = this.core.outgoingFor(peerId);
     const due = owed > 0n && (force || (peer?.settleThreshold !== undefined && owed >= peer.settleThreshold));
+    // Without an open channel, a closing one may still hold a claim the peer never acknowledged:
+    // it can redeem it until the challenge period ends, so it is sent again (no new claims on it).
+    const r = open ?? [...this.core.records.values()].find((x) => x.direction === 'outgoing' && x.peerId === peerId && x.state === 'closing' && claimed(x) > x.booked);
     if (r === undefined) {
       if (!due) return { status: 'nothing-due' };
       return { status: 'failed', reason: `we owe ${peerId} ${owed} but have no open channel to it: open one with \`agent-runtime channels open ${peerId}\`` };
     }
-    const claim = await this.core.locks.run(r.channelId, () => this.prepare(r, peerId, due ? owed : 0n));
+    const claim = await this.core.locks.run(r.channelId, () => this.prepare(r, peerId, due && r === open ? owed : 0n));
     if (claim === undefined) return { status: 'nothing-due' };
     if (peer?.connected !== true) return { status: 'failed', reason: `peer ${peerId} is not connected; the claim is sent when it is` };
     const increase = units.toAsset(BigInt(claim.transferredAmount)) - units.toAsset(r.booked);
