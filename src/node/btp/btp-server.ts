@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BtpType, decodeBtp, encodeBtp, readAuth } from './codec.js';
+import { portInUseError } from '../http/server-common.js';
 
 export type AuthResult = { ok: true; peerId: string } | { ok: false; message: string };
 
@@ -41,7 +42,8 @@ export class BtpServer {
       });
       const onError = (err: Error) => {
         wss.close();
-        reject(err);
+        // a coded error naming the config key, like the HTTP listeners' (the raw EADDRINUSE named neither)
+        reject((err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? portInUseError('BTP server', this.opts.host, this.opts.port, 'btpServerPort', err) : err);
       };
       wss.once('error', onError);
       wss.once('listening', () => {

@@ -85,7 +85,7 @@ export function createAdminServer(node: NodeApi, opts: AdminServerOptions): Admi
     log.warn({ host: opts.host }, 'admin API listens beyond loopback without an apiKey: anyone who can reach it can move funds');
   }
 
-  const handle = serverHandle(app, { host: opts.host, port: opts.port, label: 'admin API', logger: log });
+  const handle = serverHandle(app, { host: opts.host, port: opts.port, label: 'admin API', key: 'adminApi.port', logger: log });
   return {
     app,
     addRoutes,

@@ -83,5 +83,5 @@ export function createHealthServer(node: NodeApi, opts: HealthServerOptions): Ht
     });
   }
 
-  return serverHandle(app, { host: opts.host, port: opts.port, label: 'health server', logger: log });
+  return serverHandle(app, { host: opts.host, port: opts.port, label: 'health server', key: 'healthCheckPort', logger: log });
 }

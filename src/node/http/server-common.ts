@@ -197,8 +197,18 @@ export function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-/** Wraps a fastify instance as listen/close; `label` names the listener in PORT_IN_USE. */
-export function serverHandle(app: FastifyInstance, opts: { host: string; port: number; label: string; logger: Logger }): HttpServerHandle {
+/** PORT_IN_USE for a listener, naming its config key (when known) in the details and the suggestion. */
+export function portInUseError(listener: string, host: string, port: number, key: string | undefined, cause: unknown): AppError {
+  if (key === undefined) return appError('PORT_IN_USE', { listener, host, port }, cause);
+  const suggestion = `Stop whatever holds port ${port} (another node?), or set ${key} to another port (0 picks a free one).`;
+  return appError('PORT_IN_USE', { listener, host, port, key, suggestion }, cause);
+}
+
+/**
+ * Wraps a fastify instance as listen/close; `label` names the listener in PORT_IN_USE and `key` its
+ * config key (so a library caller is told which key to change, as the CLI is).
+ */
+export function serverHandle(app: FastifyInstance, opts: { host: string; port: number; label: string; key?: string; logger: Logger }): HttpServerHandle {
   let listening: Promise<{ url: string; port: number }> | undefined;
   let closing: Promise<void> | undefined;
   return {
@@ -208,7 +218,7 @@ export function serverHandle(app: FastifyInstance, opts: { host: string; port: n
           await app.listen({ host: opts.host, port: opts.port });
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-            throw appError('PORT_IN_USE', { listener: opts.label, host: opts.host, port: opts.port }, err);
+            throw portInUseError(opts.label, opts.host, opts.port, opts.key, err);
           }
           throw err;
         }

@@ -96,7 +96,7 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   registerStream(app, store, hub);
   registerAssets(app, opts.assetDir, log);
 
-  const server = serverHandle(app, { host: opts.host, port: opts.port, label: 'explorer', logger: log });
+  const server = serverHandle(app, { host: opts.host, port: opts.port, label: 'explorer', key: 'explorer.port', logger: log });
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
