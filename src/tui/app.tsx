@@ -1,13 +1,13 @@
 import { useEffect } from 'react';
 import type { DashboardFeed } from './feed.js';
 import { Dashboard } from './dashboard/dashboard.js';
-import { computeLayout, type Layout } from './dashboard/layout.js';
+import { MIN_COLUMNS, MIN_ROWS, computeLayout, type Layout } from './dashboard/layout.js';
 import { useDashboardInput } from './dashboard/use-dashboard-input.js';
 import { useDashboardState, type ScrollLimits } from './dashboard/use-dashboard-state.js';
 import { useTerminalSize } from './dashboard/use-terminal-size.js';
 import { useViewModel } from './dashboard/use-view-model.js';
 import type { ViewModel } from './store/view-model.js';
-import { ColorsContext } from './components/line/line.js';
+import { ColorsContext, Line } from './components/line/line.js';
 
 export interface DashboardAppProps {
   readonly feed: DashboardFeed;
@@ -48,9 +48,14 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
   useEffect(() => {
     if (ui.quit) onQuit();
   }, [ui.quit, onQuit]);
+  const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   return (
     <ColorsContext.Provider value={colors}>
-      <Dashboard vm={vm} ui={ui} layout={layout} />
+      {tooSmall ? (
+        <Line segments={[{ text: `the dashboard needs ${MIN_COLUMNS}x${MIN_ROWS} (this is ${size.columns}x${size.rows}); q quits` }]} width={Math.max(1, size.columns)} />
+      ) : (
+        <Dashboard vm={vm} ui={ui} layout={layout} />
+      )}
     </ColorsContext.Provider>
   );
 }

@@ -81,4 +81,13 @@ describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
     t.keys('C-c');
     await terminalUsable(t, 80);
   });
+
+  it('100x30: when the node stops by itself (--duration), the dashboard closes and leaves a usable terminal', async () => {
+    term = new Tmux(100, 30);
+    const t = term;
+    demo(t, '--no-chain', '--duration', '5');
+    await t.screenWhere((s) => s.some((l) => l.startsWith('▸ packets')), 'the dashboard');
+    await terminalUsable(t, 100);
+    expect(t.screen().join('\n')).toMatch(/stopping…\nexit=0/);
+  });
 });

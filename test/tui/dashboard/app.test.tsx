@@ -134,6 +134,13 @@ describe('the dashboard at 80x24', () => {
     await until(() => frame().split('\n')[3].length === 80, 'the frame at 80 columns');
   });
 
+  it('says so when the terminal is too small, and q still quits', async () => {
+    const { app, onQuit, waitFor } = mount({ columns: 60, rows: 10 });
+    await waitFor('the dashboard needs 40x12 (this is 60x10); q quits');
+    app.stdin.write('q');
+    await until(() => onQuit.mock.calls.length === 1, 'onQuit after q');
+  });
+
   it('shows that the node is stopping', async () => {
     const { waitFor } = mount();
     src.emit({ type: 'node:stopping', reason: 'SIGTERM' });
