@@ -172,7 +172,7 @@ describe('admin API defences', () => {
   });
 
   it('checks allowedIps before the key (403 even with the right key), then the key (401)', async () => {
-    const locked = h.node({ nodeId: 'locked', ilpAddress: 'g.locked', adminApi: { enabled: true, port: 0, apiKey: 'right-key-123', allowedIps: ['10.0.0.0/8'] } } as never);
+    const locked = h.node({ nodeId: 'locked', ilpAddress: 'g.locked', adminApi: { enabled: true, port: 0, apiKey: 'right-key-123', allowedIps: ['10.0.0.0/8'] } });
     await locked.start();
     for (const headers of [{ 'x-api-key': 'right-key-123' }, {}, { 'x-api-key': 'wrong' }]) {
       const res = await fetch(`${locked.endpoints.admin!}/admin/peers`, { headers });
@@ -181,7 +181,7 @@ describe('admin API defences', () => {
     }
     expect((await fetch(`${locked.endpoints.admin!}/health`)).status).toBe(403);
 
-    const open = h.node({ nodeId: 'open', ilpAddress: 'g.open', adminApi: { enabled: true, port: 0, apiKey: 'right-key-123', allowedIps: ['127.0.0.1'] } } as never);
+    const open = h.node({ nodeId: 'open', ilpAddress: 'g.open', adminApi: { enabled: true, port: 0, apiKey: 'right-key-123', allowedIps: ['127.0.0.1'] } });
     await open.start();
     const url = `${open.endpoints.admin!}/admin/peers`;
     expect((await fetch(url)).status).toBe(401);
@@ -249,7 +249,7 @@ describe('production profile', () => {
 
   const refusal = (configOrPath: string | Record<string, unknown>, env: Record<string, string> = {}) => {
     try {
-      new ConnectorNode(configOrPath as never, quietLogger(), { env });
+      new ConnectorNode(configOrPath, quietLogger(), { env });
     } catch (e) {
       return e as { code?: string; issues?: { path: string; message: string; hint?: string }[] };
     }
