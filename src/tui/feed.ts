@@ -23,6 +23,10 @@ export class DashboardFeed {
       if (this.store.stopping) for (const fn of this.stopListeners) fn();
     });
     this.store = createStore(source.events.snapshot(), source.ilpAddress, now());
+    if (source.isStarted === false) {
+      this.store.stopping = true;
+      this.store.status = 'stopping';
+    }
     this.refresh();
   }
 

@@ -1,4 +1,4 @@
-/** Text helpers for fixed-width columns. Amounts stay bigint: display never goes through a float. */
+/** Number, time and code formats for the dashboard. Amounts stay bigint: display never goes through a float. */
 import { ILP_ERROR_NAMES, isKnownIlpErrorCode } from '../node/ilp/errors.js';
 
 /** `F02` → `F02 Unreachable`; an unknown code stays as it is. */
@@ -56,21 +56,4 @@ export function compact(value: string | number | bigint): string {
     text = tenths >= 1000n ? `${tenths / 10n}${SUFFIXES[tier]}` : `${tenths / 10n}.${tenths % 10n}${SUFFIXES[tier]}`;
   }
   return neg ? `-${text}` : text;
-}
-
-/** Cuts to `width` characters, ending with … when cut. */
-export function fit(text: string, width: number): string {
-  if (width <= 0) return '';
-  if (text.length <= width) return text;
-  return width === 1 ? '…' : `${text.slice(0, width - 1)}…`;
-}
-
-/** Left-aligned in exactly `width` characters. */
-export function padEnd(text: string, width: number): string {
-  return fit(text, width).padEnd(Math.max(0, width));
-}
-
-/** Right-aligned in exactly `width` characters. */
-export function padStart(text: string, width: number): string {
-  return fit(text, width).padStart(Math.max(0, width));
 }

@@ -21,4 +21,9 @@ export interface DashboardSource {
   listPeers(): readonly DashboardPeer[];
   /** Called about once a second for the uptime and status. */
   health(): Pick<HealthReport, 'uptime' | 'status'>;
+  /**
+   * false once the node has begun to stop: a dashboard mounted after `node:stopping` went out (a
+   * signal during its start) closes at once instead of waiting for an event that will not come.
+   */
+  readonly isStarted?: boolean;
 }

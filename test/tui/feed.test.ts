@@ -54,6 +54,14 @@ describe('DashboardFeed', () => {
     expect(calls).toEqual(['early', 'late']);
   });
 
+  it('counts a node that is no longer started as stopping (its node:stopping went out before we subscribed)', () => {
+    const src = Object.assign(new FakeSource(), { isStarted: false });
+    const feed = new DashboardFeed(src);
+    let told = false;
+    feed.onStopping(() => (told = true));
+    expect(told).toBe(true);
+  });
+
   it('survives a node whose peer list throws', () => {
     const src = new FakeSource();
     src.listPeers = () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, compact, describeCode, duration, fit, grouped, padEnd, padStart } from '../../src/tui/format.js';
+import { clock, compact, describeCode, duration, grouped } from '../../src/tui/format.js';
 import { T0 } from './helpers.js';
 
 describe('format', () => {
@@ -32,13 +32,5 @@ describe('format', () => {
     expect(duration(3 * 3600 + 4 * 60)).toBe('3h04m');
     expect(duration(2 * 86400 + 3 * 3600)).toBe('2d03h');
     expect(clock(T0)).toBe('03:04:05');
-  });
-
-  it('fits text into columns', () => {
-    expect(fit('abcdef', 4)).toBe('abc…');
-    expect(fit('abc', 4)).toBe('abc');
-    expect(fit('abc', 0)).toBe('');
-    expect(padEnd('ab', 4)).toBe('ab  ');
-    expect(padStart('ab', 4)).toBe('  ab');
   });
 });
