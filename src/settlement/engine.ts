@@ -27,8 +27,11 @@ type EvmConfig = NonNullable<NodeConfig['settlement']['evm']>;
 
 /** How long `start` waits for the chain before carrying on without it, ms. */
 const CONNECT_TIMEOUT_MS = 15_000;
-/** How long `stop` waits for work in progress (claims awaiting answers, transactions), ms. */
-const STOP_GRACE_MS = 20_000;
+/**
+ * How long `stop` waits for work in progress, ms. Anything cut short is recovered at the next start: an
+ * unacknowledged claim is sent again, a redemption is booked from the chain's totals.
+ */
+const STOP_GRACE_MS = 5000;
 
 export class SettlementEngine implements SettlementModule {
   readonly core: Core;
