@@ -71,12 +71,12 @@ describe('redeem policy', () => {
 });
 
 describe('an unreachable chain', () => {
-  it('does not stop the node: settlement reports the failure, channel operations answer 503 NOT_READY', async () => {
+  it('does not stop the node: settlement reports the failure (without the RPC URL path), channel operations answer 503 NOT_READY', async () => {
     const port = await freePort();
     const node = h.node({
       nodeId: 'lonely',
       settlement: settlementSection(
-        { ...chain, rpcUrl: `http://127.0.0.1:${port}` },
+        { ...chain, rpcUrl: `http://127.0.0.1:${port}/v2/rpc-api-key-123` },
         Wallet.createRandom().privateKey,
       ),
     });
@@ -85,7 +85,9 @@ describe('an unreachable chain', () => {
     await node.start();
     expect(node.isStarted).toBe(true);
     await waitFor(() => events.find((e) => e.type === 'settlement:failed'), 5000, 'settlement:failed');
-    expect(events.find((e) => e.type === 'settlement:failed')).toMatchObject({ reason: expect.stringContaining('cannot use the settlement chain') as string });
+    const failed = events.find((e) => e.type === 'settlement:failed') as { reason: string };
+    expect(failed.reason).toContain(`cannot use the settlement chain: cannot use the EVM chain at http://127.0.0.1:${port}/…`);
+    expect(failed.reason).not.toContain('rpc-api-key-123'); // hosted RPCs carry their key in the path
     const open = await admin<{ code: string; message: string }>(node, 'POST', '/admin/channels', { peerId: 'bob', initialDeposit: '1' });
     expect(open).toMatchObject({ status: 503, body: { code: 'NOT_READY' } });
     expect((await admin(node, 'GET', '/admin/settlement/states')).body).toEqual([]);

@@ -88,7 +88,7 @@ export class EvmChain implements ChainAdapter {
     });
     try {
       const remote = Number(await provider.send('eth_chainId', []));
-      if (remote !== o.chainId) throw new ChainCallError(`settlement.evm.chainId is ${o.chainId} but ${o.rpcUrl} serves chain ${remote}`);
+      if (remote !== o.chainId) throw new ChainCallError(`settlement.evm.chainId is ${o.chainId} but ${redactUrl(o.rpcUrl)} serves chain ${remote}`);
       const contract = ethers.getAddress(o.contract);
       const token = ethers.getAddress(o.token);
       if ((await provider.getCode(contract)) === '0x') throw new ChainCallError(`no contract at settlement.evm.contract ${contract} on chain ${o.chainId}`);
@@ -103,7 +103,7 @@ export class EvmChain implements ChainAdapter {
     } catch (err) {
       provider.destroy();
       if (err instanceof ChainCallError) throw err;
-      throw new ChainCallError(`cannot use the EVM chain at ${o.rpcUrl}: ${describe(err)}`, undefined, { cause: err });
+      throw new ChainCallError(`cannot use the EVM chain at ${redactUrl(o.rpcUrl)}: ${describe(err)}`, undefined, { cause: err });
     }
   }
 
@@ -294,6 +294,19 @@ export class EvmChain implements ChainAdapter {
       if (parsed) return new ChainCallError(`${what} reverted ${parsed.name}`, parsed.name, { cause: err });
     }
     return new ChainCallError(`${what} failed: ${describe(err)}`, undefined, { cause: err });
+  }
+}
+
+/**
+ * An RPC URL fit for a log line: scheme and host only. Hosted RPCs put their API key in the path or
+ * the query (…/v2/<key>), and that is as secret as the wallet key.
+ */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search !== '' ? '/…' : ''}`;
+  } catch {
+    return '(an unparsable URL)';
   }
 }
 
