@@ -119,7 +119,10 @@ export class Outgoing {
       const limit = r.deposit - (r.withdrawn > r.consented ? r.withdrawn : r.consented);
       const target = wanted < limit ? wanted : limit;
       if (wanted > limit) {
-        this.failed(peerId, `channel ${r.channelId} to ${peerId} has ${units.toAsset(limit)} left for claims but we owe ${units.toAsset(wanted - r.booked)} more: deposit more with \`agent-runtime channels deposit\``);
+        this.failed(
+          peerId,
+          `channel ${r.channelId} to ${peerId} covers claims up to ${units.toAsset(limit)} but we owe ${units.toAsset(wanted)} in all: deposit more with \`agent-runtime channels deposit\``,
+        );
       }
       if (target > latest) {
         const nonce = r.nonce + 1n;

@@ -70,6 +70,26 @@ describe('redeem policy', () => {
   });
 });
 
+describe('a deposit that does not cover what we owe', () => {
+  it('claims up to the deposit, reports the shortfall, and claims the rest once more is deposited', async () => {
+    const net = await startPair(h, chain, { threshold: '1000', keys: [0, 1] });
+    const events: NodeEvent[] = [];
+    net.alice.events.subscribe((b) => events.push(...b));
+    const opened = await admin<{ channelId: string }>(net.alice, 'POST', '/admin/channels', { peerId: 'bob', initialDeposit: '5000' });
+    await waitFor(async () => (await admin<unknown[]>(net.bob, 'GET', '/admin/channels')).body.length === 1, 10_000, 'bob sees the channel');
+    await net.pay(8000n);
+    await waitFor(() => balance(net.bob, 'channelIn:alice') === 5000n, 10_000, 'a claim for the whole deposit');
+    const shortfall = await waitFor(() => events.find((e) => e.type === 'settlement:failed') as { reason: string } | undefined, 10_000, 'the shortfall');
+    expect(shortfall.reason).toBe(
+      `channel ${opened.body.channelId} to bob covers claims up to 5000 but we owe 8000 in all: deposit more with \`agent-runtime channels deposit\``,
+    );
+    expect(balance(net.alice, 'peer:bob')).toBe(-3000n);
+    expect((await admin(net.alice, 'POST', `/admin/channels/${opened.body.channelId}/deposit`, { amount: '10000' })).status).toBe(200);
+    await waitFor(() => balance(net.bob, 'channelIn:alice') === 8000n, 10_000, 'the rest is claimed');
+    expect(balance(net.alice, 'peer:bob')).toBe(0n);
+  });
+});
+
 describe('an unreachable chain', () => {
   it('does not stop the node: settlement reports the failure (without the RPC URL path), channel operations answer 503 NOT_READY', async () => {
     const port = await freePort();
