@@ -49,9 +49,16 @@ beforeAll(async () => {
   [aliceKey, bobKey] = chain.keys;
   bob = startBob(h.dir());
   await bob.start();
-  alice = h.node({
+  alice = startAlice(h.dir());
+  await alice.start();
+  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+});
+
+function startAlice(dataDir: string): ConnectorNode {
+  const node = h.node({
     nodeId: 'alice',
     assetScale: 9,
+    dataDir,
     peers: [
       {
         id: 'bob',
@@ -66,10 +73,9 @@ beforeAll(async () => {
     routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
     settlement: settlementSection(chain, aliceKey.privateKey),
   });
-  alice.events.subscribe((batch) => aliceEvents.push(...batch));
-  await alice.start();
-  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
-});
+  node.events.subscribe((batch) => aliceEvents.push(...batch));
+  return node;
+}
 
 afterAll(async () => {
   await h.cleanup();
@@ -185,5 +191,20 @@ describe('EVM settlement between two nodes on anvil', () => {
     expect(balance(bob, 'peer:alice')).toBe(12n - 8000n);
     const c = (await admin<ChannelView>(bob, 'GET', `/admin/channels/${channel.channelId}`)).body;
     expect(c).toMatchObject({ latestClaim: '20000', claimedOnchain: '12000', acknowledged: '20000' });
+  });
+
+  it('alice restarts: her channel, nonce and acknowledged total come back from her store; new claims go on from there', async () => {
+    await alice.stop();
+    alice = startAlice(alice.config.dataDir);
+    await alice.start();
+    await waitFor(() => alice.listPeers()[0]?.connected, 10_000, 'alice reconnects');
+    const mine = (await admin<ChannelView[]>(alice, 'GET', '/admin/channels')).body;
+    expect(mine).toEqual([expect.objectContaining({ channelId: channel.channelId, nonce: expect.any(String) as string, acknowledged: '20000' })]);
+    const nonce = BigInt(mine[0].nonce!);
+    await pay(6000n); // owed 6012 >= 5000: a claim with the next nonce
+    await waitFor(() => balance(bob, 'channelIn:alice') === 14000n, 10_000, 'bob accepts the next claim');
+    expect(balance(alice, 'peer:bob')).toBe(-12n);
+    const claims = (await admin<{ claim: { nonce: string } }>(bob, 'GET', `/admin/channels/${channel.channelId}/claims`)).body;
+    expect(BigInt(claims.claim.nonce)).toBe(nonce + 1n);
   });
 });
