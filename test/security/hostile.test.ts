@@ -174,7 +174,7 @@ describe('admin API defences', () => {
   it('checks allowedIps before the key (403 even with the right key), then the key (401)', async () => {
     const locked = h.node({ nodeId: 'locked', ilpAddress: 'g.locked', adminApi: { enabled: true, port: 0, apiKey: 'right-key-123', allowedIps: ['10.0.0.0/8'] } });
     await locked.start();
-    for (const headers of [{ 'x-api-key': 'right-key-123' }, {}, { 'x-api-key': 'wrong' }]) {
+    for (const headers of [{ 'x-api-key': 'right-key-123' }, {}, { 'x-api-key': 'wrong' }] as Record<string, string>[]) {
       const res = await fetch(`${locked.endpoints.admin!}/admin/peers`, { headers });
       expect(res.status).toBe(403);
       expect(await res.json()).toMatchObject({ error: 'Forbidden', code: 'FORBIDDEN' });
