@@ -42,8 +42,13 @@ export interface FuzzTarget {
 
 const TOKENS = { fuzzer: 'fuzz-fuzzer-secret', sender: 'fuzz-sender-secret', receiver: 'fuzz-receiver-secret' };
 
-/** Starts the node: the built CLI unless `library` is set or dist/ is missing. */
-export async function startFuzzTarget(opts: { library?: boolean; dir?: string } = {}): Promise<FuzzTarget> {
+/**
+ * Starts the node: the built CLI unless `library` is set or dist/ is missing. `fuzzerRateLimit` is
+ * the `fuzzer` peer's rateLimit (none by default).
+ */
+export async function startFuzzTarget(
+  opts: { library?: boolean; dir?: string; fuzzerRateLimit?: { packetsPerSecond: number; burst?: number }; nodeArgs?: string[] } = {},
+): Promise<FuzzTarget> {
   installCleanup();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ar-fuzz-'));
   mkdirSync(dir, { recursive: true });
@@ -63,6 +68,9 @@ export async function startFuzzTarget(opts: { library?: boolean; dir?: string } 
       'logLevel: info',
       'peers:',
       ...peer('fuzzer'),
+      ...(opts.fuzzerRateLimit
+        ? ['    rateLimit:', `      packetsPerSecond: ${opts.fuzzerRateLimit.packetsPerSecond}`, ...(opts.fuzzerRateLimit.burst ? [`      burst: ${opts.fuzzerRateLimit.burst}`] : [])]
+        : []),
       ...peer('sender'),
       ...peer('receiver'),
       '',
@@ -70,8 +78,8 @@ export async function startFuzzTarget(opts: { library?: boolean; dir?: string } 
   );
   const shipped = !opts.library && existsSync(join(ROOT, 'dist', 'commands', 'start.js'));
   const args = shipped
-    ? [join(ROOT, 'bin', 'run.js'), 'start', '--config', config, '--json']
-    : ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'agent-runtime-target.ts'), config];
+    ? [...(opts.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config, '--json']
+    : [...(opts.nodeArgs ?? []), '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'agent-runtime-target.ts'), config];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_RUNTIME_') && !k.startsWith('BTP_PEER_') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, { BTP_PEER_FUZZER_SECRET: TOKENS.fuzzer, BTP_PEER_SENDER_SECRET: TOKENS.sender, BTP_PEER_RECEIVER_SECRET: TOKENS.receiver });
