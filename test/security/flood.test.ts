@@ -7,7 +7,7 @@
  * throughput with p99 < 5 ms. On a loaded 2-core machine the node and the flooder share the CPU with
  * this process, so the numbers are printed whatever the outcome.
  */
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const FLOOD_RATE = 20_000;
 const LIMIT = { packetsPerSecond: 200, burst: 200 };
 
 let target: FuzzTarget | undefined;
-const children: import('node:child_process').ChildProcess[] = [];
+const children: ChildProcess[] = [];
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid !== undefined) process.kill(c.pid, 'SIGKILL');
   if (target) {
