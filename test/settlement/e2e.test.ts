@@ -169,7 +169,8 @@ describe('EVM settlement between two nodes on anvil', () => {
     // alice learns of the redemption from the chain
     await waitFor(() => balance(alice, 'channelOut:bob') === 0n, 10_000, 'alice sees the redemption');
     expect(balance(alice, 'onchain')).toBe(-12000n);
-    expect(aliceEvents.some((e) => e.type === 'settlement:redeemed' && e.peerId === 'bob' && e.amount === '12000')).toBe(true);
+    // events reach listeners in batches, one event-loop turn later
+    await waitFor(() => aliceEvents.some((e) => e.type === 'settlement:redeemed' && e.peerId === 'bob' && e.amount === '12000'), 10_000, 'the redeemed event');
     for (const n of [alice, bob]) expect((await n.ledgerHandle!.verify()).ok).toBe(true);
     const states = (await admin<{ peerId: string; state: string; owed: string }[]>(alice, 'GET', '/admin/settlement/states')).body;
     expect(states).toEqual([expect.objectContaining({ peerId: 'bob', state: 'IDLE', owed: '12', unacknowledged: '0' })]);
@@ -203,7 +204,8 @@ describe('EVM settlement between two nodes on anvil', () => {
     const nonce = BigInt(mine[0].nonce!);
     await pay(6000n); // owed 6012 >= 5000: a claim with the next nonce
     await waitFor(() => balance(bob, 'channelIn:alice') === 14000n, 10_000, 'bob accepts the next claim');
-    expect(balance(alice, 'peer:bob')).toBe(-12n);
+    // alice books the claim when bob's acknowledgement arrives and her ledger has written it
+    await waitFor(() => balance(alice, 'peer:bob') === -12n, 10_000, 'alice books the acknowledged claim');
     const claims = (await admin<{ claim: { nonce: string } }>(bob, 'GET', `/admin/channels/${channel.channelId}/claims`)).body;
     expect(BigInt(claims.claim.nonce)).toBe(nonce + 1n);
   });
