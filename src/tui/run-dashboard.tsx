@@ -16,6 +16,8 @@ export interface RunDashboardOptions {
   alternateScreen?: boolean;
   /** colour codes (default: what the terminal says it takes; NO_COLOR and FORCE_COLOR count) */
   colors?: boolean;
+  /** route console.* through Ink so it cannot tear the frame (default true) */
+  patchConsole?: boolean;
 }
 
 export interface DashboardResult {
@@ -27,8 +29,12 @@ export interface DashboardResult {
 
 const ENTER_ALT_SCREEN = '\x1b[?1049h\x1b[H';
 const LEAVE_ALT_SCREEN = '\x1b[?1049l';
-/** At most ten frames a second (the app paces itself below that when frames are expensive). */
-const MAX_FPS = 10;
+/**
+ * Ink's own throttle, kept out of the way: the app paces data frames itself (ten a second at most,
+ * fewer when they are expensive) and must see each frame drawn inside its commit to measure it. A
+ * frame Ink deferred to its trailing edge would be drawn later, unmeasured.
+ */
+const INK_MAX_FPS = 60;
 
 export async function runDashboard(source: DashboardSource, o: RunDashboardOptions = {}): Promise<DashboardResult> {
   const stdout = o.stdout ?? process.stdout;
@@ -46,7 +52,8 @@ export async function runDashboard(source: DashboardSource, o: RunDashboardOptio
     stderr: o.stderr ?? process.stderr,
     // Ctrl-C arrives as a key in raw mode; the app treats it like q (a graceful stop, not an exit).
     exitOnCtrlC: false,
-    maxFps: MAX_FPS,
+    patchConsole: o.patchConsole ?? true,
+    maxFps: INK_MAX_FPS,
   });
   ink.waitUntilExit().then(
     () => finish({ reason: 'quit' }),

@@ -4,25 +4,31 @@
  * budget) rather than a fixed rate: ten frames a second when frames are cheap, fewer when they are
  * not, and the node keeps the rest.
  */
+/** Frames not counted in the cost. */
+const WARM_UP_FRAMES = 3;
+
 export class FramePacer {
   /** performance.now() when the last frame started */
   private lastStart = Number.NEGATIVE_INFINITY;
   private pending: number | undefined;
+  private frames = 0;
   /** smoothed cost of a frame, ms */
   cost = 0;
 
   /**
    * @param intervalMs shortest gap between frames (100: ten a second)
    * @param budget share of the time frames may take (0.04: 4%)
+   * @param maxGapMs longest gap: the screen stays alive (one frame a second) however slow frames get
    */
   constructor(
     readonly intervalMs = 100,
     readonly budget = 0.04,
+    readonly maxGapMs = 1000,
   ) {}
 
   /** ms from one frame's start to the next's. */
   gap(): number {
-    return Math.max(this.intervalMs, this.cost / this.budget);
+    return Math.min(this.maxGapMs, Math.max(this.intervalMs, this.cost / this.budget));
   }
 
   /** True when a frame may start at `now` (ms, performance.now()). */
@@ -40,6 +46,8 @@ export class FramePacer {
     if (this.pending === undefined) return;
     const ms = now - this.pending;
     this.pending = undefined;
+    // The first frames pay for loading and compiling the code: they say nothing about the next ones.
+    if (++this.frames <= WARM_UP_FRAMES) return;
     this.cost = this.cost === 0 ? ms : this.cost * 0.7 + ms * 0.3;
   }
 }

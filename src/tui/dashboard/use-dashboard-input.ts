@@ -37,6 +37,7 @@ export function useDashboardInput(state: UiState, dispatch: Dispatch<UiAction>, 
     (input, key) => {
       for (const a of inputToActions(input, key, latest.current.state, latest.current.limits)) dispatch(a);
     },
-    { isActive: isRawModeSupported },
+    // stdin.isTTY is undefined, not false, for a file or /dev/null: Ink would then try raw mode and throw.
+    { isActive: isRawModeSupported === true },
   );
 }

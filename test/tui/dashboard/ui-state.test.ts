@@ -93,19 +93,33 @@ describe('computeLayout', () => {
 });
 
 describe('FramePacer', () => {
-  it('waits the interval after cheap frames and longer after expensive ones', () => {
+  const warm = (p: FramePacer) => {
+    for (let i = 0; i < 3; i++) {
+      p.started(0);
+      p.finished(500); // warm-up frames (loading, compiling): not counted
+    }
+  };
+
+  it('waits the interval after cheap frames and longer after expensive ones, at most a second', () => {
     const p = new FramePacer(100, 0.05);
-    expect(p.due(0)).toBe(true);
-    p.started(0);
-    p.finished(2);
+    warm(p);
+    expect(p.cost).toBe(0);
+    expect(p.due(1000)).toBe(true);
+    p.started(1000);
+    p.finished(1002);
     expect(p.gap()).toBe(100);
-    expect(p.due(99)).toBe(false);
-    expect(p.due(100)).toBe(true);
-    p.started(100);
-    p.finished(120); // 20 ms, smoothed with the 2 ms before
+    expect(p.due(1099)).toBe(false);
+    expect(p.due(1100)).toBe(true);
+    p.started(1100);
+    p.finished(1120); // 20 ms, smoothed with the 2 ms before
     expect(p.cost).toBeCloseTo(7.4);
     expect(p.gap()).toBeCloseTo(148);
-    p.finished(500); // no frame pending: ignored
+    p.finished(1500); // no frame pending: ignored
     expect(p.cost).toBeCloseTo(7.4);
+    for (let i = 0; i < 20; i++) {
+      p.started(0);
+      p.finished(400);
+    }
+    expect(p.gap()).toBe(1000);
   });
 });
