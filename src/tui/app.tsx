@@ -1,9 +1,9 @@
-import { useEffect } from 'react';
+import type { Dispatch } from 'react';
 import type { DashboardFeed } from './feed.js';
 import { Dashboard } from './dashboard/dashboard.js';
 import { MIN_COLUMNS, MIN_ROWS, computeLayout, type Layout } from './dashboard/layout.js';
 import { useDashboardInput } from './dashboard/use-dashboard-input.js';
-import { useDashboardState, type ScrollLimits } from './dashboard/use-dashboard-state.js';
+import { useDashboardState, type ScrollLimits, type UiAction } from './dashboard/use-dashboard-state.js';
 import { useTerminalSize } from './dashboard/use-terminal-size.js';
 import { useViewModel } from './dashboard/use-view-model.js';
 import type { ViewModel } from './store/view-model.js';
@@ -11,7 +11,7 @@ import { ColorsContext, Line } from './components/line/line.js';
 
 export interface DashboardAppProps {
   readonly feed: DashboardFeed;
-  /** called once when the user asks to quit (q, Ctrl-C) */
+  /** called when the user asks to quit (q, Ctrl-C); may be called again if they insist */
   readonly onQuit: () => void;
   /** fixed size instead of the terminal's (tests) */
   readonly columns?: number;
@@ -44,10 +44,12 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
   const [ui, dispatch] = useDashboardState();
   const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
   const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length);
-  useDashboardInput(ui, dispatch, scrollLimits(layout, vm));
-  useEffect(() => {
-    if (ui.quit) onQuit();
-  }, [ui.quit, onQuit]);
+  // Quitting is passed on from the key handler itself: no effect to wait for (Ink flushes those late).
+  const act: Dispatch<UiAction> = (a) => {
+    dispatch(a);
+    if (a.type === 'quit') onQuit();
+  };
+  useDashboardInput(ui, act, scrollLimits(layout, vm));
   const tooSmall = size.columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   return (
     <ColorsContext.Provider value={colors}>

@@ -45,7 +45,7 @@ export function Dashboard({ vm, ui, layout: l }: DashboardProps) {
           />
         </>
       )}
-      <Footer draft={ui.draft} filter={ui.filter} paused={ui.paused} stopping={vm.stopping} width={l.width} />
+      <Footer draft={ui.draft} filter={ui.filter} paused={ui.paused} stopping={vm.stopping || ui.quit} width={l.width} />
     </Box>
   );
 }
