@@ -18,7 +18,7 @@ export interface DashboardAppProps {
   readonly rows?: number;
   /** ms between view model refreshes (default 100) */
   readonly intervalMs?: number;
-  /** share of the time frames may take (default 0.04) */
+  /** share of the time frames may take (default 0.03) */
   readonly budget?: number;
   /** emit colour codes (the terminal takes them) */
   readonly colors?: boolean;

@@ -17,12 +17,12 @@ export class FramePacer {
 
   /**
    * @param intervalMs shortest gap between frames (100: ten a second)
-   * @param budget share of the time frames may take (0.04: 4%)
+   * @param budget share of the time frames may take (0.03: 3%)
    * @param maxGapMs longest gap: the screen stays alive (one frame a second) however slow frames get
    */
   constructor(
     readonly intervalMs = 100,
-    readonly budget = 0.04,
+    readonly budget = 0.03,
     readonly maxGapMs = 1000,
   ) {}
 

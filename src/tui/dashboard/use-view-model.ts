@@ -9,7 +9,7 @@ export interface ViewModelOptions {
   readonly filter: string;
   /** shortest gap between frames, ms (default 100: at most ten frames a second) */
   readonly intervalMs?: number;
-  /** share of the time frames may take (default 0.04; see FramePacer) */
+  /** share of the time frames may take (default 0.03; see FramePacer) */
   readonly budget?: number;
   readonly now?: () => number;
 }
