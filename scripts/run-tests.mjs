@@ -32,7 +32,11 @@ let failed = 0;
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;
-  failed = json.numFailedTests + (json.numFailedTestSuites ?? 0);
+  failed = json.numFailedTests;
+  // a file that failed without a failing test (it did not load, a hook threw) counts once
+  for (const file of json.testResults ?? []) {
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
+  }
 } catch {
   failed += 1;
 }
