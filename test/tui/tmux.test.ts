@@ -36,7 +36,7 @@ async function terminalUsable(t: Tmux, columns: number): Promise<void> {
 }
 
 describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
-  it('120x40: packets flow, p pauses the list while the totals go on, it follows a resize to 80x24, q stops cleanly', async () => {
+  it('120x40: packets flow, an on-chain settle shows, p pauses the list while the totals go on, it follows a resize to 80x24, q stops cleanly', { timeout: 120_000 }, async () => {
     term = new Tmux(120, 40);
     const t = term;
     demo(t);
@@ -45,6 +45,10 @@ describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
     expect(flowing.find((l) => l.startsWith('▸ packets'))).toBeDefined();
     expect(packetRows(flowing)[0]).toMatch(/ fwd alice→bob +g\.hub\.bob +1,000 +\d+ fulfilled$/);
     expect(t.get('alternate_on')).toBe('1');
+
+    // the demo runs on a local anvil chain: an on-chain settlement shows within 60 s (issue 7)
+    const settled = await t.screenWhere((x) => x.some((l) => /redeemed [1-9]/.test(l)), 'an on-chain redemption on the dashboard', 60_000);
+    expect(settled.some((l) => /claims sent \d+/.test(l))).toBe(true);
 
     t.keys('p');
     const paused = await t.screenWhere((s) => s.some((l) => l.includes('PAUSED')), 'PAUSED');
