@@ -30,7 +30,17 @@ const write = (line: string): void => {
  */
 async function loadDashboard(): Promise<typeof Tui> {
   process.env.NODE_ENV ??= 'production';
-  return import('../tui/index.js');
+  // Ink reads CI / CONTINUOUS_INTEGRATION once, when it loads, and then draws only the last frame.
+  // The dashboard is shown on a real terminal only, so such a variable must not freeze it: hide them
+  // while Ink loads, then put them back.
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await import('../tui/index.js');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
 }
 
 /** Shows the running node until the user quits the dashboard or the node begins to stop. */

@@ -1,7 +1,13 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runDashboard } from '../../src/tui/run-dashboard.js';
 import { FakeSource, fulfilled, until } from './helpers.js';
+
+// Ink reads CI once when it loads and then draws only the last frame; load it the way the dashboard
+// seam does (src/cli/dashboard-seam.ts), with CI hidden, so the test sees what a terminal sees.
+const savedCi = process.env.CI;
+delete process.env.CI;
+const { runDashboard } = await import('../../src/tui/run-dashboard.js');
+if (savedCi !== undefined) process.env.CI = savedCi;
 
 /** A terminal stand-in: keeps what is written, says it is a 100x30 tty. */
 function terminal() {
