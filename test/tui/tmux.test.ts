@@ -61,7 +61,8 @@ describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
     await t.until((s) => !s.some((l) => l.includes('PAUSED')) && packetRows(s)[0] !== frozen[0], 'the list to move again');
 
     t.resize(80, 24);
-    const small = await t.screenWhere((s) => s.length === 24 && s.some((l) => l.startsWith('▸ packets')) && s.every((l) => l.length <= 80), 'an 80x24 frame');
+    // a whole redrawn frame: tmux can be caught mid-redraw, so wait for the footer line as well
+    const small = await t.screenWhere((s) => s.length === 24 && s.some((l) => l.startsWith('▸ packets')) && s.every((l) => l.length <= 80) && (s[22] ?? '').includes('q quit · p pause'), 'an 80x24 frame');
     expect(small[0]).toMatch(/^hub {2}g\.hub/);
     expect(small.filter((l) => l.startsWith('hub  g.hub'))).toHaveLength(1);
     expect(small[22]).toContain('q quit · p pause');
