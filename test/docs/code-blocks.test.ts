@@ -196,6 +196,8 @@ describe('docs code blocks', () => {
     expect(skipped.filter((b) => b.norun === '').map(where)).toEqual([]);
   });
 
+  // Blocks marked `<!-- norun: reason -->` are reported as skipped tests named with their reason (the
+  // test above fails when a reason is missing), so the count and the reasons show in every run.
   for (const b of skipped) it.skip(`${where(b)} ${b.lang} (norun: ${b.norun || 'NO REASON'})`, () => {});
 
   for (const b of configBlocks) {

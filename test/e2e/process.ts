@@ -66,3 +66,13 @@ export async function until<T>(fn: () => T, label: string, timeoutMs = 20_000): 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Whether util-linux `script` is here: the terminal tests run commands under a pseudo-terminal with it. */
+export const hasScript = (() => {
+  try {
+    execFileSync('script', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();

@@ -2,22 +2,12 @@
  * `setup` on a terminal: the prompts, driven through a pseudo-terminal (util-linux `script`), answer
  * by answer, each written once its question is on the screen.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfigFile } from '../../src/config/index.js';
-import { Proc, bin, ensureBuilt, until } from './process.js';
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { Proc, bin, ensureBuilt, hasScript, until } from './process.js';
 
 const procs: Proc[] = [];
 let dir: string | undefined;

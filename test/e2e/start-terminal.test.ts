@@ -2,21 +2,11 @@
  * `start` on a terminal (a pseudo-terminal from util-linux `script`): it says where everything is,
  * shows the dashboard, and quitting the dashboard stops the node cleanly (exit 0).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Proc, bin, ensureBuilt, until } from './process.js';
-
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { Proc, bin, ensureBuilt, hasScript, until } from './process.js';
 
 const procs: Proc[] = [];
 let dir: string | undefined;
