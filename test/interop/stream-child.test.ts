@@ -109,7 +109,9 @@ describe('ilp-plugin-btp children and a STREAM payment across our node', () => {
     await conn.end();
 
     expect(BigInt(stream.totalSent)).toBe(TOTAL);
-    const settled = () => received > 0n && connections.length === 1 && BigInt(connections[0].totalReceived) === received;
+    // ilp-protocol-stream sometimes opens a second, empty server-side connection (seen under load):
+    // the money is what all of them received together
+    const settled = () => received > 0n && connections.reduce((sum, c) => sum + BigInt(c.totalReceived), 0n) === received;
     await waitFor(settled, 10_000, 'the payee has the money').catch((err: Error) => {
       throw new Error(`${err.message}: ${connections.length} connection(s), totalReceived ${connections.map((c) => c.totalReceived).join()}, money events ${received}`);
     });
