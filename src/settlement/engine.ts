@@ -177,7 +177,7 @@ export class SettlementEngine implements SettlementModule {
     }
     const { chain } = this.core.need();
     const from = this.meta.lastBlock ?? (await chain.blockNumber());
-    const { toBlock, timestamp, events } = await chain.poll(from);
+    const { toBlock, timestamp, events } = await chain.poll(from, [...this.core.records.values()].filter((r) => r.state !== 'settled').map((r) => r.channelId));
     this.core.chainTime = timestamp;
     const touched = new Map<string, string>();
     for (const e of events) {

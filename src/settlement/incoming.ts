@@ -9,6 +9,7 @@ import { CLAIM_PROTOCOL, CONSENT_PROTOCOL, jsonData, parseClaim, parseConsent, r
 import type { Core } from './core.js';
 import type { SettlementModule } from './module.js';
 import { claimed } from './outgoing.js';
+import type { ChainAdapter, OnchainChannel } from './chain.js';
 import type { ChannelRecord } from './store.js';
 
 type Respond = Parameters<SettlementModule['onPeerRequest']>[2];
@@ -92,14 +93,14 @@ export class Incoming {
     }
     const checked = this.checkChannel(peerId, r);
     if (checked !== undefined) return checked;
-    let signer: string;
-    try {
-      signer = chain.recoverBalanceProof(c.channelId, BigInt(c.nonce), BigInt(c.transferredAmount), c.signature);
-    } catch {
-      return refuse('F00', 'invalid signature: no signer can be recovered from it');
+    const nonce = BigInt(c.nonce);
+    const amount = BigInt(c.transferredAmount);
+    if (!chain.verifyBalanceProof(onchainView(r), nonce, amount, c.signature)) {
+      const signer = signerOf(chain, r.channelId, nonce, amount, c.signature);
+      if (signer === undefined) return refuse('F00', `forged claim: the signature is not ${r.sender}'s signature of this claim on channel ${r.channelId}`);
+      return refuse('F00', `forged claim: signed by ${signer}, but channel ${r.channelId} is paid by ${r.sender}`);
     }
-    if (!chain.sameAddress(signer, r.sender)) return refuse('F00', `forged claim: signed by ${signer}, but channel ${r.channelId} is paid by ${r.sender}`);
-    if (!chain.sameAddress(c.signerAddress, signer)) return refuse('F00', `signerAddress ${c.signerAddress} did not sign this claim (${signer} did)`);
+    if (!chain.sameAddress(c.signerAddress, r.sender)) return refuse('F00', `signerAddress ${c.signerAddress} did not sign this claim (${r.sender} did)`);
     return this.core.locks.run(r.channelId, () => this.keep(r, peerId, c));
   }
 
@@ -174,9 +175,11 @@ export class Incoming {
       const amount = BigInt(req.amount);
       let signature: string;
       if (req.type === 'withdraw') {
+        if (chain.signWithdraw === undefined) return refuse('F00', `${chain.chain} channels have no withdrawal: close the channel instead`);
         signature = chain.signWithdraw(r.channelId, amount);
         r.consented = max(r.consented, amount);
       } else {
+        if (chain.signCooperativeClose === undefined) return refuse('F00', `${chain.chain} channels have no cooperative close: close the channel instead`);
         signature = chain.signCooperativeClose(r.channelId, amount);
         r.closeConsent = r.closeConsent === undefined || amount < r.closeConsent ? amount : r.closeConsent;
       }
@@ -269,4 +272,27 @@ export class Incoming {
       .catch((err: unknown) => this.core.log.warn({ channelId, err: err instanceof Error ? err.message : String(err) }, 'channel lookup failed'))
       .finally(() => this.lookups.delete(channelId));
   }
+}
+
+/** A record as the chain adapter's verifiers read it. */
+export function onchainView(r: ChannelRecord): OnchainChannel {
+  return {
+    channelId: r.channelId,
+    sender: r.sender,
+    receiver: r.receiver,
+    settlementTimeout: r.settlementTimeout,
+    state: r.state,
+    closedAt: r.closedAt,
+    deposit: r.deposit,
+    withdrawn: r.withdrawn,
+    claimed: r.claimed,
+    nonce: r.nonce,
+    publicKey: r.publicKey,
+  };
+}
+
+/** Who signed a balance proof, where the chain can tell (EVM recovers the signer); undefined otherwise. */
+function signerOf(chain: ChainAdapter, channelId: string, nonce: bigint, amount: bigint, signature: string): string | undefined {
+  const recover = (chain as Partial<{ recoverBalanceProof(id: string, n: bigint, a: bigint, s: string): string | undefined }>).recoverBalanceProof;
+  return recover?.call(chain, channelId, nonce, amount, signature);
 }

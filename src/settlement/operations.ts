@@ -187,6 +187,10 @@ export class Operations {
   async withdraw(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
     const { chain, units } = this.need();
     const r = this.ours(channelId, 'withdraw from');
+    const withdraw = chain.withdraw?.bind(chain);
+    if (!chain.features.withdraw || withdraw === undefined) {
+      throw appError('INVALID_ARGUMENT', { field: 'channelId', reason: `${chain.chain} channels do not support withdrawing part of the deposit: close the channel to take the rest back` });
+    }
     const take = this.amount('amount', amount);
     if (take === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
     const total = maxOf(r.withdrawn, r.consented) + units.toBase(take);
@@ -199,7 +203,7 @@ export class Operations {
       r.consented = maxOf(r.consented, total);
       await this.core.store.put(r);
     });
-    const tx = await this.chainCall(r.peerId, () => chain.withdraw(channelId, total, signature));
+    const tx = await this.chainCall(r.peerId, () => withdraw(channelId, total, signature));
     await this.core.refresh(channelId, tx.txHash);
     return { ...this.view(r), txHash: tx.txHash };
   }
@@ -216,10 +220,15 @@ export class Operations {
     if (r.direction === 'outgoing') {
       if (r.state === 'closing' && !cooperative) throw appError('CONFLICT', { message: `channel ${channelId} is already closing; it settles after ${iso(r.closedAt + r.settlementTimeout) ?? 'its challenge period'}` });
       if (cooperative) {
+        const signCooperativeClose = chain.signCooperativeClose?.bind(chain);
+        const cooperativeClose = chain.cooperativeClose?.bind(chain);
+        if (!chain.features.cooperativeClose || signCooperativeClose === undefined || cooperativeClose === undefined) {
+          throw appError('INVALID_ARGUMENT', { field: 'cooperative', reason: `${chain.chain} channels do not support a cooperative close: close without it (the challenge period applies)` });
+        }
         const amount = maxOf(claimed(r), r.claimed);
         const theirs = await this.chainCall(r.peerId, () => this.outgoing.consent(r, { type: 'cooperative-close', channelId, amount: amount.toString() }));
-        const ours = chain.signCooperativeClose(channelId, amount);
-        txHash = (await this.chainCall(r.peerId, () => chain.cooperativeClose(channelId, amount, ours, theirs))).txHash;
+        const ours = signCooperativeClose(channelId, amount);
+        txHash = (await this.chainCall(r.peerId, () => cooperativeClose(channelId, amount, ours, theirs))).txHash;
       } else {
         txHash = (await this.chainCall(r.peerId, () => chain.closeChannel(channelId))).txHash;
       }

@@ -7,6 +7,7 @@
 import { BtpType, type BtpFrame } from '../node/btp/codec.js';
 import { buildClaim, claimFrame, consentFrame, CONSENT_PROTOCOL, readJson, type ConsentRequest, type EvmClaim } from './claim.js';
 import type { Core } from './core.js';
+import { onchainView } from './incoming.js';
 import type { ChannelRecord } from './store.js';
 
 /** How long we wait for a peer's answer to a claim or a consent request, ms. */
@@ -177,9 +178,12 @@ export class Outgoing {
     const signature = body instanceof Error || body === undefined ? undefined : body.signature;
     if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new Error(`${r.peerId} answered the ${request.type} request without a signature`);
     const amount = BigInt(request.amount);
-    const signer =
-      request.type === 'withdraw' ? chain.recoverWithdraw(r.channelId, amount, signature) : chain.recoverCooperativeClose(r.channelId, amount, signature);
-    if (!chain.sameAddress(signer, r.receiver)) throw new Error(`the ${request.type} consent from ${r.peerId} is signed by ${signer}, not the channel's receiver ${r.receiver}`);
+    const channel = onchainView(r);
+    const valid =
+      request.type === 'withdraw'
+        ? chain.verifyWithdraw?.(channel, amount, signature)
+        : chain.verifyCooperativeClose?.(channel, r.receiver, amount, signature);
+    if (valid !== true) throw new Error(`the ${request.type} consent from ${r.peerId} is not signed by the channel's receiver ${r.receiver}`);
     return signature;
   }
 

@@ -31,6 +31,8 @@ export interface ChannelRecord {
   peerId?: string;
   sender: string;
   receiver: string;
+  /** The key the sender's claims verify against, where the chain's channels hold one (XRPL, Aptos). */
+  publicKey?: string;
   /** seconds */
   settlementTimeout: number;
   state: 'open' | 'closing' | 'settled';

@@ -59,6 +59,9 @@ type Send = () => Promise<ContractTransactionResponse>;
 
 export class EvmChain implements ChainAdapter {
   readonly chain = 'evm' as const;
+  readonly features = { withdraw: true, cooperativeClose: true } as const;
+  /** What TokenNetwork.openChannel accepts: 1 hour to 365 days. */
+  readonly settlementTimeoutRange = [3600, 365 * 86_400] as const;
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -117,32 +120,40 @@ export class EvmChain implements ChainAdapter {
     return this.sign(this.eip712.balanceProof(channelId, nonce, transferredAmount));
   }
 
-  recoverBalanceProof(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string): string {
-    return this.ethers.recoverAddress(this.eip712.balanceProof(channelId, nonce, transferredAmount), signature);
+  verifyBalanceProof(channel: OnchainChannel, nonce: bigint, transferredAmount: bigint, signature: string): boolean {
+    const signer = this.recoverBalanceProof(channel.channelId, nonce, transferredAmount, signature);
+    return signer !== undefined && this.sameAddress(signer, channel.sender);
+  }
+
+  /** Who signed a balance proof (EVM only: names the signer of a forged claim); undefined when malformed. */
+  recoverBalanceProof(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string): string | undefined {
+    return this.recover(() => this.eip712.balanceProof(channelId, nonce, transferredAmount), signature);
   }
 
   signWithdraw(channelId: string, totalWithdrawn: bigint): string {
     return this.sign(this.eip712.withdraw(channelId, totalWithdrawn));
   }
 
-  recoverWithdraw(channelId: string, totalWithdrawn: bigint, signature: string): string {
-    return this.ethers.recoverAddress(this.eip712.withdraw(channelId, totalWithdrawn), signature);
+  verifyWithdraw(channel: OnchainChannel, totalWithdrawn: bigint, signature: string): boolean {
+    const signer = this.recover(() => this.eip712.withdraw(channel.channelId, totalWithdrawn), signature);
+    return signer !== undefined && this.sameAddress(signer, channel.receiver);
   }
 
   signCooperativeClose(channelId: string, transferredAmount: bigint): string {
     return this.sign(this.eip712.cooperativeClose(channelId, transferredAmount));
   }
 
-  recoverCooperativeClose(channelId: string, transferredAmount: bigint, signature: string): string {
-    return this.ethers.recoverAddress(this.eip712.cooperativeClose(channelId, transferredAmount), signature);
+  verifyCooperativeClose(channel: OnchainChannel, signer: string, transferredAmount: bigint, signature: string): boolean {
+    const recovered = this.recover(() => this.eip712.cooperativeClose(channel.channelId, transferredAmount), signature);
+    return recovered !== undefined && this.sameAddress(recovered, signer);
   }
 
   sameAddress(a: string, b: string): boolean {
     return a.toLowerCase() === b.toLowerCase();
   }
 
-  isChannelId(id: string): boolean {
-    return /^0x[0-9a-fA-F]{64}$/.test(id);
+  normalizeChannelId(id: string): string | undefined {
+    return /^0x[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : undefined;
   }
 
   isAddress(address: string): boolean {
@@ -151,6 +162,15 @@ export class EvmChain implements ChainAdapter {
 
   private sign(digest: string): string {
     return this.wallet.signingKey.sign(digest).serialized;
+  }
+
+  /** The signer of `digest()`, or undefined when the digest's input or the signature is malformed. */
+  private recover(digest: () => string, signature: string): string | undefined {
+    try {
+      return this.ethers.recoverAddress(digest(), signature);
+    } catch {
+      return undefined;
+    }
   }
 
   // ---------------------------------------------------------------- transactions
@@ -172,7 +192,8 @@ export class EvmChain implements ChainAdapter {
     });
   }
 
-  claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string): Promise<TxResult> {
+  /** Redeems a balance proof (`close` is for chains whose redeem can close: TokenNetwork's cannot, closeChannel does). */
+  claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string, _close?: boolean): Promise<TxResult> {
     const proof = { channelId, nonce, transferredAmount, lockedAmount: 0n, locksRoot: `0x${'0'.repeat(64)}` };
     return this.serial(() => this.mine('claim', () => this.network.getFunction('claim')(channelId, proof, signature)));
   }
@@ -213,7 +234,8 @@ export class EvmChain implements ChainAdapter {
     };
   }
 
-  async poll(fromBlock: number): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
+  /** Contract events in blocks (fromBlock, latest]; every change is an event, so `watched` is not needed. */
+  async poll(fromBlock: number, _watched: readonly string[] = []): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
     const block = await this.read('getBlock', () => this.provider.getBlock('latest'));
     if (block === null) throw new ChainCallError('the RPC returned no latest block');
     const events: ChainEvent[] = [];
