@@ -37,7 +37,7 @@ interface Pending {
   deadline: number;
 }
 
-/** Unreadable frames tolerated per window before the socket is closed with 1008. */
+/** This many unreadable frames within any BAD_FRAME_WINDOW_MS close the socket with 1008. */
 const BAD_FRAME_LIMIT = 100;
 const BAD_FRAME_WINDOW_MS = 10_000;
 /** How long after a timeout a late response is still recognised, ms. */
@@ -51,8 +51,12 @@ export class BtpLink {
   private closed = false;
   private outbox: Buffer[] = [];
   private flushScheduled = false;
-  private badFrames = 0;
-  private badWindowStart = 0;
+  /**
+   * When the last BAD_FRAME_LIMIT unreadable frames arrived (ms epoch), a ring made on the first one.
+   * A sliding window: a fixed slot that restarts every 10 s would let 2 × 99 through across its edge.
+   */
+  private badTimes: Float64Array | undefined;
+  private badNext = 0;
   /** Unreadable frames dropped on this link (never answered: RFC 0023 forbids replying to them). */
   droppedFrames = 0;
 
@@ -243,11 +247,11 @@ export class BtpLink {
   private countBadFrame(): void {
     this.droppedFrames++;
     const now = Date.now();
-    if (now - this.badWindowStart > BAD_FRAME_WINDOW_MS) {
-      this.badWindowStart = now;
-      this.badFrames = 0;
-    }
-    if (++this.badFrames >= BAD_FRAME_LIMIT) {
+    const times = (this.badTimes ??= new Float64Array(BAD_FRAME_LIMIT).fill(-Infinity));
+    times[this.badNext] = now;
+    this.badNext = (this.badNext + 1) % BAD_FRAME_LIMIT;
+    // times[badNext] is now the oldest of the last BAD_FRAME_LIMIT (-Infinity while there are fewer)
+    if (now - times[this.badNext] < BAD_FRAME_WINDOW_MS) {
       this.logger.warn({ peer: this.peerId, dropped: this.droppedFrames }, 'too many unreadable BTP frames; closing');
       this.close(1008, 'too many unreadable frames');
     }
