@@ -134,6 +134,12 @@ const xrplSchema = z.strictObject({
     env: 'AGENT_RUNTIME_XRPL_SEED',
     envOnlyWithSection: true,
   }),
+  pollIntervalMs: key(positiveInt(5000), {
+    description: 'How often the chain is read for channel changes (deposits, redemptions, closes), in ms.',
+  }),
+  resendIntervalMs: key(positiveInt(10_000), {
+    description: 'How often a claim the peer has not acknowledged is sent again, in ms.',
+  }),
 });
 
 const aptosSchema = z.strictObject({
@@ -145,11 +151,30 @@ const aptosSchema = z.strictObject({
     z.string().regex(/^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*$/, 'must be <0x address>::<module name>'),
     { description: 'The payment channel Move module, as <address>::<name>.', type: 'Move module id' },
   ),
-  privateKey: key(secretField().optional(), {
-    description: 'Ed25519 key that signs our claims and transactions.',
-    secret: true,
-    env: 'AGENT_RUNTIME_APTOS_PRIVATE_KEY',
-    envOnlyWithSection: true,
+  coinType: key(
+    z
+      .string()
+      .regex(/^0x[0-9a-fA-F]{1,64}::[A-Za-z_][A-Za-z0-9_]*::[A-Za-z_][A-Za-z0-9_]*$/, 'must be a coin type <0x address>::<module>::<Name>, e.g. 0x1::aptos_coin::AptosCoin')
+      .default('0x1::aptos_coin::AptosCoin'),
+    { description: 'The coin the channels hold, as <address>::<module>::<Name>.', type: 'Move coin type' },
+  ),
+  privateKey: key(
+    z
+      .string()
+      .regex(/^(ed25519-priv-)?0x[0-9a-fA-F]{64}$/, 'must be an Ed25519 key: 0x and 64 hex digits, or the AIP-80 form ed25519-priv-0x and 64 hex digits')
+      .optional(),
+    {
+      description: 'Ed25519 key that signs our claims and transactions (0x + 64 hex digits, or ed25519-priv-0x…).',
+      secret: true,
+      env: 'AGENT_RUNTIME_APTOS_PRIVATE_KEY',
+      envOnlyWithSection: true,
+    },
+  ),
+  pollIntervalMs: key(positiveInt(5000), {
+    description: 'How often the chain is read for channel changes (deposits, redemptions, closes), in ms.',
+  }),
+  resendIntervalMs: key(positiveInt(10_000), {
+    description: 'How often a claim the peer has not acknowledged is sent again, in ms.',
   }),
 });
 

@@ -96,7 +96,7 @@ describe('the full example', () => {
     AGENT_RUNTIME_API_KEY: 'admin-key',
     AGENT_RUNTIME_EVM_PRIVATE_KEY: `0x${'12'.repeat(32)}`,
     AGENT_RUNTIME_XRPL_SEED: 'sXrplSeed',
-    AGENT_RUNTIME_APTOS_PRIVATE_KEY: 'aptos-key',
+    AGENT_RUNTIME_APTOS_PRIVATE_KEY: `ed25519-priv-0x${'34'.repeat(32)}`,
   };
 
   it('sets every documented key (but the alias)', () => {
