@@ -1,5 +1,5 @@
 /**
- * The on-disk format (version 2). Keys are one ASCII prefix byte and a body:
+ * The on-disk format (version 3). Keys are one ASCII prefix byte and a body:
  *
  * | key                      | value                                     |
  * |--------------------------|-------------------------------------------|
@@ -27,7 +27,11 @@
 import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
 
 /** Version of the store layout written in the meta record. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** First byte of a version-3 journal page value. */
+export const PAGE_MARK = 0xff;
+const ITEM_REF = 0;
+const ITEM_INLINE = 1;
 /** Name written in the meta record (and checked on open). */
 export const FORMAT_NAME = 'agent-runtime-ledger';
 
@@ -270,6 +274,53 @@ export function writeListedId(buf: Buffer, off: number, id: string): number {
   const n = buf.write(id, off + 2, 'utf8');
   buf.writeUInt16BE(n, off);
   return off + 2 + n;
+}
+
+/** Writes a page item naming an entry stored under its own `j` key; returns the offset after it. */
+export function writeRefItem(buf: Buffer, off: number, id: string): number {
+  buf[off] = ITEM_REF;
+  return writeListedId(buf, off + 1, id);
+}
+
+/** Writes a page item holding entry `e` (booked at `ts`) inline; returns the offset after it. */
+export function writeInlineItem(buf: Buffer, off: number, e: JournalEntry, ts: number): number {
+  buf[off] = ITEM_INLINE;
+  off = writeListedId(buf, off + 1, e.id);
+  const end = writeEntry(buf, off + 4, e, ts);
+  buf.writeUInt32BE(end - off - 4, off);
+  return end;
+}
+
+/** Most bytes a page item adds besides the entry's value (the id is utf8: at most 3 bytes a char). */
+export const pageItemOverhead = (id: string): number => 7 + id.length * 3;
+
+/** One entry of a journal page: its id, and its value when stored inline (else it lives under `j` + id). */
+export interface PageItem {
+  id: string;
+  value?: Buffer;
+}
+
+/** Decodes a journal page (version 3) or a version-2 id list. */
+export function decodePage(buf: Buffer): PageItem[] {
+  if (buf.length === 0 || buf[0] !== PAGE_MARK) return decodeIdList(buf).map((id) => ({ id }));
+  const items: PageItem[] = [];
+  let off = 1;
+  while (off < buf.length) {
+    const kind = buf[off];
+    if (kind !== ITEM_REF && kind !== ITEM_INLINE) throw new RangeError(`unknown journal page item kind ${kind}`);
+    const n = buf.readUInt16BE(off + 1);
+    const id = buf.toString('utf8', off + 3, off + 3 + n);
+    off += 3 + n;
+    if (kind === ITEM_REF) {
+      items.push({ id });
+      continue;
+    }
+    const len = buf.readUInt32BE(off);
+    if (off + 4 + len > buf.length) throw new RangeError('a journal page item runs past the end of its page');
+    items.push({ id, value: buf.subarray(off + 4, off + 4 + len) });
+    off += 4 + len;
+  }
+  return items;
 }
 
 /** Encodes the value of a time record. */

@@ -1,10 +1,11 @@
 /**
- * Group commit: the commits of one event-loop turn, and how they become one LevelDB batch (journal
- * entries, one time record listing their ids, one delta record with each touched account's change).
+ * Group commit: the commits of one event-loop turn, and how they become one LevelDB batch (one
+ * journal page holding the packets inline and naming the other entries, which get their own `j`
+ * records, and one delta record with each touched account's change).
  * The batch holds no absolute balance, so batches may be written in any order.
  */
 import type { Account } from './account.js';
-import { PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entrySizeBound, writeDelta, writeEntry, writeListedId } from './codec.js';
+import { PAGE_MARK, PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entrySizeBound, pageItemOverhead, writeDelta, writeEntry, writeInlineItem, writeRefItem } from './codec.js';
 import type { Db } from './store.js';
 import type { JournalEntry } from './types.js';
 
@@ -76,11 +77,12 @@ export function callAll(waiters: readonly Callback[], err: Error | undefined): v
 
 /** A scratch buffer large enough to encode `items` (grown when needed, else reused). */
 export function scratchFor(scratch: Buffer, items: readonly Item[]): Buffer {
-  // Per item: j key (1 + id) + value + listed id (2 + id), and at most once the time key (7 + id); utf8 <= 3 bytes a char.
+  // Per item: its value once (inline in the page, or under its j key of 1 + id bytes) + its page item,
+  // and at most once the page key (7 + id) and mark; utf8 <= 3 bytes a char.
   // Delta record: its key (7) and at most one delta per posting.
-  let size = 7;
+  let size = 8;
   for (const it of items) {
-    size += entrySizeBound(it.entry) + 10 + it.entry.id.length * 9;
+    size += entrySizeBound(it.entry) + 1 + pageItemOverhead(it.entry.id) + it.entry.id.length * 6 + 7;
     for (const p of it.entry.postings) size += deltaSize(p.account);
   }
   return scratch.length >= size ? scratch : Buffer.allocUnsafe(Math.max(size, scratch.length * 2));
@@ -89,7 +91,7 @@ export function scratchFor(scratch: Buffer, items: readonly Item[]): Buffer {
 type ChainedBatch = ReturnType<Db['batch']>;
 
 /**
- * Puts the group's entries, its time record (booked at `now`) and its delta record (key `d` + `g.seq`)
+ * Puts the group's journal page (booked at `now`), the `j` records of its non-fresh entries and its delta record (key `d` + `g.seq`)
  * into `batch`, and sets `g.touched` / `g.deltas`. `buf` may be reused across batches: a chained batch
  * copies every key and value when put() is called.
  */
@@ -98,16 +100,23 @@ export function fillBatch(batch: ChainedBatch, g: Group, buf: Buffer, mark: numb
   const touched: Account[] = [];
   let off = 0;
   let firstId: string | undefined;
+  // Entries whose ids may repeat get their own j record (a replay check reads it by id).
   for (const it of items) {
-    if (it.replay) continue;
-    const id = it.entry.id;
+    if (it.replay || it.fresh) continue;
     const keyStart = off;
     buf[off] = PREFIX_JOURNAL;
-    off += 1 + buf.write(id, off + 1, 'utf8');
+    off += 1 + buf.write(it.entry.id, off + 1, 'utf8');
     const valueStart = off;
     off = writeEntry(buf, off, it.entry, it.ts);
     batch.put(buf.subarray(keyStart, valueStart), buf.subarray(valueStart, off));
-    firstId ??= id;
+  }
+  // The page: packets inline, the others by reference, in commit order.
+  const pageStart = off;
+  buf[off++] = PAGE_MARK;
+  for (const it of items) {
+    if (it.replay) continue;
+    firstId ??= it.entry.id;
+    off = it.fresh ? writeInlineItem(buf, off, it.entry, it.ts) : writeRefItem(buf, off, it.entry.id);
     const postings = it.entry.postings;
     for (let p = 0; p < postings.length; p++) {
       const a = it.accts[p];
@@ -121,14 +130,12 @@ export function fillBatch(batch: ChainedBatch, g: Group, buf: Buffer, mark: numb
   }
   const deltas = new Array<bigint>(touched.length);
   if (firstId !== undefined) {
-    // The time record: the ids this batch booked, keyed by booking time + first id (unique).
-    const listStart = off;
-    for (const it of items) if (!it.replay) off = writeListedId(buf, off, it.entry.id);
+    // The page's key: booking time + first id (unique).
     const keyStart = off;
     buf[off] = PREFIX_TIME;
     buf.writeUIntBE(now, off + 1, 6);
     off += 7 + buf.write(firstId, off + 7, 'utf8');
-    batch.put(buf.subarray(keyStart, off), buf.subarray(listStart, keyStart));
+    batch.put(buf.subarray(keyStart, off), buf.subarray(pageStart, keyStart));
     // The delta record: each touched account's change (order-independent, unlike an absolute balance).
     const valueStart = off;
     for (let i = 0; i < touched.length; i++) {

@@ -16,13 +16,13 @@
  * forgotten: a replay that late would be booked again.
  */
 import { trackPendingUp, newAccount, type Account } from './account.js';
-import { PREFIX_JOURNAL, decodeEntry, deltaKey, encodeI128, prefixedKey } from './codec.js';
+import { PREFIX_JOURNAL, deltaKey, encodeI128, prefixedKey } from './codec.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
 import { Group, callAll, fillBatch, safely, scratchFor, type Callback } from './group.js';
 import { RecentIds } from './recent-ids.js';
 import { buildSnapshot, planImport } from './snapshot.js';
-import { loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
+import { findEntry, loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
 import { accounts, type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
 import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
 
@@ -233,11 +233,14 @@ export class Ledger {
     return out;
   }
 
-  /** A journal entry by id while it is inside the retention window (folded entries are gone). */
+  /**
+   * A journal entry by id while it is inside the retention window (folded entries are gone). A packet's
+   * entry lives inside its batch's journal page and is found by searching the pages newest first: a
+   * tool's lookup, not something to call per packet.
+   */
   async getEntry(id: string): Promise<JournalEntry | undefined> {
     if (this.closed) throw closedError();
-    const v = await this.db.get(prefixedKey(PREFIX_JOURNAL, id));
-    return v === undefined ? undefined : decodeEntry(id, v);
+    return findEntry(this.db, id);
   }
 
   /** Recomputes every balance from checkpoints + journal (one consistent read) and compares with the stored ones. */

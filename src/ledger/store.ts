@@ -16,7 +16,7 @@ import {
   decodeDeltas,
   decodeEntry,
   decodeI128,
-  decodeIdList,
+  decodePage,
   decodePostings,
   encodeI128,
   encodeIdList,
@@ -31,7 +31,7 @@ import {
 } from './codec.js';
 import { LedgerInUseError, LedgerOpenError } from './errors.js';
 import type { ImportPlan } from './snapshot.js';
-import type { AccountId, JournalEntry, VerifyResult } from './types.js';
+import type { AccountId, JournalEntry, Posting, VerifyResult } from './types.js';
 
 /** The LevelDB handle type the ledger uses: binary keys and values. */
 export type Db = Level<Buffer, Buffer>;
@@ -164,7 +164,7 @@ export async function loadState(db: Db, capacity: number): Promise<LoadedState> 
       diskOnlyUntil = ts;
       break;
     }
-    const ids = decodeIdList(v);
+    const ids = decodePage(v).map((item) => item.id);
     const keep = ids.slice(Math.max(0, ids.length - (capacity - kept)));
     if (keep.length < ids.length) diskOnlyUntil = ts;
     kept += keep.length;
@@ -186,11 +186,11 @@ export interface StoreScan {
   entryCount: number;
 }
 
-/** Reads balances (base + deltas), checkpoints and journal through one iterator so they are mutually consistent. */
+/** Reads balances (base + deltas), checkpoints and journal (`j` records and inline page entries) through one iterator so they are mutually consistent. */
 export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan> {
   const scan: StoreScan = { balances: new Map(), checkpoints: new Map(), recomputed: new Map(), entries: [], entryCount: 0 };
   const add = (account: AccountId, amount: bigint) => scan.recomputed.set(account, (scan.recomputed.get(account) ?? 0n) + amount);
-  for await (const [k, v] of db.iterator({ gte: Buffer.from([PREFIX_BALANCE]), lt: Buffer.from([PREFIX_JOURNAL + 1]) })) {
+  for await (const [k, v] of db.iterator({ gte: Buffer.from([PREFIX_BALANCE]), lt: Buffer.from([PREFIX_TIME + 1]) })) {
     const prefix = k[0];
     if (prefix === PREFIX_BALANCE) scan.balances.set(keyBody(k), decodeI128(v));
     else if (prefix === PREFIX_CHECKPOINT) {
@@ -205,6 +205,14 @@ export async function scanStore(db: Db, withEntries: boolean): Promise<StoreScan
       const e = withEntries ? decodeEntry(keyBody(k), v) : decodePostings(v);
       for (const p of e.postings) add(p.account, p.amount);
       if (withEntries) scan.entries.push(e as JournalEntry);
+    } else if (prefix === PREFIX_TIME) {
+      for (const item of decodePage(v)) {
+        if (item.value === undefined) continue; // its j record is counted above
+        scan.entryCount++;
+        const e = withEntries ? decodeEntry(item.id, item.value) : decodePostings(item.value);
+        for (const p of e.postings) add(p.account, p.amount);
+        if (withEntries) scan.entries.push(e as JournalEntry);
+      }
     }
   }
   return scan;
@@ -251,23 +259,40 @@ export interface FoldChunk {
   deltas: Map<AccountId, bigint>;
 }
 
-/** Reads the oldest time records booked before `cutoff` (ms), whole records, until about `limit` ids. */
+/** Reads the oldest journal pages booked before `cutoff` (ms), whole pages, until about `limit` ids. */
 export async function readFoldChunk(db: Db, cutoff: number, limit: number): Promise<FoldChunk> {
   const chunk: FoldChunk = { timeKeys: [], journalKeys: [], ids: [], deltas: new Map() };
+  const addPostings = (postings: readonly Posting[]) => {
+    for (const p of postings) chunk.deltas.set(p.account, (chunk.deltas.get(p.account) ?? 0n) + p.amount);
+  };
   for await (const [k, v] of db.iterator({ gte: Buffer.from([PREFIX_TIME]), lt: timeKeyBound(cutoff) })) {
     chunk.timeKeys.push(k);
-    for (const id of decodeIdList(v)) {
-      chunk.ids.push(id);
-      chunk.journalKeys.push(prefixedKey(PREFIX_JOURNAL, id));
+    for (const item of decodePage(v)) {
+      chunk.ids.push(item.id);
+      if (item.value !== undefined) addPostings(decodePostings(item.value).postings);
+      else chunk.journalKeys.push(prefixedKey(PREFIX_JOURNAL, item.id));
     }
     if (chunk.ids.length >= limit) break;
   }
-  if (chunk.ids.length === 0) return chunk;
+  if (chunk.journalKeys.length === 0) return chunk;
   const values = await db.getMany(chunk.journalKeys);
   for (const v of values) {
-    // Entries and their time record are written in one batch; a missing entry cannot happen. Skip it.
-    if (v === undefined) continue;
-    for (const p of decodePostings(v).postings) chunk.deltas.set(p.account, (chunk.deltas.get(p.account) ?? 0n) + p.amount);
+    // Entries and their page are written in one batch; a missing entry cannot happen. Skip it.
+    if (v !== undefined) addPostings(decodePostings(v).postings);
   }
   return chunk;
+}
+
+/**
+ * A journal entry by id: its `j` record, or else (a packet, stored inline) the page holding it,
+ * searched newest first. The search reads the whole journal in the worst case: it serves tools and
+ * tests, never the packet path.
+ */
+export async function findEntry(db: Db, id: string): Promise<JournalEntry | undefined> {
+  const v = await db.get(prefixedKey(PREFIX_JOURNAL, id));
+  if (v !== undefined) return decodeEntry(id, v);
+  for await (const page of db.values({ ...range(PREFIX_TIME), reverse: true })) {
+    for (const item of decodePage(page)) if (item.id === id && item.value !== undefined) return decodeEntry(id, item.value);
+  }
+  return undefined;
 }

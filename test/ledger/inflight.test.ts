@@ -213,7 +213,7 @@ describe('format 1 stores', () => {
     expect(l.balance('peer:a')).toBe(495n);
     await l.close();
     const again = await openRaw(dataDir);
-    expect(JSON.parse((await again.get(META_KEY)).toString('utf8'))).toMatchObject({ format: 'agent-runtime-ledger', version: 2 });
+    expect(JSON.parse((await again.get(META_KEY)).toString('utf8'))).toMatchObject({ format: 'agent-runtime-ledger', version: 3 });
     await again.close();
     const reopened = await openLedger({ dataDir });
     expect(reopened.balance('peer:a')).toBe(495n);

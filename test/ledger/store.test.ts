@@ -18,7 +18,7 @@ describe('open', () => {
     const raw = await openRaw(dataDir);
     const meta = JSON.parse((await raw.get(META_KEY)).toString('utf8'));
     await raw.close();
-    expect(meta).toMatchObject({ format: 'agent-runtime-ledger', version: 2 });
+    expect(meta).toMatchObject({ format: 'agent-runtime-ledger', version: 3 });
   });
 
   it('fails with LedgerInUseError while another instance holds the store', async () => {
