@@ -14,7 +14,11 @@
 import type { Client, SubmittableTransaction, TransactionMetadata, Wallet } from 'xrpl';
 import type { Logger } from 'pino';
 import type { ChainAdapter, ChainEvent, OnchainChannel, TxResult } from '../../chain.js';
+import { MAX_DROPS, normalizeChannelId, signClaim, verifyClaim } from './claims.js';
 import { loadXrpl, type Xrpl } from './sdk.js';
+import { channelCloseTx, channelCreateTx, channelFundTx, channelRedeemTx } from './transactions.js';
+
+export { TF_CLOSE } from './transactions.js';
 
 /** How to reach the ledger. */
 export interface XrplChainOptions {
@@ -45,15 +49,6 @@ export class XrplCallError extends Error {
 
 /** Seconds between the Unix epoch and the Ripple epoch (2000-01-01T00:00:00Z). */
 export const RIPPLE_EPOCH_OFFSET = 946_684_800;
-/** PaymentChannelClaim flag: close the channel. */
-export const TF_CLOSE = 0x00020000;
-/** The most drops there can ever be (100 billion XRP). */
-const MAX_DROPS = 100_000_000_000_000_000n;
-const DROPS_PER_XRP = 1_000_000n;
-const CHANNEL_ID = /^[0-9a-fA-F]{64}$/;
-/** ed25519 ("ED" + 32 bytes) or compressed secp256k1 (02/03 + 32 bytes). */
-const PUBLIC_KEY = /^(ED|ed|0[23])[0-9a-fA-F]{64}$/;
-const SIGNATURE = /^([0-9a-fA-F]{2}){8,80}$/;
 
 /**
  * What the result codes we can meet mean, for error messages. rippled names the code; these say what
@@ -89,13 +84,6 @@ const RESULT_MEANINGS: Record<string, string> = {
 /** The meaning of a result code, for messages. */
 export function resultMeaning(code: string, serverMessage?: string): string {
   return RESULT_MEANINGS[code] ?? serverMessage ?? 'see https://xrpl.org/docs/references/protocol/transactions/transaction-results';
-}
-
-/** Drops as an exact XRP decimal string ("1.5" for 1500000n), as the SDK's claim functions take it. */
-export function dropsToXrpString(drops: bigint): string {
-  const whole = drops / DROPS_PER_XRP;
-  const frac = (drops % DROPS_PER_XRP).toString().padStart(6, '0').replace(/0+$/, '');
-  return frac === '' ? whole.toString() : `${whole}.${frac}`;
 }
 
 /** A PayChannel ledger entry as ledger_entry returns it. */
@@ -195,23 +183,16 @@ export class XrplChain implements ChainAdapter {
 
   /** The ledger's own claim: signature over (channel, cumulative drops). The nonce is not part of it. */
   signBalanceProof(channelId: string, _nonce: bigint, transferredAmount: bigint): string {
-    const id = this.normalizeChannelId(channelId);
-    if (id === undefined) throw new XrplCallError(`cannot sign a claim for channel ${channelId}: an XRPL channel id is 64 hex digits`);
-    if (transferredAmount < 0n || transferredAmount > MAX_DROPS) throw new XrplCallError(`cannot sign a claim for ${transferredAmount} drops: out of range`);
-    return this.xrpl.signPaymentChannelClaim(id, dropsToXrpString(transferredAmount), this.wallet.privateKey);
+    try {
+      return signClaim(this.xrpl, this.wallet.privateKey, channelId, transferredAmount);
+    } catch (err) {
+      throw new XrplCallError(describe(err), undefined, undefined, { cause: err });
+    }
   }
 
+  /** Verifies against the channel's PublicKey (the nonce is not part of XRPL claims). */
   verifyBalanceProof(channel: OnchainChannel, _nonce: bigint, transferredAmount: bigint, signature: string): boolean {
-    try {
-      const id = this.normalizeChannelId(channel.channelId);
-      const key = channel.publicKey;
-      if (id === undefined || key === undefined || !PUBLIC_KEY.test(key)) return false;
-      if (typeof signature !== 'string' || !SIGNATURE.test(signature)) return false;
-      if (typeof transferredAmount !== 'bigint' || transferredAmount < 0n || transferredAmount > MAX_DROPS) return false;
-      return this.xrpl.verifyPaymentChannelClaim(id, dropsToXrpString(transferredAmount), signature.toUpperCase(), key.toUpperCase());
-    } catch {
-      return false;
-    }
+    return verifyClaim(this.xrpl, channel.publicKey, channel.channelId, transferredAmount, signature);
   }
 
   sameAddress(a: string, b: string): boolean {
@@ -219,7 +200,7 @@ export class XrplChain implements ChainAdapter {
   }
 
   normalizeChannelId(id: string): string | undefined {
-    return typeof id === 'string' && CHANNEL_ID.test(id) ? id.toUpperCase() : undefined;
+    return normalizeChannelId(id);
   }
 
   isAddress(address: string): boolean {
@@ -235,14 +216,7 @@ export class XrplChain implements ChainAdapter {
       if (this.sameAddress(receiver, this.address)) throw new XrplCallError('cannot open a channel to our own account');
       this.checkTimeout(settlementTimeout);
       this.checkDrops('deposit', deposit);
-      const r = await this.submit('PaymentChannelCreate', {
-        TransactionType: 'PaymentChannelCreate',
-        Account: this.address,
-        Destination: receiver,
-        Amount: deposit.toString(),
-        SettleDelay: settlementTimeout,
-        PublicKey: this.wallet.publicKey,
-      });
+      const r = await this.submit('PaymentChannelCreate', channelCreateTx(this.address, receiver, deposit, settlementTimeout, this.wallet.publicKey));
       const created = affectedNodes(r.meta).find((n) => n.CreatedNode?.LedgerEntryType === 'PayChannel')?.CreatedNode;
       if (created === undefined) throw new XrplCallError(`PaymentChannelCreate ${r.txHash} was validated but its metadata names no created PayChannel`, 'tesSUCCESS', r.txHash);
       return { txHash: r.txHash, gasUsed: r.gasUsed, channelId: created.LedgerIndex.toUpperCase() };
@@ -260,7 +234,7 @@ export class XrplChain implements ChainAdapter {
       }
       const add = totalDeposit - current.deposit;
       this.checkDrops('deposit increase', add);
-      const r = await this.submit('PaymentChannelFund', { TransactionType: 'PaymentChannelFund', Account: this.address, Channel: id, Amount: add.toString() });
+      const r = await this.submit('PaymentChannelFund', channelFundTx(this.address, id, add));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -276,20 +250,19 @@ export class XrplChain implements ChainAdapter {
       const id = this.channelId(channelId);
       const ch = await this.getChannel(id);
       if (ch.state === 'none') throw new XrplCallError(`cannot redeem on channel ${id}: it is not on the ledger (closed, or never created)`);
-      const tx: Record<string, unknown> = { TransactionType: 'PaymentChannelClaim', Account: this.address, Channel: id };
+      let tx;
       if (transferredAmount > ch.claimed) {
         if (transferredAmount > ch.deposit) {
           throw new XrplCallError(`cannot redeem ${transferredAmount} drops on channel ${id}: it holds only ${ch.deposit}`);
         }
-        tx.Balance = transferredAmount.toString();
-        tx.Amount = transferredAmount.toString();
-        tx.Signature = signature.toUpperCase();
-        tx.PublicKey = ch.publicKey;
-      } else if (!close) {
+        if (ch.publicKey === undefined) throw new XrplCallError(`channel ${id} holds no PublicKey`);
+        tx = channelRedeemTx(this.address, id, transferredAmount, signature, ch.publicKey, close);
+      } else if (close) {
+        tx = channelCloseTx(this.address, id);
+      } else {
         throw new XrplCallError(`nothing to redeem on channel ${id}: ${ch.claimed} drops are already paid out and the claim is for ${transferredAmount}`);
       }
-      if (close) tx.Flags = TF_CLOSE;
-      const r = await this.submit('PaymentChannelClaim', tx as unknown as SubmittableTransaction);
+      const r = await this.submit('PaymentChannelClaim', tx);
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -302,7 +275,7 @@ export class XrplChain implements ChainAdapter {
   closeChannel(channelId: string): Promise<TxResult> {
     return this.serial(async () => {
       const id = this.channelId(channelId);
-      const r = await this.submit('PaymentChannelClaim', { TransactionType: 'PaymentChannelClaim', Account: this.address, Channel: id, Flags: TF_CLOSE });
+      const r = await this.submit('PaymentChannelClaim', channelCloseTx(this.address, id));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -321,7 +294,7 @@ export class XrplChain implements ChainAdapter {
           `cannot settle channel ${id} yet: it expires at ${new Date(expiresAt * 1000).toISOString()} and the last validated ledger closed at ${new Date(now * 1000).toISOString()}`,
         );
       }
-      const r = await this.submit('PaymentChannelClaim', { TransactionType: 'PaymentChannelClaim', Account: this.address, Channel: id, Flags: TF_CLOSE });
+      const r = await this.submit('PaymentChannelClaim', channelCloseTx(this.address, id));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -460,7 +433,7 @@ export class XrplChain implements ChainAdapter {
     const command = String(req.command);
     try {
       const res = await withTimeout(
-        this.client.connection.request<{ command: string }, { result: T }>(req as { command: string }, this.requestTimeoutMs),
+        this.client.connection.request<{ command: string; api_version: number }, { result: T }>({ command, api_version: 2, ...req }, this.requestTimeoutMs),
         this.requestTimeoutMs + 100,
         command,
       );
