@@ -12,8 +12,12 @@
  */
 import type {
   Account as AccountT,
+  AccountAuthenticator,
   Aptos as AptosT,
+  Client,
   CommittedTransactionResponse,
+  LedgerInfo,
+  SimpleTransaction,
   EntryFunctionABI,
   EntryFunctionArgumentTypes,
   MoveValue,
@@ -42,6 +46,8 @@ export interface AptosChainOptions {
   txTimeoutSecs?: number;
   /** Gas limit per transaction (default 100000 units). */
   maxGasAmount?: number;
+  /** A transaction expires this long after the chain's current time, seconds (default 60). */
+  txExpirySecs?: number;
 }
 
 export const APTOS_COIN = '0x1::aptos_coin::AptosCoin';
@@ -110,6 +116,9 @@ export class AptosChain implements ChainAdapter {
     private readonly logger: Logger,
     private readonly txTimeoutSecs: number,
     private readonly maxGasAmount: number,
+    private readonly txExpirySecs: number,
+    private readonly client: Client,
+    private readonly nodeUrl: string,
   ) {
     const { TypeTagAddress, TypeTagU64, TypeTagVector } = sdk;
     const bytes = TypeTagVector.u8();
@@ -137,21 +146,23 @@ export class AptosChain implements ChainAdapter {
     const coinType = (o.coinType ?? APTOS_COIN).trim();
     if (!/^0x[0-9a-fA-F]{1,64}::\w+::\w+(<.+>)?$/.test(coinType)) throw new AptosCallError(`settlement.aptos.coinType must be a Move struct type like ${APTOS_COIN}, got '${coinType}'`);
     const account = makeAccount(sdk, o.privateKey);
-    const aptos = new sdk.Aptos(new sdk.AptosConfig({ network: sdk.Network.CUSTOM, fullnode: o.nodeUrl, client: timeoutClient(o.requestTimeoutMs ?? 10_000) }));
+    const nodeUrl = o.nodeUrl.replace(/\/+$/, '');
+    const client = timeoutClient(o.requestTimeoutMs ?? 10_000);
+    const aptos = new sdk.Aptos(quietConfig(sdk, nodeUrl, client));
     let chainId: number;
     try {
-      chainId = (await aptos.getLedgerInfo()).chain_id;
+      chainId = (await fetchLedgerInfo(client, nodeUrl)).chain_id;
     } catch (err) {
       throw new AptosCallError(`cannot reach the Aptos node at ${redactUrl(o.nodeUrl)}: ${describe(err)}`, undefined, undefined, { cause: err });
     }
     let decimals = 8;
     try {
-      const [d] = await aptos.view<[number]>({ payload: { function: '0x1::coin::decimals', typeArguments: [coinType], functionArguments: [] } });
+      const [d] = await aptos.viewJson<[number]>({ payload: { function: '0x1::coin::decimals', typeArguments: [coinType as `${string}::${string}::${string}`], functionArguments: [] } });
       decimals = Number(d);
     } catch (err) {
       o.logger.warn({ coinType, err: describe(err) }, 'cannot read the coin decimals from 0x1::coin::decimals; taking 8');
     }
-    const chain = new AptosChain(sdk, aptos, account, chainId, contract, moduleAddress, coinType, decimals, o.logger, o.txTimeoutSecs ?? 30, o.maxGasAmount ?? 100_000);
+    const chain = new AptosChain(sdk, aptos, account, chainId, contract, moduleAddress, coinType, decimals, o.logger, o.txTimeoutSecs ?? 30, o.maxGasAmount ?? 100_000, o.txExpirySecs ?? 60, client, nodeUrl);
     try {
       await chain.getChannel(`0x${'0'.repeat(64)}`);
     } catch (err) {
@@ -224,7 +235,7 @@ export class AptosChain implements ChainAdapter {
     const args = [this.parseAddress(receiver), MoveVector.U8(this.account.publicKey.toUint8Array()), new U64(u64(deposit, 'deposit')), new U64(BigInt(settlementTimeout))];
     return this.serial(async () => {
       const { result, txn } = await this.execute('open_channel', args);
-      const opened = txn.events.find((e) => e.type === `${this.contract}::ChannelOpened`);
+      const opened = txn.events.find((e) => this.isOurEvent(e.type, 'ChannelOpened'));
       const id = (opened?.data as { channel_id?: unknown } | undefined)?.channel_id;
       if (typeof id !== 'string') throw new AptosCallError(`open_channel (tx ${result.txHash}) committed without a ChannelOpened event from ${this.contract}`, undefined, result.txHash);
       return { ...result, channelId: id.toLowerCase() };
@@ -264,7 +275,7 @@ export class AptosChain implements ChainAdapter {
     const id = this.normalizeChannelId(channelId);
     if (id === undefined) throw new AptosCallError(`'${channelId}' is not a channel id (0x + 64 hex digits)`);
     const r = await this.read('get_channel', () =>
-      this.aptos.view<MoveValue[]>({ payload: { function: this.fnId('get_channel'), typeArguments: [this.coinTypeTag()], functionArguments: [id] } }),
+      this.aptos.viewJson<MoveValue[]>({ payload: { function: this.fnId('get_channel'), typeArguments: [this.coinTypeTag()], functionArguments: [id] } }),
     );
     const [exists, sender, receiver, publicKey, settleDelay, state, closedAt, deposit, claimed, nonce] = r as [boolean, string, string, string, string, number, string, string, string, string];
     if (exists !== true) {
@@ -291,7 +302,7 @@ export class AptosChain implements ChainAdapter {
    * (the latest page of them). Channels others open to us are learned from their first claim.
    */
   async poll(fromBlock: number, watched: readonly string[]): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
-    const info = await this.read('ledger info', () => this.aptos.getLedgerInfo());
+    const info = await this.ledgerInfo();
     const toBlock = Number(info.ledger_version);
     const timestamp = Math.floor(Number(info.ledger_timestamp) / 1_000_000);
     const events: ChainEvent[] = [];
@@ -306,7 +317,7 @@ export class AptosChain implements ChainAdapter {
     for (const t of txns) {
       if (t.type !== this.sdk.TransactionResponseType.User || Number(t.version) <= fromBlock || !t.success) continue;
       for (const e of t.events) {
-        if (e.type !== `${this.contract}::ChannelOpened`) continue;
+        if (!this.isOurEvent(e.type, 'ChannelOpened')) continue;
         const d = e.data as { channel_id?: string; sender?: string; receiver?: string };
         if (typeof d.channel_id !== 'string') continue;
         const channelId = d.channel_id.toLowerCase();
@@ -322,12 +333,12 @@ export class AptosChain implements ChainAdapter {
   }
 
   async blockNumber(): Promise<number> {
-    return Number((await this.read('ledger info', () => this.aptos.getLedgerInfo())).ledger_version);
+    return Number((await this.ledgerInfo()).ledger_version);
   }
 
   async tokenBalance(address: string): Promise<bigint> {
     try {
-      const [b] = await this.aptos.view<[string]>({
+      const [b] = await this.aptos.viewJson<[string]>({
         payload: { function: '0x1::coin::balance', typeArguments: [this.coinTypeTag()], functionArguments: [this.parseAddress(address).toString()] },
       });
       return BigInt(b);
@@ -345,37 +356,51 @@ export class AptosChain implements ChainAdapter {
   // ---------------------------------------------------------------- internals
 
   /**
-   * Builds and signs an entry-function transaction of our module (no network when `sequenceNumber`
-   * and the gas price are given; otherwise the SDK reads them from the node).
+   * Builds and signs an entry-function transaction of our module, with no network call: the
+   * payload from the ABI written out in this class, the chain id read at connect.
    */
-  async buildSigned(
+  buildSigned(
     fn: EntryName,
     args: EntryFunctionArgumentTypes[],
-    options?: { sequenceNumber?: bigint; gasUnitPrice?: number; expireTimestamp?: number },
-  ): Promise<{ bytes: Uint8Array; hash: string }> {
-    const transaction = await this.aptos.transaction.build.simple({
-      sender: this.account.accountAddress,
-      data: { function: this.fnId(fn), typeArguments: [this.coinTypeTag()], functionArguments: args, abi: this.abis[fn] },
-      options: { maxGasAmount: this.maxGasAmount, accountSequenceNumber: options?.sequenceNumber, gasUnitPrice: options?.gasUnitPrice, expireTimestamp: options?.expireTimestamp },
-    });
-    const senderAuthenticator = this.aptos.transaction.sign({ signer: this.account, transaction });
+    o: { sequenceNumber: bigint; gasUnitPrice: bigint; expireTimestamp: bigint },
+  ): { transaction: SimpleTransaction; senderAuthenticator: AccountAuthenticator; bytes: Uint8Array; hash: string } {
+    const { sdk } = this;
+    const payload = sdk.generateTransactionPayloadWithABI({ function: this.fnId(fn), typeArguments: [this.coinTypeTag()], functionArguments: args, abi: this.abis[fn] });
+    const raw = new sdk.RawTransaction(
+      this.account.accountAddress,
+      o.sequenceNumber,
+      payload,
+      BigInt(this.maxGasAmount),
+      o.gasUnitPrice,
+      o.expireTimestamp,
+      new sdk.ChainId(this.chainId),
+    );
+    const transaction = new sdk.SimpleTransaction(raw);
+    const senderAuthenticator = this.account.signTransactionWithAuthenticator(transaction);
     return {
-      bytes: this.sdk.generateSignedTransaction({ transaction, senderAuthenticator }),
-      hash: this.sdk.generateUserTransactionHash({ transaction, senderAuthenticator }),
+      transaction,
+      senderAuthenticator,
+      bytes: sdk.generateSignedTransaction({ transaction, senderAuthenticator }),
+      hash: sdk.generateUserTransactionHash({ transaction, senderAuthenticator }),
     };
   }
 
+  /** The node's ledger info, read every time (the SDK caches it per network name for 10 s). */
+  async ledgerInfo(): Promise<LedgerInfo> {
+    return this.read('ledger info', () => fetchLedgerInfo(this.client, this.nodeUrl));
+  }
+
   private async execute(fn: EntryName, args: EntryFunctionArgumentTypes[]): Promise<{ result: TxResult; txn: CommittedTransactionResponse & { events: { type: string; data: unknown }[] } }> {
-    const what = `${this.contract}::${fn}`;
     let hash: string;
     try {
-      const transaction = await this.aptos.transaction.build.simple({
-        sender: this.account.accountAddress,
-        data: { function: this.fnId(fn), typeArguments: [this.coinTypeTag()], functionArguments: args, abi: this.abis[fn] },
-        options: { maxGasAmount: this.maxGasAmount },
-      });
-      const senderAuthenticator = this.aptos.transaction.sign({ signer: this.account, transaction });
-      hash = (await this.aptos.transaction.submit.simple({ transaction, senderAuthenticator })).hash;
+      const info = await fetchLedgerInfo(this.client, this.nodeUrl);
+      if (info.chain_id !== this.chainId) throw new Error(`the node now serves chain ${info.chain_id}, not ${this.chainId}`);
+      const { sequence_number } = await this.aptos.getAccountInfo({ accountAddress: this.account.accountAddress });
+      const { gas_estimate } = await this.aptos.getGasPriceEstimation();
+      // Expiry from the chain's clock, not ours.
+      const expireTimestamp = BigInt(Math.floor(Number(info.ledger_timestamp) / 1_000_000) + this.txExpirySecs);
+      const built = this.buildSigned(fn, args, { sequenceNumber: BigInt(sequence_number), gasUnitPrice: BigInt(gas_estimate), expireTimestamp });
+      hash = (await this.aptos.transaction.submit.simple({ transaction: built.transaction, senderAuthenticator: built.senderAuthenticator })).hash;
     } catch (err) {
       throw new AptosCallError(`${fn} was not accepted by the node: ${describe(err)}`, undefined, undefined, { cause: err });
     }
@@ -393,10 +418,10 @@ export class AptosChain implements ChainAdapter {
     if (txn.type !== this.sdk.TransactionResponseType.User) throw new AptosCallError(`${fn} (tx ${hash}) committed as a ${txn.type}, not a user transaction`, undefined, hash);
     if (!txn.success) {
       const abort = this.abortOf(txn.vm_status);
-      const detail = abort === undefined ? '' : ` (${abort.name}: ${abort.words})`;
-      throw new AptosCallError(`${fn} failed on-chain (tx ${hash}): ${txn.vm_status}${detail}`, abort?.name, hash);
+      const why = abort === undefined ? txn.vm_status : `${abort.name}: ${abort.words} (vm_status: ${txn.vm_status})`;
+      throw new AptosCallError(`${fn} failed on-chain (tx ${hash}): ${why}`, abort?.name, hash);
     }
-    this.logger.debug({ what, txHash: hash, gasUsed: txn.gas_used }, 'transaction committed');
+    this.logger.debug({ what: `${this.contract}::${fn}`, txHash: hash, gasUsed: txn.gas_used }, 'transaction committed');
     return { result: { txHash: hash, gasUsed: BigInt(txn.gas_used) }, txn: txn as CommittedTransactionResponse & { events: { type: string; data: unknown }[] } };
   }
 
@@ -406,6 +431,12 @@ export class AptosChain implements ChainAdapter {
     if (m === null) return undefined;
     if (!this.sameAddress(m[1], this.moduleAddress) || `${this.moduleAddress}::${m[2]}` !== this.contract) return undefined;
     return ABORTS[Number.parseInt(m[4], 16)] ?? (m[3] !== undefined ? { name: m[3], words: m[3] } : undefined);
+  }
+
+  /** Is `type` (`0x<addr>::<module>::<name>`, the node may drop the address's leading zeros) this module's event `name`? */
+  private isOurEvent(type: string, name: string): boolean {
+    const parts = type.split('::');
+    return parts.length === 3 && parts[2] === name && `${this.moduleAddress}::${parts[1]}` === this.contract && this.sameAddress(parts[0], this.moduleAddress);
   }
 
   private idArg(channelId: string): EntryFunctionArgumentTypes {
@@ -451,6 +482,26 @@ function makeAccount(sdk: AptosSdk, privateKey: string): AccountT {
     throw new AptosCallError("settlement.aptos.privateKey must be an Ed25519 key: 0x + 64 hex digits or AIP-80 'ed25519-priv-0x…'");
   }
   return sdk.Account.fromPrivateKey({ privateKey: new sdk.Ed25519PrivateKey(aip80 ? k : hex, false) });
+}
+
+/** The SDK's config for a custom node, without the note it prints on stdout for every custom network. */
+function quietConfig(sdk: AptosSdk, fullnode: string, client: Client): InstanceType<AptosSdk['AptosConfig']> {
+  const info = console.info;
+  console.info = () => undefined;
+  try {
+    return new sdk.AptosConfig({ network: sdk.Network.CUSTOM, fullnode, client });
+  } finally {
+    console.info = info;
+  }
+}
+
+/** GET <node>/v1: the ledger info, uncached. */
+async function fetchLedgerInfo(client: Client, nodeUrl: string): Promise<LedgerInfo> {
+  const res = await client.provider<undefined, LedgerInfo & { message?: string }>({ url: nodeUrl, method: 'GET', headers: { accept: 'application/json' } });
+  if (res.status !== 200 || typeof res.data?.chain_id !== 'number') {
+    throw new Error(`GET ${redactUrl(nodeUrl)} answered HTTP ${res.status}${typeof res.data?.message === 'string' ? `: ${res.data.message}` : ''} (is it an Aptos fullnode REST URL ending in /v1?)`);
+  }
+  return res.data;
 }
 
 /** u64 range check for an amount going into a transaction. */
