@@ -3,9 +3,10 @@
  * core on its one admin server:
  *
  * - `GET /admin/settlement/states` → `[{peerId, tokenId, chain, state, owed, …}]`
- * - `GET /admin/channels[?peerId&status&direction]` → `[ChannelView]`
+ * - `GET /admin/channels[?peerId&status&direction&chain]` → `[ChannelView]` (every chain's)
  * - `GET /admin/channels/:id` → `ChannelView` (re-read from the chain)
- * - `POST /admin/channels` `{peerId, chain, initialDeposit, settlementTimeout?}` → 201 `ChannelView`
+ * - `POST /admin/channels` `{peerId, chain?, initialDeposit, settlementTimeout?}` → 201 `ChannelView`
+ *   (chain: evm | xrpl | aptos, default the peer's settlement.chain; it must be that one)
  * - `POST /admin/channels/:id/deposit` `{amount}` → `ChannelView & {txHash}`
  * - `POST /admin/channels/:id/withdraw` `{amount}` → `ChannelView & {txHash}`
  * - `POST /admin/channels/:id/close` `{cooperative?}` → `ChannelView & {txHash}`
@@ -19,12 +20,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { AdminRoutePlugin } from '../node/http/admin-server.js';
 import { peerId, peerIdParams } from '../node/http/schemas.js';
-import type { Operations } from './operations.js';
+import type { OperationsApi } from './multi-operations.js';
 
 const channelId = {
   type: 'string',
-  pattern: '^0x[0-9a-fA-F]{64}$',
-  description: 'a channel id (0x and 64 hex digits)',
+  pattern: '^(0x)?[0-9a-fA-F]{64}$',
+  description: 'a channel id (EVM, Aptos: 0x and 64 hex digits; XRPL: 64 hex digits)',
 } as const;
 
 const assetAmount = {
@@ -41,9 +42,9 @@ const openBody = {
   additionalProperties: false,
   properties: {
     peerId,
-    chain: { type: 'string', maxLength: 64, description: 'evm, or evm:<network>:<chainId>' },
+    chain: { type: 'string', maxLength: 64, description: "evm, xrpl or aptos (or evm:<network>:<chainId>); default: the peer's settlement.chain" },
     initialDeposit: assetAmount,
-    settlementTimeout: { type: 'integer', minimum: 3600, maximum: 31536000, description: 'whole seconds between 3600 and 31536000' },
+    settlementTimeout: { type: 'integer', minimum: 1, maximum: 31536000, description: "whole seconds (the chain's range; 3600..31536000 on every chain today)" },
   },
 } as const;
 
@@ -67,11 +68,11 @@ const listQuery = {
 } as const;
 
 /** The admin route plugin over the engine's operations. */
-export function settlementAdminRoutes(ops: Operations): AdminRoutePlugin {
+export function settlementAdminRoutes(ops: OperationsApi): AdminRoutePlugin {
   return (app: FastifyInstance) => {
     app.get('/admin/settlement/states', () => ops.states());
 
-    app.get<{ Querystring: { peerId?: string; status?: string; direction?: string } }>('/admin/channels', { schema: { querystring: listQuery } }, (request) =>
+    app.get<{ Querystring: { peerId?: string; status?: string; direction?: string; chain?: string } }>('/admin/channels', { schema: { querystring: listQuery } }, (request) =>
       ops.listChannels(request.query),
     );
 
@@ -82,7 +83,7 @@ export function settlementAdminRoutes(ops: Operations): AdminRoutePlugin {
     app.post<{ Body: { peerId: string; chain?: string; initialDeposit: string; settlementTimeout?: number } }>(
       '/admin/channels',
       { schema: { body: openBody } },
-      async (request, reply) => reply.code(201).send(await ops.open({ ...request.body, chain: request.body.chain ?? 'evm' })),
+      async (request, reply) => reply.code(201).send(await ops.open(request.body)),
     );
 
     app.post<{ Params: { id: string }; Body: { amount: string } }>('/admin/channels/:id/deposit', { schema: { params: channelParams, body: amountBody } }, (request) =>

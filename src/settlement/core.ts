@@ -1,12 +1,13 @@
 /**
- * State and primitives the engine's parts share: the channel records, per-channel locks, the chain
- * and unit converter once connected, peer lookups, ledger bookings (write-ahead through the store) and
- * applying the chain's view of a channel (deposits, redemptions, closes) to a record.
+ * State and primitives one lane's parts share (a lane is one chain: evm, xrpl or aptos): the lane's
+ * channel records, per-channel locks, the chain and unit converter once connected, peer lookups,
+ * ledger bookings (write-ahead through the one settlement store) and applying the chain's view of a
+ * channel (deposits, redemptions, closes) to a record.
  */
 import type { Logger } from 'pino';
 import { accounts, entries, type JournalEntry } from '../ledger/index.js';
 import type { NodeEventInput } from '../node/events.js';
-import type { ChainAdapter, OnchainChannel } from './chain.js';
+import type { ChainAdapter, ChainKind, OnchainChannel } from './chain.js';
 import { KeyedLock } from './lock.js';
 import type { SettlementContext } from './module.js';
 import type { Booking, ChannelRecord, SettlementStore } from './store.js';
@@ -27,6 +28,7 @@ export class Core {
   chainTime = 0;
 
   constructor(
+    readonly kind: ChainKind,
     readonly ctx: SettlementContext,
     readonly store: SettlementStore,
     readonly log: Logger,
@@ -38,7 +40,7 @@ export class Core {
 
   /** The connected chain and units, or an Error saying why settlement cannot act yet. */
   need(): { chain: ChainAdapter; units: Units } {
-    if (this.chain === undefined || this.units === undefined) throw new NotReadyError('the settlement chain is not connected yet');
+    if (this.chain === undefined || this.units === undefined) throw new NotReadyError(`the ${this.kind} settlement chain is not connected yet`);
     return { chain: this.chain, units: this.units };
   }
 
@@ -48,16 +50,27 @@ export class Core {
     return this.ctx.peers().find((p) => p.id === peerId);
   }
 
-  /** The peer's EVM address from its `settlement` config, if it settles on EVM. */
+  /** The peer's address on this lane's chain from its `settlement` config, if it settles on this chain. */
   peerAddress(peerId: string): string | undefined {
     const s = this.peer(peerId)?.settlement;
-    return s?.chain === 'evm' ? s.address : undefined;
+    return s?.chain === this.kind ? s.address : undefined;
   }
 
-  /** The peer whose configured EVM address is `address`. */
+  /** The peer whose configured address on this lane's chain is `address`. */
   peerByAddress(address: string): string | undefined {
-    const a = address.toLowerCase();
-    return this.ctx.peers().find((p) => p.settlement?.chain === 'evm' && p.settlement.address.toLowerCase() === a)?.id;
+    return this.ctx.peers().find((p) => p.settlement?.chain === this.kind && this.sameAddress(p.settlement.address, address))?.id;
+  }
+
+  /** Address equality in the chain's terms (before the chain connects: EVM and Aptos ignore case, XRPL is exact). */
+  sameAddress(a: string, b: string): boolean {
+    if (this.chain !== undefined) return this.chain.sameAddress(a, b);
+    return this.kind === 'xrpl' ? a === b : a.toLowerCase() === b.toLowerCase();
+  }
+
+  /** A channel id in this chain's canonical form (as records are keyed), or undefined when malformed. */
+  normalizeId(id: string): string | undefined {
+    if (this.chain !== undefined) return this.chain.normalizeChannelId(id);
+    return normalizeChannelId(this.kind, id);
   }
 
   /** What we owe the peer now, in asset units (0 when it owes us). */
@@ -84,14 +97,15 @@ export class Core {
     if (!outgoing && !chain.sameAddress(oc.receiver, chain.address)) return undefined;
     const now = Date.now();
     return {
-      channelId: oc.channelId,
-      chain: 'evm',
+      channelId: chain.normalizeChannelId(oc.channelId) ?? oc.channelId,
+      chain: this.kind,
       chainId: chain.chainId,
       contract: chain.contract,
       direction: outgoing ? 'outgoing' : 'incoming',
       peerId: this.peerByAddress(outgoing ? oc.receiver : oc.sender),
       sender: oc.sender,
       receiver: oc.receiver,
+      publicKey: oc.publicKey,
       settlementTimeout: oc.settlementTimeout,
       state: 'open',
       closedAt: 0,
@@ -133,7 +147,8 @@ export class Core {
   /** Re-reads a channel from the chain and applies it (under its lock). */
   refresh(id: string, txHash?: string): Promise<ChannelRecord | undefined> {
     const { chain, units } = this.need();
-    const channelId = id.toLowerCase();
+    const channelId = chain.normalizeChannelId(id);
+    if (channelId === undefined) return Promise.reject(new Error(`${JSON.stringify(id)} is not a ${this.kind} channel id`));
     return this.locks.run(channelId, async () => {
       const oc = await chain.getChannel(channelId);
       let r = this.records.get(channelId);
@@ -142,7 +157,7 @@ export class Core {
         r = this.recordFrom(oc, chain);
         if (r === undefined) return undefined;
         this.records.set(channelId, r);
-        this.emit({ type: 'channel:opened', peerId: r.peerId ?? '', chain: 'evm', channelId, deposit: units.toAsset(oc.deposit).toString(), txHash });
+        this.emit({ type: 'channel:opened', peerId: r.peerId ?? '', chain: this.kind, channelId, deposit: units.toAsset(oc.deposit).toString(), txHash });
       }
       await this.apply(r, oc, txHash);
       return r;
@@ -155,16 +170,21 @@ export class Core {
    * claims booked (a cooperative close above the best claim, or a claim whose acknowledgement we lost),
    * that difference as claimed first, so channelIn/channelOut never go below zero.
    */
-  async apply(r: ChannelRecord, oc: OnchainChannel, txHash?: string): Promise<void> {
-    if (oc.state === 'none') return;
+  async apply(r: ChannelRecord, read: OnchainChannel, txHash?: string): Promise<void> {
+    if (read.state === 'none' && r.state === 'settled') return;
+    // A channel we know that the chain no longer has was closed for good (the XRP Ledger deletes a
+    // closed channel): it is settled, and what it paid out is the last `claimed` we know (our own
+    // redemption's amount included: doRedeem records it before the re-read).
+    const oc: OnchainChannel = read.state === 'none' ? { ...read, ...this.lastKnown(r), state: 'settled' } : read;
     const { units } = this.need();
     const before = { deposit: r.deposit, state: r.state };
     r.deposit = oc.deposit;
     r.withdrawn = oc.withdrawn;
     r.settlementTimeout = oc.settlementTimeout;
-    r.state = oc.state;
+    r.state = oc.state === 'none' ? 'settled' : oc.state;
     r.closedAt = oc.closedAt;
     r.claimed = oc.claimed;
+    if (oc.publicKey !== undefined) r.publicKey = oc.publicKey;
     if (r.peerId === undefined && r.direction === 'incoming') r.peerId = this.peerByAddress(r.sender);
     const bookings: Booking[] = [];
     const peerId = r.peerId;
@@ -187,11 +207,28 @@ export class Core {
     if (txHash !== undefined) r.lastTx = txHash;
     await this.book(r, bookings);
 
-    const base = { peerId: peerId ?? '', chain: 'evm', channelId: r.channelId };
+    const base = { peerId: peerId ?? '', chain: this.kind, channelId: r.channelId };
     if (oc.deposit > before.deposit) this.emit({ type: 'channel:funded', ...base, deposit: str(units.toAsset(oc.deposit)), txHash });
     if (redeemedAsset > 0n) this.emit({ type: 'settlement:redeemed', ...base, amount: str(redeemedAsset), txHash: txHash ?? '' });
     if (oc.state !== before.state && oc.state === 'closing') this.emit({ type: 'channel:closing', ...base, txHash });
     if (oc.state !== before.state && oc.state === 'settled') this.emit({ type: 'channel:settled', ...base, txHash });
+  }
+
+  /** What a record knows of its channel, in the chain's terms (for the adapter's verifiers). */
+  lastKnown(r: ChannelRecord): OnchainChannel {
+    return {
+      channelId: r.channelId,
+      sender: r.sender,
+      receiver: r.receiver,
+      settlementTimeout: r.settlementTimeout,
+      state: r.state,
+      closedAt: r.closedAt,
+      deposit: r.deposit,
+      withdrawn: r.withdrawn,
+      claimed: r.claimed,
+      nonce: r.nonce,
+      publicKey: r.publicKey,
+    };
   }
 
   emit(e: NodeEventInput): void {
@@ -201,7 +238,7 @@ export class Core {
   /** Logs and emits settlement:failed. */
   fail(peerId: string, reason: string, err?: unknown): void {
     this.log.warn({ peer: peerId, reason, err: err instanceof Error ? err.message : undefined }, 'settlement failed');
-    this.emit({ type: 'settlement:failed', peerId, chain: 'evm', reason });
+    this.emit({ type: 'settlement:failed', peerId, chain: this.kind, reason });
   }
 }
 
@@ -211,6 +248,15 @@ export class NotReadyError extends Error {
     super(message);
     this.name = 'NotReadyError';
   }
+}
+
+/**
+ * A channel id in `kind`'s canonical form without an adapter (before the chain connects): EVM and
+ * Aptos lowercase 0x + 64 hex digits, XRPL 64 uppercase hex digits. Undefined when malformed.
+ */
+export function normalizeChannelId(kind: ChainKind, id: string): string | undefined {
+  if (kind === 'xrpl') return /^[0-9a-fA-F]{64}$/.test(id) ? id.toUpperCase() : undefined;
+  return /^0x[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : undefined;
 }
 
 function toEntry(b: Booking): JournalEntry {

@@ -5,11 +5,11 @@
  * sender's withdrawal and cooperative-close requests when they cannot cost us a claim we hold.
  */
 import type { BtpFrame } from '../node/btp/codec.js';
-import { CLAIM_PROTOCOL, CONSENT_PROTOCOL, jsonData, parseClaim, parseConsent, readJson, type ConsentRequest, type EvmClaim } from './claim.js';
+import { CLAIM_PROTOCOL, CONSENT_PROTOCOL, jsonData, parseClaim, parseConsent, parseLedgerClaim, readJson, type Claim, type ConsentRequest } from './claim.js';
 import type { Core } from './core.js';
 import type { SettlementModule } from './module.js';
 import { claimed } from './outgoing.js';
-import type { ChainAdapter, OnchainChannel } from './chain.js';
+import type { ChainAdapter } from './chain.js';
 import type { ChannelRecord } from './store.js';
 
 type Respond = Parameters<SettlementModule['onPeerRequest']>[2];
@@ -79,13 +79,14 @@ export class Incoming {
   }
 
   private async acceptClaim(peerId: string, frame: BtpFrame): Promise<Refusal | undefined> {
-    if (!this.core.ready) return refuse('T00', 'settlement is not connected to its chain yet; send the claim again later');
+    const kind = this.core.kind;
+    if (!this.core.ready) return refuse('T00', `settlement is not connected to its ${kind} chain yet; send the claim again later`);
     const { chain } = this.core.need();
-    const c = parseClaim(readJson(frame, CLAIM_PROTOCOL));
+    const data = readJson(frame, CLAIM_PROTOCOL);
+    const c = kind === 'evm' ? parseClaim(data) : parseLedgerClaim(data, kind, (id) => chain.normalizeChannelId(id));
     if (typeof c === 'string') return refuse('F00', `malformed claim: ${c}`);
-    if (c.chainId !== chain.chainId || !chain.sameAddress(c.tokenNetworkAddress, chain.contract) || !chain.sameAddress(c.tokenAddress, chain.token)) {
-      return refuse('F00', `claim is for chain ${c.chainId}, contract ${c.tokenNetworkAddress}, token ${c.tokenAddress}; this node settles on chain ${chain.chainId}, contract ${chain.contract}, token ${chain.token}`);
-    }
+    const mismatch = wrongNetwork(chain, c);
+    if (mismatch !== undefined) return refuse('F00', mismatch);
     const r = this.core.records.get(c.channelId);
     if (r === undefined) {
       this.lookup(c.channelId);
@@ -95,12 +96,16 @@ export class Incoming {
     if (checked !== undefined) return checked;
     const nonce = BigInt(c.nonce);
     const amount = BigInt(c.transferredAmount);
-    if (!chain.verifyBalanceProof(onchainView(r), nonce, amount, c.signature)) {
+    if (c.blockchain !== 'evm') {
+      if (r.publicKey === undefined) return refuse('T00', `channel ${r.channelId} has no claim key on record yet: looking it up on-chain; send the claim again later`);
+      if (c.publicKey.toLowerCase() !== r.publicKey.toLowerCase()) return refuse('F00', `publicKey ${c.publicKey} is not the key of channel ${r.channelId} (${r.publicKey})`);
+    }
+    if (!chain.verifyBalanceProof(this.core.lastKnown(r), nonce, amount, c.signature)) {
       const signer = signerOf(chain, r.channelId, nonce, amount, c.signature);
       if (signer === undefined) return refuse('F00', `forged claim: the signature is not ${r.sender}'s signature of this claim on channel ${r.channelId}`);
       return refuse('F00', `forged claim: signed by ${signer}, but channel ${r.channelId} is paid by ${r.sender}`);
     }
-    if (!chain.sameAddress(c.signerAddress, r.sender)) return refuse('F00', `signerAddress ${c.signerAddress} did not sign this claim (${r.sender} did)`);
+    if (c.blockchain === 'evm' && !chain.sameAddress(c.signerAddress, r.sender)) return refuse('F00', `signerAddress ${c.signerAddress} did not sign this claim (${r.sender} did)`);
     return this.core.locks.run(r.channelId, () => this.keep(r, peerId, c));
   }
 
@@ -108,7 +113,9 @@ export class Incoming {
   private checkChannel(peerId: string, r: ChannelRecord): Refusal | undefined {
     if (r.direction !== 'incoming') return refuse('F00', `channel ${r.channelId} does not pay us: we are its sender`);
     const address = this.core.peerAddress(peerId);
-    if (address === undefined) return refuse('F00', `peer ${peerId} has no EVM settlement address configured here (peers[].settlement), so its channels cannot be told apart`);
+    if (address === undefined) {
+      return refuse('F00', `peer ${peerId} has no ${this.core.kind} settlement address configured here (peers[].settlement), so its channels cannot be told apart`);
+    }
     if (!this.core.need().chain.sameAddress(address, r.sender)) return refuse('F00', `channel ${r.channelId} is paid by ${r.sender}, not by ${peerId} (${address})`);
     // While the sender's close runs, a claim is still redeemable: take it unless the end is near.
     const closingTooLate = r.state === 'closing' && this.core.chainTime + CLOSING_MARGIN_S >= r.closedAt + r.settlementTimeout;
@@ -117,7 +124,7 @@ export class Incoming {
   }
 
   /** Under the channel's lock: monotonic, covered by the deposit; then persisted and booked. */
-  private async keep(r: ChannelRecord, peerId: string, c: EvmClaim): Promise<Refusal | undefined> {
+  private async keep(r: ChannelRecord, peerId: string, c: Claim): Promise<Refusal | undefined> {
     const { units } = this.core.need();
     const nonce = BigInt(c.nonce);
     const amount = BigInt(c.transferredAmount);
@@ -144,7 +151,7 @@ export class Incoming {
     this.core.emit({
       type: 'settlement:claim-received',
       peerId,
-      chain: 'evm',
+      chain: this.core.kind,
       channelId: r.channelId,
       amount: increase.toString(),
       cumulative: units.toAsset(amount).toString(),
@@ -210,11 +217,14 @@ export class Incoming {
     return best > r.claimed ? units.toAsset(best) - units.toAsset(r.claimed) : 0n;
   }
 
-  /** Redeems `r`'s best claim on-chain (one redemption per channel at a time). */
-  redeem(r: ChannelRecord): Promise<RedeemOutcome> {
+  /**
+   * Redeems `r`'s best claim on-chain (one redemption per channel at a time). `close`: the same
+   * transaction closes the channel where the chain's redeem can (XRPL tfClose); others ignore it.
+   */
+  redeem(r: ChannelRecord, close = false): Promise<RedeemOutcome> {
     let p = this.redeemingNow(r.channelId);
     if (p !== undefined) return p;
-    p = this.doRedeem(r).finally(() => this.redeeming.delete(r.channelId));
+    p = this.doRedeem(r, close).finally(() => this.redeeming.delete(r.channelId));
     this.redeeming.set(r.channelId, p);
     return p;
   }
@@ -243,13 +253,20 @@ export class Incoming {
     return this.redeeming.get(channelId);
   }
 
-  private async doRedeem(r: ChannelRecord): Promise<RedeemOutcome> {
+  private async doRedeem(r: ChannelRecord, close: boolean): Promise<RedeemOutcome> {
     const { chain, units } = this.core.need();
     const c = r.claim;
     if (c === undefined || BigInt(c.transferredAmount) <= r.claimed || r.state === 'settled') return { status: 'nothing', channelId: r.channelId };
     const before = r.claimed;
     try {
-      const tx = await chain.claim(r.channelId, BigInt(c.nonce), BigInt(c.transferredAmount), c.signature);
+      const paid = BigInt(c.transferredAmount);
+      const tx = await chain.claim(r.channelId, BigInt(c.nonce), paid, c.signature, close);
+      // The chain paid `paid` in all. A chain that deletes a closed channel (XRPL) cannot be asked
+      // afterwards: the re-read then settles the record from this.
+      await this.core.locks.run(r.channelId, async () => {
+        if (paid > r.claimed) r.claimed = paid;
+        await this.core.store.put(r);
+      });
       await this.core.refresh(r.channelId, tx.txHash);
       const amount = units.toAsset(r.claimed) - units.toAsset(before);
       this.core.log.info({ peer: r.peerId, channelId: r.channelId, amount: amount.toString(), txHash: tx.txHash }, 'redeemed a claim on-chain');
@@ -274,21 +291,21 @@ export class Incoming {
   }
 }
 
-/** A record as the chain adapter's verifiers read it. */
-export function onchainView(r: ChannelRecord): OnchainChannel {
-  return {
-    channelId: r.channelId,
-    sender: r.sender,
-    receiver: r.receiver,
-    settlementTimeout: r.settlementTimeout,
-    state: r.state,
-    closedAt: r.closedAt,
-    deposit: r.deposit,
-    withdrawn: r.withdrawn,
-    claimed: r.claimed,
-    nonce: r.nonce,
-    publicKey: r.publicKey,
-  };
+/** Why a claim is not for this node's chain, contract and asset (undefined when it is). */
+export function wrongNetwork(chain: ChainAdapter, c: Claim): string | undefined {
+  const [contract, token] = c.blockchain === 'evm' ? [c.tokenNetworkAddress, c.tokenAddress] : [c.contract, c.token];
+  const same = (a: string, b: string) => (c.blockchain === 'evm' ? chain.sameAddress(a, b) : c.blockchain === 'aptos' ? sameMoveId(a, b) : a === b);
+  if (c.chainId === chain.chainId && same(contract, chain.contract) && same(token, chain.token)) return undefined;
+  return `claim is for ${c.blockchain} chain ${c.chainId}, contract ${contract}, token ${token}; this node settles on ${chain.chain} chain ${chain.chainId}, contract ${chain.contract}, token ${chain.token}`;
+}
+
+/** Move ids (`0x1::aptos_coin::AptosCoin`, `0xcafe::payment_channel`) equal, with the address compared as a number (0x1 = 0x00…01). */
+export function sameMoveId(a: string, b: string): boolean {
+  const [pa, pb] = [a.split('::'), b.split('::')];
+  if (pa.length !== pb.length || pa.length < 2) return false;
+  const addr = (x: string) => (/^0x[0-9a-fA-F]{1,64}$/.test(x) ? BigInt(x) : undefined);
+  const [x, y] = [addr(pa[0]), addr(pb[0])];
+  return x !== undefined && x === y && pa.slice(1).join('::') === pb.slice(1).join('::');
 }
 
 /** Who signed a balance proof, where the chain can tell (EVM recovers the signer); undefined otherwise. */

@@ -1,10 +1,12 @@
 /**
- * What the admin API and the CLI ask of the engine: open, fund, close and withdraw from channels,
- * settle with a peer now, and the views of channels, claims and settlement states. Amounts in and out
- * are asset units (the node's assetScale) as decimal strings; `baseUnits` gives the chain's figures.
- * Failures are catalogue AppErrors (the admin server turns them into HTTP answers).
+ * What the admin API and the CLI ask of one lane (one chain): open, fund, close and withdraw from
+ * channels, settle with a peer now, and the views of channels, claims and settlement states. The
+ * engine's SettlementOperations (multi-operations.ts) picks the lane. Amounts in and out are asset
+ * units (the node's assetScale) as decimal strings; `baseUnits` gives the chain's figures. Failures
+ * are catalogue AppErrors (the admin server turns them into HTTP answers).
  */
 import { appError } from '../errors/index.js';
+import type { ChainKind } from './chain.js';
 import type { Core } from './core.js';
 import { NotReadyError } from './core.js';
 import type { Incoming, RedeemOutcome } from './incoming.js';
@@ -13,14 +15,12 @@ import type { ChannelRecord } from './store.js';
 
 /** Challenge period of a channel we open when none is given, seconds (1 day). */
 export const DEFAULT_SETTLEMENT_TIMEOUT_S = 86_400;
-const MIN_TIMEOUT_S = 3600;
-const MAX_TIMEOUT_S = 365 * 86_400;
 
 /** A channel as the admin API shows it. Amounts: asset units as decimal strings. */
 export interface ChannelView {
   channelId: string;
   peerId: string | null;
-  chain: 'evm';
+  chain: ChainKind;
   chainId: number;
   /** outgoing: we pay the peer through it; incoming: the peer pays us. */
   direction: 'outgoing' | 'incoming';
@@ -115,7 +115,7 @@ export class Operations {
   }
 
   states(): SettlementStateView[] {
-    const ids = new Set(this.core.ctx.peers().filter((p) => p.settlement?.chain === 'evm').map((p) => p.id));
+    const ids = new Set(this.core.ctx.peers().filter((p) => p.settlement?.chain === this.core.kind).map((p) => p.id));
     for (const r of this.core.records.values()) if (r.peerId !== undefined) ids.add(r.peerId);
     return [...ids].sort().map((peerId) => {
       const peer = this.core.peer(peerId);
@@ -131,7 +131,7 @@ export class Operations {
       return {
         peerId,
         tokenId: this.assetCode,
-        chain: 'evm',
+        chain: this.core.kind,
         state,
         owed: owed.toString(),
         settleThreshold: threshold?.toString() ?? null,
@@ -143,24 +143,32 @@ export class Operations {
     });
   }
 
-  /** Opens and funds a channel paying `peerId`. `initialDeposit` in asset units; timeout in seconds. */
-  async open(req: { peerId: string; chain: string; initialDeposit: string; settlementTimeout?: number }): Promise<ChannelView> {
+  /**
+   * Opens and funds a channel paying `peerId` on this lane's chain (the caller checked that the peer
+   * settles on it). `initialDeposit` in asset units; timeout in seconds.
+   */
+  async open(req: { peerId: string; initialDeposit: string; settlementTimeout?: number }): Promise<ChannelView> {
     const { chain, units } = this.need();
-    checkChain(req.chain, chain.chainId);
+    const kind = this.core.kind;
     if (this.core.peer(req.peerId) === undefined) throw appError('PEER_NOT_FOUND', { peerId: req.peerId });
     const address = this.core.peerAddress(req.peerId);
     if (address === undefined) {
       throw appError('INVALID_ARGUMENT', {
         field: 'peerId',
-        reason: `peer ${req.peerId} has no EVM settlement address: register it with settlement {chain: evm, address: 0x…}`,
+        reason: `peer ${req.peerId} has no ${kind} settlement address: register it with settlement {chain: ${kind}, address: …}`,
       });
     }
+    if (!chain.isAddress(address)) {
+      throw appError('INVALID_ARGUMENT', { field: 'peerId', reason: `peer ${req.peerId}'s settlement.address ${address} is not a ${kind} address: fix the peer's settlement.address` });
+    }
     const existing = this.core.outgoingFor(req.peerId);
-    if (existing !== undefined) throw appError('CHANNEL_EXISTS', { peerId: req.peerId, chain: 'evm', channelId: existing.channelId });
+    if (existing !== undefined) throw appError('CHANNEL_EXISTS', { peerId: req.peerId, chain: kind, channelId: existing.channelId });
     const deposit = this.amount('initialDeposit', req.initialDeposit);
+    if (deposit === 0n) throw appError('INVALID_ARGUMENT', { field: 'initialDeposit', reason: 'must be greater than 0' });
     const timeout = req.settlementTimeout ?? DEFAULT_SETTLEMENT_TIMEOUT_S;
-    if (!Number.isInteger(timeout) || timeout < MIN_TIMEOUT_S || timeout > MAX_TIMEOUT_S) {
-      throw appError('INVALID_ARGUMENT', { field: 'settlementTimeout', reason: `must be whole seconds between ${MIN_TIMEOUT_S} and ${MAX_TIMEOUT_S}` });
+    const [min, max] = chain.settlementTimeoutRange;
+    if (!Number.isInteger(timeout) || timeout < min || timeout > max) {
+      throw appError('INVALID_ARGUMENT', { field: 'settlementTimeout', reason: `must be whole seconds between ${min} and ${max} on ${kind}` });
     }
     const tx = await this.chainCall(req.peerId, () => chain.openChannel(address, timeout, units.toBase(deposit)));
     const r = await this.core.refresh(tx.channelId, tx.txHash);
@@ -189,7 +197,10 @@ export class Operations {
     const r = this.ours(channelId, 'withdraw from');
     const withdraw = chain.withdraw?.bind(chain);
     if (!chain.features.withdraw || withdraw === undefined) {
-      throw appError('INVALID_ARGUMENT', { field: 'channelId', reason: `${chain.chain} channels do not support withdrawing part of the deposit: close the channel to take the rest back` });
+      throw appError('INVALID_ARGUMENT', {
+        field: 'channelId',
+        reason: `${chain.chain} channels do not support withdrawing part of the deposit: close the channel (\`agent-runtime channels close ${channelId}\`) to take back what the peer's claims do not cover`,
+      });
     }
     const take = this.amount('amount', amount);
     if (take === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
@@ -223,7 +234,10 @@ export class Operations {
         const signCooperativeClose = chain.signCooperativeClose?.bind(chain);
         const cooperativeClose = chain.cooperativeClose?.bind(chain);
         if (!chain.features.cooperativeClose || signCooperativeClose === undefined || cooperativeClose === undefined) {
-          throw appError('INVALID_ARGUMENT', { field: 'cooperative', reason: `${chain.chain} channels do not support a cooperative close: close without it (the challenge period applies)` });
+          throw appError('INVALID_ARGUMENT', {
+            field: 'cooperative',
+            reason: `${chain.chain} channels do not support a cooperative close: close without --cooperative (the peer redeems its claim during the challenge period, then the rest comes back)`,
+          });
         }
         const amount = maxOf(claimed(r), r.claimed);
         const theirs = await this.chainCall(r.peerId, () => this.outgoing.consent(r, { type: 'cooperative-close', channelId, amount: amount.toString() }));
@@ -234,11 +248,13 @@ export class Operations {
       }
     } else {
       if (r.state !== 'open') throw appError('CONFLICT', { message: `channel ${channelId} is ${r.state}: its sender closes it; we redeem our claim before it settles` });
-      const redeemed = await this.incoming.redeem(r);
+      // XRPL: the redeem itself closes (tfClose); elsewhere the close is a second transaction.
+      const redeemed = await this.incoming.redeem(r, this.core.kind === 'xrpl');
       if (redeemed.status === 'failed') throw appError('SETTLEMENT_FAILED', { peerId: r.peerId ?? '', reason: redeemed.reason });
-      txHash = (await this.chainCall(r.peerId, () => chain.closeChannel(channelId))).txHash;
+      if (redeemed.status === 'redeemed' && this.core.kind === 'xrpl') txHash = redeemed.txHash;
+      else txHash = (await this.chainCall(r.peerId, () => chain.closeChannel(r.channelId))).txHash;
     }
-    await this.core.refresh(channelId, txHash);
+    await this.core.refresh(r.channelId, txHash);
     return { ...this.view(r), txHash };
   }
 
@@ -262,7 +278,7 @@ export class Operations {
     return {
       channelId: r.channelId,
       peerId: r.peerId ?? null,
-      chain: 'evm',
+      chain: this.core.kind,
       chainId: r.chainId,
       direction: r.direction,
       status: r.state,
@@ -293,8 +309,14 @@ export class Operations {
     }
   }
 
+  /** The record of `channelId` (any spelling the chain accepts), or undefined. */
+  find(channelId: string): ChannelRecord | undefined {
+    const id = this.core.normalizeId(channelId);
+    return id === undefined ? undefined : this.core.records.get(id);
+  }
+
   private record(channelId: string): ChannelRecord {
-    const r = this.core.records.get(channelId.toLowerCase());
+    const r = this.find(channelId);
     if (r === undefined) throw appError('CHANNEL_NOT_FOUND', { channelId });
     return r;
   }
@@ -328,12 +350,4 @@ export class Operations {
       throw appError('SETTLEMENT_FAILED', { peerId: peerId ?? '', reason }, err);
     }
   }
-}
-
-/** `evm`, `evm:<chainId>` or `evm:<network>:<chainId>`, on our chain id. */
-function checkChain(value: string, chainId: number): void {
-  const m = /^evm(?::([a-z0-9-]+))?(?::([0-9]+))?$/i.exec(value);
-  if (m === null) throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node settles on evm only (e.g. "evm" or "evm:base:${chainId}"), got ${JSON.stringify(value)}` });
-  const id = m[2] ?? (m[1] !== undefined && /^[0-9]+$/.test(m[1]) ? m[1] : undefined);
-  if (id !== undefined && Number(id) !== chainId) throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node's EVM chain is ${chainId}, not ${id}` });
 }

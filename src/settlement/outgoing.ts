@@ -5,9 +5,8 @@
  * link comes up and on a timer. Also asks the peer for its consent to withdrawals and cooperative closes.
  */
 import { BtpType, type BtpFrame } from '../node/btp/codec.js';
-import { buildClaim, claimFrame, consentFrame, CONSENT_PROTOCOL, readJson, type ConsentRequest, type EvmClaim } from './claim.js';
+import { buildClaim, buildLedgerClaim, claimFrame, consentFrame, CONSENT_PROTOCOL, readJson, type Claim, type ConsentRequest } from './claim.js';
 import type { Core } from './core.js';
-import { onchainView } from './incoming.js';
 import type { ChannelRecord } from './store.js';
 
 /** How long we wait for a peer's answer to a claim or a consent request, ms. */
@@ -112,7 +111,7 @@ export class Outgoing {
    * Signs a new claim when `owed` (asset units, 0 = nothing new) takes the cumulative higher than the
    * latest; returns the claim to send (new, or the latest still unacknowledged), or undefined.
    */
-  private async prepare(r: ChannelRecord, peerId: string, owed: bigint): Promise<EvmClaim | undefined> {
+  private async prepare(r: ChannelRecord, peerId: string, owed: bigint): Promise<Claim | undefined> {
     const { chain, units } = this.core.need();
     const latest = claimed(r);
     if (owed > 0n) {
@@ -129,17 +128,10 @@ export class Outgoing {
         const nonce = r.nonce + 1n;
         const signature = chain.signBalanceProof(r.channelId, nonce, target);
         r.nonce = nonce;
-        r.claim = buildClaim({
-          senderId: this.core.ctx.config.nodeId,
-          channelId: r.channelId,
-          nonce,
-          transferredAmount: target,
-          signature,
-          signerAddress: chain.address,
-          chainId: chain.chainId,
-          contract: chain.contract,
-          token: chain.token,
-        });
+        const common = { senderId: this.core.ctx.config.nodeId, channelId: r.channelId, nonce, transferredAmount: target, signature, chainId: chain.chainId, contract: chain.contract, token: chain.token };
+        if (chain.chain === 'evm') r.claim = buildClaim({ ...common, signerAddress: chain.address });
+        else if (chain.publicKey === undefined) throw new Error(`the ${chain.chain} adapter has no claim key (publicKey)`);
+        else r.claim = buildLedgerClaim({ ...common, blockchain: chain.chain, publicKey: chain.publicKey });
         await this.core.store.put(r);
       }
     }
@@ -147,7 +139,7 @@ export class Outgoing {
   }
 
   /** The peer acknowledged `claim`: book what it adds (peer +c, channelOut −c). Returns c (asset units). */
-  private async acknowledged(r: ChannelRecord, claim: EvmClaim): Promise<bigint> {
+  private async acknowledged(r: ChannelRecord, claim: Claim): Promise<bigint> {
     const { units } = this.core.need();
     const cumulative = BigInt(claim.transferredAmount);
     if (cumulative <= r.booked || r.peerId === undefined) return 0n;
@@ -157,7 +149,7 @@ export class Outgoing {
     this.core.emit({
       type: 'settlement:claim-sent',
       peerId: r.peerId,
-      chain: 'evm',
+      chain: this.core.kind,
       channelId: r.channelId,
       amount: amount.toString(),
       cumulative: units.toAsset(cumulative).toString(),
@@ -178,7 +170,7 @@ export class Outgoing {
     const signature = body instanceof Error || body === undefined ? undefined : body.signature;
     if (typeof signature !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(signature)) throw new Error(`${r.peerId} answered the ${request.type} request without a signature`);
     const amount = BigInt(request.amount);
-    const channel = onchainView(r);
+    const channel = this.core.lastKnown(r);
     const valid =
       request.type === 'withdraw'
         ? chain.verifyWithdraw?.(channel, amount, signature)

@@ -9,7 +9,8 @@
  */
 import { join } from 'node:path';
 import { Level } from 'level';
-import type { EvmClaim } from './claim.js';
+import type { ChainKind } from './chain.js';
+import type { Claim } from './claim.js';
 
 /** A ledger entry decided by the engine. `amount` in asset units. */
 export interface Booking {
@@ -21,8 +22,10 @@ export interface Booking {
 
 /** A channel as the engine tracks it. Amounts in token base units unless named otherwise. */
 export interface ChannelRecord {
+  /** The chain's canonical form (ChainAdapter.normalizeChannelId). */
   channelId: string;
-  chain: 'evm';
+  /** Records written before XRPL and Aptos existed have none: they read as 'evm'. */
+  chain: ChainKind;
   chainId: number;
   contract: string;
   /** outgoing: we are the sender (we pay the peer); incoming: the peer pays us. */
@@ -43,7 +46,7 @@ export interface ChannelRecord {
   /** What the contract has paid the receiver so far. */
   claimed: bigint;
   /** outgoing: latest claim we signed; incoming: best claim received. */
-  claim?: EvmClaim;
+  claim?: Claim;
   /** outgoing: last nonce we used. */
   nonce: bigint;
   /** outgoing: cumulative the peer acknowledged (booked as claim-sent); incoming: cumulative booked as claim-received. */
@@ -62,8 +65,15 @@ export interface ChannelRecord {
 }
 
 export interface StoreMeta {
-  /** Last block whose events were read. */
+  /** Last EVM block whose events were read. */
   lastBlock?: number;
+  /** The same for the other chains: XRPL ledger index, Aptos ledger version. */
+  lastBlocks?: Partial<Record<Exclude<ChainKind, 'evm'>, number>>;
+}
+
+/** The store key of a channel: EVM records keep the key they had before the other chains came. */
+function key(chain: ChainKind, channelId: string): string {
+  return chain === 'evm' ? `channel:${channelId}` : `channel:${chain}:${channelId}`;
 }
 
 const BIG = ['deposit', 'withdrawn', 'claimed', 'nonce', 'booked', 'redeemed', 'consented', 'closeConsent'] as const;
@@ -78,6 +88,7 @@ function decode(v: Record<string, unknown>): ChannelRecord {
   const r = { ...v } as Record<string, unknown>;
   for (const k of BIG) if (typeof v[k] === 'string') r[k] = BigInt(v[k]);
   r.pending = ((v.pending ?? []) as Record<string, unknown>[]).map((b) => ({ ...b, amount: BigInt(b.amount as string) }));
+  r.chain ??= 'evm';
   return r as unknown as ChannelRecord;
 }
 
@@ -104,7 +115,7 @@ export class SettlementStore {
   /** Writes a record (one atomic put). */
   put(r: ChannelRecord): Promise<void> {
     r.updatedAt = Date.now();
-    return this.db.put(`channel:${r.channelId}`, encode(r));
+    return this.db.put(key(r.chain, r.channelId), encode(r));
   }
 
   async meta(): Promise<StoreMeta> {

@@ -110,7 +110,7 @@ describe('an unreachable chain', () => {
     expect(node.isStarted).toBe(true);
     await waitFor(() => events.find((e) => e.type === 'settlement:failed'), 5000, 'settlement:failed');
     const failed = events.find((e) => e.type === 'settlement:failed') as { reason: string };
-    expect(failed.reason).toContain(`cannot use the settlement chain: cannot use the EVM chain at http://127.0.0.1:${port}/…`);
+    expect(failed.reason).toContain(`cannot use the evm settlement chain: cannot use the EVM chain at http://127.0.0.1:${port}/…`);
     expect(failed.reason).not.toContain('rpc-api-key-123'); // hosted RPCs carry their key in the path
     const open = await admin<{ code: string; message: string }>(node, 'POST', '/admin/channels', { peerId: 'bob', initialDeposit: '1' });
     expect(open).toMatchObject({ status: 503, body: { code: 'NOT_READY' } });
