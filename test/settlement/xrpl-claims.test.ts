@@ -111,7 +111,7 @@ describe('XRPL channel transactions, signed and decoded back with xrpl decode', 
   const fill = { Sequence: 7, Fee: '12', LastLedgerSequence: 1234 };
 
   function signAndDecode(w: xrpl.Wallet, tx: xrpl.SubmittableTransaction): Record<string, unknown> {
-    const signed = w.sign({ ...tx, ...fill } as xrpl.SubmittableTransaction);
+    const signed = w.sign({ ...tx, ...fill });
     const decoded = xrpl.decode(signed.tx_blob);
     expect(decoded.SigningPubKey).toBe(w.publicKey);
     expect(typeof decoded.TxnSignature).toBe('string');
