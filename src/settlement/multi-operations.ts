@@ -81,7 +81,7 @@ export class SettlementOperations implements OperationsApi {
         reason:
           configured === undefined
             ? `peer ${req.peerId} has no settlement chain: set its settlement {chain: ${kind}, address: …} first`
-            : `peer ${req.peerId} settles on ${configured} (its settlement.chain), not ${kind}: open a ${configured} channel, or change the peer's settlement`,
+            : `peer ${req.peerId} settles on ${configured} (its settlement.chain), not ${kind}: open the channel on ${configured} (--chain ${configured}, or no --chain), or change the peer's settlement.chain`,
       });
     }
     const lane = this.lanes.get(kind);

@@ -57,11 +57,26 @@ describe('channels', () => {
     expect(json<{ error: { code: string } }>(unknown).error.code).toBe('PEER_NOT_FOUND');
   });
 
+  it("open --chain: the peer's chain (the old evm:<network>:<chainId> form too); another chain, or one this node lacks, is a clear 400", async () => {
+    const other = await run(['channels', 'open', 'bob', '--chain', 'xrpl', '--deposit', '1000', '--url', url, '--json']);
+    expect(other.exitCode).toBe(2);
+    expect(json<{ error: { message: string } }>(other).error.message).toContain('peer bob settles on evm (its settlement.chain), not xrpl: open the channel on evm (--chain evm, or no --chain)');
+    const wrongId = await run(['channels', 'open', 'bob', '--chain', `evm:base:${chain.chainId + 1}`, '--deposit', '1000', '--url', url, '--json']);
+    expect(json<{ error: { message: string } }>(wrongId).error.message).toContain(`this node's evm chain is ${chain.chainId}, not ${chain.chainId + 1}`);
+    const bogus = await run(['channels', 'open', 'bob', '--chain', 'solana', '--deposit', '1000', '--url', url]);
+    expect(bogus.exitCode).toBe(2);
+    expect(bogus.stderr).toContain('must be evm, xrpl or aptos');
+    // the old form naming our chain reaches the chain (and finds the channel already open)
+    const old = await run(['channels', 'open', 'bob', '--chain', `evm:anvil:${chain.chainId}`, '--deposit', '1000', '--url', url, '--json']);
+    expect(json<{ error: { code: string } }>(old).error.code).toBe('CHANNEL_EXISTS');
+  });
+
   it('list: a table with both directions (the peer sees it incoming)', async () => {
     const r = await run(['channels', 'list', '--url', url]);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^CHANNEL\s+PEER\s+DIRECTION\s+STATUS\s+DEPOSIT\s+CLAIMED\s+REDEEMED\s+AVAILABLE$/);
-    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+bob\\s+outgoing\\s+open\\s+5000000\\s+0\\s+0\\s+5000000$`));
+    expect(lines[0]).toMatch(/^CHANNEL\s+PEER\s+CHAIN\s+DIRECTION\s+STATUS\s+DEPOSIT\s+CLAIMED\s+REDEEMED\s+AVAILABLE$/);
+    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+bob\\s+evm\\s+outgoing\\s+open\\s+5000000\\s+0\\s+0\\s+5000000$`));
+    expect(json<ChannelView[]>(await run(['channels', 'list', '--chain', 'xrpl', '--url', url, '--json']))).toEqual([]);
     await waitFor(async () => json<ChannelView[]>(await run(['channels', 'list', '--url', bobUrl, '--json'])).length === 1, 10_000, 'bob sees it');
     const theirs = json<ChannelView[]>(await run(['channels', 'list', '--peer', 'alice', '--status', 'open', '--url', bobUrl, '--json']));
     expect(theirs).toEqual([expect.objectContaining({ channelId: id, direction: 'incoming', peerId: 'alice' })]);

@@ -14,12 +14,14 @@ export default class ChannelsClose extends AdminCommand {
     'Close a payment channel (POST /admin/channels/:id/close).\n' +
     'One we pay through: --cooperative asks the peer to sign, and the channel settles at once; without it the challenge ' +
     'period starts (the peer may still redeem its best claim) and the node takes the rest back when it ends.\n' +
-    'One the peer pays us through: the node redeems its best claim first, then the channel settles at once.';
+    'One the peer pays us through: the node redeems its best claim first, then the channel settles at once (on XRPL the ' +
+    'redeem itself closes it, in one transaction).\n' +
+    '--cooperative is for EVM channels only: XRPL and Aptos have no cooperative close.';
 
   static override examples = ['<%= config.bin %> channels close 0x5e1f…c0de', '<%= config.bin %> channels close 0x5e1f…c0de --cooperative --json'];
 
   static override args = {
-    channelId: Args.string({ description: 'Channel id (0x and 64 hex digits)', required: true }),
+    channelId: Args.string({ description: 'Channel id (EVM, Aptos: 0x and 64 hex digits; XRPL: 64 hex digits)', required: true }),
   };
 
   static override flags = {

@@ -18,7 +18,7 @@ export default class ChannelsDeposit extends AdminCommand {
   static override examples = ['<%= config.bin %> channels deposit 0x5e1f…c0de 500000000'];
 
   static override args = {
-    channelId: Args.string({ description: 'Channel id (0x and 64 hex digits)', required: true }),
+    channelId: Args.string({ description: 'Channel id (EVM, Aptos: 0x and 64 hex digits; XRPL: 64 hex digits)', required: true }),
     amount: Args.string({ description: 'Amount to add (asset units)', required: true }),
   };
 

@@ -9,18 +9,20 @@ export default class ChannelsList extends AdminCommand {
   static override summary = 'List the payment channels of a running node';
 
   static override description =
-    'List the payment channels a running node pays through (outgoing) and is paid through (incoming), with their deposit, ' +
-    'the latest claim and what was redeemed on-chain. Amounts are asset units (GET /admin/channels).';
+    'List the payment channels a running node pays through (outgoing) and is paid through (incoming), on every chain it ' +
+    'settles on, with their deposit, the latest claim and what was redeemed on-chain. Amounts are asset units (GET /admin/channels).';
 
   static override examples = [
     '<%= config.bin %> channels list',
     '<%= config.bin %> channels list --peer bob --status open',
+    '<%= config.bin %> channels list --chain xrpl',
     '<%= config.bin %> channels list --json | jq -r ".[] | select(.direction == \\"outgoing\\") | .channelId"',
   ];
 
   static override flags = {
     peer: Flags.string({ description: 'Only channels with this peer' }),
     status: Flags.string({ description: 'Only channels in this state', options: ['open', 'closing', 'settled'] }),
+    chain: Flags.string({ description: 'Only channels on this chain', options: ['evm', 'xrpl', 'aptos'] }),
   };
 
   async run(): Promise<ChannelView[]> {
@@ -28,6 +30,7 @@ export default class ChannelsList extends AdminCommand {
     const query = new URLSearchParams();
     if (flags.peer !== undefined) query.set('peerId', flags.peer);
     if (flags.status !== undefined) query.set('status', flags.status);
+    if (flags.chain !== undefined) query.set('chain', flags.chain);
     const qs = query.size > 0 ? `?${query.toString()}` : '';
     const channels = await this.client(flags).get<ChannelView[]>(`/admin/channels${qs}`).catch(rethrowSettlement);
     if (!this.jsonEnabled()) {
@@ -37,6 +40,7 @@ export default class ChannelsList extends AdminCommand {
           [
             { key: 'channelId', header: 'channel' },
             { key: 'peerId', header: 'peer' },
+            { key: 'chain', header: 'chain' },
             { key: 'direction', header: 'direction' },
             { key: 'status', header: 'status' },
             { key: 'deposit', header: 'deposit' },

@@ -14,12 +14,13 @@ export default class ChannelsWithdraw extends AdminCommand {
   static override description =
     'Take <amount> (asset units) of unused deposit back from a channel this node pays through, keeping it open ' +
     '(POST /admin/channels/:id/withdraw). The peer must be connected: it signs its consent, which it gives only when ' +
-    'what remains still covers every claim it holds.';
+    'what remains still covers every claim it holds. EVM channels only: XRPL and Aptos channels have no partial ' +
+    'withdrawal (close the channel instead).';
 
   static override examples = ['<%= config.bin %> channels withdraw 0x5e1f…c0de 100000000'];
 
   static override args = {
-    channelId: Args.string({ description: 'Channel id (0x and 64 hex digits)', required: true }),
+    channelId: Args.string({ description: 'Channel id (EVM, Aptos: 0x and 64 hex digits; XRPL: 64 hex digits)', required: true }),
     amount: Args.string({ description: 'Amount to take back (asset units)', required: true }),
   };
 
