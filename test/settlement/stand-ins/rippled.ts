@@ -72,6 +72,8 @@ export interface StandInOptions {
   networkId?: number;
   /** Close a ledger this often, ms (default 100; 0: only on demand). */
   closeEveryMs?: number;
+  /** Port to listen on (default 0: any free port). */
+  port?: number;
 }
 
 /** The result of applying one transaction: code and metadata nodes. */
@@ -138,7 +140,7 @@ export class StandInRippled {
   }
 
   static async start(options: StandInOptions = {}): Promise<StandInRippled> {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0 });
     await new Promise<void>((resolve, reject) => {
       wss.once('listening', resolve);
       wss.once('error', reject);
@@ -178,6 +180,11 @@ export class StandInRippled {
     return this.ledgers[this.ledgers.length - 1].index;
   }
 
+  /** The last validated ledger's close time, Unix seconds. */
+  get lastCloseTime(): number {
+    return this.parentCloseTime + RIPPLE_EPOCH_OFFSET;
+  }
+
   /** The validated balance of an account, drops (undefined: no such account). */
   balance(address: string): bigint | undefined {
     return this.validatedState.accounts.get(address)?.Balance;
@@ -192,7 +199,7 @@ export class StandInRippled {
   closeLedger(): void {
     const last = this.ledgers[this.ledgers.length - 1];
     const index = last.index + 1;
-    const closeTime = Math.max(this.now(), last.closeTime + 1);
+    const closeTime = Math.max(this.now(), last.closeTime);
     this.pending.forEach((t, i) => {
       t.ledgerIndex = index;
       t.closeTime = closeTime;
@@ -378,6 +385,7 @@ export class StandInRippled {
   private submit(req: Json): Json {
     const blob = req.tx_blob;
     if (typeof blob !== 'string' || !/^[0-9a-fA-F]+$/.test(blob)) throw new RpcError('invalidParams', 'Missing field \'tx_blob\'.');
+    this.submitted.push(blob);
     let tx: Json;
     try {
       tx = decode(blob);
