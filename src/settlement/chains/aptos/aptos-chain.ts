@@ -252,19 +252,19 @@ export class AptosChain implements ChainAdapter {
     });
   }
 
-  claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string): Promise<TxResult> {
-    if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) return Promise.reject(new AptosCallError('claim: the signature must be 0x + 128 hex digits (64-byte Ed25519)'));
+  async claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string): Promise<TxResult> {
+    if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) throw new AptosCallError('claim: the signature must be 0x + 128 hex digits (64-byte Ed25519)');
     const { MoveVector, U64 } = this.sdk;
     const args = [this.idArg(channelId), new U64(u64(transferredAmount, 'amount')), new U64(u64(nonce, 'nonce')), MoveVector.U8(signature)];
     return this.serial(async () => (await this.execute('claim', args)).result);
   }
 
-  closeChannel(channelId: string): Promise<TxResult> {
+  async closeChannel(channelId: string): Promise<TxResult> {
     const args = [this.idArg(channelId)];
     return this.serial(async () => (await this.execute('close', args)).result);
   }
 
-  settleChannel(channelId: string): Promise<TxResult> {
+  async settleChannel(channelId: string): Promise<TxResult> {
     const args = [this.idArg(channelId)];
     return this.serial(async () => (await this.execute('settle', args)).result);
   }
