@@ -35,7 +35,8 @@ export async function runSession(o: SessionOptions): Promise<StopReason> {
     requestStop = resolve;
   });
   const keep = eventFilter(o.groups);
-  const unsubscribe = o.interactive ? undefined : o.view.events.subscribe((batch) => writeEvents(batch, keep));
+  const packets = o.groups.includes('packets') || o.groups.includes('all');
+  const unsubscribe = o.interactive ? undefined : o.view.events.subscribe((batch) => writeEvents(batch, keep), { packets });
 
   let signalled = false;
   const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {

@@ -4,6 +4,11 @@
  * Emitting is cheap when nobody listens (`active` is false and the packet path skips building events).
  * Listeners receive events in batches, once per event-loop turn, so a busy node pays one callback per
  * listener per turn rather than one per packet.
+ *
+ * Per-packet events (packet:prepared, packet:fulfilled, packet:rejected) are built only while some
+ * listener asked for them (`packetsActive`): the dashboard and the explorer show packets, while the
+ * metrics and `start --json` (without `--events packets`) only count them. Counting goes through
+ * `observePackets`, a plain function call per answered packet with no event object behind it.
  */
 
 interface Base {
@@ -172,6 +177,18 @@ export type NodeEventInput = OmitBase<NodeEvent>;
 
 export type EventListener = (batch: readonly NodeEvent[]) => void;
 
+/** Options of `subscribe`. */
+export interface SubscribeOptions {
+  /**
+   * Whether this listener needs packet:prepared / packet:fulfilled / packet:rejected (default true).
+   * A listener that says false may still see them in a batch when another listener asked for them.
+   */
+  packets?: boolean;
+}
+
+/** Called for every answered packet (not for fulfilled control traffic): `ilp` is the Fulfill or Reject sent back. */
+export type PacketObserver = (fulfilled: boolean, latencyMs: number, ilp: Buffer) => void;
+
 /** The stream's current state for late subscribers (dashboard, explorer). */
 export interface EventSnapshot {
   nodeId: string;
@@ -184,25 +201,59 @@ export interface EventSnapshot {
 
 export class EventStream {
   private readonly listeners = new Set<EventListener>();
+  private readonly packetListeners = new Set<EventListener>();
+  private observers: PacketObserver[] = [];
   private pending: NodeEvent[] = [];
   private scheduled = false;
   private seq = 0;
   private readonly state: EventSnapshot;
-  /** True when at least one listener is attached; the packet path checks it before building events. */
+  /** True when at least one listener is attached. */
   active = false;
+  /** True when some listener wants per-packet events; the packet path checks it before building them. */
+  packetsActive = false;
+  /** Packets in flight through the node right now (kept by the packet path; read by the metrics at scrape time). */
+  inFlightNow = 0;
 
   constructor(readonly nodeId: string) {
     this.state = { nodeId, seq: 0, peers: {}, balances: {}, totals: { fulfilled: 0, rejected: 0, inFlight: 0 } };
   }
 
   /** Subscribe; returns the unsubscribe function. */
-  subscribe(listener: EventListener): () => void {
+  subscribe(listener: EventListener, options: SubscribeOptions = {}): () => void {
     this.listeners.add(listener);
+    if (options.packets !== false) this.packetListeners.add(listener);
     this.active = true;
+    this.packetsActive = this.packetListeners.size > 0;
     return () => {
       this.listeners.delete(listener);
+      this.packetListeners.delete(listener);
       this.active = this.listeners.size > 0;
+      this.packetsActive = this.packetListeners.size > 0;
     };
+  }
+
+  /** Calls `observer` for every answered packet; returns the function that stops it. */
+  observePackets(observer: PacketObserver): () => void {
+    this.observers = [...this.observers, observer];
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+    };
+  }
+
+  /** The packet path's report of an answered packet: totals, then the observers (no event object). */
+  packetDone(fulfilled: boolean, started: number, ilp: Buffer): void {
+    if (fulfilled) this.state.totals.fulfilled++;
+    else this.state.totals.rejected++;
+    const observers = this.observers;
+    if (observers.length === 0) return;
+    const latencyMs = Date.now() - started;
+    for (let i = 0; i < observers.length; i++) {
+      try {
+        observers[i](fulfilled, latencyMs, ilp);
+      } catch {
+        // an observer that throws must never break the packet path
+      }
+    }
   }
 
   emit(input: NodeEventInput): void {

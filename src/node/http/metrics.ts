@@ -11,11 +11,13 @@
  * scrapes: counters and gauges through their `collect()` hook, the latency histogram through
  * BucketHistogram below.
  *
- * Subscribing switches on per-packet event building in the node (EventStream.active); that cost is
- * what the metrics are for, and it is paid once, however many views listen.
+ * Packets are counted through `events.observePackets` (one function call per answered packet, no
+ * event object) and the in-flight gauge is read from the packet path's live count at scrape time, so
+ * the metrics never switch on per-packet event building (they subscribe with `packets: false`).
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStream, NodeEvent } from '../events.js';
+import { deserializeReject } from '../ilp/packet.js';
 import type { NodeApi } from './node-api.js';
 
 /** The metrics of one node: render them, or stop listening. */
@@ -201,7 +203,6 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   tallyGauge(registry, 'ilp_channels', 'Payment channels by their last known state.', ['chain', 'state'], channels);
 
   const FULFILLED = `fulfilled${SEP}`;
-  let pending = 0;
 
   // Seed the current values: balances and peers change rarely, and a scrape right after start must
   // not show an empty node. Packet counters start at zero with the registry, as Prometheus expects.
@@ -214,7 +215,6 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const snap = events.snapshot();
   for (const [account, value] of Object.entries(snap.balances)) balances.set(account, num(value));
   for (const [peer, state] of Object.entries(snap.peers)) connected.set(peer, state.connected ? 1 : 0);
-  pending = snap.totals.inFlight;
 
   function moveChannel(channelId: string, key: string): void {
     const before = channelState.get(channelId);
@@ -226,26 +226,8 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
 
   const onEvent = (e: NodeEvent): void => {
     switch (e.type) {
-      case 'packet:prepared':
-        pending++;
-        break;
-      case 'packet:fulfilled':
-        if (pending > 0) pending--;
-        add(packets, FULFILLED);
-        latency.record('fulfilled', e.latencyMs / 1000);
-        break;
-      case 'packet:rejected':
-        if (pending > 0) pending--;
-        add(packets, `rejected${SEP}${e.code}`);
-        latency.record('rejected', e.latencyMs / 1000);
-        break;
       case 'packet:late-fulfill':
         add(late, '');
-        break;
-      case 'node:stats':
-        // The node's own count, exact at the moment the event was emitted: it corrects any drift
-        // (a packet prepared before we subscribed, or while nobody listened).
-        pending = e.inFlight;
         break;
       case 'balance:changed':
         balances.set(e.account, num(e.balance));
@@ -293,22 +275,40 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
     }
   };
 
-  const unsubscribe = events.subscribe((batch) => {
-    for (const e of batch) onEvent(e);
-    inFlight.set('', pending);
+  const unsubscribe = events.subscribe(
+    (batch) => {
+      for (const e of batch) onEvent(e);
+    },
+    { packets: false },
+  );
+  const unobserve = events.observePackets((fulfilled, latencyMs, ilp) => {
+    if (fulfilled) {
+      add(packets, FULFILLED);
+      latency.record('fulfilled', latencyMs / 1000);
+      return;
+    }
+    let code = 'T00';
+    try {
+      code = deserializeReject(ilp).code;
+    } catch {
+      // an unreadable reject counts as T00
+    }
+    add(packets, `rejected${SEP}${code}`);
+    latency.record('rejected', latencyMs / 1000);
   });
-  inFlight.set('', pending);
   let closed = false;
 
   return {
     registry,
     async render() {
+      inFlight.set('', events.inFlightNow);
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
     close() {
       if (closed) return;
       closed = true;
       unsubscribe();
+      unobserve();
     },
   };
 }

@@ -148,9 +148,9 @@ export class PacketProcessor {
       deadline: 0,
       replier,
     };
-    this.inFlight++;
     const ev = this.o.events;
-    if (ev.active && !p.control) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
+    ev.inFlightNow = ++this.inFlight;
+    if (ev.packetsActive && !p.control) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
     try {
       this.route(p, view, buf, now);
     } catch (err) {
@@ -327,12 +327,12 @@ export class PacketProcessor {
   }
 
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
-    this.inFlight--;
     const ev = this.o.events;
+    ev.inFlightNow = --this.inFlight;
     // Answered control traffic (ILDCP) is not a payment; refused control traffic is still reported.
     if (!p.control || !fulfilled) {
-      ev.countPacket(fulfilled ? 'fulfilled' : 'rejected');
-      if (ev.active) this.emitResult(p, ilp, fulfilled);
+      ev.packetDone(fulfilled, p.started, ilp);
+      if (ev.packetsActive) this.emitResult(p, ilp, fulfilled);
     }
     p.replier.respondIlp(p.requestId, ilp);
     if (this.inFlight === 0 && this.drainWaiters.length > 0) {

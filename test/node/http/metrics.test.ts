@@ -1,12 +1,14 @@
 /**
  * Prometheus metrics: driven by the event stream into a Registry per node, served on the health port.
- * Unit part on a bare EventStream (exact values per event), then real nodes over real sockets.
+ * Unit part on a bare EventStream (exact values per event, packets through the packet path's hooks),
+ * then real nodes over real sockets.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import { EventStream, type NodeEventInput } from '../../../src/node/events.js';
 import { createMetrics, type NodeMetrics } from '../../../src/node/http/metrics.js';
 import { computeConditionFromData, type ConnectorNode } from '../../../src/index.js';
+import { serializeFulfill, serializeReject } from '../../../src/node/ilp/packet.js';
 import { Harness, waitFor } from '../../helpers/node.js';
 
 const h = new Harness();
@@ -46,41 +48,47 @@ async function emitAll(events: EventStream, inputs: NodeEventInput[]): Promise<v
   await new Promise((r) => setImmediate(r));
 }
 
-const prepared = (id: string): NodeEventInput => ({ type: 'packet:prepared', packetId: id, from: 'bob', destination: 'g.carol', amount: '100' });
+const FULFILL = serializeFulfill({ fulfillment: Buffer.alloc(32), data: Buffer.alloc(0) });
+const reject = (code: string): Buffer => serializeReject({ code, triggeredBy: 'g.alice', message: '', data: Buffer.alloc(0) });
 
 describe('createMetrics on the event stream', () => {
-  it('counts packets by result and code, observes latency, tracks in flight', async () => {
+  it('counts packets by result and code, observes latency, tracks in flight, and never asks for packet events', async () => {
     const events = new EventStream('alice');
     const m = metricsOn(events);
     expect(events.active).toBe(true);
-    await emitAll(events, [prepared('1'), prepared('2'), prepared('3'), prepared('4')]);
+    expect(events.packetsActive).toBe(false);
+    events.inFlightNow = 4;
     let body = (await m.render()).body;
     expect(sample(body, 'ilp_packets_in_flight')).toBe(4);
 
-    await emitAll(events, [
-      { type: 'packet:fulfilled', packetId: '1', from: 'bob', to: 'carol', destination: 'g.carol', amount: '100', amountOut: '100', fee: '0', latencyMs: 3 },
-      { type: 'packet:fulfilled', packetId: '2', from: 'bob', to: 'carol', destination: 'g.carol', amount: '100', amountOut: '100', fee: '0', latencyMs: 2000 },
-      { type: 'packet:rejected', packetId: '3', from: 'bob', destination: 'g.carol', amount: '100', code: 'F02', message: 'no route', triggeredBy: 'g.alice', latencyMs: 1 },
-      { type: 'packet:late-fulfill', packetId: '4', to: 'carol', destination: 'g.carol', amount: '100' },
-    ]);
+    const now = Date.now();
+    events.packetDone(true, now - 3, FULFILL);
+    events.packetDone(true, now - 2000, FULFILL);
+    events.packetDone(false, now - 1, reject('F02'));
+    events.inFlightNow = 1;
+    await emitAll(events, [{ type: 'packet:late-fulfill', packetId: '4', to: 'carol', destination: 'g.carol', amount: '100' }]);
     body = (await m.render()).body;
     expect(sample(body, 'ilp_packets_total', { result: 'fulfilled' })).toBe(2);
     expect(sample(body, 'ilp_packets_total', { result: 'rejected', code: 'F02' })).toBe(1);
     expect(sample(body, 'ilp_packet_latency_seconds_count', { result: 'fulfilled' })).toBe(2);
-    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '0.005' })).toBe(1);
-    expect(sample(body, 'ilp_packet_latency_seconds_sum', { result: 'fulfilled' })).toBeCloseTo(2.003, 6);
-    // buckets are cumulative: 3 ms falls in le=0.005, 2 s in le=2.5, both in +Inf
+    // buckets are cumulative: ~3 ms falls in le=0.005, ~2 s in le=2.5, both in +Inf
     expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '0.0025' })).toBe(0);
+    expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '0.005' })).toBe(1);
     expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '1' })).toBe(1);
     expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '2.5' })).toBe(2);
     expect(sample(body, 'ilp_packet_latency_seconds_bucket', { result: 'fulfilled', le: '+Inf' })).toBe(2);
+    expect(sample(body, 'ilp_packet_latency_seconds_sum', { result: 'fulfilled' })).toBeGreaterThanOrEqual(2.003);
     expect(sample(body, 'ilp_packet_latency_seconds_count', { result: 'rejected' })).toBe(1);
     expect(sample(body, 'ilp_packets_late_fulfill_total')).toBe(1);
     expect(sample(body, 'ilp_packets_in_flight')).toBe(1);
 
-    // node:stats carries the node's exact count and corrects any drift
-    await emitAll(events, [{ type: 'node:stats', packetsIn: 0, fulfilledPerSec: 0, rejectedPerSec: 0, inFlight: 0, totalFulfilled: 2, totalRejected: 1 }]);
-    expect(sample((await m.render()).body, 'ilp_packets_in_flight')).toBe(0);
+    // packet events another listener asked for are not counted twice
+    const off = events.subscribe(() => undefined);
+    expect(events.packetsActive).toBe(true);
+    await emitAll(events, [{ type: 'packet:fulfilled', packetId: '9', from: 'bob', to: 'carol', destination: 'g.carol', amount: '1', amountOut: '1', fee: '0', latencyMs: 1 }]);
+    expect(sample((await m.render()).body, 'ilp_packets_total', { result: 'fulfilled' })).toBe(2);
+    off();
+    expect(events.packetsActive).toBe(false);
   });
 
   it('seeds balances and peers from the node, then follows balance, peer, settlement and channel events', async () => {
@@ -126,7 +134,7 @@ describe('createMetrics on the event stream', () => {
     const b = new EventStream('b');
     const ma = metricsOn(a);
     const mb = metricsOn(b);
-    await emitAll(a, [{ type: 'packet:rejected', packetId: '1', from: 'x', destination: 'g.y', amount: '1', code: 'T04', message: '', triggeredBy: 'g.a', latencyMs: 0 }]);
+    a.packetDone(false, Date.now(), reject('T04'));
     expect(sample((await ma.render()).body, 'ilp_packets_total', { code: 'T04' })).toBe(1);
     expect(sample((await mb.render()).body, 'ilp_packets_total', { code: 'T04' })).toBeUndefined();
     expect(await globalRegistry.metrics()).not.toContain('ilp_');
