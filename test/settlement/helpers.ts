@@ -1,11 +1,13 @@
 /**
  * Settlement test helpers: a real chain (anvil + our contracts, startDemoChain), node configs that
- * settle on it, admin calls, and crafted BTP frames sent over a node's real link to a peer.
+ * settle on it, admin calls, and crafted BTP frames sent over a node's real link to a peer. `startPair`
+ * also takes a PairChain: any chain (XRPL, Aptos stand-ins) given as its config section and addresses.
  */
 import type { Logger } from 'pino';
 import { ConnectorNode, computeConditionFromData, IlpPacketType } from '../../src/index.js';
 import type { NodeConfigInput } from '../../src/config/index.js';
 import type { BtpFrame } from '../../src/node/btp/codec.js';
+import type { ChainKind } from '../../src/settlement/chain.js';
 import type { DemoChain } from '../../src/settlement/demo-chain.js';
 import { waitFor, type Harness } from '../helpers/node.js';
 
@@ -48,6 +50,23 @@ export function sendRaw(from: ConnectorNode, peerId: string, frame: BtpFrame): P
   });
 }
 
+/** A chain two test nodes settle on: each role's `settlement` section (with `extra` keys merged in) and chain address. */
+export interface PairChain {
+  kind: ChainKind;
+  section(role: 'alice' | 'bob', extra?: Record<string, unknown>): NodeConfigInput['settlement'];
+  address(role: 'alice' | 'bob'): string;
+}
+
+/** The anvil chain as a PairChain: alice and bob use the chain's accounts `keys` (default 0 and 1). */
+export function evmPairChain(chain: DemoChain, keys: [number, number] = [0, 1]): PairChain {
+  const key = (role: 'alice' | 'bob') => chain.keys[keys[role === 'alice' ? 0 : 1]];
+  return {
+    kind: 'evm',
+    section: (role, extra) => settlementSection(chain, key(role).privateKey, extra),
+    address: (role) => key(role).address,
+  };
+}
+
 /** Two nodes settling on `chain`: alice pays bob (alice dials bob; bob's handler accepts everything). */
 export interface Pair {
   alice: ConnectorNode;
@@ -63,14 +82,14 @@ export interface PairOptions {
   aliceSettlement?: Record<string, unknown>;
   bobSettlement?: Record<string, unknown>;
   assetScale?: number;
-  /** Which of the chain's accounts alice and bob use (default 0 and 1). */
+  /** Which of the chain's accounts alice and bob use (default 0 and 1; a DemoChain only). */
   keys?: [number, number];
   /** A logger for both nodes (default: silent). */
   logger?: Logger;
 }
 
-export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {}): Promise<Pair> {
-  const [aliceKey, bobKey] = (o.keys ?? [0, 1]).map((i) => chain.keys[i]);
+export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOptions = {}): Promise<Pair> {
+  const chain = 'kind' in on ? on : evmPairChain(on, o.keys);
   const secret = 'pair-secret';
   const node = (config: NodeConfigInput & { nodeId: string }): ConnectorNode => {
     if (o.logger === undefined) return h.node(config);
@@ -85,8 +104,8 @@ export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {
   const bob = node({
     nodeId: 'bob',
     assetScale: o.assetScale ?? 9,
-    peers: [{ id: 'alice', relation: 'peer', authToken: secret, creditLimit: '1000000000000', settlement: { chain: 'evm', address: aliceKey.address } }],
-    settlement: settlementSection(chain, bobKey.privateKey, o.bobSettlement),
+    peers: [{ id: 'alice', relation: 'peer', authToken: secret, creditLimit: '1000000000000', settlement: { chain: chain.kind, address: chain.address('alice') } }],
+    settlement: chain.section('bob', o.bobSettlement),
   });
   bob.setPacketHandler(() => ({ accept: true }));
   await bob.start();
@@ -101,11 +120,11 @@ export async function startPair(h: Harness, chain: DemoChain, o: PairOptions = {
         authToken: secret,
         creditLimit: '0',
         ...(o.threshold === undefined ? {} : { settleThreshold: o.threshold }),
-        settlement: { chain: 'evm', address: bobKey.address },
+        settlement: { chain: chain.kind, address: chain.address('bob') },
       },
     ],
     routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
-    settlement: settlementSection(chain, aliceKey.privateKey, o.aliceSettlement),
+    settlement: chain.section('alice', o.aliceSettlement),
   });
   await alice.start();
   await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
