@@ -99,6 +99,7 @@ describe('an unreachable chain', () => {
     const port = await freePort();
     const node = h.node({
       nodeId: 'lonely',
+      peers: [{ id: 'bob', relation: 'peer', authToken: 'bob-secret', settlement: { chain: 'evm', address: Wallet.createRandom().address } }],
       settlement: settlementSection(
         { ...chain, rpcUrl: `http://127.0.0.1:${port}/v2/rpc-api-key-123` },
         Wallet.createRandom().privateKey,
@@ -113,7 +114,8 @@ describe('an unreachable chain', () => {
     expect(failed.reason).toContain(`cannot use the evm settlement chain: cannot use the EVM chain at http://127.0.0.1:${port}/…`);
     expect(failed.reason).not.toContain('rpc-api-key-123'); // hosted RPCs carry their key in the path
     const open = await admin<{ code: string; message: string }>(node, 'POST', '/admin/channels', { peerId: 'bob', initialDeposit: '1' });
-    expect(open).toMatchObject({ status: 503, body: { code: 'NOT_READY' } });
-    expect((await admin(node, 'GET', '/admin/settlement/states')).body).toEqual([]);
+    expect(open).toMatchObject({ status: 503, body: { code: 'NOT_READY', message: expect.stringContaining('the evm settlement chain is not connected yet') as string } });
+    expect((await admin(node, 'GET', '/admin/settlement/states')).body).toEqual([expect.objectContaining({ peerId: 'bob', chain: 'evm', state: 'IDLE', channelId: null })]);
+    expect((await admin(node, 'GET', '/admin/channels')).body).toEqual([]);
   });
 });
