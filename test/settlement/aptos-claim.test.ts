@@ -9,7 +9,8 @@ import { readFileSync } from 'node:fs';
 import * as sdk from '@aptos-labs/ts-sdk';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AptosChain } from '../../src/settlement/chains/aptos/aptos-chain.js';
+import { ABORTS, APTOS_SETTLE_DELAY_RANGE, AptosChain } from '../../src/settlement/chains/aptos/aptos-chain.js';
+import { importAptosSdk } from '../../src/settlement/chains/aptos/sdk.js';
 import { claimMessageBytes, toHex } from '../../src/settlement/chains/aptos/claim-message.js';
 import type { OnchainChannel } from '../../src/settlement/chain.js';
 import { AptosNodeStandIn, channelId } from './stand-ins/aptos-node.js';
@@ -80,6 +81,21 @@ describe('Aptos claim message (BCS fixture shared with the Move #[test])', () =>
     expect(moveSource).toContain(`b"${fixture.claim.domain}"`);
     expect(moveSource).toContain(`@${fixture.channel.sender}`);
     expect(moveSource).toContain(`amount: ${fixture.claim.amount},`);
+  });
+
+  it("the adapter's abort words and settle delay range match the Move module's constants", () => {
+    const consts = new Map([...moveSource.matchAll(/const (E_[A-Z_]+): u64 = (\d+);/g)].map((m) => [Number(m[2]), m[1]]));
+    expect(consts.size).toBe(Object.keys(ABORTS).length);
+    for (const [code, name] of consts) expect(ABORTS[code]?.name).toBe(name);
+    expect(moveSource).toContain(`const MIN_SETTLE_DELAY: u64 = ${APTOS_SETTLE_DELAY_RANGE[0]};`);
+    expect(moveSource).toContain(`const MAX_SETTLE_DELAY: u64 = ${APTOS_SETTLE_DELAY_RANGE[1]};`);
+  });
+
+  it('a missing @aptos-labs/ts-sdk is CHAIN_SDK_MISSING with the install line', async () => {
+    const missing = Object.assign(new Error("Cannot find package '@aptos-labs/ts-sdk'"), { code: 'ERR_MODULE_NOT_FOUND' });
+    const err = (await importAptosSdk(() => Promise.reject(missing)).catch((e: unknown) => e)) as { code?: string; message: string };
+    expect(err.code).toBe('CHAIN_SDK_MISSING');
+    expect(err.message).toMatch(/@aptos-labs\/ts-sdk/);
   });
 
   it('out-of-range inputs are refused', () => {

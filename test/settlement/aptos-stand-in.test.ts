@@ -157,6 +157,11 @@ describe('AptosChain against the stand-in Aptos node', () => {
     await expect(alice.getChannel('nope')).rejects.toThrow(/not a channel id/);
   });
 
+  it('stand-in: an account that does not exist on-chain is told to fund itself', async () => {
+    const poor = await connect(undefined, 0n);
+    await expect(poor.openChannel(bob.address, 3600, 1n)).rejects.toThrow(new RegExp(`open_channel was not accepted by the node: .*not found.*: fund the account ${poor.address}`));
+  });
+
   it('stand-in: a missing channel reads state none; an empty account has balance 0', async () => {
     const ch = await alice.getChannel(`0x${'cd'.repeat(32)}`);
     expect(ch.state).toBe('none');

@@ -471,7 +471,8 @@ module agent_runtime::payment_channel {
         let r = signer::address_of(receiver);
         let id = next_channel_id(signer::address_of(sender), r);
         open_channel<AptosCoin>(sender, r, ed25519::validated_public_key_to_bytes(&pk), 1000, 3600);
-        let sig = ed25519::signature_to_bytes(&ed25519::sign_arbitrary_bytes(&sk, claim_message_bytes(TEST_CHAIN_ID, id, 400, 1)));
+        let signed = ed25519::sign_arbitrary_bytes(&sk, claim_message_bytes(TEST_CHAIN_ID, id, 400, 1));
+        let sig = ed25519::signature_to_bytes(&signed);
         claim<AptosCoin>(receiver, id, 400, 1, sig);
         claim<AptosCoin>(receiver, id, 400, 1, sig);
         drop_caps(burn, mint);

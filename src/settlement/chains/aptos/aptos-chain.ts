@@ -402,7 +402,9 @@ export class AptosChain implements ChainAdapter {
       const built = this.buildSigned(fn, args, { sequenceNumber: BigInt(sequence_number), gasUnitPrice: BigInt(gas_estimate), expireTimestamp });
       hash = (await this.aptos.transaction.submit.simple({ transaction: built.transaction, senderAuthenticator: built.senderAuthenticator })).hash;
     } catch (err) {
-      throw new AptosCallError(`${fn} was not accepted by the node: ${describe(err)}`, undefined, undefined, { cause: err });
+      const unfunded = /account not found|SENDING_ACCOUNT_DOES_NOT_EXIST|INSUFFICIENT_BALANCE/i.test(describe(err));
+      const hint = unfunded ? `: fund the account ${this.address} with ${APTOS_COIN} for gas` : '';
+      throw new AptosCallError(`${fn} was not accepted by the node: ${describe(err)}${hint}`, undefined, undefined, { cause: err });
     }
     let txn: CommittedTransactionResponse;
     try {
