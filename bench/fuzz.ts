@@ -13,15 +13,19 @@
  * oversized one); the fuzzer reconnects and goes on. Meanwhile `sender` pays `receiver` through the
  * node, 10 packets in flight. Passes when, at the end: the node process is alive and logged no
  * uncaught exception and no unexpected error on the packet path; the honest payments all succeeded
- * and a last batch still does; the node's RSS is within 50 MB of what it was at the start.
- * Exit code 0 on pass, 1 on failure.
+ * and a last batch still does; the node's RSS after the run is within 50 MB of its RSS before the
+ * fuzz. Both of those readings are taken right after a full GC, forced through the node's inspector
+ * (`--inspect` on a loopback port; `--no-inspect` compares raw readings instead): without it the
+ * figure mostly measures when V8 last collected (a 1M-frame run read +58 and +69 MB raw while the
+ * heap in use after a GC grew by about 1 MB). The raw readings and the post-GC breakdown (heap,
+ * external, the rest) are printed too. Exit code 0 on pass, 1 on failure.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { RawData, WebSocket } from 'ws';
+import { WebSocket as WsClient, type RawData, type WebSocket } from 'ws';
 import { CorkedWriter, Fulfiller, Sender, connectBtp } from './one-hop/loadgen.js';
 import { ROOT, TSX_IMPORT, freePorts, installCleanup, procStatusKb, spawnLogged, stopChild, waitForPort, type Spawned } from './one-hop/procs.js';
 import type { BtpEndpoint } from './one-hop/types.js';
@@ -36,6 +40,8 @@ export interface FuzzTarget {
   receiver: BtpEndpoint;
   /** what was started (for the report) */
   command: string;
+  /** the node's inspector port (127.0.0.1), for full-GC memory readings; undefined with `inspect: false` */
+  inspectPort?: number;
   dir: string;
   stop(): Promise<void>;
 }
@@ -44,15 +50,17 @@ const TOKENS = { fuzzer: 'fuzz-fuzzer-secret', sender: 'fuzz-sender-secret', rec
 
 /**
  * Starts the node: the built CLI unless `library` is set or dist/ is missing. `fuzzerRateLimit` is
- * the `fuzzer` peer's rateLimit (none by default).
+ * the `fuzzer` peer's rateLimit (none by default). The node listens with its inspector on a free
+ * loopback port (unless `inspect` is false); nothing attaches to it until runFuzz reads the memory.
  */
 export async function startFuzzTarget(
-  opts: { library?: boolean; dir?: string; fuzzerRateLimit?: { packetsPerSecond: number; burst?: number }; nodeArgs?: string[] } = {},
+  opts: { library?: boolean; dir?: string; fuzzerRateLimit?: { packetsPerSecond: number; burst?: number }; nodeArgs?: string[]; inspect?: boolean } = {},
 ): Promise<FuzzTarget> {
   installCleanup();
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'ar-fuzz-'));
   mkdirSync(dir, { recursive: true });
-  const [btpPort, healthPort, adminPort] = await freePorts(3);
+  const [btpPort, healthPort, adminPort, inspectPort] = await freePorts(4);
+  const nodeArgs = [...(opts.inspect === false ? [] : [`--inspect=127.0.0.1:${inspectPort}`]), ...(opts.nodeArgs ?? [])];
   const config = join(dir, 'fuzz.yaml');
   const peer = (id: string) => [`  - id: ${id}`, '    relation: child', '    creditLimit: "1000000000000000000"'];
   writeFileSync(
@@ -78,8 +86,8 @@ export async function startFuzzTarget(
   );
   const shipped = !opts.library && existsSync(join(ROOT, 'dist', 'commands', 'start.js'));
   const args = shipped
-    ? [...(opts.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config, '--json']
-    : [...(opts.nodeArgs ?? []), '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'agent-runtime-target.ts'), config];
+    ? [...nodeArgs, join(ROOT, 'bin', 'run.js'), 'start', '--config', config, '--json']
+    : [...nodeArgs, '--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', 'agent-runtime-target.ts'), config];
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_RUNTIME_') && !k.startsWith('BTP_PEER_') && k !== 'NODE_OPTIONS') env[k] = v;
   Object.assign(env, { BTP_PEER_FUZZER_SECRET: TOKENS.fuzzer, BTP_PEER_SENDER_SECRET: TOKENS.sender, BTP_PEER_RECEIVER_SECRET: TOKENS.receiver });
@@ -91,11 +99,99 @@ export async function startFuzzTarget(
     url,
     dir,
     command: shipped ? 'node bin/run.js start --config fuzz.yaml --json' : 'node --import tsx bench/one-hop/agent-runtime-target.ts fuzz.yaml',
+    inspectPort: opts.inspect === false ? undefined : inspectPort,
     fuzzer: { url, username: 'fuzzer', token: TOKENS.fuzzer },
     sender: { url, username: 'sender', token: TOKENS.sender },
     receiver: { url, username: 'receiver', token: TOKENS.receiver },
     stop: () => stopChild(proc, 15_000),
   };
+}
+
+// ------------------------------------------------------------------------------------------ memory
+
+/** The node's memory as its process.memoryUsage() sees it, MB. */
+export interface MemReading {
+  rssMb: number;
+  heapTotalMb: number;
+  heapUsedMb: number;
+  /** C++ objects bound to JS, Buffers and ArrayBuffers included */
+  externalMb: number;
+  arrayBuffersMb: number;
+  /** from /proc/<pid>/status at the same moment: anonymous memory, and mapped files (code, LevelDB tables) */
+  rssAnonMb?: number;
+  rssFileMb?: number;
+}
+
+export interface MemoryProbe {
+  /** process.memoryUsage() inside the node, after a full garbage collection when `gc` is set. */
+  read(gc: boolean): Promise<MemReading>;
+  close(): void;
+}
+
+/**
+ * Reads the node's memory through its inspector (a node started with `--inspect=127.0.0.1:<port>`):
+ * HeapProfiler.collectGarbage (a full GC, twice so finalizers that free Buffers run) and then
+ * process.memoryUsage() evaluated in the node. This separates garbage not yet collected (gone after
+ * the GC), retained objects (heapUsed, external after the GC) and memory the C allocator keeps after
+ * V8 freed it (RSS minus the rest).
+ */
+export async function inspectorProbe(port: number, timeoutMs = 10_000): Promise<MemoryProbe> {
+  const until = Date.now() + timeoutMs;
+  let url: string | undefined;
+  while (url === undefined) {
+    try {
+      const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl?: string }[];
+      url = list.find((t) => t.webSocketDebuggerUrl)?.webSocketDebuggerUrl;
+    } catch {
+      // not listening yet
+    }
+    if (url === undefined) {
+      if (Date.now() > until) throw new Error(`no inspector on 127.0.0.1:${port}`);
+      await sleep(100);
+    }
+  }
+  const ws = new WsClient(url, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let nextId = 0;
+  const waiting = new Map<number, (m: { result?: unknown; error?: { message: string } }) => void>();
+  ws.on('message', (d: RawData) => {
+    const m = JSON.parse((d as Buffer).toString()) as { id?: number; result?: unknown; error?: { message: string } };
+    if (m.id === undefined) return;
+    waiting.get(m.id)?.(m);
+    waiting.delete(m.id);
+  });
+  const call = (method: string, params?: unknown) =>
+    new Promise<unknown>((resolve, reject) => {
+      const id = ++nextId;
+      waiting.set(id, (m) => (m.error ? reject(new Error(`${method}: ${m.error.message}`)) : resolve(m.result)));
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  const MB = 1024 * 1024;
+  return {
+    async read(gc) {
+      if (gc) {
+        await call('HeapProfiler.collectGarbage');
+        await sleep(50); // let finalizers (Buffers' backing stores) run
+        await call('HeapProfiler.collectGarbage');
+      }
+      const r = (await call('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true })) as { result: { value: string } };
+      const u = JSON.parse(r.result.value) as NodeJS.MemoryUsage;
+      return { rssMb: u.rss / MB, heapTotalMb: u.heapTotal / MB, heapUsedMb: u.heapUsed / MB, externalMb: u.external / MB, arrayBuffersMb: u.arrayBuffers / MB };
+    },
+    close: () => ws.terminate(),
+  };
+}
+
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+
+/** `rss 150.2 (heap 40.1/55.0 used/total, external 3.2, arrayBuffers 1.1, rest 92.0) MB` */
+export function formatMem(m: MemReading): string {
+  const rest = m.rssMb - m.heapTotalMb - m.externalMb;
+  const proc = m.rssAnonMb === undefined ? '' : `; anonymous ${m.rssAnonMb.toFixed(1)}, files ${m.rssFileMb!.toFixed(1)}`;
+  return `rss ${m.rssMb.toFixed(1)} (heap ${m.heapUsedMb.toFixed(1)}/${m.heapTotalMb.toFixed(1)} used/total, external ${m.externalMb.toFixed(1)}, arrayBuffers ${m.arrayBuffersMb.toFixed(1)}, rest ${rest.toFixed(1)}${proc}) MB`;
 }
 
 // ------------------------------------------------------------------------------------------ frames
@@ -210,10 +306,8 @@ export interface FuzzOptions {
   /** honest packets in flight meanwhile (default 10) */
   honestConcurrency?: number;
   /**
-   * Frames sent before the RSS baseline is taken (default 2% of `frames`, at least 10,000): the
-   * node's heap and the C allocator's arenas reach their working size in the first seconds of fuzzing
-   * (a read of a 64 KiB+ frame leaves glibc's heap high-water mark up; it is reused, not grown), and
-   * that is not growth over the run. Both readings are reported.
+   * Frames sent before the (informational) after-warm-up RSS reading (default 2% of `frames`, at
+   * least 10,000). The bar is measured from the reading before the fuzz, as the issue asks.
    */
   warmupFrames?: number;
   /** one oversized frame in this many (default 5000) */
@@ -231,8 +325,15 @@ export interface FuzzResult {
   answers: Record<string, number>;
   seconds: number;
   honest: { fulfilled: number; rejected: number; rejects: Record<string, number>; finalBatchFulfilled: number; finalBatch: number };
-  /** MB: before any fuzzing, after the warm-up frames (the baseline), peak, after the run */
-  rss: { beforeFuzzMb: number; warmupFrames: number; startMb: number; peakMb: number; endMb: number; growthMb: number };
+  /**
+   * Node VmRSS in MB as read, without forcing a GC: before any fuzzing, after the warm-up frames,
+   * peak, after the run. `growthMb` is the bar's figure: the RSS after the run minus the RSS before
+   * the fuzz, both read right after a full GC when the inspector answers (`basis: 'gc'`), else
+   * these raw readings (`basis: 'raw'`).
+   */
+  rss: { beforeFuzzMb: number; warmupFrames: number; startMb: number; peakMb: number; endMb: number; growthMb: number; basis: 'gc' | 'raw' };
+  /** process.memoryUsage() right after a full GC, before the fuzz and after the run (with the inspector) */
+  gc?: { before: MemReading; end: MemReading };
   alive: boolean;
   /** log lines that show an uncaught exception or an unexpected error on the packet path */
   badLogLines: string[];
@@ -270,7 +371,17 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   await sender.probe(10_000);
   sender.start();
   await sleep(1000); // warm: JIT, LevelDB memtable, pools
+  let memory: MemoryProbe | undefined;
+  if (target.inspectPort !== undefined) {
+    memory = await inspectorProbe(target.inspectPort).catch((err: unknown) => {
+      log(`  no full-GC memory readings (${err instanceof Error ? err.message : String(err)}): the RSS bar uses raw readings`);
+      return undefined;
+    });
+  }
+  // raw first: the forced GC that follows shrinks the heap
   const beforeFuzzMb = rssMb(target.proc.pid);
+  const withProc = (m: MemReading): MemReading => ({ ...m, rssAnonMb: procStatusKb(target.proc.pid, 'RssAnon') / 1024, rssFileMb: procStatusKb(target.proc.pid, 'RssFile') / 1024 });
+  const gcBefore = await memory?.read(true).then(withProc);
   const warmupFrames = Math.min(o.frames, o.warmupFrames ?? Math.max(10_000, Math.floor(o.frames * 0.02)));
   let startMb = NaN;
   let peakMb = beforeFuzzMb;
@@ -341,6 +452,8 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   await sender.stop(35_000);
   const finalBatchFulfilled = sender.fulfilled - before;
   const endMb = rssMb(target.proc.pid);
+  const gcEnd = await memory?.read(true).then(withProc).catch(() => undefined);
+  memory?.close();
   senderWs.terminate();
   receiverWs.terminate();
 
@@ -350,7 +463,9 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
     .split('\n')
     .filter((l) => /uncaught|unhandled|FATAL|unexpected error on the packet path|^\s+at /i.test(l))
     .slice(0, 20);
-  const growthMb = endMb - startMb;
+  const gc = gcBefore && gcEnd ? { before: gcBefore, end: gcEnd } : undefined;
+  const basis = gc ? 'gc' : 'raw';
+  const growthMb = gc ? gc.end.rssMb - gc.before.rssMb : endMb - beforeFuzzMb;
   const failures: string[] = [];
   if (!alive) failures.push('the node process died');
   if (badLogLines.length > 0) failures.push(`the node logged ${badLogLines.length} uncaught/unexpected error line(s)`);
@@ -358,7 +473,7 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
   if (sender.rejected > 0) failures.push(`honest payments were rejected: ${JSON.stringify(sender.rejects)}`);
   if (stuck > 0) failures.push(`${stuck} honest payments were never answered`);
   if (finalBatchFulfilled < finalBatch) failures.push(`the last honest batch: ${finalBatchFulfilled}/${finalBatch} fulfilled`);
-  if (!(growthMb <= 50)) failures.push(`node RSS grew ${growthMb.toFixed(1)} MB after the warm-up (limit 50 MB)`);
+  if (!(growthMb <= 50)) failures.push(`node RSS${gc ? ' (after a full GC)' : ''} grew ${growthMb.toFixed(1)} MB from before the fuzz (limit 50 MB)`);
   if ((closeCodes['1008'] ?? 0) === 0) failures.push('the node never closed the fuzzing socket with 1008');
   return {
     framesSent: sent,
@@ -368,7 +483,8 @@ export async function runFuzz(target: FuzzTarget, o: FuzzOptions): Promise<FuzzR
     answers,
     seconds: (performance.now() - started) / 1000,
     honest: { fulfilled: sender.fulfilled, rejected: sender.rejected, rejects: sender.rejects, finalBatchFulfilled, finalBatch },
-    rss: { beforeFuzzMb, warmupFrames, startMb, peakMb, endMb, growthMb },
+    rss: { beforeFuzzMb, warmupFrames, startMb, peakMb, endMb, growthMb, basis },
+    gc,
     alive,
     badLogLines,
     pass: failures.length === 0,
@@ -382,12 +498,19 @@ const HELP = `npm run fuzz -- [options]
 
   --frames <n>      fuzzed frames to send (default 1000000)
   --library         run the node through the library wrapper (tsx) even when dist/ is built
+  --no-inspect      no inspector in the node: the RSS bar uses raw readings (no forced GC)
   --keep            keep the temp folder (config, node log, ledger)
   --help`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { frames: { type: 'string', default: '1000000' }, library: { type: 'boolean', default: false }, keep: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: {
+      frames: { type: 'string', default: '1000000' },
+      library: { type: 'boolean', default: false },
+      'no-inspect': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   if (values.help) {
@@ -396,9 +519,10 @@ async function main(): Promise<void> {
   }
   const frames = Number(values.frames);
   if (!Number.isInteger(frames) || frames < 1) throw new Error('--frames must be a positive integer');
-  const target = await startFuzzTarget({ library: values.library });
+  const target = await startFuzzTarget({ library: values.library, inspect: !values['no-inspect'] });
   const out = (l: string) => process.stdout.write(`${l}\n`);
-  out(`fuzzing ${target.command} (pid ${target.proc.pid}) with ${frames.toLocaleString('en')} frames; honest payments alongside`);
+  const inspector = target.inspectPort === undefined ? '' : `, inspector on 127.0.0.1:${target.inspectPort} for full-GC memory readings`;
+  out(`fuzzing ${target.command} (pid ${target.proc.pid}${inspector}) with ${frames.toLocaleString('en')} frames; honest payments alongside`);
   let result: FuzzResult;
   try {
     result = await runFuzz(target, { frames, oversizedEvery: Number(process.env.FUZZ_OVERSIZED_EVERY ?? 5000), progressEvery: 100_000, log: out });
@@ -415,8 +539,19 @@ async function main(): Promise<void> {
   out(`honest payments    ${result.honest.fulfilled.toLocaleString('en')} fulfilled, ${result.honest.rejected} rejected; last batch ${result.honest.finalBatchFulfilled}/${result.honest.finalBatch}`);
   const r = result.rss;
   out(
-    `node RSS           before fuzzing ${r.beforeFuzzMb.toFixed(1)} MB; baseline after ${r.warmupFrames.toLocaleString('en')} frames ${r.startMb.toFixed(1)} MB, ` +
-      `peak ${r.peakMb.toFixed(1)} MB, end ${r.endMb.toFixed(1)} MB (growth ${r.growthMb.toFixed(1)} MB, limit 50; ${(r.endMb - r.beforeFuzzMb).toFixed(1)} MB over the pre-fuzz reading)`,
+    `node RSS, raw     before fuzzing ${r.beforeFuzzMb.toFixed(1)} MB, after ${r.warmupFrames.toLocaleString('en')} frames ${r.startMb.toFixed(1)} MB, ` +
+      `peak ${r.peakMb.toFixed(1)} MB, end ${r.endMb.toFixed(1)} MB (${signed(r.endMb - r.beforeFuzzMb)} MB from before the fuzz; garbage not yet collected included)`,
+  );
+  if (result.gc) {
+    out(`node memory after a full GC (process.memoryUsage(); rest = rss - heapTotal - external: code, stacks, what the C allocator keeps):`);
+    out(`  before fuzzing   ${formatMem(result.gc.before)}`);
+    out(`  end              ${formatMem(result.gc.end)}`);
+    const d = (k: keyof MemReading) => signed(result.gc!.end[k]! - result.gc!.before[k]!);
+    const rest = (m: MemReading) => m.rssMb - m.heapTotalMb - m.externalMb;
+    out(`  change           rss ${d('rssMb')}, heapUsed ${d('heapUsedMb')}, heapTotal ${d('heapTotalMb')}, external ${d('externalMb')}, rest ${signed(rest(result.gc.end) - rest(result.gc.before))} MB`);
+  }
+  out(
+    `RSS bar            ${r.basis === 'gc' ? 'after a full GC, ' : 'raw (no inspector), '}end minus before the fuzz: ${signed(r.growthMb)} MB (limit +50 MB): ${r.growthMb <= 50 ? 'within' : 'OVER'}`,
   );
   out(`node alive         ${result.alive}; uncaught/unexpected log lines: ${result.badLogLines.length}`);
   for (const l of result.badLogLines) out(`  ${l}`);

@@ -14,6 +14,12 @@
  * the baseline is the reading at the end of minute 1 (after warm-up). Passes when the RSS at the end
  * is less than 10% above the baseline and no packet was rejected or left unanswered.
  * Exit code 0 on pass, 1 on failure.
+ *
+ * Diagnostics (not part of the verdict): the node runs with its inspector on a loopback port
+ * (`--no-inspect`: without), and right after the baseline and at the end its process.memoryUsage()
+ * is read after a forced full GC, to tell memory the node holds (heap used, external) from garbage
+ * not yet collected and what the C allocator keeps; each minute's line shows the packets in flight
+ * (a node that cannot keep up holds up to MAX_IN_FLIGHT of them).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +27,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CorkedWriter, connectBtp } from './one-hop/loadgen.js';
 import { runLoadgen } from './one-hop/harness.js';
-import { installCleanup, procStatusKb } from './one-hop/procs.js';
+import { formatMem, inspectorProbe, type MemoryProbe, type MemReading } from './fuzz.js';
+import { freePorts, installCleanup, procStatusKb } from './one-hop/procs.js';
 import { LatencyRecorder } from './one-hop/stats.js';
 import { DESTINATION, startTarget } from './one-hop/targets.js';
 import {
@@ -46,6 +53,7 @@ const HELP = `npm run soak -- [options]
   --fraction <f>        share of the measured maximum to drive (default 0.7)
   --rate <pps>          drive this rate instead of measuring the maximum
   --keep                keep the temp folder (config, node log, ledger)
+  --no-inspect          no inspector in the node (no full-GC memory readings)
   --help`;
 
 const SAMPLE_MS = 10_000;
@@ -65,6 +73,7 @@ interface Minute {
   p50: number;
   p99: number;
   rssMb: number;
+  inFlight: number;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -77,6 +86,7 @@ async function main(): Promise<void> {
       fraction: { type: 'string', default: '0.7' },
       rate: { type: 'string' },
       keep: { type: 'boolean', default: false },
+      'no-inspect': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,10 +102,18 @@ async function main(): Promise<void> {
   installCleanup();
   const out = (l: string) => process.stdout.write(`${l}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'ar-soak-'));
-  const target = await startTarget('agent-runtime', { dir });
+  const inspectPort = values['no-inspect'] ? undefined : (await freePorts(1))[0];
+  const target = await startTarget('agent-runtime', { dir, nodeArgs: inspectPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectPort}`] });
   let pass = false;
+  let memory: MemoryProbe | undefined;
   try {
-    out(`soak: ${target.command} (pid ${target.proc.pid}), ${minutes} min`);
+    out(`soak: ${target.command} (pid ${target.proc.pid}${inspectPort === undefined ? '' : `, inspector on 127.0.0.1:${inspectPort}`}), ${minutes} min`);
+    if (inspectPort !== undefined) {
+      memory = await inspectorProbe(inspectPort).catch((err: unknown) => {
+        out(`no full-GC memory readings: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+    }
     let rate: number;
     if (values.rate !== undefined) {
       rate = Number(values.rate);
@@ -105,8 +123,9 @@ async function main(): Promise<void> {
       rate = Math.round(max.pps * fraction);
       out(`maximum (closed loop, 100 in flight, 5 s): ${Math.round(max.pps)} packets/s, p99 ${max.latency.p99.toFixed(2)} ms -> soak at ${Math.round(fraction * 100)}%: ${rate} packets/s`);
     }
-    pass = await soak(target, rate, minutes, out);
+    pass = await soak(target, rate, minutes, out, memory);
   } finally {
+    memory?.close();
     await target.stop();
     if (values.keep) out(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -132,7 +151,10 @@ function fulfiller(out: CorkedWriter): (raw: unknown) => void {
   };
 }
 
-async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: number, minutes: number, out: (l: string) => void): Promise<boolean> {
+async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: number, minutes: number, out: (l: string) => void, memory?: MemoryProbe): Promise<boolean> {
+  const withProc = (m: MemReading): MemReading => ({ ...m, rssAnonMb: mb(procStatusKb(target.proc.pid, 'RssAnon')), rssFileMb: mb(procStatusKb(target.proc.pid, 'RssFile')) });
+  let gcBaseline: Promise<MemReading | undefined> = Promise.resolve(undefined);
+  let inFlightAtBaseline = 0;
   const box: { fulfil?: (raw: unknown) => void } = {};
   const receiverWs = await connectBtp(target.receiver, Date.now() + 30_000, (d) => box.fulfil?.(d));
   box.fulfil = fulfiller(new CorkedWriter(receiverWs));
@@ -230,10 +252,15 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
         const rssMb = sample();
         if (now - started >= 60_000 * minute - 1) {
           const lat = latency.summary();
-          perMinute.push({ minute, sent: sent - minuteStart.sent, fulfilled: fulfilled - minuteStart.fulfilled, rejected: rejected - minuteStart.rejected, p50: lat.p50, p99: lat.p99, rssMb });
+          perMinute.push({ minute, sent: sent - minuteStart.sent, fulfilled: fulfilled - minuteStart.fulfilled, rejected: rejected - minuteStart.rejected, p50: lat.p50, p99: lat.p99, rssMb, inFlight: sentAt.size });
           const m = perMinute[perMinute.length - 1];
-          out(`  min ${String(minute).padStart(2)}: ${Math.round(m.fulfilled / 60)} fulfilled/s, ${m.rejected} rejected, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, node RSS ${rssMb.toFixed(1)} MB`);
-          if (minute === 1) baseline = rssMb;
+          out(`  min ${String(minute).padStart(2)}: ${Math.round(m.fulfilled / 60)} fulfilled/s, ${m.rejected} rejected, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms, ${m.inFlight} in flight, node RSS ${rssMb.toFixed(1)} MB`);
+          if (minute === 1) {
+            baseline = rssMb;
+            inFlightAtBaseline = sentAt.size;
+            // after the raw reading: the forced GC shrinks the heap
+            if (memory) gcBaseline = memory.read(true).then(withProc, () => undefined);
+          }
           minuteStart = { sent, fulfilled, rejected };
           latency = new LatencyRecorder();
           minute++;
@@ -245,11 +272,14 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
       }
     }, TICK_MS);
   });
+  const inFlightAtEnd = sentAt.size;
   // drain: every packet answered
   const drainUntil = Date.now() + 35_000;
   while (sentAt.size > 0 && Date.now() < drainUntil && !lost) await sleep(20);
   const unanswered = sentAt.size;
   const endRss = sample();
+  const gcStart = await gcBaseline;
+  const gcEnd = memory ? await memory.read(true).then(withProc, () => undefined) : undefined;
   senderWs.terminate();
   receiverWs.terminate();
 
@@ -271,6 +301,13 @@ async function soak(target: Awaited<ReturnType<typeof startTarget>>, rate: numbe
   );
   out(`node RSS every 10 s (MB): ${rssList}`);
   out(`node RSS: baseline (end of minute 1) ${baseline.toFixed(1)} MB, end ${endRss.toFixed(1)} MB, growth ${(growth * 100).toFixed(1)}% (limit 10%), peak ${Math.max(...samples.map((s) => s.rssMb)).toFixed(1)} MB`);
+  if (gcStart && gcEnd) {
+    const d = (k: keyof MemReading) => `${gcEnd[k]! - gcStart[k]! >= 0 ? '+' : ''}${(gcEnd[k]! - gcStart[k]!).toFixed(1)}`;
+    out(`node memory after a full GC (diagnostic; rest = rss - heapTotal - external): in flight ${inFlightAtBaseline} at the baseline, ${inFlightAtEnd} at the end`);
+    out(`  baseline (end of minute 1)  ${formatMem(gcStart)}`);
+    out(`  end                         ${formatMem(gcEnd)}`);
+    out(`  change                      rss ${d('rssMb')} (${((gcEnd.rssMb / gcStart.rssMb - 1) * 100).toFixed(1)}%), heapUsed ${d('heapUsedMb')}, heapTotal ${d('heapTotalMb')}, external ${d('externalMb')}, anonymous ${d('rssAnonMb')}, files ${d('rssFileMb')} MB`);
+  }
   out(failures.length === 0 ? 'PASS' : `FAIL: ${failures.join('; ')}`);
   return failures.length === 0;
 }
