@@ -115,6 +115,7 @@ describe('XrplChain against a stand-in rippled', () => {
   });
 
   it('the receiver verifies the sender claim and redeems it with close; the sender is refunded, against a stand-in rippled', async () => {
+    const from = await alice.blockNumber();
     const { channelId } = await alice.openChannel(bob.address, 3600, 20n * XRP);
     const ch = await bob.getChannel(channelId);
     const sig1 = alice.signBalanceProof(channelId, 1n, 2n * XRP);
@@ -133,7 +134,16 @@ describe('XrplChain against a stand-in rippled', () => {
     expect((await bob.getChannel(channelId)).claimed).toBe(2n * XRP);
     const r2 = await bob.claim(channelId, 2n, 7n * XRP, sig2, true);
     expect(lastSubmitted(server)).toMatchObject({ Balance: '7000000', Flags: TF_CLOSE });
-    expect((await bob.getChannel(channelId)).state).toBe('none');
+    expect(server.channel(channelId)).toBeUndefined();
+    // The ledger deleted it; bob's adapter saw the deletion in its own transaction's metadata and
+    // reads the final state: settled, with what was paid out.
+    expect(await bob.getChannel(channelId)).toMatchObject({ state: 'settled', claimed: 7n * XRP, deposit: 20n * XRP, sender: alice.address, receiver: bob.address, publicKey: alice.publicKey });
+    // alice has not read the ledger since: to her it is simply gone (the engine then settles it from
+    // what it knows) ...
+    expect((await alice.getChannel(channelId)).state).toBe('none');
+    // ... until her poll reads the deleting transaction: then she knows what bob was paid.
+    await alice.poll(from, [channelId]);
+    expect(await alice.getChannel(channelId)).toMatchObject({ state: 'settled', claimed: 7n * XRP, deposit: 20n * XRP });
     expect(await bob.tokenBalance(bob.address)).toBe(bobBefore + 7n * XRP - r1.gasUsed - r2.gasUsed);
     expect(await alice.tokenBalance(alice.address)).toBe(aliceBefore + 13n * XRP);
   });
@@ -146,7 +156,7 @@ describe('XrplChain against a stand-in rippled', () => {
     await expect(bob.claim(channelId, 1n, 6n * XRP, alice.signBalanceProof(channelId, 2n, 6n * XRP))).rejects.toThrow(/holds only 5000000/);
     await bob.claim(channelId, 1n, 1n * XRP, sig, true);
     expect(lastSubmitted(server).Balance).toBeUndefined();
-    expect((await bob.getChannel(channelId)).state).toBe('none');
+    expect(await bob.getChannel(channelId)).toMatchObject({ state: 'settled', claimed: 1n * XRP });
   });
 
   it('sender close starts the SettleDelay; settle before expiry is refused, after it deletes the channel, against a stand-in rippled', async () => {
@@ -166,14 +176,18 @@ describe('XrplChain against a stand-in rippled', () => {
     await new Promise((r) => setTimeout(r, 250)); // a ledger closes with the new time
     const s = await alice.settleChannel(channelId);
     expect(lastSubmitted(server)).toMatchObject({ TransactionType: 'PaymentChannelClaim', Account: alice.address, Channel: channelId, Flags: TF_CLOSE });
-    expect((await alice.getChannel(channelId)).state).toBe('none');
+    expect(server.channel(channelId)).toBeUndefined();
+    const settled = await alice.getChannel(channelId);
+    expect(settled).toMatchObject({ state: 'settled', claimed: 4n * XRP, deposit: 10n * XRP });
+    expect(settled.closedAt).toBe(closing.closedAt);
     expect(await alice.tokenBalance(alice.address)).toBe(before + 6n * XRP - s.gasUsed);
-    await expect(alice.settleChannel(channelId)).rejects.toThrow(/not on the ledger/);
+    await expect(alice.settleChannel(channelId)).rejects.toThrow(/cannot settle channel .*: it is settled/);
   });
 
   it('the receiver close is immediate, against a stand-in rippled', async () => {
     const { channelId } = await alice.openChannel(bob.address, 3600, 2n * XRP);
     await bob.closeChannel(channelId);
+    expect(server.channel(channelId)).toBeUndefined();
     expect((await alice.getChannel(channelId)).state).toBe('none');
   });
 

@@ -106,13 +106,17 @@ interface AccountTxEntry {
   ledger_index?: number;
   meta?: TransactionMetadata | string;
   validated?: boolean;
+  close_time_iso?: string;
 }
 
 interface AffectedNode {
   CreatedNode?: { LedgerEntryType: string; LedgerIndex: string; NewFields?: Record<string, unknown> };
   ModifiedNode?: { LedgerEntryType: string; LedgerIndex: string };
-  DeletedNode?: { LedgerEntryType: string; LedgerIndex: string };
+  DeletedNode?: { LedgerEntryType: string; LedgerIndex: string; FinalFields?: Partial<PayChannelEntry> };
 }
+
+/** How many deleted channels the adapter remembers (their final state, for getChannel). */
+const GONE_LIMIT = 10_000;
 
 export class XrplChain implements ChainAdapter {
   readonly chain = 'xrpl' as const;
@@ -125,6 +129,12 @@ export class XrplChain implements ChainAdapter {
   private queue: Promise<unknown> = Promise.resolve();
   private connecting: Promise<void> | undefined;
   private closed = false;
+  /**
+   * Channels we saw the ledger delete (in our own transactions' or account_tx metadata), with their
+   * final fields. The ledger keeps nothing of a deleted channel, and a receiver's claim with tfClose
+   * pays and deletes in one transaction: without this, the sender would never read what was paid.
+   */
+  private readonly gone = new Map<string, OnchainChannel>();
 
   private constructor(
     private readonly xrpl: Xrpl,
@@ -228,7 +238,7 @@ export class XrplChain implements ChainAdapter {
     return this.serial(async () => {
       const id = this.channelId(channelId);
       const current = await this.getChannel(id);
-      if (current.state === 'none') throw new XrplCallError(`cannot fund channel ${id}: it is not on the ledger`, undefined);
+      if (current.state === 'none' || current.state === 'settled') throw new XrplCallError(`cannot fund channel ${id}: it is not on the ledger`, undefined);
       if (totalDeposit <= current.deposit) {
         throw new XrplCallError(`cannot set channel ${id}'s deposit to ${totalDeposit} drops: it already holds ${current.deposit} (a deposit can only grow)`);
       }
@@ -249,7 +259,7 @@ export class XrplChain implements ChainAdapter {
     return this.serial(async () => {
       const id = this.channelId(channelId);
       const ch = await this.getChannel(id);
-      if (ch.state === 'none') throw new XrplCallError(`cannot redeem on channel ${id}: it is not on the ledger (closed, or never created)`);
+      if (ch.state === 'none' || ch.state === 'settled') throw new XrplCallError(`cannot redeem on channel ${id}: it is not on the ledger (closed, or never created)`);
       let tx;
       if (transferredAmount > ch.claimed) {
         if (transferredAmount > ch.deposit) {
@@ -286,6 +296,7 @@ export class XrplChain implements ChainAdapter {
       const id = this.channelId(channelId);
       const ch = await this.getChannel(id);
       if (ch.state === 'none') throw new XrplCallError(`cannot settle channel ${id}: it is not on the ledger (already closed, or never created)`);
+      if (ch.state === 'settled') throw new XrplCallError(`cannot settle channel ${id}: it is settled (the ledger deleted it)`);
       if (ch.state !== 'closing') throw new XrplCallError(`cannot settle channel ${id}: it is open (close it first; settling is possible SettleDelay after that)`);
       const expiresAt = ch.closedAt + ch.settlementTimeout;
       const now = (await this.latestValidated()).closeTime;
@@ -311,6 +322,8 @@ export class XrplChain implements ChainAdapter {
       node = res.node;
     } catch (err) {
       if (err instanceof XrplCallError && err.resultCode === 'entryNotFound') {
+        const final = this.gone.get(id);
+        if (final !== undefined) return { ...final };
         return { channelId: id, sender: '', receiver: '', settlementTimeout: 0, state: 'none', closedAt: 0, deposit: 0n, withdrawn: 0n, claimed: 0n, nonce: 0n };
       }
       throw err;
@@ -352,6 +365,7 @@ export class XrplChain implements ChainAdapter {
         ...(marker === undefined ? {} : { marker }),
       });
       for (const entry of res.transactions) {
+        this.rememberDeleted(entry.meta, entryCloseTime(entry));
         const e = channelEvent(entry);
         if (e !== undefined) events.push(e);
       }
@@ -399,6 +413,33 @@ export class XrplChain implements ChainAdapter {
     if (drops <= 0n || drops > MAX_DROPS) throw new XrplCallError(`the ${what} must be a positive number of drops, not ${drops}`);
   }
 
+  /** Remembers the final state of every PayChannel a transaction's metadata shows deleted. */
+  private rememberDeleted(meta: TransactionMetadata | string | undefined, closeTime: number | undefined): void {
+    for (const n of affectedNodes(meta)) {
+      const d = n.DeletedNode;
+      const f = d?.FinalFields;
+      if (d?.LedgerEntryType !== 'PayChannel' || f?.Account === undefined || f.Destination === undefined || f.Amount === undefined) continue;
+      const id = d.LedgerIndex.toUpperCase();
+      const settleDelay = Number(f.SettleDelay ?? 0);
+      const closedAt = f.Expiration !== undefined ? f.Expiration + RIPPLE_EPOCH_OFFSET - settleDelay : (closeTime ?? 0);
+      this.gone.delete(id);
+      this.gone.set(id, {
+        channelId: id,
+        sender: f.Account,
+        receiver: f.Destination,
+        settlementTimeout: settleDelay,
+        state: 'settled',
+        closedAt,
+        deposit: BigInt(f.Amount),
+        withdrawn: 0n,
+        claimed: BigInt(f.Balance ?? '0'),
+        nonce: 0n,
+        ...(f.PublicKey === undefined ? {} : { publicKey: f.PublicKey.toUpperCase() }),
+      });
+      if (this.gone.size > GONE_LIMIT) this.gone.delete(this.gone.keys().next().value as string);
+    }
+  }
+
   /** Runs `fn` after every transaction queued before it. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
@@ -412,18 +453,34 @@ export class XrplChain implements ChainAdapter {
     return { index: Number(res.ledger_index), closeTime: res.ledger.close_time + RIPPLE_EPOCH_OFFSET };
   }
 
-  /** Reconnects when the socket dropped (one attempt shared by concurrent callers). */
+  /** Reconnects when the socket dropped (one attempt at a time, shared by concurrent callers). */
   private async ensureConnected(): Promise<void> {
     if (this.closed) throw new XrplCallError('the XRP Ledger connection was closed');
     if (this.client.isConnected()) return;
-    this.connecting ??= withTimeout(this.client.connection.connect(), this.requestTimeoutMs, `reconnect to ${redactWsUrl(this.server)}`).finally(() => {
+    this.connecting ??= this.reconnect().finally(() => {
       this.connecting = undefined;
     });
-    try {
-      await this.connecting;
-      this.logger.info({ server: redactWsUrl(this.server) }, 'reconnected to the XRP Ledger server');
-    } catch (err) {
-      throw new XrplCallError(`the XRP Ledger server at ${redactWsUrl(this.server)} cannot be reached: ${describe(err)}`, undefined, undefined, { cause: err });
+    await this.connecting;
+  }
+
+  /**
+   * Dials again until connected or the request timeout has passed. A socket the server just cut may
+   * still be closing (xrpl then refuses to dial: "never cleaned up"), so that is retried shortly after.
+   */
+  private async reconnect(): Promise<void> {
+    const deadline = Date.now() + this.requestTimeoutMs;
+    for (;;) {
+      try {
+        await withTimeout(this.client.connection.connect(), Math.max(1, deadline - Date.now()), `reconnect to ${redactWsUrl(this.server)}`);
+        this.logger.info({ server: redactWsUrl(this.server) }, 'reconnected to the XRP Ledger server');
+        return;
+      } catch (err) {
+        if (this.client.isConnected()) return;
+        if (this.closed || Date.now() + 100 >= deadline) {
+          throw new XrplCallError(`the XRP Ledger server at ${redactWsUrl(this.server)} cannot be reached: ${describe(err)}`, undefined, undefined, { cause: err });
+        }
+        await sleep(100);
+      }
     }
   }
 
@@ -476,7 +533,7 @@ export class XrplChain implements ChainAdapter {
     this.logger.debug({ what, txHash: hash, prelim }, 'transaction submitted');
     for (;;) {
       await sleep(this.validationPollMs);
-      let found: { validated?: boolean; meta?: TransactionMetadata | string; ledger_index?: number } | undefined;
+      let found: { validated?: boolean; meta?: TransactionMetadata | string; ledger_index?: number; close_time_iso?: string } | undefined;
       try {
         found = await this.request({ command: 'tx', transaction: hash });
       } catch (err) {
@@ -487,6 +544,7 @@ export class XrplChain implements ChainAdapter {
         if (code !== 'tesSUCCESS') {
           throw new XrplCallError(`${what} ${hash} failed in ledger ${found.ledger_index}: ${code}: ${resultMeaning(code)}`, code, hash);
         }
+        this.rememberDeleted(found.meta, entryCloseTime(found));
         const fee = BigInt((prepared as { Fee?: string }).Fee ?? '0');
         this.logger.debug({ what, txHash: hash, fee: fee.toString() }, 'transaction validated');
         return { txHash: hash, gasUsed: fee, meta: found.meta };
@@ -525,6 +583,16 @@ function channelEvent(entry: AccountTxEntry): ChainEvent | undefined {
     return { name, channelId: String(tx.Channel).toUpperCase(), blockNumber, txHash: hash };
   }
   return undefined;
+}
+
+/** A validated transaction's ledger close time, Unix seconds (undefined when the answer has none). */
+function entryCloseTime(e: { close_time_iso?: string; date?: unknown; tx?: Record<string, unknown> }): number | undefined {
+  if (typeof e.close_time_iso === 'string') {
+    const t = Date.parse(e.close_time_iso);
+    if (Number.isFinite(t)) return Math.floor(t / 1000);
+  }
+  const date = typeof e.date === 'number' ? e.date : typeof e.tx?.date === 'number' ? e.tx.date : undefined;
+  return date === undefined ? undefined : date + RIPPLE_EPOCH_OFFSET;
 }
 
 function affectedNodes(meta: TransactionMetadata | string | undefined): AffectedNode[] {
