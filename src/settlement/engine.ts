@@ -91,12 +91,7 @@ export class SettlementEngine implements SettlementModule {
       const kind = claimChain(data);
       const lane = kind === undefined ? this.soleLane() : this.lanes.get(kind);
       if (lane === undefined) {
-        const named = kind ?? (typeof data === 'object' && data !== null ? (data as { blockchain?: unknown }).blockchain : undefined);
-        const why =
-          kind === undefined
-            ? `malformed claim: unsupported blockchain ${JSON.stringify(named)} (this node settles on ${this.kinds()})`
-            : `this node does not settle on ${kind} (it settles on ${this.kinds()}): send claims over a channel on one of those`;
-        respond({ ok: false, code: 'F00', message: why });
+        respond({ ok: false, code: 'F00', message: kind === undefined ? `malformed claim: ${this.unroutable(data)}` : `this node does not settle on ${kind} (it settles on ${this.kinds()}): send claims over a channel on one of those` });
         return true;
       }
       lane.incoming.handleClaim(peerId, frame, respond);
@@ -159,6 +154,13 @@ export class SettlementEngine implements SettlementModule {
   /** The only lane, when there is one (a claim without a known `blockchain` gets that lane's parse error). */
   private soleLane(): Lane | undefined {
     return this.lanes.size === 1 ? [...this.lanes.values()][0] : undefined;
+  }
+
+  /** Why a claim names no chain this engine can route it by. */
+  private unroutable(data: unknown): string {
+    if (data instanceof Error) return data.message;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return 'the claim is not a JSON object';
+    return `unsupported blockchain ${JSON.stringify((data as { blockchain?: unknown }).blockchain)} (this node settles on ${this.kinds()})`;
   }
 
   private kinds(): string {

@@ -463,6 +463,10 @@ describe('lanes: routing claims by chain, one lane per configured chain', () => 
       expect((await t.send(t.claimFrom(1n, 10n, { chainId: 1 }))).message).toContain('claim is for xrpl chain 1, contract PayChannel, token XRP; this node settles on xrpl chain 0');
       const aptos = t.claimFrom(1n, 10n, { blockchain: 'aptos' });
       expect(await t.send(aptos)).toMatchObject({ ok: false, code: 'F00', message: 'this node does not settle on aptos (it settles on evm, xrpl): send claims over a channel on one of those' });
+      const notJson = t.claimFrom(1n, 10n);
+      notJson.protocolData[0].data = Buffer.from('{');
+      expect(await t.send(notJson)).toMatchObject({ ok: false, code: 'F00', message: `malformed claim: ${CLAIM_PROTOCOL} data is not JSON` });
+      expect((await t.send(t.claimFrom(1n, 10n, { blockchain: 'xrp' as 'xrpl' }))).message).toBe('malformed claim: unsupported blockchain "xrp" (this node settles on evm, xrpl)');
       const evm = claimFrame(evmClaim, 1n);
       expect(await t.send(evm)).toMatchObject({ ok: false, code: 'T00', message: 'settlement is not connected to its evm chain yet; send the claim again later' });
       expect(t.ledger.balances.size).toBe(0);
