@@ -6,8 +6,13 @@
  *
  * The token has 6 decimals and the nodes an assetScale of 9: one base unit is 1000 asset units, so a
  * remainder below 1000 stays owed in the ledger and goes into the next claim.
+ *
+ * Then one node settling on three chains at once (anvil, a stand-in rippled, a stand-in Aptos node):
+ * a lane per chain, each peer paid over its own chain, and a chain going away stops only its own lane.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Account, Ed25519PrivateKey } from '@aptos-labs/ts-sdk';
+import * as xrpl from 'xrpl';
 import { Wallet } from 'ethers';
 import * as ethers from 'ethers';
 import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
@@ -19,6 +24,8 @@ import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
 import { admin, balance, sendRaw, settlementSection } from './helpers.js';
+import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
+import { StandInRippled } from './stand-ins/rippled.js';
 
 const h = new Harness();
 let chain: DemoChain;
@@ -45,7 +52,7 @@ function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
 }
 
 beforeAll(async () => {
-  chain = await startDemoChain({ accounts: 2, decimals: 6 });
+  chain = await startDemoChain({ accounts: 4, decimals: 6 }); // 0, 1: alice and bob; 2, 3: the three-lane hub and its EVM peer
   [aliceKey, bobKey] = chain.keys;
   bob = startBob(h.dir());
   await bob.start();
@@ -208,5 +215,131 @@ describe('EVM settlement between two nodes on anvil', () => {
     await waitFor(() => balance(alice, 'peer:bob') === -12n, 10_000, 'alice books the acknowledged claim');
     const claims = (await admin<{ claim: { nonce: string } }>(bob, 'GET', `/admin/channels/${channel.channelId}/claims`)).body;
     expect(BigInt(claims.claim.nonce)).toBe(nonce + 1n);
+  });
+});
+
+describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', () => {
+  const hubSecret = 'hub-secret';
+  let rippled: StandInRippled;
+  let aptos: AptosNodeStandIn;
+  let hub: ConnectorNode;
+  const peers = new Map<string, ConnectorNode>();
+  const xrplWallets = { hub: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA), px: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA) };
+  const aptosKeys = { hub: `0x${'41'.repeat(32)}`, pa: `0x${'42'.repeat(32)}` };
+  const aptosAddress = (key: string) => Account.fromPrivateKey({ privateKey: new Ed25519PrivateKey(key) }).accountAddress.toString();
+  const sections = () => ({
+    evm: (key: string) => settlementSection(chain, key)?.evm,
+    xrpl: (seed: string) => ({ server: rippled.url, seed, pollIntervalMs: 200, resendIntervalMs: 500 }),
+    aptos: (privateKey: string) => ({ nodeUrl: aptos.url, module: aptos.module, privateKey, pollIntervalMs: 200, resendIntervalMs: 500 }),
+  });
+
+  beforeAll(async () => {
+    rippled = await StandInRippled.start({ closeEveryMs: 100 });
+    aptos = new AptosNodeStandIn();
+    await aptos.start();
+    for (const w of Object.values(xrplWallets)) rippled.fund(w.classicAddress, 1000n * 1_000_000n);
+    for (const k of Object.values(aptosKeys)) aptos.fund(aptosAddress(k), 10n ** 12n);
+    const s = sections();
+    const [hubKey, peKey] = [chain.keys[2], chain.keys[3]];
+    const peer = (id: string, settlement: Record<string, unknown>, hubAddress: { chain: 'evm' | 'xrpl' | 'aptos'; address: string }) => {
+      const node = h.node({
+        nodeId: id,
+        assetScale: 9,
+        peers: [{ id: 'hub', relation: 'peer', authToken: hubSecret, creditLimit: '1000000000000', settlement: hubAddress }],
+        settlement: { enabled: true, ...settlement },
+      });
+      node.setPacketHandler(() => ({ accept: true }));
+      peers.set(id, node);
+      return node;
+    };
+    const pe = peer('pe', { evm: s.evm(peKey.privateKey) }, { chain: 'evm', address: hubKey.address });
+    const px = peer('px', { xrpl: s.xrpl(xrplWallets.px.seed!) }, { chain: 'xrpl', address: xrplWallets.hub.classicAddress });
+    const pa = peer('pa', { aptos: s.aptos(aptosKeys.pa) }, { chain: 'aptos', address: aptosAddress(aptosKeys.hub) });
+    await Promise.all([pe.start(), px.start(), pa.start()]);
+    const link = (id: string, node: ConnectorNode, settlement: { chain: 'evm' | 'xrpl' | 'aptos'; address: string }) => ({
+      id,
+      relation: 'peer' as const,
+      url: `ws://127.0.0.1:${node.btpPort}`,
+      authToken: hubSecret,
+      creditLimit: '0',
+      settleThreshold: '500000',
+      settlement,
+    });
+    hub = h.node({
+      nodeId: 'hub',
+      assetScale: 9,
+      peers: [
+        link('pe', pe, { chain: 'evm', address: peKey.address }),
+        link('px', px, { chain: 'xrpl', address: xrplWallets.px.classicAddress }),
+        link('pa', pa, { chain: 'aptos', address: aptosAddress(aptosKeys.pa) }),
+      ],
+      routes: ['pe', 'px', 'pa'].map((id) => ({ prefix: `g.${id}`, nextHop: id })),
+      settlement: { enabled: true, evm: s.evm(hubKey.privateKey), xrpl: s.xrpl(xrplWallets.hub.seed!), aptos: s.aptos(aptosKeys.hub) },
+    });
+    await hub.start();
+    await waitFor(() => hub.listPeers().every((p) => p.connected), 10_000, 'the hub connected to its three peers');
+  }, 60_000);
+
+  afterAll(async () => {
+    await rippled?.stop();
+    await aptos?.stop();
+  });
+
+  const payTo = async (id: string, amount: bigint) => {
+    const data = Buffer.from(`pay ${id} ${Math.random()}`);
+    const r = await hub.sendPacket({ destination: `g.${id}`, amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
+    if (r.type !== IlpPacketType.Fulfill) throw new Error(`payment to ${id} rejected: ${r.code} ${r.message}`);
+  };
+
+  it("opens a channel to each peer on the peer's own chain, and claims each over its chain", async () => {
+    const opened: Record<string, string> = {};
+    for (const id of ['pe', 'px', 'pa']) {
+      const r = await admin<ChannelView>(hub, 'POST', '/admin/channels', { peerId: id, initialDeposit: '5000000000', settlementTimeout: 3600 });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      opened[id] = r.body.chain;
+    }
+    expect(opened).toEqual({ pe: 'evm', px: 'xrpl', pa: 'aptos' });
+    for (const id of ['pe', 'px', 'pa']) await payTo(id, 1_000_000n);
+    for (const id of ['pe', 'px', 'pa']) {
+      const node = peers.get(id)!;
+      await waitFor(() => balance(node, 'channelIn:hub') === 1_000_000n, 15_000, `${id} books the hub's claim`);
+      await waitFor(() => balance(hub, `channelOut:${id}`) === -1_000_000n, 10_000, `the hub books ${id}'s acknowledgement`);
+    }
+    const states = (await admin<{ peerId: string; chain: string; owed: string }[]>(hub, 'GET', '/admin/settlement/states')).body;
+    expect(states.map((x) => [x.peerId, x.chain, x.owed])).toEqual([
+      ['pa', 'aptos', '0'],
+      ['pe', 'evm', '0'],
+      ['px', 'xrpl', '0'],
+    ]);
+    const channels = (await admin<ChannelView[]>(hub, 'GET', '/admin/channels')).body;
+    expect(channels.map((c) => [c.peerId, c.chain, c.latestClaim]).sort()).toEqual([
+      ['pa', 'aptos', '1000000'],
+      ['pe', 'evm', '1000000'],
+      ['px', 'xrpl', '1000000'],
+    ]);
+    expect((await admin<ChannelView[]>(hub, 'GET', '/admin/channels?chain=xrpl')).body.map((c) => c.peerId)).toEqual(['px']);
+  });
+
+  it('the peers redeem on their own chains; a chain going away stops only its own lane', async () => {
+    for (const id of ['px', 'pa']) {
+      const r = await admin<SettleResult>(peers.get(id)!, 'POST', '/admin/settlement/settle/hub');
+      expect(r.body.ok, JSON.stringify(r.body)).toBe(true);
+      expect(balance(peers.get(id)!, 'onchain')).toBe(1_000_000n);
+    }
+    await payTo('pa', 600_000n);
+    await waitFor(() => balance(peers.get('pa')!, 'channelIn:hub') === 600_000n, 15_000, 'pa holds an unredeemed claim');
+    await aptos.stop();
+    const down = await admin<SettleResult>(peers.get('pa')!, 'POST', '/admin/settlement/settle/hub');
+    expect(down.body.ok).toBe(false);
+    expect(down.body.redeemed).toEqual([expect.objectContaining({ status: 'failed' })]);
+    expect(balance(peers.get('pa')!, 'channelIn:hub')).toBe(600_000n); // still held, redeemable once the chain is back
+    await payTo('px', 600_000n);
+    await payTo('pe', 600_000n);
+    await waitFor(() => balance(peers.get('px')!, 'channelIn:hub') === 600_000n, 15_000, 'xrpl claims go on');
+    await waitFor(() => balance(peers.get('pe')!, 'channelIn:hub') === 1_600_000n, 15_000, 'evm claims go on');
+    const redeemed = await admin<SettleResult>(peers.get('px')!, 'POST', '/admin/settlement/settle/hub');
+    expect(redeemed.body.ok, JSON.stringify(redeemed.body)).toBe(true);
+    expect(balance(peers.get('px')!, 'onchain')).toBe(1_600_000n);
+    for (const n of [hub, ...peers.values()]) expect((await n.ledgerHandle!.verify()).ok).toBe(true);
   });
 });
