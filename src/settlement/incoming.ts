@@ -97,7 +97,10 @@ export class Incoming {
     const nonce = BigInt(c.nonce);
     const amount = BigInt(c.transferredAmount);
     if (c.blockchain !== 'evm') {
-      if (r.publicKey === undefined) return refuse('T00', `channel ${r.channelId} has no claim key on record yet: looking it up on-chain; send the claim again later`);
+      if (r.publicKey === undefined) {
+        this.lookup(r.channelId);
+        return refuse('T00', `channel ${r.channelId} has no claim key on record yet: looking it up on-chain; send the claim again later`);
+      }
       if (c.publicKey.toLowerCase() !== r.publicKey.toLowerCase()) return refuse('F00', `publicKey ${c.publicKey} is not the key of channel ${r.channelId} (${r.publicKey})`);
     }
     if (!chain.verifyBalanceProof(this.core.lastKnown(r), nonce, amount, c.signature)) {
