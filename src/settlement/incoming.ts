@@ -173,6 +173,9 @@ export class Incoming {
   private async signConsent(peerId: string, frame: BtpFrame): Promise<Refusal | BtpFrame['protocolData']> {
     if (!this.core.ready) return refuse('T00', 'settlement is not connected to its chain yet');
     const { chain } = this.core.need();
+    if (!chain.features.withdraw && !chain.features.cooperativeClose) {
+      return refuse('F00', `${chain.chain} channels have no withdrawal and no cooperative close: there is nothing to consent to (close the channel instead)`);
+    }
     const req = parseConsent(readJson(frame, CONSENT_PROTOCOL));
     if (typeof req === 'string') return refuse('F00', `malformed consent request: ${req}`);
     const r = this.core.records.get(req.channelId);

@@ -514,6 +514,9 @@ describe('lanes: routing claims by chain, one lane per configured chain', () => 
       r.direction = 'outgoing'; // pretend we pay through it
       await expect(t.engine.operations.withdraw(XRPL_CHANNEL, '1')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('xrpl channels do not support withdrawing part of the deposit: close the channel') as string });
       await expect(t.engine.operations.close(XRPL_CHANNEL, true)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('xrpl channels do not support a cooperative close') as string });
+      // a peer asking us to consent on such a channel is told there is nothing to consent to
+      const asked = await t.send(consentFrame({ type: 'withdraw', channelId: XRPL_CHANNEL, amount: '1' }));
+      expect(asked).toMatchObject({ ok: false, code: 'F00', message: expect.stringContaining('xrpl channels have no withdrawal and no cooperative close') as string });
     } finally {
       await t.stop();
     }
