@@ -184,6 +184,19 @@ describe('XrplChain against a stand-in rippled', () => {
     await expect(alice.settleChannel(channelId)).rejects.toThrow(/cannot settle channel .*: it is settled/);
   });
 
+  it('a claim on an expired channel pays nothing (the ledger deletes it): an error, and the channel reads settled, against a stand-in rippled', async () => {
+    const { channelId } = await alice.openChannel(bob.address, 3600, 5n * XRP);
+    await bob.claim(channelId, 1n, 1n * XRP, alice.signBalanceProof(channelId, 1n, 1n * XRP));
+    await alice.closeChannel(channelId);
+    server.advanceTime(3601);
+    await new Promise((r) => setTimeout(r, 250));
+    const err = (await bob.claim(channelId, 2n, 2n * XRP, alice.signBalanceProof(channelId, 2n, 2n * XRP)).catch((e: unknown) => e)) as XrplCallError;
+    expect(err).toBeInstanceOf(XrplCallError);
+    expect(err.message).toMatch(/^PaymentChannelClaim [0-9A-F]{64} paid nothing: channel [0-9A-F]{64} had expired .* paying out 1000000 drops in all/);
+    expect(server.channel(channelId)).toBeUndefined();
+    expect(await bob.getChannel(channelId)).toMatchObject({ state: 'settled', claimed: 1n * XRP, deposit: 5n * XRP });
+  });
+
   it('the receiver close is immediate, against a stand-in rippled', async () => {
     const { channelId } = await alice.openChannel(bob.address, 3600, 2n * XRP);
     await bob.closeChannel(channelId);

@@ -111,7 +111,7 @@ interface AccountTxEntry {
 
 interface AffectedNode {
   CreatedNode?: { LedgerEntryType: string; LedgerIndex: string; NewFields?: Record<string, unknown> };
-  ModifiedNode?: { LedgerEntryType: string; LedgerIndex: string };
+  ModifiedNode?: { LedgerEntryType: string; LedgerIndex: string; FinalFields?: Partial<PayChannelEntry> };
   DeletedNode?: { LedgerEntryType: string; LedgerIndex: string; FinalFields?: Partial<PayChannelEntry> };
 }
 
@@ -273,6 +273,19 @@ export class XrplChain implements ChainAdapter {
         throw new XrplCallError(`nothing to redeem on channel ${id}: ${ch.claimed} drops are already paid out and the claim is for ${transferredAmount}`);
       }
       const r = await this.submit('PaymentChannelClaim', tx);
+      // An expired channel is deleted by any transaction on it, and the claim in it is then ignored
+      // (tesSUCCESS all the same): the final Balance says whether it was paid.
+      if (tx.Balance !== undefined) {
+        const node = affectedNodes(r.meta).map((n) => n.ModifiedNode ?? n.DeletedNode).find((n) => n?.LedgerEntryType === 'PayChannel' && n.LedgerIndex.toUpperCase() === id);
+        const paid = node?.FinalFields?.Balance;
+        if (paid !== undefined && BigInt(paid) < transferredAmount) {
+          throw new XrplCallError(
+            `PaymentChannelClaim ${r.txHash} paid nothing: channel ${id} had expired (its SettleDelay after the sender's close ran out) and the ledger closed it, paying out ${paid} drops in all`,
+            'tesSUCCESS',
+            r.txHash,
+          );
+        }
+      }
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
