@@ -238,6 +238,23 @@ describe('XrplChain against a stand-in rippled', () => {
     expect((await bob.poll(f2, [])).events).toEqual([]);
   });
 
+  it('poll from a ledger the server no longer holds reads what it has and names every watched channel, against a stand-in rippled', async () => {
+    const from = await alice.blockNumber();
+    const { channelId } = await alice.openChannel(bob.address, 3600, 1n * XRP);
+    server.historyFrom = from + 2;
+    try {
+      const watched = ['CD'.repeat(32), 'not an id'];
+      const p = await alice.poll(from, watched);
+      expect(p.events.filter((e) => e.name === 'ChannelMaybeChanged').map((e) => e.channelId)).toEqual(['CD'.repeat(32)]);
+      expect(p.toBlock).toBeGreaterThan(from);
+      // Whatever the server still holds is read: the open is reported when its ledger is among them.
+      const openedIn = p.events.find((e) => e.name === 'ChannelOpened' && e.channelId === channelId)?.blockNumber;
+      if (openedIn !== undefined) expect(openedIn).toBeGreaterThanOrEqual(server.historyFrom);
+    } finally {
+      server.historyFrom = 0;
+    }
+  });
+
   it('tokenBalance is 0 for an account the ledger does not hold, against a stand-in rippled', async () => {
     expect(await alice.tokenBalance(carolWallet.classicAddress)).toBe(0n);
     expect(await alice.tokenBalance(alice.address)).toBeGreaterThan(0n);

@@ -76,6 +76,7 @@ export interface StandInOptions {
   port?: number;
 }
 
+
 /** The result of applying one transaction: code and metadata nodes. */
 interface Outcome {
   result: string;
@@ -118,6 +119,11 @@ export class StandInRippled {
   private timer: NodeJS.Timeout | undefined;
   /** Seconds added to the wall clock for ledger close times (tests jump past a SettleDelay). */
   private clockOffset = 0;
+  /**
+   * The first ledger the server holds (default: all of them). account_tx refuses a ledger_index_min
+   * below it with lgrIdxMalformed, as rippled's API v2 does for history it lacks (-1 means "earliest").
+   */
+  historyFrom = 0;
   /** While set, submits answer tesSUCCESS and the transaction is silently dropped (never validated). */
   dropSubmits = false;
   /** Every command received, in order (tests check what the client asked). */
@@ -358,7 +364,10 @@ export class StandInRippled {
 
   private accountTx(req: Json): Json {
     const address = String(req.account);
-    const min = typeof req.ledger_index_min === 'number' && req.ledger_index_min >= 0 ? req.ledger_index_min : 0;
+    if (typeof req.ledger_index_min === 'number' && req.ledger_index_min >= 0 && req.ledger_index_min < this.historyFrom) {
+      throw new RpcError('lgrIdxMalformed', 'Ledger indexes malformed.');
+    }
+    const min = typeof req.ledger_index_min === 'number' && req.ledger_index_min >= 0 ? req.ledger_index_min : this.historyFrom;
     const max = typeof req.ledger_index_max === 'number' && req.ledger_index_max >= 0 ? req.ledger_index_max : Number.MAX_SAFE_INTEGER;
     let list = this.history.filter((t) => t.accounts.has(address) && (t.ledgerIndex ?? 0) >= min && (t.ledgerIndex ?? 0) <= max);
     if (req.forward !== true) list = list.reverse();

@@ -115,6 +115,9 @@ interface AffectedNode {
   DeletedNode?: { LedgerEntryType: string; LedgerIndex: string; FinalFields?: Partial<PayChannelEntry> };
 }
 
+/** account_tx errors for a ledger range the server does not (fully) hold. */
+const HISTORY_GONE = new Set(['lgrIdxMalformed', 'lgrIdxsInvalid', 'lgrIdxInvalid', 'lgrNotFound']);
+
 /** How many deleted channels the adapter remembers (their final state, for getChannel). */
 const GONE_LIMIT = 10_000;
 
@@ -362,21 +365,36 @@ export class XrplChain implements ChainAdapter {
    * channel we pay or are paid through threads its transactions to our account, so `watched` needs no
    * extra reads.
    */
-  async poll(fromBlock: number, _watched: readonly string[] = []): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
+  async poll(fromBlock: number, watched: readonly string[] = []): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
     const latest = await this.latestValidated();
     const events: ChainEvent[] = [];
     if (latest.index <= fromBlock) return { toBlock: Math.max(latest.index, fromBlock), timestamp: latest.closeTime, events };
+    let min = fromBlock + 1;
     let marker: unknown;
     do {
-      const res = await this.request<{ transactions: AccountTxEntry[]; marker?: unknown }>({
-        command: 'account_tx',
-        account: this.address,
-        ledger_index_min: fromBlock + 1,
-        ledger_index_max: latest.index,
-        forward: true,
-        limit: 200,
-        ...(marker === undefined ? {} : { marker }),
-      });
+      let res: { transactions: AccountTxEntry[]; marker?: unknown };
+      try {
+        res = await this.request({
+          command: 'account_tx',
+          account: this.address,
+          ledger_index_min: min,
+          ledger_index_max: latest.index,
+          forward: true,
+          limit: 200,
+          ...(marker === undefined ? {} : { marker }),
+        });
+      } catch (err) {
+        // The server no longer holds the ledgers after `fromBlock` (API v2 then refuses the range):
+        // read what it has, and name every watched channel, since any of them may have changed unseen.
+        if (!(err instanceof XrplCallError && HISTORY_GONE.has(err.resultCode ?? '')) || min === -1 || marker !== undefined) throw err;
+        this.logger.warn({ fromLedger: min, server: redactWsUrl(this.server) }, 'the XRP Ledger server does not hold every ledger since the last one read; re-reading the watched channels');
+        min = -1;
+        for (const id of watched) {
+          const channelId = this.normalizeChannelId(id);
+          if (channelId !== undefined) events.push({ name: 'ChannelMaybeChanged', channelId, blockNumber: latest.index, txHash: '' });
+        }
+        continue;
+      }
       for (const entry of res.transactions) {
         this.rememberDeleted(entry.meta, entryCloseTime(entry));
         const e = channelEvent(entry);
