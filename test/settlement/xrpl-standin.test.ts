@@ -49,6 +49,7 @@ describe('XrplChain against a stand-in rippled', () => {
     for (const c of extra.splice(0)) c.close();
     for (const s of servers.splice(0)) await s.stop();
     server.dropSubmits = false;
+    server.unansweredSubmits = false;
   });
 
   it('connects against a stand-in rippled: chain facts, address, public key, no withdraw or cooperative close', () => {
@@ -286,6 +287,18 @@ describe('XrplChain against a stand-in rippled', () => {
     expect(err.message).toMatch(/^PaymentChannelCreate [0-9A-F]{64} expired: no validated ledger up to its LastLedgerSequence \d+ holds it/);
     server.dropSubmits = false;
     await alice.openChannel(bob.address, 3600, 1n * XRP);
+  });
+
+  it('a submit that gets no answer is followed by its hash until validated, against a stand-in rippled', async () => {
+    const a = await connect(server, aliceWallet, { requestTimeoutMs: 500 });
+    extra.push(a);
+    server.unansweredSubmits = true;
+    try {
+      const r = await a.openChannel(bob.address, 3600, 1n * XRP);
+      expect((await bob.getChannel(r.channelId)).state).toBe('open');
+    } finally {
+      server.unansweredSubmits = false;
+    }
   });
 
   it('reconnects after the socket drops, against a stand-in rippled', async () => {

@@ -124,6 +124,8 @@ export class StandInRippled {
    * below it with lgrIdxMalformed, as rippled's API v2 does for history it lacks (-1 means "earliest").
    */
   historyFrom = 0;
+  /** While set, submits are applied but never answered (a response lost on the way). */
+  unansweredSubmits = false;
   /** While set, submits answer tesSUCCESS and the transaction is silently dropped (never validated). */
   dropSubmits = false;
   /** Every command received, in order (tests check what the client asked). */
@@ -246,6 +248,7 @@ export class StandInRippled {
         const e = err instanceof RpcError ? err : new RpcError('internal', String(err));
         answer = { id, status: 'error', type: 'response', error: e.code, error_message: e.message, request: req };
       }
+      if (command === 'submit' && this.unansweredSubmits) return;
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
     });
   }

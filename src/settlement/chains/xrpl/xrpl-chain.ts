@@ -554,12 +554,21 @@ export class XrplChain implements ChainAdapter {
     const signed = this.wallet.sign(prepared);
     const hash = signed.hash;
     const last = prepared.LastLedgerSequence;
-    const res = await this.request<{ engine_result: string; engine_result_message?: string }>({ command: 'submit', tx_blob: signed.tx_blob });
-    const prelim = res.engine_result;
-    // tes: applied to the open ledger; ter: queued or to be retried; tec: applied as a failure (fee
-    // claimed), final only once validated. tef / tel / tem: never applied, no point waiting.
-    if (!/^(tes|ter|tec)/.test(prelim)) {
-      throw new XrplCallError(`${what} ${hash} was refused: ${prelim}: ${resultMeaning(prelim, res.engine_result_message)}`, prelim, hash);
+    let prelim: string;
+    try {
+      const res = await this.request<{ engine_result: string; engine_result_message?: string }>({ command: 'submit', tx_blob: signed.tx_blob });
+      prelim = res.engine_result;
+      // tes: applied to the open ledger; ter: queued or to be retried; tec: applied as a failure (fee
+      // claimed), final only once validated. tef / tel / tem: never applied, no point waiting.
+      if (!/^(tes|ter|tec)/.test(prelim)) {
+        throw new XrplCallError(`${what} ${hash} was refused: ${prelim}: ${resultMeaning(prelim, res.engine_result_message)}`, prelim, hash);
+      }
+    } catch (err) {
+      // No answer (timeout, dropped socket): the server may have taken it all the same. Its hash and
+      // LastLedgerSequence still tell: follow it like any other.
+      if (!(err instanceof XrplCallError) || err.resultCode !== undefined) throw err;
+      this.logger.warn({ what, txHash: hash, err: err.message }, 'no answer to submit; following the transaction by its hash');
+      prelim = 'no answer to submit';
     }
     this.logger.debug({ what, txHash: hash, prelim }, 'transaction submitted');
     for (;;) {
