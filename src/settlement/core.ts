@@ -24,6 +24,8 @@ export class Core {
   readonly locks = new KeyedLock();
   chain: ChainAdapter | undefined;
   units: Units | undefined;
+  /** The units the chain had when last connected (from the store): amounts can be shown before it connects. */
+  knownUnits: Units | undefined;
   /** The latest block time seen (s), for challenge-period deadlines. */
   chainTime = 0;
 

@@ -50,6 +50,8 @@ export class Lane {
   /** Takes this lane's records, connects (waiting up to 15 s), starts the timers. */
   async start(records: ChannelRecord[]): Promise<void> {
     for (const r of records) this.core.records.set(r.channelId, r);
+    const decimals = this.meta.meta.decimals?.[this.kind];
+    if (decimals !== undefined) this.core.knownUnits = new Units(decimals, this.ctx.config.assetScale);
     const timers = laneTimers(this.ctx.config.settlement, this.kind);
     if (timers === undefined) return;
     const connected = this.connect();
@@ -130,6 +132,10 @@ export class Lane {
         }
         this.core.units = new Units(chain.decimals, this.ctx.config.assetScale);
         this.core.chain = chain;
+        if (this.meta.meta.decimals?.[this.kind] !== chain.decimals) {
+          this.meta.meta.decimals = { ...this.meta.meta.decimals, [this.kind]: chain.decimals };
+          await this.meta.save();
+        }
         this.core.log.info({ chain: this.kind, chainId: chain.chainId, contract: chain.contract, address: chain.address, decimals: chain.decimals }, 'settlement chain connected');
         await this.reconcile();
       } catch (err) {

@@ -35,11 +35,11 @@ export class SettlementOperations implements OperationsApi {
     private readonly lanes: ReadonlyMap<ChainKind, Lane>,
   ) {}
 
-  /** Every lane's channels (a lane whose chain is not connected yet shows none), oldest first. */
+  /** Every lane's channels, oldest first (a lane never connected since its store was made shows none: its units are unknown). */
   listChannels(filter: { peerId?: string; status?: string; direction?: string; chain?: string } = {}): ChannelView[] {
     const out: { at: number; view: ChannelView }[] = [];
     for (const lane of this.lanes.values()) {
-      if (!lane.core.ready || (filter.chain !== undefined && !matchesChain(filter.chain, lane.kind))) continue;
+      if ((lane.core.units ?? lane.core.knownUnits) === undefined || (filter.chain !== undefined && !matchesChain(filter.chain, lane.kind))) continue;
       for (const view of lane.operations.listChannels(filter)) out.push({ at: lane.core.records.get(view.channelId)?.openedAt ?? 0, view });
     }
     return out.sort((a, b) => a.at - b.at).map((x) => x.view);

@@ -12,6 +12,7 @@ import { NotReadyError } from './core.js';
 import type { Incoming, RedeemOutcome } from './incoming.js';
 import { claimed, type ClaimOutcome, type Outgoing } from './outgoing.js';
 import type { ChannelRecord } from './store.js';
+import type { Units } from './units.js';
 
 /** Challenge period of a channel we open when none is given, seconds (1 day). */
 export const DEFAULT_SETTLEMENT_TIMEOUT_S = 86_400;
@@ -103,7 +104,7 @@ export class Operations {
   /** The latest claim of a channel (signed by us, or the best received) with its acknowledgement. */
   claims(channelId: string): { channelId: string; direction: string; peerId: string | null; claim: unknown; acknowledged: string; redeemed: string } {
     const r = this.record(channelId);
-    const u = this.need().units;
+    const u = this.viewUnits();
     return {
       channelId,
       direction: r.direction,
@@ -120,7 +121,7 @@ export class Operations {
     return [...ids].sort().map((peerId) => {
       const peer = this.core.peer(peerId);
       const out = this.core.outgoingFor(peerId);
-      const u = this.core.units;
+      const u = this.core.units ?? this.core.knownUnits;
       const owed = this.core.owed(peerId);
       const unacked = out !== undefined && u !== undefined ? u.toAsset(claimed(out)) - u.toAsset(out.booked) : 0n;
       const unredeemed = this.core.ready ? this.core.incomingFor(peerId).reduce((s, r) => s + this.incoming.unredeemed(r), 0n) : 0n;
@@ -271,7 +272,7 @@ export class Operations {
   // ------------------------------------------------------------------ helpers
 
   view(r: ChannelRecord): ChannelView {
-    const u = this.need().units;
+    const u = this.viewUnits();
     const latest = maxOf(claimed(r), r.claimed);
     const a = (n: bigint) => u.toAsset(n).toString();
     const left = r.deposit - r.withdrawn - latest;
@@ -298,6 +299,11 @@ export class Operations {
       lastTx: r.lastTx ?? null,
       baseUnits: { deposit: r.deposit.toString(), withdrawn: r.withdrawn.toString(), claimedOnchain: r.claimed.toString(), latestClaim: latest.toString() },
     };
+  }
+
+  /** The units for showing amounts: the connected chain's, or those it had when last connected. */
+  private viewUnits(): Units {
+    return this.core.units ?? this.core.knownUnits ?? this.need().units;
   }
 
   private need(): ReturnType<Core['need']> {

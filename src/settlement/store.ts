@@ -69,6 +69,8 @@ export interface StoreMeta {
   lastBlock?: number;
   /** The same for the other chains: XRPL ledger index, Aptos ledger version. */
   lastBlocks?: Partial<Record<Exclude<ChainKind, 'evm'>, number>>;
+  /** Each chain's asset decimals when last connected (to show amounts while it is not). */
+  decimals?: Partial<Record<ChainKind, number>>;
 }
 
 /** The store key of a channel: EVM records keep the key they had before the other chains came. */

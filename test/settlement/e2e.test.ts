@@ -224,6 +224,7 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
   let aptos: AptosNodeStandIn;
   let hub: ConnectorNode;
   const peers = new Map<string, ConnectorNode>();
+  const configs = new Map<string, Parameters<Harness['node']>[0]>();
   const xrplWallets = { hub: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA), px: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA) };
   const aptosKeys = { hub: `0x${'41'.repeat(32)}`, pa: `0x${'42'.repeat(32)}` };
   const aptosAddress = (key: string) => Account.fromPrivateKey({ privateKey: new Ed25519PrivateKey(key) }).accountAddress.toString();
@@ -242,12 +243,15 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
     const s = sections();
     const [hubKey, peKey] = [chain.keys[2], chain.keys[3]];
     const peer = (id: string, settlement: Record<string, unknown>, hubAddress: { chain: 'evm' | 'xrpl' | 'aptos'; address: string }) => {
-      const node = h.node({
+      const config = {
         nodeId: id,
         assetScale: 9,
-        peers: [{ id: 'hub', relation: 'peer', authToken: hubSecret, creditLimit: '1000000000000', settlement: hubAddress }],
+        dataDir: h.dir(),
+        peers: [{ id: 'hub', relation: 'peer' as const, authToken: hubSecret, creditLimit: '1000000000000', settlement: hubAddress }],
         settlement: { enabled: true, ...settlement },
-      });
+      };
+      configs.set(id, config);
+      const node = h.node(config);
       node.setPacketHandler(() => ({ accept: true }));
       peers.set(id, node);
       return node;
@@ -333,6 +337,15 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
     expect(down.body.ok).toBe(false);
     expect(down.body.redeemed).toEqual([expect.objectContaining({ status: 'failed' })]);
     expect(balance(peers.get('pa')!, 'channelIn:hub')).toBe(600_000n); // still held, redeemable once the chain is back
+    // restarted while its chain is away: its channel still shows (amounts from the decimals last seen); operations wait for the chain
+    await peers.get('pa')!.stop();
+    const pa = h.node(configs.get('pa')!);
+    await pa.start();
+    peers.set('pa', pa);
+    const shown = (await admin<ChannelView[]>(pa, 'GET', '/admin/channels')).body;
+    expect(shown).toEqual([expect.objectContaining({ chain: 'aptos', direction: 'incoming', latestClaim: '1600000', claimedOnchain: '1000000' })]);
+    const refused = await admin<{ code: string; message: string }>(pa, 'POST', `/admin/channels/${shown[0].channelId}/close`, {});
+    expect(refused.body).toMatchObject({ code: 'NOT_READY', message: expect.stringContaining('the aptos settlement chain is not connected yet') as string });
     await payTo('px', 600_000n);
     await payTo('pe', 600_000n);
     await waitFor(() => balance(peers.get('px')!, 'channelIn:hub') === 600_000n, 15_000, 'xrpl claims go on');
