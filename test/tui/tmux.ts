@@ -3,7 +3,7 @@
  * running a plain shell, keys sent with send-keys and the screen read with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -32,10 +32,62 @@ function dashboardStale(): boolean {
   });
 }
 
-/** Builds dist/ (npm run build) when the CLI is missing or the dashboard in it is older than its sources. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when `dir` holds a runnable CLI (bin/run.js, the compiled commands, the manifest). */
+const cliBuiltIn = (dir: string) => ['bin/run.js', 'dist/commands/demo.js', 'dist/commands/start.js', 'dist/index.js', 'oclif.manifest.json'].every((f) => existsSync(join(dir, f)));
+
+/** Where the tmux shells start, so that their `node bin/run.js` is the CLI ensureBuilt chose. */
+let cliDir = ROOT;
+
+/**
+ * Makes `node bin/run.js demo` in a Tmux shell run the current dashboard. The checkout's build is
+ * used when it is complete and not older than the dashboard's sources. Otherwise the CLI is compiled
+ * into a private folder, tmp/tui-cli-<pid> (its own dist/ from tsc, the explorer assets, copies of
+ * bin/run.js, package.json and the committed manifest, contracts/ linked; node_modules resolves from
+ * the checkout), removed when the process exits, and the shells start there.
+ *
+ * It never rebuilds the checkout's dist/: `npm run build` deletes dist/ first, and this ran while
+ * the other test worker used the built CLI (an e2e `start --json` timed out on the half-built dist/)
+ * and could start its own build; a build that did not finish left the clone with no dist/ at all.
+ */
 export function ensureBuilt(): void {
-  const built = ['dist/commands/demo.js', 'dist/commands/start.js', 'oclif.manifest.json'].every((f) => existsSync(join(ROOT, f)));
-  if (!built || dashboardStale()) execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+  if (cliBuiltIn(ROOT) && !dashboardStale()) {
+    cliDir = ROOT;
+    return;
+  }
+  // private builds of test processes that are gone (a worker that is killed does not run 'exit')
+  const tmp = join(ROOT, 'tmp');
+  for (const name of existsSync(tmp) ? readdirSync(tmp) : []) {
+    const pid = /^tui-cli-(\d+)$/.exec(name)?.[1];
+    if (pid !== undefined && !alive(Number(pid))) rmSync(join(tmp, name), { recursive: true, force: true });
+  }
+  const dir = join(tmp, `tui-cli-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  try {
+    execFileSync(join(ROOT, 'node_modules', '.bin', 'tsc'), ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(dir, 'dist')], { cwd: ROOT, stdio: 'ignore' });
+  } catch {
+    // tsc exits non-zero on a type error anywhere in src/ yet emits every file; what counts is checked below
+  }
+  // the explorer's browser files, as scripts/build-steps.mjs copies them
+  const assets = join(dir, 'dist', 'explorer-ui');
+  mkdirSync(assets, { recursive: true });
+  for (const name of readdirSync(join(ROOT, 'src', 'explorer-ui'))) {
+    if (/\.(html|js|css|svg)$/.test(name)) copyFileSync(join(ROOT, 'src', 'explorer-ui', name), join(assets, name));
+  }
+  for (const f of ['bin/run.js', 'package.json', 'oclif.manifest.json']) copyFileSync(join(ROOT, f), join(dir, f));
+  symlinkSync(join(ROOT, 'contracts'), join(dir, 'contracts'));
+  if (!cliBuiltIn(dir)) throw new Error(`could not compile the CLI into ${dir} (run npx tsc -p tsconfig.build.json to see why)`);
+  cliDir = dir;
 }
 
 let count = 0;
@@ -44,10 +96,13 @@ export class Tmux {
   readonly socket = `ar-tui-test-${process.pid}-${++count}`;
   private readonly session = 'tui';
 
-  /** Starts the server with a bare shell (no rc files, `$ ` prompt, not in CI mode) at `columns` x `rows`. */
+  /**
+   * Starts the server with a bare shell (no rc files, `$ ` prompt, not in CI mode) at `columns` x
+   * `rows`, in the folder whose bin/run.js ensureBuilt chose (the checkout, or its private build).
+   */
   constructor(columns: number, rows: number) {
     const shell = "env -u CI -u CONTINUOUS_INTEGRATION PS1='$ ' bash --norc --noprofile";
-    this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', this.session, '-x', String(columns), '-y', String(rows), '-c', ROOT, shell);
+    this.tmux('-f', '/dev/null', 'new-session', '-d', '-s', this.session, '-x', String(columns), '-y', String(rows), '-c', cliDir, shell);
   }
 
   private tmux(...args: string[]): string {
