@@ -9,8 +9,8 @@ import { PAGE_MARK, PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entryS
 import type { Db } from './store.js';
 import type { JournalEntry } from './types.js';
 
-/** A commit's completion callback. */
-export type Callback = (err?: Error) => void;
+/** A commit's completion callback; `ctx` is whatever the committer passed along (no closure per packet). */
+export type Callback = (err: Error | undefined, ctx?: unknown) => void;
 
 /** One committed entry waiting for its batch. */
 export interface Item {
@@ -37,6 +37,8 @@ export class Group {
 
   readonly items: Item[] = [];
   readonly waiters: Callback[] = [];
+  /** The ctx of each waiter (same index). */
+  readonly ctxs: unknown[] = [];
   /** Time (ms) of the batch's time record, set when the batch is built. */
   bookedAt = 0;
   /** The accounts the batch touched and each one's change (same order), set when the batch is built. */
@@ -64,11 +66,11 @@ export function safely(fn: () => void): void {
   }
 }
 
-/** Calls every waiter with `err` (no closure per waiter: this runs once per packet). */
-export function callAll(waiters: readonly Callback[], err: Error | undefined): void {
+/** Calls every waiter with `err` and its ctx (no closure per waiter: this runs once per packet). */
+export function callAll(waiters: readonly Callback[], ctxs: readonly unknown[], err: Error | undefined): void {
   for (let i = 0; i < waiters.length; i++) {
     try {
-      waiters[i](err);
+      waiters[i](err, ctxs[i]);
     } catch (e) {
       rethrowLater(e);
     }

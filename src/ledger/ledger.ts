@@ -183,7 +183,7 @@ export class Ledger {
    * (LEDGER_INVALID_ENTRY, LEDGER_UNBALANCED_ENTRY) or the ledger is closed: nothing is booked and,
    * as with a write failure, the reservation is released all the same.
    */
-  commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback): void {
+  commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback, ctx?: unknown): void {
     if (reservation !== undefined) {
       checkAmount(reservation.amount, 'reservation amount');
       this.release(reservation.peerId, reservation.amount);
@@ -196,7 +196,10 @@ export class Ledger {
     const id = entry.id;
     const owner = this.pending.get(id);
     if (owner !== undefined) {
-      (owner === this.group.seq ? this.group : this.inFlight.find((g) => g.seq === owner)!).waiters.push(cb);
+      // The same id committed again while unwritten: it is booked once, both callers hear when.
+      const g = owner === this.group.seq ? this.group : this.inFlight.find((x) => x.seq === owner)!;
+      g.waiters.push(cb);
+      g.ctxs.push(ctx);
       return;
     }
     // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
@@ -205,9 +208,11 @@ export class Ledger {
     const fresh = entry.fresh === true;
     const check = !fresh && (this.recent.mayHave(id) || this.recent.incomplete);
     trackPendingUp(accts, postings, 1);
-    this.group.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: this.recent.hi, lo: this.recent.lo, check, replay: false, fresh });
-    this.group.waiters.push(cb);
-    this.pending.set(id, this.group.seq);
+    const g = this.group;
+    g.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: fresh ? 0 : this.recent.hi, lo: fresh ? 0 : this.recent.lo, check, replay: false, fresh });
+    g.waiters.push(cb);
+    g.ctxs.push(ctx);
+    this.pending.set(id, g.seq);
     this.schedule();
   }
 
@@ -437,7 +442,7 @@ export class Ledger {
       err === undefined
         ? undefined
         : new LedgerError('LEDGER_WRITE_FAILED', `Ledger write failed; nothing of the batch was booked: ${err instanceof Error ? err.message : JSON.stringify(err)}`, 'Check the disk (space, permissions), then retry.', { cause: err });
-    callAll(g.waiters, failure);
+    callAll(g.waiters, g.ctxs, failure);
     if (touched.length > 0) this.notify(touched);
   }
 

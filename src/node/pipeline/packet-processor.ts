@@ -81,6 +81,8 @@ export interface InFlight {
   /** ms epoch: when we stop waiting for the next hop (the expiry we forwarded) */
   deadline: number;
   readonly replier: Replier;
+  /** The Fulfill waiting for its ledger write. */
+  fulfill: Buffer | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -147,6 +149,7 @@ export class PacketProcessor {
       control: view.destination.startsWith('peer.'),
       deadline: 0,
       replier,
+      fulfill: undefined,
     };
     const ev = this.o.events;
     ev.inFlightNow = ++this.inFlight;
@@ -257,21 +260,29 @@ export class PacketProcessor {
     }
     const reservation = p.reserved ? { peerId: p.from, amount: p.amountIn } : undefined;
     p.reserved = false;
+    p.fulfill = fulfill;
     this.o.ledger.commit(
       // fresh: ids minted at ingress never repeat, so the ledger skips its replay lookup
       { id: p.packetId, kind: 'packet', fresh: true, postings, condition: p.condition, sourcePeer: p.from, requestId: p.requestId },
       reservation,
-      (err) => {
-        if (err) {
-          // The next hop was paid but we could not record it: never tell upstream it succeeded.
-          this.o.logger.error({ packetId: p.packetId, err: err.message }, 'ledger write failed; rejecting a fulfilled packet');
-          this.finishRaw(p, this.reject(new InternalError('ledger write failed')), false);
-          return;
-        }
-        this.finish(p, fulfill, true);
-      },
+      this.onCommitted,
+      p,
     );
   }
+
+  /** One callback for every ledger write (the packet rides along as ctx: no closure per packet). */
+  private readonly onCommitted = (err: Error | undefined, ctx: unknown): void => {
+    const p = ctx as InFlight;
+    const fulfill = p.fulfill!;
+    p.fulfill = undefined;
+    if (err) {
+      // The next hop was paid but we could not record it: never tell upstream it succeeded.
+      this.o.logger.error({ packetId: p.packetId, err: err.message }, 'ledger write failed; rejecting a fulfilled packet');
+      this.finishRaw(p, this.reject(new InternalError('ledger write failed')), false);
+      return;
+    }
+    this.finish(p, fulfill, true);
+  };
 
   /** Postings for a fulfilled packet, per DESIGN's table; undefined when nothing moves. */
   private postings(p: InFlight): Posting[] | undefined {
