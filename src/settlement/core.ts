@@ -173,10 +173,11 @@ export class Core {
    * that difference as claimed first, so channelIn/channelOut never go below zero.
    */
   async apply(r: ChannelRecord, read: OnchainChannel, txHash?: string): Promise<void> {
-    if (read.state === 'none' && r.state === 'settled') return;
     // A channel we know that the chain no longer has was closed for good (the XRP Ledger deletes a
     // closed channel): it is settled, and what it paid out is the last `claimed` we know (our own
-    // redemption's amount included: doRedeem records it before the re-read).
+    // redemption's amount included: doRedeem records it before the re-read). Applied again on every
+    // such read, not skipped once settled: a poll may see the channel gone before our own redeem
+    // returns, and the redeem's amount must still be booked when it does (idempotent entry ids).
     const oc: OnchainChannel = read.state === 'none' ? { ...read, ...this.lastKnown(r), state: 'settled' } : read;
     const { units } = this.need();
     const before = { deposit: r.deposit, state: r.state };
@@ -206,7 +207,7 @@ export class Core {
       bookings.push({ id: `${incoming ? 'redeem-in' : 'redeem-out'}:${r.channelId}:${oc.claimed}`, kind: incoming ? 'redeem-in' : 'redeem-out', peerId, amount: redeemedAsset });
       r.redeemed = oc.claimed;
     }
-    if (txHash !== undefined) r.lastTx = txHash;
+    if (txHash !== undefined && txHash !== '') r.lastTx = txHash;
     await this.book(r, bookings);
 
     const base = { peerId: peerId ?? '', chain: this.kind, channelId: r.channelId };
