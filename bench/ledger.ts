@@ -8,7 +8,9 @@
  *
  * Options: --callers N (default 256), --count N (sync false, default 1000000), --sync-seconds S
  * (default 5), --peers N (default 16), --recent-ids N (replay memory, default the ledger's),
- * --in-flight K (batches written at once, default the ledger's 3; 1 = one at a time), --json.
+ * --in-flight K (batches written at once, default the ledger's 3; 1 = one at a time), --json,
+ * --replayable (entries whose ids may repeat, like settlement's: a `j` record each and a replay check;
+ * by default the entries are fresh, as the packet path commits them: inline in the batch's page).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -27,8 +29,11 @@ const { values: args } = parseArgs({
     'recent-ids': { type: 'string' },
     'in-flight': { type: 'string' },
     json: { type: 'boolean', default: false },
+    replayable: { type: 'boolean', default: false },
   },
 });
+/** The packet path's ids are minted by the process (fresh); --replayable measures the other kind. */
+const FRESH = !args.replayable;
 const CALLERS = Number(args.callers);
 const PEERS = Number(args.peers);
 /** Replay memory size; set it below --count to measure the mode where every batch looks its ids up on disk. */
@@ -93,6 +98,7 @@ async function run(dataDir: string, sync: boolean, limit: number, seconds: numbe
         condition: conditions[n & 63],
         requestId: n >>> 0,
       });
+      if (FRESH) entry.fresh = true;
       ledger.commit(entry, { peerId: from, amount }, (err) => {
         if (err) {
           reject(err);
@@ -178,6 +184,7 @@ try {
   if (args.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
+    process.stdout.write(`entries: ${FRESH ? 'fresh ids (as the packet path commits them)' : 'replayable ids (--replayable)'}\n`);
     for (const r of report.results) {
       process.stdout.write(
         `sync=${String(r.sync).padEnd(5)} callers=${r.callers} transfers=${fmt(r.transfers)} in ${r.seconds} s: ` +
