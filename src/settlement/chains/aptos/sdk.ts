@@ -1,41 +1,16 @@
-/**
- * @aptos-labs/ts-sdk 6 is an optional peer dependency: it is loaded by dynamic import, only when Aptos
- * settlement is configured. A missing package is a CHAIN_SDK_MISSING error that names the install line.
- */
+/** @aptos-labs/ts-sdk 6, loaded only when Aptos settlement is configured (see ../sdk-loader.ts). */
 import type * as AptosModule from '@aptos-labs/ts-sdk';
-import { appError } from '../../../errors/index.js';
+import { importSdk, sdkLoader, type SdkSpec } from '../sdk-loader.js';
 
 /** The @aptos-labs/ts-sdk module namespace. */
 export type AptosSdk = typeof AptosModule;
 
-let cached: Promise<AptosSdk> | undefined;
+const spec: SdkSpec<AptosSdk> = { chain: 'aptos', pkg: '@aptos-labs/ts-sdk', feature: 'Aptos settlement', importer: () => import('@aptos-labs/ts-sdk') };
 
-/** Loads the SDK once (later calls share the module). @throws AppError CHAIN_SDK_MISSING */
-export function loadAptosSdk(): Promise<AptosSdk> {
-  cached ??= importAptosSdk(() => import('@aptos-labs/ts-sdk')).catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-}
+/** Loads the SDK once. @throws AppError CHAIN_SDK_MISSING */
+export const loadAptosSdk = sdkLoader(spec);
 
-/** Imports the SDK through `importer`, turning "module not found" into CHAIN_SDK_MISSING. */
-export async function importAptosSdk(importer: () => Promise<AptosSdk>): Promise<AptosSdk> {
-  try {
-    return await importer();
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw appError(
-        'CHAIN_SDK_MISSING',
-        {
-          chain: 'aptos',
-          pkg: '@aptos-labs/ts-sdk',
-          message: 'Aptos settlement needs the package @aptos-labs/ts-sdk, which is not installed: npm install @aptos-labs/ts-sdk',
-        },
-        err,
-      );
-    }
-    throw err;
-  }
+/** Imports the SDK through `importer` (tests pass one that fails). */
+export function importAptosSdk(importer: () => Promise<AptosSdk>): Promise<AptosSdk> {
+  return importSdk({ ...spec, importer });
 }

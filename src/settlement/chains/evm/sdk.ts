@@ -1,40 +1,16 @@
-/**
- * ethers 6 is an optional peer dependency: it is loaded by dynamic import, only when EVM settlement is
- * configured. A missing package is a CHAIN_SDK_MISSING error that names the install line.
- */
+/** ethers 6, loaded only when EVM settlement is configured (see ../sdk-loader.ts). */
 import type * as EthersModule from 'ethers';
-import { appError } from '../../../errors/index.js';
+import { importSdk, sdkLoader, type SdkSpec } from '../sdk-loader.js';
 
 /** The ethers module namespace. */
 export type Ethers = typeof EthersModule;
 
-let cached: Promise<Ethers> | undefined;
+const spec: SdkSpec<Ethers> = { chain: 'evm', pkg: 'ethers', feature: 'EVM settlement', importer: () => import('ethers') };
 
-/** Loads ethers once (later calls share the module). @throws AppError CHAIN_SDK_MISSING */
-export function loadEthers(): Promise<Ethers> {
-  cached ??= importEthers(() => import('ethers')).catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
-}
+/** Loads ethers once. @throws AppError CHAIN_SDK_MISSING */
+export const loadEthers = sdkLoader(spec);
 
-/**
- * Imports ethers through `importer`, turning "module not found" into CHAIN_SDK_MISSING.
- * (Exported for the test that checks the message with an importer that fails.)
- */
-export async function importEthers(importer: () => Promise<Ethers>): Promise<Ethers> {
-  try {
-    return await importer();
-  } catch (err) {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw appError(
-        'CHAIN_SDK_MISSING',
-        { chain: 'evm', pkg: 'ethers', message: 'EVM settlement needs the package ethers, which is not installed: npm install ethers' },
-        err,
-      );
-    }
-    throw err;
-  }
+/** Imports ethers through `importer` (the test that checks the message passes one that fails). */
+export function importEthers(importer: () => Promise<Ethers>): Promise<Ethers> {
+  return importSdk({ ...spec, importer });
 }
