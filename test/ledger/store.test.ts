@@ -1,12 +1,16 @@
 /**
  * The store: opening errors, restart, verify against tampering, folding into checkpoints.
  */
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Ledger, LedgerError, LedgerInUseError, LedgerOpenError, entries, storeLocation } from '../../src/ledger/index.js';
 import { encodeI128, prefixedKey, PREFIX_BALANCE, META_KEY } from '../../src/ledger/codec.js';
 import { openLedger, openRaw, tempDir, waitFor } from './helpers.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('open', () => {
   it('creates the store under <dataDir>/ledger with a meta record', async () => {
@@ -47,15 +51,20 @@ describe('open', () => {
     await expect(Ledger.open({ dataDir: tempDir(), journalRetentionMs: -1 })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
   });
 
-  it.skipIf(process.getuid?.() === 0)('fails with LedgerOpenError in a directory it may not write (not as root)', async () => {
+  // Root may write anywhere, so as root the open runs in a child process as the user nobody, which
+  // needs to read this checkout; skipped only as root in a checkout nobody cannot reach.
+  it.skipIf(process.getuid?.() === 0 && !othersCanRead(ROOT))('fails with LedgerOpenError in a directory it may not write (as root: a child as nobody)', async () => {
     const parent = tempDir();
-    chmodSync(parent, 0o500);
+    chmodSync(parent, 0o755);
+    const readOnly = join(parent, 'read-only');
+    mkdirSync(readOnly, { mode: 0o555 });
+    chmodSync(readOnly, 0o555);
     try {
-      const err = await Ledger.open({ dataDir: join(parent, 'data') }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(LedgerOpenError);
+      const err = process.getuid?.() === 0 ? openAsNobody(parent, join(readOnly, 'data')) : await Ledger.open({ dataDir: join(readOnly, 'data') }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'LedgerOpenError', code: 'LEDGER_OPEN_FAILED' });
       expect((err as LedgerError).suggestion).toMatch(/writable/);
     } finally {
-      chmodSync(parent, 0o700);
+      chmodSync(readOnly, 0o700);
     }
   });
 
@@ -193,3 +202,33 @@ describe('storeLocation', () => {
     expect(storeLocation('/x/y')).toBe(join('/x/y', 'ledger'));
   });
 });
+
+/** True when every directory on the way to `path` lets other users through (and the last one read). */
+function othersCanRead(path: string): boolean {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o005) !== 0o005) return false;
+    if (dirname(dir) === dir) return true;
+  }
+}
+
+/** Opens a ledger at `dataDir` in a child process running as the user nobody; returns the error's fields. */
+function openAsNobody(scratch: string, dataDir: string): { name?: string; code?: string; suggestion?: string } {
+  const script = join(scratch, 'open.mts');
+  writeFileSync(
+    script,
+    `import { Ledger } from ${JSON.stringify(join(ROOT, 'src/ledger/index.ts'))};\n` +
+      `const err = await Ledger.open({ dataDir: process.argv[2] }).then((l) => l.close(), (e) => e);\n` +
+      `process.stdout.write(JSON.stringify({ name: err?.name, code: err?.code, suggestion: err?.suggestion }));\n`,
+    { mode: 0o644 },
+  );
+  const run = spawnSync(process.execPath, ['--import', 'tsx', script, dataDir], {
+    uid: 65534,
+    gid: 65534,
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, HOME: scratch },
+  });
+  if (run.status !== 0) throw new Error(`the child as nobody failed (${run.status}): ${run.stderr}`);
+  return JSON.parse(run.stdout) as { name?: string; code?: string; suggestion?: string };
+}
