@@ -15,7 +15,7 @@ import type { NodeEvent } from '../../src/node/events.js';
 import { claimMessageBytes } from '../../src/settlement/chains/aptos/claim-message.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance } from './helpers.js';
+import { admin, balance, payeeConfig, payerConfig, type PairChain } from './helpers.js';
 import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
 
 const APT = 100_000_000n;
@@ -36,39 +36,21 @@ function section(key: sdk.Ed25519PrivateKey) {
   return { enabled: true, aptos: { nodeUrl: node.url, module: node.module, privateKey: key.toAIP80String(), pollIntervalMs: 200, resendIntervalMs: 500 } };
 }
 
+const pairChain: PairChain = {
+  kind: 'aptos',
+  section: (role) => section(role === 'alice' ? aliceKey : bobKey),
+  address: (role) => (role === 'alice' ? aliceAddress : bobAddress),
+};
+
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  const n = h.node({
-    nodeId: 'bob',
-    assetScale: 8,
-    dataDir,
-    btpServerPort,
-    peers: [{ id: 'alice', relation: 'peer', authToken: SECRET, creditLimit: '100000000', settlement: { chain: 'aptos', address: aliceAddress } }],
-    settlement: section(bobKey),
-  });
+  const n = h.node({ ...payeeConfig(pairChain, { secret: SECRET, assetScale: 8 }), dataDir, btpServerPort });
   n.setPacketHandler(() => ({ accept: true }));
   n.events.subscribe((batch) => bobEvents.push(...batch));
   return n;
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  const n = h.node({
-    nodeId: 'alice',
-    assetScale: 8,
-    dataDir,
-    peers: [
-      {
-        id: 'bob',
-        relation: 'peer',
-        url: `ws://127.0.0.1:${bob.btpPort}`,
-        authToken: SECRET,
-        creditLimit: '0',
-        settleThreshold: '5000',
-        settlement: { chain: 'aptos', address: bobAddress },
-      },
-    ],
-    routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
-    settlement: section(aliceKey),
-  });
+  const n = h.node({ ...payerConfig(pairChain, bob.btpPort, { secret: SECRET, assetScale: 8, threshold: '5000' }), dataDir });
   n.events.subscribe((batch) => aliceEvents.push(...batch));
   return n;
 }

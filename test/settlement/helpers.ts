@@ -88,6 +88,47 @@ export interface PairOptions {
   logger?: Logger;
 }
 
+/** Settings shared by the two node configs of a pair. */
+export interface PairNodeOptions {
+  secret: string;
+  assetScale: number;
+  /** Extra keys of the node's `settlement` section. */
+  settlement?: Record<string, unknown>;
+  /** alice only: her settleThreshold for bob (asset units); unset: no automatic claims. */
+  threshold?: string;
+}
+
+/** Bob's config: paid by alice on `chain` (alice dials him; he gives her a large credit limit). */
+export function payeeConfig(chain: PairChain, o: PairNodeOptions): NodeConfigInput & { nodeId: string } {
+  return {
+    nodeId: 'bob',
+    assetScale: o.assetScale,
+    peers: [{ id: 'alice', relation: 'peer', authToken: o.secret, creditLimit: '1000000000000', settlement: { chain: chain.kind, address: chain.address('alice') } }],
+    settlement: chain.section('bob', o.settlement),
+  };
+}
+
+/** Alice's config: she pays bob (listening on `bobPort`) on `chain`, routing g.bob to him. */
+export function payerConfig(chain: PairChain, bobPort: number, o: PairNodeOptions): NodeConfigInput & { nodeId: string } {
+  return {
+    nodeId: 'alice',
+    assetScale: o.assetScale,
+    peers: [
+      {
+        id: 'bob',
+        relation: 'peer',
+        url: `ws://127.0.0.1:${bobPort}`,
+        authToken: o.secret,
+        creditLimit: '0',
+        ...(o.threshold === undefined ? {} : { settleThreshold: o.threshold }),
+        settlement: { chain: chain.kind, address: chain.address('bob') },
+      },
+    ],
+    routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
+    settlement: chain.section('alice', o.settlement),
+  };
+}
+
 export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOptions = {}): Promise<Pair> {
   const chain = 'kind' in on ? on : evmPairChain(on, o.keys);
   const secret = 'pair-secret';
@@ -101,31 +142,10 @@ export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOp
     h.onCleanup(() => n.stop());
     return n;
   };
-  const bob = node({
-    nodeId: 'bob',
-    assetScale: o.assetScale ?? 9,
-    peers: [{ id: 'alice', relation: 'peer', authToken: secret, creditLimit: '1000000000000', settlement: { chain: chain.kind, address: chain.address('alice') } }],
-    settlement: chain.section('bob', o.bobSettlement),
-  });
+  const bob = node(payeeConfig(chain, { secret, assetScale: o.assetScale ?? 9, settlement: o.bobSettlement }));
   bob.setPacketHandler(() => ({ accept: true }));
   await bob.start();
-  const alice = node({
-    nodeId: 'alice',
-    assetScale: o.assetScale ?? 9,
-    peers: [
-      {
-        id: 'bob',
-        relation: 'peer',
-        url: `ws://127.0.0.1:${bob.btpPort}`,
-        authToken: secret,
-        creditLimit: '0',
-        ...(o.threshold === undefined ? {} : { settleThreshold: o.threshold }),
-        settlement: { chain: chain.kind, address: chain.address('bob') },
-      },
-    ],
-    routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
-    settlement: chain.section('alice', o.aliceSettlement),
-  });
+  const alice = node(payerConfig(chain, bob.btpPort, { secret, assetScale: o.assetScale ?? 9, threshold: o.threshold, settlement: o.aliceSettlement }));
   await alice.start();
   await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
   const pay = async (amount: bigint) => {

@@ -14,7 +14,7 @@ import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../
 import type { NodeEvent } from '../../src/node/events.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance } from './helpers.js';
+import { admin, balance, payeeConfig, payerConfig, type PairChain } from './helpers.js';
 import { StandInRippled } from './stand-ins/rippled.js';
 
 const XRP = 1_000_000n;
@@ -32,39 +32,21 @@ function section(w: xrpl.Wallet) {
   return { enabled: true, xrpl: { server: rippled.url, seed: w.seed ?? '', pollIntervalMs: 200, resendIntervalMs: 500 } };
 }
 
+const pairChain: PairChain = {
+  kind: 'xrpl',
+  section: (role) => section(role === 'alice' ? aliceWallet : bobWallet),
+  address: (role) => (role === 'alice' ? aliceWallet.classicAddress : bobWallet.classicAddress),
+};
+
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  const node = h.node({
-    nodeId: 'bob',
-    assetScale: 6,
-    dataDir,
-    btpServerPort,
-    peers: [{ id: 'alice', relation: 'peer', authToken: SECRET, creditLimit: '100000000', settlement: { chain: 'xrpl', address: aliceWallet.classicAddress } }],
-    settlement: section(bobWallet),
-  });
+  const node = h.node({ ...payeeConfig(pairChain, { secret: SECRET, assetScale: 6 }), dataDir, btpServerPort });
   node.setPacketHandler(() => ({ accept: true }));
   node.events.subscribe((batch) => bobEvents.push(...batch));
   return node;
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  const node = h.node({
-    nodeId: 'alice',
-    assetScale: 6,
-    dataDir,
-    peers: [
-      {
-        id: 'bob',
-        relation: 'peer',
-        url: `ws://127.0.0.1:${bob.btpPort}`,
-        authToken: SECRET,
-        creditLimit: '0',
-        settleThreshold: '5000',
-        settlement: { chain: 'xrpl', address: bobWallet.classicAddress },
-      },
-    ],
-    routes: [{ prefix: 'g.bob', nextHop: 'bob' }],
-    settlement: section(aliceWallet),
-  });
+  const node = h.node({ ...payerConfig(pairChain, bob.btpPort, { secret: SECRET, assetScale: 6, threshold: '5000' }), dataDir });
   node.events.subscribe((batch) => aliceEvents.push(...batch));
   return node;
 }
