@@ -28,6 +28,7 @@ import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult }
 import { channelIdBytes, claimMessageBytes, toHex, U64_MAX } from './claim-message.js';
 import { timeoutClient } from './http.js';
 import { loadAptosSdk, type AptosSdk } from './sdk.js';
+import { redactUrl } from '../redact.js';
 
 /** How to reach the chain. */
 export interface AptosChainOptions {
@@ -510,16 +511,6 @@ async function fetchLedgerInfo(client: Client, nodeUrl: string): Promise<LedgerI
 function u64(v: bigint, what: string): bigint {
   if (v < 0n || v > U64_MAX) throw new AptosCallError(`${what} ${v} does not fit a Move u64`);
   return v;
-}
-
-/** A node URL fit for a log line: scheme and host only. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search !== '' ? '/…' : ''}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
 }
 
 /** A short message from an SDK error (AptosApiError carries the node's message in `data`). */

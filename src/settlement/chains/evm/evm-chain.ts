@@ -12,6 +12,7 @@ import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult }
 import { loadArtifact } from './artifacts.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
+import { redactUrl } from '../redact.js';
 
 /** How to reach the chain. */
 export interface EvmChainOptions {
@@ -316,19 +317,6 @@ export class EvmChain implements ChainAdapter {
       if (parsed) return new ChainCallError(`${what} reverted ${parsed.name}`, parsed.name, { cause: err });
     }
     return new ChainCallError(`${what} failed: ${describe(err)}`, undefined, { cause: err });
-  }
-}
-
-/**
- * An RPC URL fit for a log line: scheme and host only. Hosted RPCs put their API key in the path or
- * the query (…/v2/<key>), and that is as secret as the wallet key.
- */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search !== '' ? '/…' : ''}`;
-  } catch {
-    return '(an unparsable URL)';
   }
 }
 

@@ -17,6 +17,7 @@ import type { ChainAdapter, ChainEvent, OnchainChannel, TxResult } from '../../c
 import { MAX_DROPS, normalizeChannelId, signClaim, verifyClaim } from './claims.js';
 import { loadXrpl, type Xrpl } from './sdk.js';
 import { channelCloseTx, channelCreateTx, channelFundTx, channelRedeemTx } from './transactions.js';
+import { redactUrl } from '../redact.js';
 
 export { TF_CLOSE } from './transactions.js';
 
@@ -169,7 +170,7 @@ export class XrplChain implements ChainAdapter {
     // The client emits 'error' for socket trouble; requests fail on their own and are reported there.
     client.on('error', (...args: unknown[]) => o.logger.debug({ args: args.slice(0, 2) }, 'xrpl client error'));
     try {
-      await withTimeout(client.connection.connect(), requestTimeoutMs, `connect to ${redactWsUrl(o.server)}`);
+      await withTimeout(client.connection.connect(), requestTimeoutMs, `connect to ${redactUrl(o.server)}`);
       const info = await withTimeout(client.request({ command: 'server_info' }), requestTimeoutMs, 'server_info');
       // Feed the client what its own connect() would have read (autofill uses it for NetworkID).
       const c = client as unknown as { networkID?: number; buildVersion?: string };
@@ -179,7 +180,7 @@ export class XrplChain implements ChainAdapter {
       return new XrplChain(xrpl, client, wallet, chainId, o.server, o.logger, requestTimeoutMs, o.validationPollMs ?? 1000);
     } catch (err) {
       await client.disconnect().catch(() => undefined);
-      throw new XrplCallError(`cannot use the XRP Ledger server at ${redactWsUrl(o.server)}: ${describe(err)}`, undefined, undefined, { cause: err });
+      throw new XrplCallError(`cannot use the XRP Ledger server at ${redactUrl(o.server)}: ${describe(err)}`, undefined, undefined, { cause: err });
     }
   }
 
@@ -387,7 +388,7 @@ export class XrplChain implements ChainAdapter {
         // The server no longer holds the ledgers after `fromBlock` (API v2 then refuses the range):
         // read what it has, and name every watched channel, since any of them may have changed unseen.
         if (!(err instanceof XrplCallError && HISTORY_GONE.has(err.resultCode ?? '')) || min === -1 || marker !== undefined) throw err;
-        this.logger.warn({ fromLedger: min, server: redactWsUrl(this.server) }, 'the XRP Ledger server does not hold every ledger since the last one read; re-reading the watched channels');
+        this.logger.warn({ fromLedger: min, server: redactUrl(this.server) }, 'the XRP Ledger server does not hold every ledger since the last one read; re-reading the watched channels');
         min = -1;
         for (const id of watched) {
           const channelId = this.normalizeChannelId(id);
@@ -502,13 +503,13 @@ export class XrplChain implements ChainAdapter {
     const deadline = Date.now() + this.requestTimeoutMs;
     for (;;) {
       try {
-        await withTimeout(this.client.connection.connect(), Math.max(1, deadline - Date.now()), `reconnect to ${redactWsUrl(this.server)}`);
-        this.logger.info({ server: redactWsUrl(this.server) }, 'reconnected to the XRP Ledger server');
+        await withTimeout(this.client.connection.connect(), Math.max(1, deadline - Date.now()), `reconnect to ${redactUrl(this.server)}`);
+        this.logger.info({ server: redactUrl(this.server) }, 'reconnected to the XRP Ledger server');
         return;
       } catch (err) {
         if (this.client.isConnected()) return;
         if (this.closed || Date.now() + 100 >= deadline) {
-          throw new XrplCallError(`the XRP Ledger server at ${redactWsUrl(this.server)} cannot be reached: ${describe(err)}`, undefined, undefined, { cause: err });
+          throw new XrplCallError(`the XRP Ledger server at ${redactUrl(this.server)} cannot be reached: ${describe(err)}`, undefined, undefined, { cause: err });
         }
         await sleep(100);
       }
@@ -638,16 +639,6 @@ function entryCloseTime(e: { close_time_iso?: string; date?: unknown; tx?: Recor
 function affectedNodes(meta: TransactionMetadata | string | undefined): AffectedNode[] {
   if (typeof meta !== 'object') return [];
   return (meta as unknown as { AffectedNodes?: AffectedNode[] }).AffectedNodes ?? [];
-}
-
-/** A server URL fit for a log line: scheme and host only (hosted servers may carry a key in the path). */
-export function redactWsUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname.length > 1 || u.search !== '' ? '/…' : ''}`;
-  } catch {
-    return '(an unparsable URL)';
-  }
 }
 
 function describe(err: unknown): string {
