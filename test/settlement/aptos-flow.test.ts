@@ -10,12 +10,12 @@
  */
 import * as sdk from '@aptos-labs/ts-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import type { ConnectorNode } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
 import { claimMessageBytes } from '../../src/settlement/chains/aptos/claim-message.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance, payeeConfig, payerConfig, type PairChain } from './helpers.js';
+import { admin, balance, payBob, payeeNode, payerNode, type PairChain } from './helpers.js';
 import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
 
 const APT = 100_000_000n;
@@ -43,23 +43,14 @@ const pairChain: PairChain = {
 };
 
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  const n = h.node({ ...payeeConfig(pairChain, { secret: SECRET, assetScale: 8 }), dataDir, btpServerPort });
-  n.setPacketHandler(() => ({ accept: true }));
-  n.events.subscribe((batch) => bobEvents.push(...batch));
-  return n;
+  return payeeNode(h, pairChain, { secret: SECRET, assetScale: 8, dataDir, btpServerPort, events: bobEvents });
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  const n = h.node({ ...payerConfig(pairChain, bob.btpPort, { secret: SECRET, assetScale: 8, threshold: '5000' }), dataDir });
-  n.events.subscribe((batch) => aliceEvents.push(...batch));
-  return n;
+  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetScale: 8, threshold: '5000', dataDir, events: aliceEvents });
 }
 
-async function pay(amount: bigint): Promise<void> {
-  const data = Buffer.from(`aptos ${Math.random()}`);
-  const r = await alice.sendPacket({ destination: 'g.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
-  expect(r.type).toBe(IlpPacketType.Fulfill);
-}
+const pay = (amount: bigint): Promise<void> => payBob(alice, amount);
 
 beforeAll(async () => {
   node = new AptosNodeStandIn();

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ConnectorNode, computeConditionFromData, IlpPacketType } from '../../src/index.js';
 import type { NodeConfigInput } from '../../src/config/index.js';
 import type { BtpFrame } from '../../src/node/btp/codec.js';
+import type { NodeEvent } from '../../src/node/events.js';
 import type { ChainKind } from '../../src/settlement/chain.js';
 import type { DemoChain } from '../../src/settlement/demo-chain.js';
 import { waitFor, type Harness } from '../helpers/node.js';
@@ -129,6 +130,28 @@ export function payerConfig(chain: PairChain, bobPort: number, o: PairNodeOption
   };
 }
 
+/** Pays `amount` from `alice` to g.bob; resolves once fulfilled, throws with the code when rejected. */
+export async function payBob(alice: ConnectorNode, amount: bigint): Promise<void> {
+  const data = Buffer.from(`pay ${Math.random()}`);
+  const r = await alice.sendPacket({ destination: 'g.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
+  if (r.type !== IlpPacketType.Fulfill) throw new Error(`payment rejected: ${r.code} ${r.message}`);
+}
+
+/** Bob (payeeConfig) in `dataDir`, accepting every packet, his events pushed to `events`; not started. */
+export function payeeNode(h: Harness, chain: PairChain, o: PairNodeOptions & { dataDir: string; btpServerPort?: number; events: NodeEvent[] }): ConnectorNode {
+  const node = h.node({ ...payeeConfig(chain, o), dataDir: o.dataDir, btpServerPort: o.btpServerPort ?? 0 });
+  node.setPacketHandler(() => ({ accept: true }));
+  node.events.subscribe((batch) => o.events.push(...batch));
+  return node;
+}
+
+/** Alice (payerConfig) in `dataDir`, dialing bob on `bobPort`, her events pushed to `events`; not started. */
+export function payerNode(h: Harness, chain: PairChain, bobPort: number, o: PairNodeOptions & { dataDir: string; events: NodeEvent[] }): ConnectorNode {
+  const node = h.node({ ...payerConfig(chain, bobPort, o), dataDir: o.dataDir });
+  node.events.subscribe((batch) => o.events.push(...batch));
+  return node;
+}
+
 export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOptions = {}): Promise<Pair> {
   const chain = 'kind' in on ? on : evmPairChain(on, o.keys);
   const secret = 'pair-secret';
@@ -148,10 +171,5 @@ export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOp
   const alice = node(payerConfig(chain, bob.btpPort, { secret, assetScale: o.assetScale ?? 9, threshold: o.threshold, settlement: o.aliceSettlement }));
   await alice.start();
   await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
-  const pay = async (amount: bigint) => {
-    const data = Buffer.from(`pay ${Math.random()}`);
-    const r = await alice.sendPacket({ destination: 'g.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
-    if (r.type !== IlpPacketType.Fulfill) throw new Error(`payment rejected: ${r.code} ${r.message}`);
-  };
-  return { alice, bob, pay };
+  return { alice, bob, pay: (amount) => payBob(alice, amount) };
 }

@@ -10,11 +10,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as xrpl from 'xrpl';
-import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import type { ConnectorNode } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance, payeeConfig, payerConfig, type PairChain } from './helpers.js';
+import { admin, balance, payBob, payeeNode, payerNode, type PairChain } from './helpers.js';
 import { StandInRippled } from './stand-ins/rippled.js';
 
 const XRP = 1_000_000n;
@@ -39,23 +39,14 @@ const pairChain: PairChain = {
 };
 
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  const node = h.node({ ...payeeConfig(pairChain, { secret: SECRET, assetScale: 6 }), dataDir, btpServerPort });
-  node.setPacketHandler(() => ({ accept: true }));
-  node.events.subscribe((batch) => bobEvents.push(...batch));
-  return node;
+  return payeeNode(h, pairChain, { secret: SECRET, assetScale: 6, dataDir, btpServerPort, events: bobEvents });
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  const node = h.node({ ...payerConfig(pairChain, bob.btpPort, { secret: SECRET, assetScale: 6, threshold: '5000' }), dataDir });
-  node.events.subscribe((batch) => aliceEvents.push(...batch));
-  return node;
+  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetScale: 6, threshold: '5000', dataDir, events: aliceEvents });
 }
 
-async function pay(amount: bigint): Promise<void> {
-  const data = Buffer.from(`xrpl ${Math.random()}`);
-  const r = await alice.sendPacket({ destination: 'g.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
-  expect(r.type).toBe(IlpPacketType.Fulfill);
-}
+const pay = (amount: bigint): Promise<void> => payBob(alice, amount);
 
 beforeAll(async () => {
   rippled = await StandInRippled.start({ closeEveryMs: 100 });
