@@ -31,6 +31,7 @@ const HELP = `npm run bench -- [options]
   --no-direct             skip the loadgen's direct round trip (no hop)
   --amount <n>            amount of every Prepare (default 1000)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
+  --node-arg <flag>       extra node flag for agent-runtime (repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
   --out <file>            JSON report (default bench/results/latest.json)
   --keep                  keep the temp folder (configs, target logs)
   --help`;
@@ -44,6 +45,7 @@ interface Options {
   direct: boolean;
   amount: string;
   cpuProfDir?: string;
+  nodeArgs: string[];
   out: string;
   keep: boolean;
   quick: boolean;
@@ -62,6 +64,7 @@ function parseOptions(argv: string[]): Options {
       'no-direct': { type: 'boolean', default: false },
       amount: { type: 'string', default: '1000' },
       'cpu-prof': { type: 'string' },
+      'node-arg': { type: 'string', multiple: true },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -97,6 +100,7 @@ function parseOptions(argv: string[]): Options {
     direct: !values['no-direct'],
     amount: values.amount,
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
+    nodeArgs: values['node-arg'] ?? [],
     out: resolve(values.out ?? join(ROOT, 'bench', 'results', 'latest.json')),
     keep: values.keep,
     quick,
@@ -118,7 +122,8 @@ function describe(m: Measurement): string {
 async function measureTarget(id: TargetId, c: number, round: number, o: Options, tmp: string): Promise<Measurement> {
   const dir = join(tmp, `round${round}-c${c}-${id}`);
   const cpuProfileDir = id === 'agent-runtime' && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}`) : undefined;
-  const nodeArgs = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [];
+  const nodeArgs = id === 'agent-runtime' ? [...o.nodeArgs] : [];
+  if (cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {

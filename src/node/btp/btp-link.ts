@@ -1,11 +1,13 @@
 /**
  * One authenticated BTP connection to a peer, inbound or outbound. It carries both directions:
  * our Prepares to the peer (MESSAGE out, RESPONSE in) and the peer's Prepares to us (MESSAGE in,
- * RESPONSE out). Frames written in one event-loop turn go out in one corked socket write.
+ * RESPONSE out). The frames of one event-loop turn are written, WebSocket headers and all, into one
+ * buffer and go out in one socket write (ws-frames.ts); `ws` keeps the handshake, reading and control frames.
  */
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { BtpType, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, peekBtpIlp, type BtpFrame } from './codec.js';
+import { BtpType, btpIlpSize, checkBtpIlp, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, peekBtpIlp, writeBtpIlp, type BtpFrame } from './codec.js';
+import { maskPayload, writeWsHeader, wsHeaderSize } from './ws-frames.js';
 
 export interface LinkHandlers {
   /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
@@ -49,7 +51,14 @@ export class BtpLink {
   private readonly expired = new Map<number, Pending>();
   private nextId: number;
   private closed = false;
-  private outbox: Buffer[] = [];
+  /**
+   * The turn's outgoing frames, by index: an ILP frame as its BTP type, request id and ILP packet
+   * (encoded at flush, straight into the turn's buffer), any other as an encoded frame (type 0).
+   * Three reused arrays, not an object per frame.
+   */
+  private readonly outTypes: number[] = [];
+  private readonly outIds: number[] = [];
+  private readonly outData: Buffer[] = [];
   private flushScheduled = false;
   /**
    * When the last BAD_FRAME_LIMIT unreadable frames arrived (ms epoch), a ring made on the first one.
@@ -88,8 +97,9 @@ export class BtpLink {
       return;
     }
     const id = this.allocateId();
+    checkBtpIlp(BtpType.Message, id, ilp);
     this.pending.set(id, { cb, ctx, deadline });
-    this.write(encodeBtpIlp(BtpType.Message, id, ilp));
+    this.queue(BtpType.Message, id, ilp);
   }
 
   /** Sends any request frame (settlement sub-protocols); the frame's requestId is assigned here. */
@@ -104,7 +114,9 @@ export class BtpLink {
   }
 
   respondIlp(requestId: number, ilp: Buffer): void {
-    if (this.isOpen) this.write(encodeBtpIlp(BtpType.Response, requestId, ilp));
+    if (!this.isOpen) return;
+    checkBtpIlp(BtpType.Response, requestId, ilp);
+    this.queue(BtpType.Response, requestId, ilp);
   }
 
   respond(frame: BtpFrame): void {
@@ -161,7 +173,14 @@ export class BtpLink {
   }
 
   private write(frame: Buffer): void {
-    this.outbox.push(frame);
+    this.queue(0, 0, frame);
+  }
+
+  /** Queues a frame for this turn's write (type 0: `data` is an encoded frame). `data` must not change until then. */
+  private queue(type: number, requestId: number, data: Buffer): void {
+    this.outTypes.push(type);
+    this.outIds.push(requestId);
+    this.outData.push(data);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -170,15 +189,45 @@ export class BtpLink {
 
   private readonly flush = (): void => {
     this.flushScheduled = false;
-    const frames = this.outbox;
-    if (frames.length === 0) return;
-    this.outbox = [];
-    if (this.socket.readyState !== 1) return;
-    // ws keeps its net.Socket private; corking it turns a turn's frames into one write syscall.
-    const raw = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    raw?.cork();
-    for (const f of frames) this.socket.send(f, { binary: true, compress: false });
-    raw?.uncork();
+    const types = this.outTypes;
+    const ids = this.outIds;
+    const data = this.outData;
+    const n = types.length;
+    if (n === 0) return;
+    try {
+      if (this.socket.readyState !== 1) return;
+      const raw = directSocket(this.socket);
+      if (raw === undefined) {
+        // ws has frames of its own queued (or its internals changed): hand it ours, in order.
+        for (let i = 0; i < n; i++) {
+          const frame = types[i] === 0 ? data[i] : encodeBtpIlp(types[i] as 6 | 1, ids[i], data[i]);
+          this.socket.send(frame, { binary: true, compress: false });
+        }
+        return;
+      }
+      // A client masks its frames (RFC 6455 §5.3); a server must not.
+      const masked = this.direction === 'outbound';
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        const len = types[i] === 0 ? data[i].length : btpIlpSize(data[i].length);
+        total += wsHeaderSize(len, masked) + len;
+      }
+      const out = Buffer.allocUnsafe(total);
+      let off = 0;
+      for (let i = 0; i < n; i++) {
+        const d = data[i];
+        const type = types[i];
+        const start = writeWsHeader(out, off, type === 0 ? d.length : btpIlpSize(d.length), masked);
+        if (type === 0) off = start + d.copy(out, start);
+        else off = writeBtpIlp(out, start, type as 6 | 1, ids[i], d);
+        if (masked) maskPayload(out, start, off);
+      }
+      raw.write(out);
+    } finally {
+      types.length = 0;
+      ids.length = 0;
+      data.length = 0;
+    }
   };
 
   private readonly onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void => {
@@ -260,10 +309,29 @@ export class BtpLink {
   private onSocketClose(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.outbox = [];
+    this.outTypes.length = 0;
+    this.outIds.length = 0;
+    this.outData.length = 0;
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.cb(new LinkError(`connection to ${this.peerId} closed`, 'closed'), undefined, undefined, p.ctx);
     this.handlers.onClose(this, code, reason);
   }
+}
+
+/** What a link needs of ws's internals to write data frames itself. */
+interface WsInternals {
+  _socket?: { write(b: Buffer): boolean };
+  _sender?: { _state?: number; _queue?: unknown[] };
+}
+
+/**
+ * The socket under `ws`, when writing to it directly keeps frames in order: ws's sender has nothing
+ * queued (it queues only while compressing or reading a Blob, neither of which a link does).
+ */
+function directSocket(ws: WebSocket): { write(b: Buffer): boolean } | undefined {
+  const w = ws as unknown as WsInternals;
+  const sender = w._sender;
+  if (w._socket === undefined || sender === undefined || sender._state !== 0 || (sender._queue !== undefined && sender._queue.length > 0)) return undefined;
+  return w._socket;
 }

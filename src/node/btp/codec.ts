@@ -264,15 +264,36 @@ export function encodeBtp(f: BtpFrame): Buffer {
  * @param ilp an encoded ILP packet
  */
 export function encodeBtpIlp(type: 6 | 1, requestId: number, ilp: Uint8Array): Buffer {
+  checkBtpIlp(type, requestId, ilp);
+  const b = Buffer.allocUnsafe(btpIlpSize(ilp.length));
+  writeBtpIlp(b, 0, type, requestId, ilp);
+  return b;
+}
+
+/** Bytes of a MESSAGE or RESPONSE frame whose only protocol data is `ilp` of `ilpLength` bytes. */
+export function btpIlpSize(ilpLength: number): number {
+  // count (01 01), name (03 'ilp'), content type (00), data
+  const bodyLen = 7 + varOctetStringSize(ilpLength);
+  return 5 + lengthPrefixSize(bodyLen) + bodyLen;
+}
+
+/** Throws the CodecError encodeBtpIlp would throw for these arguments. */
+export function checkBtpIlp(type: number, requestId: number, ilp: unknown): asserts ilp is Uint8Array {
   if (type !== BtpType.Message && type !== BtpType.Response) throw new CodecError(`btp.type: ${typeName(type)} cannot carry ilp`);
   assertRequestId(requestId);
   if (!(ilp instanceof Uint8Array)) throw new CodecError('btp.protocolData.data: not a Buffer');
-  // count (01 01), name (03 'ilp'), content type (00), data
+}
+
+/**
+ * Writes what encodeBtpIlp returns into `b` at `off` (`b` must hold btpIlpSize(ilp.length) bytes from
+ * there; the arguments checked with checkBtpIlp); returns the next offset. Lets a link write a turn's
+ * frames straight into one buffer.
+ */
+export function writeBtpIlp(b: Buffer, off: number, type: 6 | 1, requestId: number, ilp: Uint8Array): number {
   const bodyLen = 7 + varOctetStringSize(ilp.length);
-  const b = Buffer.allocUnsafe(5 + lengthPrefixSize(bodyLen) + bodyLen);
-  b[0] = type;
-  b.writeUInt32BE(requestId, 1);
-  let off = writeLengthPrefix(b, 5, bodyLen);
+  b[off] = type;
+  b.writeUInt32BE(requestId, off + 1);
+  off = writeLengthPrefix(b, off + 5, bodyLen);
   b[off] = 1;
   b[off + 1] = 1;
   b[off + 2] = 3;
@@ -280,8 +301,7 @@ export function encodeBtpIlp(type: 6 | 1, requestId: number, ilp: Uint8Array): B
   b[off + 4] = 0x6c; // l
   b[off + 5] = 0x70; // p
   b[off + 6] = ContentType.OctetStream;
-  off = writeVarOctetString(b, off + 7, ilp);
-  return b;
+  return writeVarOctetString(b, off + 7, ilp);
 }
 
 // ---------------------------------------------------------------- decoding
