@@ -8,6 +8,7 @@ import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { BtpType, btpIlpSize, checkBtpIlp, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, peekBtpIlp, writeBtpIlp, type BtpFrame } from './codec.js';
 import { maskPayload, writeWsHeader, wsHeaderSize } from './ws-frames.js';
+import { takeOverReading } from './ws-reader.js';
 
 export interface LinkHandlers {
   /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
@@ -44,6 +45,8 @@ const BAD_FRAME_LIMIT = 100;
 const BAD_FRAME_WINDOW_MS = 10_000;
 /** How long after a timeout a late response is still recognised, ms. */
 const LATE_WATCH_MS = 30_000;
+/** Event-loop turns to wait for ws's parser to sit between frames before reading frames ourselves. */
+const TAKE_OVER_TRIES = 20;
 
 export class BtpLink {
   private readonly pending = new Map<number, Pending>();
@@ -80,7 +83,17 @@ export class BtpLink {
     socket.on('message', this.onMessage);
     socket.once('close', (code: number, reason: Buffer) => this.onSocketClose(code, reason.toString()));
     socket.on('error', (err) => this.logger.debug({ err: err.message, peer: peerId }, 'btp socket error'));
+    // Made inside ws's 'message' event for the auth frame: its parser may still hold the next bytes.
+    setImmediate(this.takeOver, TAKE_OVER_TRIES);
   }
+
+  /** Reads the socket's data frames without ws's parser from now on (ws-reader.ts), once ws sits between frames. */
+  private readonly takeOver = (tries: number): void => {
+    if (this.closed || this.socket.readyState !== 1) return;
+    if (!takeOverReading(this.socket, this.onBinary) && tries > 1) setImmediate(this.takeOver, tries - 1);
+  };
+
+  private readonly onBinary = (payload: Buffer): void => this.onMessage(payload, true);
 
   get isOpen(): boolean {
     return !this.closed && this.socket.readyState === 1;

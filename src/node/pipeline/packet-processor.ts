@@ -29,7 +29,7 @@ import type { EventStream } from '../events.js';
 import type { ResponseCallback } from '../btp/btp-link.js';
 import { checkMaxPacketAmount, amountAfterFee } from './amount.js';
 import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
-import { fulfillmentOf, matchesCondition } from './fulfillment.js';
+import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
 
@@ -238,8 +238,8 @@ export class PacketProcessor {
       this.fail(p, new InternalError(`next hop ${p.to} answered with an unreadable packet`));
       return;
     }
-    const fulfillment = fulfillmentOf(ilp);
-    if (fulfillment === undefined || !matchesCondition(fulfillment, p.condition)) {
+    const at = fulfillmentOffset(ilp);
+    if (at < 0 || !conditionMatches(ilp, at, p.condition)) {
       this.o.logger.warn({ packetId: p.packetId, to: p.to }, 'fulfillment does not match the condition');
       this.fail(p, new InternalError('fulfillment does not match the condition'));
       return;
