@@ -81,8 +81,8 @@ export type IlpPacket =
 export interface PrepareView {
   /** UInt64 amount. */
   amount: bigint;
-  /** Expiry as a Date (same instant as `expiresAtMs`). */
-  expiresAt: Date;
+  /** Expiry as a Date (same instant as `expiresAtMs`; a new Date each time it is read). */
+  readonly expiresAt: Date;
   /** Expiry, ms since the epoch. */
   expiresAtMs: number;
   /** View into the input buffer (no copy). */
@@ -260,18 +260,36 @@ export function deserializePrepare(b: Buffer): IlpPrepare {
  */
 export function readPrepareView(b: Buffer): PrepareView {
   const amountOffset = parsePrepare(b);
-  const conditionOffset = amountOffset + 8 + ILP_TIMESTAMP_LENGTH;
-  return {
-    amount: b.readBigUInt64BE(amountOffset),
-    expiresAt: new Date(parsedExpiresAtMs),
-    expiresAtMs: parsedExpiresAtMs,
-    executionCondition: b.subarray(conditionOffset, conditionOffset + HASH_LENGTH),
-    destination: parsedDestination,
-    dataLength: parsedDataLength,
-    dataOffset: parsedDataOffset,
-    amountOffset,
-    expiresAtOffset: amountOffset + 8,
-  };
+  return new View(b, amountOffset);
+}
+
+/** A PrepareView as a class: one shape for every packet, and the expiry's Date made only when asked for. */
+class View implements PrepareView {
+  readonly amount: bigint;
+  readonly expiresAtMs: number;
+  readonly executionCondition: Buffer;
+  readonly destination: string;
+  readonly dataLength: number;
+  readonly dataOffset: number;
+  readonly expiresAtOffset: number;
+
+  constructor(
+    b: Buffer,
+    readonly amountOffset: number,
+  ) {
+    const conditionOffset = amountOffset + 8 + ILP_TIMESTAMP_LENGTH;
+    this.amount = b.readBigUInt64BE(amountOffset);
+    this.expiresAtMs = parsedExpiresAtMs;
+    this.executionCondition = b.subarray(conditionOffset, conditionOffset + HASH_LENGTH);
+    this.destination = parsedDestination;
+    this.dataLength = parsedDataLength;
+    this.dataOffset = parsedDataOffset;
+    this.expiresAtOffset = amountOffset + 8;
+  }
+
+  get expiresAt(): Date {
+    return new Date(this.expiresAtMs);
+  }
 }
 
 /**
