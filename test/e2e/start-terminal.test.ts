@@ -32,6 +32,8 @@ describe.skipIf(!hasScript)('start on a terminal', () => {
     });
     procs.push(p);
     const admin = await until(() => /admin API {4}(http:\/\/\S+)/.exec(plain(p.stdout))?.[1], 'the admin URL on the screen');
+    // the banner may reach the terminal in more than one write: wait for its last line
+    await until(() => /logs {9}\S+\n/.test(plain(p.stdout)) || undefined, 'the log file line on the screen');
     const screen = plain(p.stdout);
     expect(screen).toContain('node tty is running');
     expect(screen).toMatch(/ILP address {2}g\.tty/);
