@@ -59,7 +59,7 @@ export class Ledger {
    * current or the in-flight one). A number, not the Group: a long-lived Map's deleted slots can keep
    * their old values reachable for the young-generation GC, which then promotes whole dead groups.
    */
-  private readonly pending = new Map<string, number>();
+  private pending = new Map<string, number>();
   /** Sequence number of the current group; earlier groups are in flight or done. */
   private groupSeq: number;
   private group: Group;
@@ -436,6 +436,9 @@ export class Ledger {
       this.unconsolidated.push({ seq: g.seq, touched, deltas });
     }
     this.inFlight.splice(this.inFlight.indexOf(g), 1);
+    // Emptied: start a new Map. Once a Map is in the old generation V8 allocates each new hash table
+    // of it there too, and this one's table is rebuilt every ~100 commits.
+    if (this.pending.size === 0) this.pending = new Map();
     this.finished(g.seq);
     if (!this.group.empty) this.schedule();
     const failure =

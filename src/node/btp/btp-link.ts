@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { BtpType, btpIlpSize, checkBtpIlp, decodeBtp, encodeBtp, encodeBtpIlp, getIlpData, peekBtpIlp, writeBtpIlp, type BtpFrame } from './codec.js';
 import { maskPayload, writeWsHeader, wsHeaderSize } from './ws-frames.js';
 import { takeOverReading } from './ws-reader.js';
+import { PendingTable } from './pending-table.js';
 
 export interface LinkHandlers {
   /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
@@ -49,7 +50,7 @@ const LATE_WATCH_MS = 30_000;
 const TAKE_OVER_TRIES = 20;
 
 export class BtpLink {
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new PendingTable();
   /** Requests that timed out, kept a while so a late Fulfill can be reported (never booked). */
   private readonly expired = new Map<number, Pending>();
   private nextId: number;
@@ -111,7 +112,7 @@ export class BtpLink {
     }
     const id = this.allocateId();
     checkBtpIlp(BtpType.Message, id, ilp);
-    this.pending.set(id, { cb, ctx, deadline });
+    this.pending.add(id, cb, ctx, deadline);
     this.queue(BtpType.Message, id, ilp);
   }
 
@@ -122,7 +123,7 @@ export class BtpLink {
       return;
     }
     const id = this.allocateId();
-    this.pending.set(id, { cb, ctx: undefined, deadline });
+    this.pending.add(id, cb, undefined, deadline);
     this.write(encodeBtp({ ...frame, requestId: id }));
   }
 
@@ -157,13 +158,14 @@ export class BtpLink {
       if (p.deadline > now - LATE_WATCH_MS) break;
       this.expired.delete(id);
     }
-    if (this.pending.size === 0) return;
-    for (const [id, p] of this.pending) {
-      if (p.deadline <= now) {
-        this.pending.delete(id);
-        this.expired.set(id, p);
-        p.cb(new LinkError(`no response from ${this.peerId} before expiry`, 'timeout'), undefined, undefined, p.ctx);
-      }
+    for (const s of this.pending.expiredSlots(now)) {
+      // a callback below may have answered or failed others meanwhile
+      const id = this.pending.idAt(s);
+      if (id < 0 || this.pending.deadline(s) > now) continue;
+      const p: Pending = { cb: this.pending.cb(s), ctx: this.pending.ctx(s), deadline: this.pending.deadline(s) };
+      this.pending.remove(s);
+      this.expired.set(id, p);
+      p.cb(new LinkError(`no response from ${this.peerId} before expiry`, 'timeout'), undefined, undefined, p.ctx);
     }
   }
 
@@ -179,8 +181,7 @@ export class BtpLink {
   }
 
   private allocateId(): number {
-    let id = this.nextId;
-    while (this.pending.has(id)) id = (id + 1) >>> 0;
+    const id = this.pending.freeId(this.nextId);
     this.nextId = (id + 1) >>> 0;
     return id;
   }
@@ -279,9 +280,10 @@ export class BtpLink {
         this.onResponse(frame.requestId, getIlpData(frame), frame);
         return;
       case BtpType.Error: {
-        const p = this.pending.get(frame.requestId);
-        if (p === undefined) return; // late or unknown: never answered (no feedback loops)
-        this.pending.delete(frame.requestId);
+        const s = this.pending.slotOf(frame.requestId);
+        if (s < 0) return; // late or unknown: never answered (no feedback loops)
+        const p = { cb: this.pending.cb(s), ctx: this.pending.ctx(s) };
+        this.pending.remove(s);
         p.cb(new LinkError(`peer ${this.peerId} answered BTP error ${frame.code} ${frame.name}`, 'btp-error', frame.code), undefined, frame, p.ctx);
         return;
       }
@@ -292,8 +294,8 @@ export class BtpLink {
   };
 
   private onResponse(requestId: number, ilp: Buffer | undefined, frame: BtpFrame | undefined): void {
-    const p = this.pending.get(requestId);
-    if (p === undefined) {
+    const s = this.pending.slotOf(requestId);
+    if (s < 0) {
       // Late or unknown: never answered (no feedback loops); a late one is reported once.
       const late = this.expired.get(requestId);
       if (late !== undefined) {
@@ -302,8 +304,10 @@ export class BtpLink {
       }
       return;
     }
-    this.pending.delete(requestId);
-    p.cb(undefined, ilp, frame, p.ctx);
+    const cb = this.pending.cb(s);
+    const ctx = this.pending.ctx(s);
+    this.pending.remove(s);
+    cb(undefined, ilp, frame, ctx);
   }
 
   private countBadFrame(): void {
@@ -325,8 +329,8 @@ export class BtpLink {
     this.outTypes.length = 0;
     this.outIds.length = 0;
     this.outData.length = 0;
-    const pending = [...this.pending.values()];
-    this.pending.clear();
+    const pending = this.pending.slots().map((s) => ({ cb: this.pending.cb(s), ctx: this.pending.ctx(s) }));
+    for (const s of this.pending.slots()) this.pending.remove(s);
     for (const p of pending) p.cb(new LinkError(`connection to ${this.peerId} closed`, 'closed'), undefined, undefined, p.ctx);
     this.handlers.onClose(this, code, reason);
   }

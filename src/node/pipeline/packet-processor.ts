@@ -90,6 +90,39 @@ export interface Replier {
   respondIlp(requestId: number, ilp: Buffer): void;
 }
 
+/**
+ * An InFlight made with `new`, not an object literal: V8 may decide to allocate a literal's objects
+ * straight in the old generation once many of them survive a scavenge (allocation-site pretenuring),
+ * and packets, which die young, then fill the old generation for the major GC.
+ */
+class Packet implements InFlight {
+  to = '';
+  readonly destination: string;
+  readonly amountIn: bigint;
+  amountOut: bigint;
+  readonly condition: Buffer;
+  reserved = false;
+  readonly control: boolean;
+  deadline = 0;
+  fulfill: Buffer | undefined = undefined;
+
+  constructor(
+    readonly packetId: string,
+    readonly from: SourceId,
+    view: PrepareView,
+    readonly requestId: number,
+    readonly started: number,
+    readonly replier: Replier,
+  ) {
+    this.destination = view.destination;
+    this.amountIn = view.amount;
+    this.amountOut = view.amount;
+    // a view into the frame: the frame is ours until the packet ends and the condition is never patched
+    this.condition = view.executionCondition;
+    this.control = view.destination.startsWith('peer.');
+  }
+}
+
 const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
 
 export class PacketProcessor {
@@ -134,23 +167,7 @@ export class PacketProcessor {
       replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
       return;
     }
-    const p: InFlight = {
-      packetId: this.nextPacketId(),
-      from,
-      to: '',
-      destination: view.destination,
-      amountIn: view.amount,
-      amountOut: view.amount,
-      // a view into the frame: the frame is ours until the packet ends and the condition is never patched
-      condition: view.executionCondition,
-      requestId,
-      started: now,
-      reserved: false,
-      control: view.destination.startsWith('peer.'),
-      deadline: 0,
-      replier,
-      fulfill: undefined,
-    };
+    const p = new Packet(this.nextPacketId(), from, view, requestId, now, replier);
     const ev = this.o.events;
     ev.inFlightNow = ++this.inFlight;
     if (ev.packetsActive && !p.control) ev.emit({ type: 'packet:prepared', packetId: p.packetId, from, destination: p.destination, amount: p.amountIn.toString() });
