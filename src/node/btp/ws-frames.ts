@@ -41,12 +41,16 @@ export function writeWsHeader(b: Buffer, off: number, n: number, masked: boolean
   return off;
 }
 
-/** XORs b[start, end) with the 4-byte key just before `start` (the header's masking key). */
+/**
+ * XORs b[start, end) with the 4-byte key just before `start` (the header's masking key): masks a
+ * payload, or unmasks a received one. Nothing to do for the all-zero key.
+ */
 export function maskPayload(b: Buffer, start: number, end: number): void {
   const k0 = b[start - 4];
   const k1 = b[start - 3];
   const k2 = b[start - 2];
   const k3 = b[start - 1];
+  if ((k0 | k1 | k2 | k3) === 0) return;
   let i = start;
   for (; i + 3 < end; i += 4) {
     b[i] ^= k0;

@@ -8,6 +8,7 @@
  * codes included. Nothing is taken over unless ws's internals look as expected.
  */
 import type { WebSocket } from 'ws';
+import { maskPayload } from './ws-frames.js';
 
 /** What the reader needs of ws's internals (ws 8). */
 interface WsInternals {
@@ -129,7 +130,7 @@ class FrameReader {
         this.receiver.write(buf.subarray(start - hdr, off));
         continue;
       }
-      if (masked) unmask(buf, start, off);
+      if (masked) maskPayload(buf, start, off);
       this.onBinary(buf.subarray(start, off));
     }
   };
@@ -148,21 +149,4 @@ class FrameReader {
     this.socket.on('data', this.wsData);
     this.wsData.call(this.socket, buf.subarray(off));
   }
-}
-
-/** XORs buf[start, end) with the 4-byte key before `start` (skipped for the all-zero key). */
-function unmask(buf: Buffer, start: number, end: number): void {
-  const k0 = buf[start - 4];
-  const k1 = buf[start - 3];
-  const k2 = buf[start - 2];
-  const k3 = buf[start - 1];
-  if ((k0 | k1 | k2 | k3) === 0) return;
-  let i = start;
-  for (; i + 3 < end; i += 4) {
-    buf[i] ^= k0;
-    buf[i + 1] ^= k1;
-    buf[i + 2] ^= k2;
-    buf[i + 3] ^= k3;
-  }
-  for (let j = 0; i < end; i++, j++) buf[i] ^= j === 0 ? k0 : j === 1 ? k1 : k2;
 }
