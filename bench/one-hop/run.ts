@@ -22,7 +22,7 @@ import { DESTINATION, TARGET_IDS, TARGET_LETTER, buildTargets, shippedStartAvail
 
 const HELP = `npm run bench -- [options]
 
-  --quick                 1 round, C=10,100, warm-up 1 s, window 2.5 s (under a minute)
+  --quick                 1 round, C=10,100, warm-up 2 s, window 2.5 s (under a minute)
   --rounds <n>            rounds (default 3); the report shows medians over rounds
   --concurrency <list>    packets in flight, comma-separated (default 1,10,100,1000)
   --warmup <ms>           warm-up before each window (default 2000)
@@ -94,7 +94,7 @@ function parseOptions(argv: string[]): Options {
   return {
     rounds: int(values.rounds, quick ? 1 : 3, 'rounds') || 1,
     levels,
-    warmupMs: int(values.warmup, quick ? 1000 : 2000, 'warmup'),
+    warmupMs: int(values.warmup, 2000, 'warmup'),
     durationMs: int(values.duration, quick ? 2500 : 8000, 'duration') || 1000,
     targets,
     direct: !values['no-direct'],
