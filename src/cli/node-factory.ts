@@ -3,7 +3,8 @@
  * decides where logs go, and creates the logger. Logs never go to stdout: with --json they go to
  * stderr, otherwise to `<dataDir>/node.log`, unless --log-file says otherwise (`-` = stderr).
  */
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { makeDirectory } from '../make-directory.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig } from '../config/index.js';
@@ -60,7 +61,7 @@ export function buildNode(o: NodeFactoryOptions): BuiltNode {
  */
 export function ensureWritable(file: string): void {
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirectory(dirname(file));
     closeSync(openSync(file, 'a'));
   } catch (e) {
     throw appError('INVALID_ARGUMENT', {

@@ -4,7 +4,8 @@
  * BTP_PEER_<ID>_SECRET per peer and AGENT_RUNTIME_API_KEY for the admin API.
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, writeFileSync } from 'node:fs';
+import { makeDirectory } from '../make-directory.js';
 import { join, resolve } from 'node:path';
 import { peerSecretEnvName } from '../config/index.js';
 import { appError } from '../errors/index.js';
@@ -119,10 +120,18 @@ export function writeSetup(dir: string, a: SetupAnswers, force: boolean): SetupR
   const configPath = resolve(dir, 'config.yaml');
   const envPath = resolve(dir, '.env');
   if (!force) for (const p of [configPath, envPath]) if (existsSync(p)) throw appError('FILE_EXISTS', { path: p });
-  mkdirSync(dir, { recursive: true });
   const env = renderEnv(a);
-  writeAtomic(envPath, env.text, 0o600);
-  writeAtomic(configPath, renderConfig(a), 0o644);
+  try {
+    makeDirectory(dir);
+    writeAtomic(envPath, env.text, 0o600);
+    writeAtomic(configPath, renderConfig(a), 0o644);
+  } catch (e) {
+    throw appError('INVALID_ARGUMENT', {
+      field: 'output dir',
+      reason: `cannot write the setup files into ${resolve(dir)}: ${e instanceof Error ? e.message : String(e)}`,
+      suggestion: 'Choose a writable --output-dir (a folder on a normal filesystem this user may write).',
+    });
+  }
   return {
     configPath,
     envPath: join(resolve(dir), '.env'),

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Level } from 'level';
+import { makeDirectory } from '../make-directory.js';
 import {
   FORMAT_NAME,
   FORMAT_VERSION,
@@ -67,11 +68,19 @@ export function mapOpenError(dataDir: string, err: unknown): Error {
   if (codes.some((c) => c === 'ENOTDIR' || c === 'EEXIST')) {
     return new LedgerOpenError(dataDir, reason, 'A file is in the way of the data directory: move it, or set dataDir to a directory.', err);
   }
+  if (codes.includes('ENOENT')) {
+    return new LedgerOpenError(dataDir, reason, 'No directory can be made there (a path under /proc or /sys?): set dataDir to a folder on a writable filesystem.', err);
+  }
   return new LedgerOpenError(dataDir, reason, undefined, err);
 }
 
 /** Opens (creating if needed) the store under `<dataDir>/ledger` and checks or writes its meta record. */
 export async function openStore(dataDir: string): Promise<Db> {
+  try {
+    makeDirectory(storeLocation(dataDir));
+  } catch (err) {
+    throw mapOpenError(dataDir, err);
+  }
   // A 16 MB memtable instead of LevelDB's 4 MB: a quarter of the level-0 files and compactions under
   // the journal's stream of writes. Interleaved one-hop runs (3 each): at 100 packets in flight p99
   // 3.5-4.1 -> 2.1-2.4 ms, ~10% more packets/s, ~1 us less CPU per packet; peak RSS at 1000 in

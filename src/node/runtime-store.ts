@@ -3,8 +3,9 @@
  * Written atomically (temporary file, then rename). Amounts are decimal strings on disk.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirectory } from '../make-directory.js';
 import type { PeerSpec } from './peers.js';
 
 export interface RuntimeRoute {
@@ -67,7 +68,7 @@ export class RuntimeStore {
   private chain: Promise<void> = Promise.resolve();
 
   private async write(json: string): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    makeDirectory(this.dir);
     const tmp = `${this.file}.tmp`;
     // mode 600: the file holds peers' auth tokens
     await writeFile(tmp, json, { mode: 0o600 });

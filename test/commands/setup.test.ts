@@ -92,6 +92,20 @@ describe('setup (from flags)', () => {
     expect(() => statSync(join(dir, 'config.yaml'))).toThrow();
   });
 
+  it('an output dir it cannot write: exit 2, INVALID_ARGUMENT with what failed and what to do (never a hang)', async () => {
+    writeFileSync(join(dir, 'file'), 'x');
+    // a file in the way, and (Linux) a folder under /proc, where Node's recursive mkdir used to spin forever
+    const dirs = [join(dir, 'file', 'sub'), ...(process.platform === 'linux' ? ['/proc/agent-runtime-setup-test'] : [])];
+    for (const out of dirs) {
+      const r = await run(['setup', '--yes', '--output-dir', out, '--json']);
+      expect(r.exitCode, out).toBe(2);
+      const err = json<{ error: { code: string; message: string; suggestion: string } }>(r).error;
+      expect(err.code).toBe('INVALID_ARGUMENT');
+      expect(err.message).toContain(`cannot write the setup files into ${out}: E`);
+      expect(err.suggestion).toMatch(/writable --output-dir/);
+    }
+  });
+
   it.skipIf(process.stdin.isTTY === true)('does not prompt when stdin is not a terminal', async () => {
     const r = await run(['setup', '--output-dir', dir, '--node-id', 'quiet']);
     expect(r.exitCode).toBe(0);

@@ -46,6 +46,26 @@ describe('open', () => {
     expect((err as LedgerError).suggestion).toMatch(/file is in the way/);
   });
 
+  it('creates every missing level of a nested dataDir, and names a file in the way deeper down', async () => {
+    const base = tempDir();
+    const nested = join(base, 'a', 'b', 'c');
+    const l = await openLedger({ dataDir: nested });
+    await l.close();
+    expect(existsSync(join(nested, 'ledger', 'CURRENT'))).toBe(true);
+    writeFileSync(join(base, 'file'), 'x');
+    const err = await Ledger.open({ dataDir: join(base, 'file', 'deeper') }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'LEDGER_OPEN_FAILED' });
+    expect((err as Error).message).toMatch(/ENOTDIR/);
+  });
+
+  // Linux only (procfs). Node's recursive mkdir spun forever here, so `start` hung at full CPU.
+  it.runIf(existsSync('/proc/self'))('fails at once with LedgerOpenError for a dataDir under /proc, where no directory can be made', { timeout: 10_000 }, async () => {
+    const err = await Ledger.open({ dataDir: '/proc/agent-runtime-test/data' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerOpenError);
+    expect((err as Error).message).toMatch(/Cannot open the ledger in \/proc\/agent-runtime-test\/data: ENOENT/);
+    expect((err as LedgerError).suggestion).toMatch(/writable filesystem/);
+  });
+
   it('refuses invalid options', async () => {
     await expect(Ledger.open({ dataDir: '' })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
     await expect(Ledger.open({ dataDir: tempDir(), journalRetentionMs: -1 })).rejects.toMatchObject({ code: 'LEDGER_INVALID_OPTIONS' });
