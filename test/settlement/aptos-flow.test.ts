@@ -15,7 +15,7 @@ import type { NodeEvent } from '../../src/node/events.js';
 import { claimMessageBytes } from '../../src/settlement/chains/aptos/claim-message.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance, payBob, payeeNode, payerNode, type PairChain } from './helpers.js';
+import { admin, balance, payBob, payeeNode, payerNode, startBobThenAlice, type PairChain } from './helpers.js';
 import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
 
 const APT = 100_000_000n;
@@ -58,10 +58,7 @@ beforeAll(async () => {
   node.fund(aliceAddress, 100n * APT);
   node.fund(bobAddress, 10n * APT);
   bob = startBob(h.dir());
-  await bob.start();
-  alice = startAlice(h.dir());
-  await alice.start();
-  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  alice = await startBobThenAlice(bob, () => startAlice(h.dir()));
 });
 
 afterAll(async () => {

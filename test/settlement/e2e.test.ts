@@ -23,7 +23,7 @@ import { Eip712 } from '../../src/settlement/chains/evm/eip712.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance, sendRaw, settlementSection } from './helpers.js';
+import { admin, balance, sendRaw, settlementSection, startBobThenAlice } from './helpers.js';
 import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
 import { StandInRippled } from './stand-ins/rippled.js';
 
@@ -55,10 +55,7 @@ beforeAll(async () => {
   chain = await startDemoChain({ accounts: 4, decimals: 6 }); // 0, 1: alice and bob; 2, 3: the three-lane hub and its EVM peer
   [aliceKey, bobKey] = chain.keys;
   bob = startBob(h.dir());
-  await bob.start();
-  alice = startAlice(h.dir());
-  await alice.start();
-  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  alice = await startBobThenAlice(bob, () => startAlice(h.dir()));
 });
 
 function startAlice(dataDir: string): ConnectorNode {

@@ -152,6 +152,15 @@ export function payerNode(h: Harness, chain: PairChain, bobPort: number, o: Pair
   return node;
 }
 
+/** Starts bob, then alice (made once bob listens: she dials his port), and waits until bob sees her connected. */
+export async function startBobThenAlice(bob: ConnectorNode, makeAlice: (bobPort: number) => ConnectorNode): Promise<ConnectorNode> {
+  await bob.start();
+  const alice = makeAlice(bob.btpPort);
+  await alice.start();
+  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  return alice;
+}
+
 export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOptions = {}): Promise<Pair> {
   const chain = 'kind' in on ? on : evmPairChain(on, o.keys);
   const secret = 'pair-secret';
@@ -167,9 +176,6 @@ export async function startPair(h: Harness, on: DemoChain | PairChain, o: PairOp
   };
   const bob = node(payeeConfig(chain, { secret, assetScale: o.assetScale ?? 9, settlement: o.bobSettlement }));
   bob.setPacketHandler(() => ({ accept: true }));
-  await bob.start();
-  const alice = node(payerConfig(chain, bob.btpPort, { secret, assetScale: o.assetScale ?? 9, threshold: o.threshold, settlement: o.aliceSettlement }));
-  await alice.start();
-  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  const alice = await startBobThenAlice(bob, (port) => node(payerConfig(chain, port, { secret, assetScale: o.assetScale ?? 9, threshold: o.threshold, settlement: o.aliceSettlement })));
   return { alice, bob, pay: (amount) => payBob(alice, amount) };
 }

@@ -14,7 +14,7 @@ import type { ConnectorNode } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { admin, balance, payBob, payeeNode, payerNode, type PairChain } from './helpers.js';
+import { admin, balance, payBob, payeeNode, payerNode, startBobThenAlice, type PairChain } from './helpers.js';
 import { StandInRippled } from './stand-ins/rippled.js';
 
 const XRP = 1_000_000n;
@@ -53,10 +53,7 @@ beforeAll(async () => {
   rippled.fund(aliceWallet.classicAddress, 1000n * XRP);
   rippled.fund(bobWallet.classicAddress, 1000n * XRP);
   bob = startBob(h.dir());
-  await bob.start();
-  alice = startAlice(h.dir());
-  await alice.start();
-  await waitFor(() => bob.listPeers()[0]?.connected, 10_000, 'alice connected to bob');
+  alice = await startBobThenAlice(bob, () => startAlice(h.dir()));
 });
 
 afterAll(async () => {
