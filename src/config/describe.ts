@@ -47,7 +47,8 @@ export function keyPath(k: Pick<KeyInfo, 'segments'>): string {
 /** The variable that sets a key, or undefined (keys inside lists, aliases). */
 export function envNameOf(k: KeyInfo): string | undefined {
   if (k.meta.env !== undefined) return k.meta.env;
-  if (k.inList || k.meta.aliasOf !== undefined || k.meta.secret) return undefined;
+  // maps (kind 'other', e.g. policies.peers) cannot be written as one variable
+  if (k.inList || k.meta.aliasOf !== undefined || k.meta.secret || k.kind === 'other') return undefined;
   return envNameForPath(k.segments);
 }
 
