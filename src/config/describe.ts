@@ -47,8 +47,7 @@ export function keyPath(k: Pick<KeyInfo, 'segments'>): string {
 /** The variable that sets a key, or undefined (keys inside lists, aliases). */
 export function envNameOf(k: KeyInfo): string | undefined {
   if (k.meta.env !== undefined) return k.meta.env;
-  // maps (kind 'other', e.g. policies.peers) cannot be written as one variable
-  if (k.inList || k.meta.aliasOf !== undefined || k.meta.secret || k.kind === 'other') return undefined;
+  if (k.inList || k.meta.aliasOf !== undefined || k.meta.secret) return undefined;
   return envNameForPath(k.segments);
 }
 

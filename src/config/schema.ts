@@ -24,6 +24,7 @@ import {
 import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
+import { ratesSchema } from './schema-rates.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -274,6 +275,7 @@ export const baseConfigSchema = z.strictObject({
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
   policies: policiesSchema.prefault({}),
+  rates: ratesSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -290,6 +292,7 @@ export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine
     ...c,
     ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
     dataDir: c.dataDir ?? `data/${c.nodeId}`,
+    rates: { ...c.rates, base: c.rates.base ?? c.assetCode },
   };
 });
 

@@ -32,6 +32,7 @@ describe('loadConfig defaults and discovery', () => {
       performance: { expiryMarginMs: 1000, maxHoldTimeMs: 30000, maxFrameBytes: 65536 },
       ledger: { sync: false, journalRetentionMs: 900000 },
       policies: { peers: {} },
+      rates: { base: 'USD', static: {}, spread: '0' },
     });
   });
 

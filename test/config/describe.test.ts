@@ -32,7 +32,9 @@ function setPaths(value: unknown, prefix: string): string[] {
     return value.flatMap((v) => setPaths(v, `${prefix}[]`));
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.entries(value).flatMap(([k, v]) => setPaths(v, prefix === '' ? k : `${prefix}.${k}`));
+    // a mapping is itself a set key too (rates.static is a map-valued key)
+    const inner = Object.entries(value).flatMap(([k, v]) => setPaths(v, prefix === '' ? k : `${prefix}.${k}`));
+    return prefix === '' ? inner : [prefix, ...inner];
   }
   return [prefix];
 }
@@ -68,7 +70,7 @@ describe('describeConfigKeys', () => {
     for (const k of keys) {
       const inList = k.path.includes('[]');
       if (k.secret && k.env !== undefined) expect(k.env, k.path).toMatch(/^(AGENT_RUNTIME_[A-Z_]+|BTP_PEER_<ID>_SECRET)$/);
-      else if (inList || k.secret || k.path === 'adminApi.allowedIPs' || k.path === 'policies.peers') expect(k.env, k.path).toBeUndefined();
+      else if (inList || k.secret || k.path === 'adminApi.allowedIPs') expect(k.env, k.path).toBeUndefined();
       else expect(k.env, k.path).toBe(envNameForPath(k.path.split('.')));
     }
     const secrets = keys.filter((k) => k.secret).map((k) => [k.path, k.env]);
