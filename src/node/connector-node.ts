@@ -11,7 +11,7 @@ import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } fro
 import { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';

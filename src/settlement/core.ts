@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { AppError, appError } from '../errors/index.js';
 import { accounts, entries, type JournalEntry } from '../ledger/index.js';
-import type { NodeEventInput } from '../node/events.js';
+import type { NodeEventInput } from '../node/ports.js';
 import type { ChainAdapter, ChainKind, OnchainChannel } from './chain.js';
 import { KeyedLock } from './lock.js';
 import type { SettlementContext } from './module.js';
