@@ -23,6 +23,7 @@ import {
 } from './fields.js';
 import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
+import { ratesSchema } from './schema-rates.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -271,6 +272,7 @@ export const baseConfigSchema = z.strictObject({
   security: securitySchema.prefault({}),
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
+  rates: ratesSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -287,6 +289,7 @@ export const configSchema = baseConfigSchema.superRefine(checkRules).transform((
     ...c,
     ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
     dataDir: c.dataDir ?? `data/${c.nodeId}`,
+    rates: { ...c.rates, base: c.rates.base ?? c.assetCode },
   };
 });
 

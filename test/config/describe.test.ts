@@ -32,7 +32,9 @@ function setPaths(value: unknown, prefix: string): string[] {
     return value.flatMap((v) => setPaths(v, `${prefix}[]`));
   }
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    return Object.entries(value).flatMap(([k, v]) => setPaths(v, prefix === '' ? k : `${prefix}.${k}`));
+    // a mapping is itself a set key too (rates.static is a map-valued key)
+    const inner = Object.entries(value).flatMap(([k, v]) => setPaths(v, prefix === '' ? k : `${prefix}.${k}`));
+    return prefix === '' ? inner : [prefix, ...inner];
   }
   return [prefix];
 }
