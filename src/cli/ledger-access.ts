@@ -14,7 +14,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { AppError, appError, isAppError } from '../errors/index.js';
+import { appError, isAppError, type AppError } from '../errors/index.js';
 import { Ledger, LedgerError, LedgerInUseError, storeLocation } from '../ledger/index.js';
 import type { LedgerInfo } from '../node/http/ledger-routes.js';
 import type { AdminClient } from './admin-client.js';
