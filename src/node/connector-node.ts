@@ -285,8 +285,12 @@ export class ConnectorNode {
     this.addressWaiters = [];
   }
 
-  /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
-  sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+  /**
+   * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
+   * answer; it is not called when the packet is refused before it enters the pipeline.
+   */
+  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -310,7 +314,8 @@ export class ConnectorNode {
       return Promise.resolve(this.localReject('F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
     }
     return new Promise((resolve) => {
-      processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      if (packetId !== undefined) onPacketId?.(packetId);
     });
   }
 
