@@ -23,6 +23,7 @@ import {
 } from './fields.js';
 import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
+import { routingSchema } from './schema-routing.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -271,6 +272,7 @@ export const baseConfigSchema = z.strictObject({
   security: securitySchema.prefault({}),
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
+  routing: routingSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */

@@ -31,6 +31,7 @@ describe('loadConfig defaults and discovery', () => {
       security: { environment: 'development' },
       performance: { expiryMarginMs: 1000, maxHoldTimeMs: 30000, maxFrameBytes: 65536 },
       ledger: { sync: false, journalRetentionMs: 900000 },
+      routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },
     });
   });
 
