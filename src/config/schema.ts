@@ -23,6 +23,8 @@ import {
 } from './fields.js';
 import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
+import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
+import { ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
@@ -71,6 +73,7 @@ const adminApiSchema = z
       aliasOf: 'adminApi.allowedIps',
     }),
     maxBodyBytes: key(positiveInt(65_536), { description: 'Largest request body accepted (bytes).' }),
+    keys: adminKeysField(),
   })
   .superRefine((a, ctx) => {
     if (a.allowedIps !== undefined && a.allowedIPs !== undefined) {
@@ -216,7 +219,7 @@ const performanceSchema = z.strictObject({
 });
 
 const ledgerSchema = z.strictObject({
-  sync: key(z.boolean().default(false), { description: 'fsync every ledger write (power-loss durable, slower).' }),
+  sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
   }),
@@ -272,6 +275,8 @@ export const baseConfigSchema = z.strictObject({
   security: securitySchema.prefault({}),
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
+  policies: policiesSchema.prefault({}),
+  rates: ratesSchema.prefault({}),
   routing: routingSchema.prefault({}),
 });
 
@@ -283,12 +288,13 @@ export type BaseConfig = z.output<typeof baseConfigSchema>;
  * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
  * (the loader makes it absolute against its cwd).
  */
-export const configSchema = baseConfigSchema.superRefine(checkRules).transform((c) => {
+export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).transform((c) => {
   const hasParent = c.peers.some((p) => p.relation === 'parent');
   return {
     ...c,
     ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
     dataDir: c.dataDir ?? `data/${c.nodeId}`,
+    rates: { ...c.rates, base: c.rates.base ?? c.assetCode },
   };
 });
 
