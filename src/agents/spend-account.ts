@@ -8,7 +8,7 @@
  * denial names the rule and what is left.
  */
 import type { LocalPolicy, PeerPolicy, Window } from '../config/schema-agents.js';
-import { SpendHistory } from './spend-history.js';
+import type { SpendHistory } from './spend-history.js';
 
 /** Which rule refused a payment. */
 export type PolicyRule = 'deniedPrefixes' | 'allowedPrefixes' | 'maxPerPayment' | 'budget';

@@ -53,6 +53,10 @@ export default class Send extends AdminCommand {
       }
       return result;
     }
+    if ('pending' in result) {
+      if (!this.jsonEnabled()) out(`pending approval ${result.approvalId} (until ${result.expiresAt}): \`agent-runtime approvals approve ${result.approvalId}\``);
+      return result;
+    }
     if (!this.jsonEnabled()) {
       const failure = appError('SEND_FAILED', { destination: args.destination, ilpCode: result.code, reason: result.message });
       err(`Rejected: ${result.code} ${result.message}`);

@@ -25,6 +25,7 @@ import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -70,6 +71,7 @@ export class ConnectorNode {
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
   private readonly store: RuntimeStore;
   private runtime: RuntimeState = { peers: [], routes: [], removedRoutes: [] };
   private sweeper: NodeJS.Timeout | undefined;
@@ -173,7 +175,9 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
@@ -222,7 +226,7 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? []), ...this.agents.adminRoutes()]);
     await this.control.start();
     await this.settlement?.start();
 
@@ -273,6 +277,7 @@ export class ConnectorNode {
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -280,8 +285,23 @@ export class ConnectorNode {
     this.addressWaiters = [];
   }
 
-  /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
-  sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+  /**
+   * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
+   */
+  async sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams): Promise<LocalOutcome> {
+    if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p));
+  }
+
+  private sendRaw(params: SendPacketParams): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {

@@ -95,13 +95,15 @@ export class NodeControl {
 async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendResponse> {
   const data = r.data ? Buffer.from(r.data, 'base64') : Buffer.alloc(0);
   const { condition } = computeConditionFromData(data);
-  const result = await node.sendPacket({
+  const outcome = await node.sendLocal({
     destination: r.destination,
     amount: BigInt(r.amount),
     executionCondition: condition,
     expiresAt: new Date(Date.now() + (r.timeoutMs ?? 30_000)),
     data,
   });
+  if (outcome.pending) return { accepted: false, fulfilled: false, pending: true, approvalId: outcome.approval.id, expiresAt: outcome.approval.expiresAt };
+  const result = outcome.result;
   if (result.type === IlpPacketType.Fulfill) {
     return {
       accepted: true,
