@@ -170,6 +170,14 @@ export class ConnectorNode {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
     };
+    this.ledger.onFault = (fault) => {
+      this.logger.error({ reason: fault.reason, dataDir: c.dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
+      this.events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir: c.dataDir });
+    };
+    this.ledger.onRecovered = (info) => {
+      this.logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
+      this.events.emit({ type: 'ledger:recovered', ...info });
+    };
     this.ledger.onSettlementRequired = (peerId, owed, threshold) => {
       this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
@@ -289,19 +297,21 @@ export class ConnectorNode {
    * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
    * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
    * above the approval line resolves once it was approved and ended (or was denied or timed out).
+   * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
+   * answer; it is not called when the packet is refused before it enters the pipeline.
    */
-  async sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
-    const outcome = await this.sendLocal(params);
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
     return outcome.pending ? outcome.done : outcome.result;
   }
 
   /** sendPacket, but a send waiting for approval answers at once with the approval. */
-  sendLocal(params: SendPacketParams): Promise<LocalOutcome> {
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return this.agents!.payments.send(params, (p) => this.sendRaw(p));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p, onPacketId));
   }
 
-  private sendRaw(params: SendPacketParams): Promise<SendPacketResult> {
+  private sendRaw(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -325,7 +335,8 @@ export class ConnectorNode {
       return Promise.resolve(this.localReject('F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
     }
     return new Promise((resolve) => {
-      processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      if (packetId !== undefined) onPacketId?.(packetId);
     });
   }
 
@@ -460,10 +471,12 @@ export class ConnectorNode {
   health(): HealthReport {
     const peers = this.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
     const connected = peers.filter((p) => p.connected).length;
-    const ledgerOk = this.ledger !== undefined && this.state === 'started';
+    const fault = this.ledger?.fault;
+    const ledgerOk = this.ledger !== undefined && this.state === 'started' && fault === undefined;
     const btpOk = this.btp !== undefined && this.btp.port > 0 && this.state === 'started';
     const reasons: string[] = [];
-    if (!ledgerOk) reasons.push('ledger is not open');
+    if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+    else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');

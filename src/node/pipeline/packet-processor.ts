@@ -2,8 +2,8 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02) → reserve (T04)
- *   → spend policy (F02/F08/T04, its own reservation)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
+ *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
  *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -164,16 +164,17 @@ export class PacketProcessor {
 
   /**
    * Handles one serialized Prepare. `replier` receives exactly one serialized Fulfill or Reject.
-   * `buf` may be patched in place (amount, expiry) and forwarded as is.
+   * `buf` may be patched in place (amount, expiry) and forwarded as is. Returns the packet id
+   * (undefined when `buf` is not a readable Prepare), which the admin send reports to its caller.
    */
-  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): void {
+  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): string | undefined {
     const now = Date.now();
     let view: PrepareView;
     try {
       view = readPrepareView(buf);
     } catch (err) {
       replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
-      return;
+      return undefined;
     }
     const p = new Packet(this.nextPacketId(), from, view, requestId, now, replier);
     const ev = this.o.events;
@@ -184,6 +185,7 @@ export class PacketProcessor {
     } catch (err) {
       this.fail(p, err);
     }
+    return p.packetId;
   }
 
   private route(p: InFlight, view: PrepareView, buf: Buffer, now: number): void {
@@ -199,6 +201,9 @@ export class PacketProcessor {
       }
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
+
+    // Fail-stop: with the books unwritable nothing is forwarded (peer.* above moves no money).
+    if (this.o.ledger.fault !== undefined) throw new InternalError('this connector cannot book payments right now');
 
     const shorten = source !== undefined;
     if (source) {
