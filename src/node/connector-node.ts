@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
+import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';
@@ -26,6 +27,7 @@ import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
+import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -43,13 +45,8 @@ export type SendPacketResult = ({ type: typeof IlpPacketType.Fulfill } & IlpFulf
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Thrown by methods that need a started node. */
-export class ConnectorNotStartedError extends Error {
-  constructor(method: string) {
-    super(`${method}() needs a started node: await node.start() first`);
-    this.name = 'ConnectorNotStartedError';
-  }
-}
+// The node's coded errors live in the catalogue (src/errors); re-exported for the library API.
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -234,7 +231,11 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? []), ...this.agents.adminRoutes()]);
+    this.control = new NodeControl(this, [
+      ...ledgerRoutes(() => this.ledgerHandle),
+      ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
+      ...this.agents.adminRoutes(),
+    ]);
     await this.control.start();
     await this.settlement?.start();
 
@@ -678,22 +679,6 @@ export class ConnectorNode {
       settleThreshold: p.spec.settleThreshold?.toString(),
       settlement: p.spec.settlement,
     };
-  }
-}
-
-export class PeerNotFoundError extends Error {
-  readonly statusCode = 404;
-  constructor(readonly peerId: string) {
-    super(`Peer not found: ${peerId}`);
-    this.name = 'PeerNotFoundError';
-  }
-}
-
-export class InvalidArgumentError extends Error {
-  readonly statusCode = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidArgumentError';
   }
 }
 
