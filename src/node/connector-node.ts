@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
+import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';
@@ -28,6 +29,8 @@ import { CcpService } from './routing/ccp/ccp-service.js';
 import { createNodeCcpHost } from './routing/ccp/node-host.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
+import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -45,13 +48,8 @@ export type SendPacketResult = ({ type: typeof IlpPacketType.Fulfill } & IlpFulf
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Thrown by methods that need a started node. */
-export class ConnectorNotStartedError extends Error {
-  constructor(method: string) {
-    super(`${method}() needs a started node: await node.start() first`);
-    this.name = 'ConnectorNotStartedError';
-  }
-}
+// The node's coded errors live in the catalogue (src/errors); re-exported for the library API.
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -73,6 +71,7 @@ export class ConnectorNode {
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
   private readonly store: RuntimeStore;
   private runtime: RuntimeState = { peers: [], routes: [], removedRoutes: [] };
   private sweeper: NodeJS.Timeout | undefined;
@@ -187,7 +186,9 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
@@ -243,7 +244,11 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [
+      ...ledgerRoutes(() => this.ledgerHandle),
+      ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
+      ...this.agents.adminRoutes(),
+    ]);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     await this.settlement?.start();
@@ -297,6 +302,7 @@ export class ConnectorNode {
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -306,10 +312,23 @@ export class ConnectorNode {
 
   /**
    * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
    * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
    * answer; it is not called when the packet is refused before it enters the pipeline.
    */
-  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
+    if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p, onPacketId));
+  }
+
+  private sendRaw(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -685,22 +704,6 @@ export class ConnectorNode {
       settleThreshold: p.spec.settleThreshold?.toString(),
       settlement: p.spec.settlement,
     };
-  }
-}
-
-export class PeerNotFoundError extends Error {
-  readonly statusCode = 404;
-  constructor(readonly peerId: string) {
-    super(`Peer not found: ${peerId}`);
-    this.name = 'PeerNotFoundError';
-  }
-}
-
-export class InvalidArgumentError extends Error {
-  readonly statusCode = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidArgumentError';
   }
 }
 

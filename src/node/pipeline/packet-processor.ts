@@ -2,7 +2,8 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
+ *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
  *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -32,6 +33,8 @@ import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
+import { policyError } from '../../agents/denial.js';
+import type { SpendAccount } from '../../agents/spend-account.js';
 
 /** Where a Prepare came from: a peer's id, or LOCAL for the local agent. */
 export type SourceId = string;
@@ -64,6 +67,8 @@ export interface ProcessorOptions {
   /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
   peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
+  policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
 
 /** One packet in flight through this node. */
@@ -85,6 +90,8 @@ export interface InFlight {
   readonly replier: Replier;
   /** The Fulfill waiting for its ledger write. */
   fulfill: Buffer | undefined;
+  /** The source's spend policy holding amountIn, until the packet ends. */
+  spend: SpendAccount | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -107,6 +114,7 @@ class Packet implements InFlight {
   readonly control: boolean;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
+  spend: SpendAccount | undefined = undefined;
 
   constructor(
     readonly packetId: string,
@@ -218,6 +226,12 @@ export class PacketProcessor {
       }
       p.reserved = true;
     }
+    const spend = source === undefined ? undefined : this.o.policies?.forPeer(source.id);
+    if (spend !== undefined) {
+      const denial = spend.reserve(p.destination, p.amountIn, now);
+      if (denial !== undefined) throw policyError(denial, p.amountIn);
+      p.spend = spend;
+    }
 
     if (nextHop === LOCAL) {
       const deadline = Math.min(view.expiresAtMs, now + this.o.expiry.maxHoldTimeMs);
@@ -279,6 +293,10 @@ export class PacketProcessor {
   }
 
   private commit(p: InFlight, fulfill: Buffer): void {
+    if (p.spend !== undefined) {
+      p.spend.commit(p.amountIn, Date.now());
+      p.spend = undefined;
+    }
     const postings = this.postings(p);
     if (postings === undefined) {
       this.finish(p, fulfill, true);
@@ -344,6 +362,10 @@ export class PacketProcessor {
   }
 
   private release(p: InFlight): void {
+    if (p.spend !== undefined) {
+      p.spend.release(p.amountIn);
+      p.spend = undefined;
+    }
     if (p.reserved) {
       p.reserved = false;
       this.o.ledger.release(p.from, p.amountIn);
