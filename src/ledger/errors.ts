@@ -1,9 +1,10 @@
 /**
- * Ledger errors. Each carries a stable `code`, an `exitCode` and a `suggestion` (what to do), the same
- * shape as the CLI's catalogue errors, so the CLI reports them without translation.
+ * Ledger errors. A LedgerError is an AppError with a catalogue code (src/errors/catalogue-ledger.ts
+ * and catalogue.ts), so the CLI and the admin API report it by its code, without translation.
  */
+import { AppError, catalogue } from '../errors/index.js';
 
-/** The ledger's error codes and what each means. */
+/** The ledger's error codes and what each means (every one is a catalogue code, docs/errors.md). */
 export const ledgerErrorCodes = {
   LEDGER_IN_USE: 'another process holds the store (LevelDB LOCK)',
   LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, corrupt, newer format)',
@@ -14,49 +15,55 @@ export const ledgerErrorCodes = {
   LEDGER_WRITE_FAILED: 'LevelDB refused a batch; nothing of it was booked',
   LEDGER_NOT_EMPTY: 'importSnapshot() was called on a ledger that already holds data',
   LEDGER_SNAPSHOT_INVALID: 'a snapshot is malformed or does not balance',
+  LEDGER_CORRUPT: 'the store is damaged (a bad log record or table block): it was copied aside and not opened',
 } as const;
 
 /** A ledger error code. */
 export type LedgerErrorCode = keyof typeof ledgerErrorCodes;
 
 /** Base class of every error the ledger throws or passes to a callback. */
-export class LedgerError extends Error {
-  override name = 'LedgerError';
-  /** Process exit code a CLI should use (1: the operation failed). */
-  readonly exitCode = 1;
-  readonly details: Record<string, unknown>;
+export class LedgerError extends AppError {
+  override readonly name: string = 'LedgerError';
+  override readonly code: LedgerErrorCode;
 
+  /**
+   * @param suggestion what to do; defaults to the catalogue's
+   * @param options.details the facts behind the message (kept for logs and `--json`)
+   */
   constructor(
-    readonly code: LedgerErrorCode,
+    code: LedgerErrorCode,
     message: string,
-    readonly suggestion?: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+    suggestion?: string,
+    options: { cause?: unknown; details?: Record<string, string | number | bigint | boolean | undefined> } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.details = options.details ?? {};
+    const entry = catalogue[code];
+    const hint = suggestion ?? entry.suggestion;
+    super(code, message, {
+      exitCode: entry.exitCode,
+      ...(hint === undefined ? {} : { suggestion: hint }),
+      ...('httpStatus' in entry ? { httpStatus: entry.httpStatus, httpError: entry.httpError } : {}),
+      details: options.details ?? {},
+      cause: options.cause,
+    });
+    this.code = code;
   }
 }
 
 /** Another process (usually a running node) holds the store's LevelDB lock. */
 export class LedgerInUseError extends LedgerError {
-  override name = 'LedgerInUseError';
+  override readonly name: string = 'LedgerInUseError';
 
   constructor(
     readonly dataDir: string,
     cause?: unknown,
   ) {
-    super(
-      'LEDGER_IN_USE',
-      `The ledger in ${dataDir} is held by another process`,
-      'A node is probably running with this data directory: stop it, or run the command against it with --url.',
-      { cause, details: { dataDir } },
-    );
+    super('LEDGER_IN_USE', `The ledger in ${dataDir} is held by another process`, undefined, { cause, details: { dataDir } });
   }
 }
 
 /** The store cannot be opened or created. */
 export class LedgerOpenError extends LedgerError {
-  override name = 'LedgerOpenError';
+  override readonly name: string = 'LedgerOpenError';
 
   constructor(
     readonly dataDir: string,
@@ -65,5 +72,26 @@ export class LedgerOpenError extends LedgerError {
     cause?: unknown,
   ) {
     super('LEDGER_OPEN_FAILED', `Cannot open the ledger in ${dataDir}: ${reason}`, suggestion, { cause, details: { dataDir, reason } });
+  }
+}
+
+/** The store is damaged; nothing was opened, the files were copied aside first (when they could be). */
+export class LedgerCorruptError extends LedgerError {
+  override name = 'LedgerCorruptError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly file: string,
+    readonly offset: number | undefined,
+    reason: string,
+    readonly copiedTo?: string,
+    cause?: unknown,
+  ) {
+    super(
+      'LEDGER_CORRUPT',
+      `The ledger in ${dataDir} is damaged: ${file}${offset === undefined ? '' : ` at offset ${offset}`}: ${reason}`,
+      `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Restore the newest export with \`agent-runtime ledger import <file> --data-dir <empty dir>\`, or move the damaged ledger folder away and start empty; never delete the copy before reconciling with your peers.`,
+      { cause, details: { dataDir, file, offset, reason, copiedTo } },
+    );
   }
 }
