@@ -25,6 +25,9 @@ import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { NodeRates } from '../rates/node-rates.js';
+import { ratesRoutes } from '../rates/admin-routes.js';
+import type { RateProvider } from '../rates/source.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -65,6 +68,8 @@ export class ConnectorNode {
   private address: string;
   private addressKnown: boolean;
   private ledger: Ledger | undefined;
+  private rates: NodeRates | undefined;
+  private rateProvider: RateProvider | undefined;
   private btp: BtpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
@@ -173,6 +178,16 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.rates = new NodeRates({
+      config: c.rates,
+      assetCode: c.assetCode,
+      dataDir: c.dataDir,
+      logger: this.baseLogger.child({ module: 'rates' }),
+      emit: (e) => this.events.emit(e),
+    });
+    if (this.rateProvider) this.rates.setProvider(this.rateProvider);
+    await this.rates.start();
+
     this.processor = new PacketProcessor({
       ledger: this.ledger,
       routes: this.routes,
@@ -180,6 +195,8 @@ export class ConnectorNode {
       logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
+      asset: { code: c.assetCode, scale: c.assetScale },
+      rates: this.rates.book,
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
@@ -197,6 +214,7 @@ export class ConnectorNode {
         settleThreshold: p.settleThreshold,
         rateLimit: p.rateLimit,
         settlement: p.settlement,
+        asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? c.assetCode, scale: p.assetScale ?? c.assetScale } : undefined,
         source: 'config',
       })),
       ...this.runtime.peers.filter((r) => !c.peers.some((p) => p.id === r.id)),
@@ -222,8 +240,10 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [])]);
     await this.control.start();
+    const registry = this.control.metricsRegistry;
+    if (registry) this.rates.registerMetrics(registry);
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
@@ -270,6 +290,7 @@ export class ConnectorNode {
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
     await this.settlement?.stop();
+    this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
@@ -278,6 +299,15 @@ export class ConnectorNode {
     this.state = 'stopped';
     for (const w of this.addressWaiters) w();
     this.addressWaiters = [];
+  }
+
+  /**
+   * Sets the function the node polls for rates (instead of rates.source.url), every
+   * rates.source.pollIntervalMs (default 60000 ms). Call before start().
+   */
+  setRateProvider(provider: RateProvider): void {
+    if (this.state !== 'new') throw new Error('setRateProvider must be called before start()');
+    this.rateProvider = provider;
   }
 
   /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
@@ -447,10 +477,12 @@ export class ConnectorNode {
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
+    const stale = this.rates?.staleAssets() ?? [];
+    if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
     let status: HealthReport['status'];
     if (this.state === 'new' || this.state === 'starting') status = 'starting';
     else if (!ledgerOk || !btpOk) status = 'unhealthy';
-    else if (connected < peers.length || !this.addressKnown) status = 'degraded';
+    else if (connected < peers.length || !this.addressKnown || stale.length > 0) status = 'degraded';
     else status = 'healthy';
     return {
       status,
@@ -546,7 +578,9 @@ export class ConnectorNode {
   private answerIldcp(peerId: string): Buffer | undefined {
     const peer = this.peers.get(peerId);
     if (peer?.relation !== 'child' || !this.addressKnown) return undefined;
-    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: this.config.assetScale, assetCode: this.config.assetCode });
+    // a child's asset is its own when configured (it learns it here), else the node's
+    const asset = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: asset.scale, assetCode: asset.code });
   }
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
@@ -561,8 +595,9 @@ export class ConnectorNode {
       try {
         if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
         const info = deserializeIldcpResponse(ilp);
-        if (info.assetCode !== this.config.assetCode || info.assetScale !== this.config.assetScale) {
-          this.logger.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
+        const expected = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+        if (info.assetCode !== expected.code || info.assetScale !== expected.scale) {
+          this.logger.error({ parent: peer.id, ...info, expected }, "the parent's asset differs from the one configured for it (peers[].assetCode/assetScale, else the node's); refusing the address");
           return;
         }
         this.address = info.clientAddress;
