@@ -173,6 +173,14 @@ export class ConnectorNode {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
     };
+    this.ledger.onFault = (fault) => {
+      this.logger.error({ reason: fault.reason, dataDir: c.dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
+      this.events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir: c.dataDir });
+    };
+    this.ledger.onRecovered = (info) => {
+      this.logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
+      this.events.emit({ type: 'ledger:recovered', ...info });
+    };
     this.ledger.onSettlementRequired = (peerId, owed, threshold) => {
       this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
@@ -470,10 +478,12 @@ export class ConnectorNode {
   health(): HealthReport {
     const peers = this.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
     const connected = peers.filter((p) => p.connected).length;
-    const ledgerOk = this.ledger !== undefined && this.state === 'started';
+    const fault = this.ledger?.fault;
+    const ledgerOk = this.ledger !== undefined && this.state === 'started' && fault === undefined;
     const btpOk = this.btp !== undefined && this.btp.port > 0 && this.state === 'started';
     const reasons: string[] = [];
-    if (!ledgerOk) reasons.push('ledger is not open');
+    if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+    else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');

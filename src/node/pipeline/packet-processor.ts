@@ -2,7 +2,7 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
  *   → exchange + fee (T00 no rate, F08 overflow; exchange.ts) → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -210,6 +210,9 @@ export class PacketProcessor {
       }
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
+
+    // Fail-stop: with the books unwritable nothing is forwarded (peer.* above moves no money).
+    if (this.o.ledger.fault !== undefined) throw new InternalError('this connector cannot book payments right now');
 
     const shorten = source !== undefined;
     if (source) {
