@@ -7,10 +7,11 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
+import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';
@@ -28,6 +29,7 @@ import { ledgerRoutes } from './http/ledger-routes.js';
 import { NodeRates } from '../rates/node-rates.js';
 import { ratesRoutes } from '../rates/admin-routes.js';
 import type { RateProvider } from '../rates/source.js';
+import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -45,13 +47,8 @@ export type SendPacketResult = ({ type: typeof IlpPacketType.Fulfill } & IlpFulf
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Thrown by methods that need a started node. */
-export class ConnectorNotStartedError extends Error {
-  constructor(method: string) {
-    super(`${method}() needs a started node: await node.start() first`);
-    this.name = 'ConnectorNotStartedError';
-  }
-}
+// The node's coded errors live in the catalogue (src/errors); re-exported for the library API.
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -248,7 +245,7 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes])]);
     await this.control.start();
     const registry = this.control.metricsRegistry;
     if (registry) this.rates.registerMetrics(registry);
@@ -318,8 +315,12 @@ export class ConnectorNode {
     this.rateProvider = provider;
   }
 
-  /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
-  sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+  /**
+   * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
+   * answer; it is not called when the packet is refused before it enters the pipeline.
+   */
+  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -343,7 +344,8 @@ export class ConnectorNode {
       return Promise.resolve(this.localReject('F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
     }
     return new Promise((resolve) => {
-      processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      if (packetId !== undefined) onPacketId?.(packetId);
     });
   }
 
@@ -690,22 +692,6 @@ export class ConnectorNode {
       settleThreshold: p.spec.settleThreshold?.toString(),
       settlement: p.spec.settlement,
     };
-  }
-}
-
-export class PeerNotFoundError extends Error {
-  readonly statusCode = 404;
-  constructor(readonly peerId: string) {
-    super(`Peer not found: ${peerId}`);
-    this.name = 'PeerNotFoundError';
-  }
-}
-
-export class InvalidArgumentError extends Error {
-  readonly statusCode = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidArgumentError';
   }
 }
 

@@ -175,16 +175,17 @@ export class PacketProcessor {
 
   /**
    * Handles one serialized Prepare. `replier` receives exactly one serialized Fulfill or Reject.
-   * `buf` may be patched in place (amount, expiry) and forwarded as is.
+   * `buf` may be patched in place (amount, expiry) and forwarded as is. Returns the packet id
+   * (undefined when `buf` is not a readable Prepare), which the admin send reports to its caller.
    */
-  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): void {
+  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): string | undefined {
     const now = Date.now();
     let view: PrepareView;
     try {
       view = readPrepareView(buf);
     } catch (err) {
       replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
-      return;
+      return undefined;
     }
     const p = new Packet(this.nextPacketId(), from, view, requestId, now, replier);
     const ev = this.o.events;
@@ -195,6 +196,7 @@ export class PacketProcessor {
     } catch (err) {
       this.fail(p, err);
     }
+    return p.packetId;
   }
 
   private route(p: InFlight, view: PrepareView, buf: Buffer, now: number): void {
