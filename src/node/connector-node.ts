@@ -25,10 +25,14 @@ import { PeerSet, type Peer, type PeerSpec } from './peers.js';
 import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
+import { CcpService } from './routing/ccp/ccp-service.js';
+import { createNodeCcpHost } from './routing/ccp/node-host.js';
+import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { NodeRates } from '../rates/node-rates.js';
 import { ratesRoutes } from '../rates/admin-routes.js';
 import type { RateProvider } from '../rates/source.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
@@ -72,6 +76,7 @@ export class ConnectorNode {
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
   private readonly store: RuntimeStore;
   private runtime: RuntimeState = { peers: [], routes: [], removedRoutes: [] };
   private sweeper: NodeJS.Timeout | undefined;
@@ -81,6 +86,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** route broadcast (CCP); undefined when routing.enabled is false */
+  private ccp: CcpService | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -111,6 +118,7 @@ export class ConnectorNode {
         onOtherRequest: (link, frame) => this.onOtherRequest(link, frame),
       },
       onLinkUp: (peer, link) => this.onLinkUp(peer, link),
+      onLinkDown: (peer) => this.ccp?.peerDown(peer.id),
     });
     const ld = this.config.localDelivery;
     const http = ld.enabled && ld.handlerUrl
@@ -193,7 +201,9 @@ export class ConnectorNode {
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
 
+    this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
@@ -205,6 +215,7 @@ export class ConnectorNode {
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
+      peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
       deliverLocal: this.delivery.deliver,
     });
 
@@ -220,6 +231,8 @@ export class ConnectorNode {
         rateLimit: p.rateLimit,
         settlement: p.settlement,
         asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? c.assetCode, scale: p.assetScale ?? c.assetScale } : undefined,
+        sendRoutes: p.sendRoutes,
+        receiveRoutes: p.receiveRoutes,
         source: 'config',
       })),
       ...this.runtime.peers.filter((r) => !c.peers.some((p) => p.id === r.id)),
@@ -233,6 +246,10 @@ export class ConnectorNode {
     }
     for (const r of this.runtime.routes) this.routes.add({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' });
 
+    if (c.routing.enabled) {
+      const host = createNodeCcpHost({ routes: this.routes, peer: (id) => this.peers.get(id), address: () => this.address });
+      this.ccp = new CcpService(host, c.routing, this.baseLogger.child({ module: 'ccp' }));
+    }
     this.btp = new BtpServer({
       host: c.btpServerHost,
       port: c.btpServerPort,
@@ -245,14 +262,21 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes])]);
+    this.control = new NodeControl(this, [
+      ...ledgerRoutes(() => this.ledgerHandle),
+      ...ratesRoutes(() => this.rates),
+      ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
+      ...this.agents.adminRoutes(),
+    ]);
     await this.control.start();
+    if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     const registry = this.control.metricsRegistry;
     if (registry) this.rates.registerMetrics(registry);
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
     this.refreshImplicitRoutes();
+    this.ccp?.start();
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
     this.startStats();
@@ -294,11 +318,13 @@ export class ConnectorNode {
     }
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
+    this.ccp?.stop();
     await this.settlement?.stop();
     this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -317,10 +343,23 @@ export class ConnectorNode {
 
   /**
    * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
    * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
    * answer; it is not called when the packet is refused before it enters the pipeline.
    */
-  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
+    if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p, onPacketId));
+  }
+
+  private sendRaw(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -393,6 +432,7 @@ export class ConnectorNode {
     this.requireStarted('removePeer');
     const peer = this.peers.remove(peerId);
     if (!peer) throw new PeerNotFoundError(peerId);
+    this.ccp?.peerRemoved(peerId);
     const removedRoutes = removeRoutes ? this.routes.removeNextHop(peerId, ['config', 'runtime']) : [];
     this.runtime.peers = this.runtime.peers.filter((p) => p.id !== peerId);
     this.runtime.routes = this.runtime.routes.filter((r) => !removeRoutes || r.nextHop !== peerId);
@@ -409,7 +449,14 @@ export class ConnectorNode {
   }
 
   listRoutes(): RouteInfo[] {
-    return this.routes.list().map((r) => ({ prefix: r.prefix, nextHop: r.nextHop, priority: r.priority, source: r.source }));
+    const now = Date.now();
+    return this.routes.list().map((r) => ({
+      prefix: r.prefix,
+      nextHop: r.nextHop,
+      priority: r.priority,
+      source: r.source,
+      ...(r.source === 'ccp' ? { path: [...(r.path ?? [])], ageMs: now - (r.learnedAt ?? now) } : {}),
+    }));
   }
 
   /** Adds a route at runtime (persisted). Returns a warning when nextHop names no known peer. */
@@ -597,6 +644,7 @@ export class ConnectorNode {
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
     this.settlement?.onPeerConnected(peer.id);
+    this.ccp?.peerUp(peer.id);
     if (peer.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
     const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + 30_000) });
     link.sendIlp(request, Date.now() + 30_000, (err, ilp) => {
@@ -685,7 +733,7 @@ export class ConnectorNode {
       connected: p.connected,
       direction: p.spec.url ? 'outbound' : 'inbound',
       url: p.spec.url,
-      ilpAddresses: routes.map((r) => r.prefix),
+      ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),
       creditLimit: p.spec.creditLimit?.toString(),
