@@ -173,7 +173,12 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     this.runtime = this.store.load();
-    this.ledger = await Ledger.open({ dataDir: c.dataDir, sync: c.ledger.sync, journalRetentionMs: c.ledger.journalRetentionMs });
+    this.ledger = await Ledger.open({
+      dataDir: c.dataDir,
+      sync: c.ledger.sync,
+      journalRetentionMs: c.ledger.journalRetentionMs,
+      onWarning: (message, details) => this.logger.warn(details, message),
+    });
     this.ledger.onBalanceChanged = (changes) => {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
