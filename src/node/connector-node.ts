@@ -5,9 +5,10 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { SecurityStats } from './http/security-stats.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { SettlementModule } from '../settlement/module.js';
@@ -79,6 +80,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
+  readonly securityStats = new SecurityStats();
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -214,11 +217,16 @@ export class ConnectorNode {
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
+      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
+      allowedHosts: c.security.allowedHosts,
+      trustProxy: c.security.trustProxy,
+      stats: this.securityStats,
       logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
     await this.btp.listen();
+    this.securityStats.preAuth = this.btp.preAuth;
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
@@ -244,6 +252,7 @@ export class ConnectorNode {
       dataDir: c.dataDir,
     });
     this.logger.info({ ilpAddress: this.address, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
+    this.logger.info(upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -446,6 +455,8 @@ export class ConnectorNode {
     if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+    const gate = this.securityStats.preAuth;
+    if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
     let status: HealthReport['status'];
     if (this.state === 'new' || this.state === 'starting') status = 'starting';
@@ -463,6 +474,7 @@ export class ConnectorNode {
       version,
       checks: { ledger: ledgerOk, btp: btpOk, peers },
       reasons,
+      ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
     };
   }
 
