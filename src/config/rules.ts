@@ -195,12 +195,6 @@ function checkProduction(c: BaseConfig, ctx: Ctx): void {
       keys: [['adminApi', 'apiKey'], ['security', 'environment']],
     });
   }
-  if (c.explorer.enabled && c.explorer.allowSend) {
-    report(ctx, ['explorer', 'allowSend'], `must be false: ${why}`, {
-      hint: 'send from the admin API (POST /admin/ilp/send with the X-Api-Key) or the CLI',
-      keys: [['explorer', 'allowSend'], ['security', 'environment']],
-    });
-  }
   const keys: [Path, string | undefined][] = [[['settlement', 'evm', 'privateKey'], c.settlement.evm?.privateKey]];
   for (const [path, value] of keys) {
     if (value !== undefined && DEV_PRIVATE_KEYS.includes(value.toLowerCase().replace(/^0x/, ''))) {

@@ -93,7 +93,7 @@ const explorerSchema = z.strictObject({
   maxEvents: key(positiveInt(10_000), { description: 'Events kept in memory for the UI.' }),
   retentionMs: key(positiveInt(3_600_000), { description: 'How long events are kept (ms).' }),
   allowSend: key(z.boolean().default(false), {
-    description: 'Enable the send form (POST /api/send); it then needs the admin apiKey when one is set. Never on in production.',
+    description: 'Enable the send form (POST /api/send); it then needs the admin apiKey when one is set. Ignored (off) in production.',
   }),
 });
 

@@ -4,22 +4,8 @@
  * inside a peer URL (it belongs in `authToken`), an in-flight cap switched off.
  */
 import { isLoopbackHost } from './rules.js';
+import { urlHasCredentials } from './url-secrets.js';
 import type { NodeConfig } from './schema.js';
-
-/** True when a URL carries a user name, a password or a token-like query parameter. */
-export function urlHasCredentials(url: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.username !== '' || u.password !== '') return true;
-    for (const name of u.searchParams.keys()) if (SECRET_PARAM.test(name)) return true;
-    return false;
-  } catch {
-    return false;
-  }
-}
-
-/** Query parameter names that carry a secret. */
-export const SECRET_PARAM = /token|secret|password|passwd|pwd|key|auth|sig|credential/i;
 
 export function securityWarnings(config: NodeConfig): string[] {
   const out: string[] = [];
@@ -47,7 +33,9 @@ export function securityWarnings(config: NodeConfig): string[] {
   if (config.performance.maxInFlightBytesPerPeer === 0) {
     out.push('performance.maxInFlightBytesPerPeer is 0 (no limit): one peer can pin memory with large Prepares; the default is 8 MiB');
   }
-  if (config.explorer.enabled && config.explorer.allowSend && config.adminApi.apiKey === undefined) {
+  if (config.explorer.allowSend && config.security.environment === 'production') {
+    out.push('explorer.allowSend is ignored: security.environment is production, where the explorer never sends (use the admin API or the CLI)');
+  } else if (config.explorer.enabled && config.explorer.allowSend && config.adminApi.apiKey === undefined) {
     out.push('explorer.allowSend is on and the admin API has no apiKey: any local process or page that reaches the explorer can send money');
   }
   return out;

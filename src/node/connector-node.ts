@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, redactUrl, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import { SecurityStats } from './http/security-stats.js';
@@ -649,7 +649,8 @@ export class ConnectorNode {
       relation: p.relation,
       connected: p.connected,
       direction: p.spec.url ? 'outbound' : 'inbound',
-      url: p.spec.url,
+      // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
+      url: redactUrl(p.spec.url),
       ilpAddresses: routes.map((r) => r.prefix),
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),

@@ -152,8 +152,14 @@ describe('explorer send form', () => {
     expect(sent.status).toBe(200);
     expect(JSON.parse(sent.body)).toMatchObject({ accepted: false }); // no local handler: rejected, but it was sent
 
-    const prod = { nodeId: 'p', security: { environment: 'production' }, adminApi: { apiKey: 'k'.repeat(32) }, explorer: { enabled: true, allowSend: true } };
-    expect(() => loadConfig(prod as never, { env: {} })).toThrow(/explorer\.allowSend.*production/);
+    // production: allowSend is ignored (with a warning) and the form stays off
+    const prodConfig = { nodeId: 'p', ilpAddress: 'g.p', security: { environment: 'production' }, adminApi: { apiKey: 'k'.repeat(32) }, explorer: { enabled: true, port: 0, allowSend: true } };
+    expect(loadConfig(prodConfig as never, { env: {} }).warnings.join('\n')).toMatch(/explorer\.allowSend is ignored: security\.environment is production/);
+    const prod = h.node(prodConfig as never);
+    await prod.start();
+    expect(JSON.parse((await raw(prod.endpoints.explorer!, '/api/info')).body).sendEnabled).toBe(false);
+    const refused = await raw(prod.endpoints.explorer!, '/api/send', { method: 'POST', body: JSON.stringify({ destination: 'g.p.x', amount: '1' }), headers: { 'x-api-key': 'k'.repeat(32) } });
+    expect(refused.status).toBe(403);
   });
 });
 
@@ -170,7 +176,7 @@ describe('admin API keys', () => {
     expect(JSON.parse(locked.body)).toMatchObject({ code: 'TOO_MANY_AUTH_FAILURES' });
     expect(Number(locked.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     const metrics = (await raw(node.endpoints.health!, '/metrics')).body;
-    expect(metrics).toMatch(/^ilp_admin_auth_failures_total\{[^}]*\} 6$/m);
+    expect(metrics).toMatch(new RegExp(`^ilp_admin_auth_failures_total\\{[^}]*\\} ${FREE_FAILURES + 1}$`, 'm'));
     expect(metrics).toMatch(/^ilp_admin_auth_throttled_total\{[^}]*\} 1$/m);
     // /health stays public and unthrottled
     expect((await raw(base, '/health')).status).toBe(200);

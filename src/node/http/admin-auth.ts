@@ -27,7 +27,7 @@ export interface AdminAuthOptions {
 }
 
 /** Key failures an address may make before it is slowed. */
-export const FREE_FAILURES = 5;
+export const FREE_FAILURES = 20;
 /** The first lockout (ms); each further failure doubles it. */
 const FIRST_LOCK_MS = 1000;
 const MAX_LOCK_MS = 60_000;
