@@ -26,6 +26,8 @@ import { checkRules } from './rules.js';
 /** A host name, an IP address (IPv6 with or without brackets) or `*.domain`. */
 const HOST_NAME_OR_WILDCARD = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/;
 import { peerSchema, routeSchema } from './schema-peers.js';
+import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
+import { ratesSchema } from './schema-rates.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -73,6 +75,7 @@ const adminApiSchema = z
       aliasOf: 'adminApi.allowedIps',
     }),
     maxBodyBytes: key(positiveInt(65_536), { description: 'Largest request body accepted (bytes).' }),
+    keys: adminKeysField(),
   })
   .superRefine((a, ctx) => {
     if (a.allowedIps !== undefined && a.allowedIPs !== undefined) {
@@ -241,7 +244,7 @@ const performanceSchema = z.strictObject({
 });
 
 const ledgerSchema = z.strictObject({
-  sync: key(z.boolean().default(false), { description: 'fsync every ledger write (power-loss durable, slower).' }),
+  sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
   }),
@@ -297,6 +300,8 @@ export const baseConfigSchema = z.strictObject({
   security: securitySchema.prefault({}),
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
+  policies: policiesSchema.prefault({}),
+  rates: ratesSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -307,12 +312,13 @@ export type BaseConfig = z.output<typeof baseConfigSchema>;
  * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
  * (the loader makes it absolute against its cwd).
  */
-export const configSchema = baseConfigSchema.superRefine(checkRules).transform((c) => {
+export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).transform((c) => {
   const hasParent = c.peers.some((p) => p.relation === 'parent');
   return {
     ...c,
     ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
     dataDir: c.dataDir ?? `data/${c.nodeId}`,
+    rates: { ...c.rates, base: c.rates.base ?? c.assetCode },
   };
 });
 

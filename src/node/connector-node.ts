@@ -7,11 +7,12 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, redactUrl, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
+import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import { SecurityStats } from './http/security-stats.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { deserializeIlpPacket, serializePrepare, IlpPacketType, type IlpFulfill, type IlpReject } from './ilp/packet.js';
@@ -26,6 +27,8 @@ import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
+import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
   LocalDeliveryHandler,
@@ -43,13 +46,8 @@ export type SendPacketResult = ({ type: typeof IlpPacketType.Fulfill } & IlpFulf
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Thrown by methods that need a started node. */
-export class ConnectorNotStartedError extends Error {
-  constructor(method: string) {
-    super(`${method}() needs a started node: await node.start() first`);
-    this.name = 'ConnectorNotStartedError';
-  }
-}
+// The node's coded errors live in the catalogue (src/errors); re-exported for the library API.
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -71,6 +69,7 @@ export class ConnectorNode {
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
   private readonly store: RuntimeStore;
   private runtime: RuntimeState = { peers: [], routes: [], removedRoutes: [] };
   private sweeper: NodeJS.Timeout | undefined;
@@ -171,12 +170,22 @@ export class ConnectorNode {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
     };
+    this.ledger.onFault = (fault) => {
+      this.logger.error({ reason: fault.reason, dataDir: c.dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
+      this.events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir: c.dataDir });
+    };
+    this.ledger.onRecovered = (info) => {
+      this.logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
+      this.events.emit({ type: 'ledger:recovered', ...info });
+    };
     this.ledger.onSettlementRequired = (peerId, owed, threshold) => {
       this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
@@ -230,7 +239,11 @@ export class ConnectorNode {
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [
+      ...ledgerRoutes(() => this.ledgerHandle),
+      ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
+      ...this.agents.adminRoutes(),
+    ]);
     await this.control.start();
     await this.settlement?.start();
 
@@ -282,6 +295,7 @@ export class ConnectorNode {
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -289,8 +303,25 @@ export class ConnectorNode {
     this.addressWaiters = [];
   }
 
-  /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
-  sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+  /**
+   * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
+   * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
+   * answer; it is not called when the packet is refused before it enters the pipeline.
+   */
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
+    if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p, onPacketId));
+  }
+
+  private sendRaw(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -314,7 +345,8 @@ export class ConnectorNode {
       return Promise.resolve(this.localReject('F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
     }
     return new Promise((resolve) => {
-      processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+      if (packetId !== undefined) onPacketId?.(packetId);
     });
   }
 
@@ -449,10 +481,12 @@ export class ConnectorNode {
   health(): HealthReport {
     const peers = this.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
     const connected = peers.filter((p) => p.connected).length;
-    const ledgerOk = this.ledger !== undefined && this.state === 'started';
+    const fault = this.ledger?.fault;
+    const ledgerOk = this.ledger !== undefined && this.state === 'started' && fault === undefined;
     const btpOk = this.btp !== undefined && this.btp.port > 0 && this.state === 'started';
     const reasons: string[] = [];
-    if (!ledgerOk) reasons.push('ledger is not open');
+    if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+    else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
     const gate = this.securityStats.preAuth;
@@ -658,22 +692,6 @@ export class ConnectorNode {
       settleThreshold: p.spec.settleThreshold?.toString(),
       settlement: p.spec.settlement,
     };
-  }
-}
-
-export class PeerNotFoundError extends Error {
-  readonly statusCode = 404;
-  constructor(readonly peerId: string) {
-    super(`Peer not found: ${peerId}`);
-    this.name = 'PeerNotFoundError';
-  }
-}
-
-export class InvalidArgumentError extends Error {
-  readonly statusCode = 400;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidArgumentError';
   }
 }
 

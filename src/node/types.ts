@@ -84,7 +84,9 @@ export interface IlpSendRequest {
 /** `/admin/ilp/send` response body. */
 export type IlpSendResponse =
   | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string }
-  | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string };
+  | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string }
+  /** Above the local policy's approvalAbove: waiting for POST /admin/approvals/:id (docs/agents.md). */
+  | { accepted: false; fulfilled: false; pending: true; approvalId: string; expiresAt: string; data?: string };
 
 export type HealthStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy';
 

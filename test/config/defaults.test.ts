@@ -40,7 +40,9 @@ describe('loadConfig defaults and discovery', () => {
         maxPreAuthPerAddress: 32,
         preAuthTimeoutMs: 5000,
       },
-      ledger: { sync: false, journalRetentionMs: 900000 },
+      ledger: { sync: true, journalRetentionMs: 900000 },
+      policies: { peers: {} },
+      rates: { base: 'USD', static: {}, spread: '0' },
     });
   });
 

@@ -13,6 +13,7 @@ import { RawPeer } from '../reliability/helpers.js';
 import { BtpType, decodeBtp, encodeAuthMessage, encodeBtpIlp, getIlpData, serializeFulfill, serializePrepare, deserializeIlpPacket } from '../../src/codec.js';
 import { ConnectorNode, computeConditionFromData, type ConnectorNode as Node } from '../../src/index.js';
 import { createKeyMatcher } from '../../src/node/http/admin-auth.js';
+import { createKeyRing } from '../../src/agents/scopes.js';
 import type { PeerSet } from '../../src/node/peers.js';
 
 const h = new Harness();
@@ -208,6 +209,13 @@ describe('admin API defences', () => {
     // the default comparison is node's timingSafeEqual (it throws on unequal lengths: digests never are)
     expect(createKeyMatcher(key)('short')).toBe(false);
     expect(createKeyMatcher(key)(key)).toBe(true);
+    // the admin API's key ring (apiKey plus scoped keys) is built the same way: every key compared, as digests
+    seen.length = 0;
+    const ring = createKeyRing(key, [{ name: 'reader', key: 'r'.repeat(40), scopes: ['read'] }], recording)!;
+    for (const c of candidates) expect(ring(c)).toBeUndefined();
+    expect(ring(key)?.name).toBeDefined();
+    expect(seen).toHaveLength(2 * (candidates.length + 1));
+    for (const pair of seen) expect(pair).toEqual([32, 32]);
   });
 
   it('sends no CORS headers and answers preflights with nothing a browser accepts', async () => {

@@ -4,12 +4,13 @@
  * 2. `GET /health` is public from here on;
  * 3. an API key in the query string is refused (401) whether or not a key is configured: keys in URLs
  *    end up in proxy logs and shell history;
- * 4. with an apiKey configured, the `X-Api-Key` header must match: 401 Unauthorized. Unknown paths
- *    need the key too, so the 404s of an unauthenticated caller reveal nothing;
+ * 4. with an apiKey or scoped keys configured, the `X-Api-Key` header must match one: 401 Unauthorized.
+ *    Unknown paths need a key too, so the 404s of an unauthenticated caller reveal nothing;
  * 5. an address with repeated key failures is slowed: after FREE_FAILURES failures each further one
  *    locks it out (429, Retry-After) for twice as long as the last, up to MAX_LOCK_MS; while locked
  *    even the right key is refused, so guessing costs time whatever the guess. The address is the
- *    socket's, or X-Forwarded-For's only with `security.trustProxy`.
+ *    socket's, or X-Forwarded-For's only with `security.trustProxy`;
+ * 6. the key must hold the route's scope (src/agents/scopes.ts): 403 SCOPE_DENIED naming the scope.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -17,9 +18,12 @@ import type { Logger } from 'pino';
 import { appError, type AppError } from '../../errors/index.js';
 import type { SecurityStats } from './security-stats.js';
 import { createIpAllowlist } from './ip-allowlist.js';
+import { allows, createKeyRing, requiredScope, setCaller, type AdminKey } from '../../agents/scopes.js';
 
 export interface AdminAuthOptions {
   apiKey?: string;
+  /** Scoped keys (adminApi.keys); apiKey has every scope. */
+  keys?: readonly AdminKey[];
   allowedIps?: readonly string[];
   logger: Logger;
   /** Counts key failures and lockouts for /metrics. */
@@ -111,7 +115,7 @@ function hasKeyInQuery(url: string): boolean {
 /** Installs the onRequest hook on the root instance, so routes added later by plugins are covered too. */
 export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): void {
   const allowlist = createIpAllowlist(opts.allowedIps);
-  const keyMatches = opts.apiKey !== undefined && opts.apiKey !== '' ? createKeyMatcher(opts.apiKey) : undefined;
+  const identify = createKeyRing(opts.apiKey, opts.keys);
   const log = opts.logger;
   const limiter = new KeyFailureLimiter();
 
@@ -131,7 +135,7 @@ export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): 
     if (hasKeyInQuery(request.url)) {
       return appError('API_KEY_IN_QUERY', { message: 'API keys are not accepted in the query string: send the X-Api-Key header instead' });
     }
-    if (keyMatches === undefined) return undefined;
+    if (identify === undefined) return undefined;
     const ip = request.ip;
     const locked = limiter.lockedFor(ip);
     if (locked > 0) {
@@ -139,7 +143,8 @@ export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): 
       return appError('TOO_MANY_AUTH_FAILURES', { retryAfter: Math.ceil(locked / 1000) });
     }
     const header = request.headers['x-api-key'];
-    if (!keyMatches(typeof header === 'string' ? header : undefined)) {
+    const caller = identify(typeof header === 'string' ? header : undefined);
+    if (caller === undefined) {
       if (opts.stats) opts.stats.apiKeyFailures++;
       const lock = limiter.fail(ip);
       if (lock > 0) log.warn({ ip, lockMs: lock }, 'repeated wrong admin API keys from one address: slowed');
@@ -147,6 +152,12 @@ export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): 
       return appError('UNAUTHORIZED');
     }
     limiter.succeed(ip);
+    const scope = requiredScope(request);
+    if (!allows(caller, scope)) {
+      log.debug({ key: caller.name, scope, path: request.routeOptions.url }, 'admin request outside its key scopes');
+      return appError('SCOPE_DENIED', { key: caller.name, scope, route: `${request.method} ${request.routeOptions.url ?? '(unknown path)'}` });
+    }
+    setCaller(request, caller);
     return undefined;
   }
 }

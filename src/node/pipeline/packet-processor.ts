@@ -2,7 +2,8 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
+ *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
  *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -32,6 +33,8 @@ import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
+import { policyError } from '../../agents/denial.js';
+import type { SpendAccount } from '../../agents/spend-account.js';
 
 /** Where a Prepare came from: a peer's id, or LOCAL for the local agent. */
 export type SourceId = string;
@@ -62,6 +65,8 @@ export interface ProcessorOptions {
   /** answers peer.config (ILDCP) for a child; returns a serialized Fulfill or undefined when not a child */
   ildcp(peerId: string): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
+  policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
 
 /** One packet in flight through this node. */
@@ -83,6 +88,8 @@ export interface InFlight {
   readonly replier: Replier;
   /** The Fulfill waiting for its ledger write. */
   fulfill: Buffer | undefined;
+  /** The source's spend policy holding amountIn, until the packet ends. */
+  spend: SpendAccount | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -105,6 +112,7 @@ class Packet implements InFlight {
   readonly control: boolean;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
+  spend: SpendAccount | undefined = undefined;
 
   constructor(
     readonly packetId: string,
@@ -156,16 +164,17 @@ export class PacketProcessor {
 
   /**
    * Handles one serialized Prepare. `replier` receives exactly one serialized Fulfill or Reject.
-   * `buf` may be patched in place (amount, expiry) and forwarded as is.
+   * `buf` may be patched in place (amount, expiry) and forwarded as is. Returns the packet id
+   * (undefined when `buf` is not a readable Prepare), which the admin send reports to its caller.
    */
-  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): void {
+  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): string | undefined {
     const now = Date.now();
     let view: PrepareView;
     try {
       view = readPrepareView(buf);
     } catch (err) {
       replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
-      return;
+      return undefined;
     }
     const p = new Packet(this.nextPacketId(), from, view, requestId, now, replier);
     const ev = this.o.events;
@@ -176,6 +185,7 @@ export class PacketProcessor {
     } catch (err) {
       this.fail(p, err);
     }
+    return p.packetId;
   }
 
   private route(p: InFlight, view: PrepareView, buf: Buffer, now: number): void {
@@ -191,6 +201,9 @@ export class PacketProcessor {
       }
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
+
+    // Fail-stop: with the books unwritable nothing is forwarded (peer.* above moves no money).
+    if (this.o.ledger.fault !== undefined) throw new InternalError('this connector cannot book payments right now');
 
     const shorten = source !== undefined;
     if (source) {
@@ -208,6 +221,12 @@ export class PacketProcessor {
         throw new InsufficientLiquidityError(`peer ${source.id} would exceed its credit limit`);
       }
       p.reserved = true;
+    }
+    const spend = source === undefined ? undefined : this.o.policies?.forPeer(source.id);
+    if (spend !== undefined) {
+      const denial = spend.reserve(p.destination, p.amountIn, now);
+      if (denial !== undefined) throw policyError(denial, p.amountIn);
+      p.spend = spend;
     }
 
     if (nextHop === LOCAL) {
@@ -270,6 +289,10 @@ export class PacketProcessor {
   }
 
   private commit(p: InFlight, fulfill: Buffer): void {
+    if (p.spend !== undefined) {
+      p.spend.commit(p.amountIn, Date.now());
+      p.spend = undefined;
+    }
     const postings = this.postings(p);
     if (postings === undefined) {
       this.finish(p, fulfill, true);
@@ -335,6 +358,10 @@ export class PacketProcessor {
   }
 
   private release(p: InFlight): void {
+    if (p.spend !== undefined) {
+      p.spend.release(p.amountIn);
+      p.spend = undefined;
+    }
     if (p.reserved) {
       p.reserved = false;
       this.o.ledger.release(p.from, p.amountIn);
