@@ -28,6 +28,7 @@ const HOST_NAME_OR_WILDCARD = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { ratesSchema } from './schema-rates.js';
+import { routingSchema } from './schema-routing.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -302,6 +303,7 @@ export const baseConfigSchema = z.strictObject({
   ledger: ledgerSchema.prefault({}),
   policies: policiesSchema.prefault({}),
   rates: ratesSchema.prefault({}),
+  routing: routingSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */

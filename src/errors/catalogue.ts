@@ -234,6 +234,11 @@ const entries = {
     exitCode: 1,
     suggestion: 'Check the directory exists and is writable; `agent-runtime ledger verify` checks its contents.',
   },
+  LEDGER_CORRUPT: {
+    message: 'The ledger in {dataDir} is damaged: {file} at offset {offset}: {reason}',
+    exitCode: 1,
+    suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
+  },
   LEDGER_UNBALANCED: {
     message: 'The ledger does not balance: accounts sum to {sum}',
     exitCode: 1,

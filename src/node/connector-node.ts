@@ -26,6 +26,9 @@ import { PeerSet, type Peer, type PeerSpec } from './peers.js';
 import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
+import { CcpService } from './routing/ccp/ccp-service.js';
+import { createNodeCcpHost } from './routing/ccp/node-host.js';
+import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
@@ -81,6 +84,8 @@ export class ConnectorNode {
   private settlement: SettlementModule | undefined;
   /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
   readonly securityStats = new SecurityStats();
+  /** route broadcast (CCP); undefined when routing.enabled is false */
+  private ccp: CcpService | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -111,6 +116,7 @@ export class ConnectorNode {
         onOtherRequest: (link, frame) => this.onOtherRequest(link, frame),
       },
       onLinkUp: (peer, link) => this.onLinkUp(peer, link),
+      onLinkDown: (peer) => this.ccp?.peerDown(peer.id),
     });
     const ld = this.config.localDelivery;
     const http = ld.enabled && ld.handlerUrl
@@ -165,7 +171,12 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     this.runtime = this.store.load();
-    this.ledger = await Ledger.open({ dataDir: c.dataDir, sync: c.ledger.sync, journalRetentionMs: c.ledger.journalRetentionMs });
+    this.ledger = await Ledger.open({
+      dataDir: c.dataDir,
+      sync: c.ledger.sync,
+      journalRetentionMs: c.ledger.journalRetentionMs,
+      onWarning: (message, details) => this.logger.warn(details, message),
+    });
     this.ledger.onBalanceChanged = (changes) => {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
@@ -195,6 +206,7 @@ export class ConnectorNode {
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
+      peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
       deliverLocal: this.delivery.deliver,
     });
 
@@ -209,6 +221,8 @@ export class ConnectorNode {
         settleThreshold: p.settleThreshold,
         rateLimit: p.rateLimit,
         settlement: p.settlement,
+        sendRoutes: p.sendRoutes,
+        receiveRoutes: p.receiveRoutes,
         source: 'config',
       })),
       ...this.runtime.peers.filter((r) => !c.peers.some((p) => p.id === r.id)),
@@ -222,6 +236,10 @@ export class ConnectorNode {
     }
     for (const r of this.runtime.routes) this.routes.add({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' });
 
+    if (c.routing.enabled) {
+      const host = createNodeCcpHost({ routes: this.routes, peer: (id) => this.peers.get(id), address: () => this.address });
+      this.ccp = new CcpService(host, c.routing, this.baseLogger.child({ module: 'ccp' }));
+    }
     this.btp = new BtpServer({
       host: c.btpServerHost,
       port: c.btpServerPort,
@@ -245,10 +263,12 @@ export class ConnectorNode {
       ...this.agents.adminRoutes(),
     ]);
     await this.control.start();
+    if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
     this.refreshImplicitRoutes();
+    this.ccp?.start();
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
     this.startStats();
@@ -291,6 +311,7 @@ export class ConnectorNode {
     }
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
+    this.ccp?.stop();
     await this.settlement?.stop();
     this.peers.closeAll();
     await this.btp?.close();
@@ -394,6 +415,7 @@ export class ConnectorNode {
     this.requireStarted('removePeer');
     const peer = this.peers.remove(peerId);
     if (!peer) throw new PeerNotFoundError(peerId);
+    this.ccp?.peerRemoved(peerId);
     const removedRoutes = removeRoutes ? this.routes.removeNextHop(peerId, ['config', 'runtime']) : [];
     this.runtime.peers = this.runtime.peers.filter((p) => p.id !== peerId);
     this.runtime.routes = this.runtime.routes.filter((r) => !removeRoutes || r.nextHop !== peerId);
@@ -410,7 +432,14 @@ export class ConnectorNode {
   }
 
   listRoutes(): RouteInfo[] {
-    return this.routes.list().map((r) => ({ prefix: r.prefix, nextHop: r.nextHop, priority: r.priority, source: r.source }));
+    const now = Date.now();
+    return this.routes.list().map((r) => ({
+      prefix: r.prefix,
+      nextHop: r.nextHop,
+      priority: r.priority,
+      source: r.source,
+      ...(r.source === 'ccp' ? { path: [...(r.path ?? [])], ageMs: now - (r.learnedAt ?? now) } : {}),
+    }));
   }
 
   /** Adds a route at runtime (persisted). Returns a warning when nextHop names no known peer. */
@@ -597,6 +626,7 @@ export class ConnectorNode {
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
     this.settlement?.onPeerConnected(peer.id);
+    this.ccp?.peerUp(peer.id);
     if (peer.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
     const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + 30_000) });
     link.sendIlp(request, Date.now() + 30_000, (err, ilp) => {
@@ -685,7 +715,7 @@ export class ConnectorNode {
       direction: p.spec.url ? 'outbound' : 'inbound',
       // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
       url: redactUrl(p.spec.url),
-      ilpAddresses: routes.map((r) => r.prefix),
+      ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),
       creditLimit: p.spec.creditLimit?.toString(),

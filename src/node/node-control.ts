@@ -21,7 +21,8 @@ interface Server {
 export class NodeControl {
   private health: Server | undefined;
   private admin: Server | undefined;
-  private metrics: NodeMetrics | undefined;
+  /** the node's metrics, when metrics.enabled (other parts register their own series in its registry) */
+  metrics: NodeMetrics | undefined;
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;

@@ -44,8 +44,12 @@ export interface RouteInfo {
   prefix: string;
   nextHop: string;
   priority: number;
-  /** 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address, children). */
-  source?: 'config' | 'runtime' | 'implicit';
+  /** 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address, children), 'ccp' (learned from a peer). */
+  source?: 'config' | 'runtime' | 'implicit' | 'ccp';
+  /** learned routes: the connectors the route passes, nearest first (CCP path) */
+  path?: string[];
+  /** learned routes: ms since the route was last announced or refreshed */
+  ageMs?: number;
 }
 
 /** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */

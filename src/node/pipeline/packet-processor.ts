@@ -64,6 +64,8 @@ export interface ProcessorOptions {
   address(): string;
   /** answers peer.config (ILDCP) for a child; returns a serialized Fulfill or undefined when not a child */
   ildcp(peerId: string): Buffer | undefined;
+  /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
+  peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
   /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
   policies?: { forPeer(peerId: string): SpendAccount | undefined };
@@ -199,6 +201,8 @@ export class PacketProcessor {
         if (answer) return this.finishRaw(p, answer);
         throw new BadRequestError('peer.config is answered for child peers only');
       }
+      const answer = source && this.o.peerProtocol?.(source.id, p.destination, buf.subarray(buf.length - view.dataLength));
+      if (answer) return this.finishRaw(p, answer);
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
 
@@ -384,8 +388,9 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     const ev = this.o.events;
     ev.inFlightNow = --this.inFlight;
-    // Answered control traffic (ILDCP) is not a payment; refused control traffic is still reported.
-    if (!p.control || !fulfilled) {
+    // Answered control traffic (ILDCP, CCP) is not a payment; refused ILDCP is still reported, refused
+    // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
+    if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {
       ev.packetDone(fulfilled, p.started, ilp);
       if (ev.packetsActive) this.emitResult(p, ilp, fulfilled);
     }
