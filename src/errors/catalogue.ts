@@ -88,6 +88,16 @@ const entries = {
     exitCode: 1,
     suggestion: 'Point --url (or AGENT_RUNTIME_URL) at the admin API (adminApi.port, default 8081), not the BTP or health port.',
   },
+  WRONG_NODE: {
+    message: 'The node at {url} is {actual}, but {config} is the config of {expected}',
+    exitCode: 2,
+    suggestion: 'Start {expected} (`agent-runtime start --config {config}`), or name the node you mean with --url or --config.',
+  },
+  NO_ADMIN_API: {
+    message: '{config} gives the CLI no admin address for {nodeId}: {reason}',
+    exitCode: 2,
+    suggestion: 'Set adminApi.enabled: true and a fixed adminApi.port in the config and restart the node, or pass --url.',
+  },
   NODE_UNHEALTHY: {
     message: 'The node is {status}: {reasons}',
     exitCode: 1,
