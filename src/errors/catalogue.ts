@@ -124,6 +124,13 @@ const entries = {
     httpError: 'Forbidden',
     suggestion: "Add the client's address or network to adminApi.allowedIps.",
   },
+  TOO_MANY_AUTH_FAILURES: {
+    message: 'Too many wrong API keys from this address: try again in {retryAfter} s',
+    exitCode: 1,
+    httpStatus: 429,
+    httpError: 'TooManyRequests',
+    suggestion: 'Check the key (AGENT_RUNTIME_API_KEY / --api-key); each further wrong key doubles the wait, up to a minute.',
+  },
   SCOPE_DENIED: {
     message: "The API key '{key}' lacks the '{scope}' scope needed for {route}",
     exitCode: 1,

@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, redactUrl, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { SecurityStats } from './http/security-stats.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { SettlementModule } from './ports.js';
@@ -86,6 +87,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
+  readonly securityStats = new SecurityStats();
   /** route broadcast (CCP); undefined when routing.enabled is false */
   private ccp: CcpService | undefined;
 
@@ -259,11 +262,16 @@ export class ConnectorNode {
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
+      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
+      allowedHosts: c.security.allowedHosts,
+      trustProxy: c.security.trustProxy,
+      stats: this.securityStats,
       logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
     await this.btp.listen();
+    this.securityStats.preAuth = this.btp.preAuth;
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
@@ -298,6 +306,7 @@ export class ConnectorNode {
       dataDir: c.dataDir,
     });
     this.logger.info({ ilpAddress: this.address, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
+    this.logger.info(upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -540,6 +549,8 @@ export class ConnectorNode {
     else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+    const gate = this.securityStats.preAuth;
+    if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
     const stale = this.rates?.staleAssets() ?? [];
     if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
@@ -559,6 +570,7 @@ export class ConnectorNode {
       version,
       checks: { ledger: ledgerOk, btp: btpOk, peers },
       reasons,
+      ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
     };
   }
 
@@ -737,7 +749,8 @@ export class ConnectorNode {
       relation: p.relation,
       connected: p.connected,
       direction: p.spec.url ? 'outbound' : 'inbound',
-      url: p.spec.url,
+      // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
+      url: redactUrl(p.spec.url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),
