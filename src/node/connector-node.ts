@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, redactUrl, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { SecurityStats } from './http/security-stats.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { SettlementModule } from './ports.js';
@@ -29,6 +30,9 @@ import { CcpService } from './routing/ccp/ccp-service.js';
 import { createNodeCcpHost } from './routing/ccp/node-host.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { NodeRates } from '../rates/node-rates.js';
+import { ratesRoutes } from '../rates/admin-routes.js';
+import type { RateProvider } from '../rates/source.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
@@ -66,6 +70,8 @@ export class ConnectorNode {
   private address: string;
   private addressKnown: boolean;
   private ledger: Ledger | undefined;
+  private rates: NodeRates | undefined;
+  private rateProvider: RateProvider | undefined;
   private btp: BtpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
@@ -81,6 +87,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
+  readonly securityStats = new SecurityStats();
   /** route broadcast (CCP); undefined when routing.enabled is false */
   private ccp: CcpService | undefined;
 
@@ -191,6 +199,16 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.rates = new NodeRates({
+      config: c.rates,
+      assetCode: c.assetCode,
+      dataDir: c.dataDir,
+      logger: this.baseLogger.child({ module: 'rates' }),
+      emit: (e) => this.events.emit(e),
+    });
+    if (this.rateProvider) this.rates.setProvider(this.rateProvider);
+    await this.rates.start();
+
     this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
       policies: this.agents.policies,
@@ -200,6 +218,8 @@ export class ConnectorNode {
       logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
+      asset: { code: c.assetCode, scale: c.assetScale },
+      rates: this.rates.book,
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
@@ -218,6 +238,7 @@ export class ConnectorNode {
         settleThreshold: p.settleThreshold,
         rateLimit: p.rateLimit,
         settlement: p.settlement,
+        asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? c.assetCode, scale: p.assetScale ?? c.assetScale } : undefined,
         sendRoutes: p.sendRoutes,
         receiveRoutes: p.receiveRoutes,
         source: 'config',
@@ -241,21 +262,29 @@ export class ConnectorNode {
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
+      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
+      allowedHosts: c.security.allowedHosts,
+      trustProxy: c.security.trustProxy,
+      stats: this.securityStats,
       logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
     await this.btp.listen();
+    this.securityStats.preAuth = this.btp.preAuth;
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
     this.control = new NodeControl(this, [
       ...ledgerRoutes(() => this.ledgerHandle),
+      ...ratesRoutes(() => this.rates),
       ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
       ...this.agents.adminRoutes(),
     ]);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    const registry = this.control.metricsRegistry;
+    if (registry) this.rates.registerMetrics(registry);
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
@@ -277,6 +306,7 @@ export class ConnectorNode {
       dataDir: c.dataDir,
     });
     this.logger.info({ ilpAddress: this.address, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
+    this.logger.info(upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -304,6 +334,7 @@ export class ConnectorNode {
     clearInterval(this.statsTimer);
     this.ccp?.stop();
     await this.settlement?.stop();
+    this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
@@ -313,6 +344,15 @@ export class ConnectorNode {
     this.state = 'stopped';
     for (const w of this.addressWaiters) w();
     this.addressWaiters = [];
+  }
+
+  /**
+   * Sets the function the node polls for rates (instead of rates.source.url), every
+   * rates.source.pollIntervalMs (default 60000 ms). Call before start().
+   */
+  setRateProvider(provider: RateProvider): void {
+    if (this.state !== 'new') throw new Error('setRateProvider must be called before start()');
+    this.rateProvider = provider;
   }
 
   /**
@@ -509,11 +549,15 @@ export class ConnectorNode {
     else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+    const gate = this.securityStats.preAuth;
+    if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
+    const stale = this.rates?.staleAssets() ?? [];
+    if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
     let status: HealthReport['status'];
     if (this.state === 'new' || this.state === 'starting') status = 'starting';
     else if (!ledgerOk || !btpOk) status = 'unhealthy';
-    else if (connected < peers.length || !this.addressKnown) status = 'degraded';
+    else if (connected < peers.length || !this.addressKnown || stale.length > 0) status = 'degraded';
     else status = 'healthy';
     return {
       status,
@@ -526,6 +570,7 @@ export class ConnectorNode {
       version,
       checks: { ledger: ledgerOk, btp: btpOk, peers },
       reasons,
+      ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
     };
   }
 
@@ -609,7 +654,9 @@ export class ConnectorNode {
   private answerIldcp(peerId: string): Buffer | undefined {
     const peer = this.peers.get(peerId);
     if (peer?.relation !== 'child' || !this.addressKnown) return undefined;
-    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: this.config.assetScale, assetCode: this.config.assetCode });
+    // a child's asset is its own when configured (it learns it here), else the node's
+    const asset = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: asset.scale, assetCode: asset.code });
   }
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
@@ -625,8 +672,9 @@ export class ConnectorNode {
       try {
         if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
         const info = deserializeIldcpResponse(ilp);
-        if (info.assetCode !== this.config.assetCode || info.assetScale !== this.config.assetScale) {
-          this.logger.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
+        const expected = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+        if (info.assetCode !== expected.code || info.assetScale !== expected.scale) {
+          this.logger.error({ parent: peer.id, ...info, expected }, "the parent's asset differs from the one configured for it (peers[].assetCode/assetScale, else the node's); refusing the address");
           return;
         }
         this.address = info.clientAddress;
@@ -701,7 +749,8 @@ export class ConnectorNode {
       relation: p.relation,
       connected: p.connected,
       direction: p.spec.url ? 'outbound' : 'inbound',
-      url: p.spec.url,
+      // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
+      url: redactUrl(p.spec.url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),

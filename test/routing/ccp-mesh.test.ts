@@ -62,6 +62,11 @@ describe('CCP between our nodes', () => {
     expect(best(a, 'g.c')).toMatchObject({ nextHop: 'b', path: ['g.b', 'g.c'] });
     expect(best(a, 'g.d')).toMatchObject({ nextHop: 'e', path: ['g.e', 'g.d'] });
 
+    // /metrics counts the routes learned per peer and the updates
+    const metrics = await (await fetch(`${a.endpoints.health}/metrics`)).text();
+    expect(metrics).toMatch(/ilp_routes_learned\{[^}]*peer="b"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/ilp_route_updates_total\{[^}]*direction="received"[^}]*\} [1-9]/);
+
     const results = await Promise.all(ids.flatMap((x) => ids.filter((y) => y !== x).map((y) => pay(nodes.get(x)!, `g.${y}.x`))));
     expect(results.filter((r) => r.type !== IlpPacketType.Fulfill)).toEqual([]);
 
@@ -70,6 +75,9 @@ describe('CCP between our nodes', () => {
     await nodes.get('b')!.removePeer('a');
     await waitFor(() => best(a, 'g.b')?.nextHop === 'e', 20_000, 'a re-routes g.b via e');
     expect(best(a, 'g.b')?.path).toEqual(['g.e', 'g.d', 'g.c', 'g.b']);
+    // the other routes that went through a–b converge too (each neighbour learns the long way once the other side withdrew)
+    await waitFor(() => best(a, 'g.c')?.nextHop === 'e', 20_000, 'a re-routes g.c via e');
+    await waitFor(() => best(nodes.get('b')!, 'g.a')?.nextHop === 'c', 20_000, 'b re-routes g.a via c');
     const after = await Promise.all(['b', 'c'].map((y) => pay(a, `g.${y}.x`)));
     expect(after.map((r) => r.type)).toEqual([IlpPacketType.Fulfill, IlpPacketType.Fulfill]);
     const back = await pay(nodes.get('b')!, 'g.a.x');
@@ -81,7 +89,7 @@ describe('CCP between our nodes', () => {
     const a = nodes.get('a')!;
     // a's static route for g.c goes via b, although c announces g.c directly
     await a.addRoute({ prefix: 'g.c', nextHop: 'b' });
-    await waitFor(() => learnedPrefixes(a).has('g.c'), 20_000, 'a learns g.c');
+    await waitFor(() => learnedPrefixes(a).has('g.c') && learnedPrefixes(nodes.get('b')!).has('g.c'), 20_000, 'a and b learn g.c');
     const forC = a.listRoutes().filter((r) => r.prefix === 'g.c');
     expect(forC[0]).toMatchObject({ nextHop: 'b', source: 'runtime' });
     expect(forC.some((r) => r.source === 'ccp' && r.nextHop === 'c')).toBe(true);
@@ -91,5 +99,20 @@ describe('CCP between our nodes', () => {
     await waitFor(() => a.listRoutes().every((r) => r.nextHop !== 'c'), 20_000, 'routes via c withdrawn');
     expect(a.listRoutes().find((r) => r.prefix === 'g.c')).toMatchObject({ nextHop: 'b', source: 'runtime' });
     expect((await pay(a, 'g.c.x')).type).toBe(IlpPacketType.Fulfill);
+  }, 60_000);
+
+  it('a dropped link withdraws the routes through it, and they come back with the next update after it reconnects', async () => {
+    const nodes = await ring(['a', 'b', 'c']);
+    const a = nodes.get('a')!;
+    const direct = () => a.listRoutes().some((r) => r.prefix === 'g.b' && r.source === 'ccp' && r.nextHop === 'b');
+    await waitFor(direct, 20_000, 'a learns g.b from b');
+    const withdrawn: boolean[] = [];
+    // the withdrawal happens inside the close handler, before any reconnect
+    a.events.subscribe((batch) => {
+      for (const e of batch) if (e.type === 'peer:disconnected' && e.peerId === 'b') withdrawn.push(!direct());
+    }, { packets: false });
+    expect(a.dropPeerConnection('b')).toBe(true);
+    await waitFor(() => withdrawn.length > 0, 20_000, 'a sees the link to b drop');
+    await waitFor(() => a.listPeers().find((p) => p.id === 'b')?.connected && direct(), 20_000, 'g.b from b again after the reconnect');
   }, 60_000);
 });
