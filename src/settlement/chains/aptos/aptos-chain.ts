@@ -29,6 +29,7 @@ import { channelIdBytes, claimMessageBytes, toHex, U64_MAX } from './claim-messa
 import { timeoutClient } from './http.js';
 import { loadAptosSdk, type AptosSdk } from './sdk.js';
 import { redactUrl } from '../redact.js';
+import { SerialQueue, settleDelayProblem } from '../shared.js';
 
 /** How to reach the chain. */
 export interface AptosChainOptions {
@@ -101,7 +102,7 @@ export class AptosChain implements ChainAdapter {
   readonly chain = 'aptos' as const;
   readonly features = { withdraw: false, cooperativeClose: false };
   readonly settlementTimeoutRange = APTOS_SETTLE_DELAY_RANGE;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly abis: Record<EntryName, EntryFunctionABI>;
 
   private constructor(
@@ -228,10 +229,8 @@ export class AptosChain implements ChainAdapter {
   // ---------------------------------------------------------------- transactions
 
   async openChannel(receiver: string, settlementTimeout: number, deposit: bigint): Promise<TxResult & { channelId: string }> {
-    const [min, max] = this.settlementTimeoutRange;
-    if (!Number.isInteger(settlementTimeout) || settlementTimeout < min || settlementTimeout > max) {
-      throw new AptosCallError(`the settle delay must be ${min}..${max} seconds, got ${settlementTimeout}`);
-    }
+    const problem = settleDelayProblem(this.settlementTimeoutRange, settlementTimeout);
+    if (problem !== undefined) throw new AptosCallError(problem);
     const { MoveVector, U64 } = this.sdk;
     const args = [this.parseAddress(receiver), MoveVector.U8(this.account.publicKey.toUint8Array()), new U64(u64(deposit, 'deposit')), new U64(BigInt(settlementTimeout))];
     return this.serial(async () => {
@@ -462,9 +461,7 @@ export class AptosChain implements ChainAdapter {
 
   /** Runs `fn` after every transaction queued before it. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 
   private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
