@@ -88,6 +88,16 @@ const entries = {
     exitCode: 1,
     suggestion: 'Point --url (or AGENT_RUNTIME_URL) at the admin API (adminApi.port, default 8081), not the BTP or health port.',
   },
+  WRONG_NODE: {
+    message: 'The node at {url} is {actual}, but {config} is the config of {expected}',
+    exitCode: 2,
+    suggestion: 'Start {expected} (`agent-runtime start --config {config}`), or name the node you mean with --url or --config.',
+  },
+  NO_ADMIN_API: {
+    message: '{config} gives the CLI no admin address for {nodeId}: {reason}',
+    exitCode: 2,
+    suggestion: 'Set adminApi.enabled: true and a fixed adminApi.port in the config and restart the node, or pass --url.',
+  },
   NODE_UNHEALTHY: {
     message: 'The node is {status}: {reasons}',
     exitCode: 1,
@@ -113,6 +123,13 @@ const entries = {
     httpStatus: 403,
     httpError: 'Forbidden',
     suggestion: "Add the client's address or network to adminApi.allowedIps.",
+  },
+  TOO_MANY_AUTH_FAILURES: {
+    message: 'Too many wrong API keys from this address: try again in {retryAfter} s',
+    exitCode: 1,
+    httpStatus: 429,
+    httpError: 'TooManyRequests',
+    suggestion: 'Check the key (AGENT_RUNTIME_API_KEY / --api-key); each further wrong key doubles the wait, up to a minute.',
   },
   SCOPE_DENIED: {
     message: "The API key '{key}' lacks the '{scope}' scope needed for {route}",
@@ -204,6 +221,15 @@ const entries = {
     suggestion: 'Check the chain RPC and the wallet balance; the claim is retried automatically.',
   },
 
+  // rates
+  RATES_INVALID: {
+    message: 'Rates refused: {reason}',
+    exitCode: 2,
+    httpStatus: 400,
+    httpError: 'BadRequest',
+    suggestion: 'Send decimal strings greater than 0, quoted against the node\'s rates.base: {"rates": {"XRP": "1.923077"}}.',
+  },
+
   // sending
   SEND_FAILED: {
     message: 'Payment to {destination} was rejected: {ilpCode} {reason}',
@@ -226,6 +252,11 @@ const entries = {
     message: 'Cannot open the ledger in {dataDir}: {reason}',
     exitCode: 1,
     suggestion: 'Check the directory exists and is writable; `agent-runtime ledger verify` checks its contents.',
+  },
+  LEDGER_CORRUPT: {
+    message: 'The ledger in {dataDir} is damaged: {file} at offset {offset}: {reason}',
+    exitCode: 1,
+    suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
   },
   LEDGER_UNBALANCED: {
     message: 'The ledger does not balance: accounts sum to {sum}',

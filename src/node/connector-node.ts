@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, redactUrl, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger, accounts } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { SecurityStats } from './http/security-stats.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { SettlementModule } from './ports.js';
@@ -25,7 +26,14 @@ import { PeerSet, type Peer, type PeerSpec } from './peers.js';
 import { RuntimeStore, type RuntimeState } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
+import { CcpService } from './routing/ccp/ccp-service.js';
+import { createNodeCcpHost } from './routing/ccp/node-host.js';
+import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { NodeRates } from '../rates/node-rates.js';
+import { ratesRoutes } from '../rates/admin-routes.js';
+import type { RateProvider } from '../rates/source.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
   HealthReport,
@@ -62,11 +70,14 @@ export class ConnectorNode {
   private address: string;
   private addressKnown: boolean;
   private ledger: Ledger | undefined;
+  private rates: NodeRates | undefined;
+  private rateProvider: RateProvider | undefined;
   private btp: BtpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
   private readonly store: RuntimeStore;
   private runtime: RuntimeState = { peers: [], routes: [], removedRoutes: [] };
   private sweeper: NodeJS.Timeout | undefined;
@@ -76,6 +87,10 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
+  readonly securityStats = new SecurityStats();
+  /** route broadcast (CCP); undefined when routing.enabled is false */
+  private ccp: CcpService | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -106,6 +121,7 @@ export class ConnectorNode {
         onOtherRequest: (link, frame) => this.onOtherRequest(link, frame),
       },
       onLinkUp: (peer, link) => this.onLinkUp(peer, link),
+      onLinkDown: (peer) => this.ccp?.peerDown(peer.id),
     });
     const ld = this.config.localDelivery;
     const http = ld.enabled && ld.handlerUrl
@@ -160,7 +176,12 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     this.runtime = this.store.load();
-    this.ledger = await Ledger.open({ dataDir: c.dataDir, sync: c.ledger.sync, journalRetentionMs: c.ledger.journalRetentionMs });
+    this.ledger = await Ledger.open({
+      dataDir: c.dataDir,
+      sync: c.ledger.sync,
+      journalRetentionMs: c.ledger.journalRetentionMs,
+      onWarning: (message, details) => this.logger.warn(details, message),
+    });
     this.ledger.onBalanceChanged = (changes) => {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
@@ -178,16 +199,31 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.rates = new NodeRates({
+      config: c.rates,
+      assetCode: c.assetCode,
+      dataDir: c.dataDir,
+      logger: this.baseLogger.child({ module: 'rates' }),
+      emit: (e) => this.events.emit(e),
+    });
+    if (this.rateProvider) this.rates.setProvider(this.rateProvider);
+    await this.rates.start();
+
+    this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger: this.ledger,
       routes: this.routes,
       events: this.events,
       logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
+      asset: { code: c.assetCode, scale: c.assetScale },
+      rates: this.rates.book,
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
+      peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
       deliverLocal: this.delivery.deliver,
     });
 
@@ -202,6 +238,9 @@ export class ConnectorNode {
         settleThreshold: p.settleThreshold,
         rateLimit: p.rateLimit,
         settlement: p.settlement,
+        asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? c.assetCode, scale: p.assetScale ?? c.assetScale } : undefined,
+        sendRoutes: p.sendRoutes,
+        receiveRoutes: p.receiveRoutes,
         source: 'config',
       })),
       ...this.runtime.peers.filter((r) => !c.peers.some((p) => p.id === r.id)),
@@ -215,24 +254,42 @@ export class ConnectorNode {
     }
     for (const r of this.runtime.routes) this.routes.add({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' });
 
+    if (c.routing.enabled) {
+      const host = createNodeCcpHost({ routes: this.routes, peer: (id) => this.peers.get(id), address: () => this.address });
+      this.ccp = new CcpService(host, c.routing, this.baseLogger.child({ module: 'ccp' }));
+    }
     this.btp = new BtpServer({
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
+      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
+      allowedHosts: c.security.allowedHosts,
+      trustProxy: c.security.trustProxy,
+      stats: this.securityStats,
       logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
     await this.btp.listen();
+    this.securityStats.preAuth = this.btp.preAuth;
 
     if (c.settlement.enabled) this.settlement = await this.loadSettlement(this.ledger);
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes])]);
+    this.control = new NodeControl(this, [
+      ...ledgerRoutes(() => this.ledgerHandle),
+      ...ratesRoutes(() => this.rates),
+      ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
+      ...this.agents.adminRoutes(),
+    ]);
     await this.control.start();
+    if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    const registry = this.control.metricsRegistry;
+    if (registry) this.rates.registerMetrics(registry);
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
     this.refreshImplicitRoutes();
+    this.ccp?.start();
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
     this.startStats();
@@ -249,6 +306,7 @@ export class ConnectorNode {
       dataDir: c.dataDir,
     });
     this.logger.info({ ilpAddress: this.address, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
+    this.logger.info(upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -274,10 +332,13 @@ export class ConnectorNode {
     }
     clearInterval(this.sweeper);
     clearInterval(this.statsTimer);
+    this.ccp?.stop();
     await this.settlement?.stop();
+    this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -286,11 +347,33 @@ export class ConnectorNode {
   }
 
   /**
+   * Sets the function the node polls for rates (instead of rates.source.url), every
+   * rates.source.pollIntervalMs (default 60000 ms). Call before start().
+   */
+  setRateProvider(provider: RateProvider): void {
+    if (this.state !== 'new') throw new Error('setRateProvider must be called before start()');
+    this.rateProvider = provider;
+  }
+
+  /**
    * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
    * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
    * answer; it is not called when the packet is refused before it enters the pipeline.
    */
-  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
+    if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, (p) => this.sendRaw(p, onPacketId));
+  }
+
+  private sendRaw(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
     const processor = this.processor!;
     if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
@@ -363,6 +446,7 @@ export class ConnectorNode {
     this.requireStarted('removePeer');
     const peer = this.peers.remove(peerId);
     if (!peer) throw new PeerNotFoundError(peerId);
+    this.ccp?.peerRemoved(peerId);
     const removedRoutes = removeRoutes ? this.routes.removeNextHop(peerId, ['config', 'runtime']) : [];
     this.runtime.peers = this.runtime.peers.filter((p) => p.id !== peerId);
     this.runtime.routes = this.runtime.routes.filter((r) => !removeRoutes || r.nextHop !== peerId);
@@ -379,7 +463,14 @@ export class ConnectorNode {
   }
 
   listRoutes(): RouteInfo[] {
-    return this.routes.list().map((r) => ({ prefix: r.prefix, nextHop: r.nextHop, priority: r.priority, source: r.source }));
+    const now = Date.now();
+    return this.routes.list().map((r) => ({
+      prefix: r.prefix,
+      nextHop: r.nextHop,
+      priority: r.priority,
+      source: r.source,
+      ...(r.source === 'ccp' ? { path: [...(r.path ?? [])], ageMs: now - (r.learnedAt ?? now) } : {}),
+    }));
   }
 
   /** Adds a route at runtime (persisted). Returns a warning when nextHop names no known peer. */
@@ -458,11 +549,15 @@ export class ConnectorNode {
     else if (!ledgerOk) reasons.push('ledger is not open');
     if (!btpOk) reasons.push('BTP server is not listening');
     for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+    const gate = this.securityStats.preAuth;
+    if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
+    const stale = this.rates?.staleAssets() ?? [];
+    if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
     let status: HealthReport['status'];
     if (this.state === 'new' || this.state === 'starting') status = 'starting';
     else if (!ledgerOk || !btpOk) status = 'unhealthy';
-    else if (connected < peers.length || !this.addressKnown) status = 'degraded';
+    else if (connected < peers.length || !this.addressKnown || stale.length > 0) status = 'degraded';
     else status = 'healthy';
     return {
       status,
@@ -475,6 +570,7 @@ export class ConnectorNode {
       version,
       checks: { ledger: ledgerOk, btp: btpOk, peers },
       reasons,
+      ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
     };
   }
 
@@ -558,11 +654,14 @@ export class ConnectorNode {
   private answerIldcp(peerId: string): Buffer | undefined {
     const peer = this.peers.get(peerId);
     if (peer?.relation !== 'child' || !this.addressKnown) return undefined;
-    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: this.config.assetScale, assetCode: this.config.assetCode });
+    // a child's asset is its own when configured (it learns it here), else the node's
+    const asset = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: asset.scale, assetCode: asset.code });
   }
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
     this.settlement?.onPeerConnected(peer.id);
+    this.ccp?.peerUp(peer.id);
     if (peer.relation !== 'parent' || this.config.ilpAddress !== undefined) return;
     const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + 30_000) });
     link.sendIlp(request, Date.now() + 30_000, (err, ilp) => {
@@ -573,8 +672,9 @@ export class ConnectorNode {
       try {
         if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
         const info = deserializeIldcpResponse(ilp);
-        if (info.assetCode !== this.config.assetCode || info.assetScale !== this.config.assetScale) {
-          this.logger.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
+        const expected = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+        if (info.assetCode !== expected.code || info.assetScale !== expected.scale) {
+          this.logger.error({ parent: peer.id, ...info, expected }, "the parent's asset differs from the one configured for it (peers[].assetCode/assetScale, else the node's); refusing the address");
           return;
         }
         this.address = info.clientAddress;
@@ -649,8 +749,9 @@ export class ConnectorNode {
       relation: p.relation,
       connected: p.connected,
       direction: p.spec.url ? 'outbound' : 'inbound',
-      url: p.spec.url,
-      ilpAddresses: routes.map((r) => r.prefix),
+      // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
+      url: redactUrl(p.spec.url),
+      ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.ledger?.balance(accounts.peer(p.id)) ?? 0n).toString(),
       creditLimit: p.spec.creditLimit?.toString(),

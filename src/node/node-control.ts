@@ -21,10 +21,15 @@ interface Server {
 export class NodeControl {
   private health: Server | undefined;
   private admin: Server | undefined;
-  private metrics: NodeMetrics | undefined;
+  /** the node's metrics, when metrics.enabled (other parts register their own series in its registry) */
+  metrics: NodeMetrics | undefined;
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
+  /** The metrics registry while metrics are on (others register their own gauges on it). */
+  get metricsRegistry(): NodeMetrics['registry'] | undefined {
+    return this.metrics?.registry;
+  }
   constructor(
     private readonly node: ConnectorNode,
     /** Admin routes added by other parts (settlement, ledger), registered before listen. */
@@ -42,6 +47,7 @@ export class NodeControl {
       },
       version: node.version,
       events: node.events,
+      security: node.securityStats,
       health: () => node.health(),
       isReady: () => node.isReady(),
       listPeers: () => node.listPeers(),
@@ -62,7 +68,9 @@ export class NodeControl {
     const api = this.api();
     if (c.metrics.enabled) this.metrics = createMetrics(this.node.events, api);
     const metrics = this.metrics;
-    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, ...(metrics ? { metrics: () => metrics.render() } : {}) });
+    const { allowedHosts, trustProxy } = c.security;
+    const stats = this.node.securityStats;
+    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, allowedHosts, stats, ...(metrics ? { metrics: () => metrics.render() } : {}) });
     const h = await this.health.listen();
     this.urls.health = h.url;
     this.healthPort = h.port;
@@ -73,6 +81,9 @@ export class NodeControl {
         apiKey: c.adminApi.apiKey,
         keys: c.adminApi.keys,
         allowedIps: c.adminApi.allowedIps ? [...c.adminApi.allowedIps] : undefined,
+        allowedHosts,
+        trustProxy,
+        stats,
         maxBodyBytes: c.adminApi.maxBodyBytes,
         logger,
         plugins: this.adminPlugins,
@@ -81,7 +92,10 @@ export class NodeControl {
     }
     if (c.explorer.enabled) {
       const { host, port, maxEvents, retentionMs } = c.explorer;
-      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger });
+      // The send form is never on in production, whatever explorer.allowSend says; with a key, it needs it.
+      const allowSend = c.explorer.allowSend && c.security.environment !== 'production';
+      const apiKey = c.adminApi.apiKey;
+      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger, allowedHosts, stats, allowSend, ...(apiKey ? { apiKey } : {}) });
       this.urls.explorer = this.explorer.url;
     }
   }
@@ -96,7 +110,7 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
   const data = r.data ? Buffer.from(r.data, 'base64') : Buffer.alloc(0);
   const { condition } = computeConditionFromData(data);
   let packetId: string | undefined;
-  const result = await node.sendPacket(
+  const outcome = await node.sendLocal(
     {
       destination: r.destination,
       amount: BigInt(r.amount),
@@ -106,6 +120,8 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
     },
     (id) => (packetId = id),
   );
+  if (outcome.pending) return { accepted: false, fulfilled: false, pending: true, approvalId: outcome.approval.id, expiresAt: outcome.approval.expiresAt };
+  const result = outcome.result;
   const id = packetId === undefined ? {} : { packetId };
   if (result.type === IlpPacketType.Fulfill) {
     return {

@@ -25,14 +25,25 @@ describe('loadConfig defaults and discovery', () => {
       routes: [],
       localDelivery: { enabled: false, timeout: 30000 },
       adminApi: { enabled: true, host: '127.0.0.1', port: 8081, allowedIps: [], maxBodyBytes: 65536 },
-      explorer: { enabled: false, host: '127.0.0.1', port: 3001, maxEvents: 10000, retentionMs: 3600000 },
+      explorer: { enabled: false, host: '127.0.0.1', port: 3001, maxEvents: 10000, retentionMs: 3600000, allowSend: false },
       metrics: { enabled: true },
       settlement: { enabled: false, redeem: { minAmount: 0n, intervalMs: 0, onClose: true } },
-      security: { environment: 'development' },
-      performance: { expiryMarginMs: 1000, maxHoldTimeMs: 30000, maxFrameBytes: 65536 },
+      security: { environment: 'development', allowedHosts: [], trustProxy: false },
+      performance: {
+        expiryMarginMs: 1000,
+        maxHoldTimeMs: 30000,
+        maxFrameBytes: 65536,
+        // issue 17: enforced caps with safe defaults
+        maxInFlightPerPeer: 1024,
+        maxInFlightBytesPerPeer: 8388608,
+        maxPreAuthConnections: 512,
+        maxPreAuthPerAddress: 32,
+        preAuthTimeoutMs: 5000,
+      },
       ledger: { sync: true, journalRetentionMs: 900000 },
       policies: { peers: {} },
       rates: { base: 'USD', static: {}, spread: '0' },
+      routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },
     });
   });
 

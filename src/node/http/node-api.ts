@@ -3,6 +3,7 @@
  * the servers depend on this interface only, so they never reach into the packet path.
  */
 import type { EventStream } from '../events.js';
+import type { SecurityStats } from './security-stats.js';
 import type {
   HealthReport,
   IlpSendRequest,
@@ -20,6 +21,8 @@ export interface NodeApi {
   readonly ilpAddress: string;
   readonly version: string;
   readonly events: EventStream;
+  /** Counters of the node's defences (refusals, caps, late fulfills), for /metrics and health. */
+  readonly security?: SecurityStats;
   health(): HealthReport;
   /** true once start() has finished (ledger open, BTP listening, address known). */
   isReady(): boolean;

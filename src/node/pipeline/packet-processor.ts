@@ -2,8 +2,9 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
- *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
+ *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
+ *   → exchange + fee (T00 no rate, F08 overflow; exchange.ts) → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
  * promises: this is the hot path.
@@ -11,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Ledger, Posting } from '../../ledger/index.js';
-import { accounts } from '../../ledger/index.js';
+import { accounts, exchangeAccount, feesAccount } from '../../ledger/index.js';
+import type { Asset, RateBook } from '../../rates/index.js';
 import { deserializeReject, readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
 import {
   BadRequestError,
@@ -27,11 +29,14 @@ import {
 } from '../ilp/errors.js';
 import type { EventStream } from '../events.js';
 import type { ResponseCallback } from '../btp/btp-link.js';
-import { checkMaxPacketAmount, amountAfterFee } from './amount.js';
+import { checkMaxPacketAmount } from './amount.js';
+import { exchange, sameAsset } from './exchange.js';
 import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
+import { policyError } from '../../agents/denial.js';
+import type { SpendAccount } from '../../agents/spend-account.js';
 
 /** Where a Prepare came from: a peer's id, or LOCAL for the local agent. */
 export type SourceId = string;
@@ -42,6 +47,8 @@ export interface PeerPort {
   readonly relation: 'parent' | 'peer' | 'child';
   readonly maxPacketAmount?: bigint;
   readonly bucket?: TokenBucket;
+  /** The peer's asset; undefined = the node's. */
+  readonly asset?: Asset;
   /** Sends an ILP packet to the peer; undefined when not connected. */
   send?: (ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown) => void;
 }
@@ -56,12 +63,20 @@ export interface ProcessorOptions {
   logger: Logger;
   expiry: ExpiryPolicy;
   feeBps: bigint;
+  /** The node's own asset (the local agent's, and every peer's without one of its own). */
+  asset?: Asset;
+  /** Rates for peers whose asset differs; undefined = none (a cross-asset pair gets T00). */
+  rates?: RateBook;
   getPeer(id: string): PeerPort | undefined;
   /** our ILP address (triggeredBy of our rejects); read on every reject, so it may change */
   address(): string;
   /** answers peer.config (ILDCP) for a child; returns a serialized Fulfill or undefined when not a child */
   ildcp(peerId: string): Buffer | undefined;
+  /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
+  peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
+  policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
 
 /** One packet in flight through this node. */
@@ -72,6 +87,11 @@ export interface InFlight {
   readonly destination: string;
   readonly amountIn: bigint;
   amountOut: bigint;
+  /** The amount in the next hop's asset before the fee (= amountIn when both assets are the same). */
+  converted: bigint;
+  /** Assets of the source and the next hop, fixed when the amount is converted (undefined: the node's). */
+  assetIn: Asset | undefined;
+  assetOut: Asset | undefined;
   readonly condition: Buffer;
   readonly requestId: number;
   readonly started: number;
@@ -83,6 +103,8 @@ export interface InFlight {
   readonly replier: Replier;
   /** The Fulfill waiting for its ledger write. */
   fulfill: Buffer | undefined;
+  /** The source's spend policy holding amountIn, until the packet ends. */
+  spend: SpendAccount | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -100,11 +122,15 @@ class Packet implements InFlight {
   readonly destination: string;
   readonly amountIn: bigint;
   amountOut: bigint;
+  converted: bigint;
+  assetIn: Asset | undefined = undefined;
+  assetOut: Asset | undefined = undefined;
   readonly condition: Buffer;
   reserved = false;
   readonly control: boolean;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
+  spend: SpendAccount | undefined = undefined;
 
   constructor(
     readonly packetId: string,
@@ -117,6 +143,7 @@ class Packet implements InFlight {
     this.destination = view.destination;
     this.amountIn = view.amount;
     this.amountOut = view.amount;
+    this.converted = view.amount;
     // a view into the frame: the frame is ours until the packet ends and the condition is never patched
     this.condition = view.executionCondition;
     this.control = view.destination.startsWith('peer.');
@@ -124,6 +151,8 @@ class Packet implements InFlight {
 }
 
 const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
+
+const DEFAULT_ASSET: Asset = { code: 'USD', scale: 9 };
 
 export class PacketProcessor {
   private counter = 0;
@@ -191,6 +220,8 @@ export class PacketProcessor {
         if (answer) return this.finishRaw(p, answer);
         throw new BadRequestError('peer.config is answered for child peers only');
       }
+      const answer = source && this.o.peerProtocol?.(source.id, p.destination, buf.subarray(buf.length - view.dataLength));
+      if (answer) return this.finishRaw(p, answer);
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
 
@@ -214,8 +245,15 @@ export class PacketProcessor {
       }
       p.reserved = true;
     }
+    const spend = source === undefined ? undefined : this.o.policies?.forPeer(source.id);
+    if (spend !== undefined) {
+      const denial = spend.reserve(p.destination, p.amountIn, now);
+      if (denial !== undefined) throw policyError(denial, p.amountIn);
+      p.spend = spend;
+    }
 
     if (nextHop === LOCAL) {
+      if (source) this.convert(p, source, undefined, 0n, now);
       const deadline = Math.min(view.expiresAtMs, now + this.o.expiry.maxHoldTimeMs);
       if (view.expiresAtMs <= now) throw new TransferTimedOutError('packet expired before it arrived');
       p.deadline = deadline;
@@ -227,10 +265,20 @@ export class PacketProcessor {
     const next = this.o.getPeer(nextHop);
     if (next?.send === undefined) throw new PeerUnreachableError(`next hop ${nextHop} is not connected`);
     const deadline = forwardExpiry(view.expiresAtMs, now, this.o.expiry, shorten);
-    if (source && next) p.amountOut = amountAfterFee(p.amountIn, this.o.feeBps);
+    this.convert(p, source, next, source ? this.o.feeBps : 0n, now);
     patchPrepare(buf, p.amountOut, deadline);
     p.deadline = deadline;
     next.send(buf, deadline, this.onForwarded, p);
+  }
+
+  /** Sets the amount in the next hop's asset and after the fee (the local agent has the node's asset). */
+  private convert(p: InFlight, from: PeerPort | undefined, to: PeerPort | undefined, feeBps: bigint, now: number): void {
+    const node = this.o.asset ?? DEFAULT_ASSET;
+    p.assetIn = from?.asset;
+    p.assetOut = to?.asset;
+    const x = exchange(p.amountIn, from?.asset ?? node, to?.asset ?? node, this.o.rates, feeBps, now);
+    p.converted = x.converted;
+    p.amountOut = x.out;
   }
 
   /** One callback for every forwarded packet (the packet rides along as ctx: no closure per packet). */
@@ -275,6 +323,10 @@ export class PacketProcessor {
   }
 
   private commit(p: InFlight, fulfill: Buffer): void {
+    if (p.spend !== undefined) {
+      p.spend.commit(p.amountIn, Date.now());
+      p.spend = undefined;
+    }
     const postings = this.postings(p);
     if (postings === undefined) {
       this.finish(p, fulfill, true);
@@ -312,12 +364,18 @@ export class PacketProcessor {
     const from = this.accountOf(p.from);
     const to = this.accountOf(p.to);
     if (from === to) return undefined;
-    const fee = p.amountIn - p.amountOut;
-    const legs: Posting[] = [
-      { account: from, amount: p.amountIn },
-      { account: to, amount: -p.amountOut },
-    ];
-    if (fee !== 0n) legs.push({ account: accounts.fees, amount: -fee });
+    const node = this.o.asset ?? DEFAULT_ASSET;
+    const fromAsset = p.assetIn ?? node;
+    const toAsset = p.assetOut ?? node;
+    const fee = p.converted - p.amountOut;
+    const legs: Posting[] = [{ account: from, amount: p.amountIn }];
+    if (!sameAsset(fromAsset, toAsset)) {
+      // both legs through the per-asset exchange accounts: the entry sums to zero in each asset
+      legs.push({ account: exchangeAccount(fromAsset), amount: -p.amountIn });
+      if (p.converted !== 0n) legs.push({ account: exchangeAccount(toAsset), amount: p.converted });
+    }
+    if (p.amountOut !== 0n || legs.length === 1) legs.push({ account: to, amount: -p.amountOut });
+    if (fee !== 0n) legs.push({ account: sameAsset(toAsset, node) ? accounts.fees : feesAccount(toAsset, node), amount: -fee });
     return legs;
   }
 
@@ -340,6 +398,10 @@ export class PacketProcessor {
   }
 
   private release(p: InFlight): void {
+    if (p.spend !== undefined) {
+      p.spend.release(p.amountIn);
+      p.spend = undefined;
+    }
     if (p.reserved) {
       p.reserved = false;
       this.o.ledger.release(p.from, p.amountIn);
@@ -362,8 +424,9 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     const ev = this.o.events;
     ev.inFlightNow = --this.inFlight;
-    // Answered control traffic (ILDCP) is not a payment; refused control traffic is still reported.
-    if (!p.control || !fulfilled) {
+    // Answered control traffic (ILDCP, CCP) is not a payment; refused ILDCP is still reported, refused
+    // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
+    if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {
       ev.packetDone(fulfilled, p.started, ilp);
       if (ev.packetsActive) this.emitResult(p, ilp, fulfilled);
     }

@@ -3,7 +3,9 @@
  *
  * Lookup walks the destination's own prefixes from longest to shortest ("g.a.b.c", "g.a.b", "g.a",
  * "g"), one Map probe each, so its cost grows with the number of segments, not with the table.
- * Among routes for the same prefix the higher priority wins, then child > peer > parent.
+ * Among routes for the same prefix, configured and implicit ones come first (higher priority, then
+ * child > peer > parent); routes learned by CCP (source 'ccp') come after them (child > peer > parent,
+ * then the shorter path), so a learned route never displaces a static one of the same prefix.
  */
 import type { PeerRelation, RouteInfo } from '../types.js';
 
@@ -18,7 +20,13 @@ export interface Route {
   readonly nextHop: string;
   readonly priority: number;
   readonly source: RouteSource;
+  /** learned routes: the CCP path, nearest connector first */
+  readonly path?: readonly string[];
+  /** learned routes: ms epoch of the last announcement or refresh */
+  readonly learnedAt?: number;
 }
+
+const learned = (r: Route): boolean => r.source === 'ccp';
 
 const relationRank: Record<PeerRelation, number> = { child: 3, peer: 2, parent: 1 };
 
@@ -28,10 +36,10 @@ export class RoutingTable {
 
   constructor(private readonly relationOf: (peerId: string) => PeerRelation | undefined = () => undefined) {}
 
-  /** Adds (or replaces: same prefix, same nextHop) a route. */
+  /** Adds (or replaces: same prefix, same nextHop, both learned or both not) a route. */
   add(route: Route): void {
     const list = this.byPrefix.get(route.prefix) ?? [];
-    const i = list.findIndex((r) => r.nextHop === route.nextHop);
+    const i = list.findIndex((r) => r.nextHop === route.nextHop && learned(r) === learned(route));
     if (i >= 0) list[i] = route;
     else list.push(route);
     list.sort((a, b) => this.compare(a, b));
@@ -47,6 +55,17 @@ export class RoutingTable {
     if (keep.length === 0) this.byPrefix.delete(prefix);
     else this.byPrefix.set(prefix, keep);
     return removed;
+  }
+
+  /** Removes the route for `prefix` via `nextHop` from `source`; true when there was one. */
+  removeOne(prefix: string, nextHop: string, source: RouteSource): boolean {
+    const list = this.byPrefix.get(prefix);
+    if (!list) return false;
+    const keep = list.filter((r) => !(r.nextHop === nextHop && r.source === source));
+    if (keep.length === list.length) return false;
+    if (keep.length === 0) this.byPrefix.delete(prefix);
+    else this.byPrefix.set(prefix, keep);
+    return true;
   }
 
   /** Removes every route whose next hop is `peerId`; returns their prefixes. */
@@ -93,9 +112,13 @@ export class RoutingTable {
   }
 
   private compare(a: Route, b: Route): number {
-    if (a.priority !== b.priority) return b.priority - a.priority;
+    if (learned(a) !== learned(b)) return learned(a) ? 1 : -1;
+    if (!learned(a) && a.priority !== b.priority) return b.priority - a.priority;
     const ra = a.nextHop === LOCAL ? 4 : (relationRank[this.relationOf(a.nextHop) ?? 'parent'] ?? 0);
     const rb = b.nextHop === LOCAL ? 4 : (relationRank[this.relationOf(b.nextHop) ?? 'parent'] ?? 0);
-    return rb - ra;
+    if (ra !== rb || !learned(a)) return rb - ra;
+    const pa = a.path?.length ?? 0;
+    const pb = b.path?.length ?? 0;
+    return pa !== pb ? pa - pb : a.nextHop < b.nextHop ? -1 : a.nextHop > b.nextHop ? 1 : 0;
   }
 }
