@@ -221,6 +221,15 @@ const entries = {
     suggestion: 'Check the chain RPC and the wallet balance; the claim is retried automatically.',
   },
 
+  // rates
+  RATES_INVALID: {
+    message: 'Rates refused: {reason}',
+    exitCode: 2,
+    httpStatus: 400,
+    httpError: 'BadRequest',
+    suggestion: 'Send decimal strings greater than 0, quoted against the node\'s rates.base: {"rates": {"XRP": "1.923077"}}.',
+  },
+
   // sending
   SEND_FAILED: {
     message: 'Payment to {destination} was rejected: {ilpCode} {reason}',

@@ -6,7 +6,8 @@ import { MAX_POSTING } from './codec.js';
 import { LedgerError } from './errors.js';
 import { entryKinds, type EntryKind, type JournalEntry, type PeerLimits } from './types.js';
 
-const ACCOUNT_RE = /^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):[a-zA-Z0-9_~-]+)$/;
+// exchange:<code>@<scale> and fees:<code>@<scale>: per-asset accounts of cross-asset forwards (src/ledger/assets.ts)
+const ACCOUNT_RE = /^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):[a-zA-Z0-9_~-]+|(?:exchange|fees):[!-~]{1,32}@\d{1,3})$/;
 const PEER_ID_RE = /^[a-zA-Z0-9_~-]+$/;
 /** Longest account id and source peer id in bytes (one length byte on disk). */
 export const MAX_NAME_BYTES = 255;
@@ -24,7 +25,7 @@ function invalid(message: string): never {
 /** Throws unless `account` is a well-formed account id. */
 export function checkAccount(account: unknown): asserts account is string {
   if (typeof account !== 'string' || account.length > MAX_NAME_BYTES || !ACCOUNT_RE.test(account)) {
-    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id> or channelOut:<id>`);
+    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id>, channelOut:<id>, exchange:<code>@<scale> or fees:<code>@<scale>`);
   }
 }
 

@@ -31,6 +31,9 @@ import { CcpService } from './routing/ccp/ccp-service.js';
 import { createNodeCcpHost } from './routing/ccp/node-host.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { NodeRates } from '../rates/node-rates.js';
+import { ratesRoutes } from '../rates/admin-routes.js';
+import type { RateProvider } from '../rates/source.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type {
@@ -68,6 +71,8 @@ export class ConnectorNode {
   private address: string;
   private addressKnown: boolean;
   private ledger: Ledger | undefined;
+  private rates: NodeRates | undefined;
+  private rateProvider: RateProvider | undefined;
   private btp: BtpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
@@ -195,6 +200,16 @@ export class ConnectorNode {
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
     };
 
+    this.rates = new NodeRates({
+      config: c.rates,
+      assetCode: c.assetCode,
+      dataDir: c.dataDir,
+      logger: this.baseLogger.child({ module: 'rates' }),
+      emit: (e) => this.events.emit(e),
+    });
+    if (this.rateProvider) this.rates.setProvider(this.rateProvider);
+    await this.rates.start();
+
     this.agents = createAgents(c, this.baseLogger.child({ module: 'agents' }), () => this.address);
     this.processor = new PacketProcessor({
       policies: this.agents.policies,
@@ -204,6 +219,8 @@ export class ConnectorNode {
       logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
+      asset: { code: c.assetCode, scale: c.assetScale },
+      rates: this.rates.book,
       getPeer: (id) => this.peers.get(id),
       address: () => this.address,
       ildcp: (peerId) => this.answerIldcp(peerId),
@@ -223,6 +240,7 @@ export class ConnectorNode {
         settleThreshold: p.settleThreshold,
         rateLimit: p.rateLimit,
         settlement: p.settlement,
+        asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? c.assetCode, scale: p.assetScale ?? c.assetScale } : undefined,
         sendRoutes: p.sendRoutes,
         receiveRoutes: p.receiveRoutes,
         source: 'config',
@@ -261,11 +279,14 @@ export class ConnectorNode {
 
     this.control = new NodeControl(this, [
       ...ledgerRoutes(() => this.ledgerHandle),
+      ...ratesRoutes(() => this.rates),
       ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]),
       ...this.agents.adminRoutes(),
     ]);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    const registry = this.control.metricsRegistry;
+    if (registry) this.rates.registerMetrics(registry);
     await this.settlement?.start();
 
     for (const spec of specs) this.addPeer(spec);
@@ -315,6 +336,7 @@ export class ConnectorNode {
     clearInterval(this.statsTimer);
     this.ccp?.stop();
     await this.settlement?.stop();
+    this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
@@ -324,6 +346,15 @@ export class ConnectorNode {
     this.state = 'stopped';
     for (const w of this.addressWaiters) w();
     this.addressWaiters = [];
+  }
+
+  /**
+   * Sets the function the node polls for rates (instead of rates.source.url), every
+   * rates.source.pollIntervalMs (default 60000 ms). Call before start().
+   */
+  setRateProvider(provider: RateProvider): void {
+    if (this.state !== 'new') throw new Error('setRateProvider must be called before start()');
+    this.rateProvider = provider;
   }
 
   /**
@@ -523,10 +554,12 @@ export class ConnectorNode {
     const gate = this.securityStats.preAuth;
     if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
     if (!this.addressKnown) reasons.push('ILP address not yet learned from the parent');
+    const stale = this.rates?.staleAssets() ?? [];
+    if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
     let status: HealthReport['status'];
     if (this.state === 'new' || this.state === 'starting') status = 'starting';
     else if (!ledgerOk || !btpOk) status = 'unhealthy';
-    else if (connected < peers.length || !this.addressKnown) status = 'degraded';
+    else if (connected < peers.length || !this.addressKnown || stale.length > 0) status = 'degraded';
     else status = 'healthy';
     return {
       status,
@@ -623,7 +656,9 @@ export class ConnectorNode {
   private answerIldcp(peerId: string): Buffer | undefined {
     const peer = this.peers.get(peerId);
     if (peer?.relation !== 'child' || !this.addressKnown) return undefined;
-    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: this.config.assetScale, assetCode: this.config.assetCode });
+    // a child's asset is its own when configured (it learns it here), else the node's
+    const asset = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+    return serializeIldcpResponse({ clientAddress: `${this.address}.${peerId}`, assetScale: asset.scale, assetCode: asset.code });
   }
 
   private onLinkUp(peer: Peer, link: BtpLink): void {
@@ -639,8 +674,9 @@ export class ConnectorNode {
       try {
         if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
         const info = deserializeIldcpResponse(ilp);
-        if (info.assetCode !== this.config.assetCode || info.assetScale !== this.config.assetScale) {
-          this.logger.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
+        const expected = peer.asset ?? { code: this.config.assetCode, scale: this.config.assetScale };
+        if (info.assetCode !== expected.code || info.assetScale !== expected.scale) {
+          this.logger.error({ parent: peer.id, ...info, expected }, "the parent's asset differs from the one configured for it (peers[].assetCode/assetScale, else the node's); refusing the address");
           return;
         }
         this.address = info.clientAddress;

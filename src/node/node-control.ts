@@ -26,6 +26,10 @@ export class NodeControl {
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
+  /** The metrics registry while metrics are on (others register their own gauges on it). */
+  get metricsRegistry(): NodeMetrics['registry'] | undefined {
+    return this.metrics?.registry;
+  }
   constructor(
     private readonly node: ConnectorNode,
     /** Admin routes added by other parts (settlement, ledger), registered before listen. */
