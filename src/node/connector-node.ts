@@ -10,6 +10,7 @@ import { Ledger, accounts } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
 import { SecurityStats } from './http/security-stats.js';
+import { InFlightCaps } from './pipeline/in-flight-caps.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { SettlementModule } from './ports.js';
@@ -225,6 +226,7 @@ export class ConnectorNode {
       ildcp: (peerId) => this.answerIldcp(peerId),
       peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
       deliverLocal: this.delivery.deliver,
+      caps: new InFlightCaps(c.performance.maxInFlightPerPeer, c.performance.maxInFlightBytesPerPeer, (peer, limit) => this.securityStats.countInFlightRejected(peer, limit)),
     });
 
     const specs: PeerSpec[] = [

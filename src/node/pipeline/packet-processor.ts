@@ -29,6 +29,7 @@ import {
 } from '../ilp/errors.js';
 import type { EventStream } from '../events.js';
 import type { ResponseCallback } from '../btp/btp-link.js';
+import type { InFlightCaps } from './in-flight-caps.js';
 import { checkMaxPacketAmount } from './amount.js';
 import { exchange, sameAsset } from './exchange.js';
 import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
@@ -75,6 +76,8 @@ export interface ProcessorOptions {
   /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
   peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Per-peer in-flight caps (count and data bytes); none: unbounded. */
+  caps?: InFlightCaps;
   /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
   policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
@@ -128,6 +131,8 @@ class Packet implements InFlight {
   readonly condition: Buffer;
   reserved = false;
   readonly control: boolean;
+  /** data bytes counted against the source's in-flight cap; -1: not counted */
+  held = -1;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
   spend: SpendAccount | undefined = undefined;
@@ -213,6 +218,7 @@ export class PacketProcessor {
     if (this.draining) throw new ConnectorBusyError('connector is shutting down');
     const source = p.from === LOCAL ? undefined : this.o.getPeer(p.from);
     if (p.from !== LOCAL && source === undefined) throw new PeerUnreachableError('source peer is no longer configured');
+    if (source && this.o.caps) (p as Packet).held = this.o.caps.admit(source.id, view.dataLength, p.control);
 
     if (p.destination.startsWith('peer.')) {
       if (p.destination === 'peer.config' && source) {
@@ -424,6 +430,10 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     const ev = this.o.events;
     ev.inFlightNow = --this.inFlight;
+    if ((p as Packet).held >= 0) {
+      this.o.caps?.release(p.from, (p as Packet).held);
+      (p as Packet).held = -1;
+    }
     // Answered control traffic (ILDCP, CCP) is not a payment; refused ILDCP is still reported, refused
     // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
     if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {
