@@ -2,12 +2,15 @@
  * Checks on what callers hand the ledger. Failures throw `LedgerError`s synchronously: they are bugs
  * in the caller, never expected outcomes of a packet.
  */
+import { ID_PATTERN } from '../config/fields.js';
 import { MAX_POSTING } from './codec.js';
 import { LedgerError } from './errors.js';
 import { entryKinds, type EntryKind, type JournalEntry, type PeerLimits } from './types.js';
 
-const ACCOUNT_RE = /^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):[a-zA-Z0-9_~-]+)$/;
-const PEER_ID_RE = /^[a-zA-Z0-9_~-]+$/;
+/** The one peer id pattern (src/config/fields.ts), without its anchors. */
+const ID_BODY = ID_PATTERN.source.slice(1, -1);
+const ACCOUNT_RE = new RegExp(`^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):${ID_BODY})$`);
+const PEER_ID_RE = ID_PATTERN;
 /** Longest account id and source peer id in bytes (one length byte on disk). */
 export const MAX_NAME_BYTES = 255;
 /** Longest entry id in bytes. */

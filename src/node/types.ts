@@ -44,8 +44,13 @@ export interface RouteInfo {
   prefix: string;
   nextHop: string;
   priority: number;
-  /** 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address, children). */
-  source?: 'config' | 'runtime' | 'implicit';
+  /**
+   * 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address,
+   * children), 'learned' (announced by the next hop, e.g. CCP; never persisted).
+   */
+  source?: 'config' | 'runtime' | 'implicit' | 'learned';
+  /** Learned routes: the node ids the announcement crossed. */
+  path?: string[];
 }
 
 /** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */
