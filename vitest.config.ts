@@ -1,8 +1,15 @@
+// The fast tier (`npm test`, run on Node 20 and Node 24 in CI): every test file except the slow
+// harnesses listed in test/tiers.json and named *.slow.test.ts, which vitest.slow.config.ts runs.
 import { defineConfig } from 'vitest/config';
+import tiers from './test/tiers.json' with { type: 'json' };
+
+/** The files of the slow tier, by path from the repository root. */
+export const slowFiles: string[] = [...tiers.slow, ...tiers.alone].map((t) => t.file);
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
+    exclude: ['**/node_modules/**', 'test/**/*.slow.test.ts', ...slowFiles],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -144,7 +144,7 @@ function checkListeners(c: BaseConfig, ctx: Ctx): void {
 
 function checkAdmin(c: BaseConfig, ctx: Ctx): void {
   const admin = c.adminApi;
-  if (admin.enabled && admin.apiKey === undefined && !isLoopbackHost(admin.host)) {
+  if (admin.enabled && admin.apiKey === undefined && (admin.keys ?? []).length === 0 && !isLoopbackHost(admin.host)) {
     report(ctx, ['adminApi', 'apiKey'], `is required when the admin API listens on ${admin.host} (not loopback)`, {
       hint: 'set AGENT_RUNTIME_API_KEY, or keep adminApi.host at 127.0.0.1',
       keys: [['adminApi', 'apiKey'], ['adminApi', 'host']],

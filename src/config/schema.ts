@@ -23,6 +23,8 @@ import {
 } from './fields.js';
 import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
+import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
+import { ratesSchema } from './schema-rates.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -70,6 +72,7 @@ const adminApiSchema = z
       aliasOf: 'adminApi.allowedIps',
     }),
     maxBodyBytes: key(positiveInt(65_536), { description: 'Largest request body accepted (bytes).' }),
+    keys: adminKeysField(),
   })
   .superRefine((a, ctx) => {
     if (a.allowedIps !== undefined && a.allowedIPs !== undefined) {
@@ -271,6 +274,8 @@ export const baseConfigSchema = z.strictObject({
   security: securitySchema.prefault({}),
   performance: performanceSchema.prefault({}),
   ledger: ledgerSchema.prefault({}),
+  policies: policiesSchema.prefault({}),
+  rates: ratesSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -281,12 +286,13 @@ export type BaseConfig = z.output<typeof baseConfigSchema>;
  * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
  * (the loader makes it absolute against its cwd).
  */
-export const configSchema = baseConfigSchema.superRefine(checkRules).transform((c) => {
+export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).transform((c) => {
   const hasParent = c.peers.some((p) => p.relation === 'parent');
   return {
     ...c,
     ilpAddress: c.ilpAddress ?? (hasParent ? undefined : `g.${c.nodeId}`),
     dataDir: c.dataDir ?? `data/${c.nodeId}`,
+    rates: { ...c.rates, base: c.rates.base ?? c.assetCode },
   };
 });
 

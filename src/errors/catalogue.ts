@@ -107,6 +107,13 @@ const entries = {
     httpError: 'Forbidden',
     suggestion: "Add the client's address or network to adminApi.allowedIps.",
   },
+  SCOPE_DENIED: {
+    message: "The API key '{key}' lacks the '{scope}' scope needed for {route}",
+    exitCode: 1,
+    httpStatus: 403,
+    httpError: 'Forbidden',
+    suggestion: "Use a key whose scopes include '{scope}' (adminApi.keys), or the operator's adminApi.apiKey.",
+  },
   NOT_FOUND: {
     message: '{what} not found',
     exitCode: 1,

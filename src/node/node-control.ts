@@ -72,6 +72,7 @@ export class NodeControl {
         host: c.adminApi.host,
         port: c.adminApi.port,
         apiKey: c.adminApi.apiKey,
+        keys: c.adminApi.keys,
         allowedIps: c.adminApi.allowedIps ? [...c.adminApi.allowedIps] : undefined,
         maxBodyBytes: c.adminApi.maxBodyBytes,
         logger,

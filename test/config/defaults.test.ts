@@ -31,6 +31,8 @@ describe('loadConfig defaults and discovery', () => {
       security: { environment: 'development' },
       performance: { expiryMarginMs: 1000, maxHoldTimeMs: 30000, maxFrameBytes: 65536 },
       ledger: { sync: false, journalRetentionMs: 900000 },
+      policies: { peers: {} },
+      rates: { base: 'USD', static: {}, spread: '0' },
     });
   });
 

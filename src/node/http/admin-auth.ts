@@ -4,17 +4,21 @@
  * 2. `GET /health` is public from here on;
  * 3. an API key in the query string is refused (401) whether or not a key is configured: keys in URLs
  *    end up in proxy logs and shell history;
- * 4. with an apiKey configured, the `X-Api-Key` header must match: 401 Unauthorized. Unknown paths
- *    need the key too, so the 404s of an unauthenticated caller reveal nothing.
+ * 4. with an apiKey or scoped keys configured, the `X-Api-Key` header must match one: 401 Unauthorized.
+ *    Unknown paths need a key too, so the 404s of an unauthenticated caller reveal nothing;
+ * 5. the key must hold the route's scope (src/agents/scopes.ts): 403 SCOPE_DENIED naming the scope.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { appError } from '../../errors/index.js';
 import { createIpAllowlist } from './ip-allowlist.js';
+import { allows, createKeyRing, requiredScope, setCaller, type AdminKey } from '../../agents/scopes.js';
 
 export interface AdminAuthOptions {
   apiKey?: string;
+  /** Scoped keys (adminApi.keys); apiKey has every scope. */
+  keys?: readonly AdminKey[];
   allowedIps?: readonly string[];
   logger: Logger;
 }
@@ -52,7 +56,7 @@ function hasKeyInQuery(url: string): boolean {
 /** Installs the onRequest hook on the root instance, so routes added later by plugins are covered too. */
 export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): void {
   const allowlist = createIpAllowlist(opts.allowedIps);
-  const keyMatches = opts.apiKey !== undefined && opts.apiKey !== '' ? createKeyMatcher(opts.apiKey) : undefined;
+  const identify = createKeyRing(opts.apiKey, opts.keys);
   const log = opts.logger;
 
   app.addHook('onRequest', (request, _reply, done) => {
@@ -69,12 +73,19 @@ export function installAdminAuth(app: FastifyInstance, opts: AdminAuthOptions): 
     if (hasKeyInQuery(request.url)) {
       return appError('API_KEY_IN_QUERY', { message: 'API keys are not accepted in the query string: send the X-Api-Key header instead' });
     }
-    if (keyMatches === undefined) return undefined;
+    if (identify === undefined) return undefined;
     const header = request.headers['x-api-key'];
-    if (!keyMatches(typeof header === 'string' ? header : undefined)) {
+    const caller = identify(typeof header === 'string' ? header : undefined);
+    if (caller === undefined) {
       log.debug({ ip: request.socket.remoteAddress, keyPresent: header !== undefined }, 'admin request with a missing or wrong API key');
       return appError('UNAUTHORIZED');
     }
+    const scope = requiredScope(request);
+    if (!allows(caller, scope)) {
+      log.debug({ key: caller.name, scope, path: request.routeOptions.url }, 'admin request outside its key scopes');
+      return appError('SCOPE_DENIED', { key: caller.name, scope, route: `${request.method} ${request.routeOptions.url ?? '(unknown path)'}` });
+    }
+    setCaller(request, caller);
     return undefined;
   }
 }

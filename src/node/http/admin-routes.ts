@@ -135,6 +135,7 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
     '/admin/ilp/send',
     {
       schema: { body: ilpSendBody },
+      config: { scope: 'send' },
       // Readiness first: a node that is still starting answers 503 whatever the body.
       preValidation: (_request, _reply, done) => {
         done(node.isReady() ? undefined : appError('NOT_READY'));

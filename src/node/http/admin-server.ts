@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registerCoreAdminRoutes } from './admin-routes.js';
 import { installAdminAuth } from './admin-auth.js';
+import type { AdminKey } from '../../agents/scopes.js';
 import { healthReply } from './health-server.js';
 import type { NodeApi } from './node-api.js';
 import { createBaseApp, installErrorHandling, installRequestLog, serverHandle, type HttpServerHandle } from './server-common.js';
@@ -34,6 +35,8 @@ export interface AdminServerOptions {
   port: number;
   /** When set, every route but `GET /health` needs `X-Api-Key: <apiKey>`. */
   apiKey?: string;
+  /** Scoped keys (adminApi.keys): each route needs its scope (src/agents/scopes.ts). */
+  keys?: readonly AdminKey[];
   /** Addresses and CIDR networks (IPv4 and IPv6) allowed to connect; empty or unset: any. */
   allowedIps?: string[];
   /** Largest request body in bytes (default 65536); larger bodies get 413. */
@@ -60,7 +63,7 @@ export function createAdminServer(node: NodeApi, opts: AdminServerOptions): Admi
 
   installErrorHandling(app, log);
   installRequestLog(app, log);
-  installAdminAuth(app, { apiKey: opts.apiKey, allowedIps: opts.allowedIps, logger: log });
+  installAdminAuth(app, { apiKey: opts.apiKey, keys: opts.keys, allowedIps: opts.allowedIps, logger: log });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });
@@ -81,7 +84,7 @@ export function createAdminServer(node: NodeApi, opts: AdminServerOptions): Admi
   };
   for (const plugin of opts.plugins ?? []) addRoutes(plugin);
 
-  if (!LOOPBACK.has(opts.host) && !opts.apiKey) {
+  if (!LOOPBACK.has(opts.host) && !opts.apiKey && (opts.keys ?? []).length === 0) {
     log.warn({ host: opts.host }, 'admin API listens beyond loopback without an apiKey: anyone who can reach it can move funds');
   }
 
