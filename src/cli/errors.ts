@@ -1,10 +1,11 @@
 /**
- * Turns whatever a command caught into a catalogue AppError: config errors keep their issue list,
+ * Turns whatever a command caught into a catalogue AppError. A coded error (AppError, LedgerError)
+ * keeps its code; config errors keep their issue list,
  * listeners that cannot bind name the config key, a held LevelDB lock becomes LEDGER_IN_USE, oclif's
  * own parse errors become INVALID_ARGUMENT. Anything else is a bug and becomes INTERNAL.
  */
 import { AppError, appError, isAppError } from '../errors/index.js';
-import type { ConfigIssue } from '../config/index.js';
+import { ConfigError, type ConfigIssue } from '../config/index.js';
 
 /** An AppError that also carries the config issues behind it (printed one per line). */
 export class ConfigInvalidError extends AppError {
@@ -98,8 +99,8 @@ function normalise(e: AppError): AppError {
  */
 export function toAppError(err: unknown, context: { config?: ListenerKeys; dataDir?: string } = {}): AppError {
   if (err instanceof ConfigInvalidError) return err;
-  if (err instanceof Error && err.name === 'ConfigError' && Array.isArray((err as { issues?: unknown }).issues)) {
-    const e = err as Error & { issues: ConfigIssue[]; source?: string };
+  if (err instanceof ConfigError) {
+    const e = err;
     const file = e.source !== undefined && e.source !== 'object' && e.source !== 'defaults' ? e.source : undefined;
     return new ConfigInvalidError(e.issues, e.source, file === undefined ? undefined : `Fix the keys above; \`agent-runtime validate ${file}\` checks the file without starting a node.`);
   }

@@ -14,7 +14,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { AppError, appError, isAppError } from '../errors/index.js';
+import { appError, isAppError, type AppError } from '../errors/index.js';
 import { Ledger, LedgerError, LedgerInUseError, storeLocation } from '../ledger/index.js';
 import type { LedgerInfo } from '../node/http/ledger-routes.js';
 import type { AdminClient } from './admin-client.js';
@@ -119,7 +119,7 @@ export async function closeLedger(source: LedgerSource): Promise<void> {
   if (source.via === 'data-dir') await source.ledger.close();
 }
 
-/** Maps a ledger error to its catalogue AppError (LedgerErrors carry the ledger's own exit code, 1). */
+/** A ledger error with the details only the CLI knows (the data directory, the snapshot file) filled in. */
 export function ledgerAppError(e: unknown, dataDir: string, file?: string): unknown {
   if (e instanceof LedgerInUseError) return appError('LEDGER_IN_USE', { dataDir }, e);
   if (!(e instanceof LedgerError)) return e;
@@ -131,7 +131,7 @@ export function ledgerAppError(e: unknown, dataDir: string, file?: string): unkn
     case 'LEDGER_SNAPSHOT_INVALID':
       return appError('LEDGER_SNAPSHOT_INVALID', { file: file ?? '', reason: e.message.replace(/^Invalid ledger snapshot: /, '') }, e);
     default:
-      return new AppError(e.code, e.message, { exitCode: e.exitCode, ...(e.suggestion === undefined ? {} : { suggestion: e.suggestion }), cause: e });
+      return e;
   }
 }
 

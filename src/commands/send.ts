@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { appError } from '../errors/index.js';
 import type { IlpSendResponse } from '../node/types.js';
 import { AdminCommand } from '../cli/admin-command.js';
-import { describeData, err, out } from '../cli/output.js';
+import { describeData, out } from '../cli/output.js';
 import { readPacketData } from '../cli/read-data.js';
 
 /** `agent-runtime send <destination> <amount>`. */
@@ -10,9 +10,10 @@ export default class Send extends AdminCommand {
   static override summary = 'Send a paid packet through a running node';
 
   static override description =
-    'Send a paid packet from the local agent of a running node (POST /admin/ilp/send).\n' +
+    'Send a paid packet from the local agent of a running node (POST /admin/ilp/send); the answer carries the packetId of its events.\n' +
     'The data comes from --data, --data-file, or stdin when it is piped (at most 32767 bytes); the condition is ' +
-    'sha256(sha256(data)), so a receiver using the simple handler can fulfil it. Exit code 1 when the packet is rejected.';
+    'sha256(sha256(data)), so a receiver using the simple handler can fulfil it. A rejected packet is the error SEND_FAILED ' +
+    '(exit code 1; with --json {error: {code, message, suggestion, details}}, details holding ilpCode, triggeredBy and packetId).';
 
   static override examples = [
     '<%= config.bin %> send g.hub.bob 1000 --data "What is the ETH price?"',
@@ -53,14 +54,18 @@ export default class Send extends AdminCommand {
       }
       return result;
     }
-    if (!this.jsonEnabled()) {
-      const failure = appError('SEND_FAILED', { destination: args.destination, ilpCode: result.code, reason: result.message });
-      err(`Rejected: ${result.code} ${result.message}`);
-      err(`  triggered by ${result.triggeredBy || '(unknown)'}`);
-      const reply = describeData(result.data);
-      if (reply !== undefined) err(`  data  ${reply}`);
-      if (failure.suggestion) err(`  Hint: ${failure.suggestion}`);
-    }
-    return this.finish(result, 1);
+    // A rejection is a failure like any other: the catalogue's SEND_FAILED through the one error
+    // boundary ({error: {code, message, suggestion, details}} with --json), with the reject's fields.
+    const reply = describeData(result.data);
+    const by = result.triggeredBy || '(unknown)';
+    throw appError('SEND_FAILED', {
+      destination: args.destination,
+      ilpCode: result.code,
+      reason: result.message,
+      triggeredBy: result.triggeredBy,
+      packetId: result.packetId,
+      data: result.data,
+      message: `Payment to ${args.destination} was rejected: ${result.code} ${result.message} (triggered by ${by}${reply === undefined ? '' : `; data: ${reply}`})`,
+    });
   }
 }

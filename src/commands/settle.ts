@@ -3,7 +3,6 @@ import { appError } from '../errors/index.js';
 import type { SettleResult } from '../settlement/index.js';
 import { AdminCommand } from '../cli/admin-command.js';
 import { err, out } from '../cli/output.js';
-import { rethrowSettlement } from '../settlement/admin-errors.js';
 
 const CHAIN_TIMEOUT_MS = 180_000;
 
@@ -24,7 +23,7 @@ export default class Settle extends AdminCommand {
 
   async run(): Promise<SettleResult> {
     const { args, flags } = await this.parse(Settle);
-    const result = await this.client(flags, CHAIN_TIMEOUT_MS).post<SettleResult>(`/admin/settlement/settle/${encodeURIComponent(args.peer)}`, {}).catch(rethrowSettlement);
+    const result = await this.client(flags, CHAIN_TIMEOUT_MS).post<SettleResult>(`/admin/settlement/settle/${encodeURIComponent(args.peer)}`, {});
     if (!this.jsonEnabled()) {
       const c = result.claim;
       if (c.status === 'acknowledged') out(`claim sent to ${args.peer}: +${c.amount} (cumulative ${c.cumulative}) on ${c.channelId}`);

@@ -218,7 +218,7 @@ const performanceSchema = z.strictObject({
 });
 
 const ledgerSchema = z.strictObject({
-  sync: key(z.boolean().default(false), { description: 'fsync every ledger write (power-loss durable, slower).' }),
+  sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
   }),

@@ -97,7 +97,7 @@ export type NotFoundCode = 'NOT_FOUND' | 'PEER_NOT_FOUND' | 'ROUTE_NOT_FOUND' | 
  * @example throw new NotFoundError('Peer not found: bob')   // a plain message: code NOT_FOUND
  */
 export class NotFoundError extends AppError {
-  override readonly name = 'NotFoundError';
+  override readonly name: string = 'NotFoundError';
 
   constructor(code: NotFoundCode, details?: ErrorDetails);
   constructor(message: string);

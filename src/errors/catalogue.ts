@@ -5,7 +5,14 @@
  * never renamed or reused. Messages are templates: `{name}` is replaced by `details.name`.
  * Exit codes: 1 = the operation failed, 2 = the invocation or the configuration is wrong (fix and rerun).
  * Every code is documented in docs/errors.md; a test keeps the two in step.
+ *
+ * The node, the ledger, settlement and the CLI all throw these codes (as AppErrors, or the ledger's
+ * LedgerError, which is one); the admin API answers them as `{error, message, code}` and the CLI's
+ * admin client turns that body back into the same AppError, so a code reaches `--json` unchanged.
+ * Entries may live in sibling files (catalogue-ledger.ts) spread into `entries` below. ILP reject
+ * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
+import { ledgerEntries } from './catalogue-ledger.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -266,6 +273,7 @@ const entries = {
     exitCode: 1,
     suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
   },
+  ...ledgerEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */

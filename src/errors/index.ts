@@ -11,3 +11,5 @@ export {
   type ErrorDetails,
   type NotFoundCode,
 } from './app-error.js';
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from './node-errors.js';
+export { ILP_ERROR_NAMES, isKnownIlpErrorCode, type IlpErrorCode } from './ilp-codes.js';

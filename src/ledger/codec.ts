@@ -1,5 +1,5 @@
 /**
- * The on-disk format (version 3). Keys are one ASCII prefix byte and a body:
+ * The on-disk format (version 4: version 3 plus the `loss` entry kind). Keys are one ASCII prefix byte and a body:
  *
  * | key                      | value                                     |
  * |--------------------------|-------------------------------------------|
@@ -27,7 +27,7 @@
 import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
 
 /** Version of the store layout written in the meta record. */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** First byte of a version-3 journal page value. */
 export const PAGE_MARK = 0xff;
 const ITEM_REF = 0;

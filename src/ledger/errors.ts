@@ -1,9 +1,10 @@
 /**
- * Ledger errors. Each carries a stable `code`, an `exitCode` and a `suggestion` (what to do), the same
- * shape as the CLI's catalogue errors, so the CLI reports them without translation.
+ * Ledger errors. A LedgerError is an AppError with a catalogue code (src/errors/catalogue-ledger.ts
+ * and catalogue.ts), so the CLI and the admin API report it by its code, without translation.
  */
+import { AppError, catalogue } from '../errors/index.js';
 
-/** The ledger's error codes and what each means. */
+/** The ledger's error codes and what each means (every one is a catalogue code, docs/errors.md). */
 export const ledgerErrorCodes = {
   LEDGER_IN_USE: 'another process holds the store (LevelDB LOCK)',
   LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, corrupt, newer format)',
@@ -20,43 +21,48 @@ export const ledgerErrorCodes = {
 export type LedgerErrorCode = keyof typeof ledgerErrorCodes;
 
 /** Base class of every error the ledger throws or passes to a callback. */
-export class LedgerError extends Error {
-  override name = 'LedgerError';
-  /** Process exit code a CLI should use (1: the operation failed). */
-  readonly exitCode = 1;
-  readonly details: Record<string, unknown>;
+export class LedgerError extends AppError {
+  override readonly name: string = 'LedgerError';
+  override readonly code: LedgerErrorCode;
 
+  /**
+   * @param suggestion what to do; defaults to the catalogue's
+   * @param options.details the facts behind the message (kept for logs and `--json`)
+   */
   constructor(
-    readonly code: LedgerErrorCode,
+    code: LedgerErrorCode,
     message: string,
-    readonly suggestion?: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+    suggestion?: string,
+    options: { cause?: unknown; details?: Record<string, string | number | bigint | boolean | undefined> } = {},
   ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.details = options.details ?? {};
+    const entry = catalogue[code];
+    const hint = suggestion ?? entry.suggestion;
+    super(code, message, {
+      exitCode: entry.exitCode,
+      ...(hint === undefined ? {} : { suggestion: hint }),
+      ...('httpStatus' in entry ? { httpStatus: entry.httpStatus, httpError: entry.httpError } : {}),
+      details: options.details ?? {},
+      cause: options.cause,
+    });
+    this.code = code;
   }
 }
 
 /** Another process (usually a running node) holds the store's LevelDB lock. */
 export class LedgerInUseError extends LedgerError {
-  override name = 'LedgerInUseError';
+  override readonly name: string = 'LedgerInUseError';
 
   constructor(
     readonly dataDir: string,
     cause?: unknown,
   ) {
-    super(
-      'LEDGER_IN_USE',
-      `The ledger in ${dataDir} is held by another process`,
-      'A node is probably running with this data directory: stop it, or run the command against it with --url.',
-      { cause, details: { dataDir } },
-    );
+    super('LEDGER_IN_USE', `The ledger in ${dataDir} is held by another process`, undefined, { cause, details: { dataDir } });
   }
 }
 
 /** The store cannot be opened or created. */
 export class LedgerOpenError extends LedgerError {
-  override name = 'LedgerOpenError';
+  override readonly name: string = 'LedgerOpenError';
 
   constructor(
     readonly dataDir: string,

@@ -31,7 +31,8 @@ export class Folder {
   private stopped = false;
 
   constructor(
-    private readonly db: Db,
+    /** The store (a function: the ledger may reopen it after a failed write). */
+    private readonly store: () => Db,
     private readonly o: FolderOptions,
   ) {}
 
@@ -87,13 +88,14 @@ export class Folder {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
-      const chunk = await readFoldChunk(this.db, cutoff, CHUNK);
+      const db = this.store();
+      const chunk = await readFoldChunk(db, cutoff, CHUNK);
       if (chunk.ids.length === 0) {
         this.o.foldedBefore(cutoff);
         return total;
       }
       const checkpoints = new Map(this.o.checkpoints());
-      const batch = this.db.batch();
+      const batch = db.batch();
       for (const k of chunk.timeKeys) batch.del(k);
       for (const k of chunk.journalKeys) batch.del(k);
       for (const [account, delta] of chunk.deltas) {

@@ -2,7 +2,7 @@
  * The ledger: LevelDB balances, a journal of balanced entries, in-memory reservations, limits and
  * settlement thresholds. See DESIGN.md "The ledger" and `ledger.ts` for the write model.
  */
-export { Ledger } from './ledger.js';
+export { Ledger, type LedgerFault, type WriteHook } from './ledger.js';
 export { accounts, entryKinds } from './types.js';
 export type {
   AccountId,

@@ -3,103 +3,59 @@
  *
  * Hot path (synchronous, no promise per packet): `reserve` checks the credit limit, `commit` books an
  * entry into the current group, and the group of every commit made in one event-loop turn is written
- * as one LevelDB batch: the entries, one time record listing their ids, and one delta record with the
- * change of each touched account (never an absolute balance). Up to `maxBatchesInFlight` batches are
- * written at once; LevelDB may apply them in any order, which deltas make harmless. Commits made
- * meanwhile form the next group. Callbacks run once their batch is written, so a Fulfill goes upstream
- * only after its entry is on disk (OS page cache: survives kill -9; `sync: true`: survives power loss).
- * A background consolidation (serialized, never on the packet path) adds written delta records into
- * the base balances and deletes them, in one batch; a restart consolidates whatever it finds.
+ * as one LevelDB batch (see `write-lane.ts`): the entries, one journal page, and one delta record with
+ * the change of each touched account (never an absolute balance). Callbacks run once their batch is
+ * written, so a Fulfill goes upstream only after its entry is on disk (`sync: true`, the node's
+ * default: after an fdatasync covering it; `sync: false`: in the OS page cache, survives kill -9).
+ *
+ * Fail-stop: from the first failed write the ledger is in the fault state (`fault`): the node refuses
+ * new Prepares, the packets of failed batches are in the side journal, and a probe reopens the store
+ * every `probeIntervalMs`; once it opens, the side journal's losses are booked and the fault clears.
  *
  * Replays: an id booked before (in this process, or still in the journal after a restart) books
  * nothing. Once an entry is folded into checkpoints (older than `journalRetentionMs`) its id is
  * forgotten: a replay that late would be booked again.
  */
-import { trackPendingUp, newAccount, type Account } from './account.js';
-import { PREFIX_JOURNAL, deltaKey, encodeI128, prefixedKey } from './codec.js';
+import { trackPendingUp, type Account } from './account.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
-import { Group, callAll, fillBatch, safely, scratchFor, type Callback } from './group.js';
-import { RecentIds } from './recent-ids.js';
+import { safely, type Callback } from './group.js';
+import { openWithLosses, type OpenedStore } from './reopen.js';
+import { SideJournal, sideJournalPath } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
-import { findEntry, loadState, openStore, scanStore, verifyStore, writeImport, type Db } from './store.js';
-import { accounts, type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
-import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
+import { findEntry, mapOpenError, scanStore, verifyStore, writeImport } from './store.js';
+import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
+import { checkAmount, checkEntryShape, checkLimits } from './validate.js';
+import { WriteLane } from './write-lane.js';
+
+export type { LedgerFault, WriteHook } from './write-lane.js';
 
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
 const DEFAULT_RECENT_IDS = 2_000_000;
 const DEFAULT_IN_FLIGHT = 3;
-/** Consolidate once this many written batches have delta records pending (or on the timer). */
-const CONSOLIDATE_BATCHES = 64;
+const DEFAULT_PROBE_MS = 1_000;
 const CONSOLIDATE_MS = 1_000;
-
-/** A written batch whose delta record is not consolidated yet. */
-interface PendingDeltas {
-  seq: number;
-  touched: Account[];
-  deltas: bigint[];
-}
 
 const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
 /** The node's ledger. Create with `Ledger.open`. */
-export class Ledger {
-  /** Called after each durable batch with the new balance of every account it touched. */
-  onBalanceChanged?: (changes: ReadonlyMap<AccountId, bigint>) => void;
-  /** Called after each durable batch that touched a peer we owe at least its settleThreshold (-balance >= threshold). */
-  onSettlementRequired?: (peerId: string, owed: bigint, threshold: bigint) => void;
-
-  private readonly accts = new Map<AccountId, Account>();
-  private readonly peers = new Map<string, Account>();
-  /** Fingerprints of durable ids, for replay detection. */
-  private readonly recent: RecentIds;
-  /**
-   * Ids committed but not yet durable, with the sequence number of the group that writes them (the
-   * current or the in-flight one). A number, not the Group: a long-lived Map's deleted slots can keep
-   * their old values reachable for the young-generation GC, which then promotes whole dead groups.
-   */
-  private pending = new Map<string, number>();
-  /** Sequence number of the current group; earlier groups are in flight or done. */
-  private groupSeq: number;
-  private group: Group;
-  /** The groups being written (at most `maxInFlight`), in no particular completion order. */
-  private readonly inFlight: Group[] = [];
-  private readonly maxInFlight: number;
-  /** An import holds the write lane: no batch starts. */
-  private laneHeld = false;
-  /** Every group with seq <= doneSeq is done (written or failed). */
-  private doneSeq: number;
-  /** Done groups above doneSeq (completed out of order). */
-  private readonly doneAbove = new Set<number>();
-  /** flush() waiters: resolved once doneSeq >= seq. */
-  private flushWaiters: { seq: number; resolve: () => void }[] = [];
-  /** Written batches whose delta records are still on disk, for consolidation. */
-  private unconsolidated: PendingDeltas[] = [];
-  private consolidating: Promise<void> | undefined;
+export class Ledger extends WriteLane {
   private consolidateTimer: NodeJS.Timeout | undefined;
-  private scheduled = false;
-  private mark = 0;
-  private closed = false;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private reopening = false;
   private closing: Promise<void> | undefined;
-  private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
-  private readonly writeOptions: { sync: boolean };
   private readonly folder: Folder;
 
   private constructor(
-    private readonly db: Db,
     private readonly opts: LedgerOptions,
-    capacity: number,
-    private checkpoints: Map<AccountId, bigint>,
-    seqBase: number,
+    private readonly capacity: number,
+    side: SideJournal,
+    opened: OpenedStore,
   ) {
-    this.groupSeq = seqBase + 1;
-    this.group = new Group(this.groupSeq);
-    this.doneSeq = seqBase;
-    this.maxInFlight = Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT));
-    this.recent = new RecentIds(capacity);
-    this.writeOptions = { sync: opts.sync === true };
-    this.folder = new Folder(db, {
+    super(opened.db, side, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT)), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    this.checkpoints = opened.state.checkpoints;
+    this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
       intervalMs: opts.compactIntervalMs ?? DEFAULT_COMPACT_MS,
       sync: opts.sync === true,
@@ -109,11 +65,15 @@ export class Ledger {
       },
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
     });
+    this.load(opened);
   }
+
+  private checkpoints: Map<AccountId, bigint>;
 
   /**
    * Opens (or creates) the ledger in `<dataDir>/ledger` and restores the stored balances; reservations
-   * start empty. Throws LedgerInUseError when another process holds the store, LedgerOpenError otherwise.
+   * start empty. Losses left in the side journal by a failed write are booked before it resolves.
+   * Throws LedgerInUseError when another process holds the store, LedgerOpenError otherwise.
    */
   static async open(opts: LedgerOptions): Promise<Ledger> {
     const retention = opts.journalRetentionMs ?? DEFAULT_RETENTION_MS;
@@ -124,28 +84,27 @@ export class Ledger {
       throw new LedgerError('LEDGER_INVALID_OPTIONS', `journalRetentionMs must be a non-negative number of ms, got ${retention}`, 'Fix ledger.journalRetentionMs in the config.');
     }
     const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
-    const db = await openStore(opts.dataDir);
+    const side = new SideJournal(sideJournalPath(opts.dataDir));
+    const opened = await openWithLosses(opts.dataDir, capacity, side);
     try {
-      const state = await loadState(db, capacity);
-      const ledger = new Ledger(db, opts, capacity, state.checkpoints, state.maxDeltaSeq);
-      for (const [id, balance] of state.balances) {
-        const a = ledger.account(id);
-        a.balance = balance;
-        a.base = balance;
-        a.booked = true;
-      }
-      for (const r of state.recent) ledger.recent.addId(r.id, r.ts);
-      if (state.diskOnlyUntil > 0) ledger.recent.markDiskOnly(state.diskOnlyUntil);
-      ledger.folder.start();
-      ledger.consolidateTimer = setInterval(() => {
-        if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined) ledger.consolidate().catch(() => undefined);
-      }, CONSOLIDATE_MS);
-      ledger.consolidateTimer.unref();
-      return ledger;
+      side.open();
     } catch (err) {
-      await db.close().catch(() => undefined);
+      await opened.db.close().catch(() => undefined);
+      throw mapOpenError(opts.dataDir, err);
+    }
+    const ledger = new Ledger(opts, capacity, side, opened);
+    try {
+      await ledger.bookLosses(opened.losses);
+    } catch (err) {
+      await ledger.close().catch(() => undefined);
       throw err;
     }
+    ledger.folder.start();
+    ledger.consolidateTimer = setInterval(() => {
+      if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined && ledger.faultState === undefined) ledger.consolidate().catch(() => undefined);
+    }, CONSOLIDATE_MS);
+    ledger.consolidateTimer.unref();
+    return ledger;
   }
 
   /** The node's data directory this ledger was opened in. */
@@ -305,39 +264,22 @@ export class Ledger {
     if (plan.balances.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(new Map(plan.balances)));
   }
 
-  /** Resolves when everything committed so far is written (or has failed): every batch up to the current one. */
-  flush(): Promise<void> {
-    const seq = this.group.empty ? this.group.seq - 1 : this.group.seq;
-    if (this.doneSeq >= seq) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.flushWaiters.push({ seq, resolve });
-      if (seq === this.group.seq) this.schedule();
-    });
-  }
-
-  /**
-   * Adds the delta records of every written batch up to the highest seq S such that all batches <= S
-   * are done into the base balances, and deletes them, in one atomic batch. Serialized with itself;
-   * runs in the background (timer, or every CONSOLIDATE_BATCHES batches) and at close.
-   */
-  consolidate(): Promise<void> {
-    this.consolidating ??= this.consolidateOnce().finally(() => {
-      this.consolidating = undefined;
-    });
-    return this.consolidating;
-  }
 
   /** Stops folding, writes what is pending, consolidates the delta records, closes the store. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closed = true;
       if (this.consolidateTimer) clearInterval(this.consolidateTimer);
+      if (this.probeTimer) clearInterval(this.probeTimer);
       await this.folder.stop();
       await this.flush();
       while (this.consolidating !== undefined) await this.consolidating.catch(() => undefined);
       // Left-over delta records are consolidated at the next open if this fails.
-      if (this.unconsolidated.length > 0) await this.consolidate().catch(() => undefined);
-      await this.db.close();
+      if (this.unconsolidated.length > 0 && this.faultState === undefined) await this.consolidate().catch(() => undefined);
+      this.side.close();
+      await this.db.close().catch((err: unknown) => {
+        if (this.faultState === undefined) throw err;
+      });
     })();
     return this.closing;
   }
@@ -352,157 +294,78 @@ export class Ledger {
 
   // ---- internals ----
 
-  private account(id: AccountId): Account {
-    let a = this.accts.get(id);
-    if (a !== undefined) return a;
-    checkAccount(id);
-    a = newAccount(id);
-    this.accts.set(id, a);
-    if (a.peerId !== undefined) this.peers.set(a.peerId, a);
-    return a;
-  }
-
-  private peer(peerId: string): Account {
-    const a = this.peers.get(peerId);
-    if (a !== undefined) return a;
-    checkPeerId(peerId);
-    return this.account(accounts.peer(peerId));
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.laneHeld || this.inFlight.length >= this.maxInFlight) return;
-    this.scheduled = true;
-    setImmediate(this.writeNext);
-  }
-
-  private readonly writeNext = (): void => {
-    this.scheduled = false;
-    if (this.laneHeld || this.inFlight.length >= this.maxInFlight || this.group.empty) return;
-    const g = this.group;
-    this.group = new Group(++this.groupSeq);
-    this.inFlight.push(g);
-    const checks = g.items.filter((it) => it.check);
-    if (checks.length > 0) {
-      this.db.getMany(checks.map((it) => prefixedKey(PREFIX_JOURNAL, it.entry.id))).then(
-        (found) => {
-          checks.forEach((it, i) => (it.replay = found[i] !== undefined));
-          this.write(g);
-        },
-        (err: unknown) => this.done(g, err),
-      );
-    } else {
-      this.write(g);
+  /** Sets balances and remembered ids from a freshly opened store (`again`: a reopen after a fault). */
+  private load(opened: OpenedStore, again = false): void {
+    const { state } = opened;
+    for (const a of this.accts.values()) {
+      a.balance = 0n;
+      a.base = 0n;
     }
-  };
+    for (const [id, balance] of state.balances) {
+      const a = this.account(id);
+      a.balance = balance;
+      a.base = balance;
+      a.booked = true;
+    }
+    this.checkpoints = state.checkpoints;
+    if (again) {
+      // A failed batch may have reached the disk after all: look every non-fresh id up on disk.
+      this.recent.markDiskOnly(Date.now());
+      return;
+    }
+    for (const r of state.recent) this.recent.addId(r.id, r.ts);
+    if (state.diskOnlyUntil > 0) this.recent.markDiskOnly(state.diskOnlyUntil);
+  }
 
-  /** Writes the batch of `g` (items found on disk are replays and left out). */
-  private write(g: Group): void {
-    this.scratch = scratchFor(this.scratch, g.items);
-    const batch = this.db.batch();
+  /** Books the side journal's losses, then empties it. Throws (the ledger stays faulted) when a write fails. */
+  private async bookLosses(losses: JournalEntry[]): Promise<void> {
+    if (losses.length === 0) return;
+    await Promise.all(losses.map((e) => this.commitAsync(e)));
+    this.side.clear();
+  }
+
+  protected faulted(): void {
+    if (this.probeTimer !== undefined || this.closed) return;
+    this.probeTimer = setInterval(() => void this.probe(), this.opts.probeIntervalMs ?? DEFAULT_PROBE_MS);
+    this.probeTimer.unref();
+  }
+
+  /** Tries to reopen the store once no batch is in flight; on success books the losses and clears the fault. */
+  private async probe(): Promise<void> {
+    if (this.reopening || this.closed || this.inFlight.length > 0 || this.consolidating !== undefined) return;
+    const fault = this.faultState;
+    if (fault === undefined) return;
+    this.reopening = true;
+    this.laneHeld = true;
+    let opened: OpenedStore | undefined;
     try {
-      g.bookedAt = Date.now();
-      fillBatch(batch, g, this.scratch, ++this.mark, g.bookedAt);
-    } catch (err) {
-      void batch.close();
-      this.done(g, err);
-      return;
-    }
-    if (batch.length === 0) {
-      void batch.close();
-      this.done(g, undefined);
-      return;
-    }
-    batch.write(this.writeOptions).then(
-      () => this.done(g, undefined),
-      (err: unknown) => this.done(g, err),
-    );
-  }
-
-  private done(g: Group, err: unknown): void {
-    for (const it of g.items) {
-      trackPendingUp(it.accts, it.entry.postings, -1);
-      this.pending.delete(it.entry.id);
-      if (err === undefined && !it.replay && !it.fresh) this.recent.add(it.hi, it.lo, g.bookedAt);
-    }
-    const touched = err === undefined ? g.touched : [];
-    if (touched.length > 0) {
-      // Deltas commute: batches may complete in any order.
-      const deltas = g.deltas;
-      for (let i = 0; i < touched.length; i++) {
-        const a = touched[i];
-        a.balance += deltas[i];
-        a.booked = true;
-      }
-      this.unconsolidated.push({ seq: g.seq, touched, deltas });
-    }
-    this.inFlight.splice(this.inFlight.indexOf(g), 1);
-    // Emptied: start a new Map. Once a Map is in the old generation V8 allocates each new hash table
-    // of it there too, and this one's table is rebuilt every ~100 commits.
-    if (this.pending.size === 0) this.pending = new Map();
-    this.finished(g.seq);
-    if (!this.group.empty) this.schedule();
-    const failure =
-      err === undefined
-        ? undefined
-        : new LedgerError('LEDGER_WRITE_FAILED', `Ledger write failed; nothing of the batch was booked: ${err instanceof Error ? err.message : JSON.stringify(err)}`, 'Check the disk (space, permissions), then retry.', { cause: err });
-    callAll(g.waiters, g.ctxs, failure);
-    if (touched.length > 0) this.notify(touched);
-  }
-
-  /** Marks batch `seq` done, advances doneSeq over every batch done in a row, wakes flush() waiters. */
-  private finished(seq: number): void {
-    if (seq === this.doneSeq + 1) {
-      this.doneSeq = seq;
-      while (this.doneAbove.delete(this.doneSeq + 1)) this.doneSeq++;
-    } else {
-      this.doneAbove.add(seq);
-    }
-    if (this.flushWaiters.length > 0) {
-      const ready = this.flushWaiters.filter((w) => w.seq <= this.doneSeq);
-      if (ready.length > 0) {
-        this.flushWaiters = this.flushWaiters.filter((w) => w.seq > this.doneSeq);
-        for (const w of ready) safely(w.resolve);
-      }
-    }
-    if (this.unconsolidated.length >= CONSOLIDATE_BATCHES && this.consolidating === undefined && !this.closed) {
-      // Off the packet path: after this turn's callbacks, and its write goes to the threadpool.
-      setImmediate(() => {
-        if (this.consolidating === undefined) this.consolidate().catch(() => undefined);
+      opened = await this.folder.hold(async () => {
+        await this.db.close().catch(() => undefined);
+        const o = await openWithLosses(this.opts.dataDir, this.capacity, this.side);
+        this.db = o.db;
+        // Everything written so far was consolidated by the open: start over from the store's state.
+        this.unconsolidated = [];
+        this.load(o, true);
+        return o;
       });
+    } catch {
+      // still broken: the next tick tries again (the old handle is closed, so writes keep failing)
+    } finally {
+      this.laneHeld = false;
+      this.reopening = false;
+      if (!this.group.empty) this.schedule();
     }
-  }
-
-  private async consolidateOnce(): Promise<void> {
-    const upTo = this.doneSeq;
-    const take = this.unconsolidated.filter((u) => u.seq <= upTo);
-    if (take.length === 0) return;
-    const bases = new Map<Account, bigint>();
-    const batch = this.db.batch();
-    for (const u of take) {
-      for (let i = 0; i < u.touched.length; i++) {
-        const a = u.touched[i];
-        bases.set(a, (bases.get(a) ?? a.base) + u.deltas[i]);
-      }
-      batch.del(deltaKey(u.seq));
+    if (opened === undefined || this.closed) return;
+    this.faultState = undefined;
+    try {
+      await this.bookLosses(opened.losses);
+    } catch {
+      return; // the write failed again: enterFault ran, the probe keeps going
     }
-    for (const [a, b] of bases) batch.put(a.key, encodeI128(b));
-    await batch.write(this.writeOptions);
-    for (const [a, b] of bases) a.base = b;
-    const taken = new Set(take);
-    this.unconsolidated = this.unconsolidated.filter((u) => !taken.has(u));
-  }
-
-  private notify(touched: Account[]): void {
-    if (this.onBalanceChanged) {
-      const changes = new Map<AccountId, bigint>();
-      for (const a of touched) changes.set(a.id, a.balance);
-      safely(() => this.onBalanceChanged!(changes));
-    }
-    if (this.onSettlementRequired) {
-      for (const a of touched) {
-        const t = a.settleThreshold;
-        if (t !== undefined && a.peerId !== undefined && -a.balance >= t) safely(() => this.onSettlementRequired!(a.peerId!, -a.balance, t));
-      }
-    }
+    if (this.faultState !== undefined) return;
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+    const info = { lossesBooked: opened.losses.length, downMs: Date.now() - fault.since };
+    if (this.onRecovered) safely(() => this.onRecovered!(info));
   }
 }

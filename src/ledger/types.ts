@@ -49,10 +49,10 @@ export interface Posting {
 }
 
 /** What a journal entry records. */
-export type EntryKind = 'packet' | 'claim-received' | 'claim-sent' | 'redeem-in' | 'redeem-out' | 'import';
+export type EntryKind = 'packet' | 'claim-received' | 'claim-sent' | 'redeem-in' | 'redeem-out' | 'import' | 'loss';
 
 /** Every entry kind, in the order of their one-byte code on disk (append only). */
-export const entryKinds: readonly EntryKind[] = ['packet', 'claim-received', 'claim-sent', 'redeem-in', 'redeem-out', 'import'];
+export const entryKinds: readonly EntryKind[] = ['packet', 'claim-received', 'claim-sent', 'redeem-in', 'redeem-out', 'import', 'loss'];
 
 /** A balanced set of postings booked atomically under one id. */
 export interface JournalEntry {
@@ -96,7 +96,7 @@ export interface Reservation {
 export interface LedgerOptions {
   /** The node's data directory; the store lives in `<dataDir>/ledger`. */
   dataDir: string;
-  /** Write every batch with `{sync: true}` (fsync): survives power loss, costs throughput. Default false. */
+  /** Write every batch with `{sync: true}` (fdatasync before the callback): survives power loss. Default false here; the node's config default is true. */
   sync?: boolean;
   /** Journal entries older than this (ms) are folded into per-account checkpoints. Default 900000 (15 min). */
   journalRetentionMs?: number;
@@ -114,6 +114,8 @@ export interface LedgerOptions {
    * balances, so LevelDB may apply them in any order. 1 writes one batch at a time.
    */
   maxBatchesInFlight?: number;
+  /** After a failed write, how often (ms) the ledger tries to reopen the store. Default 1000. */
+  probeIntervalMs?: number;
 }
 
 /** Result of `Ledger.verify()`. Amounts are decimal strings. */

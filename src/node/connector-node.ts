@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger } from '../ledger/index.js';
+import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { sendFromAgent, type SendPacketResult } from './local-send.js';
 import { LocalDelivery } from './delivery/local-delivery.js';
@@ -22,6 +23,7 @@ import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import { ControlPlane, type PeerPatch } from './control/control-plane.js';
 import type { PeerField } from './control/validate.js';
 import { AddressLearner } from './address-learner.js';
@@ -40,19 +42,12 @@ import type {
   SendPacketParams,
 } from './types.js';
 
-export { PeerNotFoundError, InvalidArgumentError } from './control/errors.js';
-
 export type { SendPacketResult } from './local-send.js';
 
 const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
-/** Thrown by methods that need a started node. */
-export class ConnectorNotStartedError extends Error {
-  constructor(method: string) {
-    super(`${method}() needs a started node: await node.start() first`);
-    this.name = 'ConnectorNotStartedError';
-  }
-}
+// The node's coded errors live in the catalogue (src/errors); re-exported for the library API.
+export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
@@ -191,6 +186,14 @@ export class ConnectorNode {
       if (!this.events.active) return;
       for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
     };
+    ledger.onFault = (fault) => {
+      this.logger.error({ reason: fault.reason, dataDir: c.dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
+      this.events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir: c.dataDir });
+    };
+    ledger.onRecovered = (info) => {
+      this.logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
+      this.events.emit({ type: 'ledger:recovered', ...info });
+    };
     ledger.onSettlementRequired = (peerId, owed, threshold) => {
       this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
       this.settlement?.onSettlementRequired(peerId, owed, threshold);
@@ -226,7 +229,7 @@ export class ConnectorNode {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
     }
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [])]);
+    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes])]);
     await this.control.start();
     await this.settlement?.start();
 
@@ -283,10 +286,14 @@ export class ConnectorNode {
     this.address.release();
   }
 
-  /** Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject. */
-  sendPacket(params: SendPacketParams): Promise<SendPacketResult> {
+  /**
+   * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
+   * answer; it is not called when the packet is refused before it enters the pipeline.
+   */
+  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return sendFromAgent(this.processor!, params, this.address.value);
+    return sendFromAgent(this.processor!, params, this.address.value, onPacketId);
   }
 
   /** The simple handler (seed PaymentRequest → PaymentResponse). Shares one slot with setLocalDeliveryHandler. */
@@ -367,6 +374,7 @@ export class ConnectorNode {
     return healthReport({
       phase: this.state,
       ledgerOpen: this.ledger !== undefined,
+      ledgerFault: this.ledger?.fault,
       btpListening: this.btp !== undefined && this.btp.port > 0,
       addressKnown: this.address.known,
       peers: this.peers,

@@ -163,6 +163,21 @@ export interface NodeStatsEvent extends Base {
   totalRejected: number;
 }
 
+/** A ledger write failed: the node refuses payments (T00) until the store works again. */
+export interface LedgerFaultEvent extends Base {
+  type: 'ledger:fault';
+  /** the store's error (ENOSPC, EPERM, EIO ...) */
+  reason: string;
+  dataDir: string;
+}
+/** The store works again: the losses of the fault (paid downstream, rejected upstream) are booked. */
+export interface LedgerRecoveredEvent extends Base {
+  type: 'ledger:recovered';
+  lossesBooked: number;
+  /** ms the ledger refused payments */
+  downMs: number;
+}
+
 export type NodeEvent =
   | PacketPreparedEvent
   | PacketFulfilledEvent
@@ -182,7 +197,9 @@ export type NodeEvent =
   | ChannelEvent
   | NodeStartedEvent
   | NodeStoppingEvent
-  | NodeStatsEvent;
+  | NodeStatsEvent
+  | LedgerFaultEvent
+  | LedgerRecoveredEvent;
 
 export type NodeEventType = NodeEvent['type'];
 

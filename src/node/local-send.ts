@@ -16,8 +16,16 @@ export function localReject(address: string, code: string, message: string): Sen
   return { type: IlpPacketType.Reject, code, message, triggeredBy: address, data: Buffer.alloc(0) };
 }
 
-/** Sends `params` through `processor` from the local agent; resolves to the Fulfill or the Reject. */
-export function sendFromAgent(processor: PacketProcessor, params: SendPacketParams, address: string): Promise<SendPacketResult> {
+/**
+ * Sends `params` through `processor` from the local agent; resolves to the Fulfill or the Reject.
+ * `onPacketId` gets the id the pipeline gave the packet (not called when it is refused before).
+ */
+export function sendFromAgent(
+  processor: PacketProcessor,
+  params: SendPacketParams,
+  address: string,
+  onPacketId?: (packetId: string) => void,
+): Promise<SendPacketResult> {
   if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
     return Promise.resolve(localReject(address, 'F00', 'executionCondition must be a 32-byte Buffer'));
   }
@@ -39,7 +47,8 @@ export function sendFromAgent(processor: PacketProcessor, params: SendPacketPara
     return Promise.resolve(localReject(address, 'F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
   }
   return new Promise((resolve) => {
-    processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+    const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+    if (packetId !== undefined) onPacketId?.(packetId);
   });
 }
 

@@ -96,19 +96,25 @@ export class NodeControl {
 async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendResponse> {
   const data = r.data ? Buffer.from(r.data, 'base64') : Buffer.alloc(0);
   const { condition } = computeConditionFromData(data);
-  const result = await node.sendPacket({
-    destination: r.destination,
-    amount: BigInt(r.amount),
-    executionCondition: condition,
-    expiresAt: new Date(Date.now() + (r.timeoutMs ?? 30_000)),
-    data,
-  });
+  let packetId: string | undefined;
+  const result = await node.sendPacket(
+    {
+      destination: r.destination,
+      amount: BigInt(r.amount),
+      executionCondition: condition,
+      expiresAt: new Date(Date.now() + (r.timeoutMs ?? 30_000)),
+      data,
+    },
+    (id) => (packetId = id),
+  );
+  const id = packetId === undefined ? {} : { packetId };
   if (result.type === IlpPacketType.Fulfill) {
     return {
       accepted: true,
       fulfilled: true,
       fulfillment: result.fulfillment.toString('base64'),
       ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
+      ...id,
     };
   }
   return {
@@ -118,5 +124,6 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
     message: result.message,
     triggeredBy: result.triggeredBy,
     ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
+    ...id,
   };
 }

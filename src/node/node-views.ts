@@ -5,7 +5,7 @@
 import { accounts, type Ledger } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
-import { PeerNotFoundError } from './control/errors.js';
+import { PeerNotFoundError } from '../errors/index.js';
 
 /** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
 export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: string, assetCode: string): PeerAccountBalance {
@@ -46,6 +46,8 @@ const PEER_PREFIX = accounts.peer('');
 export interface HealthInputs {
   phase: 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
   ledgerOpen: boolean;
+  /** Set while the ledger refuses writes (fail-stop). */
+  ledgerFault?: { reason: string } | undefined;
   btpListening: boolean;
   addressKnown: boolean;
   peers: PeerSet;
@@ -59,10 +61,12 @@ export interface HealthInputs {
 export function healthReport(h: HealthInputs): HealthReport {
   const peers = h.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
   const connected = peers.filter((p) => p.connected).length;
-  const ledgerOk = h.ledgerOpen && h.phase === 'started';
+  const fault = h.ledgerFault;
+  const ledgerOk = h.ledgerOpen && h.phase === 'started' && fault === undefined;
   const btpOk = h.btpListening && h.phase === 'started';
   const reasons: string[] = [];
-  if (!ledgerOk) reasons.push('ledger is not open');
+  if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+  else if (!ledgerOk) reasons.push('ledger is not open');
   if (!btpOk) reasons.push('BTP server is not listening');
   for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
   if (!h.addressKnown) reasons.push('ILP address not yet learned from the parent');

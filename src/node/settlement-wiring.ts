@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
 import type { Ledger } from '../ledger/index.js';
-import type { SettlementModule } from '../settlement/module.js';
+import type { SettlementModule } from './ports.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { EventStream } from './events.js';

@@ -18,8 +18,7 @@
  * SETTLEMENT_FAILED (the chain refused or failed, with its reason).
  */
 import type { FastifyInstance } from 'fastify';
-import type { AdminRoutePlugin } from '../node/http/admin-server.js';
-import { peerId, peerIdParams } from '../node/http/schemas.js';
+import { peerId, peerIdParams, type AdminRoutePlugin } from '../node/ports.js';
 import type { OperationsApi } from './multi-operations.js';
 
 const channelId = {

@@ -4,8 +4,10 @@
  * Amounts are the chain's base units (token wei for EVM); times are seconds since the epoch.
  */
 
-/** The chains the engine settles on. */
-export type ChainKind = 'evm' | 'xrpl' | 'aptos';
+import type { Chain } from '../config/index.js';
+
+/** The chains the engine settles on: the config's one union (`CHAINS` in src/config). */
+export type ChainKind = Chain;
 
 /**
  * A channel's life on-chain. `none`: no such channel (on the XRP Ledger a channel also reads `none` once

@@ -8,7 +8,7 @@
  * Consents (the receiver's signature that lets the sender withdraw or close cooperatively) travel as a
  * MESSAGE with `payment-channel-consent` protocol data, answered by a RESPONSE carrying the signature.
  */
-import { BtpType, ContentType, type BtpFrame, type BtpTransferFrame, type ProtocolData } from '../node/btp/codec.js';
+import { BtpType, ContentType, type BtpFrame, type BtpTransferFrame, type ProtocolData } from '../node/ports.js';
 import type { ChainKind } from './chain.js';
 import { ZERO_BYTES32 } from './chains/evm/eip712.js';
 

@@ -5,8 +5,9 @@
  * channel (deposits, redemptions, closes) to a record.
  */
 import type { Logger } from 'pino';
+import { AppError, appError } from '../errors/index.js';
 import { accounts, entries, type JournalEntry } from '../ledger/index.js';
-import type { NodeEventInput } from '../node/events.js';
+import type { NodeEventInput } from '../node/ports.js';
 import type { ChainAdapter, ChainKind, OnchainChannel } from './chain.js';
 import { KeyedLock } from './lock.js';
 import type { SettlementContext } from './module.js';
@@ -245,11 +246,14 @@ export class Core {
   }
 }
 
-/** Thrown by operations that need the chain before it is connected (admin: 503). */
-export class NotReadyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotReadyError';
+/** NOT_READY (admin: 503): thrown by operations that need the chain before it is connected. */
+export class NotReadyError extends AppError {
+  override readonly name: string = 'NotReadyError';
+
+  /** @param reason why settlement cannot act yet, e.g. `the evm settlement chain is not connected yet` */
+  constructor(reason: string) {
+    const e = appError('NOT_READY', { message: `Settlement is not ready: ${reason}` });
+    super(e.code, e.message, { exitCode: e.exitCode, suggestion: e.suggestion, httpStatus: e.httpStatus, httpError: e.httpError, details: e.details });
   }
 }
 

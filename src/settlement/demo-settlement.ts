@@ -5,7 +5,7 @@
  * shows within seconds. The returned object is a DemoExtension (src/cli/demo-network.ts).
  */
 import type { NodeConfigInput } from '../config/index.js';
-import type { ConnectorNode } from '../node/connector-node.js';
+import type { NodeHandle } from '../node/ports.js';
 import type { DemoChain } from './demo-chain.js';
 
 type Role = 'hub' | 'alice' | 'bob';
@@ -21,9 +21,9 @@ export interface DemoSettlementOptions {
 
 /** The three nodes as the demo network holds them. */
 interface DemoNodes {
-  hub: ConnectorNode;
-  alice?: ConnectorNode;
-  bob?: ConnectorNode;
+  hub: NodeHandle;
+  alice?: NodeHandle;
+  bob?: NodeHandle;
 }
 
 /** What the demo network calls (structurally its DemoExtension). */
@@ -66,7 +66,7 @@ export function demoSettlement(chain: DemoChain, o: DemoSettlementOptions = {}):
     },
     async afterStart(net) {
       const deposit = (o.deposit ?? 1_000_000_000n).toString();
-      const open = async (payer: ConnectorNode | undefined, peerId: string) => {
+      const open = async (payer: NodeHandle | undefined, peerId: string) => {
         const url = payer?.endpoints.admin;
         if (url === undefined) throw new Error(`the demo's ${payer?.nodeId ?? 'payer'} has no admin API`);
         const res = await fetch(`${url}/admin/channels`, {

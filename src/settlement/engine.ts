@@ -14,8 +14,8 @@
  * any ledger booking a crash left pending. Nothing here runs on a packet's path: a threshold crossing
  * only schedules work.
  */
-import { BtpType, type BtpFrame } from '../node/btp/codec.js';
-import type { AdminRoutePlugin } from '../node/http/admin-server.js';
+import { CHAINS as CONFIG_CHAINS } from '../config/index.js';
+import { BtpType, type AdminRoutePlugin, type BtpFrame } from '../node/ports.js';
 import { settlementAdminRoutes } from './admin-routes.js';
 import type { ChainKind } from './chain.js';
 import { loadChainSdk } from './chains/index.js';
@@ -27,8 +27,8 @@ import type { SettlementContext, SettlementModule } from './module.js';
 import { SettlementOperations } from './multi-operations.js';
 import { SettlementStore, type ChannelRecord, type StoreMeta } from './store.js';
 
-/** The chains, in the order lanes are listed. */
-export const CHAINS: readonly ChainKind[] = ['evm', 'xrpl', 'aptos'];
+/** The chains, in the order lanes are listed (the config's list). */
+export const CHAINS: readonly ChainKind[] = CONFIG_CHAINS;
 
 /**
  * How long `stop` waits for work in progress, ms. Anything cut short is recovered at the next start: an

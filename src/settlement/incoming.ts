@@ -4,7 +4,7 @@
  * and only then acknowledge. Redeem the best claim on-chain by policy or on demand, and sign the
  * sender's withdrawal and cooperative-close requests when they cannot cost us a claim we hold.
  */
-import type { BtpFrame } from '../node/btp/codec.js';
+import type { BtpFrame } from '../node/ports.js';
 import { CLAIM_PROTOCOL, CONSENT_PROTOCOL, jsonData, parseClaim, parseConsent, parseLedgerClaim, readJson, type Claim, type ConsentRequest } from './claim.js';
 import type { Core } from './core.js';
 import type { SettlementModule } from './module.js';

@@ -8,7 +8,6 @@
 import { appError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import type { Core } from './core.js';
-import { NotReadyError } from './core.js';
 import type { Incoming, RedeemOutcome } from './incoming.js';
 import { claimed, type ClaimOutcome, type Outgoing } from './outgoing.js';
 import type { ChannelRecord } from './store.js';
@@ -306,13 +305,9 @@ export class Operations {
     return this.core.units ?? this.core.knownUnits ?? this.need().units;
   }
 
+  /** The connected chain and its units; NOT_READY (a NotReadyError) before the chain connects. */
   private need(): ReturnType<Core['need']> {
-    try {
-      return this.core.need();
-    } catch (err) {
-      if (err instanceof NotReadyError) throw appError('NOT_READY', { message: `Settlement is not ready: ${err.message}` });
-      throw err;
-    }
+    return this.core.need();
   }
 
   /** The record of `channelId` (any spelling the chain accepts), or undefined. */

@@ -4,7 +4,7 @@
  * channelOut −c) when the peer acknowledges. The latest claim is re-sent until acknowledged: when the
  * link comes up and on a timer. Also asks the peer for its consent to withdrawals and cooperative closes.
  */
-import { BtpType, type BtpFrame } from '../node/btp/codec.js';
+import { BtpType, type BtpFrame } from '../node/ports.js';
 import { buildClaim, buildLedgerClaim, claimFrame, consentFrame, CONSENT_PROTOCOL, readJson, type Claim, type ConsentRequest } from './claim.js';
 import type { Core } from './core.js';
 import type { ChannelRecord } from './store.js';

@@ -1,5 +1,5 @@
 /** Number, time and code formats for the dashboard. Amounts stay bigint: display never goes through a float. */
-import { ILP_ERROR_NAMES, isKnownIlpErrorCode } from '../node/ilp/errors.js';
+import { ILP_ERROR_NAMES, isKnownIlpErrorCode } from '../errors/ilp-codes.js';
 
 /** `F02` → `F02 Unreachable`; an unknown code stays as it is. */
 export function describeCode(code: string): string {

@@ -48,16 +48,42 @@ describe('send', () => {
     expect(r.stdout).toMatch(/^fulfilled {2}5 to g\.bob\nfulfillment {2}\S{44}\nreply {2}echo:hi\n$/);
   });
 
-  it('exits 1 on a reject and prints code, message and triggeredBy', async () => {
+  it('a reject is SEND_FAILED: exit 1, one error line for people, the {error} document with --json', async () => {
     const human = await run(['send', 'g.bob', '10', '--data', 'reject me', '--url', net.url]);
     expect(human.exitCode).toBe(1);
     expect(human.stdout).toBe('');
-    expect(human.stderr).toContain('Rejected: F99 bob says no');
-    expect(human.stderr).toContain('triggered by g.bob');
+    expect(human.stderr).toContain('Error: Payment to g.bob was rejected: F99 bob says no (triggered by g.bob) [SEND_FAILED]');
+    expect(human.stderr).toContain('Hint: ');
 
     const doc = await run(['send', 'g.nowhere', '10', '--data', 'x', '--url', net.url, '--json']);
     expect(doc.exitCode).toBe(1);
-    expect(json(doc)).toMatchObject({ accepted: false, fulfilled: false, code: 'F02', triggeredBy: 'g.alice' });
+    const { error } = json<{ error: { code: string; message: string; suggestion: string; details: Record<string, string> } }>(doc);
+    expect(error).toMatchObject({
+      code: 'SEND_FAILED',
+      message: expect.stringMatching(/^Payment to g\.nowhere was rejected: F02 /) as string,
+      suggestion: expect.stringContaining('F02') as string,
+      details: { destination: 'g.nowhere', ilpCode: 'F02', triggeredBy: 'g.alice' },
+    });
+    expect(error.details.packetId).toMatch(/\S/);
+  });
+
+  it('gives the packetId of the packet in the answer, fulfilled or rejected (the id its events carry)', async () => {
+    const seen: string[] = [];
+    const off = net.alice.events.subscribe((batch) => {
+      for (const e of batch) if (e.type === 'packet:prepared' && e.from === 'local') seen.push(e.packetId);
+    });
+    try {
+      const ok = await run(['send', 'g.bob', '3', '--data', 'id please', '--url', net.url, '--json']);
+      const fulfilledId = json<{ packetId: string }>(ok).packetId;
+      const bad = await run(['send', 'g.bob', '3', '--data', 'reject me', '--url', net.url, '--json']);
+      const rejectedId = json<{ error: { details: { packetId: string } } }>(bad).error.details.packetId;
+      expect(fulfilledId).toMatch(/\S/);
+      expect(rejectedId).toMatch(/\S/);
+      expect(rejectedId).not.toBe(fulfilledId);
+      expect(seen).toEqual(expect.arrayContaining([fulfilledId, rejectedId]));
+    } finally {
+      off();
+    }
   });
 
   it('reads the data from stdin when it is piped', async () => {

@@ -30,7 +30,7 @@ describe('loadConfig defaults and discovery', () => {
       settlement: { enabled: false, redeem: { minAmount: 0n, intervalMs: 0, onClose: true } },
       security: { environment: 'development' },
       performance: { expiryMarginMs: 1000, maxHoldTimeMs: 30000, maxFrameBytes: 65536 },
-      ledger: { sync: false, journalRetentionMs: 900000 },
+      ledger: { sync: true, journalRetentionMs: 900000 },
       policies: { peers: {} },
       rates: { base: 'USD', static: {}, spread: '0' },
     });

@@ -112,7 +112,7 @@ describe('agent-runtime as real processes', () => {
 
     const rejected = spawnCli(['send', 'g.nowhere', '5', '--data', 'x', '--url', url]);
     expect((await rejected.exited).code).toBe(1);
-    expect(rejected.stderr).toContain('Rejected: F02');
+    expect(rejected.stderr).toMatch(/rejected: F02 .*\[SEND_FAILED\]/);
 
     alice.kill('SIGTERM');
     bob.kill('SIGTERM');

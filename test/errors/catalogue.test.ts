@@ -1,7 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AppError, NotFoundError, appError, catalogue, isAppError, type ErrorCode } from '../../src/errors/index.js';
+import {
+  AppError,
+  ConnectorNotStartedError,
+  ILP_ERROR_NAMES,
+  InvalidArgumentError,
+  NotFoundError,
+  PeerNotFoundError,
+  appError,
+  catalogue,
+  isAppError,
+  type ErrorCode,
+} from '../../src/errors/index.js';
+import { LedgerError, LedgerInUseError, ledgerErrorCodes, type LedgerErrorCode } from '../../src/ledger/index.js';
 
 const docs = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'errors.md'), 'utf8');
 
@@ -23,6 +35,37 @@ describe('error catalogue', () => {
     const entry = catalogue[code];
     expect(text).toContain(`Exit code: ${entry.exitCode}`);
     if (entry.httpStatus !== undefined) expect(text).toContain(`HTTP: ${entry.httpStatus}`);
+  });
+
+  it.each(codes)('%s is documented with the catalogue message and suggestion', (code) => {
+    const text = section(code) ?? '';
+    const entry = catalogue[code];
+    const asDoc = (t: string) => t.replace(/\{(\w+)\}/g, '<$1>');
+    // the docs may say more after the catalogue's words, never something else
+    expect(text).toContain(`- Message: ${asDoc(entry.message)}`);
+    if (entry.suggestion !== undefined) expect(text).toContain(`- What to do: ${asDoc(entry.suggestion)}`);
+  });
+
+  it('documents every ILP reject code with its RFC 0027 name', () => {
+    for (const [code, name] of Object.entries(ILP_ERROR_NAMES)) expect(docs).toContain(`| \`${code}\` | ${name} |`);
+  });
+
+  it('has every ledger error code in the catalogue, and a LedgerError is an AppError with its entry', () => {
+    for (const code of Object.keys(ledgerErrorCodes) as LedgerErrorCode[]) {
+      expect(codes).toContain(code);
+      const e = new LedgerError(code, 'what happened');
+      expect(isAppError(e)).toBe(true);
+      expect([e.code, e.exitCode, e.suggestion]).toEqual([code, catalogue[code].exitCode, catalogue[code].suggestion]);
+    }
+    const inUse = new LedgerInUseError('/d');
+    expect(inUse).toBeInstanceOf(AppError);
+    expect(inUse.toJSON().error).toMatchObject({ code: 'LEDGER_IN_USE', details: { dataDir: '/d' } });
+  });
+
+  it("the node's library errors carry catalogue codes", () => {
+    expect(new PeerNotFoundError('bob')).toMatchObject({ code: 'PEER_NOT_FOUND', httpStatus: 404, message: 'Peer not found: bob', peerId: 'bob' });
+    expect(new InvalidArgumentError('id must match')).toMatchObject({ code: 'INVALID_ARGUMENT', httpStatus: 400, exitCode: 2 });
+    expect(new ConnectorNotStartedError('stop')).toMatchObject({ code: 'NODE_NOT_STARTED', httpStatus: 503 });
   });
 
   it('documents no code that the catalogue lacks', () => {

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ledger, entries } from '../../src/ledger/index.js';
 import {
+  FORMAT_VERSION,
   META_KEY,
   PREFIX_BALANCE,
   PREFIX_DELTA,
@@ -213,7 +214,7 @@ describe('format 1 stores', () => {
     expect(l.balance('peer:a')).toBe(495n);
     await l.close();
     const again = await openRaw(dataDir);
-    expect(JSON.parse((await again.get(META_KEY)).toString('utf8'))).toMatchObject({ format: 'agent-runtime-ledger', version: 3 });
+    expect(JSON.parse((await again.get(META_KEY)).toString('utf8'))).toMatchObject({ format: 'agent-runtime-ledger', version: FORMAT_VERSION });
     await again.close();
     const reopened = await openLedger({ dataDir });
     expect(reopened.balance('peer:a')).toBe(495n);

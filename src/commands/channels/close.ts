@@ -2,7 +2,6 @@ import { Args, Flags } from '@oclif/core';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
-import { rethrowSettlement } from '../../settlement/admin-errors.js';
 
 const CHAIN_TIMEOUT_MS = 180_000;
 
@@ -33,7 +32,7 @@ export default class ChannelsClose extends AdminCommand {
     const channel = await this.client(flags, CHAIN_TIMEOUT_MS).post<ChannelView & { txHash: string }>(
       `/admin/channels/${encodeURIComponent(args.channelId)}/close`,
       { cooperative: flags.cooperative },
-    ).catch(rethrowSettlement);
+    );
     if (!this.jsonEnabled()) {
       const when = channel.status === 'closing' && channel.settleAfter !== null ? `; settles after ${channel.settleAfter}` : '';
       out(`Channel ${channel.channelId} is ${channel.status}${when}`);

@@ -3,7 +3,6 @@ import { appError } from '../../errors/index.js';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
-import { rethrowSettlement } from '../../settlement/admin-errors.js';
 
 const CHAIN_TIMEOUT_MS = 180_000;
 
@@ -28,7 +27,7 @@ export default class ChannelsDeposit extends AdminCommand {
     const channel = await this.client(flags, CHAIN_TIMEOUT_MS).post<ChannelView & { txHash: string }>(
       `/admin/channels/${encodeURIComponent(args.channelId)}/deposit`,
       { amount: args.amount },
-    ).catch(rethrowSettlement);
+    );
     if (!this.jsonEnabled()) {
       out(`Deposited ${args.amount} into ${channel.channelId}: deposit now ${channel.deposit}, available ${channel.available}`);
       out(`  tx ${channel.txHash}`);

@@ -2,7 +2,6 @@ import { Flags } from '@oclif/core';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out, table } from '../../cli/output.js';
-import { rethrowSettlement } from '../../settlement/admin-errors.js';
 
 /** `agent-runtime channels list`. */
 export default class ChannelsList extends AdminCommand {
@@ -32,7 +31,7 @@ export default class ChannelsList extends AdminCommand {
     if (flags.status !== undefined) query.set('status', flags.status);
     if (flags.chain !== undefined) query.set('chain', flags.chain);
     const qs = query.size > 0 ? `?${query.toString()}` : '';
-    const channels = await this.client(flags).get<ChannelView[]>(`/admin/channels${qs}`).catch(rethrowSettlement);
+    const channels = await this.client(flags).get<ChannelView[]>(`/admin/channels${qs}`);
     if (!this.jsonEnabled()) {
       out(
         table(

@@ -3,7 +3,6 @@ import { appError } from '../../errors/index.js';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
-import { rethrowSettlement } from '../../settlement/admin-errors.js';
 
 /** How long a command that sends chain transactions waits for the node, ms. */
 const CHAIN_TIMEOUT_MS = 180_000;
@@ -43,7 +42,7 @@ export default class ChannelsOpen extends AdminCommand {
       throw appError('INVALID_ARGUMENT', { field: '--chain', reason: `must be evm, xrpl or aptos (or evm:<network>:<chainId>), got ${JSON.stringify(flags.chain)}` });
     }
     const body = { peerId: args.peer, ...(flags.chain === undefined ? {} : { chain: flags.chain }), initialDeposit: flags.deposit, ...(flags.timeout === undefined ? {} : { settlementTimeout: flags.timeout }) };
-    const channel = await this.client(flags, CHAIN_TIMEOUT_MS).post<ChannelView>('/admin/channels', body).catch(rethrowSettlement);
+    const channel = await this.client(flags, CHAIN_TIMEOUT_MS).post<ChannelView>('/admin/channels', body);
     if (!this.jsonEnabled()) {
       out(`Opened ${channel.chain} channel ${channel.channelId} to ${args.peer}`);
       out(`  deposit ${channel.deposit} (${channel.baseUnits.deposit} base units), challenge period ${channel.settlementTimeout} s`);

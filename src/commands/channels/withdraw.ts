@@ -3,7 +3,6 @@ import { appError } from '../../errors/index.js';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
-import { rethrowSettlement } from '../../settlement/admin-errors.js';
 
 const CHAIN_TIMEOUT_MS = 180_000;
 
@@ -30,7 +29,7 @@ export default class ChannelsWithdraw extends AdminCommand {
     const channel = await this.client(flags, CHAIN_TIMEOUT_MS).post<ChannelView & { txHash: string }>(
       `/admin/channels/${encodeURIComponent(args.channelId)}/withdraw`,
       { amount: args.amount },
-    ).catch(rethrowSettlement);
+    );
     if (!this.jsonEnabled()) {
       out(`Withdrew ${args.amount} from ${channel.channelId}: ${channel.withdrawn} withdrawn in all, available ${channel.available}`);
       out(`  tx ${channel.txHash}`);

@@ -13,14 +13,13 @@
  */
 import type { Logger } from 'pino';
 import type { NodeConfig, PeerConfig } from '../../config/index.js';
-import { appError } from '../../errors/index.js';
+import { PeerNotFoundError, appError } from '../../errors/index.js';
 import { accounts, type Ledger } from '../../ledger/index.js';
 import type { EventStream } from '../events.js';
 import type { Peer, PeerSet, PeerSpec } from '../peers.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { RuntimeState, RuntimeStore } from '../runtime-store.js';
 import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
-import { PeerNotFoundError } from './errors.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
 
 export interface ControlPlaneOptions {

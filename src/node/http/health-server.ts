@@ -46,8 +46,8 @@ export function readiness(node: NodeApi): { ready: true } | { ready: false; reas
     return { ready: false, reason };
   }
   try {
-    const { checks } = node.health();
-    if (!checks.ledger) return { ready: false, reason: 'ledger is not open' };
+    const { checks, reasons } = node.health();
+    if (!checks.ledger) return { ready: false, reason: reasons.find((r) => r.startsWith('ledger')) ?? 'ledger is not open' };
     if (!checks.btp) return { ready: false, reason: 'BTP server is not listening' };
   } catch {
     return { ready: false, reason: 'health check failed' };

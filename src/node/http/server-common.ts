@@ -7,6 +7,7 @@ import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import { ZodError } from 'zod';
 import { AppError, appError, isAppError, type ErrorCode } from '../../errors/index.js';
 
 /** A running (or ready to run) HTTP server. */
@@ -76,15 +77,6 @@ export function sendError(reply: FastifyReply, e: AppError): FastifyReply {
   return reply.code(e.httpStatus ?? 500).type('application/json; charset=utf-8').send(body);
 }
 
-/** Error classes of the node (by name, so no import of the node is needed) and their catalogue codes. */
-const BY_NAME: Record<string, ErrorCode | undefined> = {
-  NotFoundError: 'NOT_FOUND',
-  PeerNotFoundError: 'PEER_NOT_FOUND',
-  RouteNotFoundError: 'ROUTE_NOT_FOUND',
-  InvalidArgumentError: 'INVALID_ARGUMENT',
-  ConnectorNotStartedError: 'NODE_NOT_STARTED',
-};
-
 /** A client status carried by a foreign error (`statusCode`) and its catalogue code. */
 const BY_STATUS: Record<number, ErrorCode | undefined> = {
   400: 'INVALID_ARGUMENT',
@@ -97,21 +89,19 @@ const BY_STATUS: Record<number, ErrorCode | undefined> = {
 
 /** Maps anything thrown in a request to an AppError with an HTTP status (`bodyLimit` in bytes, for 413). */
 export function toHttpError(err: unknown, ctx: { bodyLimit?: number } = {}): AppError {
+  // A coded error travels as its code: its catalogue entry says the status, whatever its class.
   if (isAppError(err)) {
     if (err.httpStatus !== undefined) return err;
-    if (err.name === 'NotFoundError') return withStatus(err, 404, 'NotFound');
     // A coded error without an HTTP status: user-fixable input (exit 2) is a 400, the rest a 500 that keeps its message.
     return err.exitCode === 2 ? withStatus(err, 400, 'BadRequest') : withStatus(err, 500, 'InternalError');
   }
   if (!(err instanceof Error)) return appError('INTERNAL');
-  const fe = err as Partial<FastifyError> & { issues?: { path?: (string | number)[]; message?: string }[] };
+  const fe = err as Partial<FastifyError>;
   if (fe.validation && fe.validation.length > 0) return validationError(fe as FastifyError);
-  const byName = BY_NAME[err.name];
-  if (byName !== undefined) return appError(byName, { message: err.message }, err);
-  if (err.name === 'ZodError' && Array.isArray(fe.issues) && fe.issues.length > 0) {
-    const issue = fe.issues[0];
-    const field = formatPath(issue.path ?? []);
-    return appError('INVALID_ARGUMENT', { field, reason: issue.message ?? 'invalid', message: `Invalid ${field || 'request'}: ${issue.message ?? 'invalid'}` });
+  if (err instanceof ZodError && err.issues.length > 0) {
+    const issue = err.issues[0];
+    const field = formatPath(issue.path.filter((p): p is string | number => typeof p !== 'symbol'));
+    return appError('INVALID_ARGUMENT', { field, reason: issue.message, message: `Invalid ${field || 'request'}: ${issue.message}` });
   }
   const status = fe.statusCode;
   if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
@@ -120,7 +110,7 @@ export function toHttpError(err: unknown, ctx: { bodyLimit?: number } = {}): App
   if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || status === 415) {
     return appError('UNSUPPORTED_MEDIA_TYPE', { message: `${err.message}: send JSON with 'Content-Type: application/json'` });
   }
-  // Errors that carry their own client status (fastify's: malformed JSON, bad URL; the node's: statusCode 400/404):
+  // Errors that carry their own client status (fastify's: malformed JSON, bad URL):
   // their messages are about the request, so they are passed on with that status.
   if (typeof status === 'number' && ((status >= 400 && status < 500) || status === 503)) {
     const code = BY_STATUS[status];

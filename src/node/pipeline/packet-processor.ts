@@ -2,7 +2,7 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
  *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -156,16 +156,17 @@ export class PacketProcessor {
 
   /**
    * Handles one serialized Prepare. `replier` receives exactly one serialized Fulfill or Reject.
-   * `buf` may be patched in place (amount, expiry) and forwarded as is.
+   * `buf` may be patched in place (amount, expiry) and forwarded as is. Returns the packet id
+   * (undefined when `buf` is not a readable Prepare), which the admin send reports to its caller.
    */
-  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): void {
+  handle(from: SourceId, requestId: number, buf: Buffer, replier: Replier): string | undefined {
     const now = Date.now();
     let view: PrepareView;
     try {
       view = readPrepareView(buf);
     } catch (err) {
       replier.respondIlp(requestId, this.reject(new InvalidPacketError(err instanceof Error ? err.message : 'invalid packet')));
-      return;
+      return undefined;
     }
     const p = new Packet(this.nextPacketId(), from, view, requestId, now, replier);
     const ev = this.o.events;
@@ -176,6 +177,7 @@ export class PacketProcessor {
     } catch (err) {
       this.fail(p, err);
     }
+    return p.packetId;
   }
 
   private route(p: InFlight, view: PrepareView, buf: Buffer, now: number): void {
@@ -191,6 +193,9 @@ export class PacketProcessor {
       }
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
+
+    // Fail-stop: with the books unwritable nothing is forwarded (peer.* above moves no money).
+    if (this.o.ledger.fault !== undefined) throw new InternalError('this connector cannot book payments right now');
 
     const shorten = source !== undefined;
     if (source) {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { AppError, NotFoundError, appError } from '../../../src/errors/index.js';
+import { z } from 'zod';
+import { AppError, ConnectorNotStartedError, InvalidArgumentError, NotFoundError, PeerNotFoundError, appError } from '../../../src/errors/index.js';
 import { toHttpError } from '../../../src/node/http/server-common.js';
 
-/** Stand-ins with the names and statusCode fields of the node's own error classes. */
+/** A plain Error with a name and maybe a statusCode (what a foreign library throws). */
 function named(name: string, message: string, statusCode?: number): Error {
   const e = new Error(message) as Error & { statusCode?: number };
   e.name = name;
@@ -23,17 +24,18 @@ describe('toHttpError', () => {
   });
 
   it.each([
-    ['PeerNotFoundError', 404, 'PEER_NOT_FOUND', 'NotFound'],
-    ['InvalidArgumentError', 400, 'INVALID_ARGUMENT', 'BadRequest'],
-    ['ConnectorNotStartedError', 503, 'NODE_NOT_STARTED', 'NotReady'],
-    ['NotFoundError', 404, 'NOT_FOUND', 'NotFound'],
-  ])("maps the node's %s to %i %s keeping the message", (name, status, code, error) => {
-    expect(toHttpError(named(name, 'what happened', status === 503 ? undefined : status))).toMatchObject({
-      httpStatus: status,
-      code,
-      httpError: error,
-      message: 'what happened',
-    });
+    [new PeerNotFoundError('bob'), 404, 'PEER_NOT_FOUND', 'NotFound', 'Peer not found: bob'],
+    [new InvalidArgumentError('what happened'), 400, 'INVALID_ARGUMENT', 'BadRequest', 'what happened'],
+    [new ConnectorNotStartedError('sendPacket'), 503, 'NODE_NOT_STARTED', 'NotReady', 'sendPacket() needs a started node: await node.start() first'],
+    [new NotFoundError('what happened'), 404, 'NOT_FOUND', 'NotFound', 'what happened'],
+  ] as const)("answers the node's %s by its catalogue code", (err, status, code, error, message) => {
+    expect(toHttpError(err)).toMatchObject({ httpStatus: status, code, httpError: error, message });
+  });
+
+  it('maps no error by its class name: a stand-in named like a node error is a generic 500', () => {
+    for (const name of ['PeerNotFoundError', 'InvalidArgumentError', 'ConnectorNotStartedError', 'NotFoundError']) {
+      expect(toHttpError(named(name, 'what happened'))).toMatchObject({ httpStatus: 500, code: 'INTERNAL' });
+    }
   });
 
   it('passes on a client statusCode carried by any error', () => {
@@ -43,8 +45,9 @@ describe('toHttpError', () => {
   });
 
   it('maps a zod error to 400 naming the path', () => {
-    const z = Object.assign(named('ZodError', 'x'), { issues: [{ path: ['routes', 0, 'prefix'], message: 'Invalid string' }] });
-    expect(toHttpError(z)).toMatchObject({ httpStatus: 400, message: 'Invalid routes[0].prefix: Invalid string', details: { field: 'routes[0].prefix' } });
+    const r = z.object({ routes: z.array(z.object({ prefix: z.string() })) }).safeParse({ routes: [{ prefix: 1 }] });
+    expect(r.success).toBe(false);
+    expect(toHttpError(r.error)).toMatchObject({ httpStatus: 400, message: expect.stringMatching(/^Invalid routes\[0\]\.prefix: /) as string, details: { field: 'routes[0].prefix' } });
   });
 
   it('hides anything else behind a generic 500', () => {

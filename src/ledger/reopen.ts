@@ -1,0 +1,34 @@
+/**
+ * Opening the store, at start or again after a failed write: open LevelDB, work out what the side
+ * journal's packets cost (did each failed batch reach the disk after all?), then load the state.
+ */
+import { lossEntry } from './loss.js';
+import type { SideJournal } from './side-journal.js';
+import { loadState, openStore, type Db, type LoadedState } from './store.js';
+import type { JournalEntry } from './types.js';
+
+/** An opened store, its state and the loss entries still to book. */
+export interface OpenedStore {
+  db: Db;
+  state: LoadedState;
+  losses: JournalEntry[];
+}
+
+/** Opens `<dataDir>/ledger`; the side journal is read before the state is loaded (loading consolidates delta records). */
+export async function openWithLosses(dataDir: string, capacity: number, side: SideJournal): Promise<OpenedStore> {
+  const db = await openStore(dataDir);
+  try {
+    const losses: JournalEntry[] = [];
+    for (const r of side.read()) {
+      // The page of the failed batch exists: the write was reported failed but reached the disk.
+      const landed = r.page !== '' && (await db.get(Buffer.from(r.page, 'hex'))) !== undefined;
+      const loss = lossEntry(r.entry, landed);
+      if (loss !== undefined) losses.push(loss);
+    }
+    const state = await loadState(db, capacity);
+    return { db, state, losses };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
