@@ -17,7 +17,7 @@ import { LocalDelivery } from './delivery/local-delivery.js';
 import { createHttpDeliveryClient } from './delivery/http-client.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import { PacketProcessor } from './pipeline/packet-processor.js';
-import { LOCAL, RoutingTable } from './routing/routing-table.js';
+import { RoutingTable } from './routing/routing-table.js';
 import { PeerSet } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
@@ -30,17 +30,10 @@ import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
 import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
 import { accountList, healthReport, peerBalance } from './node-views.js';
-import type {
-  HealthReport,
-  LocalDeliveryHandler,
-  PaymentHandler,
-  PeerAccountBalance,
-  PeerInfo,
-  PeerRegistrationRequest,
-  RemovePeerResult,
-  RouteInfo,
-  SendPacketParams,
-} from './types.js';
+import { wireLedgerEvents } from './ledger-events.js';
+import { refreshImplicitRoutes } from './routing/implicit-routes.js';
+import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
+import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
 export type { SendPacketResult } from './local-send.js';
 
@@ -182,22 +175,7 @@ export class ConnectorNode {
     const c = this.config;
     const specs = this.controlPlane.restore();
     const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync: c.ledger.sync, journalRetentionMs: c.ledger.journalRetentionMs }));
-    ledger.onBalanceChanged = (changes) => {
-      if (!this.events.active) return;
-      for (const [account, balance] of changes) this.events.emit({ type: 'balance:changed', account, balance: balance.toString() });
-    };
-    ledger.onFault = (fault) => {
-      this.logger.error({ reason: fault.reason, dataDir: c.dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
-      this.events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir: c.dataDir });
-    };
-    ledger.onRecovered = (info) => {
-      this.logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
-      this.events.emit({ type: 'ledger:recovered', ...info });
-    };
-    ledger.onSettlementRequired = (peerId, owed, threshold) => {
-      this.events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
-      this.settlement?.onSettlementRequired(peerId, owed, threshold);
-    };
+    wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
     this.processor = new PacketProcessor({
       ledger,
@@ -211,9 +189,6 @@ export class ConnectorNode {
       ildcp: (peerId) => this.address.answer(this.peers.get(peerId)),
       deliverLocal: this.delivery.deliver,
     });
-    for (const spec of specs) {
-      if (spec.creditLimit === undefined) this.logger.warn({ peer: spec.id }, 'peer has no creditLimit: it may owe us without limit');
-    }
 
     this.btp = new BtpServer({
       host: c.btpServerHost,
@@ -402,16 +377,7 @@ export class ConnectorNode {
 
   /** Own address → local; `<address>.<childId>` → that child; a parent is the default route. */
   private refreshImplicitRoutes(): void {
-    for (const r of this.routes.list()) if (r.source === 'implicit') this.routes.remove(r.prefix, 'implicit');
-    if (this.address.known) {
-      const own = this.address.value;
-      this.routes.add({ prefix: own, nextHop: LOCAL, priority: 0, source: 'implicit' });
-      for (const p of this.peers.all()) {
-        if (p.relation === 'child') this.routes.add({ prefix: `${own}.${p.id}`, nextHop: p.id, priority: 0, source: 'implicit' });
-      }
-    }
-    const parent = this.peers.all().find((p) => p.relation === 'parent');
-    this.routes.setDefault(parent?.id);
+    refreshImplicitRoutes(this.routes, this.peers.all(), this.address.known ? this.address.value : undefined);
   }
 
   private sweep(): void {

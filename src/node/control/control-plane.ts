@@ -106,7 +106,11 @@ export class ControlPlane {
     };
     if (any) this.o.logger.info(facts, 'runtime changes (admin API, CLI) win over the config file for the same peer id or route prefix');
     else this.o.logger.info({ store: this.o.store.file }, 'no runtime changes stored: peers and routes come from the config file');
-    return [...fromConfig, ...added];
+    const specs = [...fromConfig, ...added];
+    for (const spec of specs) {
+      if (spec.creditLimit === undefined) this.o.logger.warn({ peer: spec.id }, 'peer has no creditLimit: it may owe us without limit');
+    }
+    return specs;
   }
 
   /** Adds a restored or configured peer without persisting (start-up). */
