@@ -104,6 +104,8 @@ export function renderEnv(a: SetupAnswers): { text: string; names: string[] } {
     `# Secrets for ${a.nodeId}'s config.yaml, written by \`agent-runtime setup\`. Keep this file private.`,
     '# Each BTP_PEER_<ID>_SECRET is shared with that peer: its operator configures the same value for us.',
     ...vars.map(([k, v]) => `${k}=${v}`),
+    '# Where the CLI (agent-runtime balances, send, peers ...) finds this node when run in this folder.',
+    `AGENT_RUNTIME_URL=http://127.0.0.1:${a.adminPort}`,
   ].join('\n');
   return { text: `${text}\n`, names: vars.map(([k]) => k) };
 }

@@ -54,6 +54,10 @@ export default class Send extends AdminCommand {
       }
       return result;
     }
+    if ('pending' in result) {
+      if (!this.jsonEnabled()) out(`pending approval ${result.approvalId} (until ${result.expiresAt}): \`agent-runtime approvals approve ${result.approvalId}\``);
+      return result;
+    }
     // A rejection is a failure like any other: the catalogue's SEND_FAILED through the one error
     // boundary ({error: {code, message, suggestion, details}} with --json), with the reject's fields.
     const reply = describeData(result.data);

@@ -100,6 +100,14 @@ export const peerSchema = z.strictObject({
   }),
   rateLimit: rateLimitSchema.optional(),
   settlement: peerSettlementSchema.optional(),
+  sendRoutes: key(z.boolean().optional(), {
+    description: 'Send our routes to this peer by CCP.',
+    default: 'true for parent and peer, false for child',
+  }),
+  receiveRoutes: key(z.boolean().optional(), {
+    description: 'Accept routes from this peer by CCP.',
+    default: 'true for parent and peer, false for child',
+  }),
 });
 
 /** One static route: packets whose destination starts with `prefix` go to `nextHop`. */

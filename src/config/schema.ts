@@ -25,6 +25,7 @@ import { checkRules } from './rules.js';
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { ratesSchema } from './schema-rates.js';
+import { routingSchema } from './schema-routing.js';
 
 export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
@@ -276,6 +277,7 @@ export const baseConfigSchema = z.strictObject({
   ledger: ledgerSchema.prefault({}),
   policies: policiesSchema.prefault({}),
   rates: ratesSchema.prefault({}),
+  routing: routingSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */

@@ -88,6 +88,16 @@ const entries = {
     exitCode: 1,
     suggestion: 'Point --url (or AGENT_RUNTIME_URL) at the admin API (adminApi.port, default 8081), not the BTP or health port.',
   },
+  WRONG_NODE: {
+    message: 'The node at {url} is {actual}, but {config} is the config of {expected}',
+    exitCode: 2,
+    suggestion: 'Start {expected} (`agent-runtime start --config {config}`), or name the node you mean with --url or --config.',
+  },
+  NO_ADMIN_API: {
+    message: '{config} gives the CLI no admin address for {nodeId}: {reason}',
+    exitCode: 2,
+    suggestion: 'Set adminApi.enabled: true and a fixed adminApi.port in the config and restart the node, or pass --url.',
+  },
   NODE_UNHEALTHY: {
     message: 'The node is {status}: {reasons}',
     exitCode: 1,
@@ -240,6 +250,11 @@ const entries = {
     message: 'Cannot open the ledger in {dataDir}: {reason}',
     exitCode: 1,
     suggestion: 'Check the directory exists and is writable; `agent-runtime ledger verify` checks its contents.',
+  },
+  LEDGER_CORRUPT: {
+    message: 'The ledger in {dataDir} is damaged: {file} at offset {offset}: {reason}',
+    exitCode: 1,
+    suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
   },
   LEDGER_UNBALANCED: {
     message: 'The ledger does not balance: accounts sum to {sum}',

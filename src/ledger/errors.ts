@@ -15,6 +15,7 @@ export const ledgerErrorCodes = {
   LEDGER_WRITE_FAILED: 'LevelDB refused a batch; nothing of it was booked',
   LEDGER_NOT_EMPTY: 'importSnapshot() was called on a ledger that already holds data',
   LEDGER_SNAPSHOT_INVALID: 'a snapshot is malformed or does not balance',
+  LEDGER_CORRUPT: 'the store is damaged (a bad log record or table block): it was copied aside and not opened',
 } as const;
 
 /** A ledger error code. */
@@ -71,5 +72,26 @@ export class LedgerOpenError extends LedgerError {
     cause?: unknown,
   ) {
     super('LEDGER_OPEN_FAILED', `Cannot open the ledger in ${dataDir}: ${reason}`, suggestion, { cause, details: { dataDir, reason } });
+  }
+}
+
+/** The store is damaged; nothing was opened, the files were copied aside first (when they could be). */
+export class LedgerCorruptError extends LedgerError {
+  override name = 'LedgerCorruptError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly file: string,
+    readonly offset: number | undefined,
+    reason: string,
+    readonly copiedTo?: string,
+    cause?: unknown,
+  ) {
+    super(
+      'LEDGER_CORRUPT',
+      `The ledger in ${dataDir} is damaged: ${file}${offset === undefined ? '' : ` at offset ${offset}`}: ${reason}`,
+      `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Restore the newest export with \`agent-runtime ledger import <file> --data-dir <empty dir>\`, or move the damaged ledger folder away and start empty; never delete the copy before reconciling with your peers.`,
+      { cause, details: { dataDir, file, offset, reason, copiedTo } },
+    );
   }
 }

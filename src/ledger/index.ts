@@ -17,6 +17,6 @@ export type {
   VerifyResult,
 } from './types.js';
 export type { Snapshot } from './snapshot.js';
-export { LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
+export { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';

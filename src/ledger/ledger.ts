@@ -85,7 +85,7 @@ export class Ledger extends WriteLane {
     }
     const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
     const side = new SideJournal(sideJournalPath(opts.dataDir));
-    const opened = await openWithLosses(opts.dataDir, capacity, side);
+    const opened = await openWithLosses(opts.dataDir, capacity, side, opts.onWarning);
     try {
       side.open();
     } catch (err) {
@@ -341,7 +341,7 @@ export class Ledger extends WriteLane {
     try {
       opened = await this.folder.hold(async () => {
         await this.db.close().catch(() => undefined);
-        const o = await openWithLosses(this.opts.dataDir, this.capacity, this.side);
+        const o = await openWithLosses(this.opts.dataDir, this.capacity, this.side, this.opts.onWarning);
         this.db = o.db;
         // Everything written so far was consolidated by the open: start over from the store's state.
         this.unconsolidated = [];

@@ -4,7 +4,8 @@
  */
 import { lossEntry } from './loss.js';
 import type { SideJournal } from './side-journal.js';
-import { loadState, openStore, type Db, type LoadedState } from './store.js';
+import { LedgerError } from './errors.js';
+import { loadState, mapOpenError, openStore, type Db, type LoadedState, type WarningSink } from './store.js';
 import type { JournalEntry } from './types.js';
 
 /** An opened store, its state and the loss entries still to book. */
@@ -15,8 +16,8 @@ export interface OpenedStore {
 }
 
 /** Opens `<dataDir>/ledger`; the side journal is read before the state is loaded (loading consolidates delta records). */
-export async function openWithLosses(dataDir: string, capacity: number, side: SideJournal): Promise<OpenedStore> {
-  const db = await openStore(dataDir);
+export async function openWithLosses(dataDir: string, capacity: number, side: SideJournal, warn?: WarningSink): Promise<OpenedStore> {
+  const db = await openStore(dataDir, warn);
   try {
     const losses: JournalEntry[] = [];
     for (const r of side.read()) {
@@ -29,6 +30,7 @@ export async function openWithLosses(dataDir: string, capacity: number, side: Si
     return { db, state, losses };
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw err;
+    // a damaged table block found by LevelDB while loading: LEDGER_CORRUPT, never an internal error
+    throw err instanceof LedgerError ? err : mapOpenError(dataDir, err);
   }
 }

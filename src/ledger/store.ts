@@ -30,7 +30,8 @@ import {
   timeKeyBound,
   writeEntry,
 } from './codec.js';
-import { LedgerInUseError, LedgerOpenError } from './errors.js';
+import { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError } from './errors.js';
+import { checkStoreFiles, copyAside } from './integrity/check-store.js';
 import type { ImportPlan } from './snapshot.js';
 import type { AccountId, JournalEntry, Posting, VerifyResult } from './types.js';
 
@@ -57,14 +58,7 @@ export function mapOpenError(dataDir: string, err: unknown): Error {
   const innermost = chain[chain.length - 1];
   const reason = innermost instanceof Error ? innermost.message : String(innermost);
   if (codes.includes('LEVEL_LOCKED') || /lock .*already held/i.test(reason)) return new LedgerInUseError(dataDir, err);
-  if (codes.includes('LEVEL_CORRUPTION')) {
-    return new LedgerOpenError(
-      dataDir,
-      reason,
-      'The store is damaged: restore a snapshot with `agent-runtime ledger import` into an empty data directory.',
-      err,
-    );
-  }
+  if (codes.includes('LEVEL_CORRUPTION') || /corrupt/i.test(reason)) return new LedgerCorruptError(dataDir, storeLocation(dataDir), undefined, reason, undefined, err);
   if (codes.some((c) => c === 'ENOTDIR' || c === 'EEXIST')) {
     return new LedgerOpenError(dataDir, reason, 'A file is in the way of the data directory: move it, or set dataDir to a directory.', err);
   }
@@ -74,10 +68,34 @@ export function mapOpenError(dataDir: string, err: unknown): Error {
   return new LedgerOpenError(dataDir, reason, undefined, err);
 }
 
-/** Opens (creating if needed) the store under `<dataDir>/ledger` and checks or writes its meta record. */
-export async function openStore(dataDir: string): Promise<Db> {
+/** Called with a warning a person should see (a torn log tail dropped at open). */
+export type WarningSink = (message: string, details: Record<string, unknown>) => void;
+
+/**
+ * Opens (creating if needed) the store under `<dataDir>/ledger` and checks or writes its meta record.
+ * Every log record and table block is checked first (see integrity/check-store.ts): a damaged store
+ * is copied aside and refused with LedgerCorruptError.
+ */
+export async function openStore(dataDir: string, warn?: WarningSink): Promise<Db> {
+  const dir = storeLocation(dataDir);
+  let check: ReturnType<typeof checkStoreFiles>;
   try {
-    makeDirectory(storeLocation(dataDir));
+    check = checkStoreFiles(dir);
+  } catch (err) {
+    throw mapOpenError(dataDir, err);
+  }
+  if (check.damage !== undefined) {
+    let copiedTo: string | undefined;
+    try {
+      copiedTo = copyAside(dataDir, dir);
+    } catch {
+      // no room for a copy: the originals are untouched all the same (nothing opens them)
+    }
+    throw new LedgerCorruptError(dataDir, check.damage.file, check.damage.offset, check.damage.reason, copiedTo);
+  }
+  for (const t of check.torn) warn?.('ledger log ends in a torn record (a write that never completed, never acknowledged): LevelDB drops it', t);
+  try {
+    makeDirectory(dir);
   } catch (err) {
     throw mapOpenError(dataDir, err);
   }
@@ -110,7 +128,7 @@ export async function openStore(dataDir: string): Promise<Db> {
     }
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw err instanceof LedgerOpenError ? err : mapOpenError(dataDir, err);
+    throw err instanceof LedgerError ? err : mapOpenError(dataDir, err);
   }
   return db;
 }

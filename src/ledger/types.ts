@@ -116,6 +116,8 @@ export interface LedgerOptions {
   maxBatchesInFlight?: number;
   /** After a failed write, how often (ms) the ledger tries to reopen the store. Default 1000. */
   probeIntervalMs?: number;
+  /** Warnings a person should see (a torn log tail dropped at open); the node logs them. */
+  onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
 /** Result of `Ledger.verify()`. Amounts are decimal strings. */

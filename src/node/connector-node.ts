@@ -22,7 +22,11 @@ import { PeerSet } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
+import { CcpService } from './routing/ccp/ccp-service.js';
+import { createNodeCcpHost } from './routing/ccp/node-host.js';
+import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
+import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import { ControlPlane, type PeerPatch } from './control/control-plane.js';
 import type { PeerField } from './control/validate.js';
@@ -61,6 +65,9 @@ export class ConnectorNode {
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
+  private agents: Agents | undefined;
+  /** route broadcast (CCP); undefined when routing.enabled is false */
+  private ccp: CcpService | undefined;
   /** The one owner of peer and route changes. */
   readonly controlPlane: ControlPlane;
   private sweeper: NodeJS.Timeout | undefined;
@@ -108,8 +115,10 @@ export class ConnectorNode {
       },
       onLinkUp: (peer, link) => {
         this.settlement?.onPeerConnected(peer.id);
+        this.ccp?.peerUp(peer.id);
         this.address.linkUp(peer, link);
       },
+      onLinkDown: (peer) => this.ccp?.peerDown(peer.id),
     });
     this.controlPlane = new ControlPlane({
       config: c,
@@ -120,6 +129,7 @@ export class ConnectorNode {
       logger: this.baseLogger.child({ module: 'control' }),
       ledger: () => this.ledger,
       peersChanged: () => this.refreshImplicitRoutes(),
+      peerRemoved: (peerId) => this.ccp?.peerRemoved(peerId),
     });
     const ld = c.localDelivery;
     const http = ld.enabled && ld.handlerUrl
@@ -174,10 +184,14 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     const specs = this.controlPlane.restore();
-    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync: c.ledger.sync, journalRetentionMs: c.ledger.journalRetentionMs }));
+    const { sync, journalRetentionMs } = c.ledger;
+    const onWarning = (message: string, details: object) => this.logger.warn(details, message);
+    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value);
     this.processor = new PacketProcessor({
+      policies: this.agents.policies,
       ledger,
       routes: this.routes,
       events: this.events,
@@ -187,9 +201,14 @@ export class ConnectorNode {
       getPeer: (id) => this.peers.get(id),
       address: () => this.address.value,
       ildcp: (peerId) => this.address.answer(this.peers.get(peerId)),
+      peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
       deliverLocal: this.delivery.deliver,
     });
 
+    if (c.routing.enabled) {
+      const host = createNodeCcpHost({ routes: this.routes, peer: (id) => this.peers.get(id), address: () => this.address.value });
+      this.ccp = new CcpService(host, c.routing, this.moduleLogger('ccp'));
+    }
     this.btp = new BtpServer({
       host: c.btpServerHost,
       port: c.btpServerPort,
@@ -204,12 +223,15 @@ export class ConnectorNode {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
     }
 
-    this.control = new NodeControl(this, [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes])]);
+    const plugins = [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]), ...this.agents.adminRoutes()];
+    this.control = new NodeControl(this, plugins);
     await this.control.start();
+    if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     await this.settlement?.start();
 
     for (const spec of specs) this.controlPlane.install(spec);
     this.refreshImplicitRoutes();
+    this.ccp?.start();
     this.sweeper = setInterval(() => this.sweep(), 25);
     this.sweeper.unref();
     this.stopStats = startStats(this.events, () => this.processor?.inFlightCount ?? 0);
@@ -251,10 +273,12 @@ export class ConnectorNode {
     }
     clearInterval(this.sweeper);
     this.stopStats?.();
+    this.ccp?.stop();
     await this.settlement?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
+    await this.agents?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';
@@ -263,12 +287,22 @@ export class ConnectorNode {
 
   /**
    * Sends a packet from the local agent through the node. Resolves to the Fulfill or the Reject.
+   * Under a local policy (docs/agents.md) a denied send resolves to a Reject naming the rule, and one
+   * above the approval line resolves once it was approved and ended (or was denied or timed out).
    * `onPacketId` receives the id the node gave the packet (the `packetId` of its events) before the
    * answer; it is not called when the packet is refused before it enters the pipeline.
    */
-  sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+  async sendPacket(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
+    const outcome = await this.sendLocal(params, onPacketId);
+    return outcome.pending ? outcome.done : outcome.result;
+  }
+
+  /** sendPacket, but a send waiting for approval answers at once with the approval. */
+  sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return sendFromAgent(this.processor!, params, this.address.value, onPacketId);
+    const send = (p: SendPacketParams) =>
+      this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
+    return this.agents!.payments.send(params, send);
   }
 
   /** The simple handler (seed PaymentRequest → PaymentResponse). Shares one slot with setLocalDeliveryHandler. */

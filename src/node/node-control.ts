@@ -21,7 +21,8 @@ interface Server {
 export class NodeControl {
   private health: Server | undefined;
   private admin: Server | undefined;
-  private metrics: NodeMetrics | undefined;
+  /** the node's metrics, when metrics.enabled (other parts register their own series in its registry) */
+  metrics: NodeMetrics | undefined;
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
@@ -97,7 +98,7 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
   const data = r.data ? Buffer.from(r.data, 'base64') : Buffer.alloc(0);
   const { condition } = computeConditionFromData(data);
   let packetId: string | undefined;
-  const result = await node.sendPacket(
+  const outcome = await node.sendLocal(
     {
       destination: r.destination,
       amount: BigInt(r.amount),
@@ -107,6 +108,8 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
     },
     (id) => (packetId = id),
   );
+  if (outcome.pending) return { accepted: false, fulfilled: false, pending: true, approvalId: outcome.approval.id, expiresAt: outcome.approval.expiresAt };
+  const result = outcome.result;
   const id = packetId === undefined ? {} : { packetId };
   if (result.type === IlpPacketType.Fulfill) {
     return {

@@ -27,6 +27,9 @@ export interface PeerSpec {
   settleThreshold?: bigint;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** route broadcast (CCP) switches; unset: on for parent and peer, off for child */
+  sendRoutes?: boolean;
+  receiveRoutes?: boolean;
   /** 'config' peers come from the file; 'runtime' ones were registered through the API. */
   source: 'config' | 'runtime';
 }
@@ -77,6 +80,8 @@ export interface PeerSetOptions {
   handlers: Omit<LinkHandlers, 'onClose'>;
   /** Called after a link is up (ILDCP for a parent, settlement resend, …). */
   onLinkUp(peer: Peer, link: BtpLink): void;
+  /** Called after a peer's link closed (route broadcast withdraws its routes). */
+  onLinkDown?(peer: Peer): void;
 }
 
 export class PeerSet {
@@ -202,6 +207,7 @@ export class PeerSet {
     peer.link = undefined;
     this.o.events.emit({ type: 'peer:disconnected', peerId: peer.id, reason: reason || `socket closed (${code})` });
     if (!peer.retired) this.o.logger.warn({ peer: peer.id, code, reason }, 'peer disconnected');
+    this.o.onLinkDown?.(peer);
   }
 
   private retire(peer: Peer): void {

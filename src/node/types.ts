@@ -44,13 +44,12 @@ export interface RouteInfo {
   prefix: string;
   nextHop: string;
   priority: number;
-  /**
-   * 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address,
-   * children), 'learned' (announced by the next hop, e.g. CCP; never persisted).
-   */
-  source?: 'config' | 'runtime' | 'implicit' | 'learned';
-  /** Learned routes: the node ids the announcement crossed. */
+  /** 'config' (from the file), 'runtime' (added through the API, persisted), 'implicit' (own address, children), 'ccp' (learned from a peer). */
+  source?: 'config' | 'runtime' | 'implicit' | 'ccp';
+  /** learned routes: the connectors the route passes, nearest first (CCP path) */
   path?: string[];
+  /** learned routes: ms since the route was last announced or refreshed */
+  ageMs?: number;
 }
 
 /** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */
@@ -89,7 +88,9 @@ export interface IlpSendRequest {
 /** `/admin/ilp/send` response body. */
 export type IlpSendResponse =
   | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string }
-  | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string };
+  | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string }
+  /** Above the local policy's approvalAbove: waiting for POST /admin/approvals/:id (docs/agents.md). */
+  | { accepted: false; fulfilled: false; pending: true; approvalId: string; expiresAt: string; data?: string };
 
 export type HealthStatus = 'starting' | 'healthy' | 'degraded' | 'unhealthy';
 

@@ -20,7 +20,9 @@ describe('setup files', () => {
   it('generates a distinct 32-byte secret per variable', () => {
     const { text, names } = renderEnv({ ...base, peers: [{ id: 'a', relation: 'child' }, { id: 'b-c', relation: 'child' }] });
     expect(names).toEqual(['AGENT_RUNTIME_API_KEY', 'BTP_PEER_A_SECRET', 'BTP_PEER_B_C_SECRET']);
-    const values = text.split('\n').filter((l) => /^[A-Z]/.test(l)).map((l) => l.split('=')[1]);
+    const values = text.split('\n').filter((l) => /^[A-Z]/.test(l) && !l.startsWith('AGENT_RUNTIME_URL=')).map((l) => l.split('=')[1]);
+    // not a secret: where the CLI run in this folder finds the node
+    expect(text).toContain(`\nAGENT_RUNTIME_URL=http://127.0.0.1:${base.adminPort}\n`);
     expect(values).toHaveLength(3);
     expect(new Set(values).size).toBe(3);
     for (const v of values) expect(v).toMatch(/^[0-9a-f]{64}$/);

@@ -115,8 +115,9 @@ describe('peers', () => {
 describe('routes', () => {
   it('list, add and remove', async () => {
     const list = await run(['routes', '--url', net.url]);
-    expect(list.stdout).toMatch(/^PREFIX\s+NEXT HOP\s+PRIORITY\s+SOURCE\n/);
-    expect(list.stdout).toMatch(/\ng\.bob\s+bob\s+0\s+config\n/);
+    // PATH and AGE appear once a route is learned by CCP (bob announces g.bob)
+    expect(list.stdout).toMatch(/^PREFIX\s+NEXT HOP\s+PRIORITY\s+SOURCE(\s+PATH\s+AGE)?\n/);
+    expect(list.stdout).toMatch(/\ng\.bob\s+bob\s+0\s+config(\s+-\s+-)?\n/);
 
     const added = await run(['routes', 'add', 'g.partners', 'bob', '--priority', '5', '--url', net.url, '--json']);
     expect(added.exitCode).toBe(0);

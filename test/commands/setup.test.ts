@@ -26,13 +26,16 @@ describe('setup (from flags)', () => {
     const r = await run([...hub, '--output-dir', dir]);
     expect(r.exitCode).toBe(0);
     const env = envValues();
-    expect(Object.keys(env).sort()).toEqual(['AGENT_RUNTIME_API_KEY', 'BTP_PEER_ALICE_SECRET', 'BTP_PEER_CAROL_SECRET', 'BTP_PEER_UP_SECRET']);
-    for (const v of Object.values(env)) expect(v).toMatch(/^[0-9a-f]{64}$/);
-    expect(new Set(Object.values(env)).size).toBe(4);
+    expect(Object.keys(env).sort()).toEqual(['AGENT_RUNTIME_API_KEY', 'AGENT_RUNTIME_URL', 'BTP_PEER_ALICE_SECRET', 'BTP_PEER_CAROL_SECRET', 'BTP_PEER_UP_SECRET']);
+    // the CLI run in this folder finds the node by AGENT_RUNTIME_URL (issue 18); the rest are secrets
+    const { AGENT_RUNTIME_URL: url, ...secrets } = env;
+    expect(url).toBe('http://127.0.0.1:8181');
+    for (const v of Object.values(secrets)) expect(v).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(Object.values(secrets)).size).toBe(4);
     expect(statSync(join(dir, '.env')).mode & 0o777).toBe(0o600);
 
     const yaml = readFileSync(join(dir, 'config.yaml'), 'utf8');
-    for (const v of Object.values(env)) expect(yaml).not.toContain(v);
+    for (const v of Object.values(secrets)) expect(yaml).not.toContain(v);
     expect(yaml).toContain('authToken: ${BTP_PEER_CAROL_SECRET}');
     expect(yaml).toContain('apiKey: ${AGENT_RUNTIME_API_KEY}');
 
@@ -44,7 +47,7 @@ describe('setup (from flags)', () => {
 
     expect(r.stdout).toContain(`Wrote ${join(dir, 'config.yaml')}`);
     expect(r.stdout).toMatch(/carol \(peer\): give its operator the value of BTP_PEER_CAROL_SECRET/);
-    for (const v of Object.values(env)) expect(r.stdout + r.stderr).not.toContain(v);
+    for (const v of Object.values(secrets)) expect(r.stdout + r.stderr).not.toContain(v);
   });
 
   it('--json reports the files and variable names, never the values', async () => {

@@ -33,6 +33,7 @@ describe('loadConfig defaults and discovery', () => {
       ledger: { sync: true, journalRetentionMs: 900000 },
       policies: { peers: {} },
       rates: { base: 'USD', static: {}, spread: '0' },
+      routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },
     });
   });
 

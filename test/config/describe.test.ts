@@ -82,6 +82,7 @@ describe('describeConfigKeys', () => {
       ['settlement.evm.privateKey', 'AGENT_RUNTIME_EVM_PRIVATE_KEY'],
       ['settlement.xrpl.seed', 'AGENT_RUNTIME_XRPL_SEED'],
       ['settlement.aptos.privateKey', 'AGENT_RUNTIME_APTOS_PRIVATE_KEY'],
+      ['routing.secret', 'AGENT_RUNTIME_ROUTING_SECRET'],
     ]);
   });
 
@@ -100,6 +101,7 @@ describe('the full example', () => {
     AGENT_RUNTIME_EVM_PRIVATE_KEY: `0x${'12'.repeat(32)}`,
     AGENT_RUNTIME_XRPL_SEED: 'sXrplSeed',
     AGENT_RUNTIME_APTOS_PRIVATE_KEY: `ed25519-priv-0x${'34'.repeat(32)}`,
+    AGENT_RUNTIME_ROUTING_SECRET: 'routing-secret',
   };
 
   it('sets every documented key (but the alias)', () => {
@@ -134,6 +136,8 @@ describe('the full example', () => {
         settleThreshold: 1000000n,
         rateLimit: { packetsPerSecond: 50.5, burst: 100 },
         settlement: { chain: 'evm', address: '0x00000000000000000000000000000000000000a1' },
+        sendRoutes: true,
+        receiveRoutes: true,
       },
       { id: 'bob', authToken: 'bob-secret', relation: 'peer', creditLimit: 0n },
     ]);

@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { Ledger, LedgerError, LedgerInUseError, LedgerOpenError, entries, storeLocation } from '../../src/ledger/index.js';
-import { encodeI128, prefixedKey, PREFIX_BALANCE, META_KEY } from '../../src/ledger/codec.js';
+import { encodeI128, prefixedKey, FORMAT_VERSION, PREFIX_BALANCE, META_KEY } from '../../src/ledger/codec.js';
 import { openLedger, openRaw, tempDir, waitFor } from './helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,7 +22,7 @@ describe('open', () => {
     const raw = await openRaw(dataDir);
     const meta = JSON.parse((await raw.get(META_KEY)).toString('utf8'));
     await raw.close();
-    expect(meta).toMatchObject({ format: 'agent-runtime-ledger', version: 3 });
+    expect(meta).toMatchObject({ format: 'agent-runtime-ledger', version: FORMAT_VERSION });
   });
 
   it('fails with LedgerInUseError while another instance holds the store', async () => {

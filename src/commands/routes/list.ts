@@ -10,7 +10,7 @@ export default class RoutesList extends AdminCommand {
   static override summary = 'List the routing table of a running node';
 
   static override description =
-    "List a running node's routing table: prefix, next hop ('local' = delivered to this node), priority and where the route came from.";
+    "List a running node's routing table: prefix, next hop ('local' = delivered to this node), priority, where the route came from (config, runtime, implicit, or ccp: learned from a peer by route broadcast) and, for learned routes, their path and age.";
 
   static override examples = ['<%= config.bin %> routes list', '<%= config.bin %> routes list --json | jq -r ".routes[].prefix"'];
 
@@ -18,14 +18,17 @@ export default class RoutesList extends AdminCommand {
     const { flags } = await this.parse(RoutesList);
     const list = await this.client(flags).get<RouteList>(adminPaths.routes);
     if (!this.jsonEnabled()) {
+      const rows = list.routes.map((r) => ({ ...r, path: r.path?.join(' '), age: r.ageMs === undefined ? undefined : `${Math.round(r.ageMs / 1000)}s` }));
       out(
         table(
-          list.routes,
+          rows,
           [
             { key: 'prefix', header: 'prefix' },
             { key: 'nextHop', header: 'next hop' },
             { key: 'priority', header: 'priority' },
             { key: 'source', header: 'source' },
+            // path and age only mean something for learned routes
+            ...(rows.some((r) => r.source === 'ccp') ? [{ key: 'path', header: 'path' }, { key: 'age', header: 'age' }] : []),
           ],
           'No routes.',
         ),

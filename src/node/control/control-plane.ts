@@ -17,7 +17,7 @@ import { PeerNotFoundError, appError } from '../../errors/index.js';
 import { accounts, type Ledger } from '../../ledger/index.js';
 import type { EventStream } from '../events.js';
 import type { Peer, PeerSet, PeerSpec } from '../peers.js';
-import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
+import { LEARNED, LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { RuntimeState, RuntimeStore } from '../runtime-store.js';
 import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
@@ -33,6 +33,8 @@ export interface ControlPlaneOptions {
   ledger(): Ledger | undefined;
   /** Rebuilds the routes implied by peers (own address, children, the parent default). */
   peersChanged(): void;
+  /** A peer was removed (route broadcast forgets it). */
+  peerRemoved?(peerId: string): void;
 }
 
 /** A peer to add, with the routes to add along with it. */
@@ -55,6 +57,8 @@ function configPeerSpec(p: PeerConfig): PeerSpec {
     settleThreshold: p.settleThreshold,
     rateLimit: p.rateLimit,
     settlement: p.settlement,
+    sendRoutes: p.sendRoutes,
+    receiveRoutes: p.receiveRoutes,
     source: 'config',
   };
 }
@@ -186,6 +190,7 @@ export class ControlPlane {
       let removedRoutes: string[] = [];
       await this.commit(next, () => {
         this.o.peers.remove(peerId);
+        this.o.peerRemoved?.(peerId);
         // learned routes go with their speaker either way
         const learned = this.o.routes.withdrawAllLearned(peerId);
         if (removeRoutes) removedRoutes = [...new Set([...learned, ...this.o.routes.removeNextHop(peerId, ['config', 'runtime'])])];
@@ -239,12 +244,13 @@ export class ControlPlane {
   }
 
   listRoutes(): RouteInfo[] {
+    const now = Date.now();
     return this.o.routes.list().map((r) => ({
       prefix: r.prefix,
       nextHop: r.nextHop,
       priority: r.priority,
       source: r.source,
-      ...(r.path === undefined ? {} : { path: [...r.path] }),
+      ...(r.source === LEARNED ? { path: [...(r.path ?? [])], ageMs: now - (r.learnedAt ?? now) } : {}),
     }));
   }
 
@@ -257,7 +263,7 @@ export class ControlPlane {
       connected: p.connected,
       direction: s.url ? 'outbound' : 'inbound',
       url: s.url,
-      ilpAddresses: routes.map((r) => r.prefix),
+      ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.o.ledger()?.balance(accounts.peer(p.id)) ?? 0n).toString(),
       creditLimit: s.creditLimit?.toString(),

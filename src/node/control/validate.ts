@@ -22,10 +22,24 @@ export interface PeerInput {
   settleThreshold?: bigint | string;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** route broadcast (CCP) switches; unset: on for parent and peer, off for child */
+  sendRoutes?: boolean;
+  receiveRoutes?: boolean;
 }
 
 /** The fields of a peer that `update` may change (everything but the id). */
-export const PEER_FIELDS = ['url', 'authToken', 'relation', 'maxPacketAmount', 'creditLimit', 'settleThreshold', 'rateLimit', 'settlement'] as const;
+export const PEER_FIELDS = [
+  'url',
+  'authToken',
+  'relation',
+  'maxPacketAmount',
+  'creditLimit',
+  'settleThreshold',
+  'rateLimit',
+  'settlement',
+  'sendRoutes',
+  'receiveRoutes',
+] as const;
 export type PeerField = (typeof PEER_FIELDS)[number];
 
 function invalid(error: z.ZodError, prefix = ''): never {
@@ -64,6 +78,8 @@ export function parsePeer(input: PeerInput, nodeId: string): PeerSpec {
       settleThreshold: p.settleThreshold,
       rateLimit: p.rateLimit,
       settlement: p.settlement,
+      sendRoutes: p.sendRoutes,
+      receiveRoutes: p.receiveRoutes,
     }),
   };
 }

@@ -141,16 +141,18 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
         done(node.isReady() ? undefined : appError('NOT_READY'));
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { destination, data } = request.body;
       const amount = parseUint64('amount', request.body.amount);
       if (data !== undefined) checkPacketData(data);
-      return node.sendIlp({
+      const answer = await node.sendIlp({
         destination,
         amount,
         ...(data === undefined || data === '' ? {} : { data }),
         timeoutMs: request.body.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
       });
+      // A send waiting for approval (docs/agents.md) is accepted for later: 202.
+      return reply.code('pending' in answer ? 202 : 200).send(answer);
     },
   );
 }

@@ -2,7 +2,8 @@
  * The packet path. A Prepare from a peer (BTP) or from the local agent walks these stages in order;
  * anything thrown anywhere becomes one ILP Reject at a single boundary (`fail`):
  *
- *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → reserve (T04) → route (F02)
+ *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
+ *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
  *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
@@ -32,6 +33,8 @@ import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
+import { policyError } from '../../agents/denial.js';
+import type { SpendAccount } from '../../agents/spend-account.js';
 
 /** Where a Prepare came from: a peer's id, or LOCAL for the local agent. */
 export type SourceId = string;
@@ -61,7 +64,11 @@ export interface ProcessorOptions {
   address(): string;
   /** answers peer.config (ILDCP) for a child; returns a serialized Fulfill or undefined when not a child */
   ildcp(peerId: string): Buffer | undefined;
+  /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
+  peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
+  policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
 
 /** One packet in flight through this node. */
@@ -83,6 +90,8 @@ export interface InFlight {
   readonly replier: Replier;
   /** The Fulfill waiting for its ledger write. */
   fulfill: Buffer | undefined;
+  /** The source's spend policy holding amountIn, until the packet ends. */
+  spend: SpendAccount | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -105,6 +114,7 @@ class Packet implements InFlight {
   readonly control: boolean;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
+  spend: SpendAccount | undefined = undefined;
 
   constructor(
     readonly packetId: string,
@@ -191,6 +201,8 @@ export class PacketProcessor {
         if (answer) return this.finishRaw(p, answer);
         throw new BadRequestError('peer.config is answered for child peers only');
       }
+      const answer = source && this.o.peerProtocol?.(source.id, p.destination, buf.subarray(buf.length - view.dataLength));
+      if (answer) return this.finishRaw(p, answer);
       throw new UnreachableError(`${p.destination}: peer.* addresses are never forwarded`);
     }
 
@@ -213,6 +225,12 @@ export class PacketProcessor {
         throw new InsufficientLiquidityError(`peer ${source.id} would exceed its credit limit`);
       }
       p.reserved = true;
+    }
+    const spend = source === undefined ? undefined : this.o.policies?.forPeer(source.id);
+    if (spend !== undefined) {
+      const denial = spend.reserve(p.destination, p.amountIn, now);
+      if (denial !== undefined) throw policyError(denial, p.amountIn);
+      p.spend = spend;
     }
 
     if (nextHop === LOCAL) {
@@ -275,6 +293,10 @@ export class PacketProcessor {
   }
 
   private commit(p: InFlight, fulfill: Buffer): void {
+    if (p.spend !== undefined) {
+      p.spend.commit(p.amountIn, Date.now());
+      p.spend = undefined;
+    }
     const postings = this.postings(p);
     if (postings === undefined) {
       this.finish(p, fulfill, true);
@@ -340,6 +362,10 @@ export class PacketProcessor {
   }
 
   private release(p: InFlight): void {
+    if (p.spend !== undefined) {
+      p.spend.release(p.amountIn);
+      p.spend = undefined;
+    }
     if (p.reserved) {
       p.reserved = false;
       this.o.ledger.release(p.from, p.amountIn);
@@ -362,8 +388,9 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     const ev = this.o.events;
     ev.inFlightNow = --this.inFlight;
-    // Answered control traffic (ILDCP) is not a payment; refused control traffic is still reported.
-    if (!p.control || !fulfilled) {
+    // Answered control traffic (ILDCP, CCP) is not a payment; refused ILDCP is still reported, refused
+    // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
+    if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {
       ev.packetDone(fulfilled, p.started, ilp);
       if (ev.packetsActive) this.emitResult(p, ilp, fulfilled);
     }

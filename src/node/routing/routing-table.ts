@@ -15,7 +15,9 @@ export const LOCAL = 'local';
 
 export type RouteSource = NonNullable<RouteInfo['source']>;
 /** Sources of static routes (written by people or implied by our own address and children). */
-export type StaticSource = Exclude<RouteSource, 'learned'>;
+export type StaticSource = Exclude<RouteSource, 'ccp'>;
+/** The source of learned routes (route broadcast, CCP). */
+export const LEARNED: RouteSource = 'ccp';
 
 export interface Route {
   readonly prefix: string;
@@ -28,6 +30,8 @@ export interface Route {
   readonly path?: readonly string[];
   /** Learned routes: the relation the speaker was given when it was learned (else the peer's own). */
   readonly relation?: PeerRelation;
+  /** Learned routes: ms epoch of the last announcement or refresh. */
+  readonly learnedAt?: number;
 }
 
 /** A static route as added by config, the admin API or the node itself. */
@@ -45,6 +49,8 @@ export interface LearnedRouteInput {
   path: readonly string[];
   /** Defaults to the peer's configured relation. */
   relation?: PeerRelation;
+  /** ms epoch of the announcement (default: now). */
+  learnedAt?: number;
 }
 
 const relationRank: Record<PeerRelation, number> = { child: 3, peer: 2, parent: 1 };
@@ -63,9 +69,12 @@ export class RoutingTable {
     private readonly isUp: (peerId: string) => boolean = () => true,
   ) {}
 
-  /** Adds (or replaces: same prefix, same nextHop) a static route. */
-  add(route: StaticRoute): void {
-    this.put({ prefix: route.prefix, nextHop: route.nextHop, priority: route.priority, source: route.source });
+  /**
+   * Adds (or replaces: same prefix, same nextHop, both learned or both static) a route. Static routes
+   * come from the control plane; learned ones should come through `addLearned`.
+   */
+  add(route: StaticRoute | Route): void {
+    this.put(route);
   }
 
   /**
@@ -73,13 +82,14 @@ export class RoutingTable {
    * routes for the same prefix rank first. Returns true when the prefix had no route from this peer.
    */
   addLearned(peerId: string, route: LearnedRouteInput): boolean {
-    const had = this.byPrefix.get(route.prefix)?.some((r) => r.source === 'learned' && r.nextHop === peerId) === true;
+    const had = this.byPrefix.get(route.prefix)?.some((r) => r.source === LEARNED && r.nextHop === peerId) === true;
     this.put({
       prefix: route.prefix,
       nextHop: peerId,
       priority: 0,
-      source: 'learned',
+      source: LEARNED,
       path: [...route.path],
+      learnedAt: route.learnedAt ?? Date.now(),
       ...(route.relation === undefined ? {} : { relation: route.relation }),
     });
     return !had;
@@ -87,9 +97,14 @@ export class RoutingTable {
 
   /** Withdraws the route for `prefix` learned from `peerId`; false when there was none. */
   withdrawLearned(peerId: string, prefix: string): boolean {
+    return this.removeOne(prefix, peerId, LEARNED);
+  }
+
+  /** Removes the route for `prefix` via `nextHop` from `source`; true when there was one. */
+  removeOne(prefix: string, nextHop: string, source: RouteSource): boolean {
     const list = this.byPrefix.get(prefix);
     if (!list) return false;
-    const keep = list.filter((r) => !(r.source === 'learned' && r.nextHop === peerId));
+    const keep = list.filter((r) => !(r.nextHop === nextHop && r.source === source));
     if (keep.length === list.length) return false;
     this.setList(prefix, keep);
     return true;
@@ -97,12 +112,12 @@ export class RoutingTable {
 
   /** Withdraws every route learned from `peerId` (its session ended or expired); returns their prefixes. */
   withdrawAllLearned(peerId: string): string[] {
-    return this.removeNextHop(peerId, ['learned']);
+    return this.removeNextHop(peerId, [LEARNED]);
   }
 
   /** The routes learned from `peerId`. */
   learnedFrom(peerId: string): Route[] {
-    return this.list().filter((r) => r.source === 'learned' && r.nextHop === peerId);
+    return this.list().filter((r) => r.source === LEARNED && r.nextHop === peerId);
   }
 
   /** Removes every route for `prefix` (optionally only those from `source`). Returns how many went. */
@@ -187,9 +202,9 @@ export class RoutingTable {
   }
 
   private put(route: Route): void {
-    const learned = route.source === 'learned';
+    const learned = route.source === LEARNED;
     const list = this.byPrefix.get(route.prefix) ?? [];
-    const i = list.findIndex((r) => r.nextHop === route.nextHop && (r.source === 'learned') === learned);
+    const i = list.findIndex((r) => r.nextHop === route.nextHop && (r.source === LEARNED) === learned);
     if (i >= 0) list[i] = route;
     else list.push(route);
     list.sort((a, b) => this.compare(a, b));
@@ -203,15 +218,19 @@ export class RoutingTable {
 
   /** Static before learned; then priority (higher first); then local > child > peer > parent; then shorter path. */
   private compare(a: Route, b: Route): number {
-    const la = a.source === 'learned' ? 1 : 0;
-    const lb = b.source === 'learned' ? 1 : 0;
+    const la = a.source === LEARNED ? 1 : 0;
+    const lb = b.source === LEARNED ? 1 : 0;
     if (la !== lb) return la - lb;
     if (a.priority !== b.priority) return b.priority - a.priority;
     const rank = this.rank(b) - this.rank(a);
     if (rank !== 0) return rank;
     const pa = a.path?.length ?? 0;
     const pb = b.path?.length ?? 0;
-    return pa - pb; // equal: the one added first stays first (the sort is stable)
+    if (pa !== pb) return pa - pb;
+    // equal learned routes: by peer id (stable whatever order announcements arrive in); equal static
+    // routes: the one added first stays first (the sort is stable)
+    if (la === 1) return a.nextHop < b.nextHop ? -1 : a.nextHop > b.nextHop ? 1 : 0;
+    return 0;
   }
 
   private rank(r: Route): number {

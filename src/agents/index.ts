@@ -1,0 +1,47 @@
+/**
+ * Agents as users of the node (issue 22): scoped admin keys (scopes.ts), spend policies with their
+ * own reservations (policies.ts, enforced for peers in the pipeline and for the local agent in
+ * local-payments.ts), approvals (approvals.ts), and their admin routes. docs/agents.md describes them.
+ */
+import type { Logger } from 'pino';
+import type { NodeConfig } from '../config/index.js';
+import type { PoliciesConfig } from '../config/schema-agents.js';
+import type { AdminRoutePlugin } from '../node/http/admin-server.js';
+import { agentAdminRoutes } from './admin-routes.js';
+import { ApprovalQueue } from './approvals.js';
+import { LocalPayments } from './local-payments.js';
+import { Policies } from './policies.js';
+
+export { Policies } from './policies.js';
+export type { LocalOutcome } from './local-payments.js';
+export { sendResponse } from './local-payments.js';
+
+/** The agents module of one node. */
+export interface Agents {
+  readonly policies: Policies;
+  readonly approvals: ApprovalQueue;
+  readonly payments: LocalPayments;
+  adminRoutes(): AdminRoutePlugin[];
+  /** Denies waiting approvals and writes the spend history. */
+  close(): Promise<void>;
+}
+
+/** Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history. */
+export function createAgents(config: NodeConfig, logger: Logger, address: () => string): Agents {
+  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger);
+  const approvals = new ApprovalQueue({
+    max: () => policies.config.local?.maxPendingApprovals ?? 100,
+    timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
+  });
+  const payments = new LocalPayments(policies, approvals, address);
+  return {
+    policies,
+    approvals,
+    payments,
+    adminRoutes: () => [agentAdminRoutes(policies, approvals)],
+    async close() {
+      approvals.close();
+      await policies.close();
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The spend policies in force: one SpendAccount per payer with a policy (`local` for the local
+ * agent, else a peer id), their persistence, and runtime changes (persist first, apply second).
+ *
+ * The packet path asks `forPeer(id)` once per Prepare: a Map lookup that is undefined for a
+ * policy-free peer, so such a peer pays nothing more.
+ */
+import type { Logger } from 'pino';
+import { policiesSchema, type PoliciesConfig } from '../config/schema-agents.js';
+import { SpendAccount, type BudgetStatus } from './spend-account.js';
+import { SpendHistory } from './spend-history.js';
+import { PolicyStore } from './policy-store.js';
+
+/** The subject of the local agent's policy. */
+export const LOCAL_SUBJECT = 'local';
+
+/** One policy as the admin API shows it: the policy (amounts as strings) and its budgets' state. */
+export interface PolicyView {
+  subject: string;
+  policy: Record<string, unknown>;
+  budgets: BudgetStatus[];
+  inFlight: string;
+}
+
+export class Policies {
+  private readonly accounts = new Map<string, SpendAccount>();
+  /** Every payer's history, kept when its policy is removed (it may come back). */
+  private readonly histories = new Map<string, SpendHistory>();
+  private readonly store: PolicyStore;
+  private current: PoliciesConfig;
+
+  constructor(dataDir: string, configured: PoliciesConfig, private readonly logger: Logger) {
+    this.store = new PolicyStore(dataDir, logger, () => this.dumpHistories());
+    const stored = this.store.loadPolicies();
+    let initial = configured;
+    if (stored !== undefined) {
+      const parsed = policiesSchema.safeParse(stored);
+      if (parsed.success) {
+        initial = parsed.data;
+        logger.warn('spend policies set at runtime (data/agents/policies.json) override the config file');
+      } else logger.error({ issue: parsed.error.issues[0]?.message }, 'stored policies are invalid; using the config file');
+    }
+    for (const [subject, h] of Object.entries(this.store.loadHistory())) this.history(subject).restore(h);
+    this.current = initial;
+    this.apply(initial);
+  }
+
+  /** The policies in force (resolved: amounts as bigint). */
+  get config(): PoliciesConfig {
+    return this.current;
+  }
+
+  /** The account of a peer with a policy; undefined (the common case) when it has none. */
+  forPeer(peerId: string): SpendAccount | undefined {
+    return this.accounts.get(peerId);
+  }
+
+  /** The local agent's account, when it has a policy. */
+  get local(): SpendAccount | undefined {
+    return this.accounts.get(LOCAL_SUBJECT);
+  }
+
+  /** Replaces every policy: validated, written to disk, then applied. Spend history is kept. */
+  async set(input: unknown): Promise<PoliciesConfig> {
+    const next = policiesSchema.parse(input);
+    await this.store.savePolicies(next);
+    this.current = next;
+    this.apply(next);
+    return next;
+  }
+
+  /** Every policy with its budgets' state at `now`. */
+  view(now = Date.now()): { local?: PolicyView; peers: Record<string, PolicyView> } {
+    const peers: Record<string, PolicyView> = {};
+    let local: PolicyView | undefined;
+    for (const [subject, a] of this.accounts) {
+      const v: PolicyView = {
+        subject,
+        policy: JSON.parse(JSON.stringify(a.policy, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x))) as Record<string, unknown>,
+        budgets: a.budgets(now),
+        inFlight: a.inFlight.toString(),
+      };
+      if (subject === LOCAL_SUBJECT) local = v;
+      else peers[subject] = v;
+    }
+    return { ...(local === undefined ? {} : { local }), peers };
+  }
+
+  /** Writes the spend history (call at stop). */
+  close(): Promise<void> {
+    return this.store.flush();
+  }
+
+  private apply(p: PoliciesConfig): void {
+    const wanted = new Map<string, PoliciesConfig['peers'][string]>(Object.entries(p.peers));
+    if (p.local !== undefined) wanted.set(LOCAL_SUBJECT, p.local);
+    for (const subject of [...this.accounts.keys()]) if (!wanted.has(subject)) this.accounts.delete(subject);
+    for (const [subject, policy] of wanted) {
+      const existing = this.accounts.get(subject);
+      // Keep the account (and the reservations of payments in flight); swap its policy.
+      if (existing !== undefined) existing.policy = policy;
+      else this.accounts.set(subject, new SpendAccount(subject, policy, this.history(subject), () => this.store.historyChanged()));
+    }
+    this.logger.debug({ subjects: [...wanted.keys()] }, 'spend policies applied');
+  }
+
+  private history(subject: string): SpendHistory {
+    let h = this.histories.get(subject);
+    if (h === undefined) {
+      h = new SpendHistory();
+      this.histories.set(subject, h);
+    }
+    return h;
+  }
+
+  private dumpHistories(): Record<string, ReturnType<SpendHistory['dump']>> {
+    const now = Date.now();
+    const out: Record<string, ReturnType<SpendHistory['dump']>> = {};
+    for (const [subject, h] of this.histories) out[subject] = h.dump(now);
+    return out;
+  }
+}

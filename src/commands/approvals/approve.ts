@@ -1,0 +1,28 @@
+import { Args } from '@oclif/core';
+import { AdminCommand } from '../../cli/admin-command.js';
+import type { ApprovalView } from '../../cli/agents-views.js';
+import { out } from '../../cli/output.js';
+
+/** `agent-runtime approvals approve <id>` (needs a key with the approve scope). */
+export default class ApprovalsApprove extends AdminCommand {
+  static override summary = 'Approve a waiting local send: it is sent now';
+
+  static override description =
+    'Approve a send waiting above policies.local.approvalAbove. The payment is made now; the answer shows how it ended. Needs a key with the approve scope.';
+
+  static override examples = ['<%= config.bin %> approvals approve 3f2a…', '<%= config.bin %> approvals approve 3f2a… --json'];
+
+  static override args = {
+    id: Args.string({ description: 'Approval id (from approvals list or the pending send)', required: true }),
+  };
+
+  async run(): Promise<ApprovalView> {
+    const { args, flags } = await this.parse(ApprovalsApprove);
+    const view = await this.client(flags, 60_000).post<ApprovalView>(`/admin/approvals/${encodeURIComponent(args.id)}`, { decision: 'approve' });
+    if (!this.jsonEnabled()) {
+      out(`Approval ${view.id}: ${view.status} (${view.amount} to ${view.destination})`);
+      if (view.outcome !== undefined) out(`outcome  ${JSON.stringify(view.outcome)}`);
+    }
+    return view;
+  }
+}

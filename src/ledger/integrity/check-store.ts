@@ -1,0 +1,87 @@
+/**
+ * Before LevelDB opens the store: every log record and every table block is checked against its
+ * CRC. A damaged store refuses to open (LEDGER_CORRUPT naming the file and offset) after its files
+ * are copied aside, so neither LevelDB's recovery (which drops a damaged log tail and deletes the old
+ * log) nor anything else can destroy the evidence. Only a torn log tail (the final record of a write
+ * that never completed, hence never acknowledged) is let through, with a warning: LevelDB's recovery
+ * drops it.
+ */
+import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { scanLog } from './log-scan.js';
+import { scanTable } from './table-scan.js';
+
+/** The first damage found. */
+export interface StoreDamage {
+  /** Path of the damaged file. */
+  file: string;
+  /** Byte offset of the damaged record or block. */
+  offset: number;
+  reason: string;
+}
+
+export interface StoreCheck {
+  damage?: StoreDamage;
+  /** Logs ending in a torn record (LevelDB drops it when it opens). */
+  torn: { file: string; offset: number }[];
+}
+
+const fileNumber = (name: string) => Number.parseInt(name, 10);
+
+/**
+ * True when some process (this one included) holds LevelDB's lock on the store: its LOCK file's inode
+ * has a POSIX lock in /proc/locks. A held store is being written: its newest log may end mid-append
+ * and a table may be half-written, so it is not scanned (the open then fails with LEDGER_IN_USE).
+ * Where /proc/locks does not exist (not Linux) this answers false.
+ */
+export function storeLocked(dir: string): boolean {
+  let ino: number;
+  let locks: string;
+  try {
+    ino = statSync(join(dir, 'LOCK')).ino;
+    locks = readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return false;
+  }
+  for (const line of locks.split('\n')) {
+    // "1: POSIX  ADVISORY  WRITE 4242 fd:01:1234567 0 EOF" (blocked waiters are marked "->")
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== 'POSIX') continue;
+    const id = f.find((x) => /^[0-9a-f]+:[0-9a-f]+:\d+$/.test(x));
+    if (id !== undefined && Number(id.split(':')[2]) === ino) return true;
+  }
+  return false;
+}
+
+/** Checks the logs (newest first) and tables of the LevelDB store folder `dir` (nothing there: ok). */
+export function checkStoreFiles(dir: string): StoreCheck {
+  const out: StoreCheck = { torn: [] };
+  if (!existsSync(dir) || storeLocked(dir)) return out;
+  const names = readdirSync(dir);
+  const logs = names.filter((n) => n.endsWith('.log') && /^\d+\.log$/.test(n)).sort((a, b) => fileNumber(b) - fileNumber(a));
+  for (const name of logs) {
+    const file = join(dir, name);
+    const v = scanLog(readFileSync(file));
+    if (v.kind === 'corrupt') {
+      out.damage = { file, offset: v.offset, reason: `log record: ${v.reason}` };
+      return out;
+    }
+    if (v.kind === 'torn') out.torn.push({ file, offset: v.offset });
+  }
+  for (const name of names.filter((n) => /^\d+\.(ldb|sst)$/.test(n))) {
+    const file = join(dir, name);
+    const v = scanTable(readFileSync(file));
+    if (v.kind === 'corrupt') {
+      out.damage = { file, offset: v.offset, reason: `table: ${v.reason}` };
+      return out;
+    }
+  }
+  return out;
+}
+
+/** Copies the store folder to `<dataDir>/ledger-damaged-<time>` and returns that path. */
+export function copyAside(dataDir: string, storeDir: string): string {
+  const to = join(dataDir, `ledger-damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  cpSync(storeDir, to, { recursive: true });
+  return to;
+}
