@@ -39,7 +39,12 @@ export const OPERATOR = 'apiKey';
  * Builds the key ring of an admin server; undefined when no key is configured (then every request
  * is the operator's, as on a loopback node without keys).
  */
-export function createKeyRing(apiKey: string | undefined, keys: readonly AdminKey[] | undefined): ((given: string | undefined) => Caller | undefined) | undefined {
+export function createKeyRing(
+  apiKey: string | undefined,
+  keys: readonly AdminKey[] | undefined,
+  /** the comparison; a parameter so a test can check it only ever sees two 32-byte digests */
+  equal: (a: Buffer, b: Buffer) => boolean = timingSafeEqual,
+): ((given: string | undefined) => Caller | undefined) | undefined {
   const all: AdminKey[] = [...(keys ?? [])];
   if (apiKey !== undefined && apiKey !== '') all.push({ name: OPERATOR, key: apiKey, scopes: ['admin'] });
   if (all.length === 0) return undefined;
@@ -48,7 +53,7 @@ export function createKeyRing(apiKey: string | undefined, keys: readonly AdminKe
     // Every key is compared, hashed first, so neither which key matched nor any key's length leaks through timing.
     const actual = sha256(given ?? '');
     let found: Caller | undefined;
-    for (const k of ring) if (timingSafeEqual(actual, k.digest) && found === undefined) found = k.caller;
+    for (const k of ring) if (equal(actual, k.digest) && found === undefined) found = k.caller;
     return given === undefined ? undefined : found;
   };
 }

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { validateConfigFile, type ConfigIssue } from '../config/index.js';
+import { upgradeNotice, validateConfigFile, type ConfigIssue } from '../config/index.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { err, formatIssue, out } from '../cli/output.js';
 
@@ -9,6 +9,8 @@ export interface ValidateResult {
   file: string;
   issues: ConfigIssue[];
   warnings: string[];
+  /** Defaults that changed in this release (CHANGELOG "Upgrading"). */
+  notice: string;
 }
 
 /** `agent-runtime validate <config>`. */
@@ -32,7 +34,7 @@ export default class Validate extends BaseCommand {
   async run(): Promise<ValidateResult> {
     const { args } = await this.parse(Validate);
     const r = validateConfigFile(args.config);
-    const result: ValidateResult = { valid: r.ok, file: args.config, issues: r.issues, warnings: r.warnings };
+    const result: ValidateResult = { valid: r.ok, file: args.config, issues: r.issues, warnings: r.warnings, notice: upgradeNotice() };
     if (!this.jsonEnabled()) {
       if (r.ok) out(`${args.config} is valid`);
       else {
@@ -40,6 +42,7 @@ export default class Validate extends BaseCommand {
         for (const issue of r.issues) out(`  ${formatIssue(issue)}`);
       }
       for (const w of r.warnings) err(`Warning: ${w}`);
+      err(`Notice: ${upgradeNotice()}`);
     }
     return this.finish(result, r.ok ? 0 : 2);
   }

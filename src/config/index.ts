@@ -29,3 +29,5 @@ export { describeConfigKeys } from './describe.js';
 export type { ConfigKeyDescription } from './describe.js';
 export { peerSecretEnvName, envNameForPath, CONFIG_PATH_ENV, ENV_PREFIX } from './names.js';
 export { DEV_PRIVATE_KEYS, hostsOverlap, isLoopbackHost } from './rules.js';
+export { upgradeNotice, CHANGED_DEFAULTS } from './upgrade-notice.js';
+export { redactUrl, redactSecretsOf, urlHasCredentials } from './url-secrets.js';

@@ -13,6 +13,7 @@ import { type ConfigIssue, ConfigError, type ExplainContext, type Provenance, ex
 import { isPlainObject } from './introspect.js';
 import { CONFIG_PATH_ENV, formatPath } from './names.js';
 import { type NodeConfig, type NodeConfigInput, configSchema } from './schema.js';
+import { securityWarnings } from './security-warnings.js';
 import { literalSecretWarnings, prepareFileValues } from './substitute.js';
 import { parseYamlConfig } from './yaml.js';
 
@@ -159,6 +160,7 @@ export function configWarnings(config: NodeConfig): string[] {
     if (r.nextHop === 'local' || r.nextHop === config.nodeId || ids.has(r.nextHop)) return;
     warnings.push(`routes[${i}]: nextHop '${r.nextHop}' is not a configured peer; packets to ${r.prefix} fail until a peer with that id is added`);
   });
+  warnings.push(...securityWarnings(config));
   return warnings;
 }
 

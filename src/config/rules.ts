@@ -66,18 +66,6 @@ function checkPeers(c: BaseConfig, ctx: Ctx): void {
         });
       } else parent = i;
     }
-    if (p.assetCode !== undefined && p.assetCode !== c.assetCode) {
-      report(ctx, ['peers', i, 'assetCode'], `is ${p.assetCode} but the node's assetCode is ${c.assetCode}`, {
-        hint: 'one asset per node: every peer uses the node assetCode and assetScale (there are no exchange rates)',
-        keys: [['peers', i, 'assetCode'], ['assetCode']],
-      });
-    }
-    if (p.assetScale !== undefined && p.assetScale !== c.assetScale) {
-      report(ctx, ['peers', i, 'assetScale'], `is ${p.assetScale} but the node's assetScale is ${c.assetScale}`, {
-        hint: 'one asset per node: every peer uses the node assetCode and assetScale (there are no exchange rates)',
-        keys: [['peers', i, 'assetScale'], ['assetScale']],
-      });
-    }
   });
 }
 

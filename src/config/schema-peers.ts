@@ -81,10 +81,10 @@ export const peerSchema = z.strictObject({
     description: 'parent (we learn our address from it; default route), peer, or child (we give it an address).',
   }),
   assetCode: key(z.string().min(1).optional(), {
-    description: "The peer's asset code; if set it must equal the node's assetCode (one asset per node).",
+    description: "The peer's asset code; unset = the node's. A different one is converted with rates.",
   }),
   assetScale: key(z.int().min(0).max(255).optional(), {
-    description: "The peer's asset scale; if set it must equal the node's assetScale.",
+    description: "The peer's asset scale; unset = the node's.",
   }),
   maxPacketAmount: key(
     amountField({ min: 0n, max: MAX_UINT64, minMessage: 'must be 0 or more' }).optional(),

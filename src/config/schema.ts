@@ -22,6 +22,9 @@ import {
   urlField,
 } from './fields.js';
 import { checkRules } from './rules.js';
+
+/** A host name, an IP address (IPv6 with or without brackets) or `*.domain`. */
+const HOST_NAME_OR_WILDCARD = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/;
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { ratesSchema } from './schema-rates.js';
@@ -93,6 +96,9 @@ const explorerSchema = z.strictObject({
   port: key(portField(3001), { description: 'Explorer port (0 = any free port).' }),
   maxEvents: key(positiveInt(10_000), { description: 'Events kept in memory for the UI.' }),
   retentionMs: key(positiveInt(3_600_000), { description: 'How long events are kept (ms).' }),
+  allowSend: key(z.boolean().default(false), {
+    description: 'Enable the send form (POST /api/send); it then needs the admin apiKey when one is set. Ignored (off) in production.',
+  }),
 });
 
 const metricsSchema = z.strictObject({
@@ -205,6 +211,14 @@ const securitySchema = z.strictObject({
   environment: key(z.enum(['development', 'production']).default('development'), {
     description: 'production refuses development keys, plain http RPC URLs and an admin API without apiKey.',
   }),
+  allowedHosts: key(z.array(z.string().regex(HOST_NAME_OR_WILDCARD, 'must be a host name, an IP address or *.domain')).default([]), {
+    type: 'host list',
+    description: 'Host header names every listener accepts besides loopback / its own addresses (a reverse proxy public name; *.domain for subdomains).',
+    default: '[]',
+  }),
+  trustProxy: key(z.boolean().default(false), {
+    description: 'Take the client address from X-Forwarded-For (set only behind a reverse proxy that writes it).',
+  }),
 });
 
 const performanceSchema = z.strictObject({
@@ -213,8 +227,20 @@ const performanceSchema = z.strictObject({
   }),
   maxHoldTimeMs: key(positiveInt(30_000), { description: 'Longest we wait for the next hop (ms).' }),
   maxFrameBytes: key(positiveInt(65_536), { description: 'Largest BTP frame accepted (bytes).' }),
-  maxInFlightPerPeer: key(z.int().min(1).optional(), {
-    description: 'Most Prepares from one peer awaiting an answer at once; unset = no limit.',
+  maxInFlightPerPeer: key(nonNegativeInt(1024), {
+    description: 'Most Prepares from one peer awaiting an answer at once; more get T03 (0 = no limit).',
+  }),
+  maxInFlightBytesPerPeer: key(nonNegativeInt(8 * 1024 * 1024), {
+    description: 'Most data bytes of one peer\'s Prepares awaiting an answer at once; more get T03 (0 = no limit; peer.route.* exempt).',
+  }),
+  maxPreAuthConnections: key(positiveInt(512), {
+    description: 'BTP connections not yet authenticated, in total; past it new connections are closed at once.',
+  }),
+  maxPreAuthPerAddress: key(positiveInt(32), {
+    description: 'BTP connections not yet authenticated from one client address; past it that address is closed at once.',
+  }),
+  preAuthTimeoutMs: key(positiveInt(5000), {
+    description: 'How long a new BTP connection has to upgrade and authenticate (ms).',
   }),
 });
 

@@ -124,6 +124,13 @@ const entries = {
     httpError: 'Forbidden',
     suggestion: "Add the client's address or network to adminApi.allowedIps.",
   },
+  TOO_MANY_AUTH_FAILURES: {
+    message: 'Too many wrong API keys from this address: try again in {retryAfter} s',
+    exitCode: 1,
+    httpStatus: 429,
+    httpError: 'TooManyRequests',
+    suggestion: 'Check the key (AGENT_RUNTIME_API_KEY / --api-key); each further wrong key doubles the wait, up to a minute.',
+  },
   SCOPE_DENIED: {
     message: "The API key '{key}' lacks the '{scope}' scope needed for {route}",
     exitCode: 1,
@@ -226,6 +233,15 @@ const entries = {
     message: 'Settlement with {peerId} failed: {reason}',
     exitCode: 1,
     suggestion: 'Check the chain RPC and the wallet balance; the claim is retried automatically.',
+  },
+
+  // rates
+  RATES_INVALID: {
+    message: 'Rates refused: {reason}',
+    exitCode: 2,
+    httpStatus: 400,
+    httpError: 'BadRequest',
+    suggestion: 'Send decimal strings greater than 0, quoted against the node\'s rates.base: {"rates": {"XRP": "1.923077"}}.',
   },
 
   // sending

@@ -58,7 +58,10 @@ let lastRender = 0;
  * @returns {Promise<any>}
  */
 async function call(path, init) {
-  const res = await fetch(path, { ...init, headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}) } });
+  const res = await fetch(path, {
+    ...init,
+    headers: { accept: 'application/json', ...(init?.body ? { 'content-type': 'application/json' } : {}), .../** @type {Record<string, string>} */ (init?.headers ?? {}) },
+  });
   const body = await res.json().catch(() => ({}));
   if (!res.ok && !(path === '/api/health' && res.status === 503)) throw new Error(body.message ?? `${res.status} ${res.statusText}`);
   return body;
@@ -179,6 +182,7 @@ async function load() {
   byId('node-id').textContent = info.nodeId;
   byId('node-address').textContent = info.ilpAddress;
   byId('send-tab').hidden = !info.sendEnabled;
+  byId('send-key-label').hidden = !info.sendNeedsKey;
   if (info.stats) applyEvent(state, info.stats);
   // Packets and settlements separately: a busy node's packets would crowd settlements out of one page.
   const [packets, settlements] = await Promise.all([
@@ -247,8 +251,10 @@ async function send(form) {
   out.textContent = 'sending…';
   const text = String(fields.get('data') ?? '');
   try {
+    const key = String(fields.get('apiKey') ?? '');
     const result = await call('/api/send', {
       method: 'POST',
+      ...(key === '' ? {} : { headers: { 'x-api-key': key } }),
       body: JSON.stringify({
         destination: String(fields.get('destination') ?? '').trim(),
         amount: String(fields.get('amount') ?? '').trim(),

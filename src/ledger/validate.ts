@@ -2,15 +2,13 @@
  * Checks on what callers hand the ledger. Failures throw `LedgerError`s synchronously: they are bugs
  * in the caller, never expected outcomes of a packet.
  */
-import { ID_PATTERN } from '../config/fields.js';
 import { MAX_POSTING } from './codec.js';
 import { LedgerError } from './errors.js';
 import { entryKinds, type EntryKind, type JournalEntry, type PeerLimits } from './types.js';
 
-/** The one peer id pattern (src/config/fields.ts), without its anchors. */
-const ID_BODY = ID_PATTERN.source.slice(1, -1);
-const ACCOUNT_RE = new RegExp(`^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):${ID_BODY})$`);
-const PEER_ID_RE = ID_PATTERN;
+// exchange:<code>@<scale> and fees:<code>@<scale>: per-asset accounts of cross-asset forwards (src/ledger/assets.ts)
+const ACCOUNT_RE = /^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):[a-zA-Z0-9_~-]+|(?:exchange|fees):[!-~]{1,32}@\d{1,3})$/;
+const PEER_ID_RE = /^[a-zA-Z0-9_~-]+$/;
 /** Longest account id and source peer id in bytes (one length byte on disk). */
 export const MAX_NAME_BYTES = 255;
 /** Longest entry id in bytes. */
@@ -27,7 +25,7 @@ function invalid(message: string): never {
 /** Throws unless `account` is a well-formed account id. */
 export function checkAccount(account: unknown): asserts account is string {
   if (typeof account !== 'string' || account.length > MAX_NAME_BYTES || !ACCOUNT_RE.test(account)) {
-    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id> or channelOut:<id>`);
+    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id>, channelOut:<id>, exchange:<code>@<scale> or fees:<code>@<scale>`);
   }
 }
 

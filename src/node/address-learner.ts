@@ -43,7 +43,9 @@ export class AddressLearner {
   /** The ILDCP answer for a child (`<our address>.<childId>`); undefined for others or while we have no address. */
   answer(peer: Peer | undefined): Buffer | undefined {
     if (peer?.relation !== 'child' || !this.isKnown) return undefined;
-    return serializeIldcpResponse({ clientAddress: `${this.address}.${peer.id}`, assetScale: this.o.assetScale, assetCode: this.o.assetCode });
+    // a child's asset is its own when configured (it learns it here), else the node's
+    const asset = peer.asset ?? { code: this.o.assetCode, scale: this.o.assetScale };
+    return serializeIldcpResponse({ clientAddress: `${this.address}.${peer.id}`, assetScale: asset.scale, assetCode: asset.code });
   }
 
   /** A link came up: when it is the parent's and no address is configured, ask it for ours. */
@@ -59,8 +61,9 @@ export class AddressLearner {
       try {
         if (ilp[0] !== IlpPacketType.Fulfill) throw new Error('parent rejected peer.config');
         const info = deserializeIldcpResponse(ilp);
-        if (info.assetCode !== this.o.assetCode || info.assetScale !== this.o.assetScale) {
-          log.error({ parent: peer.id, ...info }, 'parent asset differs from the node asset; refusing the address');
+        const expected = peer.asset ?? { code: this.o.assetCode, scale: this.o.assetScale };
+        if (info.assetCode !== expected.code || info.assetScale !== expected.scale) {
+          log.error({ parent: peer.id, ...info, expected }, "the parent's asset differs from the one configured for it (peers[].assetCode/assetScale, else the node's); refusing the address");
           return;
         }
         this.address = info.clientAddress;

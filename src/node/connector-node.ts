@@ -6,10 +6,15 @@
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { loadConfig, type NodeConfig, type NodeConfigInput } from '../config/index.js';
+import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { SecurityStats } from './http/security-stats.js';
+import { InFlightCaps } from './pipeline/in-flight-caps.js';
+import { NodeRates } from '../rates/node-rates.js';
+import { ratesRoutes } from '../rates/admin-routes.js';
+import type { RateProvider } from '../rates/source.js';
 import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { sendFromAgent, type SendPacketResult } from './local-send.js';
@@ -60,6 +65,10 @@ export class ConnectorNode {
   private state: State = 'new';
   private readonly address: AddressLearner;
   private ledger: Ledger | undefined;
+  private rates: NodeRates | undefined;
+  private rateProvider: RateProvider | undefined;
+  /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
+  readonly securityStats = new SecurityStats();
   private btp: BtpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
@@ -189,6 +198,9 @@ export class ConnectorNode {
     const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
+    this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
+    if (this.rateProvider) this.rates.setProvider(this.rateProvider);
+    await this.rates.start();
     this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value);
     this.processor = new PacketProcessor({
       policies: this.agents.policies,
@@ -198,6 +210,9 @@ export class ConnectorNode {
       logger: this.baseLogger.child({ module: 'pipeline' }),
       expiry: c.performance,
       feeBps: BigInt(c.feeBps),
+      asset: { code: c.assetCode, scale: c.assetScale },
+      rates: this.rates.book,
+      caps: new InFlightCaps(c.performance.maxInFlightPerPeer, c.performance.maxInFlightBytesPerPeer, (peer, limit) => this.securityStats.countInFlightRejected(peer, limit)),
       getPeer: (id) => this.peers.get(id),
       address: () => this.address.value,
       ildcp: (peerId) => this.address.answer(this.peers.get(peerId)),
@@ -213,20 +228,26 @@ export class ConnectorNode {
       host: c.btpServerHost,
       port: c.btpServerPort,
       maxFrameBytes: c.performance.maxFrameBytes,
+      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
+      allowedHosts: c.security.allowedHosts,
+      trustProxy: c.security.trustProxy,
+      stats: this.securityStats,
       logger: this.baseLogger.child({ module: 'btp-server' }),
       authenticate: this.peers.authenticate,
       onAuthenticated: this.peers.acceptInbound,
     });
     await this.btp.listen();
+    this.securityStats.preAuth = this.btp.preAuth;
 
     if (c.settlement.enabled) {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
     }
 
-    const plugins = [...ledgerRoutes(() => this.ledgerHandle), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]), ...this.agents.adminRoutes()];
+    const plugins = [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]), ...this.agents.adminRoutes()];
     this.control = new NodeControl(this, plugins);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();
 
     for (const spec of specs) this.controlPlane.install(spec);
@@ -248,6 +269,7 @@ export class ConnectorNode {
       dataDir: c.dataDir,
     });
     this.logger.info({ ilpAddress: this.address.value, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
+    this.logger.info(upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -275,6 +297,7 @@ export class ConnectorNode {
     this.stopStats?.();
     this.ccp?.stop();
     await this.settlement?.stop();
+    this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
     await this.control?.stop();
@@ -283,6 +306,12 @@ export class ConnectorNode {
     this.events.flushNow();
     this.state = 'stopped';
     this.address.release();
+  }
+
+  /** Sets the function the node polls for rates (instead of rates.source.url). Call before start(). */
+  setRateProvider(provider: RateProvider): void {
+    if (this.state !== 'new') throw new Error('setRateProvider must be called before start()');
+    this.rateProvider = provider;
   }
 
   /**
@@ -384,6 +413,8 @@ export class ConnectorNode {
       phase: this.state,
       ledgerOpen: this.ledger !== undefined,
       ledgerFault: this.ledger?.fault,
+      preAuth: this.securityStats.preAuth,
+      staleRates: this.rates?.staleAssets() ?? [],
       btpListening: this.btp !== undefined && this.btp.port > 0,
       addressKnown: this.address.known,
       peers: this.peers,

@@ -140,6 +140,14 @@ export interface ChannelEvent extends Base {
   deposit?: string;
   txHash?: string;
 }
+/** Rates changed, went stale (pairs touching `assets` get T00), came back, or the source failed. */
+export type RatesEvent = Base &
+  (
+    | { type: 'rates:updated'; source: 'source' | 'admin'; assets: string[] }
+    | { type: 'rates:stale'; assets: string[]; ageMs: number }
+    | { type: 'rates:fresh'; assets: string[] }
+    | { type: 'rates:error'; message: string }
+  );
 export interface NodeStartedEvent extends Base {
   type: 'node:started';
   ilpAddress: string;
@@ -195,6 +203,7 @@ export type NodeEvent =
   | RedeemedEvent
   | SettlementFailedEvent
   | ChannelEvent
+  | RatesEvent
   | NodeStartedEvent
   | NodeStoppingEvent
   | NodeStatsEvent

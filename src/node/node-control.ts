@@ -26,6 +26,10 @@ export class NodeControl {
   private explorer: Explorer | undefined;
   readonly urls: { health?: string; admin?: string; explorer?: string } = {};
   healthPort = 0;
+  /** The metrics registry while metrics are on (others register their own gauges on it). */
+  get metricsRegistry(): NodeMetrics['registry'] | undefined {
+    return this.metrics?.registry;
+  }
   constructor(
     private readonly node: ConnectorNode,
     /** Admin routes added by other parts (settlement, ledger), registered before listen. */
@@ -43,6 +47,7 @@ export class NodeControl {
       },
       version: node.version,
       events: node.events,
+      security: node.securityStats,
       health: () => node.health(),
       isReady: () => node.isReady(),
       listPeers: () => node.listPeers(),
@@ -64,7 +69,9 @@ export class NodeControl {
     const api = this.api();
     if (c.metrics.enabled) this.metrics = createMetrics(this.node.events, api);
     const metrics = this.metrics;
-    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, ...(metrics ? { metrics: () => metrics.render() } : {}) });
+    const { allowedHosts, trustProxy } = c.security;
+    const stats = this.node.securityStats;
+    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, allowedHosts, stats, ...(metrics ? { metrics: () => metrics.render() } : {}) });
     const h = await this.health.listen();
     this.urls.health = h.url;
     this.healthPort = h.port;
@@ -75,6 +82,9 @@ export class NodeControl {
         apiKey: c.adminApi.apiKey,
         keys: c.adminApi.keys,
         allowedIps: c.adminApi.allowedIps ? [...c.adminApi.allowedIps] : undefined,
+        allowedHosts,
+        trustProxy,
+        stats,
         maxBodyBytes: c.adminApi.maxBodyBytes,
         logger,
         plugins: this.adminPlugins,
@@ -83,7 +93,10 @@ export class NodeControl {
     }
     if (c.explorer.enabled) {
       const { host, port, maxEvents, retentionMs } = c.explorer;
-      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger });
+      // The send form is never on in production, whatever explorer.allowSend says; with a key, it needs it.
+      const allowSend = c.explorer.allowSend && c.security.environment !== 'production';
+      const apiKey = c.adminApi.apiKey;
+      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger, allowedHosts, stats, allowSend, ...(apiKey ? { apiKey } : {}) });
       this.urls.explorer = this.explorer.url;
     }
   }

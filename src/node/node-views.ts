@@ -48,6 +48,10 @@ export interface HealthInputs {
   ledgerOpen: boolean;
   /** Set while the ledger refuses writes (fail-stop). */
   ledgerFault?: { reason: string } | undefined;
+  /** The BTP pre-auth gate's counters, when it runs. */
+  preAuth?: { open: number; refused: number; lastRefusedAt: number } | undefined;
+  /** Assets whose rates are stale (pairs touching them get T00). */
+  staleRates?: readonly string[];
   btpListening: boolean;
   addressKnown: boolean;
   peers: PeerSet;
@@ -69,11 +73,15 @@ export function healthReport(h: HealthInputs): HealthReport {
   else if (!ledgerOk) reasons.push('ledger is not open');
   if (!btpOk) reasons.push('BTP server is not listening');
   for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+  const gate = h.preAuth;
+  if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
   if (!h.addressKnown) reasons.push('ILP address not yet learned from the parent');
+  const stale = h.staleRates ?? [];
+  if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
   let status: HealthReport['status'];
   if (h.phase === 'new' || h.phase === 'starting') status = 'starting';
   else if (!ledgerOk || !btpOk) status = 'unhealthy';
-  else if (connected < peers.length || !h.addressKnown) status = 'degraded';
+  else if (connected < peers.length || !h.addressKnown || stale.length > 0) status = 'degraded';
   else status = 'healthy';
   return {
     status,
@@ -86,5 +94,6 @@ export function healthReport(h: HealthInputs): HealthReport {
     version: h.version,
     checks: { ledger: ledgerOk, btp: btpOk, peers },
     reasons,
+    ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
   };
 }

@@ -27,6 +27,8 @@ export interface PeerSpec {
   settleThreshold?: bigint;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** The peer's asset when it differs from the node's (config assetCode/assetScale, or learned by ILDCP). */
+  asset?: { code: string; scale: number };
   /** route broadcast (CCP) switches; unset: on for parent and peer, off for child */
   sendRoutes?: boolean;
   receiveRoutes?: boolean;
@@ -53,6 +55,9 @@ export class Peer implements PeerPort {
   }
   get maxPacketAmount(): bigint | undefined {
     return this.spec.maxPacketAmount;
+  }
+  get asset(): { code: string; scale: number } | undefined {
+    return this.spec.asset;
   }
   get connected(): boolean {
     return this.link?.isOpen === true;

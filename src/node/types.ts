@@ -107,6 +107,8 @@ export interface HealthReport {
   version: string;
   checks: { ledger: boolean; btp: boolean; peers: { id: string; connected: boolean }[] };
   reasons: string[];
+  /** BTP connections not yet authenticated, and those refused by the pre-auth caps since start. */
+  preAuth?: { open: number; refused: number; lastRefusedAt?: string };
 }
 
 /** The simple handler's request (seed: PaymentRequest). */

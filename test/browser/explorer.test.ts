@@ -44,7 +44,7 @@ async function chain(): Promise<{ alice: ConnectorNode; hub: ConnectorNode; bob:
   const hub = h.node({
     nodeId: 'hub',
     ilpAddress: 'g.hub',
-    explorer: { enabled: true, port: 0 },
+    explorer: { enabled: true, port: 0, allowSend: true },
     peers: [
       { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000' },
       { id: 'bob', authToken: 'bob-secret', relation: 'child', creditLimit: '1000000', settleThreshold: '50000' },

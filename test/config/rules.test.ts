@@ -33,13 +33,10 @@ describe('peer rules', () => {
     expect(issueAt(issues, 'peers[1].relation').message).toBe("more than one parent: 'p1' and 'p2'");
   });
 
-  it('requires every peer to use the node asset', () => {
-    const issues = issuesOf({ assetCode: 'USD', assetScale: 9, peers: [peer('a', { assetCode: 'EUR' }), peer('b', { assetScale: 6 })] });
-    expect(issueAt(issues, 'peers[0].assetCode').message).toBe("is EUR but the node's assetCode is USD");
-    expect(issueAt(issues, 'peers[0].assetCode').hint).toMatch(/one asset per node/);
-    expect(issueAt(issues, 'peers[1].assetScale').message).toBe("is 6 but the node's assetScale is 9");
-    const ok = loadConfig({ peers: [peer('a', { assetCode: 'USD', assetScale: 9 })] }, { env: {}, cwd: tempDir() });
-    expect(ok.config.peers[0].assetCode).toBe('USD');
+  it('lets a peer have its own asset (issue 19: per-peer assets, converted by rates)', () => {
+    const ok = loadConfig({ peers: [peer('a', { assetCode: 'EUR' }), peer('b', { assetScale: 6 })] }, { env: {}, cwd: tempDir() });
+    expect(ok.config.peers[0].assetCode).toBe('EUR');
+    expect(ok.config.peers[1].assetScale).toBe(6);
   });
 
   it('validates peer urls, ids and settlement addresses per chain', () => {

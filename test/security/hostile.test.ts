@@ -1,6 +1,6 @@
 /**
  * Hostile input over real sockets: unreadable BTP frames after auth, unauthenticated sockets, a peer
- * trying to act as another, and the admin API's defences (loopback bind, constant-time key, allowlist
+ * trying to act as another, and the admin API's defences (loopback bind, constant-time key by construction, allowlist
  * before key, no CORS, body limit). Last, the production profile refuses the development shortcuts.
  */
 import { networkInterfaces } from 'node:os';
@@ -13,6 +13,7 @@ import { RawPeer } from '../reliability/helpers.js';
 import { BtpType, decodeBtp, encodeAuthMessage, encodeBtpIlp, getIlpData, serializeFulfill, serializePrepare, deserializeIlpPacket } from '../../src/codec.js';
 import { ConnectorNode, computeConditionFromData, type ConnectorNode as Node } from '../../src/index.js';
 import { createKeyMatcher } from '../../src/node/http/admin-auth.js';
+import { createKeyRing } from '../../src/agents/scopes.js';
 import type { PeerSet } from '../../src/node/peers.js';
 
 const h = new Harness();
@@ -191,26 +192,30 @@ describe('admin API defences', () => {
     expect((await fetch(url, { headers: { 'x-api-key': 'right-key-123' } })).status).toBe(200);
   });
 
-  it('compares the key in constant time: no faster for a wrong length or an early mismatch', () => {
-    const key = 'k'.repeat(64);
-    const matches = createKeyMatcher(key);
-    const candidates = { short: 'x', earlyMismatch: `x${'k'.repeat(63)}`, lateMismatch: `${'k'.repeat(63)}x`, long: 'k'.repeat(4096).slice(0, 65) };
-    const time = (given: string) => {
-      const runs: number[] = [];
-      for (let r = 0; r < 7; r++) {
-        const t0 = process.hrtime.bigint();
-        for (let i = 0; i < 5000; i++) matches(given);
-        runs.push(Number(process.hrtime.bigint() - t0));
-      }
-      return runs.sort((a, b) => a - b)[3];
+  it('compares the key in constant time by construction: timingSafeEqual always gets two 32-byte digests, once per check', () => {
+    // (replaces a timing measurement that failed on a busy CI machine: the property holds by construction)
+    const seen: [number, number][] = [];
+    const recording = (a: Buffer, b: Buffer) => {
+      seen.push([a.length, b.length]);
+      return a.equals(b);
     };
-    for (const c of Object.values(candidates)) expect(matches(c)).toBe(false);
+    const key = 'k'.repeat(64);
+    const matches = createKeyMatcher(key, recording);
+    const candidates: (string | undefined)[] = [undefined, '', 'x', `x${'k'.repeat(63)}`, `${'k'.repeat(63)}x`, 'k'.repeat(65), 'k'.repeat(4096), 'é'.repeat(100)];
+    for (const c of candidates) expect(matches(c)).toBe(false);
     expect(matches(key)).toBe(true);
-    time(key); // warm-up
-    const times = Object.fromEntries(Object.entries(candidates).map(([k, v]) => [k, time(v)]));
-    const reference = time(key);
-    // both sides are hashed before timingSafeEqual: every candidate costs about what the right key costs
-    for (const [name, t] of Object.entries(times)) expect(t / reference, `${name}: ${t} ns vs ${reference} ns`).toBeGreaterThan(0.5);
+    expect(seen).toHaveLength(candidates.length + 1);
+    for (const pair of seen) expect(pair).toEqual([32, 32]);
+    // the default comparison is node's timingSafeEqual (it throws on unequal lengths: digests never are)
+    expect(createKeyMatcher(key)('short')).toBe(false);
+    expect(createKeyMatcher(key)(key)).toBe(true);
+    // the admin API's key ring (apiKey plus scoped keys) is built the same way: every key compared, as digests
+    seen.length = 0;
+    const ring = createKeyRing(key, [{ name: 'reader', key: 'r'.repeat(40), scopes: ['read'] }], recording)!;
+    for (const c of candidates) expect(ring(c)).toBeUndefined();
+    expect(ring(key)?.name).toBeDefined();
+    expect(seen).toHaveLength(2 * (candidates.length + 1));
+    for (const pair of seen) expect(pair).toEqual([32, 32]);
   });
 
   it('sends no CORS headers and answers preflights with nothing a browser accepts', async () => {

@@ -148,7 +148,7 @@ describe('AptosChain against the stand-in Aptos node', () => {
   });
 
   it('stand-in: refusals before submitting (settle delay range, u64, malformed id or signature, deposit not increasing)', async () => {
-    await expect(alice.openChannel(bob.address, 60, 1n)).rejects.toThrow(/settle delay must be 3600\.\.31536000 seconds, got 60/);
+    await expect(alice.openChannel(bob.address, 60, 1n)).rejects.toThrow(/settle delay must be whole seconds in 3600\.\.31536000, got 60/);
     await expect(alice.openChannel(bob.address, 3600, 1n << 64n)).rejects.toThrow(/does not fit a Move u64/);
     await expect(alice.claim('0x1234', 1n, 1n, `0x${'00'.repeat(64)}`)).rejects.toThrow(/not a channel id/);
     await expect(alice.claim(`0x${'ab'.repeat(32)}`, 1n, 1n, '0x00')).rejects.toThrow(/0x \+ 128 hex digits/);

@@ -331,7 +331,7 @@ describe('XrplChain against a stand-in rippled', () => {
     const n = server.submitted.length;
     await expect(alice.openChannel('0xabc', 3600, 1n)).rejects.toThrow(/not a classic XRP Ledger address/);
     await expect(alice.openChannel(alice.address, 3600, 1n)).rejects.toThrow(/to our own account/);
-    await expect(alice.openChannel(bob.address, 10, 1n)).rejects.toThrow(/SettleDelay 10 s is outside 3600\.\.31536000 s/);
+    await expect(alice.openChannel(bob.address, 10, 1n)).rejects.toThrow(/settle delay must be whole seconds in 3600\.\.31536000, got 10/);
     await expect(alice.openChannel(bob.address, 3600, 0n)).rejects.toThrow(/positive number of drops/);
     await expect(alice.setTotalDeposit('AB'.repeat(32), 5n)).rejects.toThrow(/not on the ledger/);
     expect(server.submitted.length).toBe(n);

@@ -2,6 +2,7 @@
  * Dials a configured peer and keeps the connection up: authenticate, keep alive with pings, and
  * reconnect forever with exponential backoff and jitter (the seed gave up after five tries).
  */
+import { redactSecretsOf } from '../../config/index.js';
 import { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { BtpType, decodeBtp, encodeAuthMessage } from './codec.js';
@@ -67,7 +68,8 @@ export class BtpClient {
     const authId = (Math.random() * 0xffffffff) >>> 0;
     socket.on('open', () => socket.send(encodeAuthMessage(authId, this.opts.username, this.opts.token)));
     socket.on('error', (err) => {
-      this.lastError = err.message;
+      // an error may quote the URL; its user info or token never reaches a log or an event
+      this.lastError = redactSecretsOf(err.message, this.opts.url);
     });
     const onAuthReply = (data: Buffer) => {
       try {

@@ -12,7 +12,7 @@
  * same peer id or route prefix (src/config/README.md, "Runtime changes"), and one log line says so.
  */
 import type { Logger } from 'pino';
-import type { NodeConfig, PeerConfig } from '../../config/index.js';
+import { redactUrl, type NodeConfig, type PeerConfig } from '../../config/index.js';
 import { PeerNotFoundError, appError } from '../../errors/index.js';
 import { accounts, type Ledger } from '../../ledger/index.js';
 import type { EventStream } from '../events.js';
@@ -23,7 +23,7 @@ import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
 
 export interface ControlPlaneOptions {
-  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'routes'>;
+  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'routes' | 'assetCode' | 'assetScale'>;
   peers: PeerSet;
   routes: RoutingTable;
   store: RuntimeStore;
@@ -46,7 +46,7 @@ export interface AddPeerInput extends PeerInput {
 export type PeerPatch = Partial<Omit<PeerInput, 'id'>>;
 
 /** A peer of the config file as the peer set holds it. */
-function configPeerSpec(p: PeerConfig): PeerSpec {
+function configPeerSpec(p: PeerConfig, nodeAsset: { code: string; scale: number }): PeerSpec {
   return {
     id: p.id,
     url: p.url,
@@ -57,6 +57,7 @@ function configPeerSpec(p: PeerConfig): PeerSpec {
     settleThreshold: p.settleThreshold,
     rateLimit: p.rateLimit,
     settlement: p.settlement,
+    asset: p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? nodeAsset.code, scale: p.assetScale ?? nodeAsset.scale } : undefined,
     sendRoutes: p.sendRoutes,
     receiveRoutes: p.receiveRoutes,
     source: 'config',
@@ -90,7 +91,7 @@ export class ControlPlane {
       if (this.state.removedPeers.includes(p.id)) continue;
       const r = runtimeById.get(p.id);
       if (r) overridden.push(p.id);
-      fromConfig.push(r ?? configPeerSpec(p));
+      fromConfig.push(r ?? configPeerSpec(p, { code: c.assetCode, scale: c.assetScale }));
     }
     const added = this.state.peers.filter((r) => !c.peers.some((p) => p.id === r.id));
     for (const r of c.routes) {
@@ -262,7 +263,8 @@ export class ControlPlane {
       relation: p.relation,
       connected: p.connected,
       direction: s.url ? 'outbound' : 'inbound',
-      url: s.url,
+      // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
+      url: redactUrl(s.url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.o.ledger()?.balance(accounts.peer(p.id)) ?? 0n).toString(),

@@ -60,7 +60,7 @@ export class LocalDelivery {
         const resp = await slot.handler(
           {
             destination: view.destination,
-            amount: view.amount.toString(),
+            amount: p.amountOut.toString(),
             executionCondition: p.condition.toString('base64'),
             expiresAt: new Date(view.expiresAtMs).toISOString(),
             data: data.toString('base64'),
@@ -74,7 +74,7 @@ export class LocalDelivery {
       const request = {
         paymentId: generatePaymentId(),
         destination: view.destination,
-        amount: view.amount.toString(),
+        amount: p.amountOut.toString(),
         expiresAt: new Date(view.expiresAtMs).toISOString(),
         data: data.length > 0 ? data.toString('base64') : undefined,
       };

@@ -14,7 +14,9 @@ import { registerCoreAdminRoutes } from './admin-routes.js';
 import { installAdminAuth } from './admin-auth.js';
 import type { AdminKey } from '../../agents/scopes.js';
 import { healthReply } from './health-server.js';
+import { createHostPolicy, installHostCheck } from './host-check.js';
 import type { NodeApi } from './node-api.js';
+import type { SecurityStats } from './security-stats.js';
 import { createBaseApp, installErrorHandling, installRequestLog, serverHandle, type HttpServerHandle } from './server-common.js';
 
 /** What an admin route plugin receives besides the fastify instance. */
@@ -39,6 +41,12 @@ export interface AdminServerOptions {
   keys?: readonly AdminKey[];
   /** Addresses and CIDR networks (IPv4 and IPv6) allowed to connect; empty or unset: any. */
   allowedIps?: string[];
+  /** Host header names accepted besides loopback / the bound address (host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** Client address from X-Forwarded-For (behind a reverse proxy), for the per-address key-failure limit. */
+  trustProxy?: boolean;
+  /** Counters of refusals (Host, key failures) for /metrics. */
+  stats?: SecurityStats;
   /** Largest request body in bytes (default 65536); larger bodies get 413. */
   maxBodyBytes?: number;
   logger: Logger;
@@ -58,12 +66,13 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 /** Creates the admin server; nothing listens until listen(). */
 export function createAdminServer(node: NodeApi, opts: AdminServerOptions): AdminServer {
   const log = opts.logger.child({ module: 'admin-api' });
-  const app = createBaseApp({ bodyLimit: opts.maxBodyBytes ?? 65536 });
+  const app = createBaseApp({ bodyLimit: opts.maxBodyBytes ?? 65536, trustProxy: opts.trustProxy });
   const ctx: AdminRouteContext = { node, logger: log };
 
   installErrorHandling(app, log);
   installRequestLog(app, log);
-  installAdminAuth(app, { apiKey: opts.apiKey, keys: opts.keys, allowedIps: opts.allowedIps, logger: log });
+  installHostCheck(app, createHostPolicy(opts.host, opts.allowedHosts), 'admin API', opts.stats);
+  installAdminAuth(app, { apiKey: opts.apiKey, keys: opts.keys, allowedIps: opts.allowedIps, logger: log, ...(opts.stats ? { stats: opts.stats } : {}) });
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
   });

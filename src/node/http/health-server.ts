@@ -6,12 +6,18 @@
 import type { Logger } from 'pino';
 import type { HealthReport, HealthStatus } from '../types.js';
 import type { NodeApi } from './node-api.js';
+import type { SecurityStats } from './security-stats.js';
+import { createHostPolicy, installHostCheck } from './host-check.js';
 import { createBaseApp, installErrorHandling, installRequestLog, serverHandle, type HttpServerHandle } from './server-common.js';
 
 export interface HealthServerOptions {
   host: string;
   port: number;
   logger: Logger;
+  /** Host header names accepted besides loopback / the bound address (host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** Counters of refusals (Host) for /metrics. */
+  stats?: SecurityStats;
   /** Renders the metrics exposition (prom-client's registry.metrics()); without it /metrics is 404. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
 }
@@ -61,6 +67,7 @@ export function createHealthServer(node: NodeApi, opts: HealthServerOptions): Ht
   const app = createBaseApp({ bodyLimit: 1024 });
   installErrorHandling(app, log);
   installRequestLog(app, log);
+  installHostCheck(app, createHostPolicy(opts.host, opts.allowedHosts), 'health server', opts.stats);
 
   app.get('/health', (_request, reply) => {
     const { statusCode, body } = healthReply(node);

@@ -19,6 +19,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventStream, NodeEvent } from '../events.js';
 import { deserializeReject } from '../ilp/packet.js';
 import type { NodeApi } from './node-api.js';
+import { registerSecurityMetrics } from './security-metrics.js';
 
 /** The metrics of one node: render them, or stop listening. */
 export interface NodeMetrics {
@@ -163,9 +164,10 @@ function num(amount: string | undefined): number {
  * snapshot, so metrics created after start still report the current values; from then on only
  * events move them.
  */
-export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' | 'version' | 'listPeers' | 'getAccounts'>): NodeMetrics {
+export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' | 'version' | 'listPeers' | 'getAccounts' | 'security'>): NodeMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: node.nodeId });
+  if (node.security) registerSecurityMetrics(registry, node.security);
 
   // What the event listener keeps (plain numbers); prom-client reads them at scrape time.
   const packets: Tally = new Map(); // result SEP code

@@ -4,6 +4,7 @@
  */
 import type { EventStream } from '../events.js';
 import type { PeerPatch } from '../control/control-plane.js';
+import type { SecurityStats } from './security-stats.js';
 import type {
   HealthReport,
   IlpSendRequest,
@@ -21,6 +22,8 @@ export interface NodeApi {
   readonly ilpAddress: string;
   readonly version: string;
   readonly events: EventStream;
+  /** Counters of the node's defences (refusals, caps, late fulfills), for /metrics and health. */
+  readonly security?: SecurityStats;
   health(): HealthReport;
   /** true once start() has finished (ledger open, BTP listening, address known). */
   isReady(): boolean;

@@ -28,9 +28,11 @@ export interface ErrorBody {
 }
 
 /** Creates the fastify instance: fastify's own logger off (we log through pino), no type coercion. */
-export function createBaseApp(opts: { bodyLimit?: number }): FastifyInstance {
+export function createBaseApp(opts: { bodyLimit?: number; trustProxy?: boolean }): FastifyInstance {
   return Fastify({
     logger: false,
+    // request.ip from X-Forwarded-For only when the operator says a proxy writes it (security.trustProxy)
+    trustProxy: opts.trustProxy ?? false,
     bodyLimit: opts.bodyLimit ?? 65536,
     // An in-flight /admin/ilp/send may wait 30 s for its packet; stopping the node must not wait for it.
     forceCloseConnections: true,

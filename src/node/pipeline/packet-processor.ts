@@ -4,7 +4,7 @@
  *
  *   validate → ledger fault (T00) → expiry (R00) → max amount (F08) → rate limit (T05) → route (F02)
  *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
- *   → fee → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
+ *   → exchange + fee (T00 no rate, F08 overflow; exchange.ts) → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
  * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
  * promises: this is the hot path.
@@ -12,7 +12,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Ledger, Posting } from '../../ledger/index.js';
-import { accounts } from '../../ledger/index.js';
+import { accounts, exchangeAccount, feesAccount } from '../../ledger/index.js';
+import type { Asset, RateBook } from '../../rates/index.js';
 import { deserializeReject, readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
 import {
   BadRequestError,
@@ -28,7 +29,9 @@ import {
 } from '../ilp/errors.js';
 import type { EventStream } from '../events.js';
 import type { ResponseCallback } from '../btp/btp-link.js';
-import { checkMaxPacketAmount, amountAfterFee } from './amount.js';
+import type { InFlightCaps } from './in-flight-caps.js';
+import { checkMaxPacketAmount } from './amount.js';
+import { exchange, sameAsset } from './exchange.js';
 import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
@@ -45,6 +48,8 @@ export interface PeerPort {
   readonly relation: 'parent' | 'peer' | 'child';
   readonly maxPacketAmount?: bigint;
   readonly bucket?: TokenBucket;
+  /** The peer's asset; undefined = the node's. */
+  readonly asset?: Asset;
   /** Sends an ILP packet to the peer; undefined when not connected. */
   send?: (ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown) => void;
 }
@@ -59,6 +64,10 @@ export interface ProcessorOptions {
   logger: Logger;
   expiry: ExpiryPolicy;
   feeBps: bigint;
+  /** The node's own asset (the local agent's, and every peer's without one of its own). */
+  asset?: Asset;
+  /** Rates for peers whose asset differs; undefined = none (a cross-asset pair gets T00). */
+  rates?: RateBook;
   getPeer(id: string): PeerPort | undefined;
   /** our ILP address (triggeredBy of our rejects); read on every reject, so it may change */
   address(): string;
@@ -67,6 +76,8 @@ export interface ProcessorOptions {
   /** answers other peer.* Prepares (CCP) from a peer: a serialized Fulfill, undefined when not handled; throws an IlpError to reject */
   peerProtocol?(peerId: string, destination: string, data: Buffer): Buffer | undefined;
   deliverLocal: LocalDeliver;
+  /** Per-peer in-flight caps (count and data bytes); none: unbounded. */
+  caps?: InFlightCaps;
   /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
   policies?: { forPeer(peerId: string): SpendAccount | undefined };
 }
@@ -79,6 +90,11 @@ export interface InFlight {
   readonly destination: string;
   readonly amountIn: bigint;
   amountOut: bigint;
+  /** The amount in the next hop's asset before the fee (= amountIn when both assets are the same). */
+  converted: bigint;
+  /** Assets of the source and the next hop, fixed when the amount is converted (undefined: the node's). */
+  assetIn: Asset | undefined;
+  assetOut: Asset | undefined;
   readonly condition: Buffer;
   readonly requestId: number;
   readonly started: number;
@@ -109,9 +125,14 @@ class Packet implements InFlight {
   readonly destination: string;
   readonly amountIn: bigint;
   amountOut: bigint;
+  converted: bigint;
+  assetIn: Asset | undefined = undefined;
+  assetOut: Asset | undefined = undefined;
   readonly condition: Buffer;
   reserved = false;
   readonly control: boolean;
+  /** data bytes counted against the source's in-flight cap; -1: not counted */
+  held = -1;
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
   spend: SpendAccount | undefined = undefined;
@@ -127,6 +148,7 @@ class Packet implements InFlight {
     this.destination = view.destination;
     this.amountIn = view.amount;
     this.amountOut = view.amount;
+    this.converted = view.amount;
     // a view into the frame: the frame is ours until the packet ends and the condition is never patched
     this.condition = view.executionCondition;
     this.control = view.destination.startsWith('peer.');
@@ -134,6 +156,8 @@ class Packet implements InFlight {
 }
 
 const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
+
+const DEFAULT_ASSET: Asset = { code: 'USD', scale: 9 };
 
 export class PacketProcessor {
   private counter = 0;
@@ -194,6 +218,7 @@ export class PacketProcessor {
     if (this.draining) throw new ConnectorBusyError('connector is shutting down');
     const source = p.from === LOCAL ? undefined : this.o.getPeer(p.from);
     if (p.from !== LOCAL && source === undefined) throw new PeerUnreachableError('source peer is no longer configured');
+    if (source && this.o.caps) (p as Packet).held = this.o.caps.admit(source.id, view.dataLength, p.control);
 
     if (p.destination.startsWith('peer.')) {
       if (p.destination === 'peer.config' && source) {
@@ -234,6 +259,7 @@ export class PacketProcessor {
     }
 
     if (nextHop === LOCAL) {
+      if (source) this.convert(p, source, undefined, 0n, now);
       const deadline = Math.min(view.expiresAtMs, now + this.o.expiry.maxHoldTimeMs);
       if (view.expiresAtMs <= now) throw new TransferTimedOutError('packet expired before it arrived');
       p.deadline = deadline;
@@ -245,10 +271,20 @@ export class PacketProcessor {
     const next = this.o.getPeer(nextHop);
     if (next?.send === undefined) throw new PeerUnreachableError(`next hop ${nextHop} is not connected`);
     const deadline = forwardExpiry(view.expiresAtMs, now, this.o.expiry, shorten);
-    if (source && next) p.amountOut = amountAfterFee(p.amountIn, this.o.feeBps);
+    this.convert(p, source, next, source ? this.o.feeBps : 0n, now);
     patchPrepare(buf, p.amountOut, deadline);
     p.deadline = deadline;
     next.send(buf, deadline, this.onForwarded, p);
+  }
+
+  /** Sets the amount in the next hop's asset and after the fee (the local agent has the node's asset). */
+  private convert(p: InFlight, from: PeerPort | undefined, to: PeerPort | undefined, feeBps: bigint, now: number): void {
+    const node = this.o.asset ?? DEFAULT_ASSET;
+    p.assetIn = from?.asset;
+    p.assetOut = to?.asset;
+    const x = exchange(p.amountIn, from?.asset ?? node, to?.asset ?? node, this.o.rates, feeBps, now);
+    p.converted = x.converted;
+    p.amountOut = x.out;
   }
 
   /** One callback for every forwarded packet (the packet rides along as ctx: no closure per packet). */
@@ -334,12 +370,18 @@ export class PacketProcessor {
     const from = this.accountOf(p.from);
     const to = this.accountOf(p.to);
     if (from === to) return undefined;
-    const fee = p.amountIn - p.amountOut;
-    const legs: Posting[] = [
-      { account: from, amount: p.amountIn },
-      { account: to, amount: -p.amountOut },
-    ];
-    if (fee !== 0n) legs.push({ account: accounts.fees, amount: -fee });
+    const node = this.o.asset ?? DEFAULT_ASSET;
+    const fromAsset = p.assetIn ?? node;
+    const toAsset = p.assetOut ?? node;
+    const fee = p.converted - p.amountOut;
+    const legs: Posting[] = [{ account: from, amount: p.amountIn }];
+    if (!sameAsset(fromAsset, toAsset)) {
+      // both legs through the per-asset exchange accounts: the entry sums to zero in each asset
+      legs.push({ account: exchangeAccount(fromAsset), amount: -p.amountIn });
+      if (p.converted !== 0n) legs.push({ account: exchangeAccount(toAsset), amount: p.converted });
+    }
+    if (p.amountOut !== 0n || legs.length === 1) legs.push({ account: to, amount: -p.amountOut });
+    if (fee !== 0n) legs.push({ account: sameAsset(toAsset, node) ? accounts.fees : feesAccount(toAsset, node), amount: -fee });
     return legs;
   }
 
@@ -388,6 +430,10 @@ export class PacketProcessor {
   private finish(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
     const ev = this.o.events;
     ev.inFlightNow = --this.inFlight;
+    if ((p as Packet).held >= 0) {
+      this.o.caps?.release(p.from, (p as Packet).held);
+      (p as Packet).held = -1;
+    }
     // Answered control traffic (ILDCP, CCP) is not a payment; refused ILDCP is still reported, refused
     // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
     if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {

@@ -129,7 +129,8 @@ describe('explorer on a real node', () => {
     const { explorer, hub } = await chain();
     await pay(hub, 'g.hub.bob', 2000n);
     const info = await call(explorer, 'GET', '/api/info');
-    expect(info.body).toMatchObject({ nodeId: 'hub', ilpAddress: 'g.hub', sendEnabled: true, maxEvents: 10000, retentionMs: 3600000 });
+    // explorer.allowSend defaults to false (issue 17): the send form is off unless enabled
+    expect(info.body).toMatchObject({ nodeId: 'hub', ilpAddress: 'g.hub', sendEnabled: false, maxEvents: 10000, retentionMs: 3600000 });
     expect(await call(explorer, 'GET', '/api/health')).toMatchObject({ status: 200, body: { status: 'healthy', nodeId: 'hub' } });
     const peers = await call(explorer, 'GET', '/api/peers');
     expect(peers.body).toMatchObject({ nodeId: 'hub', peerCount: 2, connectedCount: 2 });
@@ -201,7 +202,7 @@ describe('explorer on a real node', () => {
   });
 
   it('send form: returns the packet id; /api/packets/:id has its events and the data preview both ways', async () => {
-    const { explorer } = await chain();
+    const { explorer } = await chain({ allowSend: true });
     const r = await call(explorer, 'POST', '/api/send', { json: { destination: 'g.hub.bob', amount: '777', data: Buffer.from('what is the ETH price?').toString('base64') } });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ accepted: true, fulfilled: true, packetId: expect.any(String) });
@@ -225,7 +226,7 @@ describe('explorer on a real node', () => {
   });
 
   it('refuses foreign Host headers (DNS rebinding) and cross-site POSTs', async () => {
-    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0 } });
+    const node = h.node({ nodeId: 'solo', explorer: { enabled: true, port: 0, allowSend: true } });
     await node.start();
     const base = node.endpoints.explorer!;
     const port = new URL(base).port;

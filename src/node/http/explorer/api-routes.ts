@@ -6,7 +6,8 @@
  * - `GET /api/events?limit&since&type&packetId`  history from the ring (see EventStore.query)
  * - `GET /api/peers`, `/api/routes`, `/api/balances`, `/api/channels`
  * - `GET /api/packets/:packetId`  every held event of one packet, and its data preview when known
- * - `POST /api/send`    send a packet from the local agent (loopback explorers only)
+ * - `POST /api/send`    send a packet from the local agent: only with `explorer.allowSend`, never in
+ *   production, and with the admin API's X-Api-Key when one is set
  */
 import type { FastifyInstance } from 'fastify';
 import { appError } from '../../../errors/index.js';
@@ -32,6 +33,8 @@ export interface ApiContext {
   channels: ChannelView;
   previews: SendPreviews;
   sendEnabled: boolean;
+  /** The admin key check (createKeyMatcher) when the admin API has a key: /api/send then needs X-Api-Key. */
+  keyMatches?: (given: string | undefined) => boolean;
 }
 
 interface EventsQuery {
@@ -67,6 +70,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     ilpAddress: node.ilpAddress,
     version: node.version,
     sendEnabled: ctx.sendEnabled,
+    sendNeedsKey: ctx.sendEnabled && ctx.keyMatches !== undefined,
     maxEvents: store.maxEvents,
     retentionMs: store.retentionMs,
     oldestSeq: store.oldestSeq,
@@ -140,10 +144,15 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
         if (!ctx.sendEnabled) {
           done(
             appError('FORBIDDEN', {
-              message: 'Sending from the explorer is off because it listens beyond loopback',
-              suggestion: 'Use the admin API (POST /admin/ilp/send with its X-Api-Key), or bind the explorer to 127.0.0.1.',
+              message: 'Sending from the explorer is off (explorer.allowSend is false, or security.environment is production)',
+              suggestion: 'Use the admin API (POST /admin/ilp/send with its X-Api-Key), or set explorer.allowSend: true on a development node.',
             }),
           );
+          return;
+        }
+        const key = _request.headers['x-api-key'];
+        if (ctx.keyMatches !== undefined && !ctx.keyMatches(typeof key === 'string' ? key : undefined)) {
+          done(appError('UNAUTHORIZED', { message: 'Sending from the explorer needs the admin API key: send it in the X-Api-Key header' }));
           return;
         }
         done(node.isReady() ? undefined : appError('NOT_READY'));

@@ -4,16 +4,20 @@
  * stream. Assets ship with the package and are served from memory; the page loads nothing from
  * elsewhere (its Content-Security-Policy says so).
  *
- * It is a read-only view, except for its "send" form, which is on only when the explorer listens
- * on loopback. Because it has no login, it defends the things a browser can be tricked into: a Host
- * header that is not ours (DNS rebinding) is refused on a loopback explorer, and a cross-site POST
- * (Origin or Sec-Fetch-Site) is refused everywhere.
+ * It is a read-only view, except for its "send" form, which is off unless the operator enables it
+ * (`explorer.allowSend`, never in production) and then needs the admin API key when one is set.
+ * Because it has no login, it defends the things a browser can be tricked into: a Host header that
+ * is not ours (DNS rebinding, host-check.ts) is refused, and a cross-site POST (Origin or
+ * Sec-Fetch-Site) is refused everywhere.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isLoopbackHost } from '../../../config/index.js';
 import { appError } from '../../../errors/index.js';
 import type { NodeApi } from '../node-api.js';
+import type { SecurityStats } from '../security-stats.js';
+import { createKeyMatcher } from '../admin-auth.js';
+import { createHostPolicy, installHostCheck } from '../host-check.js';
 import { createBaseApp, installErrorHandling, installRequestLog, serverHandle } from '../server-common.js';
 import { registerApiRoutes } from './api-routes.js';
 import { loadAssets } from './assets.js';
@@ -32,8 +36,14 @@ export interface ExplorerOptions {
   /** events older than this are pruned from the history (ms) */
   retentionMs: number;
   logger: Logger;
-  /** Enables POST /api/send. Default: true on a loopback host, false otherwise. */
+  /** Enables POST /api/send (default false). */
   allowSend?: boolean;
+  /** The admin API key: when set, POST /api/send needs it in X-Api-Key. */
+  apiKey?: string;
+  /** Host header names accepted besides loopback / the bound address (host-check.ts). */
+  allowedHosts?: readonly string[];
+  /** Counters of refusals (Host) for /metrics. */
+  stats?: SecurityStats;
   /** Folder of the browser assets (default: the package's explorer-ui/). */
   assetDir?: string;
   /** ms between live-stream flushes (default 100). */
@@ -74,7 +84,8 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   const previews = new SendPreviews();
   const hub = new SseHub({ flushMs: opts.flushMs });
   const loopback = isLoopbackHost(opts.host);
-  const sendEnabled = opts.allowSend ?? loopback;
+  const sendEnabled = opts.allowSend ?? false;
+  const keyMatches = opts.apiKey === undefined || opts.apiKey === '' ? undefined : createKeyMatcher(opts.apiKey);
 
   const unsubscribe = node.events.subscribe((batch) => {
     for (const e of batch) {
@@ -91,8 +102,9 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   const app = createBaseApp({ bodyLimit: 64 * 1024 });
   installErrorHandling(app, log);
   installRequestLog(app, log);
-  installGuards(app, { host: opts.host, loopback });
-  registerApiRoutes(app, { node, store, channels, previews, sendEnabled });
+  installHostCheck(app, createHostPolicy(opts.host, opts.allowedHosts), 'explorer', opts.stats);
+  installGuards(app);
+  registerApiRoutes(app, { node, store, channels, previews, sendEnabled, ...(keyMatches ? { keyMatches } : {}) });
   registerStream(app, store, hub);
   registerAssets(app, opts.assetDir, log);
 
@@ -109,7 +121,7 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   };
   try {
     const { url, port } = await server.listen();
-    if (!loopback) log.warn({ host: opts.host }, 'explorer listens beyond loopback: anyone who can reach it sees every packet; sending is off');
+    if (!loopback) log.warn({ host: opts.host }, 'explorer listens beyond loopback: anyone who can reach it sees every packet');
     log.info({ url, sendEnabled }, 'explorer listening');
     return { url, port, store, close };
   } catch (err) {
@@ -118,14 +130,10 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   }
 }
 
-/** Host check (DNS rebinding) on a loopback explorer; cross-site POSTs refused always; security headers. */
-function installGuards(app: FastifyInstance, o: { host: string; loopback: boolean }): void {
+/** Cross-site POSTs refused always; security headers (the Host check is installed before). */
+function installGuards(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS);
-    if (o.loopback && !isOwnHost(request.headers.host, o.host)) {
-      done(forbidden('Host header is not this explorer (a loopback explorer answers localhost and its own address only)'));
-      return;
-    }
     if (request.method !== 'GET' && request.method !== 'HEAD' && isCrossSite(request)) {
       done(forbidden('Cross-site requests are refused'));
       return;
@@ -136,19 +144,6 @@ function installGuards(app: FastifyInstance, o: { host: string; loopback: boolea
 
 function forbidden(message: string) {
   return appError('FORBIDDEN', { message, suggestion: 'Open the explorer at the URL the node prints (http://127.0.0.1:<port>).' });
-}
-
-/** The hostname of a Host header, without port or IPv6 brackets. */
-function hostnameOf(header: string): string {
-  if (header.startsWith('[')) return header.slice(1, header.indexOf(']'));
-  const colon = header.lastIndexOf(':');
-  return colon < 0 ? header : header.slice(0, colon);
-}
-
-function isOwnHost(header: string | undefined, bound: string): boolean {
-  if (header === undefined) return false;
-  const h = hostnameOf(header.toLowerCase());
-  return h === 'localhost' || isLoopbackHost(h) || h === bound.toLowerCase();
 }
 
 function isCrossSite(request: FastifyRequest): boolean {

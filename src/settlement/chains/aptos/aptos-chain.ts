@@ -12,12 +12,10 @@
  */
 import type {
   Account as AccountT,
-  AccountAuthenticator,
   Aptos as AptosT,
   Client,
   CommittedTransactionResponse,
   LedgerInfo,
-  SimpleTransaction,
   EntryFunctionABI,
   EntryFunctionArgumentTypes,
   MoveValue,
@@ -25,10 +23,16 @@ import type {
 } from '@aptos-labs/ts-sdk';
 import type { Logger } from 'pino';
 import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult } from '../../chain.js';
-import { channelIdBytes, claimMessageBytes, toHex, U64_MAX } from './claim-message.js';
+import { channelIdBytes, claimMessageBytes, toHex } from './claim-message.js';
 import { timeoutClient } from './http.js';
 import { loadAptosSdk, type AptosSdk } from './sdk.js';
 import { redactUrl } from '../redact.js';
+import { SerialQueue, settleDelayProblem } from '../shared.js';
+import { AptosCallError, abortIn } from './abort-codes.js';
+import { buildSignedTransaction, describe, entryAbis, fetchLedgerInfo, makeAccount, parseModule, quietConfig, u64 } from './support.js';
+import type { EntryName, SignedTransaction } from './support.js';
+
+export { ABORTS, AptosCallError } from './abort-codes.js';
 
 /** How to reach the chain. */
 export interface AptosChainOptions {
@@ -56,52 +60,15 @@ export const APTOS_COIN = '0x1::aptos_coin::AptosCoin';
 /** Settle delays the module accepts, seconds (its MIN_SETTLE_DELAY / MAX_SETTLE_DELAY). */
 export const APTOS_SETTLE_DELAY_RANGE = [3600, 365 * 24 * 3600] as const;
 
-/** The module's abort codes (contracts/aptos/sources/payment_channel.move), in words. */
-export const ABORTS: Record<number, { name: string; words: string }> = {
-  1: { name: 'E_NOT_PUBLISHER', words: 'only the module publisher may initialize a coin type' },
-  2: { name: 'E_NOT_INITIALIZED', words: 'the module holds no channels for this coin type (the publisher must call initialize<CoinType>)' },
-  3: { name: 'E_ALREADY_INITIALIZED', words: 'this coin type is already initialized' },
-  4: { name: 'E_CHANNEL_NOT_FOUND', words: 'no such channel' },
-  5: { name: 'E_INVALID_RECEIVER', words: 'the receiver must be another account than the sender' },
-  6: { name: 'E_INVALID_SETTLE_DELAY', words: 'the settle delay is outside the module range' },
-  7: { name: 'E_INVALID_PUBLIC_KEY', words: 'the public key is not a valid 32-byte Ed25519 key' },
-  8: { name: 'E_NOT_SENDER', words: 'only the channel sender may do this' },
-  9: { name: 'E_NOT_RECEIVER', words: 'only the channel receiver may claim' },
-  10: { name: 'E_NOT_PARTICIPANT', words: 'only the sender or the receiver may close the channel' },
-  11: { name: 'E_INVALID_STATE', words: 'the channel is not in a state that allows this' },
-  12: { name: 'E_ZERO_AMOUNT', words: 'the amount must be above zero' },
-  13: { name: 'E_INVALID_SIGNATURE', words: "the claim signature does not verify against the channel's public key" },
-  14: { name: 'E_NONCE_NOT_INCREASING', words: 'the claim nonce is not above the last redeemed nonce' },
-  15: { name: 'E_NOTHING_TO_CLAIM', words: 'the claim amount is not above what was already claimed' },
-  16: { name: 'E_INSUFFICIENT_DEPOSIT', words: 'the claim amount is above the channel deposit' },
-  17: { name: 'E_SETTLE_DELAY_NOT_OVER', words: 'the settle delay after the sender closed has not passed yet' },
-  18: { name: 'E_INVALID_CHANNEL_ID', words: 'the channel id is not 32 bytes' },
-};
-
-/** A failure of a chain call, with the module's abort name and the transaction hash when there are. */
-export class AptosCallError extends Error {
-  constructor(
-    message: string,
-    readonly abort?: string,
-    readonly txHash?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'AptosCallError';
-  }
-}
-
 const STATES: Record<number, OnchainState> = { 0: 'none', 1: 'open', 2: 'closing', 3: 'settled' };
 const ACCOUNT_TX_PAGE = 100;
 
-/** The entry functions the adapter calls, as (function name, ABI). */
-type EntryName = 'open_channel' | 'deposit' | 'claim' | 'close' | 'settle';
 
 export class AptosChain implements ChainAdapter {
   readonly chain = 'aptos' as const;
   readonly features = { withdraw: false, cooperativeClose: false };
   readonly settlementTimeoutRange = APTOS_SETTLE_DELAY_RANGE;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly abis: Record<EntryName, EntryFunctionABI>;
 
   private constructor(
@@ -121,16 +88,7 @@ export class AptosChain implements ChainAdapter {
     private readonly client: Client,
     private readonly nodeUrl: string,
   ) {
-    const { TypeTagAddress, TypeTagU64, TypeTagVector } = sdk;
-    const bytes = TypeTagVector.u8();
-    const abi = (...parameters: EntryFunctionABI['parameters']): EntryFunctionABI => ({ typeParameters: [{ constraints: [] }], parameters });
-    this.abis = {
-      open_channel: abi(new TypeTagAddress(), bytes, new TypeTagU64(), new TypeTagU64()),
-      deposit: abi(bytes, new TypeTagU64()),
-      claim: abi(bytes, new TypeTagU64(), new TypeTagU64(), bytes),
-      close: abi(bytes),
-      settle: abi(bytes),
-    };
+    this.abis = entryAbis(sdk);
   }
 
   /**
@@ -140,12 +98,7 @@ export class AptosChain implements ChainAdapter {
    */
   static async connect(o: AptosChainOptions): Promise<AptosChain> {
     const sdk = await loadAptosSdk();
-    const m = /^(0x[0-9a-fA-F]{1,64})::([A-Za-z_][A-Za-z0-9_]*)$/.exec(o.module.trim());
-    if (m === null) throw new AptosCallError(`settlement.aptos.module must be '0x<address>::<module name>', got '${o.module}'`);
-    const moduleAddress = sdk.AccountAddress.from(m[1], { maxMissingChars: 63 }).toString();
-    const contract = `${moduleAddress}::${m[2]}`;
-    const coinType = (o.coinType ?? APTOS_COIN).trim();
-    if (!/^0x[0-9a-fA-F]{1,64}::\w+::\w+(<.+>)?$/.test(coinType)) throw new AptosCallError(`settlement.aptos.coinType must be a Move struct type like ${APTOS_COIN}, got '${coinType}'`);
+    const { moduleAddress, contract, coinType } = parseModule(sdk, o.module, o.coinType ?? APTOS_COIN);
     const account = makeAccount(sdk, o.privateKey);
     const nodeUrl = o.nodeUrl.replace(/\/+$/, '');
     const client = timeoutClient(o.requestTimeoutMs ?? 10_000);
@@ -228,13 +181,11 @@ export class AptosChain implements ChainAdapter {
   // ---------------------------------------------------------------- transactions
 
   async openChannel(receiver: string, settlementTimeout: number, deposit: bigint): Promise<TxResult & { channelId: string }> {
-    const [min, max] = this.settlementTimeoutRange;
-    if (!Number.isInteger(settlementTimeout) || settlementTimeout < min || settlementTimeout > max) {
-      throw new AptosCallError(`the settle delay must be ${min}..${max} seconds, got ${settlementTimeout}`);
-    }
+    const problem = settleDelayProblem(this.settlementTimeoutRange, settlementTimeout);
+    if (problem !== undefined) throw new AptosCallError(problem);
     const { MoveVector, U64 } = this.sdk;
     const args = [this.parseAddress(receiver), MoveVector.U8(this.account.publicKey.toUint8Array()), new U64(u64(deposit, 'deposit')), new U64(BigInt(settlementTimeout))];
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const { result, txn } = await this.execute('open_channel', args);
       const opened = txn.events.find((e) => this.isOurEvent(e.type, 'ChannelOpened'));
       const id = (opened?.data as { channel_id?: unknown } | undefined)?.channel_id;
@@ -244,7 +195,7 @@ export class AptosChain implements ChainAdapter {
   }
 
   setTotalDeposit(channelId: string, totalDeposit: bigint): Promise<TxResult> {
-    return this.serial(async () => {
+    return this.queue.run(async () => {
       const current = await this.getChannel(channelId);
       if (current.state === 'none') throw new AptosCallError(`deposit: no channel ${channelId} in ${this.contract}`, 'E_CHANNEL_NOT_FOUND');
       if (totalDeposit <= current.deposit) throw new AptosCallError(`deposit: the total ${totalDeposit} is not above the channel's deposit ${current.deposit}`);
@@ -257,17 +208,17 @@ export class AptosChain implements ChainAdapter {
     if (!/^0x[0-9a-fA-F]{128}$/.test(signature)) throw new AptosCallError('claim: the signature must be 0x + 128 hex digits (64-byte Ed25519)');
     const { MoveVector, U64 } = this.sdk;
     const args = [this.idArg(channelId), new U64(u64(transferredAmount, 'amount')), new U64(u64(nonce, 'nonce')), MoveVector.U8(signature)];
-    return this.serial(async () => (await this.execute('claim', args)).result);
+    return this.queue.run(async () => (await this.execute('claim', args)).result);
   }
 
   async closeChannel(channelId: string): Promise<TxResult> {
     const args = [this.idArg(channelId)];
-    return this.serial(async () => (await this.execute('close', args)).result);
+    return this.queue.run(async () => (await this.execute('close', args)).result);
   }
 
   async settleChannel(channelId: string): Promise<TxResult> {
     const args = [this.idArg(channelId)];
-    return this.serial(async () => (await this.execute('settle', args)).result);
+    return this.queue.run(async () => (await this.execute('settle', args)).result);
   }
 
   // ---------------------------------------------------------------- reads
@@ -356,34 +307,10 @@ export class AptosChain implements ChainAdapter {
 
   // ---------------------------------------------------------------- internals
 
-  /**
-   * Builds and signs an entry-function transaction of our module, with no network call: the
-   * payload from the ABI written out in this class, the chain id read at connect.
-   */
-  buildSigned(
-    fn: EntryName,
-    args: EntryFunctionArgumentTypes[],
-    o: { sequenceNumber: bigint; gasUnitPrice: bigint; expireTimestamp: bigint },
-  ): { transaction: SimpleTransaction; senderAuthenticator: AccountAuthenticator; bytes: Uint8Array; hash: string } {
-    const { sdk } = this;
-    const payload = sdk.generateTransactionPayloadWithABI({ function: this.fnId(fn), typeArguments: [this.coinTypeTag()], functionArguments: args, abi: this.abis[fn] });
-    const raw = new sdk.RawTransaction(
-      this.account.accountAddress,
-      o.sequenceNumber,
-      payload,
-      BigInt(this.maxGasAmount),
-      o.gasUnitPrice,
-      o.expireTimestamp,
-      new sdk.ChainId(this.chainId),
-    );
-    const transaction = new sdk.SimpleTransaction(raw);
-    const senderAuthenticator = this.account.signTransactionWithAuthenticator(transaction);
-    return {
-      transaction,
-      senderAuthenticator,
-      bytes: sdk.generateSignedTransaction({ transaction, senderAuthenticator }),
-      hash: sdk.generateUserTransactionHash({ transaction, senderAuthenticator }),
-    };
+  /** Builds and signs an entry-function transaction of our module, with no network call (support.ts). */
+  buildSigned(fn: EntryName, args: EntryFunctionArgumentTypes[], o: { sequenceNumber: bigint; gasUnitPrice: bigint; expireTimestamp: bigint }): SignedTransaction {
+    const entry = { fn: this.fnId(fn), coinType: this.coinTypeTag(), abi: this.abis[fn], args };
+    return buildSignedTransaction(this.sdk, this.account, entry, { ...o, maxGasAmount: BigInt(this.maxGasAmount), chainId: this.chainId });
   }
 
   /** The node's ledger info, read every time (the SDK caches it per network name for 10 s). */
@@ -430,10 +357,7 @@ export class AptosChain implements ChainAdapter {
 
   /** The module's abort in a VM status (`Move abort in 0x…::payment_channel: E_X(0xd): …` or `…: 0xd`). */
   private abortOf(vmStatus: string): { name: string; words: string } | undefined {
-    const m = /Move abort in (0x[0-9a-fA-F]+)::(\w+): (?:(\w+)\()?0x([0-9a-fA-F]+)/.exec(vmStatus);
-    if (m === null) return undefined;
-    if (!this.sameAddress(m[1], this.moduleAddress) || `${this.moduleAddress}::${m[2]}` !== this.contract) return undefined;
-    return ABORTS[Number.parseInt(m[4], 16)] ?? (m[3] !== undefined ? { name: m[3], words: m[3] } : undefined);
+    return abortIn(vmStatus, (address, module) => this.sameAddress(address, this.moduleAddress) && `${this.moduleAddress}::${module}` === this.contract);
   }
 
   /** Is `type` (`0x<addr>::<module>::<name>`, the node may drop the address's leading zeros) this module's event `name`? */
@@ -460,13 +384,6 @@ export class AptosChain implements ChainAdapter {
     return this.token as `${string}::${string}::${string}`;
   }
 
-  /** Runs `fn` after every transaction queued before it. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
   private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -474,52 +391,6 @@ export class AptosChain implements ChainAdapter {
       throw new AptosCallError(`${what} failed: ${describe(err)}`, undefined, undefined, { cause: err });
     }
   }
-}
-
-/** Our account from a 0x-hex or AIP-80 Ed25519 key. @throws AptosCallError on a malformed key (without echoing it) */
-function makeAccount(sdk: AptosSdk, privateKey: string): AccountT {
-  const k = privateKey.trim();
-  const aip80 = k.startsWith('ed25519-priv-');
-  const hex = aip80 ? k.slice('ed25519-priv-'.length) : k;
-  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(hex)) {
-    throw new AptosCallError("settlement.aptos.privateKey must be an Ed25519 key: 0x + 64 hex digits or AIP-80 'ed25519-priv-0x…'");
-  }
-  return sdk.Account.fromPrivateKey({ privateKey: new sdk.Ed25519PrivateKey(aip80 ? k : hex, false) });
-}
-
-/** The SDK's config for a custom node, without the note it prints on stdout for every custom network. */
-function quietConfig(sdk: AptosSdk, fullnode: string, client: Client): InstanceType<AptosSdk['AptosConfig']> {
-  const info = console.info;
-  console.info = () => undefined;
-  try {
-    return new sdk.AptosConfig({ network: sdk.Network.CUSTOM, fullnode, client });
-  } finally {
-    console.info = info;
-  }
-}
-
-/** GET <node>/v1: the ledger info, uncached. */
-async function fetchLedgerInfo(client: Client, nodeUrl: string): Promise<LedgerInfo> {
-  const res = await client.provider<undefined, LedgerInfo & { message?: string }>({ url: nodeUrl, method: 'GET', headers: { accept: 'application/json' } });
-  if (res.status !== 200 || typeof res.data?.chain_id !== 'number') {
-    throw new Error(`GET ${redactUrl(nodeUrl)} answered HTTP ${res.status}${typeof res.data?.message === 'string' ? `: ${res.data.message}` : ''} (is it an Aptos fullnode REST URL ending in /v1?)`);
-  }
-  return res.data;
-}
-
-/** u64 range check for an amount going into a transaction. */
-function u64(v: bigint, what: string): bigint {
-  if (v < 0n || v > U64_MAX) throw new AptosCallError(`${what} ${v} does not fit a Move u64`);
-  return v;
-}
-
-/** A short message from an SDK error (AptosApiError carries the node's message in `data`). */
-function describe(err: unknown): string {
-  const e = err as { message?: unknown; data?: { message?: unknown; vm_error_code?: unknown } } | null;
-  const node = e?.data?.message;
-  const code = e?.data?.vm_error_code;
-  if (typeof node === 'string') return typeof code === 'number' ? `${node} (vm_error_code ${code})` : node;
-  return typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
 }
 
 export { toHex };

@@ -13,6 +13,7 @@ import { loadArtifact } from './artifacts.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
 import { redactUrl } from '../redact.js';
+import { SerialQueue, settleDelayProblem } from '../shared.js';
 
 /** How to reach the chain. */
 export interface EvmChainOptions {
@@ -63,7 +64,7 @@ export class EvmChain implements ChainAdapter {
   readonly features = { withdraw: true, cooperativeClose: true } as const;
   /** What TokenNetwork.openChannel accepts: 1 hour to 365 days. */
   readonly settlementTimeoutRange = [3600, 365 * 86_400] as const;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   private constructor(
     private readonly ethers: Ethers,
@@ -177,6 +178,8 @@ export class EvmChain implements ChainAdapter {
   // ---------------------------------------------------------------- transactions
 
   async openChannel(receiver: string, settlementTimeout: number, deposit: bigint): Promise<TxResult & { channelId: string }> {
+    const problem = settleDelayProblem(this.settlementTimeoutRange, settlementTimeout);
+    if (problem !== undefined) throw new ChainCallError(problem);
     return this.serial(async () => {
       await this.ensureAllowance(deposit);
       const channelId = (await this.network.getFunction('nextChannelId')(this.address, receiver)) as string;
@@ -280,9 +283,7 @@ export class EvmChain implements ChainAdapter {
 
   /** Runs `fn` after every transaction queued before it. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(fn);
   }
 
   private async mine(what: string, send: Send): Promise<TxResult> {

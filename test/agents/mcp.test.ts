@@ -1,0 +1,76 @@
+/**
+ * `agent-runtime mcp` as a real process, driven by the MCP SDK's own client over stdio against a
+ * real node: tools listed with schemas; a payment within the policy is fulfilled with the reply; one
+ * over budget is a readable denial naming the rule; one above the approval line is pending until the
+ * operator approves it; the MCP key can neither raise its limits nor approve.
+ */
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bin, ensureBuilt } from '../e2e/process.js';
+import { Harness } from '../helpers/node.js';
+import { AGENT, OPERATOR, call, keyedAdmin } from './helpers.js';
+
+const h = new Harness();
+afterEach(() => h.cleanup(), 30_000);
+beforeAll(() => ensureBuilt(), 300_000);
+
+function textOf(r: unknown): Record<string, unknown> {
+  const content = (r as { content: { type: string; text: string }[] }).content;
+  return JSON.parse(content[0].text) as Record<string, unknown>;
+}
+
+describe('agent-runtime mcp', () => {
+  it('pays within the policy, reports denials and pending approvals, and cannot lift its limits', async () => {
+    const node = h.node({
+      nodeId: 'alice',
+      adminApi: keyedAdmin,
+      policies: { local: { maxPerPayment: '500', budgets: [{ amount: '700', per: 'day' }], approvalAbove: '300' } },
+    });
+    node.setPacketHandler((req) => ({ accept: true, data: Buffer.from(`thanks for: ${Buffer.from(req.data ?? '', 'base64').toString()}`).toString('base64') }));
+    await node.start();
+    const url = node.endpoints.admin!;
+
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [bin, 'mcp', '--url', url],
+      env: { ...(process.env as Record<string, string>), AGENT_RUNTIME_API_KEY: AGENT },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'test-host', version: '1.0.0' });
+    await client.connect(transport);
+    h.onCleanup(() => client.close());
+
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['get_balance', 'get_payment', 'get_policy', 'list_payments', 'list_peers', 'send_payment']);
+    const send = tools.find((t) => t.name === 'send_payment')!;
+    expect(send.inputSchema).toMatchObject({ type: 'object', required: ['destination', 'amount'], properties: { message: { type: 'string' } } });
+
+    const paid = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '200', message: 'an apple' } }));
+    expect(paid).toMatchObject({ status: 'fulfilled', reply: 'thanks for: an apple' });
+
+    const big = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '600' } }));
+    expect(big).toMatchObject({ status: 'rejected', code: 'F08', message: expect.stringMatching(/policy maxPerPayment/) });
+
+    const pending = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '400', message: 'a pear' } }));
+    expect(pending).toMatchObject({ status: 'pending', approvalId: expect.any(String) });
+    const id = pending.approvalId as string;
+    expect(textOf(await client.callTool({ name: 'get_payment', arguments: { approvalId: id } }))).toMatchObject({ status: 'pending', amount: '400' });
+
+    const policy = textOf(await client.callTool({ name: 'get_policy', arguments: {} }));
+    expect(policy).toMatchObject({ budgets: [{ amount: '700', spent: '200', reserved: '400', remaining: '100' }] });
+    const over = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '150' } }));
+    expect(over).toMatchObject({ status: 'rejected', code: 'T04', message: expect.stringMatching(/policy budget 700 per day: 100 left/) });
+
+    // The MCP key (send + read) can neither approve nor raise its budget.
+    expect((await call(url, 'POST', `/admin/approvals/${id}`, AGENT, { decision: 'approve' })).body.code).toBe('SCOPE_DENIED');
+    expect((await call(url, 'PUT', '/admin/policies', AGENT, { local: { budgets: [{ amount: '9999', per: 'day' }] } })).body.code).toBe('SCOPE_DENIED');
+
+    expect((await call(url, 'POST', `/admin/approvals/${id}`, OPERATOR, { decision: 'approve' })).status).toBe(200);
+    const done = textOf(await client.callTool({ name: 'get_payment', arguments: { approvalId: id } }));
+    expect(done).toMatchObject({ status: 'approved', outcome: { fulfilled: true } });
+
+    const balances = textOf(await client.callTool({ name: 'get_balance', arguments: {} }));
+    expect(balances).toHaveProperty('accounts');
+  }, 60_000);
+});
