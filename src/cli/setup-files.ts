@@ -9,6 +9,7 @@ import { makeDirectory } from '../make-directory.js';
 import { join, resolve } from 'node:path';
 import { peerSecretEnvName } from '../config/index.js';
 import { appError } from '../errors/index.js';
+import { ID_PATTERN } from '../config/fields.js';
 
 /** The name of the admin API key variable. */
 export const API_KEY_ENV = 'AGENT_RUNTIME_API_KEY';
@@ -41,7 +42,7 @@ export interface SetupResult {
   secrets: string[];
 }
 
-const ID = /^[a-zA-Z0-9_~-]+$/;
+const ID = ID_PATTERN;
 const q = (s: string): string => JSON.stringify(s);
 
 /** A fresh 32-byte secret as hex. */

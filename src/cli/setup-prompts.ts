@@ -5,8 +5,9 @@
  */
 import { confirm, input, number, select } from '@inquirer/prompts';
 import type { SetupAnswers, SetupPeer } from './setup-files.js';
+import { ID_PATTERN } from '../config/fields.js';
 
-const ID = /^[a-zA-Z0-9_~-]+$/;
+const ID = ID_PATTERN;
 const validId = (v: string) => ID.test(v) || 'letters, digits, _ ~ - only';
 const validUrl = (v: string) => /^wss?:\/\/[^/\s]+/.test(v) || 'a ws:// or wss:// URL, e.g. ws://peer.example.com:3000';
 

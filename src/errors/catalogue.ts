@@ -180,6 +180,20 @@ const entries = {
     httpError: 'NotFound',
     suggestion: 'List the configured peers with `agent-runtime peers list`.',
   },
+  PEER_EXISTS: {
+    message: 'Peer {peerId} already exists',
+    exitCode: 1,
+    httpStatus: 409,
+    httpError: 'Conflict',
+    suggestion: 'Change some of its fields with `agent-runtime peers update {peerId} …`, or replace it whole with `agent-runtime peers add {peerId} --replace …`.',
+  },
+  RUNTIME_STORE_FAILED: {
+    message: 'Could not save the change to {file}: {reason}; nothing was changed',
+    exitCode: 1,
+    httpStatus: 500,
+    httpError: 'StorageError',
+    suggestion: 'Check that the data directory is writable and has free space, then retry.',
+  },
   ROUTE_NOT_FOUND: {
     message: 'Route not found: {prefix}',
     exitCode: 1,

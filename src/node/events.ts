@@ -78,6 +78,19 @@ export interface PeerReconnectingEvent extends Base {
   /** ms until the next dial */
   delayMs: number;
 }
+/** A peer added, replaced or updated (`changed` lists the fields), or removed at runtime. */
+export interface PeerChangedEvent extends Base {
+  type: 'peer:added' | 'peer:updated' | 'peer:removed';
+  peerId: string;
+  relation?: 'parent' | 'peer' | 'child';
+  changed?: string[];
+}
+/** A static route added or removed at runtime (and, later, learned routes). */
+export interface RouteChangedEvent extends Base {
+  type: 'route:added' | 'route:removed';
+  prefix: string;
+  nextHop: string;
+}
 export interface BalanceChangedEvent extends Base {
   type: 'balance:changed';
   account: string;
@@ -181,6 +194,8 @@ export type NodeEvent =
   | PeerConnectedEvent
   | PeerDisconnectedEvent
   | PeerReconnectingEvent
+  | PeerChangedEvent
+  | RouteChangedEvent
   | BalanceChangedEvent
   | SettlementRequiredEvent
   | ClaimSentEvent
@@ -339,6 +354,9 @@ export class EventStream {
         break;
       case 'peer:reconnecting':
         this.state.peers[e.peerId] = { ...this.state.peers[e.peerId], connected: false, reconnectAttempt: e.attempt };
+        break;
+      case 'peer:removed':
+        delete this.state.peers[e.peerId];
         break;
       case 'balance:changed':
         this.state.balances[e.account] = e.balance;

@@ -110,6 +110,23 @@ export class PeerSet {
     return peer;
   }
 
+  /**
+   * Puts `spec` in place of the peer with its id. A new url or token means a new connection (the old
+   * socket authenticated with the old secret); other fields change in place, the link stays up.
+   */
+  replace(spec: PeerSpec): Peer {
+    const peer = this.peers.get(spec.id);
+    if (!peer) return this.add(spec);
+    if (peer.spec.url !== spec.url || peer.spec.authToken !== spec.authToken) {
+      this.remove(spec.id);
+      return this.add(spec);
+    }
+    const rateChanged = JSON.stringify(peer.spec.rateLimit) !== JSON.stringify(spec.rateLimit);
+    peer.spec = spec;
+    if (rateChanged) peer.bucket = spec.rateLimit ? new TokenBucket(spec.rateLimit.packetsPerSecond, spec.rateLimit.burst) : undefined;
+    return peer;
+  }
+
   /** Removes a peer: closes its socket and stops dialling. */
   remove(id: string): Peer | undefined {
     const peer = this.peers.get(id);

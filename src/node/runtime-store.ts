@@ -1,6 +1,8 @@
 /**
- * Peers and routes added at runtime, kept in `<dataDir>/runtime.json` so a restart restores them.
- * Written atomically (temporary file, then rename). Amounts are decimal strings on disk.
+ * Peers and routes changed at runtime, kept in `<dataDir>/runtime.json` so a restart restores them.
+ * At start they win over the config file for the same peer id or route prefix (see
+ * src/config/README.md, "Runtime changes"). Written atomically (temporary file, then rename).
+ * Amounts are decimal strings on disk.
  */
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
@@ -21,17 +23,26 @@ interface StoredPeer extends Omit<PeerSpec, 'maxPacketAmount' | 'creditLimit' | 
 }
 
 export interface RuntimeState {
+  /** peers added, replaced or updated at runtime (a config peer with the same id is overridden) */
   peers: PeerSpec[];
+  /** ids of config peers removed at runtime */
+  removedPeers: string[];
   routes: RuntimeRoute[];
   /** prefixes of config routes removed at runtime */
   removedRoutes: string[];
+}
+
+/** A state with nothing changed at runtime. */
+export function emptyRuntimeState(): RuntimeState {
+  return { peers: [], removedPeers: [], routes: [], removedRoutes: [] };
 }
 
 const big = (s: string | undefined) => (s === undefined ? undefined : BigInt(s));
 const str = (b: bigint | undefined) => (b === undefined ? undefined : b.toString());
 
 export class RuntimeStore {
-  private readonly file: string;
+  /** The file this store reads and writes. */
+  readonly file: string;
 
   constructor(private readonly dir: string) {
     this.file = join(dir, 'runtime.json');
@@ -42,9 +53,9 @@ export class RuntimeStore {
     try {
       raw = readFileSync(this.file, 'utf8');
     } catch {
-      return { peers: [], routes: [], removedRoutes: [] };
+      return emptyRuntimeState();
     }
-    const json = JSON.parse(raw) as { peers?: StoredPeer[]; routes?: RuntimeRoute[]; removedRoutes?: string[] };
+    const json = JSON.parse(raw) as { peers?: StoredPeer[]; removedPeers?: string[]; routes?: RuntimeRoute[]; removedRoutes?: string[] };
     return {
       peers: (json.peers ?? []).map((p) => ({
         ...p,
@@ -53,16 +64,21 @@ export class RuntimeStore {
         settleThreshold: big(p.settleThreshold),
         source: 'runtime' as const,
       })),
+      removedPeers: json.removedPeers ?? [],
       routes: json.routes ?? [],
       removedRoutes: json.removedRoutes ?? [],
     };
   }
 
-  /** Saves atomically; saves are serialised so an older state never overwrites a newer one. */
+  /**
+   * Saves atomically; saves are serialised so an older state never overwrites a newer one. A failed
+   * save rejects its own promise only: the next save tries again.
+   */
   save(state: RuntimeState): Promise<void> {
     const snapshot = this.serialise(state);
-    this.chain = this.chain.then(() => this.write(snapshot));
-    return this.chain;
+    const done = this.chain.then(() => this.write(snapshot));
+    this.chain = done.catch(() => undefined);
+    return done;
   }
 
   private chain: Promise<void> = Promise.resolve();
@@ -82,6 +98,7 @@ export class RuntimeStore {
       creditLimit: str(p.creditLimit),
       settleThreshold: str(p.settleThreshold),
     }));
-    return JSON.stringify({ version: 1, peers, routes: state.routes, removedRoutes: state.removedRoutes }, null, 2);
+    const { routes, removedRoutes, removedPeers } = state;
+    return JSON.stringify({ version: 1, peers, removedPeers, routes, removedRoutes }, null, 2);
   }
 }

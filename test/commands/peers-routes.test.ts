@@ -48,8 +48,34 @@ describe('peers', () => {
     await carol.start();
     await waitFor(() => net.alice.listPeers().find((p) => p.id === 'carol')?.connected, 10_000, 'carol connected');
 
-    const again = await run(['peers', 'add', 'carol', '--relation', 'child', '--auth-token', 'carol-secret', '--credit-limit', '600', '--url', net.url, '--json']);
-    expect(json(again)).toMatchObject({ created: false, peer: { id: 'carol', creditLimit: '600' } });
+    // an existing id is refused with the two ways out (issue 16: it used to replace silently)
+    const again = await run(['peers', 'add', 'carol', '--relation', 'child', '--auth-token', 'carol-secret', '--credit-limit', '600', '--url', net.url]);
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toMatch(/^Error: Peer carol already exists \[PEER_EXISTS\]\n {2}Hint: .*peers update carol.*--replace/);
+    const replaced = await run(['peers', 'add', 'carol', '--relation', 'child', '--auth-token', 'carol-secret', '--credit-limit', '600', '--replace', '--url', net.url, '--json']);
+    expect(json(replaced)).toMatchObject({ created: false, updated: true, peer: { id: 'carol', creditLimit: '600', relation: 'child' } });
+  });
+
+  it('update: changes only the given fields (relation and routes stay)', async () => {
+    const added = await run(['peers', 'add', 'erin', '--relation', 'child', '--auth-token', 'e', '--route', 'g.erin', '--credit-limit', '500', '--url', net.url]);
+    expect(added.exitCode).toBe(0);
+    const r = await run(['peers', 'update', 'erin', '--credit-limit', '700', '--url', net.url, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(json(r)).toMatchObject({ success: true, changed: ['creditLimit'], peer: { id: 'erin', relation: 'child', creditLimit: '700' } });
+    const erin = net.alice.listPeers().find((p) => p.id === 'erin');
+    expect(erin).toMatchObject({ relation: 'child', creditLimit: '700' });
+    expect(erin?.ilpAddresses).toContain('g.erin');
+
+    const human = await run(['peers', 'update', 'erin', '--relation', 'peer', '--url', net.url]);
+    expect(human.stdout).toBe('Peer erin updated: relation\n');
+    const none = await run(['peers', 'update', 'erin', '--url', net.url, '--json']);
+    expect(none.exitCode).toBe(2);
+    const missing = await run(['peers', 'update', 'zed', '--credit-limit', '1', '--url', net.url, '--json']);
+    expect(missing.exitCode).toBe(1);
+    expect(json<{ error: { code: string } }>(missing).error.code).toBe('PEER_NOT_FOUND');
+    const bad = await run(['peers', 'update', 'erin', '--credit-limit', 'lots', '--url', net.url, '--json']);
+    expect(bad.exitCode).toBe(2);
+    expect(json<{ error: { code: string; message: string } }>(bad).error).toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('creditLimit') as string });
   });
 
   it('add: refuses a missing secret and a bad url (exit 2)', async () => {

@@ -1,30 +1,26 @@
 import { Args, Flags } from '@oclif/core';
 import { peerSecretEnvName } from '../../config/names.js';
-import { appError } from '../../errors/index.js';
-import type { PeerInfo, RouteInfo } from '../../node/types.js';
+import { appError, isAppError } from '../../errors/index.js';
+import { adminPaths, type AddPeerRequest, type PeerAddedResponse } from '../../node/control/bodies.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
 
 /** The body of POST /admin/peers. */
-export interface PeerAdded {
-  success: boolean;
-  peer: PeerInfo;
-  routes: RouteInfo[];
-  created: boolean;
-  message: string;
-}
+export type PeerAdded = PeerAddedResponse;
 
 /** `agent-runtime peers add <id>`. */
 export default class PeersAdd extends AdminCommand {
-  static override summary = 'Add or update a peer of a running node';
+  static override summary = 'Add a peer to a running node';
 
   static override description =
-    'Add a peer to a running node, or update it (kept in the data directory across restarts).\n' +
+    'Add a peer to a running node (kept in the data directory across restarts; it wins over the config file there).\n' +
+    'An existing id is refused (PEER_EXISTS): change fields with `peers update`, or replace the whole peer with --replace.\n' +
     'The shared BTP secret comes from --auth-token, else from BTP_PEER_<ID>_SECRET in the environment.';
 
   static override examples = [
     'BTP_PEER_BOB_SECRET=s3cret <%= config.bin %> peers add bob --btp-url ws://127.0.0.1:3001 --route g.bob',
     '<%= config.bin %> peers add carol --relation child --auth-token s3cret --credit-limit 1000000',
+    '<%= config.bin %> peers add carol --relation child --auth-token s3cret --replace',
   ];
 
   static override args = {
@@ -39,6 +35,7 @@ export default class PeersAdd extends AdminCommand {
     'credit-limit': Flags.string({ description: 'How far the peer may owe us (asset units)' }),
     'max-packet-amount': Flags.string({ description: 'Largest Prepare accepted from the peer (asset units)' }),
     'settle-threshold': Flags.string({ description: 'Settle when we owe the peer this much (asset units)' }),
+    replace: Flags.boolean({ description: 'Replace a peer with the same id (all its fields; its routes stay)', default: false }),
   };
 
   async run(): Promise<PeerAdded> {
@@ -52,17 +49,23 @@ export default class PeersAdd extends AdminCommand {
         suggestion: `Pass --auth-token, or set ${envName} (the same secret the peer uses for us).`,
       });
     }
-    const body = {
+    const body: AddPeerRequest = {
       id: args.id,
       authToken,
-      relation: flags.relation,
+      relation: flags.relation as AddPeerRequest['relation'],
       ...(flags['btp-url'] === undefined ? {} : { url: flags['btp-url'] }),
       ...(flags.route === undefined ? {} : { routes: flags.route.map((prefix) => ({ prefix })) }),
       ...(flags['credit-limit'] === undefined ? {} : { creditLimit: flags['credit-limit'] }),
       ...(flags['max-packet-amount'] === undefined ? {} : { maxPacketAmount: flags['max-packet-amount'] }),
       ...(flags['settle-threshold'] === undefined ? {} : { settleThreshold: flags['settle-threshold'] }),
     };
-    const added = await this.client(flags).post<PeerAdded>('/admin/peers', body);
+    const path = flags.replace ? `${adminPaths.peers}?replace=true` : adminPaths.peers;
+    const added = await this.client(flags)
+      .post<PeerAdded>(path, body)
+      .catch((e: unknown) => {
+        // the admin body carries the code, not the details: name the peer in the suggestion here
+        throw isAppError(e) && e.code === 'PEER_EXISTS' ? appError('PEER_EXISTS', { peerId: args.id }) : e;
+      });
     if (!this.jsonEnabled()) {
       out(added.message);
       const p = added.peer;

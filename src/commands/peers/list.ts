@@ -1,14 +1,9 @@
-import type { PeerInfo } from '../../node/types.js';
+import { adminPaths, type PeerListResponse } from '../../node/control/bodies.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out, table } from '../../cli/output.js';
 
 /** The body of GET /admin/peers. */
-export interface PeerList {
-  nodeId: string;
-  peerCount: number;
-  connectedCount: number;
-  peers: PeerInfo[];
-}
+export type PeerList = PeerListResponse;
 
 /** `agent-runtime peers list`. */
 export default class PeersList extends AdminCommand {
@@ -20,7 +15,7 @@ export default class PeersList extends AdminCommand {
 
   async run(): Promise<PeerList> {
     const { flags } = await this.parse(PeersList);
-    const list = await this.client(flags).get<PeerList>('/admin/peers');
+    const list = await this.client(flags).get<PeerList>(adminPaths.peers);
     if (!this.jsonEnabled()) {
       out(
         table(

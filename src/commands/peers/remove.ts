@@ -1,15 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { err, out } from '../../cli/output.js';
+import { adminPaths, type PeerRemovedResponse } from '../../node/control/bodies.js';
 
 /** The body of DELETE /admin/peers/:id. */
-export interface PeerRemoved {
-  success: boolean;
-  peerId: string;
-  removedRoutes: string[];
-  message: string;
-  warning?: string;
-}
+export type PeerRemoved = PeerRemovedResponse;
 
 /** `agent-runtime peers remove <id>`. */
 export default class PeersRemove extends AdminCommand {
@@ -31,7 +26,7 @@ export default class PeersRemove extends AdminCommand {
   async run(): Promise<PeerRemoved> {
     const { args, flags } = await this.parse(PeersRemove);
     const query = flags['keep-routes'] ? '?removeRoutes=false' : '';
-    const removed = await this.client(flags).delete<PeerRemoved>(`/admin/peers/${encodeURIComponent(args.id)}${query}`);
+    const removed = await this.client(flags).delete<PeerRemoved>(`${adminPaths.peer(args.id)}${query}`);
     if (!this.jsonEnabled()) {
       out(removed.message);
       if (removed.removedRoutes.length > 0) out(`  routes removed: ${removed.removedRoutes.join(', ')}`);

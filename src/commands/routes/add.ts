@@ -1,15 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import type { RouteInfo } from '../../node/types.js';
+import { adminPaths, type AddRouteRequest, type RouteAddedResponse } from '../../node/control/bodies.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { err, out } from '../../cli/output.js';
 
 /** The body of POST /admin/routes. */
-export interface RouteAdded {
-  success: boolean;
-  route: RouteInfo;
-  message: string;
-  warning?: string;
-}
+export type RouteAdded = RouteAddedResponse;
 
 /** `agent-runtime routes add <prefix> <next-hop>`. */
 export default class RoutesAdd extends AdminCommand {
@@ -31,11 +26,8 @@ export default class RoutesAdd extends AdminCommand {
 
   async run(): Promise<RouteAdded> {
     const { args, flags } = await this.parse(RoutesAdd);
-    const added = await this.client(flags).post<RouteAdded>('/admin/routes', {
-      prefix: args.prefix,
-      nextHop: args.nextHop,
-      priority: flags.priority,
-    });
+    const body: AddRouteRequest = { prefix: args.prefix, nextHop: args.nextHop, priority: flags.priority };
+    const added = await this.client(flags).post<RouteAdded>(adminPaths.routes, body);
     if (!this.jsonEnabled()) {
       out(added.message);
       if (added.warning) err(`Warning: ${added.warning}`);

@@ -1,13 +1,9 @@
-import type { RouteInfo } from '../../node/types.js';
+import { adminPaths, type RouteListResponse } from '../../node/control/bodies.js';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out, table } from '../../cli/output.js';
 
 /** The body of GET /admin/routes. */
-export interface RouteList {
-  nodeId: string;
-  routeCount: number;
-  routes: RouteInfo[];
-}
+export type RouteList = RouteListResponse;
 
 /** `agent-runtime routes list`. */
 export default class RoutesList extends AdminCommand {
@@ -20,7 +16,7 @@ export default class RoutesList extends AdminCommand {
 
   async run(): Promise<RouteList> {
     const { flags } = await this.parse(RoutesList);
-    const list = await this.client(flags).get<RouteList>('/admin/routes');
+    const list = await this.client(flags).get<RouteList>(adminPaths.routes);
     if (!this.jsonEnabled()) {
       const rows = list.routes.map((r) => ({ ...r, path: r.path?.join(' '), age: r.ageMs === undefined ? undefined : `${Math.round(r.ageMs / 1000)}s` }));
       out(

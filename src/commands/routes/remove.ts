@@ -1,13 +1,10 @@
 import { Args } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
 import { out } from '../../cli/output.js';
+import { adminPaths, type RouteRemovedResponse } from '../../node/control/bodies.js';
 
 /** The body of DELETE /admin/routes/<prefix>. */
-export interface RouteRemoved {
-  success: boolean;
-  prefix: string;
-  message: string;
-}
+export type RouteRemoved = RouteRemovedResponse;
 
 /** `agent-runtime routes remove <prefix>`. */
 export default class RoutesRemove extends AdminCommand {
@@ -23,7 +20,7 @@ export default class RoutesRemove extends AdminCommand {
 
   async run(): Promise<RouteRemoved> {
     const { args, flags } = await this.parse(RoutesRemove);
-    const removed = await this.client(flags).delete<RouteRemoved>(`/admin/routes/${encodeURIComponent(args.prefix)}`);
+    const removed = await this.client(flags).delete<RouteRemoved>(adminPaths.route(args.prefix));
     if (!this.jsonEnabled()) out(removed.message);
     return removed;
   }

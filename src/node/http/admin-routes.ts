@@ -6,6 +6,20 @@
 import type { FastifyInstance } from 'fastify';
 import { appError } from '../../errors/index.js';
 import { MAX_ILP_DATA_BYTES, decodeCanonicalBase64 } from '../delivery/payment-adapter.js';
+import type { PeerPatch } from '../control/control-plane.js';
+import type {
+  AddPeerRequest,
+  AddRouteRequest,
+  PeerAddedResponse,
+  PeerFieldsBody,
+  PeerListResponse,
+  PeerRemovedResponse,
+  PeerUpdatedResponse,
+  RouteAddedResponse,
+  RouteListResponse,
+  RouteRemovedResponse,
+  UpdatePeerRequest,
+} from '../control/bodies.js';
 import type { PeerRegistrationRequest } from '../types.js';
 import type { NodeApi } from './node-api.js';
 import {
@@ -14,51 +28,66 @@ import {
   parseUint64,
   peerIdParams,
   registerPeerBody,
+  registerPeerQuery,
   removePeerQuery,
+  updatePeerBody,
 } from './schemas.js';
 
-/** The request body of POST /admin/peers as the schema admits it. */
-interface RegisterPeerBody {
-  id: string;
-  url?: string;
-  authToken: string;
-  relation?: PeerRegistrationRequest['relation'];
-  routes?: { prefix: string; priority?: number }[];
-  creditLimit?: string;
-  settleThreshold?: string;
-  maxPacketAmount?: string;
-  rateLimit?: { packetsPerSecond: number; burst?: number };
-  settlement?: { chain?: 'evm' | 'xrpl' | 'aptos'; address?: string; preference?: string; evmAddress?: string };
+/** The settlement field as the schema admits it: {chain, address}, or the seed's {preference, evmAddress}. */
+interface SettlementInput {
+  chain?: 'evm' | 'xrpl' | 'aptos';
+  address?: string;
+  preference?: string;
+  evmAddress?: string;
 }
+/** The request bodies as the schemas admit them (the seed's settlement shape included). */
+type PeerFieldsInput = Omit<PeerFieldsBody, 'settlement'> & { settlement?: SettlementInput };
+type RegisterPeerBody = Omit<AddPeerRequest, 'settlement'> & { settlement?: SettlementInput };
 
 /** Default wait for an /admin/ilp/send answer, in ms. */
 export const DEFAULT_SEND_TIMEOUT_MS = 30000;
 
 /** Registers the core admin routes on `app`. */
 export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): void {
-  app.get('/admin/peers', () => {
+  app.get('/admin/peers', (): PeerListResponse => {
     const peers = node.listPeers();
     return { nodeId: node.nodeId, peerCount: peers.length, connectedCount: peers.filter((p) => p.connected).length, peers };
   });
 
-  app.post<{ Body: RegisterPeerBody }>('/admin/peers', { schema: { body: registerPeerBody } }, async (request, reply) => {
-    const input = toRegistration(request.body);
-    const { peer, created } = await node.registerPeer(input);
-    const routes = node.listRoutes().filter((r) => r.nextHop === peer.id);
-    return reply.code(created ? 201 : 200).send({
-      success: true,
-      peer,
-      routes,
-      created,
-      updated: !created,
-      message: created ? `Peer ${peer.id} added` : `Peer ${peer.id} updated`,
-    });
-  });
+  app.post<{ Body: RegisterPeerBody; Querystring: { replace?: 'true' | 'false' } }>(
+    '/admin/peers',
+    { schema: { body: registerPeerBody, querystring: registerPeerQuery } },
+    async (request, reply) => {
+      const input = toRegistration(request.body);
+      const { peer, created } = await node.registerPeer(input, { replace: request.query.replace === 'true' });
+      const routes = node.listRoutes().filter((r) => r.nextHop === peer.id);
+      const body: PeerAddedResponse = {
+        success: true,
+        peer,
+        routes,
+        created,
+        updated: !created,
+        message: created ? `Peer ${peer.id} added` : `Peer ${peer.id} replaced`,
+      };
+      return reply.code(created ? 201 : 200).send(body);
+    },
+  );
+
+  app.patch<{ Params: { peerId: string }; Body: UpdatePeerRequest }>(
+    '/admin/peers/:peerId',
+    { schema: { params: peerIdParams, body: updatePeerBody } },
+    async (request): Promise<PeerUpdatedResponse> => {
+      const { peerId } = request.params;
+      const { peer, changed } = await node.updatePeer(peerId, toPatch(request.body));
+      const message = changed.length === 0 ? `Peer ${peerId} unchanged` : `Peer ${peerId} updated: ${changed.join(', ')}`;
+      return { success: true, peer, changed, message };
+    },
+  );
 
   app.delete<{ Params: { peerId: string }; Querystring: { removeRoutes?: 'true' | 'false' } }>(
     '/admin/peers/:peerId',
     { schema: { params: peerIdParams, querystring: removePeerQuery } },
-    async (request) => {
+    async (request): Promise<PeerRemovedResponse> => {
       const { peerId } = request.params;
       const result = await node.removePeer(peerId, request.query.removeRoutes !== 'false');
       const n = result.removedRoutes.length;
@@ -72,27 +101,24 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
     },
   );
 
-  app.get('/admin/routes', () => {
+  app.get('/admin/routes', (): RouteListResponse => {
     const routes = node.listRoutes();
     return { nodeId: node.nodeId, routeCount: routes.length, routes };
   });
 
-  app.post<{ Body: { prefix: string; nextHop: string; priority?: number } }>(
-    '/admin/routes',
-    { schema: { body: addRouteBody } },
-    async (request, reply) => {
-      const { route, warning } = await node.addRoute(request.body);
-      return reply.code(201).send({
-        success: true,
-        route,
-        ...(warning === undefined ? {} : { warning }),
-        message: `Route ${route.prefix} -> ${route.nextHop} added`,
-      });
-    },
-  );
+  app.post<{ Body: AddRouteRequest }>('/admin/routes', { schema: { body: addRouteBody } }, async (request, reply) => {
+    const { route, warning } = await node.addRoute(request.body);
+    const body: RouteAddedResponse = {
+      success: true,
+      route,
+      ...(warning === undefined ? {} : { warning }),
+      message: `Route ${route.prefix} -> ${route.nextHop} added`,
+    };
+    return reply.code(201).send(body);
+  });
 
   // The prefix is the rest of the path (fastify URL-decodes it): DELETE /admin/routes/g.alice
-  app.delete<{ Params: { '*': string } }>('/admin/routes/*', async (request) => {
+  app.delete<{ Params: { '*': string } }>('/admin/routes/*', async (request): Promise<RouteRemovedResponse> => {
     const prefix = request.params['*'];
     if (prefix === '') throw appError('INVALID_ARGUMENT', { field: 'prefix', reason: 'is required: DELETE /admin/routes/<prefix>' });
     if (!(await node.removeRoute(prefix))) throw appError('ROUTE_NOT_FOUND', { prefix });
@@ -145,22 +171,26 @@ function checkPacketData(data: string): void {
   }
 }
 
-/** Body -> PeerRegistrationRequest: amounts range-checked, the seed's settlement shape mapped to {chain, address}. */
-function toRegistration(body: RegisterPeerBody): PeerRegistrationRequest {
-  if (body.url !== undefined) {
-    let ok = false;
-    try {
-      const u = new URL(body.url);
-      ok = (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== '';
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw appError('INVALID_ARGUMENT', { field: 'url', reason: 'must be a ws:// or wss:// URL with a host' });
+/** Refuses a url that is not ws(s):// with a host (the JSON schema checks only the scheme). */
+function checkUrl(url: string | undefined): void {
+  if (url === undefined) return;
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = (u.protocol === 'ws:' || u.protocol === 'wss:') && u.hostname !== '';
+  } catch {
+    ok = false;
   }
-  const out: PeerRegistrationRequest = { id: body.id, authToken: body.authToken };
+  if (!ok) throw appError('INVALID_ARGUMENT', { field: 'url', reason: 'must be a ws:// or wss:// URL with a host' });
+}
+
+/** The peer fields of a body: amounts range-checked, the seed's settlement shape mapped to {chain, address}. */
+function toPatch(body: PeerFieldsInput): PeerPatch {
+  checkUrl(body.url);
+  const out: PeerPatch = {};
   if (body.url !== undefined) out.url = body.url;
+  if (body.authToken !== undefined) out.authToken = body.authToken;
   if (body.relation !== undefined) out.relation = body.relation;
-  if (body.routes !== undefined) out.routes = body.routes;
   if (body.creditLimit !== undefined) out.creditLimit = parseUint64('creditLimit', body.creditLimit);
   if (body.settleThreshold !== undefined) {
     out.settleThreshold = parseUint64('settleThreshold', body.settleThreshold);
@@ -172,7 +202,13 @@ function toRegistration(body: RegisterPeerBody): PeerRegistrationRequest {
   return out;
 }
 
-function toSettlement(s: NonNullable<RegisterPeerBody['settlement']>): { chain: 'evm' | 'xrpl' | 'aptos'; address: string } {
+/** Body -> PeerRegistrationRequest. */
+function toRegistration(body: RegisterPeerBody): PeerRegistrationRequest {
+  const { id, authToken, routes, ...fields } = body;
+  return { id, authToken, ...(routes === undefined ? {} : { routes }), ...toPatch(fields) };
+}
+
+function toSettlement(s: SettlementInput): { chain: 'evm' | 'xrpl' | 'aptos'; address: string } {
   if (s.chain !== undefined && s.address !== undefined) return { chain: s.chain, address: s.address };
   if (s.chain === undefined && s.evmAddress !== undefined) return { chain: 'evm', address: s.evmAddress };
   throw appError('INVALID_ARGUMENT', {

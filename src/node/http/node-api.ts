@@ -3,6 +3,7 @@
  * the servers depend on this interface only, so they never reach into the packet path.
  */
 import type { EventStream } from '../events.js';
+import type { PeerPatch } from '../control/control-plane.js';
 import type { SecurityStats } from './security-stats.js';
 import type {
   HealthReport,
@@ -27,8 +28,13 @@ export interface NodeApi {
   /** true once start() has finished (ledger open, BTP listening, address known). */
   isReady(): boolean;
   listPeers(): PeerInfo[];
-  /** Adds or updates a peer at runtime (persisted in the data directory). `created` is false on an update. */
-  registerPeer(request: PeerRegistrationRequest): Promise<{ peer: PeerInfo; created: boolean }>;
+  /**
+   * Adds a peer at runtime (persisted in the data directory). An existing id is PEER_EXISTS unless
+   * `replace`; `created` is false when it replaced one.
+   */
+  registerPeer(request: PeerRegistrationRequest, opts?: { replace?: boolean }): Promise<{ peer: PeerInfo; created: boolean }>;
+  /** Changes only the given fields of a peer (persisted); PEER_NOT_FOUND when unknown. */
+  updatePeer(peerId: string, patch: PeerPatch): Promise<{ peer: PeerInfo; changed: string[] }>;
   /** Throws NotFoundError when unknown. */
   removePeer(peerId: string, removeRoutes?: boolean): Promise<RemovePeerResult>;
   listRoutes(): RouteInfo[];

@@ -3,6 +3,7 @@
  * (channels, settlement). Each field's `description` completes "must be …" in a 400 message.
  * Unknown fields are refused, so a typo (`ammount`) is a 400 naming it instead of a silent default.
  */
+import { ID_PATTERN, ILP_ADDRESS_PATTERN, ILP_PREFIX_PATTERN } from '../../config/fields.js';
 import { appError } from '../../errors/index.js';
 
 /** An unsigned 64-bit integer as a decimal string; the range is checked by `parseUint64`. */
@@ -17,7 +18,7 @@ export const peerId = {
   type: 'string',
   minLength: 1,
   maxLength: 128,
-  pattern: '^[a-zA-Z0-9_~-]+$',
+  pattern: ID_PATTERN.source,
   description: 'a peer id of letters, digits, "_", "~" and "-"',
 } as const;
 
@@ -25,7 +26,7 @@ export const peerId = {
 export const ilpAddress = {
   type: 'string',
   maxLength: 1023,
-  pattern: '^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)+$',
+  pattern: ILP_ADDRESS_PATTERN.source,
   description: 'an ILP address such as g.alice.agent (RFC 0015)',
 } as const;
 
@@ -33,11 +34,46 @@ export const ilpAddress = {
 export const ilpPrefix = {
   type: 'string',
   maxLength: 1023,
-  pattern: '^(g|private|example|peer|self|test[1-3]?|local)([.][a-zA-Z0-9_~-]+)*$',
+  pattern: ILP_PREFIX_PATTERN.source,
   description: 'an ILP address prefix such as g.alice',
 } as const;
 
 const priority = { type: 'integer', minimum: -1000000, maximum: 1000000, description: 'an integer (higher wins)' } as const;
+
+/** The fields of a peer that POST sets and PATCH changes (the zod peer schema checks them again). */
+const peerFields = {
+  url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
+  authToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the shared BTP secret (not empty)' },
+  relation: { type: 'string', enum: ['parent', 'peer', 'child'], description: 'one of parent, peer, child' },
+  creditLimit: uint64String,
+  settleThreshold: uint64String,
+  maxPacketAmount: uint64String,
+  rateLimit: {
+    type: 'object',
+    required: ['packetsPerSecond'],
+    additionalProperties: false,
+    properties: {
+      packetsPerSecond: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
+      burst: { type: 'integer', minimum: 1, description: 'a positive integer' },
+    },
+  },
+  settlement: {
+    type: 'object',
+    additionalProperties: false,
+    // {chain, address}, or the seed's {preference, evmAddress, ...} (mapped to chain 'evm').
+    properties: {
+      chain: { type: 'string', enum: ['evm', 'xrpl', 'aptos'], description: 'one of evm, xrpl, aptos' },
+      address: { type: 'string', minLength: 1, maxLength: 256 },
+      preference: { type: 'string', enum: ['evm', 'any'] },
+      evmAddress: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'a 0x-prefixed 20-byte hex address' },
+      tokenAddress: { type: 'string' },
+      tokenNetworkAddress: { type: 'string' },
+      chainId: { type: 'integer' },
+      channelId: { type: 'string' },
+      initialDeposit: { type: 'string' },
+    },
+  },
+} as const;
 
 /** POST /admin/peers */
 export const registerPeerBody = {
@@ -46,9 +82,7 @@ export const registerPeerBody = {
   additionalProperties: false,
   properties: {
     id: peerId,
-    url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
-    authToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the shared BTP secret (not empty)' },
-    relation: { type: 'string', enum: ['parent', 'peer', 'child'], description: 'one of parent, peer, child' },
+    ...peerFields,
     routes: {
       type: 'array',
       maxItems: 1000,
@@ -59,35 +93,21 @@ export const registerPeerBody = {
         properties: { prefix: ilpPrefix, priority },
       },
     },
-    creditLimit: uint64String,
-    settleThreshold: uint64String,
-    maxPacketAmount: uint64String,
-    rateLimit: {
-      type: 'object',
-      required: ['packetsPerSecond'],
-      additionalProperties: false,
-      properties: {
-        packetsPerSecond: { type: 'number', exclusiveMinimum: 0, description: 'a positive number' },
-        burst: { type: 'integer', minimum: 1, description: 'a positive integer' },
-      },
-    },
-    settlement: {
-      type: 'object',
-      additionalProperties: false,
-      // {chain, address}, or the seed's {preference, evmAddress, ...} (mapped to chain 'evm').
-      properties: {
-        chain: { type: 'string', enum: ['evm', 'xrpl', 'aptos'], description: 'one of evm, xrpl, aptos' },
-        address: { type: 'string', minLength: 1, maxLength: 256 },
-        preference: { type: 'string', enum: ['evm', 'any'] },
-        evmAddress: { type: 'string', pattern: '^0x[0-9a-fA-F]{40}$', description: 'a 0x-prefixed 20-byte hex address' },
-        tokenAddress: { type: 'string' },
-        tokenNetworkAddress: { type: 'string' },
-        chainId: { type: 'integer' },
-        channelId: { type: 'string' },
-        initialDeposit: { type: 'string' },
-      },
-    },
   },
+} as const;
+
+/** `?replace=true` on POST /admin/peers: replace a peer with the same id instead of refusing it. */
+export const registerPeerQuery = {
+  type: 'object',
+  properties: { replace: { type: 'string', enum: ['true', 'false'], description: 'true or false' } },
+} as const;
+
+/** PATCH /admin/peers/:peerId: at least one field; only those given change. */
+export const updatePeerBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: peerFields,
 } as const;
 
 /** POST /admin/routes */

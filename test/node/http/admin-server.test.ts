@@ -38,7 +38,7 @@ describe('admin API: peers', () => {
     expect(r.body).toEqual({ nodeId: 'alice', peerCount: 2, connectedCount: 1, peers: node.peers });
   });
 
-  it('POST /admin/peers creates (201) then updates (200)', async () => {
+  it('POST /admin/peers creates (201), refuses the same id (409 PEER_EXISTS), replaces it with ?replace=true (200)', async () => {
     const body = {
       id: 'dave',
       url: 'ws://dave.example:3000',
@@ -63,9 +63,38 @@ describe('admin API: peers', () => {
     });
     expect(node.registered[0]).toEqual({ ...body, creditLimit: '1000' });
 
-    const updated = await call(base, 'POST', '/admin/peers', { json: { id: 'dave', authToken: 's3cret' } });
-    expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ success: true, created: false, updated: true, message: 'Peer dave updated' });
+    const again = await call(base, 'POST', '/admin/peers', { json: { id: 'dave', authToken: 's3cret' } });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({ error: 'Conflict', code: 'PEER_EXISTS', message: 'Peer dave already exists' });
+    expect(node.registered).toHaveLength(1);
+
+    const replaced = await call(base, 'POST', '/admin/peers?replace=true', { json: { id: 'dave', authToken: 's3cret' } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({ success: true, created: false, updated: true, message: 'Peer dave replaced' });
+  });
+
+  it('PATCH /admin/peers/:peerId passes only the given fields; 404 when unknown; 400 for an empty or bad body', async () => {
+    const r = await call(base, 'PATCH', '/admin/peers/bob', { json: { creditLimit: '0700', relation: 'child' } });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      success: true,
+      peer: expect.objectContaining({ id: 'bob', relation: 'child', creditLimit: '700' }),
+      changed: ['relation', 'creditLimit'],
+      message: 'Peer bob updated: relation, creditLimit',
+    });
+    expect(node.updated).toEqual([{ peerId: 'bob', patch: { relation: 'child', creditLimit: '700' } }]);
+
+    const missing = await call(base, 'PATCH', '/admin/peers/zed', { json: { creditLimit: '1' } });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ code: 'PEER_NOT_FOUND' });
+    const empty = await call(base, 'PATCH', '/admin/peers/bob', { json: {} });
+    expect(empty.status).toBe(400);
+    const id = await call(base, 'PATCH', '/admin/peers/bob', { json: { id: 'other' } });
+    expect(id.status).toBe(400);
+    expect(id.body).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'id', message: expect.stringMatching(/not a known field/) });
+    const bad = await call(base, 'PATCH', '/admin/peers/bob', { json: { creditLimit: 'lots' } });
+    expect(bad.body).toMatchObject({ code: 'INVALID_ARGUMENT', field: 'creditLimit' });
+    expect(node.updated).toHaveLength(1);
   });
 
   it("accepts the seed's settlement shape as chain evm", async () => {

@@ -2,7 +2,8 @@
  * An in-test NodeApi: the HTTP tests are about request and response shapes, so a small object with
  * recorded calls stands in for ConnectorNode here (the connector's own tests drive the real node).
  */
-import { NotFoundError } from '../../../src/errors/index.js';
+import { NotFoundError, appError } from '../../../src/errors/index.js';
+import type { PeerPatch } from '../../../src/node/control/control-plane.js';
 import type { NodeApi } from '../../../src/node/http/node-api.js';
 import { EventStream } from '../../../src/node/events.js';
 import type {
@@ -20,6 +21,7 @@ export interface FakeNode extends NodeApi {
   peers: PeerInfo[];
   routes: RouteInfo[];
   registered: PeerRegistrationRequest[];
+  updated: { peerId: string; patch: PeerPatch }[];
   sent: IlpSendRequest[];
   sendResult: IlpSendResponse;
 }
@@ -57,18 +59,29 @@ export function createFakeNode(): FakeNode {
       { prefix: 'g.carol', nextHop: 'carol', priority: 0, source: 'config' },
     ],
     registered: [],
+    updated: [],
     sent: [],
     sendResult: { accepted: true, fulfilled: true, fulfillment: Buffer.alloc(32, 7).toString('base64'), packetId: 'pkt-1' },
     health: () => node.report,
     isReady: () => node.ready,
     listPeers: () => node.peers,
-    registerPeer(request) {
-      node.registered.push(request);
+    registerPeer(request, opts) {
       const existing = node.peers.find((p) => p.id === request.id);
+      if (existing && opts?.replace !== true) return Promise.reject(appError('PEER_EXISTS', { peerId: request.id }));
+      node.registered.push(request);
       const info = existing ?? peer(request.id, false);
       if (!existing) node.peers.push(info);
       for (const r of request.routes ?? []) node.routes.push({ prefix: r.prefix, nextHop: request.id, priority: r.priority ?? 0, source: 'runtime' });
       return Promise.resolve({ peer: info, created: !existing });
+    },
+    updatePeer(peerId, patch) {
+      const existing = node.peers.find((p) => p.id === peerId);
+      if (!existing) return Promise.reject(new NotFoundError('PEER_NOT_FOUND', { peerId }));
+      node.updated.push({ peerId, patch });
+      const changed = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined);
+      if (patch.relation !== undefined) existing.relation = patch.relation;
+      if (patch.creditLimit !== undefined) existing.creditLimit = String(patch.creditLimit);
+      return Promise.resolve({ peer: existing, changed });
     },
     removePeer(peerId, removeRoutes = true) {
       if (!node.peers.some((p) => p.id === peerId)) return Promise.reject(new NotFoundError('PEER_NOT_FOUND', { peerId }));

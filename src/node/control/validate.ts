@@ -1,0 +1,104 @@
+/**
+ * Validation of runtime peer and route changes with the config's own zod schemas (peerSchema,
+ * routeSchema): a peer added through the admin API or the library obeys exactly the rules of one
+ * written in config.yaml. A failure is an INVALID_ARGUMENT naming the field.
+ */
+import type { z } from 'zod';
+import { peerSchema, routeSchema } from '../../config/schema-peers.js';
+import { formatPath } from '../../config/names.js';
+import { appError } from '../../errors/index.js';
+import type { PeerSpec } from '../peers.js';
+import { LOCAL } from '../routing/routing-table.js';
+import type { PeerRelation } from '../types.js';
+
+/** A peer as the library and the admin API give it (amounts as bigint or decimal string). */
+export interface PeerInput {
+  id: string;
+  url?: string;
+  authToken: string;
+  relation?: PeerRelation;
+  maxPacketAmount?: bigint | string;
+  creditLimit?: bigint | string;
+  settleThreshold?: bigint | string;
+  rateLimit?: { packetsPerSecond: number; burst?: number };
+  settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** route broadcast (CCP) switches; unset: on for parent and peer, off for child */
+  sendRoutes?: boolean;
+  receiveRoutes?: boolean;
+}
+
+/** The fields of a peer that `update` may change (everything but the id). */
+export const PEER_FIELDS = [
+  'url',
+  'authToken',
+  'relation',
+  'maxPacketAmount',
+  'creditLimit',
+  'settleThreshold',
+  'rateLimit',
+  'settlement',
+  'sendRoutes',
+  'receiveRoutes',
+] as const;
+export type PeerField = (typeof PEER_FIELDS)[number];
+
+function invalid(error: z.ZodError, prefix = ''): never {
+  const issue = error.issues[0];
+  const path = formatPath(issue.path);
+  const field = prefix === '' ? path || 'request' : path === '' ? prefix : `${prefix}.${path}`;
+  throw appError('INVALID_ARGUMENT', { field, reason: issue.message });
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * Validates a peer with the config schema.
+ * @param nodeId our own id, which no peer may take
+ * @throws AppError INVALID_ARGUMENT naming the field
+ */
+export function parsePeer(input: PeerInput, nodeId: string): PeerSpec {
+  // Only the peer's own fields: routes travel apart, and the library's callers may pass more (ignored as before).
+  const fields = { id: input.id, authToken: input.authToken, ...Object.fromEntries(PEER_FIELDS.map((f) => [f, input[f]])) };
+  const parsed = peerSchema.safeParse(defined(fields));
+  if (!parsed.success) invalid(parsed.error);
+  const p = parsed.data;
+  if (p.id === nodeId) throw appError('INVALID_ARGUMENT', { field: 'id', reason: `${p.id} is our own nodeId: a peer needs another id` });
+  if (p.id === LOCAL) throw appError('INVALID_ARGUMENT', { field: 'id', reason: `"${LOCAL}" names local delivery in routes: a peer needs another id` });
+  return {
+    id: p.id,
+    authToken: p.authToken,
+    relation: p.relation,
+    source: 'runtime',
+    ...defined({
+      url: p.url,
+      maxPacketAmount: p.maxPacketAmount,
+      creditLimit: p.creditLimit,
+      settleThreshold: p.settleThreshold,
+      rateLimit: p.rateLimit,
+      settlement: p.settlement,
+      sendRoutes: p.sendRoutes,
+      receiveRoutes: p.receiveRoutes,
+    }),
+  };
+}
+
+/** A spec back in input form (to merge a partial update into it). */
+export function specToInput(spec: PeerSpec): PeerInput {
+  const { source: _source, ...rest } = spec;
+  return rest;
+}
+
+/** Validates one route with the config schema; `field` prefixes the path in the error (e.g. `routes[0]`). */
+export function parseRoute(input: { prefix: string; nextHop: string; priority?: number }, field = ''): { prefix: string; nextHop: string; priority: number } {
+  const parsed = routeSchema.safeParse(defined({ ...input }));
+  if (!parsed.success) invalid(parsed.error, field);
+  return parsed.data;
+}
+
+/** The fields whose value differs between two specs. */
+export function changedFields(before: PeerSpec, after: PeerSpec): PeerField[] {
+  const show = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+  return PEER_FIELDS.filter((f) => show(before[f]) !== show(after[f]));
+}

@@ -1,0 +1,99 @@
+/**
+ * Read-only views of a running node for the admin API and the library: the seed's balance body,
+ * every ledger account, and the health report.
+ */
+import { accounts, type Ledger } from '../ledger/index.js';
+import type { PeerSet } from './peers.js';
+import type { HealthReport, PeerAccountBalance } from './types.js';
+import { PeerNotFoundError } from '../errors/index.js';
+
+/** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
+export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: string, assetCode: string): PeerAccountBalance {
+  const b = ledger?.balance(accounts.peer(peerId)) ?? 0n;
+  if (!peers.get(peerId) && b === 0n) throw new PeerNotFoundError(peerId);
+  return {
+    peerId,
+    balances: [
+      {
+        tokenId: assetCode,
+        netBalance: b.toString(),
+        creditBalance: (b > 0n ? b : 0n).toString(),
+        debitBalance: (b < 0n ? -b : 0n).toString(),
+      },
+    ],
+  };
+}
+
+/** Every ledger account with its balance (and what is reserved on peer accounts), sorted by name. */
+export function accountList(ledger: Ledger | undefined, peers: PeerSet): { account: string; balance: string; reserved?: string }[] {
+  if (!ledger) return [];
+  const out: { account: string; balance: string; reserved?: string }[] = [];
+  const seen = new Set<string>();
+  for (const [account, balance] of ledger.balances()) {
+    seen.add(account);
+    const peerId = account.startsWith(PEER_PREFIX) ? account.slice(PEER_PREFIX.length) : undefined;
+    out.push({ account, balance: balance.toString(), ...(peerId ? { reserved: ledger.reserved(peerId).toString() } : {}) });
+  }
+  for (const p of peers.all()) {
+    if (!seen.has(accounts.peer(p.id))) out.push({ account: accounts.peer(p.id), balance: '0', reserved: ledger.reserved(p.id).toString() });
+  }
+  return out.sort((a, b) => a.account.localeCompare(b.account));
+}
+
+const PEER_PREFIX = accounts.peer('');
+
+/** What the health report needs to know about the node. */
+export interface HealthInputs {
+  phase: 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
+  ledgerOpen: boolean;
+  /** Set while the ledger refuses writes (fail-stop). */
+  ledgerFault?: { reason: string } | undefined;
+  /** The BTP pre-auth gate's counters, when it runs. */
+  preAuth?: { open: number; refused: number; lastRefusedAt: number } | undefined;
+  /** Assets whose rates are stale (pairs touching them get T00). */
+  staleRates?: readonly string[];
+  btpListening: boolean;
+  addressKnown: boolean;
+  peers: PeerSet;
+  startedAt: number;
+  nodeId: string;
+  ilpAddress: string;
+  version: string;
+}
+
+/** The health report: starting, healthy, degraded (a peer down, no address yet) or unhealthy. */
+export function healthReport(h: HealthInputs): HealthReport {
+  const peers = h.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
+  const connected = peers.filter((p) => p.connected).length;
+  const fault = h.ledgerFault;
+  const ledgerOk = h.ledgerOpen && h.phase === 'started' && fault === undefined;
+  const btpOk = h.btpListening && h.phase === 'started';
+  const reasons: string[] = [];
+  if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+  else if (!ledgerOk) reasons.push('ledger is not open');
+  if (!btpOk) reasons.push('BTP server is not listening');
+  for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+  const gate = h.preAuth;
+  if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
+  if (!h.addressKnown) reasons.push('ILP address not yet learned from the parent');
+  const stale = h.staleRates ?? [];
+  if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
+  let status: HealthReport['status'];
+  if (h.phase === 'new' || h.phase === 'starting') status = 'starting';
+  else if (!ledgerOk || !btpOk) status = 'unhealthy';
+  else if (connected < peers.length || !h.addressKnown || stale.length > 0) status = 'degraded';
+  else status = 'healthy';
+  return {
+    status,
+    uptime: h.startedAt ? Math.floor((Date.now() - h.startedAt) / 1000) : 0,
+    peersConnected: connected,
+    totalPeers: peers.length,
+    timestamp: new Date().toISOString(),
+    nodeId: h.nodeId,
+    ilpAddress: h.ilpAddress,
+    version: h.version,
+    checks: { ledger: ledgerOk, btp: btpOk, peers },
+    reasons,
+    ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
+  };
+}
