@@ -1,9 +1,10 @@
 // Node 24 for the CI run: the npm package `node@24` carries the official binary. Installed once into a
-// cache folder (AGENT_RUNTIME_NODE24_DIR, default ~/.cache/agent-runtime/node24) and reused while it
-// still answers v24. Run alone it prints the binary's path: `node scripts/node24.mjs`.
+// cache folder (AGENT_RUNTIME_NODE24_DIR, default <tmpdir>/agent-runtime-node24) and reused while it
+// still answers v24. Not under $HOME: a test runs process.execPath as the user nobody, who cannot
+// enter root's home (mode 700). Run alone it prints the binary's path: `node scripts/node24.mjs`.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +21,7 @@ function versionOf(bin) {
 
 /** The path of a Node 24 binary, installing `node@24` from the registry when the cache has none. */
 export function ensureNode24() {
-  const dir = resolve(process.env.AGENT_RUNTIME_NODE24_DIR ?? join(homedir(), '.cache', 'agent-runtime', 'node24'));
+  const dir = resolve(process.env.AGENT_RUNTIME_NODE24_DIR ?? join(tmpdir(), 'agent-runtime-node24'));
   const bin = join(dir, 'node_modules', 'node', 'bin', 'node');
   if (existsSync(bin) && versionOf(bin)?.startsWith(`v${MAJOR}.`)) return bin;
   mkdirSync(dir, { recursive: true });

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything the tests need on a fresh Debian machine, then runs the whole suite: type-check,
 # lint, the fast tier on this Node (20) and on Node 24 (npm package node@24, cached in
-# ~/.cache/agent-runtime/node24), then the slow tier once. Closes with "N passed, N failed".
+# $TMPDIR/agent-runtime-node24), then the slow tier once. Closes with "N passed, N failed".
 # Usage (from a fresh clone): bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
