@@ -2,13 +2,15 @@
  * Checks on what callers hand the ledger. Failures throw `LedgerError`s synchronously: they are bugs
  * in the caller, never expected outcomes of a packet.
  */
+import { ID_PATTERN } from '../config/fields.js';
 import { MAX_POSTING } from './codec.js';
 import { LedgerError } from './errors.js';
 import { entryKinds, type EntryKind, type JournalEntry, type PeerLimits } from './types.js';
 
 // exchange:<code>@<scale> and fees:<code>@<scale>: per-asset accounts of cross-asset forwards (src/ledger/assets.ts)
-const ACCOUNT_RE = /^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):[a-zA-Z0-9_~-]+|(?:exchange|fees):[!-~]{1,32}@\d{1,3})$/;
-const PEER_ID_RE = /^[a-zA-Z0-9_~-]+$/;
+const ID = ID_PATTERN.source.slice(1, -1); // the one id pattern (config/fields.ts), without its anchors
+const ACCOUNT_RE = new RegExp(`^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):${ID}|(?:exchange|fees):[!-~]{1,32}@\\d{1,3})$`);
+const PEER_ID_RE = ID_PATTERN;
 /** Longest account id and source peer id in bytes (one length byte on disk). */
 export const MAX_NAME_BYTES = 255;
 /** Longest entry id in bytes. */

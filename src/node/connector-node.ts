@@ -9,26 +9,25 @@ import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import { Ledger } from '../ledger/index.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
-import { BtpServer } from './btp/btp-server.js';
+import type { BtpServer } from './btp/btp-server.js';
+import type { BtpLink } from './btp/btp-link.js';
+import type { BtpFrame } from './btp/codec.js';
 import { SecurityStats } from './http/security-stats.js';
-import { InFlightCaps } from './pipeline/in-flight-caps.js';
 import { NodeRates } from '../rates/node-rates.js';
 import { ratesRoutes } from '../rates/admin-routes.js';
 import type { RateProvider } from '../rates/source.js';
 import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
 import { sendFromAgent, type SendPacketResult } from './local-send.js';
-import { LocalDelivery } from './delivery/local-delivery.js';
-import { createHttpDeliveryClient } from './delivery/http-client.js';
+import type { LocalDelivery } from './delivery/local-delivery.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
-import { PacketProcessor } from './pipeline/packet-processor.js';
+import type { PacketProcessor } from './pipeline/packet-processor.js';
 import { RoutingTable } from './routing/routing-table.js';
-import { PeerSet } from './peers.js';
+import { PeerSet, type Peer } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
-import { CcpService } from './routing/ccp/ccp-service.js';
-import { createNodeCcpHost } from './routing/ccp/node-host.js';
+import type { CcpService } from './routing/ccp/ccp-service.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
@@ -41,6 +40,7 @@ import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
 import { accountList, healthReport, peerBalance } from './node-views.js';
 import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
+import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin } from './assembly.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
 import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
@@ -101,34 +101,21 @@ export class ConnectorNode {
     this.baseLogger = logger ?? createLogger(c.nodeId, c.logLevel);
     this.logger = this.baseLogger.child({ module: 'node' });
     this.events = new EventStream(c.nodeId);
-    this.address = new AddressLearner({
-      nodeId: c.nodeId,
-      ...(c.ilpAddress === undefined ? {} : { configured: c.ilpAddress }),
-      assetCode: c.assetCode,
-      assetScale: c.assetScale,
-      logger: this.logger,
-      onLearned: () => this.refreshImplicitRoutes(),
-    });
-    this.routes = new RoutingTable(
-      (id) => this.peers.get(id)?.relation,
-      (id) => this.peers.get(id)?.connected === true,
-    );
-    this.peers = new PeerSet({
-      nodeId: c.nodeId,
-      maxFrameBytes: c.performance.maxFrameBytes,
-      logger: this.baseLogger.child({ module: 'btp' }),
-      events: this.events,
-      handlers: {
-        onIlpRequest: (link, requestId, ilp) => this.processor?.handle(link.peerId, requestId, ilp, link),
-        onOtherRequest: (link, frame) => onSettlementFrame(this.settlement, link, frame),
-      },
-      onLinkUp: (peer, link) => {
-        this.settlement?.onPeerConnected(peer.id);
-        this.ccp?.peerUp(peer.id);
-        this.address.linkUp(peer, link);
-      },
-      onLinkDown: (peer) => this.ccp?.peerDown(peer.id),
-    });
+    const configured = c.ilpAddress === undefined ? {} : { configured: c.ilpAddress };
+    const asset = { assetCode: c.assetCode, assetScale: c.assetScale };
+    this.address = new AddressLearner({ nodeId: c.nodeId, ...configured, ...asset, logger: this.logger, onLearned: () => this.refreshImplicitRoutes() });
+    this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true);
+    const handlers = {
+      onIlpRequest: (link: BtpLink, requestId: number, ilp: Buffer) => this.processor?.handle(link.peerId, requestId, ilp, link),
+      onOtherRequest: (link: BtpLink, frame: BtpFrame) => onSettlementFrame(this.settlement, link, frame),
+    };
+    const onLinkUp = (peer: Peer, link: BtpLink) => {
+      this.settlement?.onPeerConnected(peer.id);
+      this.ccp?.peerUp(peer.id);
+      this.address.linkUp(peer, link);
+    };
+    const onLinkDown = (peer: Peer) => this.ccp?.peerDown(peer.id);
+    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown });
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -140,11 +127,7 @@ export class ConnectorNode {
       peersChanged: () => this.refreshImplicitRoutes(),
       peerRemoved: (peerId) => this.ccp?.peerRemoved(peerId),
     });
-    const ld = c.localDelivery;
-    const http = ld.enabled && ld.handlerUrl
-      ? createHttpDeliveryClient({ handlerUrl: ld.handlerUrl, timeoutMs: ld.timeout, authToken: ld.authToken, logger: this.baseLogger.child({ module: 'delivery' }) })
-      : undefined;
-    this.delivery = new LocalDelivery(() => this.address.value, this.baseLogger.child({ module: 'delivery' }), http);
+    this.delivery = createDelivery(c, () => this.address.value, this.moduleLogger('delivery'));
   }
 
   get nodeId(): string {
@@ -202,40 +185,10 @@ export class ConnectorNode {
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
     this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value);
-    this.processor = new PacketProcessor({
-      policies: this.agents.policies,
-      ledger,
-      routes: this.routes,
-      events: this.events,
-      logger: this.baseLogger.child({ module: 'pipeline' }),
-      expiry: c.performance,
-      feeBps: BigInt(c.feeBps),
-      asset: { code: c.assetCode, scale: c.assetScale },
-      rates: this.rates.book,
-      caps: new InFlightCaps(c.performance.maxInFlightPerPeer, c.performance.maxInFlightBytesPerPeer, (peer, limit) => this.securityStats.countInFlightRejected(peer, limit)),
-      getPeer: (id) => this.peers.get(id),
-      address: () => this.address.value,
-      ildcp: (peerId) => this.address.answer(this.peers.get(peerId)),
-      peerProtocol: (peerId, destination, data) => this.ccp?.handle(peerId, destination, data),
-      deliverLocal: this.delivery.deliver,
-    });
-
-    if (c.routing.enabled) {
-      const host = createNodeCcpHost({ routes: this.routes, peer: (id) => this.peers.get(id), address: () => this.address.value });
-      this.ccp = new CcpService(host, c.routing, this.moduleLogger('ccp'));
-    }
-    this.btp = new BtpServer({
-      host: c.btpServerHost,
-      port: c.btpServerPort,
-      maxFrameBytes: c.performance.maxFrameBytes,
-      preAuth: { maxTotal: c.performance.maxPreAuthConnections, maxPerAddress: c.performance.maxPreAuthPerAddress, timeoutMs: c.performance.preAuthTimeoutMs },
-      allowedHosts: c.security.allowedHosts,
-      trustProxy: c.security.trustProxy,
-      stats: this.securityStats,
-      logger: this.baseLogger.child({ module: 'btp-server' }),
-      authenticate: this.peers.authenticate,
-      onAuthenticated: this.peers.acceptInbound,
-    });
+    const { routes, peers, events, delivery, address, securityStats: stats } = this;
+    this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
+    this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
+    this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'));
     await this.btp.listen();
     this.securityStats.preAuth = this.btp.preAuth;
 
@@ -260,16 +213,8 @@ export class ConnectorNode {
     this.state = 'started';
 
     if (!this.address.known) await this.address.wait(10_000);
-    this.events.emit({
-      type: 'node:started',
-      ilpAddress: this.address.value,
-      btpPort: this.btpPort,
-      healthPort: this.control.healthPort,
-      adminUrl: this.control.urls.admin,
-      dataDir: c.dataDir,
-    });
-    this.logger.info({ ilpAddress: this.address.value, btpPort: this.btpPort, ...this.control.urls, dataDir: c.dataDir }, 'node started');
-    this.logger.info(upgradeNotice());
+    const started = { ilpAddress: this.address.value, btpPort: this.btpPort, healthPort: this.control.healthPort, urls: this.control.urls, dataDir: c.dataDir };
+    announceStarted(this.events, this.logger, started, upgradeNotice());
   }
 
   /** Stops gracefully: new packets get T03, packets in flight finish (bounded by their expiry), the ledger is flushed. Idempotent. */
@@ -286,13 +231,8 @@ export class ConnectorNode {
   private async doStop(): Promise<void> {
     this.state = 'stopping';
     this.events.emit({ type: 'node:stopping', reason: 'stop() called' });
-    if (this.processor) {
-      // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
-      let timer: NodeJS.Timeout | undefined;
-      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.config.performance.maxHoldTimeMs + 1000)));
-      await Promise.race([this.processor.drain(), limit]);
-      clearTimeout(timer);
-    }
+    // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
+    await drainWithin(this.processor, this.config.performance.maxHoldTimeMs + 1000);
     clearInterval(this.sweeper);
     this.stopStats?.();
     this.ccp?.stop();
