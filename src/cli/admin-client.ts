@@ -4,7 +4,7 @@
  * body `{error, message, code}` its own code, and an answer that is not the admin API's
  * UNEXPECTED_RESPONSE (a wrong --url, typically the BTP or another service's port).
  */
-import type { AppError} from '../errors/index.js';
+import type { AppError } from '../errors/index.js';
 import { appError, isErrorCode } from '../errors/index.js';
 
 /** Default wait for an admin answer, in ms (a send waits its own timeout plus this). */
@@ -70,7 +70,30 @@ export class AdminClient {
   async call<T>(method: string, path: string, body?: unknown, timeoutMs?: number): Promise<T> {
     const r = await this.raw(method, path, body, timeoutMs);
     if (r.status >= 200 && r.status < 300 && r.body !== undefined) return r.body as T;
+    if (r.status === 404 && path.startsWith('/admin/')) {
+      const wrongPort = await this.healthPortError(r);
+      if (wrongPort) throw wrongPort;
+    }
     throw this.httpError(r);
+  }
+
+  /**
+   * A node's server without admin routes answered an admin path ("No route ..."): when it answers
+   * /health as a node, `--url` names the node's health port, not its admin API. Say so.
+   */
+  private async healthPortError(r: RawResponse): Promise<AppError | undefined> {
+    const b = r.body as { code?: unknown; message?: unknown } | undefined;
+    if (b?.code !== 'NOT_FOUND' || typeof b.message !== 'string' || !b.message.startsWith('No route ')) return undefined;
+    // An admin API answers /admin/peers (maybe 401): then only this path is unknown to it.
+    const admin = await this.raw('GET', '/admin/peers').catch(() => undefined);
+    if (admin?.status !== 404) return undefined;
+    const health = await this.raw('GET', '/health').catch(() => undefined);
+    const h = health?.body as { nodeId?: unknown; checks?: unknown } | undefined;
+    if (typeof h?.nodeId !== 'string' || h.checks === undefined) return undefined;
+    return appError('NOT_FOUND', {
+      message: `${this.baseUrl} is the health port of node ${h.nodeId}, not its admin API`,
+      suggestion: `Point --url (or AGENT_RUNTIME_URL) at the admin API: adminApi.port in the node's config, 8081 by default. \`agent-runtime health --url ${this.baseUrl}\` reads this port.`,
+    });
   }
 
   /** One request without status mapping (for /health, whose 503 carries a body). */

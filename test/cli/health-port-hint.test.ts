@@ -1,0 +1,41 @@
+/**
+ * `--url` pointing at a node's health port instead of its admin API: the CLI says so (issue 18),
+ * against a real node's two listeners.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { AdminClient } from '../../src/cli/admin-client.js';
+import type { AppError } from '../../src/errors/index.js';
+import { Harness } from '../helpers/node.js';
+
+const h = new Harness();
+afterEach(() => h.cleanup());
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as AppError;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('the health port given as --url', () => {
+  it('names it as the health port of the node, with the admin port to use instead', async () => {
+    const node = h.node({ nodeId: 'hp' });
+    await node.start();
+    const health = node.endpoints.health!;
+    const e = await failure(new AdminClient(health).get('/admin/peers'));
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toBe(`${health.replace(/\/+$/, '')} is the health port of node hp, not its admin API`);
+    expect(e.suggestion).toContain('adminApi.port');
+    expect(e.suggestion).toContain('8081');
+  });
+
+  it('leaves the admin API\'s own not-found answers as they are', async () => {
+    const node = h.node({ nodeId: 'hp2' });
+    await node.start();
+    const e = await failure(new AdminClient(node.endpoints.admin!).get('/admin/no-such-path'));
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toBe('No route GET /admin/no-such-path');
+  });
+});
