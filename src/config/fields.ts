@@ -104,7 +104,17 @@ export function hasProtocol(value: string, protocols: readonly string[]): boolea
 /** A URL with one of the given schemes, e.g. `urlField(['ws:', 'wss:'])`. */
 export function urlField(protocols: readonly string[]) {
   const names = protocols.map((p) => `${p}//`).join(' or ');
-  return z.string().refine((v) => hasProtocol(v, protocols), `must be a ${names} URL`);
+  return z.string().superRefine((v, ctx) => {
+    const port = portOutOfRange(v);
+    if (port !== undefined) ctx.addIssue({ code: 'custom', message: `port ${port} is out of range: a port is 1-65535` });
+    else if (!hasProtocol(v, protocols)) ctx.addIssue({ code: 'custom', message: `must be a ${names} URL` });
+  });
+}
+
+/** The port of `scheme://host:port…` when it is past 65535 (the URL parser only says "Invalid URL"). */
+export function portOutOfRange(value: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):(\d+)(?:[/?#]|$)/i.exec(value);
+  return m !== null && Number(m[1]) > 65535 ? m[1] : undefined;
 }
 
 /** An IPv4/IPv6 address or a CIDR block (`10.0.0.0/8`, `fd00::/8`). */

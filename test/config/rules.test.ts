@@ -47,9 +47,11 @@ describe('peer rules', () => {
         peer('b c'),
         peer('d', { settlement: { chain: 'xrpl', address: '0xabc' } }),
         peer('e', { settlement: { chain: 'evm', address: `0x${'a'.repeat(40)}` } }),
+        peer('f', { url: 'ws://127.0.0.1:99999' }),
       ],
     });
     expect(issueAt(issues, 'peers[0].url').message).toBe('must be a ws:// or wss:// URL');
+    expect(issueAt(issues, 'peers[4].url').message).toBe('port 99999 is out of range: a port is 1-65535');
     expect(issueAt(issues, 'peers[1].id').message).toMatch(/\[a-zA-Z0-9_~-\]\+/);
     expect(issueAt(issues, 'peers[2].settlement.address').message).toBe('must be a classic r… address for chain xrpl');
     expect(issues.some((i) => i.path.startsWith('peers[3]'))).toBe(false);
