@@ -122,8 +122,12 @@ function checkListeners(c: BaseConfig, ctx: Ctx): void {
       const a = listeners[i];
       const b = listeners[j];
       if (a.port !== b.port || !hostsOverlap(a.host, b.host)) continue;
+      // The handler URL names the user's own server: it cannot "pick a free port"; move either side.
+      const hint = b.key === 'localDelivery.handlerUrl'
+        ? `the handler URL is your own server's address: run that server on a port the node does not listen on (and change the URL to it), or move ${a.key} to another port (0 picks a free one)`
+        : `give ${b.key} another port (0 picks a free one)`;
       report(ctx, b.path, `${b.key} and ${a.key} both use ${b.host}:${b.port} (${a.host}:${a.port})`, {
-        hint: `give ${b.key} another port (0 picks a free one)`,
+        hint,
         keys: [b.path, a.path],
       });
     }

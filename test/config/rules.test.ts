@@ -121,6 +121,10 @@ describe('listener collisions', () => {
     expect(issueAt(issues, 'localDelivery.handlerUrl').message).toBe(
       'localDelivery.handlerUrl and healthCheckPort both use localhost:8080 (127.0.0.1:8080)',
     );
+    // the URL is the user's own server: the hint says to move that server or the node's listener
+    expect(issueAt(issues, 'localDelivery.handlerUrl').hint).toBe(
+      "the handler URL is your own server's address: run that server on a port the node does not listen on (and change the URL to it), or move healthCheckPort to another port (0 picks a free one)",
+    );
     const https = issuesOf({ adminApi: { port: 443 }, localDelivery: { enabled: true, handlerUrl: 'https://127.0.0.1/bls' } });
     expect(issueAt(https, 'localDelivery.handlerUrl').message).toMatch(/adminApi\.port/);
   });
