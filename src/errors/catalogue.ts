@@ -45,6 +45,11 @@ const entries = {
     exitCode: 2,
     suggestion: 'Set it in the environment or in the .env file next to the config (`agent-runtime setup` writes it).',
   },
+  UNKNOWN_COMMAND: {
+    message: 'Unknown command: {command}',
+    exitCode: 2,
+    suggestion: 'Did you mean `agent-runtime {closest}`? `agent-runtime --help` lists every command.',
+  },
   INVALID_ARGUMENT: {
     message: 'Invalid {field}: {reason}',
     exitCode: 2,
