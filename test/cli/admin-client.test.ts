@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/cli/admin-client.js';
-import type { AppError } from '../../src/errors/index.js';
+import { failure } from '../helpers/failure.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -20,14 +20,6 @@ const reply = (status: number, body: unknown, type = 'application/json') => (_re
   res.end(typeof body === 'string' ? body : JSON.stringify(body));
 };
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('AdminClient', () => {
   it('sends JSON with the API key and returns the body', async () => {

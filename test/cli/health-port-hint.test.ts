@@ -4,20 +4,12 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/cli/admin-client.js';
-import type { AppError } from '../../src/errors/index.js';
+import { failure } from '../helpers/failure.js';
 import { Harness } from '../helpers/node.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
 
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AppError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('the health port given as --url', () => {
   it('names it as the health port of the node, with the admin port to use instead', async () => {
