@@ -13,6 +13,7 @@
  * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
 import { ledgerEntries } from './catalogue-ledger.js';
+import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -310,6 +311,7 @@ const entries = {
     suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
   },
   ...ledgerEntries,
+  ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */
