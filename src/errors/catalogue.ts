@@ -14,6 +14,7 @@
  */
 import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
+import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -312,6 +313,7 @@ const entries = {
   },
   ...ledgerEntries,
   ...chainEntries,
+  ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */
