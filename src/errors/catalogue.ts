@@ -13,7 +13,9 @@
  * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
 import { assetEntries } from './catalogue-assets.js';
+import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
+import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -312,6 +314,8 @@ const entries = {
   },
   ...ledgerEntries,
   ...assetEntries,
+  ...chainEntries,
+  ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */
