@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { chainAssetKey, settlementAssetProblem } from './chain-assets.js';
 import { formatPath, peerSecretEnvName } from './names.js';
 import type { BaseConfig } from './schema.js';
+import { peerTransportIssues } from './schema-peers.js';
 
 type Ctx = z.RefinementCtx<BaseConfig>;
 type Path = (string | number)[];
@@ -59,6 +60,11 @@ function checkPeers(c: BaseConfig, ctx: Ctx): void {
         keys: [idPath, ['peers', other, 'id']],
       });
     } else if (other === undefined) byEnv.set(envName, i);
+    for (const t of peerTransportIssues(p)) {
+      const path = ['peers', i, ...t.path];
+      const hint = t.path[0] === 'authToken' ? `set ${envName} in the environment or .env, or peers[${i}].authToken` : t.hint;
+      report(ctx, path, t.message, { hint, keys: [path, ['peers', i, 'transport']] });
+    }
     if (p.relation === 'parent') {
       if (parent !== undefined) {
         report(ctx, ['peers', i, 'relation'], `more than one parent: '${c.peers[parent].id}' and '${p.id}'`, {
@@ -105,6 +111,11 @@ function handlerListener(c: BaseConfig): Listener | undefined {
   return { key: 'localDelivery.handlerUrl', path: ['localDelivery', 'handlerUrl'], host: url.hostname, port };
 }
 
+/** Whether the ILP-over-HTTP listener runs: http.enabled, or unset and some peer uses transport http. */
+export function httpListenerOn(c: { readonly http: { readonly enabled?: boolean }; readonly peers: readonly { readonly transport?: string }[] }): boolean {
+  return c.http.enabled ?? c.peers.some((p) => p.transport === 'http');
+}
+
 function checkListeners(c: BaseConfig, ctx: Ctx): void {
   const all: (Listener | undefined)[] = [
     { key: 'btpServerPort', path: ['btpServerPort'], host: c.btpServerHost, port: c.btpServerPort },
@@ -116,6 +127,7 @@ function checkListeners(c: BaseConfig, ctx: Ctx): void {
       ? { key: 'explorer.port', path: ['explorer', 'port'], host: c.explorer.host, port: c.explorer.port }
       : undefined,
     handlerListener(c),
+    httpListenerOn(c) ? { key: 'http.port', path: ['http', 'port'], host: c.http.host, port: c.http.port } : undefined,
   ];
   const listeners = all.filter((l): l is Listener => l !== undefined && l.port !== 0);
   for (let i = 0; i < listeners.length; i++) {

@@ -30,8 +30,9 @@ import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { assetCodeField, ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
+import { httpSchema } from './schema-http.js';
 
-export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
+export { CHAINS, RELATIONS, TRANSPORTS, peerSchema, peerTransportIssues, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
 
 /** Log levels, most verbose first. */
@@ -314,6 +315,7 @@ export const baseConfigSchema = z.strictObject({
   policies: policiesSchema.prefault({}),
   rates: ratesSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  http: httpSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -347,7 +349,7 @@ export type NodeConfig = DeepReadonly<z.output<typeof configSchema>>;
  * A peer as written in a file or object: `authToken` may be left out when
  * `BTP_PEER_<ID>_SECRET` provides it (the loader fills it in before validation).
  */
-export type PeerConfigInput = Omit<z.input<typeof peerSchema>, 'authToken'> & { authToken?: string };
+export type PeerConfigInput = z.input<typeof peerSchema>;
 /** What a config file or a config object may contain (every default optional). */
 export type NodeConfigInput = Omit<z.input<typeof configSchema>, 'peers'> & { peers?: PeerConfigInput[] };
 /** One resolved peer. */

@@ -51,6 +51,7 @@ function configPeerSpec(p: PeerConfig, nodeAsset: { code: string; scale: number 
     id: p.id,
     url: p.url,
     authToken: p.authToken,
+    ...(p.transport === 'http' ? { transport: p.transport, http: p.http } : {}),
     relation: p.relation,
     maxPacketAmount: p.maxPacketAmount,
     creditLimit: p.creditLimit,

@@ -4,7 +4,7 @@
  * written in config.yaml. A failure is an INVALID_ARGUMENT naming the field.
  */
 import type { z } from 'zod';
-import { peerSchema, routeSchema } from '../../config/schema-peers.js';
+import { peerSchema, peerTransportIssues, routeSchema } from '../../config/schema-peers.js';
 import { formatPath } from '../../config/names.js';
 import { settlementAssetProblem, type ChainAssetSettings } from '../../config/chain-assets.js';
 import type { Chain } from '../../config/index.js';
@@ -17,7 +17,12 @@ import type { PeerRelation } from '../types.js';
 export interface PeerInput {
   id: string;
   url?: string;
-  authToken: string;
+  /** the BTP secret (transport btp) */
+  authToken?: string;
+  /** btp (default) or http (ILP-over-HTTP, RFC 0035) */
+  transport?: 'btp' | 'http';
+  /** ILP-over-HTTP endpoint and tokens (transport http) */
+  http?: { url?: string; incomingToken?: string; outgoingToken?: string };
   relation?: PeerRelation;
   maxPacketAmount?: bigint | string;
   creditLimit?: bigint | string;
@@ -36,6 +41,8 @@ export interface PeerInput {
 export const PEER_FIELDS = [
   'url',
   'authToken',
+  'transport',
+  'http',
   'relation',
   'maxPacketAmount',
   'creditLimit',
@@ -79,16 +86,20 @@ export function parsePeer(input: PeerInput, nodeId: string, node: AssetContext):
   const parsed = peerSchema.safeParse(defined(fields));
   if (!parsed.success) invalid(parsed.error);
   const p = parsed.data;
+  const issue = peerTransportIssues(p)[0];
+  if (issue !== undefined) throw appError('INVALID_ARGUMENT', { field: formatPath(issue.path), reason: issue.hint === undefined ? issue.message : `${issue.message} (${issue.hint})` });
   if (p.id === nodeId) throw appError('INVALID_ARGUMENT', { field: 'id', reason: `${p.id} is our own nodeId: a peer needs another id` });
   if (p.id === LOCAL) throw appError('INVALID_ARGUMENT', { field: 'id', reason: `"${LOCAL}" names local delivery in routes: a peer needs another id` });
   checkSettlementAsset(p.id, p.assetCode ?? node.assetCode, p.settlement?.chain, node);
   const asset = p.assetCode !== undefined || p.assetScale !== undefined ? { code: p.assetCode ?? node.assetCode, scale: p.assetScale ?? node.assetScale } : undefined;
   return {
     id: p.id,
-    authToken: p.authToken,
     relation: p.relation,
     source: 'runtime',
     ...defined({
+      authToken: p.authToken,
+      transport: p.transport === 'http' ? p.transport : undefined,
+      http: p.http,
       url: p.url,
       maxPacketAmount: p.maxPacketAmount,
       creditLimit: p.creditLimit,
