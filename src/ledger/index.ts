@@ -21,3 +21,4 @@ export { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError, led
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';
 export { assetKey, exchangeAccount, feesAccount, onchainAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';
+export { parseAssetKey, sumByRecordedAsset } from './asset-records.js';
