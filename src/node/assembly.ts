@@ -55,7 +55,8 @@ export function createPipeline(p: PipelineParts): PacketProcessor {
     address: () => p.address.value,
     ildcp: (peerId) => p.address.answer(p.peers.get(peerId)),
     peerProtocol: (peerId, destination, data) => p.ccp()?.handle(peerId, destination, data),
-    deliverLocal: p.delivery.deliver,
+    // A Prepare asking for a payee receipt gets one signed with the node's identity key (src/agents/receipts).
+    deliverLocal: p.agents.wrapDelivery(p.delivery.deliver),
   });
 }
 

@@ -362,6 +362,7 @@ export class ConnectorNode {
       nodeId: this.nodeId,
       ilpAddress: this.address.value,
       version,
+      identityKey: this.agents?.identity.publicKey,
     });
   }
 
