@@ -3,11 +3,12 @@
  *
  *   node --import tsx bench/one-hop/agent-runtime-target.ts <config.yaml>
  *
- * Does what `agent-runtime start` does with stdout not a terminal: `new ConnectorNode(path)`, an event
+ * Does what `agent-runtime start` does with stdout not a terminal: `new ConnectorNode(path)` with the CLI's config defaults, an event
  * subscriber that prints lifecycle, peer, settlement and stats events as NDJSON (per-packet events are
  * built by the node, since a listener is attached, and filtered out here, as `start` does without
  * `--events packets`), and a graceful stop on SIGTERM/SIGINT.
  */
+import { CLI_CONFIG_DEFAULTS } from '../../src/cli/cli-defaults.js';
 import { ConnectorNode } from '../../src/index.js';
 
 /** Events `start` prints by default: everything but per-packet and per-balance ones. */
@@ -18,7 +19,8 @@ function printed(type: string): boolean {
 async function main(): Promise<void> {
   const path = process.argv[2];
   if (!path) throw new Error('usage: agent-runtime-target.ts <config.yaml>');
-  const node = new ConnectorNode(path);
+  // with the CLI's defaults (admin API on), as `start` reads a config
+  const node = new ConnectorNode(path, undefined, { defaults: CLI_CONFIG_DEFAULTS });
   node.events.subscribe((batch) => {
     let out = '';
     for (const e of batch) if (printed(e.type)) out += `${JSON.stringify(e)}\n`;

@@ -15,6 +15,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { appError } from '../errors/index.js';
+import { CLI_CONFIG_DEFAULTS } from './cli-defaults.js';
 import { readLocalEnv } from './dotenv.js';
 import { AdminClient, DEFAULT_ADMIN_URL, type RawResponse } from './admin-client.js';
 
@@ -61,7 +62,7 @@ export async function findNode(flags: NodeFlags, env: NodeJS.ProcessEnv = proces
 
   // Loaded only here: commands given --url never pay for the config schema.
   const { loadConfig } = await import('../config/index.js');
-  const { config } = loadConfig(configPath, { cwd, env });
+  const { config } = loadConfig(configPath, { cwd, env, defaults: CLI_CONFIG_DEFAULTS });
   const admin = config.adminApi;
   const base = { expectNodeId: config.nodeId, configPath, ...(admin.apiKey === undefined ? {} : { apiKey: admin.apiKey }) };
   const url = nonEmpty(flags.url, envUrl);

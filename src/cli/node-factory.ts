@@ -11,6 +11,7 @@ import { loadConfig, type NodeConfig } from '../config/index.js';
 import { appError } from '../errors/index.js';
 import { ConnectorNode } from '../node/connector-node.js';
 import { createLogger } from '../node/logger.js';
+import { CLI_CONFIG_DEFAULTS } from './cli-defaults.js';
 
 export interface NodeFactoryOptions {
   /** --config; undefined: AGENT_RUNTIME_CONFIG, then ./config.yaml, then the embedded defaults. */
@@ -41,7 +42,7 @@ export interface BuiltNode {
  */
 export function buildNode(o: NodeFactoryOptions): BuiltNode {
   if (o.config !== undefined && !existsSync(o.config)) throw appError('CONFIG_NOT_FOUND', { path: resolve(o.config) });
-  const loaded = loadConfig(o.config, { overrides: o.overrides });
+  const loaded = loadConfig(o.config, { overrides: o.overrides, defaults: CLI_CONFIG_DEFAULTS });
   const config = loaded.config;
   let logFile: string | undefined;
   if (o.logFile === '-') logFile = undefined;
@@ -49,7 +50,7 @@ export function buildNode(o: NodeFactoryOptions): BuiltNode {
   else if (!o.json) logFile = join(config.dataDir, 'node.log');
   if (logFile !== undefined) ensureWritable(logFile);
   const logger = createLogger(config.nodeId, o.logLevel ?? config.logLevel, logFile);
-  const node = new ConnectorNode(o.config, logger, { overrides: o.overrides });
+  const node = new ConnectorNode(o.config, logger, { overrides: o.overrides, defaults: CLI_CONFIG_DEFAULTS });
   logger.info({ config: loaded.source, logFile: logFile ?? 'stderr' }, loaded.source === 'defaults' ? 'no config file found: using the embedded defaults' : 'config loaded');
   for (const warning of loaded.warnings) logger.warn({ warning }, 'config warning');
   return { node, config, logger, logFile, source: loaded.source, warnings: loaded.warnings };

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { validateConfigFile } from '../config/index.js';
 import { appError } from '../errors/index.js';
 import { BaseCommand } from '../cli/base-command.js';
+import { CLI_CONFIG_DEFAULTS } from '../cli/cli-defaults.js';
 import { ConfigInvalidError } from '../cli/errors.js';
 import { out } from '../cli/output.js';
 import { writeSetup, type SetupAnswers, type SetupPeer, type SetupResult } from '../cli/setup-files.js';
@@ -61,7 +62,7 @@ export default class Setup extends BaseCommand {
 
     const result = writeSetup(flags['output-dir'], answers, flags.force);
     // The files must pass `validate`: check them the way start will read them (only their own .env).
-    const check = validateConfigFile(result.configPath, { env: {}, cwd: flags['output-dir'] });
+    const check = validateConfigFile(result.configPath, { env: {}, cwd: flags['output-dir'], defaults: CLI_CONFIG_DEFAULTS });
     if (!check.ok) throw new ConfigInvalidError(check.issues, result.configPath, 'This is a bug in setup: please report it with the issues above.');
 
     if (!this.jsonEnabled()) {

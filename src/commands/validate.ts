@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { upgradeNotice, validateConfigFile, type ConfigIssue } from '../config/index.js';
 import { BaseCommand } from '../cli/base-command.js';
+import { CLI_CONFIG_DEFAULTS } from '../cli/cli-defaults.js';
 import { err, formatIssue, out } from '../cli/output.js';
 
 /** What `validate --json` prints. */
@@ -33,7 +34,7 @@ export default class Validate extends BaseCommand {
 
   async run(): Promise<ValidateResult> {
     const { args } = await this.parse(Validate);
-    const r = validateConfigFile(args.config);
+    const r = validateConfigFile(args.config, { defaults: CLI_CONFIG_DEFAULTS });
     const result: ValidateResult = { valid: r.ok, file: args.config, issues: r.issues, warnings: r.warnings, notice: upgradeNotice() };
     if (!this.jsonEnabled()) {
       if (r.ok) out(`${args.config} is valid`);

@@ -25,6 +25,12 @@ export interface LoadOptions {
   cwd?: string;
   /** Explicit values (CLI flags) that win over everything: dotted paths or sections. */
   overrides?: Record<string, unknown>;
+  /**
+   * Defaults of the surface that loads the config, above the schema's and below the file: dotted
+   * paths. The CLI passes `{ 'adminApi.enabled': true }` (a library node opens no admin API unless
+   * configured; `agent-runtime start` does).
+   */
+  defaults?: Record<string, unknown>;
 }
 
 /** A loaded config. */
@@ -164,6 +170,18 @@ export function configWarnings(config: NodeConfig): string[] {
   return warnings;
 }
 
+/**
+ * A library node opens no admin API unless `adminApi.enabled` is true: settings given for it without
+ * `enabled` would otherwise be ignored in silence.
+ */
+function adminOffWarning(merged: unknown, config: NodeConfig): string[] {
+  const given = isPlainObject(merged) ? merged.adminApi : undefined;
+  if (config.adminApi.enabled || !isPlainObject(given) || 'enabled' in given) return [];
+  const set = ['port', 'host'].filter((k) => given[k] !== undefined);
+  if (set.length === 0) return [];
+  return [`adminApi.${set[0]} is set but the admin API is off: a library node serves it only with adminApi.enabled: true (agent-runtime start turns it on)`];
+}
+
 function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOptions): Resolution {
   const cwd = resolvePath(opts.cwd ?? process.cwd());
   const baseEnv: Env = { ...(opts.env ?? process.env) };
@@ -176,7 +194,8 @@ function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOp
   const fromEnv = envLayer(raw.env);
   warnings.push(...fromEnv.warnings);
   const provenance: Provenance = new Map(fromEnv.provenance);
-  let merged = applySecrets(deepMerge(raw.value, fromEnv.value), raw.env, provenance);
+  const surface = overridesLayer(opts.defaults ?? {}).value;
+  let merged = applySecrets(deepMerge(deepMerge(surface, raw.value), fromEnv.value), raw.env, provenance);
   const fromOverrides = overridesLayer(opts.overrides ?? {});
   merged = deepMerge(merged, fromOverrides.value);
   for (const [path, src] of fromOverrides.provenance) provenance.set(path, src);
@@ -191,7 +210,7 @@ function resolveConfig(input: string | NodeConfigInput | undefined, opts: LoadOp
   }
   if (!parsed.success || issues.length > 0) return { issues, warnings, source: raw.source };
   const config = deepFreeze({ ...parsed.data, dataDir: resolvePath(cwd, parsed.data.dataDir) }) as NodeConfig;
-  warnings.push(...configWarnings(config));
+  warnings.push(...configWarnings(config), ...adminOffWarning(merged, config));
   return { config, issues, warnings, source: raw.source };
 }
 

@@ -54,7 +54,9 @@ const localDeliverySchema = z.strictObject({
 
 const adminApiSchema = z
   .strictObject({
-    enabled: key(z.boolean().default(true), { description: 'Serve the admin HTTP API (the CLI talks to it).' }),
+    enabled: key(z.boolean().default(false), {
+      description: 'Serve the admin HTTP API (the CLI talks to it). Off for a library node unless set; `agent-runtime start` defaults it to true.',
+    }),
     host: key(hostField('127.0.0.1'), {
       type: 'host',
       description: 'Admin API bind address; a non-loopback host requires apiKey.',

@@ -7,6 +7,7 @@ export const CHANGED_DEFAULTS: readonly string[] = [
   'Host headers are checked on every listener (security.allowedHosts)',
   'the explorer send form is off (explorer.allowSend)',
   'at most 1024 Prepares and 8 MiB of data in flight per peer (performance.maxInFlightPerPeer, maxInFlightBytesPerPeer)',
+  'a library ConnectorNode opens no admin API unless configured; agent-runtime start still does (adminApi.enabled)',
 ];
 
 /** The notice as one line. */

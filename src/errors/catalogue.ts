@@ -12,7 +12,9 @@
  * Entries may live in sibling files (catalogue-ledger.ts) spread into `entries` below. ILP reject
  * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
+import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
+import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -310,6 +312,8 @@ const entries = {
     suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
   },
   ...ledgerEntries,
+  ...chainEntries,
+  ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */

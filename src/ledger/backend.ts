@@ -30,6 +30,12 @@ export interface LedgerBackend {
   release(peerId: string, amount: bigint): void;
   /** Books an entry atomically with releasing its reservation; `cb` after the write is durable. */
   commit(entry: JournalEntry, reservation: Reservation | undefined, cb: CommitCallback, ctx?: unknown): void;
+  /** `commit` as a promise (settlement and tools; the packet path uses the callback form). */
+  commitAsync(entry: JournalEntry, reservation?: Reservation): Promise<void>;
+  /** A journal entry by id while it is in the journal (a tool's lookup, never per packet). */
+  getEntry(id: string): Promise<JournalEntry | undefined>;
+  /** Resolves when every commit made so far is durable (or has failed). */
+  flush(): Promise<void>;
   /** Durable balance of an account (positive: it owes us). */
   balance(account: AccountId): bigint;
   /** Every booked account's durable balance. */
@@ -46,6 +52,12 @@ export interface LedgerBackend {
   onBalanceChanged?: (changes: ReadonlyMap<AccountId, bigint>) => void;
   /** Fired when what we owe a peer reaches its settle threshold. */
   onSettlementRequired?: (peerId: string, owed: bigint, threshold: bigint) => void;
+  /** Fired when the first write fails (the backend stops taking money until it recovers). */
+  onFault?: (fault: LedgerFault) => void;
+  /** Fired when the backend took the losses of its fault and takes money again. */
+  onRecovered?: (info: { lossesBooked: number; downMs: number }) => void;
+  /** The node's data directory (LevelDB: the store's home; PostgreSQL: where the side journal lives). */
+  readonly dataDir: string;
   /** Waits for every batch in flight, then releases the store. */
   close(): Promise<void>;
 }

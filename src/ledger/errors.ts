@@ -15,6 +15,8 @@ export const ledgerErrorCodes = {
   LEDGER_WRITE_FAILED: 'LevelDB refused a batch; nothing of it was booked',
   LEDGER_NOT_EMPTY: 'importSnapshot() was called on a ledger that already holds data',
   LEDGER_SNAPSHOT_INVALID: 'a snapshot is malformed or does not balance',
+  LEDGER_DB_UNAVAILABLE: 'the PostgreSQL server of ledger.postgres.url cannot be reached or refused the connection',
+  LEDGER_SCHEMA_MISMATCH: 'the PostgreSQL ledger schema is older (run ledger migrate) or newer than this build',
   LEDGER_CORRUPT: 'the store is damaged (a bad log record or table block): it was copied aside and not opened',
 } as const;
 

@@ -89,13 +89,14 @@ export class ConnectorNode {
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
    * @param logger a pino logger (default: createLogger(nodeId, config.logLevel) to stderr)
+   * @param opts env (default process.env); overrides (win over all); defaults (under the file, as the CLI's); cwd
    */
   constructor(
     configOrPath?: string | NodeConfigInput,
     logger?: Logger,
-    opts?: { env?: Record<string, string | undefined>; overrides?: Record<string, unknown>; cwd?: string },
+    opts?: { env?: Record<string, string | undefined>; overrides?: Record<string, unknown>; defaults?: Record<string, unknown>; cwd?: string },
   ) {
-    const loaded = loadConfig(configOrPath, { env: opts?.env, overrides: opts?.overrides, cwd: opts?.cwd });
+    const loaded = loadConfig(configOrPath, { env: opts?.env, overrides: opts?.overrides, defaults: opts?.defaults, cwd: opts?.cwd });
     const c = (this.config = loaded.config);
     this.configWarnings = loaded.warnings;
     this.baseLogger = logger ?? createLogger(c.nodeId, c.logLevel);

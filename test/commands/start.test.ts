@@ -40,7 +40,7 @@ const logLines = (file: string): LogLine[] =>
     : [];
 
 /** Waits for the node started by the command to log its admin URL. */
-const adminUrl = async (log: string): Promise<string> => (await waitFor(() => logLines(log).find((l) => l.msg === 'node started'), 15_000, 'node started')).admin!;
+const adminUrl = async (log: string): Promise<string> => (await waitFor(() => logLines(log).find((l) => l.msg === 'node started'), 30_000, 'node started')).admin!;
 
 async function takenPort(): Promise<number> {
   const s = createServer();

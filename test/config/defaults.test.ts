@@ -24,7 +24,7 @@ describe('loadConfig defaults and discovery', () => {
       peers: [],
       routes: [],
       localDelivery: { enabled: false, timeout: 30000 },
-      adminApi: { enabled: true, host: '127.0.0.1', port: 8081, allowedIps: [], maxBodyBytes: 65536 },
+      adminApi: { enabled: false, host: '127.0.0.1', port: 8081, allowedIps: [], maxBodyBytes: 65536 },
       explorer: { enabled: false, host: '127.0.0.1', port: 3001, maxEvents: 10000, retentionMs: 3600000, allowSend: false },
       metrics: { enabled: true },
       settlement: { enabled: false, redeem: { minAmount: 0n, intervalMs: 0, onClose: true } },

@@ -89,7 +89,7 @@ describe('listener collisions', () => {
   });
 
   it('checks the admin API and explorer only when enabled', () => {
-    expect(issueAt(issuesOf({ explorer: { enabled: true, port: 8081 } }), 'explorer.port').message).toMatch(
+    expect(issueAt(issuesOf({ explorer: { enabled: true, port: 8081 }, adminApi: { enabled: true } }), 'explorer.port').message).toMatch(
       /^explorer\.port and adminApi\.port both use/,
     );
     const ok = loadConfig({ explorer: { port: 8081 }, adminApi: { enabled: false, port: 3000 } }, { env: {}, cwd: tempDir() });
@@ -125,7 +125,7 @@ describe('listener collisions', () => {
     expect(issueAt(issues, 'localDelivery.handlerUrl').hint).toBe(
       "the handler URL is your own server's address: run that server on a port the node does not listen on (and change the URL to it), or move healthCheckPort to another port (0 picks a free one)",
     );
-    const https = issuesOf({ adminApi: { port: 443 }, localDelivery: { enabled: true, handlerUrl: 'https://127.0.0.1/bls' } });
+    const https = issuesOf({ adminApi: { enabled: true, port: 443 }, localDelivery: { enabled: true, handlerUrl: 'https://127.0.0.1/bls' } });
     expect(issueAt(https, 'localDelivery.handlerUrl').message).toMatch(/adminApi\.port/);
   });
 });
@@ -138,7 +138,7 @@ describe('local delivery and admin API', () => {
   });
 
   it('requires an apiKey for an admin API on a non-loopback host', () => {
-    const issue = issueAt(issuesOf({ adminApi: { host: '0.0.0.0' } }), 'adminApi.apiKey');
+    const issue = issueAt(issuesOf({ adminApi: { enabled: true, host: '0.0.0.0' } }), 'adminApi.apiKey');
     expect(issue.message).toBe('is required when the admin API listens on 0.0.0.0 (not loopback)');
     expect(issue.hint).toMatch(/AGENT_RUNTIME_API_KEY/);
     const keyed = loadConfig({ adminApi: { host: '0.0.0.0', apiKey: 'k' } }, { env: {}, cwd: tempDir() });
@@ -174,10 +174,10 @@ describe('settlement rules', () => {
 });
 
 describe('production profile', () => {
-  const production = { security: { environment: 'production' as const }, adminApi: { apiKey: 'k' } };
+  const production = { security: { environment: 'production' as const }, adminApi: { enabled: true, apiKey: 'k' } };
 
   it('requires an admin apiKey even on loopback', () => {
-    const issue = issueAt(issuesOf({ security: { environment: 'production' } }), 'adminApi.apiKey');
+    const issue = issueAt(issuesOf({ security: { environment: 'production' }, adminApi: { enabled: true } }), 'adminApi.apiKey');
     expect(issue.message).toBe('is required: security.environment is production');
     expect(loadConfig({ ...production }, { env: {}, cwd: tempDir() }).config.security.environment).toBe('production');
     expect(loadConfig({ ...production, adminApi: { enabled: false } }, { env: {}, cwd: tempDir() }).config.adminApi.enabled).toBe(false);

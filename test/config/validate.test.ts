@@ -23,6 +23,7 @@ describe('validateConfigFile', () => {
         'logLevel: inof',
         'btpServerPort: 8080',
         'adminApi:',
+        '  enabled: true',
         '  host: 0.0.0.0',
         '  prot: 1',
         'explorer:',

@@ -270,6 +270,8 @@ describe('production profile', () => {
         'nodeId: prod',
         'security:',
         '  environment: production',
+        'adminApi:',
+        '  enabled: true',
         'settlement:',
         '  enabled: true',
         '  evm:',
