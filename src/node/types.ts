@@ -19,6 +19,10 @@ export interface PeerRegistrationRequest {
   settleThreshold?: bigint | string;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** The peer's asset code; unset: the node's (a different one is converted with rates). */
+  assetCode?: string;
+  /** The peer's asset scale; unset: the node's. */
+  assetScale?: number;
 }
 
 /** One peer as listed by `listPeers` and `GET /admin/peers`. */
@@ -37,6 +41,8 @@ export interface PeerInfo {
   creditLimit?: string;
   settleThreshold?: string;
   settlement?: { chain: string; address: string };
+  /** The peer's asset: its balance, limits and claims are amounts of it. */
+  asset?: { code: string; scale: number };
 }
 
 /** One routing table entry. `nextHop` is a peer id, or 'local' for local delivery. */

@@ -199,6 +199,8 @@ function toPatch(body: PeerFieldsInput): PeerPatch {
   }
   if (body.maxPacketAmount !== undefined) out.maxPacketAmount = parseUint64('maxPacketAmount', body.maxPacketAmount);
   if (body.rateLimit !== undefined) out.rateLimit = body.rateLimit;
+  if (body.assetCode !== undefined) out.assetCode = body.assetCode;
+  if (body.assetScale !== undefined) out.assetScale = body.assetScale;
   if (body.settlement !== undefined) out.settlement = toSettlement(body.settlement);
   return out;
 }

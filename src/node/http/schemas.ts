@@ -48,6 +48,8 @@ const peerFields = {
   creditLimit: uint64String,
   settleThreshold: uint64String,
   maxPacketAmount: uint64String,
+  assetCode: { type: 'string', pattern: '^[!-~]{1,32}$', description: 'an asset code: 1-32 printable characters, no spaces (e.g. USD, XRP)' },
+  assetScale: { type: 'integer', minimum: 0, maximum: 255, description: 'an integer 0..255' },
   rateLimit: {
     type: 'object',
     required: ['packetsPerSecond'],
