@@ -5,6 +5,7 @@
  * which rules were judged on values it had to drop, and `params.hint` when there is a fix to name.
  */
 import type { z } from 'zod';
+import { chainAssetKey, settlementAssetProblem } from './chain-assets.js';
 import { formatPath, peerSecretEnvName } from './names.js';
 import type { BaseConfig } from './schema.js';
 import { peerTransportIssues } from './schema-peers.js';
@@ -187,6 +188,22 @@ function checkSettlement(c: BaseConfig, ctx: Ctx): void {
     report(ctx, ['peers', i, 'settlement', 'chain'], `is ${p.settlement.chain} but settlement.${p.settlement.chain} is not configured`, {
       hint: `add settlement.${p.settlement.chain}, or remove peers[${i}].settlement`,
       keys: [['peers', i, 'settlement', 'chain'], ['settlement', p.settlement.chain]],
+    });
+  });
+  checkSettlementAssets(c, ctx);
+}
+
+/** A peer settles only on a chain that carries its own asset (chain-assets.ts). */
+function checkSettlementAssets(c: BaseConfig, ctx: Ctx): void {
+  c.peers.forEach((p, i) => {
+    if (p.settlement === undefined || c.settlement[p.settlement.chain] === undefined) return;
+    const chain = p.settlement.chain;
+    const problem = settlementAssetProblem(p.assetCode ?? c.assetCode, chain, c.settlement, c.assetCode);
+    if (problem === undefined) return;
+    const own = p.assetCode === undefined ? " (unset: the node's assetCode)" : '';
+    report(ctx, ['peers', i, 'assetCode'], `is ${p.assetCode ?? c.assetCode}${own} but peers[${i}].settlement.chain ${chain} carries ${problem.chainAsset}: its claims would pay ${problem.chainAsset} for ${p.assetCode ?? c.assetCode}`, {
+      hint: `set peers[${i}].assetCode: ${problem.chainAsset} (with a rate for it in rates), or settle this peer on a chain that carries ${p.assetCode ?? c.assetCode}${chain === 'xrpl' ? '' : ` (${chainAssetKey(chain)} names the ${chain === 'evm' ? "token's" : "coin's"} code)`}`,
+      keys: [['peers', i, 'assetCode'], ['peers', i, 'settlement', 'chain'], ...(chain === 'xrpl' ? [] : [['settlement', chain, 'assetCode']]), ['assetCode']],
     });
   });
 }

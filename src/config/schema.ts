@@ -22,12 +22,13 @@ import {
   urlField,
 } from './fields.js';
 import { checkRules } from './rules.js';
+import { APTOS_DEFAULT_ASSET_CODE } from './chain-assets.js';
 
 /** A host name, an IP address (IPv6 with or without brackets) or `*.domain`. */
 const HOST_NAME_OR_WILDCARD = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/;
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
-import { ratesSchema } from './schema-rates.js';
+import { assetCodeField, ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
 import { httpSchema } from './schema-http.js';
 
@@ -124,6 +125,10 @@ const evmSchema = z.strictObject({
     type: 'EVM address',
     description: 'Address of the ERC-20 token the channels hold.',
   }),
+  assetCode: key(assetCodeField().optional(), {
+    description: "The token's asset code: only peers of this asset settle on EVM.",
+    default: "the node's assetCode",
+  }),
   privateKey: key(
     z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex (64 hex digits, 0x optional)').optional(),
     { description: 'Key that signs our claims and transactions.', secret: true, env: 'AGENT_RUNTIME_EVM_PRIVATE_KEY', envOnlyWithSection: true },
@@ -171,6 +176,9 @@ const aptosSchema = z.strictObject({
       .default('0x1::aptos_coin::AptosCoin'),
     { description: 'The coin the channels hold, as <address>::<module>::<Name>.', type: 'Move coin type' },
   ),
+  assetCode: key(assetCodeField().default(APTOS_DEFAULT_ASSET_CODE), {
+    description: "The coin's asset code: only peers of this asset settle on Aptos.",
+  }),
   privateKey: key(
     z
       .string()
