@@ -2,13 +2,13 @@
  * Read-only views of a running node for the admin API and the library: the seed's balance body,
  * every ledger account, and the health report.
  */
-import { accounts, type Ledger } from '../ledger/index.js';
+import { accounts, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
 
 /** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
-export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: string, assetCode: string): PeerAccountBalance {
+export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, peerId: string, assetCode: string): PeerAccountBalance {
   const b = ledger?.balance(accounts.peer(peerId)) ?? 0n;
   if (!peers.get(peerId) && b === 0n) throw new PeerNotFoundError(peerId);
   return {
@@ -25,7 +25,7 @@ export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: 
 }
 
 /** Every ledger account with its balance (and what is reserved on peer accounts), sorted by name. */
-export function accountList(ledger: Ledger | undefined, peers: PeerSet): { account: string; balance: string; reserved?: string }[] {
+export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet): { account: string; balance: string; reserved?: string }[] {
   if (!ledger) return [];
   const out: { account: string; balance: string; reserved?: string }[] = [];
   const seen = new Set<string>();
