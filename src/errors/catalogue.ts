@@ -12,6 +12,8 @@
  * Entries may live in sibling files (catalogue-ledger.ts) spread into `entries` below. ILP reject
  * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
+import { assetEntries } from './catalogue-assets.js';
+import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
 import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
 
@@ -311,6 +313,8 @@ const entries = {
     suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
   },
   ...ledgerEntries,
+  ...assetEntries,
+  ...chainEntries,
   ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 

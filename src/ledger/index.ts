@@ -21,4 +21,4 @@ export type { Snapshot } from './snapshot.js';
 export { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';
-export { assetKey, exchangeAccount, feesAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';
+export { assetKey, exchangeAccount, feesAccount, onchainAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';

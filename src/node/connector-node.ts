@@ -24,7 +24,7 @@ import type { LocalDelivery } from './delivery/local-delivery.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { PacketProcessor } from './pipeline/packet-processor.js';
 import { RoutingTable } from './routing/routing-table.js';
-import { PeerSet, type Peer } from './peers.js';
+import { PeerSet, type IlpSender, type Peer } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
@@ -41,7 +41,8 @@ import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
 import { accountList, healthReport, peerBalance } from './node-views.js';
 import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
-import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin } from './assembly.js';
+import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
+import type { IlpHttpServer } from './http/ilp-http-server.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
 import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
@@ -71,6 +72,8 @@ export class ConnectorNode {
   /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
   readonly securityStats = new SecurityStats();
   private btp: BtpServer | undefined;
+  /** the ILP-over-HTTP listener (RFC 0035), when on */
+  private ilpHttp: IlpHttpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
@@ -111,13 +114,14 @@ export class ConnectorNode {
       onIlpRequest: (link: BtpLink, requestId: number, ilp: Buffer) => this.processor?.handle(link.peerId, requestId, ilp, link),
       onOtherRequest: (link: BtpLink, frame: BtpFrame) => onSettlementFrame(this.settlement, link, frame),
     };
-    const onLinkUp = (peer: Peer, link: BtpLink) => {
+    const onLinkUp = (peer: Peer, link: IlpSender) => {
       this.settlement?.onPeerConnected(peer.id);
       this.ccp?.peerUp(peer.id);
       this.address.linkUp(peer, link);
     };
     const onLinkDown = (peer: Peer) => this.ccp?.peerDown(peer.id);
-    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown });
+    const httpDownAfterFailures = c.http.downAfterFailures;
+    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures });
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -155,9 +159,9 @@ export class ConnectorNode {
     return this.state === 'started';
   }
 
-  /** Ports and URLs of the HTTP surfaces once started. */
-  get endpoints(): { btp: number; health?: string; admin?: string; explorer?: string } {
-    return { btp: this.btpPort, ...this.control?.urls };
+  /** Ports and URLs of the HTTP surfaces once started (`ilpHttp`: the ILP-over-HTTP port, when on). */
+  get endpoints(): { btp: number; ilpHttp?: number; health?: string; admin?: string; explorer?: string } {
+    return { btp: this.btpPort, ...(this.ilpHttp ? { ilpHttp: this.ilpHttp.port } : {}), ...this.control?.urls };
   }
 
   /** Opens the ledger, listens for BTP, starts the HTTP surfaces, dials peers. */
@@ -192,6 +196,7 @@ export class ConnectorNode {
     this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'));
     await this.btp.listen();
     this.securityStats.preAuth = this.btp.preAuth;
+    this.ilpHttp = await startIlpHttpServer(c, peers, stats, this.moduleLogger('ilp-http'), () => this.processor);
 
     if (c.settlement.enabled) {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
@@ -241,6 +246,7 @@ export class ConnectorNode {
     this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
+    await this.ilpHttp?.close();
     await this.control?.stop();
     await this.agents?.close();
     await this.ledger?.close();
@@ -363,6 +369,7 @@ export class ConnectorNode {
       nodeId: this.nodeId,
       ilpAddress: this.address.value,
       version,
+      identityKey: this.agents?.identity.publicKey,
     });
   }
 

@@ -59,6 +59,8 @@ export interface HealthInputs {
   nodeId: string;
   ilpAddress: string;
   version: string;
+  /** The identity key's public half (base64url), once the node has loaded it. */
+  identityKey?: string | undefined;
 }
 
 /** The health report: starting, healthy, degraded (a peer down, no address yet) or unhealthy. */
@@ -94,6 +96,7 @@ export function healthReport(h: HealthInputs): HealthReport {
     version: h.version,
     checks: { ledger: ledgerOk, btp: btpOk, peers },
     reasons,
+    ...(h.identityKey === undefined ? {} : { identity: { algorithm: 'ed25519' as const, publicKey: h.identityKey } }),
     ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
   };
 }

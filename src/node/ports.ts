@@ -29,6 +29,8 @@ export interface SettlementPeer {
   /** asset units; unset: no automatic claims */
   settleThreshold?: bigint;
   settlement?: { chain: Chain; address: string };
+  /** The peer's asset (its balance, threshold and claims are amounts of it); unset: the node's. */
+  asset?: { code: string; scale: number };
 }
 
 /** The peer's answer to a request: a BTP ERROR as an error, or the RESPONSE frame. */

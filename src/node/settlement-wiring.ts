@@ -20,7 +20,7 @@ export async function loadSettlement(o: { config: NodeConfig; ledger: LedgerBack
     events: o.events,
     logger: o.logger,
     dataDir: o.config.dataDir,
-    peers: () => o.peers.all().map((p) => ({ id: p.id, connected: p.connected, settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement })),
+    peers: () => o.peers.all().map((p) => ({ id: p.id, connected: p.connected, settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement, asset: p.asset })),
     request: (peerId, frame, deadline, cb) => {
       const link = o.peers.get(peerId)?.link;
       if (!link?.isOpen) {

@@ -4,6 +4,7 @@
  * resend). Lanes do not know about each other: a chain that cannot be reached refuses its own claims
  * with T00 and leaves the other lanes alone. The engine (engine.ts) routes requests to lanes.
  */
+import { isAppError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import { connectChain, laneTimers } from './chains/index.js';
 import { Core } from './core.js';
@@ -33,6 +34,8 @@ export class Lane {
   private readonly settling = new Set<string>();
   private connecting: Promise<void> | undefined;
   private stopped = false;
+  /** Set when the chain answered but its contract is not one we shipped: the lane stays down for good. */
+  private refused: Error | undefined;
 
   constructor(
     readonly kind: ChainKind,
@@ -57,6 +60,7 @@ export class Lane {
     const connected = this.connect();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref());
     await Promise.race([connected, timeout]);
+    if (this.refused !== undefined) throw this.refused;
     this.every(timers.pollIntervalMs, () => this.poll());
     this.every(timers.resendIntervalMs, () => this.resend());
   }
@@ -122,7 +126,7 @@ export class Lane {
 
   /** Connects to the chain once (concurrent callers share the attempt); logs and reports a failure. */
   private connect(): Promise<void> {
-    if (this.core.ready || this.stopped) return Promise.resolve();
+    if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
         const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log);
@@ -139,6 +143,7 @@ export class Lane {
         this.core.log.info({ chain: this.kind, chainId: chain.chainId, contract: chain.contract, address: chain.address, decimals: chain.decimals }, 'settlement chain connected');
         await this.reconcile();
       } catch (err) {
+        if (isAppError(err) && err.code === 'CONTRACT_UNKNOWN') this.refused = err;
         this.core.fail('', `cannot use the ${this.kind} settlement chain: ${err instanceof Error ? err.message : String(err)}`, err);
       } finally {
         this.connecting = undefined;

@@ -44,6 +44,7 @@ describe('loadConfig defaults and discovery', () => {
       policies: { peers: {} },
       rates: { base: 'USD', static: {}, spread: '0' },
       routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },
+      http: { host: '127.0.0.1', port: 3002, maxBodyBytes: 65536, downAfterFailures: 3 },
     });
   });
 

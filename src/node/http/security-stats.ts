@@ -18,8 +18,10 @@ export class SecurityStats {
   apiKeyThrottled = 0;
   /** Requests and BTP upgrades refused for their Host header (all listeners). */
   hostRefused = 0;
-  /** BTP upgrades refused for a browser Origin. */
+  /** BTP upgrades and ILP-over-HTTP requests refused for a browser Origin. */
   originRefused = 0;
+  /** ILP-over-HTTP requests answered 401 for a missing or wrong token. */
+  httpTokenFailures = 0;
   /** Prepares refused with T03 by a per-peer in-flight cap, by `peer\0limit` (limit: count | bytes). */
   readonly inFlightRejected = new Map<string, number>();
   /** The BTP server's pre-auth gate, once it exists. */

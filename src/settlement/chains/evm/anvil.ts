@@ -27,6 +27,10 @@ export interface AnvilOptions {
   blockTime?: number;
   /** How long to wait for the RPC to answer, in ms (default 20000). */
   startTimeoutMs?: number;
+  /** Listen on this port (default: a free one; with a given port there is no retry on another). */
+  port?: number;
+  /** Mine no block by itself (`--no-mining`): blocks come only from evm_mine / anvil_mine. */
+  noMining?: boolean;
 }
 
 /** Where the anvil binary is, or undefined when none is installed. */
@@ -84,10 +88,11 @@ export async function startAnvil(opts: AnvilOptions = {}): Promise<AnvilProcess>
   }
   const chainId = opts.chainId ?? 31337;
   let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+  for (let attempt = 0; attempt < (opts.port === undefined ? 3 : 1); attempt++) {
+    const port = opts.port ?? (await freePort());
     const args = ['--port', String(port), '--host', '127.0.0.1', '--silent', '--chain-id', String(chainId)];
     if (opts.blockTime !== undefined) args.push('--block-time', String(opts.blockTime));
+    if (opts.noMining === true) args.push('--no-mining');
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {

@@ -9,7 +9,9 @@
 import type { Contract, ContractTransactionResponse, JsonRpcProvider, Wallet } from 'ethers';
 import type { Logger } from 'pino';
 import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult } from '../../chain.js';
+import { appError, isAppError } from '../../../errors/index.js';
 import { loadArtifact } from './artifacts.js';
+import { matchShipped } from './bytecode.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
 import { redactUrl } from '../redact.js';
@@ -96,7 +98,10 @@ export class EvmChain implements ChainAdapter {
       if (remote !== o.chainId) throw new ChainCallError(`settlement.evm.chainId is ${o.chainId} but ${redactUrl(o.rpcUrl)} serves chain ${remote}`);
       const contract = ethers.getAddress(o.contract);
       const token = ethers.getAddress(o.token);
-      if ((await provider.getCode(contract)) === '0x') throw new ChainCallError(`no contract at settlement.evm.contract ${contract} on chain ${o.chainId}`);
+      const code = await provider.getCode(contract);
+      if (code === '0x') throw new ChainCallError(`no contract at settlement.evm.contract ${contract} on chain ${o.chainId}`);
+      // A contract that is not one we shipped could pay out on other rules than the ones our claims assume.
+      if (matchShipped(code) === undefined) throw appError('CONTRACT_UNKNOWN', { address: contract, chainId: o.chainId });
       const key = o.privateKey.startsWith('0x') ? o.privateKey : `0x${o.privateKey}`;
       const wallet = new ethers.Wallet(key, provider);
       const network = new ethers.Contract(contract, loadArtifact('TokenNetwork').abi, wallet);
@@ -107,7 +112,7 @@ export class EvmChain implements ChainAdapter {
       return new EvmChain(ethers, provider, wallet, network, erc20, new Eip712(ethers, o.chainId, contract), o.chainId, contract, token, decimals, o.logger);
     } catch (err) {
       provider.destroy();
-      if (err instanceof ChainCallError) throw err;
+      if (err instanceof ChainCallError || isAppError(err)) throw err;
       throw new ChainCallError(`cannot use the EVM chain at ${redactUrl(o.rpcUrl)}: ${describe(err)}`, undefined, { cause: err });
     }
   }
