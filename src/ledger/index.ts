@@ -18,7 +18,7 @@ export type {
   VerifyResult,
 } from './types.js';
 export type { Snapshot } from './snapshot.js';
-export { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
+export { LedgerCorruptError, LedgerError, LedgerFormatNewerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';
 export { assetKey, exchangeAccount, feesAccount, onchainAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';

@@ -38,7 +38,7 @@ import type { PeerField } from './control/validate.js';
 import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
 import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
-import { accountList, healthReport, peerBalance } from './node-views.js';
+import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
 import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
@@ -239,6 +239,7 @@ export class ConnectorNode {
     this.events.emit({ type: 'node:stopping', reason: 'stop() called' });
     // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
     await drainWithin(this.processor, this.config.performance.maxHoldTimeMs + 1000);
+    await this.processor?.close();
     clearInterval(this.sweeper);
     this.stopStats?.();
     this.ccp?.stop();
@@ -342,12 +343,12 @@ export class ConnectorNode {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode);
+    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
-  getAccounts(): { account: string; balance: string; reserved?: string }[] {
-    return accountList(this.ledger, this.peers);
+  getAccounts(): AccountLine[] {
+    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
