@@ -84,22 +84,27 @@ export function envLayer(env: Env): { value: Record<string, unknown>; provenance
   return { value: value as Record<string, unknown>, provenance, warnings };
 }
 
-/** The variable a mistyped one most likely meant: a near spelling, else one containing all its words. */
+/**
+ * The variable a mistyped one most likely meant: one containing all its words (two or more: BTP_PORT
+ * means BTP_SERVER_PORT, not the nearer spelling HTTP_PORT), else a near spelling.
+ */
 function closestVariable(name: string, known: readonly string[]): string | undefined {
   const strip = (n: string) => (n.startsWith(ENV_PREFIX) ? n.slice(ENV_PREFIX.length) : n);
-  const near = closest(strip(name), known.map(strip));
-  if (near !== undefined) return known.find((k) => strip(k) === near);
-  const words = name.slice(ENV_PREFIX.length).split('_');
+  const words = strip(name).split('_');
   const containing = known.filter((k) => {
     let from = 0;
-    const kw = k.slice(ENV_PREFIX.length).split('_');
+    const kw = strip(k).split('_');
     return words.every((w) => {
       const at = kw.indexOf(w, from);
       from = at + 1;
       return at >= 0;
     });
   });
-  return containing.sort((a, b) => a.length - b.length)[0];
+  const shortest = containing.sort((a, b) => a.length - b.length)[0];
+  if (words.length >= 2 && shortest !== undefined) return shortest;
+  const near = closest(strip(name), known.map(strip));
+  if (near !== undefined) return known.find((k) => strip(k) === near);
+  return shortest;
 }
 
 /**

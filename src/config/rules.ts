@@ -5,8 +5,10 @@
  * which rules were judged on values it had to drop, and `params.hint` when there is a fix to name.
  */
 import type { z } from 'zod';
+import { chainAssetKey, settlementAssetProblem } from './chain-assets.js';
 import { formatPath, peerSecretEnvName } from './names.js';
 import type { BaseConfig } from './schema.js';
+import { peerTransportIssues } from './schema-peers.js';
 
 type Ctx = z.RefinementCtx<BaseConfig>;
 type Path = (string | number)[];
@@ -29,7 +31,17 @@ export function checkRules(c: BaseConfig, ctx: Ctx): void {
   checkListeners(c, ctx);
   checkAdmin(c, ctx);
   checkSettlement(c, ctx);
+  checkLedger(c, ctx);
   if (c.security.environment === 'production') checkProduction(c, ctx);
+}
+
+function checkLedger(c: BaseConfig, ctx: Ctx): void {
+  if (c.ledger.backend === 'postgres' && c.ledger.postgres.url === undefined) {
+    report(ctx, ['ledger', 'postgres', 'url'], 'ledger.backend is postgres but ledger.postgres.url is not set', {
+      hint: 'set AGENT_RUNTIME_LEDGER_POSTGRES_URL=postgres://user:password@host:port/database (or ledger.postgres.url), or remove ledger.backend',
+      keys: [['ledger', 'postgres', 'url'], ['ledger', 'backend']],
+    });
+  }
 }
 
 function checkPeers(c: BaseConfig, ctx: Ctx): void {
@@ -58,6 +70,11 @@ function checkPeers(c: BaseConfig, ctx: Ctx): void {
         keys: [idPath, ['peers', other, 'id']],
       });
     } else if (other === undefined) byEnv.set(envName, i);
+    for (const t of peerTransportIssues(p)) {
+      const path = ['peers', i, ...t.path];
+      const hint = t.path[0] === 'authToken' ? `set ${envName} in the environment or .env, or peers[${i}].authToken` : t.hint;
+      report(ctx, path, t.message, { hint, keys: [path, ['peers', i, 'transport']] });
+    }
     if (p.relation === 'parent') {
       if (parent !== undefined) {
         report(ctx, ['peers', i, 'relation'], `more than one parent: '${c.peers[parent].id}' and '${p.id}'`, {
@@ -104,6 +121,11 @@ function handlerListener(c: BaseConfig): Listener | undefined {
   return { key: 'localDelivery.handlerUrl', path: ['localDelivery', 'handlerUrl'], host: url.hostname, port };
 }
 
+/** Whether the ILP-over-HTTP listener runs: http.enabled, or unset and some peer uses transport http. */
+export function httpListenerOn(c: { readonly http: { readonly enabled?: boolean }; readonly peers: readonly { readonly transport?: string }[] }): boolean {
+  return c.http.enabled ?? c.peers.some((p) => p.transport === 'http');
+}
+
 function checkListeners(c: BaseConfig, ctx: Ctx): void {
   const all: (Listener | undefined)[] = [
     { key: 'btpServerPort', path: ['btpServerPort'], host: c.btpServerHost, port: c.btpServerPort },
@@ -115,6 +137,7 @@ function checkListeners(c: BaseConfig, ctx: Ctx): void {
       ? { key: 'explorer.port', path: ['explorer', 'port'], host: c.explorer.host, port: c.explorer.port }
       : undefined,
     handlerListener(c),
+    httpListenerOn(c) ? { key: 'http.port', path: ['http', 'port'], host: c.http.host, port: c.http.port } : undefined,
   ];
   const listeners = all.filter((l): l is Listener => l !== undefined && l.port !== 0);
   for (let i = 0; i < listeners.length; i++) {
@@ -175,6 +198,22 @@ function checkSettlement(c: BaseConfig, ctx: Ctx): void {
     report(ctx, ['peers', i, 'settlement', 'chain'], `is ${p.settlement.chain} but settlement.${p.settlement.chain} is not configured`, {
       hint: `add settlement.${p.settlement.chain}, or remove peers[${i}].settlement`,
       keys: [['peers', i, 'settlement', 'chain'], ['settlement', p.settlement.chain]],
+    });
+  });
+  checkSettlementAssets(c, ctx);
+}
+
+/** A peer settles only on a chain that carries its own asset (chain-assets.ts). */
+function checkSettlementAssets(c: BaseConfig, ctx: Ctx): void {
+  c.peers.forEach((p, i) => {
+    if (p.settlement === undefined || c.settlement[p.settlement.chain] === undefined) return;
+    const chain = p.settlement.chain;
+    const problem = settlementAssetProblem(p.assetCode ?? c.assetCode, chain, c.settlement, c.assetCode);
+    if (problem === undefined) return;
+    const own = p.assetCode === undefined ? " (unset: the node's assetCode)" : '';
+    report(ctx, ['peers', i, 'assetCode'], `is ${p.assetCode ?? c.assetCode}${own} but peers[${i}].settlement.chain ${chain} carries ${problem.chainAsset}: its claims would pay ${problem.chainAsset} for ${p.assetCode ?? c.assetCode}`, {
+      hint: `set peers[${i}].assetCode: ${problem.chainAsset} (with a rate for it in rates), or settle this peer on a chain that carries ${p.assetCode ?? c.assetCode}${chain === 'xrpl' ? '' : ` (${chainAssetKey(chain)} names the ${chain === 'evm' ? "token's" : "coin's"} code)`}`,
+      keys: [['peers', i, 'assetCode'], ['peers', i, 'settlement', 'chain'], ...(chain === 'xrpl' ? [] : [['settlement', chain, 'assetCode']]), ['assetCode']],
     });
   });
 }

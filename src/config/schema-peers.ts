@@ -13,6 +13,7 @@ import {
   amountField,
   idField,
   key,
+  secretField,
   urlField,
 } from './fields.js';
 
@@ -57,6 +58,25 @@ const peerSettlementSchema = z
     }
   });
 
+/** How packets reach a peer: BTP over WebSocket (RFC 0023) or ILP-over-HTTP (RFC 0035). */
+export const TRANSPORTS = ['btp', 'http'] as const;
+
+/** `peers[].http`: an ILP-over-HTTP peer's endpoint and tokens. */
+const peerHttpSchema = z.strictObject({
+  url: key(urlField(['http:', 'https:']).optional(), {
+    type: 'http(s) URL',
+    description: "The peer's ILP-over-HTTP endpoint we POST our Prepares to. Absent: we only receive from this peer.",
+  }),
+  incomingToken: key(secretField().optional(), {
+    description: 'The bearer token this peer sends us (Authorization: Bearer <token>), checked in constant time.',
+    secret: true,
+  }),
+  outgoingToken: key(secretField().optional(), {
+    description: 'The bearer token we send this peer with each Prepare.',
+    secret: true,
+  }),
+});
+
 /** One configured peer: who it is, how we reach it, and its limits. */
 export const peerSchema = z.strictObject({
   id: key(idField(), {
@@ -67,16 +87,16 @@ export const peerSchema = z.strictObject({
     description: 'BTP WebSocket URL. Present: we dial the peer. Absent: the peer dials us.',
     type: 'ws(s) URL',
   }),
-  authToken: key(
-    z
-      .string({ error: (iss) => (iss.input === undefined ? 'is required' : undefined) })
-      .min(1, 'must not be empty'),
-    {
-      description: 'Shared BTP secret for this peer (both directions).',
-      secret: true,
-      env: 'BTP_PEER_<ID>_SECRET',
-    },
-  ),
+  authToken: key(z.string().min(1, 'must not be empty').optional(), {
+    description: 'Shared BTP secret for this peer (both directions); required for transport btp.',
+    secret: true,
+    env: 'BTP_PEER_<ID>_SECRET',
+  }),
+  transport: key(z.enum(TRANSPORTS).optional(), {
+    default: 'btp',
+    description: 'btp: BTP over WebSocket (url, authToken). http: ILP-over-HTTP, RFC 0035 (http.url, http.incomingToken, http.outgoingToken).',
+  }),
+  http: peerHttpSchema.optional(),
   relation: key(z.enum(RELATIONS).default('peer'), {
     description: 'parent (we learn our address from it; default route), peer, or child (we give it an address).',
   }),
@@ -109,6 +129,43 @@ export const peerSchema = z.strictObject({
     default: 'true for parent and peer, false for child',
   }),
 });
+
+/** One problem of a peer's transport fields (path relative to the peer). */
+export interface PeerTransportIssue {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+/**
+ * The rules that tie a peer's transport to its other fields, shared by the config file's checks and
+ * runtime validation. Settlement needs BTP: claims travel as BTP sub-protocol frames, and
+ * ILP-over-HTTP has no channel for them.
+ */
+export function peerTransportIssues(p: {
+  transport?: (typeof TRANSPORTS)[number];
+  authToken?: string;
+  url?: string;
+  http?: { url?: string; incomingToken?: string; outgoingToken?: string };
+  settlement?: unknown;
+  settleThreshold?: unknown;
+}): PeerTransportIssue[] {
+  const out: PeerTransportIssue[] = [];
+  if (p.transport !== 'http') {
+    if (p.authToken === undefined) out.push({ path: ['authToken'], message: 'is required' });
+    if (p.http !== undefined) out.push({ path: ['http'], message: 'is set but transport is btp', hint: 'set transport: http to peer over ILP-over-HTTP, or remove http' });
+    return out;
+  }
+  if (p.url !== undefined) out.push({ path: ['url'], message: 'is a BTP URL but transport is http', hint: "put the peer's ILP-over-HTTP endpoint in http.url" });
+  if (p.http?.incomingToken === undefined) out.push({ path: ['http', 'incomingToken'], message: 'is required for transport http', hint: 'the bearer token this peer sends us with each Prepare' });
+  if (p.http?.url !== undefined && p.http.outgoingToken === undefined) {
+    out.push({ path: ['http', 'outgoingToken'], message: 'is required when http.url is set', hint: 'the bearer token we send the peer with each Prepare' });
+  }
+  const why = 'settlement claims need BTP: ILP-over-HTTP has no channel for them';
+  if (p.settlement !== undefined) out.push({ path: ['settlement'], message: `is not available with transport http (${why})`, hint: 'peer over BTP to settle, or remove settlement' });
+  if (p.settleThreshold !== undefined) out.push({ path: ['settleThreshold'], message: `is not available with transport http (${why})`, hint: 'peer over BTP to settle, or remove settleThreshold' });
+  return out;
+}
 
 /** One static route: packets whose destination starts with `prefix` go to `nextHop`. */
 export const routeSchema = z.strictObject({

@@ -8,7 +8,8 @@ import { ASSET_CODE_PATTERN, rateProblem } from '../rates/document.js';
 import { decimalProblem, parseDecimal } from '../rates/rational.js';
 import { key, positiveInt, urlField } from './fields.js';
 
-const assetCodeField = () => z.string().regex(ASSET_CODE_PATTERN, 'must be an asset code: 1-32 printable characters, no spaces (e.g. USD, XRP)');
+/** An asset code (USD, XRP): 1-32 printable characters, no spaces. */
+export const assetCodeField = () => z.string().regex(ASSET_CODE_PATTERN, 'must be an asset code: 1-32 printable characters, no spaces (e.g. USD, XRP)');
 
 const rateText = z.unknown().superRefine((v, ctx) => {
   if (typeof v !== 'string') {

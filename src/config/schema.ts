@@ -22,15 +22,17 @@ import {
   urlField,
 } from './fields.js';
 import { checkRules } from './rules.js';
+import { APTOS_DEFAULT_ASSET_CODE } from './chain-assets.js';
 
 /** A host name, an IP address (IPv6 with or without brackets) or `*.domain`. */
 const HOST_NAME_OR_WILDCARD = /^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\.?$|^\[?[0-9A-Fa-f:.]+\]?$/;
 import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
-import { ratesSchema } from './schema-rates.js';
+import { assetCodeField, ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
+import { httpSchema } from './schema-http.js';
 
-export { CHAINS, RELATIONS, peerSchema, routeSchema } from './schema-peers.js';
+export { CHAINS, RELATIONS, TRANSPORTS, peerSchema, peerTransportIssues, routeSchema } from './schema-peers.js';
 export type { Chain } from './schema-peers.js';
 
 /** Log levels, most verbose first. */
@@ -123,6 +125,10 @@ const evmSchema = z.strictObject({
     type: 'EVM address',
     description: 'Address of the ERC-20 token the channels hold.',
   }),
+  assetCode: key(assetCodeField().optional(), {
+    description: "The token's asset code: only peers of this asset settle on EVM.",
+    default: "the node's assetCode",
+  }),
   privateKey: key(
     z.string().regex(/^(0x)?[0-9a-fA-F]{64}$/, 'must be 32 bytes of hex (64 hex digits, 0x optional)').optional(),
     { description: 'Key that signs our claims and transactions.', secret: true, env: 'AGENT_RUNTIME_EVM_PRIVATE_KEY', envOnlyWithSection: true },
@@ -174,6 +180,9 @@ const aptosSchema = z.strictObject({
       .default('0x1::aptos_coin::AptosCoin'),
     { description: 'The coin the channels hold, as <address>::<module>::<Name>.', type: 'Move coin type' },
   ),
+  assetCode: key(assetCodeField().default(APTOS_DEFAULT_ASSET_CODE), {
+    description: "The coin's asset code: only peers of this asset settle on Aptos.",
+  }),
   privateKey: key(
     z
       .string()
@@ -250,7 +259,33 @@ const performanceSchema = z.strictObject({
   }),
 });
 
+const postgresTlsSchema = z.strictObject({
+  enabled: key(z.boolean().default(false), { description: 'Connect to PostgreSQL over TLS (else what the URL\'s sslmode says).' }),
+  ca: key(z.string().min(1).optional(), { type: 'path', description: 'PEM file of the CA that signed the server\'s certificate (default: the system\'s CAs).' }),
+  rejectUnauthorized: key(z.boolean().default(true), { description: 'Refuse a server whose certificate does not verify.' }),
+});
+
+const postgresSchema = z.strictObject({
+  url: key(
+    secretField()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (postgres://user:password@host:port/database)')
+      .optional(),
+    {
+      description: 'The ledger database with ledger.backend: postgres (postgres://user:password@host:port/database); shown redacted.',
+      secret: true,
+      env: 'AGENT_RUNTIME_LEDGER_POSTGRES_URL',
+      type: 'postgres URL',
+    },
+  ),
+  tls: postgresTlsSchema.prefault({}),
+  maxBatchesInFlight: key(positiveInt(4), { description: 'Batch transactions committing at once (group commit: each holds every commit of one event-loop turn).' }),
+});
+
 const ledgerSchema = z.strictObject({
+  backend: key(z.enum(['leveldb', 'postgres']).default('leveldb'), {
+    description: 'Where the books are: leveldb (embedded, under dataDir) or postgres (ledger.postgres.url).',
+  }),
+  postgres: postgresSchema.prefault({}),
   sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
@@ -310,6 +345,7 @@ export const baseConfigSchema = z.strictObject({
   policies: policiesSchema.prefault({}),
   rates: ratesSchema.prefault({}),
   routing: routingSchema.prefault({}),
+  http: httpSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -343,7 +379,7 @@ export type NodeConfig = DeepReadonly<z.output<typeof configSchema>>;
  * A peer as written in a file or object: `authToken` may be left out when
  * `BTP_PEER_<ID>_SECRET` provides it (the loader fills it in before validation).
  */
-export type PeerConfigInput = Omit<z.input<typeof peerSchema>, 'authToken'> & { authToken?: string };
+export type PeerConfigInput = z.input<typeof peerSchema>;
 /** What a config file or a config object may contain (every default optional). */
 export type NodeConfigInput = Omit<z.input<typeof configSchema>, 'peers'> & { peers?: PeerConfigInput[] };
 /** One resolved peer. */

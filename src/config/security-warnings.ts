@@ -3,7 +3,7 @@
  * machines with no `security.allowedHosts` (a proxy's public name would be refused), a secret
  * inside a peer URL (it belongs in `authToken`), an in-flight cap switched off.
  */
-import { isLoopbackHost } from './rules.js';
+import { httpListenerOn, isLoopbackHost } from './rules.js';
 import { urlHasCredentials } from './url-secrets.js';
 import type { NodeConfig } from './schema.js';
 
@@ -15,6 +15,7 @@ export function securityWarnings(config: NodeConfig): string[] {
   ];
   if (config.adminApi.enabled) listeners.push(['adminApi.host', config.adminApi.host]);
   if (config.explorer.enabled) listeners.push(['explorer.host', config.explorer.host]);
+  if (httpListenerOn(config)) listeners.push(['http.host', config.http.host]);
   const wide = listeners.filter(([, host]) => !isLoopbackHost(host));
   if (wide.length > 0 && config.security.allowedHosts.length === 0) {
     out.push(

@@ -83,6 +83,8 @@ export function literalSecretWarnings(tree: unknown, file: string): string[] {
     if (path[0] === 'peers') {
       const id = valueAt(tree, ['peers', path[1], 'id']);
       env = typeof id === 'string' ? peerSecretEnvName(id) : env;
+      // an HTTP peer's tokens: a variable of its own for each (read only through the ${VAR} reference)
+      if (path[2] === 'http') env = `${env.replace(/_SECRET$/, '').replace(/^BTP_/, 'HTTP_')}_${path[3] === 'incomingToken' ? 'INCOMING' : 'OUTGOING'}_TOKEN`;
     }
     warnings.push(
       `${formatPath(path)}: a literal secret in ${file}; move it to the environment or .env as ${env} and write \${${env}} (or drop the key)`,

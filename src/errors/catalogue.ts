@@ -12,6 +12,7 @@
  * Entries may live in sibling files (catalogue-ledger.ts) spread into `entries` below. ILP reject
  * codes (F02, T04, ...) are not catalogue codes: see ilp-codes.ts.
  */
+import { assetEntries } from './catalogue-assets.js';
 import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
 import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
@@ -279,6 +280,11 @@ const entries = {
     exitCode: 1,
     suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
   },
+  LEDGER_FORMAT_NEWER: {
+    message: 'The ledger in {dataDir} is in store format {version}; this build of agent-runtime reads formats up to {supported}',
+    exitCode: 1,
+    suggestion: 'Upgrade agent-runtime (npm install -g agent-runtime@latest) to the version that wrote this store, or point dataDir elsewhere. Nothing in the store was changed.',
+  },
   LEDGER_UNBALANCED: {
     message: 'The ledger does not balance: accounts sum to {sum}',
     exitCode: 1,
@@ -312,6 +318,7 @@ const entries = {
     suggestion: 'Stop whatever holds the port (another node?) or choose another port in the config.',
   },
   ...ledgerEntries,
+  ...assetEntries,
   ...chainEntries,
   ...ledgerPostgresEntries,
 } as const satisfies Record<string, CatalogueEntry>;

@@ -41,9 +41,23 @@ export function feesAccount(a: LedgerAsset, nodeAsset: LedgerAsset): AccountId {
   return id;
 }
 
-/** The asset named by an `exchange:` or `fees:` account id, or undefined for other accounts. */
+const onchainIds = new Map<string, AccountId>();
+
+/**
+ * The on-chain account of an asset: `onchain` for the node's own asset, else `onchain:<code>@<scale>`.
+ * Redemptions of a peer's claims are amounts of that peer's asset, so they stay in its own account.
+ */
+export function onchainAccount(a: LedgerAsset, nodeAsset: LedgerAsset): AccountId {
+  if (a.code === nodeAsset.code && a.scale === nodeAsset.scale) return 'onchain';
+  const k = assetKey(a);
+  let id = onchainIds.get(k);
+  if (id === undefined) onchainIds.set(k, (id = `onchain:${k}`));
+  return id;
+}
+
+/** The asset named by an `exchange:`, `fees:` or `onchain:` account id, or undefined for other accounts. */
 export function assetOfAccountId(account: AccountId): LedgerAsset | undefined {
-  const m = /^(?:exchange|fees):(.+)@(\d{1,3})$/.exec(account);
+  const m = /^(?:exchange|fees|onchain):(.+)@(\d{1,3})$/.exec(account);
   return m === null ? undefined : { code: m[1], scale: Number(m[2]) };
 }
 

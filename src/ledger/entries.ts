@@ -6,7 +6,7 @@
  * that is the same when the same event is seen twice, so a replay books nothing: e.g.
  * `claim-in:<peer>:<cumulative>` for a received claim, `redeem-in:<peer>:<txHash>` for a redemption.
  */
-import { accounts, type JournalEntry, type Posting } from './types.js';
+import { accounts, type AccountId, type JournalEntry, type Posting } from './types.js';
 import { checkAmount } from './validate.js';
 
 /** Details a packet entry records besides its legs. */
@@ -75,13 +75,16 @@ export const entries = {
     return pair(id, 'claim-sent', accounts.peer(peerId), accounts.channelOut(peerId), c, ts);
   },
 
-  /** We redeem c of P's claims on-chain: channelIn(P) −c, onchain +c. */
-  redeemIn(id: string, peerId: string, c: bigint, ts?: number): JournalEntry {
-    return pair(id, 'redeem-in', accounts.onchain, accounts.channelIn(peerId), c, ts);
+  /**
+   * We redeem c of P's claims on-chain: channelIn(P) −c, onchain +c. `onchain`: the on-chain account of
+   * P's asset (assets.ts onchainAccount; default `onchain`, the node's asset).
+   */
+  redeemIn(id: string, peerId: string, c: bigint, ts?: number, onchain: AccountId = accounts.onchain): JournalEntry {
+    return pair(id, 'redeem-in', onchain, accounts.channelIn(peerId), c, ts);
   },
 
-  /** Q redeems c of our claims on-chain: channelOut(Q) +c, onchain −c. */
-  redeemOut(id: string, peerId: string, c: bigint, ts?: number): JournalEntry {
-    return pair(id, 'redeem-out', accounts.channelOut(peerId), accounts.onchain, c, ts);
+  /** Q redeems c of our claims on-chain: channelOut(Q) +c, onchain −c (`onchain` of Q's asset). */
+  redeemOut(id: string, peerId: string, c: bigint, ts?: number, onchain: AccountId = accounts.onchain): JournalEntry {
+    return pair(id, 'redeem-out', accounts.channelOut(peerId), onchain, c, ts);
   },
 } as const;

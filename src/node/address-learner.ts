@@ -3,10 +3,9 @@
  * link comes up. Until it is known the node answers with `local.<nodeId>` and is not ready.
  */
 import type { Logger } from 'pino';
-import type { BtpLink } from './btp/btp-link.js';
+import type { IlpSender, Peer } from './peers.js';
 import { deserializeIldcpResponse, serializeIldcpRequest, serializeIldcpResponse } from './ilp/ildcp.js';
 import { IlpPacketType } from './ilp/packet.js';
-import type { Peer } from './peers.js';
 
 /** How long the ILDCP request to the parent may take, in ms. */
 const ILDCP_TIMEOUT_MS = 30_000;
@@ -49,7 +48,7 @@ export class AddressLearner {
   }
 
   /** A link came up: when it is the parent's and no address is configured, ask it for ours. */
-  linkUp(peer: Peer, link: BtpLink): void {
+  linkUp(peer: Peer, link: IlpSender): void {
     if (peer.relation !== 'parent' || this.o.configured !== undefined) return;
     const log = this.o.logger;
     const request = serializeIldcpRequest({ expiresAt: new Date(Date.now() + ILDCP_TIMEOUT_MS) });

@@ -3,15 +3,19 @@
  * route broadcast and local delivery. ConnectorNode keeps the lifecycle and decides when; this file
  * says with what.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { RateBook } from '../rates/rate-book.js';
 import type { Agents } from '../agents/index.js';
 import { BtpServer } from './btp/btp-server.js';
+import { IlpHttpServer } from './http/ilp-http-server.js';
+import { httpListenerOn } from '../config/rules.js';
 import type { SecurityStats } from './http/security-stats.js';
 import { InFlightCaps } from './pipeline/in-flight-caps.js';
 import { PacketProcessor } from './pipeline/packet-processor.js';
+import { LateFulfillLog } from './pipeline/late-fulfills.js';
 import { LocalDelivery } from './delivery/local-delivery.js';
 import { createHttpDeliveryClient } from './delivery/http-client.js';
 import { CcpService } from './routing/ccp/ccp-service.js';
@@ -24,7 +28,7 @@ import type { AddressLearner } from './address-learner.js';
 /** What the pipeline is wired to. */
 export interface PipelineParts {
   readonly config: NodeConfig;
-  readonly ledger: Ledger;
+  readonly ledger: LedgerBackend;
   readonly routes: RoutingTable;
   readonly peers: PeerSet;
   readonly events: EventStream;
@@ -38,9 +42,15 @@ export interface PipelineParts {
   readonly ccp: () => CcpService | undefined;
 }
 
+/** The file of the late-fulfill record (pipeline/late-fulfills.ts) in a data directory. */
+export const lateFulfillsFile = (dataDir: string): string => join(dataDir, 'late-fulfills.jsonl');
+
 export function createPipeline(p: PipelineParts): PacketProcessor {
   const c = p.config;
+  const lateFulfills = LateFulfillLog.open(lateFulfillsFile(c.dataDir), p.logger);
+  p.stats.lateFulfills = () => lateFulfills.totals();
   return new PacketProcessor({
+    lateFulfills,
     policies: p.agents.policies,
     ledger: p.ledger,
     routes: p.routes,
@@ -55,7 +65,8 @@ export function createPipeline(p: PipelineParts): PacketProcessor {
     address: () => p.address.value,
     ildcp: (peerId) => p.address.answer(p.peers.get(peerId)),
     peerProtocol: (peerId, destination, data) => p.ccp()?.handle(peerId, destination, data),
-    deliverLocal: p.delivery.deliver,
+    // A Prepare asking for a payee receipt gets one signed with the node's identity key (src/agents/receipts).
+    deliverLocal: p.agents.wrapDelivery(p.delivery.deliver),
   });
 }
 
@@ -72,6 +83,31 @@ export function createBtpServer(c: NodeConfig, peers: PeerSet, stats: SecuritySt
     authenticate: peers.authenticate,
     onAuthenticated: peers.acceptInbound,
   });
+}
+
+/**
+ * The ILP-over-HTTP listener, listening, or undefined when it is off (`http.enabled`, or unset and no
+ * configured peer has transport http). Its Prepares enter the pipeline like a BTP link's.
+ */
+export async function startIlpHttpServer(c: NodeConfig, peers: PeerSet, stats: SecurityStats, logger: Logger, pipeline: () => PacketProcessor | undefined): Promise<IlpHttpServer | undefined> {
+  if (!httpListenerOn(c)) return undefined;
+  const p = c.performance;
+  const server = new IlpHttpServer({
+    host: c.http.host,
+    port: c.http.port,
+    maxBodyBytes: c.http.maxBodyBytes,
+    preAuth: { maxTotal: p.maxPreAuthConnections, maxPerAddress: p.maxPreAuthPerAddress, timeoutMs: p.preAuthTimeoutMs },
+    allowedHosts: c.security.allowedHosts,
+    stats,
+    logger,
+    authenticate: peers.authenticateHttp,
+    onPrepare: (peerId, body, reply) => {
+      const processor = pipeline();
+      if (processor) processor.handle(peerId, 0, body, { respondIlp: (_id, ilp) => reply(ilp) });
+    },
+  });
+  await server.listen();
+  return server;
 }
 
 /** Route broadcast, or undefined when `routing.enabled` is false. */

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
-import { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
+import { openLedgerBackend } from './ledger-backend.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
@@ -23,7 +24,7 @@ import type { LocalDelivery } from './delivery/local-delivery.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { PacketProcessor } from './pipeline/packet-processor.js';
 import { RoutingTable } from './routing/routing-table.js';
-import { PeerSet, type Peer } from './peers.js';
+import { PeerSet, type IlpSender, type Peer } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
@@ -37,10 +38,11 @@ import type { PeerField } from './control/validate.js';
 import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
 import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
-import { accountList, healthReport, peerBalance } from './node-views.js';
+import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
 import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
-import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin } from './assembly.js';
+import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
+import type { IlpHttpServer } from './http/ilp-http-server.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
 import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
@@ -64,12 +66,14 @@ export class ConnectorNode {
   readonly configWarnings: readonly string[];
   private state: State = 'new';
   private readonly address: AddressLearner;
-  private ledger: Ledger | undefined;
+  private ledger: LedgerBackend | undefined;
   private rates: NodeRates | undefined;
   private rateProvider: RateProvider | undefined;
   /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
   readonly securityStats = new SecurityStats();
   private btp: BtpServer | undefined;
+  /** the ILP-over-HTTP listener (RFC 0035), when on */
+  private ilpHttp: IlpHttpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
   private readonly delivery: LocalDelivery;
@@ -110,13 +114,14 @@ export class ConnectorNode {
       onIlpRequest: (link: BtpLink, requestId: number, ilp: Buffer) => this.processor?.handle(link.peerId, requestId, ilp, link),
       onOtherRequest: (link: BtpLink, frame: BtpFrame) => onSettlementFrame(this.settlement, link, frame),
     };
-    const onLinkUp = (peer: Peer, link: BtpLink) => {
+    const onLinkUp = (peer: Peer, link: IlpSender) => {
       this.settlement?.onPeerConnected(peer.id);
       this.ccp?.peerUp(peer.id);
       this.address.linkUp(peer, link);
     };
     const onLinkDown = (peer: Peer) => this.ccp?.peerDown(peer.id);
-    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown });
+    const httpDownAfterFailures = c.http.downAfterFailures;
+    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures });
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -154,9 +159,9 @@ export class ConnectorNode {
     return this.state === 'started';
   }
 
-  /** Ports and URLs of the HTTP surfaces once started. */
-  get endpoints(): { btp: number; health?: string; admin?: string; explorer?: string } {
-    return { btp: this.btpPort, ...this.control?.urls };
+  /** Ports and URLs of the HTTP surfaces once started (`ilpHttp`: the ILP-over-HTTP port, when on). */
+  get endpoints(): { btp: number; ilpHttp?: number; health?: string; admin?: string; explorer?: string } {
+    return { btp: this.btpPort, ...(this.ilpHttp ? { ilpHttp: this.ilpHttp.port } : {}), ...this.control?.urls };
   }
 
   /** Opens the ledger, listens for BTP, starts the HTTP surfaces, dials peers. */
@@ -177,9 +182,8 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     const specs = this.controlPlane.restore();
-    const { sync, journalRetentionMs } = c.ledger;
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
@@ -192,6 +196,7 @@ export class ConnectorNode {
     this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'));
     await this.btp.listen();
     this.securityStats.preAuth = this.btp.preAuth;
+    this.ilpHttp = await startIlpHttpServer(c, peers, stats, this.moduleLogger('ilp-http'), () => this.processor);
 
     if (c.settlement.enabled) {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
@@ -234,6 +239,7 @@ export class ConnectorNode {
     this.events.emit({ type: 'node:stopping', reason: 'stop() called' });
     // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
     await drainWithin(this.processor, this.config.performance.maxHoldTimeMs + 1000);
+    await this.processor?.close();
     clearInterval(this.sweeper);
     this.stopStats?.();
     this.ccp?.stop();
@@ -241,6 +247,7 @@ export class ConnectorNode {
     this.rates?.stop();
     this.peers.closeAll();
     await this.btp?.close();
+    await this.ilpHttp?.close();
     await this.control?.stop();
     await this.agents?.close();
     await this.ledger?.close();
@@ -336,16 +343,16 @@ export class ConnectorNode {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode);
+    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
-  getAccounts(): { account: string; balance: string; reserved?: string }[] {
-    return accountList(this.ledger, this.peers);
+  getAccounts(): AccountLine[] {
+    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
-  get ledgerHandle(): Ledger | undefined {
+  get ledgerHandle(): LedgerBackend | undefined {
     return this.ledger;
   }
 
@@ -363,6 +370,7 @@ export class ConnectorNode {
       nodeId: this.nodeId,
       ilpAddress: this.address.value,
       version,
+      identityKey: this.agents?.identity.publicKey,
     });
   }
 

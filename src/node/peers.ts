@@ -4,6 +4,8 @@
  * Identity is bound to a secret: an inbound socket must name a known peer id (auth_username) and
  * present its token, compared in constant time. We dial peers that have a `url`, authenticating as
  * our nodeId. If both sides dial, the connection opened by the smaller nodeId is kept.
+ * An ILP-over-HTTP peer (`transport: http`) has no socket: we POST to its `http.url` (HttpPeerLink)
+ * and its requests carry `http.incomingToken`; the pipeline sees the same Peer either way.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { WebSocket } from 'ws';
@@ -11,6 +13,7 @@ import type { Logger } from 'pino';
 import { BtpClient } from './btp/btp-client.js';
 import { BtpLink, LinkError, type LinkHandlers, type ResponseCallback } from './btp/btp-link.js';
 import type { AuthResult } from './btp/btp-server.js';
+import { HttpPeerLink } from './http/ilp-http-client.js';
 import type { EventStream } from './events.js';
 import type { PeerPort } from './pipeline/packet-processor.js';
 import { TokenBucket } from './pipeline/rate-limit.js';
@@ -20,7 +23,11 @@ import type { PeerRelation } from './types.js';
 export interface PeerSpec {
   id: string;
   url?: string;
-  authToken: string;
+  /** the BTP secret; unset for an ILP-over-HTTP peer */
+  authToken?: string;
+  /** unset: btp. http: packets go over ILP-over-HTTP (RFC 0035) with `http`'s endpoint and tokens. */
+  transport?: 'btp' | 'http';
+  http?: { url?: string; incomingToken?: string; outgoingToken?: string };
   relation: PeerRelation;
   maxPacketAmount?: bigint;
   creditLimit?: bigint;
@@ -36,8 +43,15 @@ export interface PeerSpec {
   source: 'config' | 'runtime';
 }
 
+/** What can carry our Prepares to a peer: its BTP link or its HTTP link. */
+export interface IlpSender {
+  sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void;
+}
+
 export class Peer implements PeerPort {
   link: BtpLink | undefined;
+  /** the ILP-over-HTTP link of a `transport: http` peer with an `http.url` */
+  http: HttpPeerLink | undefined;
   client: BtpClient | undefined;
   bucket: TokenBucket | undefined;
   /** set while the peer is removed or the node stops, so closing sockets do not trigger reconnects */
@@ -59,11 +73,21 @@ export class Peer implements PeerPort {
   get asset(): { code: string; scale: number } | undefined {
     return this.spec.asset;
   }
+  get isHttp(): boolean {
+    return this.spec.transport === 'http';
+  }
+  /** BTP: a socket is open. HTTP: it has an http.url and has not failed downAfterFailures times in a row. */
   get connected(): boolean {
-    return this.link?.isOpen === true;
+    return this.isHttp ? this.http?.up === true : this.link?.isOpen === true;
   }
 
   readonly send = (ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void => {
+    if (this.isHttp) {
+      // even while down: a packet routed here is the probe that brings it back up
+      if (this.http) this.http.sendIlp(ilp, deadline, cb, ctx);
+      else cb(new LinkError(`HTTP peer ${this.id} has no http.url: we cannot send to it`, 'closed'), undefined, undefined, ctx);
+      return;
+    }
     const link = this.link;
     if (link === undefined || !link.isOpen) {
       cb(new LinkError(`peer ${this.id} is not connected`, 'closed'), undefined, undefined, ctx);
@@ -83,8 +107,10 @@ export interface PeerSetOptions {
   logger: Logger;
   events: EventStream;
   handlers: Omit<LinkHandlers, 'onClose'>;
-  /** Called after a link is up (ILDCP for a parent, settlement resend, …). */
-  onLinkUp(peer: Peer, link: BtpLink): void;
+  /** HTTP peers: consecutive transport failures that make one down (config http.downAfterFailures). */
+  httpDownAfterFailures?: number;
+  /** Called after a link is up (ILDCP for a parent, settlement resend, …); for an HTTP peer, when it is (again) reachable. */
+  onLinkUp(peer: Peer, link: IlpSender): void;
   /** Called after a peer's link closed (route broadcast withdraws its routes). */
   onLinkDown?(peer: Peer): void;
 }
@@ -106,7 +132,8 @@ export class PeerSet {
   add(spec: PeerSpec): Peer {
     const peer = new Peer(spec);
     this.peers.set(spec.id, peer);
-    if (spec.url) this.dial(peer);
+    if (peer.isHttp) this.startHttp(peer);
+    else if (spec.url) this.dial(peer);
     return peer;
   }
 
@@ -117,7 +144,8 @@ export class PeerSet {
   replace(spec: PeerSpec): Peer {
     const peer = this.peers.get(spec.id);
     if (!peer) return this.add(spec);
-    if (peer.spec.url !== spec.url || peer.spec.authToken !== spec.authToken) {
+    const transportChanged = JSON.stringify([peer.spec.transport, peer.spec.http]) !== JSON.stringify([spec.transport, spec.http]);
+    if (peer.spec.url !== spec.url || peer.spec.authToken !== spec.authToken || transportChanged) {
       this.remove(spec.id);
       return this.add(spec);
     }
@@ -149,9 +177,33 @@ export class PeerSet {
     const peer = this.peers.get(username);
     // Compare even for unknown ids so the timing does not tell which ids exist.
     const expected = digest(peer?.spec.authToken ?? `\u0000unknown:${username}`);
-    const ok = timingSafeEqual(expected, digest(token)) && peer !== undefined;
+    // an HTTP peer has no BTP secret: it never authenticates a socket
+    const ok = timingSafeEqual(expected, digest(token)) && peer !== undefined && !peer.isHttp && peer.spec.authToken !== undefined;
     if (!ok) return { ok: false, message: 'unknown peer id or wrong auth_token' };
     return { ok: true, peerId: username };
+  };
+
+  /**
+   * Constant-time check of an ILP-over-HTTP request's token: against `peerId`'s http.incomingToken,
+   * or, for a request that names no peer (`POST /ilp`), against every HTTP peer's. The peer id, or
+   * undefined when the token is wrong.
+   */
+  readonly authenticateHttp = (peerId: string | undefined, token: string): string | undefined => {
+    const given = digest(token);
+    if (peerId !== undefined) {
+      const peer = this.peers.get(peerId);
+      const incoming = peer?.isHttp === true ? peer.spec.http?.incomingToken : undefined;
+      const ok = timingSafeEqual(digest(incoming ?? `\u0000unknown:${peerId}`), given) && incoming !== undefined;
+      return ok ? peerId : undefined;
+    }
+    let found: string | undefined;
+    for (const peer of this.peers.values()) {
+      const incoming = peer.isHttp ? peer.spec.http?.incomingToken : undefined;
+      if (incoming === undefined) continue;
+      // every HTTP peer is compared, whichever matches: no early exit to time
+      if (timingSafeEqual(digest(incoming), given) && found === undefined) found = peer.id;
+    }
+    return found;
   };
 
   /** An inbound socket authenticated as `peerId`. */
@@ -164,13 +216,42 @@ export class PeerSet {
     this.attach(peer, socket, 'inbound');
   };
 
+  /** An HTTP peer with a URL gets its link; it counts as up until its requests fail. */
+  private startHttp(peer: Peer): void {
+    const h = peer.spec.http;
+    if (h?.url === undefined || h.outgoingToken === undefined) return;
+    const link = new HttpPeerLink({
+      peerId: peer.id,
+      url: h.url,
+      token: h.outgoingToken,
+      downAfterFailures: this.o.httpDownAfterFailures ?? 3,
+      logger: this.o.logger,
+      onUp: () => this.httpUp(peer, link, 'answers again'),
+      onDown: (reason) => {
+        this.o.events.emit({ type: 'peer:disconnected', peerId: peer.id, reason });
+        this.o.onLinkDown?.(peer);
+      },
+    });
+    peer.http = link;
+    // after the caller has finished adding it (route broadcast asks the peer set for it)
+    setImmediate(() => {
+      if (!peer.retired && peer.http === link && link.up) this.httpUp(peer, link, 'added');
+    });
+  }
+
+  private httpUp(peer: Peer, link: HttpPeerLink, why: string): void {
+    this.o.events.emit({ type: 'peer:connected', peerId: peer.id, direction: 'outbound' });
+    this.o.logger.info({ peer: peer.id, transport: 'http', why }, 'HTTP peer up');
+    this.o.onLinkUp(peer, link);
+  }
+
   private dial(peer: Peer): void {
     const spec = peer.spec;
     const client = new BtpClient({
       peerId: spec.id,
       url: spec.url!,
       username: this.o.nodeId,
-      token: spec.authToken,
+      token: spec.authToken ?? '',
       maxFrameBytes: this.o.maxFrameBytes,
       logger: this.o.logger,
       onAuthenticated: (socket) => this.attach(peer, socket, 'outbound'),
@@ -198,9 +279,13 @@ export class PeerSet {
         socket.close(1000, 'duplicate connection: the one opened by the smaller node id is kept');
         return;
       }
-      current.close(1000, 'replaced by a newer connection');
     }
     const link = new BtpLink(peer.id, socket, direction, { ...this.o.handlers, onClose: (l, code, reason) => this.onClose(peer, l, code, reason) }, this.o.logger);
+    if (current?.isOpen) {
+      // what is in flight on the old socket is answered on the new one, or times out there and is released
+      current.handOver(link);
+      current.close(1000, 'replaced by a newer connection');
+    }
     peer.link = link;
     this.o.events.emit({ type: 'peer:connected', peerId: peer.id, direction });
     this.o.logger.info({ peer: peer.id, direction }, 'peer connected');
@@ -218,6 +303,16 @@ export class PeerSet {
   private retire(peer: Peer): void {
     peer.retired = true;
     peer.client?.stop();
+    const http = peer.http;
+    if (http) {
+      const wasUp = http.up;
+      http.close();
+      peer.http = undefined;
+      if (wasUp) {
+        this.o.events.emit({ type: 'peer:disconnected', peerId: peer.id, reason: 'peer removed or node stopping' });
+        this.o.onLinkDown?.(peer);
+      }
+    }
     peer.link?.close(1000, 'peer removed or node stopping');
   }
 }

@@ -19,6 +19,10 @@ export interface PeerRegistrationRequest {
   settleThreshold?: bigint | string;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: { chain: 'evm' | 'xrpl' | 'aptos'; address: string };
+  /** The peer's asset code; unset: the node's (a different one is converted with rates). */
+  assetCode?: string;
+  /** The peer's asset scale; unset: the node's. */
+  assetScale?: number;
 }
 
 /** One peer as listed by `listPeers` and `GET /admin/peers`. */
@@ -37,6 +41,8 @@ export interface PeerInfo {
   creditLimit?: string;
   settleThreshold?: string;
   settlement?: { chain: string; address: string };
+  /** The peer's asset: its balance, limits and claims are amounts of it. */
+  asset?: { code: string; scale: number };
 }
 
 /** One routing table entry. `nextHop` is a peer id, or 'local' for local delivery. */
@@ -56,6 +62,8 @@ export interface RouteInfo {
 export interface PeerAccountBalance {
   peerId: string;
   balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+  /** Fulfills from this peer we could not pass upstream (not booked; reconcile with the peer). Absent: none. */
+  lateFulfills?: { count: number; amount: string };
 }
 
 export interface RemovePeerResult {
@@ -72,6 +80,8 @@ export interface SendPacketParams {
   executionCondition: Buffer;
   expiresAt: Date;
   data?: Buffer;
+  /** Ask the payee's node for a signed receipt (docs/agents.md); the Fulfill result then carries `receipt`. */
+  receipt?: boolean;
 }
 
 /** `/admin/ilp/send` request body. */
@@ -83,11 +93,13 @@ export interface IlpSendRequest {
   data?: string;
   /** Default 30000. */
   timeoutMs?: number;
+  /** Ask the payee for a signed receipt (docs/agents.md). */
+  receipt?: boolean;
 }
 
 /** `/admin/ilp/send` response body. */
 export type IlpSendResponse =
-  | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string }
+  | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string; receipt?: unknown }
   | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string }
   /** Above the local policy's approvalAbove: waiting for POST /admin/approvals/:id (docs/agents.md). */
   | { accepted: false; fulfilled: false; pending: true; approvalId: string; expiresAt: string; data?: string };
@@ -109,6 +121,8 @@ export interface HealthReport {
   reasons: string[];
   /** BTP connections not yet authenticated, and those refused by the pre-auth caps since start. */
   preAuth?: { open: number; refused: number; lastRefusedAt?: string };
+  /** The node's identity key, which signs payee receipts (docs/agents.md); set once started. */
+  identity?: { algorithm: 'ed25519'; publicKey: string };
 }
 
 /** The simple handler's request (seed: PaymentRequest). */

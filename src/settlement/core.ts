@@ -6,13 +6,14 @@
  */
 import type { Logger } from 'pino';
 import { AppError, appError } from '../errors/index.js';
-import { accounts, entries, type JournalEntry } from '../ledger/index.js';
+import { accounts, entries, onchainAccount, type AccountId, type JournalEntry } from '../ledger/index.js';
 import type { NodeEventInput } from '../node/ports.js';
 import type { ChainAdapter, ChainKind, OnchainChannel } from './chain.js';
 import { KeyedLock } from './lock.js';
 import type { SettlementContext } from './module.js';
 import type { Booking, ChannelRecord, SettlementStore } from './store.js';
-import type { Units } from './units.js';
+import { chainAssetCode, settlementAssetProblem } from '../config/chain-assets.js';
+import { Units } from './units.js';
 
 /** A peer as the engine sees it. */
 export type EnginePeer = ReturnType<SettlementContext['peers']>[number];
@@ -27,6 +28,8 @@ export class Core {
   units: Units | undefined;
   /** The units the chain had when last connected (from the store): amounts can be shown before it connects. */
   knownUnits: Units | undefined;
+  /** Units per peer asset scale, made once each. */
+  private readonly scaled = new Map<number, Units>();
   /** The latest block time seen (s), for challenge-period deadlines. */
   chainTime = 0;
 
@@ -41,10 +44,36 @@ export class Core {
     return this.chain !== undefined && this.units !== undefined;
   }
 
-  /** The connected chain and units, or an Error saying why settlement cannot act yet. */
-  need(): { chain: ChainAdapter; units: Units } {
+  /**
+   * The connected chain and the units of `peerId`'s asset on it (its assetScale against the chain's
+   * decimals; no peer: the node's scale), or an Error saying why settlement cannot act yet.
+   */
+  need(peerId?: string): { chain: ChainAdapter; units: Units } {
     if (this.chain === undefined || this.units === undefined) throw new NotReadyError(`the ${this.kind} settlement chain is not connected yet`);
-    return { chain: this.chain, units: this.units };
+    return { chain: this.chain, units: this.unitsOf(peerId, this.units) };
+  }
+
+  /** `units` re-scaled to the asset of `peerId` (a peer's claims are amounts of its own asset). */
+  unitsOf(peerId: string | undefined, units: Units): Units {
+    const scale = (peerId === undefined ? undefined : this.peer(peerId)?.asset?.scale) ?? this.ctx.config.assetScale;
+    if (scale === units.assetScale) return units;
+    let u = this.scaled.get(scale);
+    if (u === undefined || u.decimals !== units.decimals) this.scaled.set(scale, (u = new Units(units.decimals, scale)));
+    return u;
+  }
+
+  /** The code of the asset this lane's chain carries (config/chain-assets.ts). */
+  get assetCode(): string {
+    return chainAssetCode(this.kind, this.ctx.config.settlement, this.ctx.config.assetCode);
+  }
+
+  /**
+   * Why `peerId` cannot be settled on this lane (its asset is not the chain's), or undefined. The config
+   * and the control plane refuse such a peer; this guards a peer whose asset came from elsewhere (ILDCP).
+   */
+  assetProblem(peerId: string): string | undefined {
+    const code = this.peer(peerId)?.asset?.code ?? this.ctx.config.assetCode;
+    return settlementAssetProblem(code, this.kind, this.ctx.config.settlement, this.ctx.config.assetCode)?.reason;
   }
 
   // ------------------------------------------------------------------ peers
@@ -140,16 +169,23 @@ export class Core {
   /** Commits a record's pending bookings to the ledger (idempotent by entry id), then clears them. */
   async flushPending(r: ChannelRecord): Promise<void> {
     if (r.pending.length === 0) return;
-    for (const b of r.pending) await this.ctx.ledger.commitAsync(toEntry(b));
+    for (const b of r.pending) await this.ctx.ledger.commitAsync(toEntry(b, this.onchainOf(b.peerId)));
     r.pending = [];
     await this.store.put(r);
+  }
+
+  /** The on-chain account of the peer's asset (`onchain` for the node's own asset). */
+  private onchainOf(peerId: string): AccountId {
+    const c = this.ctx.config;
+    const node = { code: c.assetCode, scale: c.assetScale };
+    return onchainAccount(this.peer(peerId)?.asset ?? node, node);
   }
 
   // ------------------------------------------------------------------ chain view
 
   /** Re-reads a channel from the chain and applies it (under its lock). */
   refresh(id: string, txHash?: string): Promise<ChannelRecord | undefined> {
-    const { chain, units } = this.need();
+    const { chain } = this.need();
     const channelId = chain.normalizeChannelId(id);
     if (channelId === undefined) return Promise.reject(new Error(`${JSON.stringify(id)} is not a ${this.kind} channel id`));
     return this.locks.run(channelId, async () => {
@@ -160,7 +196,7 @@ export class Core {
         r = this.recordFrom(oc, chain);
         if (r === undefined) return undefined;
         this.records.set(channelId, r);
-        this.emit({ type: 'channel:opened', peerId: r.peerId ?? '', chain: this.kind, channelId, deposit: units.toAsset(oc.deposit).toString(), txHash });
+        this.emit({ type: 'channel:opened', peerId: r.peerId ?? '', chain: this.kind, channelId, deposit: this.need(r.peerId).units.toAsset(oc.deposit).toString(), txHash });
       }
       await this.apply(r, oc, txHash);
       return r;
@@ -180,7 +216,6 @@ export class Core {
     // such read, not skipped once settled: a poll may see the channel gone before our own redeem
     // returns, and the redeem's amount must still be booked when it does (idempotent entry ids).
     const oc: OnchainChannel = read.state === 'none' ? { ...read, ...this.lastKnown(r), state: 'settled' } : read;
-    const { units } = this.need();
     const before = { deposit: r.deposit, state: r.state };
     r.deposit = oc.deposit;
     r.withdrawn = oc.withdrawn;
@@ -192,6 +227,7 @@ export class Core {
     if (r.peerId === undefined && r.direction === 'incoming') r.peerId = this.peerByAddress(r.sender);
     const bookings: Booking[] = [];
     const peerId = r.peerId;
+    const { units } = this.need(peerId);
     let redeemedAsset = 0n;
     if (peerId !== undefined && oc.claimed > r.redeemed) {
       const incoming = r.direction === 'incoming';
@@ -266,15 +302,15 @@ export function normalizeChannelId(kind: ChainKind, id: string): string | undefi
   return /^0x[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : undefined;
 }
 
-function toEntry(b: Booking): JournalEntry {
+function toEntry(b: Booking, onchain: AccountId): JournalEntry {
   switch (b.kind) {
     case 'claim-received':
       return entries.claimReceived(b.id, b.peerId, b.amount);
     case 'claim-sent':
       return entries.claimSent(b.id, b.peerId, b.amount);
     case 'redeem-in':
-      return entries.redeemIn(b.id, b.peerId, b.amount);
+      return entries.redeemIn(b.id, b.peerId, b.amount, undefined, onchain);
     case 'redeem-out':
-      return entries.redeemOut(b.id, b.peerId, b.amount);
+      return entries.redeemOut(b.id, b.peerId, b.amount, undefined, onchain);
   }
 }

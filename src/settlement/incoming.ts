@@ -82,6 +82,8 @@ export class Incoming {
     const kind = this.core.kind;
     if (!this.core.ready) return refuse('T00', `settlement is not connected to its ${kind} chain yet; send the claim again later`);
     const { chain } = this.core.need();
+    const wrongAsset = this.core.assetProblem(peerId);
+    if (wrongAsset !== undefined) return refuse('F00', `this node does not settle with ${peerId} on ${kind}: ${wrongAsset}`);
     const data = readJson(frame, CLAIM_PROTOCOL);
     const c = kind === 'evm' ? parseClaim(data) : parseLedgerClaim(data, kind, (id) => chain.normalizeChannelId(id));
     if (typeof c === 'string') return refuse('F00', `malformed claim: ${c}`);
@@ -128,7 +130,7 @@ export class Incoming {
 
   /** Under the channel's lock: monotonic, covered by the deposit; then persisted and booked. */
   private async keep(r: ChannelRecord, peerId: string, c: Claim): Promise<Refusal | undefined> {
-    const { units } = this.core.need();
+    const { units } = this.core.need(peerId);
     const nonce = BigInt(c.nonce);
     const amount = BigInt(c.transferredAmount);
     const best = r.claim;
@@ -218,7 +220,7 @@ export class Incoming {
 
   /** Unredeemed claims on `r`, in asset units. */
   unredeemed(r: ChannelRecord): bigint {
-    const { units } = this.core.need();
+    const { units } = this.core.need(r.peerId);
     const best = claimed(r);
     return best > r.claimed ? units.toAsset(best) - units.toAsset(r.claimed) : 0n;
   }
@@ -260,7 +262,7 @@ export class Incoming {
   }
 
   private async doRedeem(r: ChannelRecord, close: boolean): Promise<RedeemOutcome> {
-    const { chain, units } = this.core.need();
+    const { chain, units } = this.core.need(r.peerId);
     const c = r.claim;
     if (c === undefined || BigInt(c.transferredAmount) <= r.claimed || r.state === 'settled') return { status: 'nothing', channelId: r.channelId };
     const before = r.claimed;

@@ -103,7 +103,7 @@ export class Operations {
   /** The latest claim of a channel (signed by us, or the best received) with its acknowledgement. */
   claims(channelId: string): { channelId: string; direction: string; peerId: string | null; claim: unknown; acknowledged: string; redeemed: string } {
     const r = this.record(channelId);
-    const u = this.viewUnits();
+    const u = this.viewUnits(r.peerId);
     return {
       channelId,
       direction: r.direction,
@@ -120,7 +120,8 @@ export class Operations {
     return [...ids].sort().map((peerId) => {
       const peer = this.core.peer(peerId);
       const out = this.core.outgoingFor(peerId);
-      const u = this.core.units ?? this.core.knownUnits;
+      const known = this.core.units ?? this.core.knownUnits;
+      const u = known === undefined ? undefined : this.core.unitsOf(peerId, known);
       const owed = this.core.owed(peerId);
       const unacked = out !== undefined && u !== undefined ? u.toAsset(claimed(out)) - u.toAsset(out.booked) : 0n;
       const unredeemed = this.core.ready ? this.core.incomingFor(peerId).reduce((s, r) => s + this.incoming.unredeemed(r), 0n) : 0n;
@@ -130,7 +131,7 @@ export class Operations {
       else if (unacked > 0n || (threshold !== undefined && owed >= threshold)) state = 'SETTLEMENT_PENDING';
       return {
         peerId,
-        tokenId: this.assetCode,
+        tokenId: peer?.asset?.code ?? this.assetCode,
         chain: this.core.kind,
         state,
         owed: owed.toString(),
@@ -148,9 +149,11 @@ export class Operations {
    * settles on it). `initialDeposit` in asset units; timeout in seconds.
    */
   async open(req: { peerId: string; initialDeposit: string; settlementTimeout?: number }): Promise<ChannelView> {
-    const { chain, units } = this.need();
+    const { chain, units } = this.need(req.peerId);
     const kind = this.core.kind;
     if (this.core.peer(req.peerId) === undefined) throw appError('PEER_NOT_FOUND', { peerId: req.peerId });
+    const wrongAsset = this.core.assetProblem(req.peerId);
+    if (wrongAsset !== undefined) throw appError('SETTLEMENT_ASSET_MISMATCH', { peerId: req.peerId, chain: kind, chainAsset: this.core.assetCode, reason: wrongAsset });
     const address = this.core.peerAddress(req.peerId);
     if (address === undefined) {
       throw appError('INVALID_ARGUMENT', {
@@ -163,7 +166,7 @@ export class Operations {
     }
     const existing = this.core.outgoingFor(req.peerId);
     if (existing !== undefined) throw appError('CHANNEL_EXISTS', { peerId: req.peerId, chain: kind, channelId: existing.channelId });
-    const deposit = this.amount('initialDeposit', req.initialDeposit);
+    const deposit = this.amount('initialDeposit', req.initialDeposit, req.peerId);
     if (deposit === 0n) throw appError('INVALID_ARGUMENT', { field: 'initialDeposit', reason: 'must be greater than 0' });
     const timeout = req.settlementTimeout ?? DEFAULT_SETTLEMENT_TIMEOUT_S;
     const [min, max] = chain.settlementTimeoutRange;
@@ -181,9 +184,9 @@ export class Operations {
 
   /** Adds `amount` (asset units) to one of our channels. */
   async deposit(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
-    const { chain, units } = this.need();
     const r = this.ours(channelId, 'deposit into');
-    const add = this.amount('amount', amount);
+    const { chain, units } = this.need(r.peerId);
+    const add = this.amount('amount', amount, r.peerId);
     if (add === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
     const tx = await this.chainCall(r.peerId, () => chain.setTotalDeposit(channelId, r.deposit + units.toBase(add)));
     await this.core.refresh(channelId, tx.txHash);
@@ -193,8 +196,8 @@ export class Operations {
 
   /** Takes `amount` (asset units) of unused deposit back from one of our channels, with the peer's consent. */
   async withdraw(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
-    const { chain, units } = this.need();
     const r = this.ours(channelId, 'withdraw from');
+    const { chain, units } = this.need(r.peerId);
     const withdraw = chain.withdraw?.bind(chain);
     if (!chain.features.withdraw || withdraw === undefined) {
       throw appError('INVALID_ARGUMENT', {
@@ -202,7 +205,7 @@ export class Operations {
         reason: `${chain.chain} channels do not support withdrawing part of the deposit: close the channel (\`agent-runtime channels close ${channelId}\`) to take back what the peer's claims do not cover`,
       });
     }
-    const take = this.amount('amount', amount);
+    const take = this.amount('amount', amount, r.peerId);
     if (take === 0n) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'must be greater than 0' });
     const total = maxOf(r.withdrawn, r.consented) + units.toBase(take);
     const free = r.deposit - maxOf(r.withdrawn, r.consented) - claimed(r);
@@ -271,7 +274,7 @@ export class Operations {
   // ------------------------------------------------------------------ helpers
 
   view(r: ChannelRecord): ChannelView {
-    const u = this.viewUnits();
+    const u = this.viewUnits(r.peerId);
     const latest = maxOf(claimed(r), r.claimed);
     const a = (n: bigint) => u.toAsset(n).toString();
     const left = r.deposit - r.withdrawn - latest;
@@ -300,14 +303,15 @@ export class Operations {
     };
   }
 
-  /** The units for showing amounts: the connected chain's, or those it had when last connected. */
-  private viewUnits(): Units {
-    return this.core.units ?? this.core.knownUnits ?? this.need().units;
+  /** The units for showing a peer's amounts: the connected chain's, or those it had when last connected. */
+  private viewUnits(peerId: string | undefined): Units {
+    const known = this.core.units ?? this.core.knownUnits;
+    return known === undefined ? this.need(peerId).units : this.core.unitsOf(peerId, known);
   }
 
-  /** The connected chain and its units; NOT_READY (a NotReadyError) before the chain connects. */
-  private need(): ReturnType<Core['need']> {
-    return this.core.need();
+  /** The connected chain and the units of the peer's asset; NOT_READY (a NotReadyError) before the chain connects. */
+  private need(peerId?: string): ReturnType<Core['need']> {
+    return this.core.need(peerId);
   }
 
   /** The record of `channelId` (any spelling the chain accepts), or undefined. */
@@ -330,9 +334,9 @@ export class Operations {
     return r;
   }
 
-  /** An asset amount that converts exactly to base units. */
-  private amount(field: string, value: string): bigint {
-    const { units } = this.need();
+  /** An amount of the peer's asset that converts exactly to base units. */
+  private amount(field: string, value: string, peerId: string | undefined): bigint {
+    const { units } = this.need(peerId);
     if (!/^[0-9]{1,30}$/.test(value)) throw appError('INVALID_ARGUMENT', { field, reason: 'must be an unsigned integer in asset units, as a decimal string' });
     const n = BigInt(value);
     if (!units.exact(n)) {

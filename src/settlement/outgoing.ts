@@ -85,7 +85,9 @@ export class Outgoing {
   }
 
   private async sendDue(peerId: string, force: boolean): Promise<ClaimOutcome> {
-    const { units } = this.core.need();
+    const { units } = this.core.need(peerId);
+    const wrongAsset = this.core.assetProblem(peerId);
+    if (wrongAsset !== undefined) return { status: 'failed', reason: `no claim to ${peerId}: ${wrongAsset}` };
     const peer = this.core.peer(peerId);
     const owed = this.core.owed(peerId);
     const open = this.core.outgoingFor(peerId);
@@ -112,7 +114,7 @@ export class Outgoing {
    * latest; returns the claim to send (new, or the latest still unacknowledged), or undefined.
    */
   private async prepare(r: ChannelRecord, peerId: string, owed: bigint): Promise<Claim | undefined> {
-    const { chain, units } = this.core.need();
+    const { chain, units } = this.core.need(peerId);
     const latest = claimed(r);
     if (owed > 0n) {
       const wanted = r.booked + units.toBase(owed);
@@ -140,7 +142,7 @@ export class Outgoing {
 
   /** The peer acknowledged `claim`: book what it adds (peer +c, channelOut −c). Returns c (asset units). */
   private async acknowledged(r: ChannelRecord, claim: Claim): Promise<bigint> {
-    const { units } = this.core.need();
+    const { units } = this.core.need(r.peerId);
     const cumulative = BigInt(claim.transferredAmount);
     if (cumulative <= r.booked || r.peerId === undefined) return 0n;
     const amount = units.toAsset(cumulative) - units.toAsset(r.booked);

@@ -76,12 +76,15 @@ describe('describeConfigKeys', () => {
     const secrets = keys.filter((k) => k.secret).map((k) => [k.path, k.env]);
     expect(secrets).toEqual([
       ['peers[].authToken', 'BTP_PEER_<ID>_SECRET'],
+      ['peers[].http.incomingToken', undefined],
+      ['peers[].http.outgoingToken', undefined],
       ['localDelivery.authToken', 'AGENT_RUNTIME_LOCAL_DELIVERY_AUTH_TOKEN'],
       ['adminApi.apiKey', 'AGENT_RUNTIME_API_KEY'],
       ['adminApi.keys[].key', undefined],
       ['settlement.evm.privateKey', 'AGENT_RUNTIME_EVM_PRIVATE_KEY'],
       ['settlement.xrpl.seed', 'AGENT_RUNTIME_XRPL_SEED'],
       ['settlement.aptos.privateKey', 'AGENT_RUNTIME_APTOS_PRIVATE_KEY'],
+      ['ledger.postgres.url', 'AGENT_RUNTIME_LEDGER_POSTGRES_URL'],
       ['routing.secret', 'AGENT_RUNTIME_ROUTING_SECRET'],
     ]);
   });
@@ -102,6 +105,9 @@ describe('the full example', () => {
     AGENT_RUNTIME_XRPL_SEED: 'sXrplSeed',
     AGENT_RUNTIME_APTOS_PRIVATE_KEY: `ed25519-priv-0x${'34'.repeat(32)}`,
     AGENT_RUNTIME_ROUTING_SECRET: 'routing-secret',
+    AGENT_RUNTIME_LEDGER_POSTGRES_URL: 'postgres://hub:pw@db.example:5432/ledger',
+    HTTP_PEER_CAROL_INCOMING_TOKEN: 'carol-to-us',
+    HTTP_PEER_CAROL_OUTGOING_TOKEN: 'us-to-carol',
   };
 
   it('sets every documented key (but the alias)', () => {
@@ -141,6 +147,7 @@ describe('the full example', () => {
         receiveRoutes: true,
       },
       { id: 'bob', authToken: 'bob-secret', relation: 'peer', creditLimit: 0n },
+      { id: 'carol', transport: 'http', http: { url: 'https://carol.example/ilp', incomingToken: 'carol-to-us', outgoingToken: 'us-to-carol' }, relation: 'peer', creditLimit: 10n },
     ]);
     expect(config.routes).toEqual([{ prefix: 'test.alice', nextHop: 'alice', priority: 5 }]);
   });

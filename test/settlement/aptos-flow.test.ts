@@ -43,11 +43,11 @@ const pairChain: PairChain = {
 };
 
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  return payeeNode(h, pairChain, { secret: SECRET, assetScale: 8, dataDir, btpServerPort, events: bobEvents });
+  return payeeNode(h, pairChain, { secret: SECRET, assetCode: 'APT', assetScale: 8, dataDir, btpServerPort, events: bobEvents });
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetScale: 8, threshold: '5000', dataDir, events: aliceEvents });
+  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetCode: 'APT', assetScale: 8, threshold: '5000', dataDir, events: aliceEvents });
 }
 
 const pay = (amount: bigint): Promise<void> => payBob(alice, amount);

@@ -9,6 +9,9 @@
  *
  * Then one node settling on three chains at once (anvil, a stand-in rippled, a stand-in Aptos node):
  * a lane per chain, each peer paid over its own chain, and a chain going away stops only its own lane.
+ * Each peer is in its chain's own asset (issue 19): the hub (USD, scale 9) pays pe in USD@9 over the
+ * EVM token, px in XRP@6 (drops) and pa in APT@8 (octas), converted by static rates chosen so that the
+ * amounts read alike (1 USD = 1000 XRP = 10 APT); every claim is in the peer's own units.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Account, Ed25519PrivateKey } from '@aptos-labs/ts-sdk';
@@ -22,6 +25,7 @@ import { buildClaim, claimFrame } from '../../src/settlement/claim.js';
 import { Eip712 } from '../../src/settlement/chains/evm/eip712.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
 import type { ChannelView, SettleResult } from '../../src/settlement/index.js';
+import { sumsPerAsset } from '../../src/ledger/index.js';
 import { Harness, waitFor } from '../helpers/node.js';
 import { admin, balance, sendRaw, settlementSection, startBobThenAlice } from './helpers.js';
 import { AptosNodeStandIn } from './stand-ins/aptos-node.js';
@@ -225,6 +229,13 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
   const xrplWallets = { hub: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA), px: xrpl.Wallet.generate('ed25519' as xrpl.ECDSA) };
   const aptosKeys = { hub: `0x${'41'.repeat(32)}`, pa: `0x${'42'.repeat(32)}` };
   const aptosAddress = (key: string) => Account.fromPrivateKey({ privateKey: new Ed25519PrivateKey(key) }).accountAddress.toString();
+  // each peer in the asset its chain carries; the hub converts from its USD@9
+  const ASSETS: Record<string, { assetCode: string; assetScale: number }> = {
+    pe: { assetCode: 'USD', assetScale: 9 },
+    px: { assetCode: 'XRP', assetScale: 6 },
+    pa: { assetCode: 'APT', assetScale: 8 },
+  };
+  const DEPOSIT: Record<string, string> = { pe: '5000000000', px: '5000000', pa: '500000000' };
   const sections = () => ({
     evm: (key: string) => settlementSection(chain, key)?.evm,
     xrpl: (seed: string) => ({ server: rippled.url, seed, pollIntervalMs: 200, resendIntervalMs: 500 }),
@@ -242,7 +253,7 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
     const peer = (id: string, settlement: Record<string, unknown>, hubAddress: { chain: 'evm' | 'xrpl' | 'aptos'; address: string }) => {
       const config = {
         nodeId: id,
-        assetScale: 9,
+        ...ASSETS[id],
         dataDir: h.dir(),
         peers: [{ id: 'hub', relation: 'peer' as const, authToken: hubSecret, creditLimit: '1000000000000', settlement: hubAddress }],
         settlement: { enabled: true, ...settlement },
@@ -259,6 +270,7 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
     await Promise.all([pe.start(), px.start(), pa.start()]);
     const link = (id: string, node: ConnectorNode, settlement: { chain: 'evm' | 'xrpl' | 'aptos'; address: string }) => ({
       id,
+      ...ASSETS[id],
       relation: 'peer' as const,
       url: `ws://127.0.0.1:${node.btpPort}`,
       authToken: hubSecret,
@@ -275,6 +287,8 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
         link('pa', pa, { chain: 'aptos', address: aptosAddress(aptosKeys.pa) }),
       ],
       routes: ['pe', 'px', 'pa'].map((id) => ({ prefix: `g.${id}`, nextHop: id })),
+      feeBps: 0,
+      rates: { base: 'USD', static: { XRP: '1000', APT: '10' } },
       settlement: { enabled: true, evm: s.evm(hubKey.privateKey), xrpl: s.xrpl(xrplWallets.hub.seed!), aptos: s.aptos(aptosKeys.hub) },
     });
     await hub.start();
@@ -295,7 +309,7 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
   it("opens a channel to each peer on the peer's own chain, and claims each over its chain", async () => {
     const opened: Record<string, string> = {};
     for (const id of ['pe', 'px', 'pa']) {
-      const r = await admin<ChannelView>(hub, 'POST', '/admin/channels', { peerId: id, initialDeposit: '5000000000', settlementTimeout: 3600 });
+      const r = await admin<ChannelView>(hub, 'POST', '/admin/channels', { peerId: id, initialDeposit: DEPOSIT[id], settlementTimeout: 3600 });
       expect(r.status, JSON.stringify(r.body)).toBe(201);
       opened[id] = r.body.chain;
     }
@@ -318,7 +332,22 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
       ['pe', 'evm', '1000000'],
       ['px', 'xrpl', '1000000'],
     ]);
+    // on each chain, the claim is the peer's own amount in base units: drops and octas 1:1 (scales 6 and 8), token units /1000 (scale 9, 6 decimals)
+    expect(channels.map((c) => [c.peerId, c.baseUnits.latestClaim]).sort()).toEqual([
+      ['pa', '1000000'],
+      ['pe', '1000'],
+      ['px', '1000000'],
+    ]);
     expect((await admin<ChannelView[]>(hub, 'GET', '/admin/channels?chain=xrpl')).body.map((c) => c.peerId)).toEqual(['px']);
+    const sums = sumsPerAsset(
+      hub.getAccounts().map((a) => [a.account, BigInt(a.balance)] as [string, bigint]),
+      (account) => {
+        const id = /^(?:peer|channelIn|channelOut):(.+)$/.exec(account)?.[1];
+        const a = id === undefined ? ASSETS.pe : ASSETS[id];
+        return { code: a.assetCode, scale: a.assetScale };
+      },
+    );
+    expect(Object.fromEntries(sums)).toEqual({ 'USD@9': 0n, 'XRP@6': 0n, 'APT@8': 0n });
   });
 
   it('the peers redeem on their own chains; a chain going away stops only its own lane', async () => {

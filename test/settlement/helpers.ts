@@ -93,6 +93,8 @@ export interface PairOptions {
 export interface PairNodeOptions {
   secret: string;
   assetScale: number;
+  /** The nodes' asset code (default USD); it must be the one the chain carries (XRPL: XRP, Aptos: APT). */
+  assetCode?: string;
   /** Extra keys of the node's `settlement` section. */
   settlement?: Record<string, unknown>;
   /** alice only: her settleThreshold for bob (asset units); unset: no automatic claims. */
@@ -104,6 +106,7 @@ export function payeeConfig(chain: PairChain, o: PairNodeOptions): NodeConfigInp
   return {
     nodeId: 'bob',
     assetScale: o.assetScale,
+    ...(o.assetCode === undefined ? {} : { assetCode: o.assetCode }),
     peers: [{ id: 'alice', relation: 'peer', authToken: o.secret, creditLimit: '1000000000000', settlement: { chain: chain.kind, address: chain.address('alice') } }],
     settlement: chain.section('bob', o.settlement),
   };
@@ -114,6 +117,7 @@ export function payerConfig(chain: PairChain, bobPort: number, o: PairNodeOption
   return {
     nodeId: 'alice',
     assetScale: o.assetScale,
+    ...(o.assetCode === undefined ? {} : { assetCode: o.assetCode }),
     peers: [
       {
         id: 'bob',

@@ -39,11 +39,11 @@ const pairChain: PairChain = {
 };
 
 function startBob(dataDir: string, btpServerPort = 0): ConnectorNode {
-  return payeeNode(h, pairChain, { secret: SECRET, assetScale: 6, dataDir, btpServerPort, events: bobEvents });
+  return payeeNode(h, pairChain, { secret: SECRET, assetCode: 'XRP', assetScale: 6, dataDir, btpServerPort, events: bobEvents });
 }
 
 function startAlice(dataDir: string): ConnectorNode {
-  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetScale: 6, threshold: '5000', dataDir, events: aliceEvents });
+  return payerNode(h, pairChain, bob.btpPort, { secret: SECRET, assetCode: 'XRP', assetScale: 6, threshold: '5000', dataDir, events: aliceEvents });
 }
 
 const pay = (amount: bigint): Promise<void> => payBob(alice, amount);

@@ -21,6 +21,7 @@ export default class PeersAdd extends AdminCommand {
     'BTP_PEER_BOB_SECRET=s3cret <%= config.bin %> peers add bob --btp-url ws://127.0.0.1:3001 --route g.bob',
     '<%= config.bin %> peers add carol --relation child --auth-token s3cret --credit-limit 1000000',
     '<%= config.bin %> peers add carol --relation child --auth-token s3cret --replace',
+    '<%= config.bin %> peers add xrp-peer --auth-token s3cret --asset-code XRP --asset-scale 6',
   ];
 
   static override args = {
@@ -35,6 +36,8 @@ export default class PeersAdd extends AdminCommand {
     'credit-limit': Flags.string({ description: 'How far the peer may owe us (asset units)' }),
     'max-packet-amount': Flags.string({ description: 'Largest Prepare accepted from the peer (asset units)' }),
     'settle-threshold': Flags.string({ description: 'Settle when we owe the peer this much (asset units)' }),
+    'asset-code': Flags.string({ description: "The peer's asset code (e.g. XRP); unset: the node's. Its amounts are in this asset, converted with rates" }),
+    'asset-scale': Flags.integer({ description: "The peer's asset scale (0-255); unset: the node's", min: 0, max: 255 }),
     replace: Flags.boolean({ description: 'Replace a peer with the same id (all its fields; its routes stay)', default: false }),
   };
 
@@ -58,6 +61,8 @@ export default class PeersAdd extends AdminCommand {
       ...(flags['credit-limit'] === undefined ? {} : { creditLimit: flags['credit-limit'] }),
       ...(flags['max-packet-amount'] === undefined ? {} : { maxPacketAmount: flags['max-packet-amount'] }),
       ...(flags['settle-threshold'] === undefined ? {} : { settleThreshold: flags['settle-threshold'] }),
+      ...(flags['asset-code'] === undefined ? {} : { assetCode: flags['asset-code'] }),
+      ...(flags['asset-scale'] === undefined ? {} : { assetScale: flags['asset-scale'] }),
     };
     const path = flags.replace ? `${adminPaths.peers}?replace=true` : adminPaths.peers;
     const added = await this.client(flags)

@@ -26,6 +26,8 @@ export default class PeersUpdate extends AdminCommand {
     'max-packet-amount': Flags.string({ description: 'Largest Prepare accepted from the peer (asset units)' }),
     'settle-threshold': Flags.string({ description: 'Settle when we owe the peer this much (asset units)' }),
     'btp-url': Flags.string({ description: "The peer's BTP URL to dial (ws:// or wss://); a new URL reconnects" }),
+    'asset-code': Flags.string({ description: "The peer's asset code (e.g. XRP); unset: the node's. Its amounts are in this asset, converted with rates" }),
+    'asset-scale': Flags.integer({ description: "The peer's asset scale (0-255); unset: the node's", min: 0, max: 255 }),
   };
 
   async run(): Promise<PeerUpdatedResponse> {
@@ -36,12 +38,14 @@ export default class PeersUpdate extends AdminCommand {
       ...(flags['max-packet-amount'] === undefined ? {} : { maxPacketAmount: flags['max-packet-amount'] }),
       ...(flags['settle-threshold'] === undefined ? {} : { settleThreshold: flags['settle-threshold'] }),
       ...(flags['btp-url'] === undefined ? {} : { url: flags['btp-url'] }),
+      ...(flags['asset-code'] === undefined ? {} : { assetCode: flags['asset-code'] }),
+      ...(flags['asset-scale'] === undefined ? {} : { assetScale: flags['asset-scale'] }),
     };
     if (Object.keys(body).length === 0) {
       throw appError('INVALID_ARGUMENT', {
         field: 'flags',
         reason: 'nothing to change',
-        suggestion: 'Give at least one of --credit-limit, --relation, --max-packet-amount, --settle-threshold, --btp-url.',
+        suggestion: 'Give at least one of --credit-limit, --relation, --max-packet-amount, --settle-threshold, --btp-url, --asset-code, --asset-scale.',
       });
     }
     const updated = await this.client(flags).call<PeerUpdatedResponse>('PATCH', adminPaths.peer(args.id), body);

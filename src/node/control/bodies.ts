@@ -34,6 +34,10 @@ export interface PeerFieldsBody {
   maxPacketAmount?: string;
   rateLimit?: { packetsPerSecond: number; burst?: number };
   settlement?: PeerSettlementBody;
+  /** The peer's asset code (unset: the node's); its amounts are in this asset. */
+  assetCode?: string;
+  /** The peer's asset scale (unset: the node's). */
+  assetScale?: number;
 }
 
 /** POST /admin/peers (`?replace=true` replaces an existing peer; without it an existing id is PEER_EXISTS). */

@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import { redactUrl, type NodeConfig, type PeerConfig } from '../../config/index.js';
 import { PeerNotFoundError, appError } from '../../errors/index.js';
-import { accounts, type Ledger } from '../../ledger/index.js';
+import { accounts, type LedgerBackend } from '../../ledger/index.js';
 import type { EventStream } from '../events.js';
 import type { Peer, PeerSet, PeerSpec } from '../peers.js';
 import { LEARNED, LOCAL, type RoutingTable } from '../routing/routing-table.js';
@@ -23,14 +23,14 @@ import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
 
 export interface ControlPlaneOptions {
-  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'routes' | 'assetCode' | 'assetScale'>;
+  config: Pick<NodeConfig, 'nodeId' | 'peers' | 'routes' | 'assetCode' | 'assetScale' | 'settlement'>;
   peers: PeerSet;
   routes: RoutingTable;
   store: RuntimeStore;
   events: EventStream;
   logger: Logger;
   /** The open ledger (limits and balances); undefined before start. */
-  ledger(): Ledger | undefined;
+  ledger(): LedgerBackend | undefined;
   /** Rebuilds the routes implied by peers (own address, children, the parent default). */
   peersChanged(): void;
   /** A peer was removed (route broadcast forgets it). */
@@ -51,6 +51,7 @@ function configPeerSpec(p: PeerConfig, nodeAsset: { code: string; scale: number 
     id: p.id,
     url: p.url,
     authToken: p.authToken,
+    ...(p.transport === 'http' ? { transport: p.transport, http: p.http } : {}),
     relation: p.relation,
     maxPacketAmount: p.maxPacketAmount,
     creditLimit: p.creditLimit,
@@ -129,11 +130,12 @@ export class ControlPlane {
    * (its routes stay; the ones given are added).
    */
   async addPeer(input: AddPeerInput, opts: { replace?: boolean } = {}): Promise<{ peer: PeerInfo; created: boolean }> {
-    const spec = parsePeer(input, this.o.config.nodeId);
+    const spec = parsePeer(input, this.o.config.nodeId, this.o.config);
     const routes = (input.routes ?? []).map((r, i) => parseRoute({ prefix: r.prefix, nextHop: spec.id, priority: r.priority ?? 0 }, `routes[${i}]`));
     return this.serial(async () => {
       const existing = this.o.peers.get(spec.id);
       if (existing && !opts.replace) throw appError('PEER_EXISTS', { peerId: spec.id });
+      if (existing) this.keepAssetWhileOwed(existing.spec, spec);
       const next = this.withPeer(spec);
       for (const r of routes) {
         next.routes = next.routes.filter((x) => !(x.prefix === r.prefix && x.nextHop === spec.id));
@@ -158,9 +160,10 @@ export class ControlPlane {
       const existing = this.o.peers.get(peerId);
       if (!existing) throw new PeerNotFoundError(peerId);
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
-      const spec = parsePeer({ ...specToInput(existing.spec), ...given, id: peerId }, this.o.config.nodeId);
+      const spec = parsePeer({ ...specToInput(existing.spec), ...given, id: peerId }, this.o.config.nodeId, this.o.config);
       const changed = changedFields(existing.spec, spec);
       if (changed.length === 0) return { peer: this.peerInfo(existing), changed };
+      this.keepAssetWhileOwed(existing.spec, spec);
       await this.commit(this.withPeer(spec), () => {
         this.o.peers.replace(spec);
         this.setLimits(spec);
@@ -271,6 +274,7 @@ export class ControlPlane {
       creditLimit: s.creditLimit?.toString(),
       settleThreshold: s.settleThreshold?.toString(),
       settlement: s.settlement,
+      asset: { code: s.asset?.code ?? this.o.config.assetCode, scale: s.asset?.scale ?? this.o.config.assetScale },
     };
   }
 
@@ -285,6 +289,19 @@ export class ControlPlane {
     next.peers.push(spec);
     next.removedPeers = next.removedPeers.filter((id) => id !== spec.id);
     return next;
+  }
+
+  /** A peer's balance is an amount of its asset: the asset changes only while the balance is 0. */
+  private keepAssetWhileOwed(before: PeerSpec, after: PeerSpec): void {
+    const c = this.o.config;
+    const code = (s: PeerSpec) => `${s.asset?.code ?? c.assetCode}@${s.asset?.scale ?? c.assetScale}`;
+    if (code(before) === code(after)) return;
+    const balance = this.o.ledger()?.balance(accounts.peer(before.id)) ?? 0n;
+    if (balance === 0n) return;
+    throw appError('INVALID_ARGUMENT', {
+      field: before.asset?.code === after.asset?.code ? 'assetScale' : 'assetCode',
+      reason: `peer ${before.id} has a balance of ${balance} in ${code(before)}: settle it to 0 before changing its asset to ${code(after)}`,
+    });
   }
 
   private setLimits(spec: PeerSpec): void {

@@ -131,7 +131,7 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
     node.getBalance(request.params.peerId),
   );
 
-  app.post<{ Body: { destination: string; amount: string; data?: string; timeoutMs?: number } }>(
+  app.post<{ Body: { destination: string; amount: string; data?: string; timeoutMs?: number; receipt?: boolean } }>(
     '/admin/ilp/send',
     {
       schema: { body: ilpSendBody },
@@ -150,6 +150,7 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
         amount,
         ...(data === undefined || data === '' ? {} : { data }),
         timeoutMs: request.body.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+        ...(request.body.receipt === true ? { receipt: true } : {}),
       });
       // A send waiting for approval (docs/agents.md) is accepted for later: 202.
       return reply.code('pending' in answer ? 202 : 200).send(answer);
@@ -198,6 +199,8 @@ function toPatch(body: PeerFieldsInput): PeerPatch {
   }
   if (body.maxPacketAmount !== undefined) out.maxPacketAmount = parseUint64('maxPacketAmount', body.maxPacketAmount);
   if (body.rateLimit !== undefined) out.rateLimit = body.rateLimit;
+  if (body.assetCode !== undefined) out.assetCode = body.assetCode;
+  if (body.assetScale !== undefined) out.assetScale = body.assetScale;
   if (body.settlement !== undefined) out.settlement = toSettlement(body.settlement);
   return out;
 }

@@ -4,10 +4,10 @@
  */
 import type { PreAuthStats } from '../btp/pre-auth-gate.js';
 
-/** A peer's late fulfills: its next hop fulfilled after we had already answered upstream. */
+/** A next hop's late fulfills: it fulfilled after we had stopped waiting (or the source was gone). */
 export interface LateFulfillTotals {
   count: number;
-  /** sum of the amounts we forwarded, in asset units */
+  /** sum of the amounts we forwarded to it, in its asset's units */
   amount: bigint;
 }
 
@@ -18,8 +18,10 @@ export class SecurityStats {
   apiKeyThrottled = 0;
   /** Requests and BTP upgrades refused for their Host header (all listeners). */
   hostRefused = 0;
-  /** BTP upgrades refused for a browser Origin. */
+  /** BTP upgrades and ILP-over-HTTP requests refused for a browser Origin. */
   originRefused = 0;
+  /** ILP-over-HTTP requests answered 401 for a missing or wrong token. */
+  httpTokenFailures = 0;
   /** Prepares refused with T03 by a per-peer in-flight cap, by `peer\0limit` (limit: count | bytes). */
   readonly inFlightRejected = new Map<string, number>();
   /** The BTP server's pre-auth gate, once it exists. */

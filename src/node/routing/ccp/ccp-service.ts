@@ -24,7 +24,7 @@ import {
   serializeCcpResponse,
   serializeCcpRouteControlRequest,
 } from '../../ilp/ccp.js';
-import { BadRequestError, CodecError } from '../../ilp/errors.js';
+import { BadRequestError, CodecError, PeerUnreachableError } from '../../ilp/errors.js';
 import { deserializeReject, IlpPacketType } from '../../ilp/packet.js';
 import { isValidIlpAddress } from '../../ilp/address.js';
 import { ForwardingTable, type ExportedRoute, type LogEntry } from './forwarding-table.js';
@@ -124,7 +124,12 @@ export class CcpService {
     };
     if (destination === CCP_CONTROL_DESTINATION) {
       const sender = this.senders.get(peerId);
-      if (!sender) throw new BadRequestError('route control refused: this node does not send routes to you (sendRoutes is off)');
+      if (!sender) {
+        // sendRoutes on but no way back yet (an HTTP peer whose URL we do not know, or not up): the asker retries
+        const peer = this.host.peer(peerId);
+        if (peer && routesEnabled(peer).send) throw new PeerUnreachableError('route control deferred: this node has no link to you to send routes on yet; ask again');
+        throw new BadRequestError('route control refused: this node does not send routes to you (sendRoutes is off)');
+      }
       sender.handleControl(decode(deserializeCcpRouteControlPayload));
       return serializeCcpResponse();
     }

@@ -1,0 +1,22 @@
+/**
+ * Catalogue entries of per-peer assets (issue 19): a peer settled on a chain that carries another
+ * asset, and a ledger store whose agent asset is not the config's.
+ */
+import type { CatalogueEntry } from './catalogue.js';
+
+export const assetEntries = {
+  SETTLEMENT_ASSET_MISMATCH: {
+    message: 'Peer {peerId} cannot settle on {chain}: {reason}',
+    exitCode: 2,
+    httpStatus: 400,
+    httpError: 'BadRequest',
+    suggestion:
+      "Give the peer the chain's asset (--asset-code {chainAsset}, or peers[].assetCode) with a rate for it, or settle it on a chain that carries its asset (settlement.evm.assetCode names the EVM token's code, settlement.aptos.assetCode the Aptos coin's; XRPL carries XRP).",
+  },
+  LEDGER_ASSET_MISMATCH: {
+    message: 'The ledger in {dataDir} books the local agent in {storeAsset}, but the config says {configAsset}',
+    exitCode: 2,
+    suggestion:
+      'Set assetCode/assetScale back to {storeAsset}, or start with another dataDir: the balances in this store are amounts of {storeAsset} and cannot be read as another asset.',
+  },
+} satisfies Record<string, CatalogueEntry>;

@@ -1,0 +1,202 @@
+/**
+ * Our side of an ILP-over-HTTP peer (RFC 0035, synchronous mode): each Prepare is POSTed to the
+ * peer's URL with `Authorization: Bearer <outgoingToken>` and the response body is its Fulfill or
+ * Reject. Connections are pooled (keep-alive); a request waits no longer than the packet's expiry.
+ *
+ * There is no socket to watch, so "up" is inferred: the peer is down after `downAfterFailures`
+ * consecutive transport failures (refused or reset connection, a status other than 200, a body that
+ * is not an ILP Fulfill or Reject, no answer before expiry) and up again on the next 200. While it
+ * is down a zero-amount probe (a Prepare to `peer.http.probe`, which any connector rejects) goes out
+ * every few seconds, so it comes back even when no packet is routed to it.
+ */
+import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import type { Logger } from 'pino';
+import { LinkError, type ResponseCallback } from '../btp/btp-link.js';
+import { IlpPacketType, serializePrepare } from '../ilp/packet.js';
+
+export interface HttpPeerLinkOptions {
+  peerId: string;
+  /** the peer's endpoint (http:// or https://) */
+  url: string;
+  /** sent as `Authorization: Bearer <token>` */
+  token: string;
+  /** consecutive transport failures that make the peer down */
+  downAfterFailures: number;
+  logger: Logger;
+  /** the peer came back (first 200 after being down) */
+  onUp(): void;
+  /** the peer went down (`reason`: the last failure) */
+  onDown(reason: string): void;
+}
+
+/** After its expiry a request stays open this long (ms), so a late Fulfill is still reported (never booked). */
+const LATE_WATCH_MS = 10_000;
+/** A probe while the peer is down, every this many ms. */
+const PROBE_INTERVAL_MS = 3000;
+/** Largest response body read (bytes): an ILP Fulfill or Reject is at most ~41 kB. */
+const MAX_RESPONSE_BYTES = 65_536;
+const PROBE_DESTINATION = 'peer.http.probe';
+
+/** One request in flight. */
+interface Call {
+  cb: ResponseCallback;
+  ctx: unknown;
+  req: ClientRequest | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** answered, failed or reported as timed out to the caller */
+  done: boolean;
+  timedOut: boolean;
+}
+
+export class HttpPeerLink {
+  private readonly agent: HttpAgent;
+  private readonly isHttps: boolean;
+  private readonly target: URL;
+  private readonly headers: Record<string, string>;
+  private failures = 0;
+  private probe: NodeJS.Timeout | undefined;
+  private closed = false;
+  private readonly calls = new Set<Call>();
+  /** false once `downAfterFailures` consecutive failures happened; true again on the next 200 */
+  up = true;
+  /** requests sent and answered (200 with a packet), and transport failures, since start */
+  readonly counts = { sent: 0, ok: 0, failed: 0 };
+
+  constructor(private readonly o: HttpPeerLinkOptions) {
+    this.target = new URL(o.url);
+    this.isHttps = this.target.protocol === 'https:';
+    const agentOptions = { keepAlive: true, maxSockets: 256, scheduling: 'lifo' as const };
+    this.agent = this.isHttps ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.headers = {
+      authorization: `Bearer ${o.token}`,
+      'content-type': 'application/octet-stream',
+      accept: 'application/octet-stream',
+    };
+  }
+
+  get inFlight(): number {
+    return this.calls.size;
+  }
+
+  /** POSTs one ILP packet; `cb` gets the response packet, or a LinkError at `deadline` (ms epoch) or on failure. */
+  sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void {
+    if (this.closed) {
+      cb(new LinkError(`peer ${this.o.peerId} is removed`, 'closed'), undefined, undefined, ctx);
+      return;
+    }
+    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false };
+    this.calls.add(call);
+    this.counts.sent++;
+    const wait = Math.max(0, deadline - Date.now());
+    call.timer = setTimeout(this.onDeadline, wait, call);
+    const send = this.isHttps ? httpsRequest : httpRequest;
+    const req = send(this.target, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': String(ilp.length) } });
+    call.req = req;
+    req.on('response', (res) => this.onResponse(call, res));
+    req.on('error', (err) => this.fail(call, new LinkError(`HTTP request to ${this.o.peerId} failed: ${err.message}`, 'closed')));
+    req.end(ilp);
+  }
+
+  /** Stops probing, fails what is in flight and closes pooled connections. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.probe);
+    for (const call of [...this.calls]) {
+      call.req?.destroy();
+      this.fail(call, new LinkError(`peer ${this.o.peerId} is removed`, 'closed'));
+    }
+    this.agent.destroy();
+  }
+
+  private readonly onDeadline = (call: Call): void => {
+    if (call.done) return;
+    call.done = true;
+    call.timedOut = true;
+    this.countFailure('no answer before expiry');
+    call.cb(new LinkError(`no response from ${this.o.peerId} before expiry`, 'timeout'), undefined, undefined, call.ctx);
+    // keep listening a while: a late Fulfill is reported (the pipeline records it), then give up
+    call.timer = setTimeout(this.abandon, LATE_WATCH_MS, call);
+  };
+
+  private readonly abandon = (call: Call): void => {
+    this.calls.delete(call);
+    call.req?.destroy();
+  };
+
+  private onResponse(call: Call, res: IncomingMessage): void {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        res.destroy();
+        this.fail(call, new LinkError(`${this.o.peerId} answered a body over ${MAX_RESPONSE_BYTES} bytes`, 'btp-error', 'HTTP'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    res.on('error', (err) => this.fail(call, new LinkError(`HTTP response from ${this.o.peerId} failed: ${err.message}`, 'closed')));
+    res.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      const type = body[0];
+      if (res.statusCode !== 200) {
+        const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ');
+        this.fail(call, new LinkError(`${this.o.peerId} answered HTTP ${res.statusCode}${text ? `: ${text}` : ''}`, 'btp-error', `HTTP ${res.statusCode}`));
+      } else if (type !== IlpPacketType.Fulfill && type !== IlpPacketType.Reject) {
+        this.fail(call, new LinkError(`${this.o.peerId} answered 200 without an ILP Fulfill or Reject`, 'btp-error', 'HTTP'));
+      } else this.succeed(call, body);
+    });
+  }
+
+  private succeed(call: Call, body: Buffer): void {
+    this.calls.delete(call);
+    clearTimeout(call.timer);
+    this.counts.ok++;
+    this.failures = 0;
+    if (!this.up && !this.closed) {
+      this.up = true;
+      clearInterval(this.probe);
+      this.probe = undefined;
+      this.o.logger.info({ peer: this.o.peerId }, 'HTTP peer answers again: up');
+      this.o.onUp();
+    }
+    if (call.timedOut) {
+      call.cb(new LinkError(`late response from ${this.o.peerId}`, 'late'), body, undefined, call.ctx);
+      return;
+    }
+    if (call.done) return;
+    call.done = true;
+    call.cb(undefined, body, undefined, call.ctx);
+  }
+
+  private fail(call: Call, err: LinkError): void {
+    this.calls.delete(call);
+    clearTimeout(call.timer);
+    if (call.done) return;
+    call.done = true;
+    this.countFailure(err.message);
+    call.cb(err, undefined, undefined, call.ctx);
+  }
+
+  private countFailure(reason: string): void {
+    if (this.closed) return;
+    this.counts.failed++;
+    this.failures++;
+    if (!this.up || this.failures < this.o.downAfterFailures) return;
+    this.up = false;
+    this.o.logger.warn({ peer: this.o.peerId, failures: this.failures, reason }, 'HTTP peer is down');
+    this.o.onDown(reason);
+    this.probe = setInterval(this.sendProbe, PROBE_INTERVAL_MS);
+    this.probe.unref();
+  }
+
+  /** A zero-amount Prepare any connector rejects: its 200 answer is all we want. */
+  private readonly sendProbe = (): void => {
+    if (this.up || this.closed) return;
+    const expiresAt = new Date(Date.now() + PROBE_INTERVAL_MS - 100);
+    const probe = serializePrepare({ amount: 0n, expiresAt, executionCondition: Buffer.alloc(32), destination: PROBE_DESTINATION, data: Buffer.alloc(0) });
+    this.sendIlp(probe, expiresAt.getTime(), () => undefined);
+  };
+}
