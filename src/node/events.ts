@@ -60,6 +60,8 @@ export interface PacketLateFulfillEvent extends Base {
   to: string;
   destination: string;
   amount: string;
+  /** expired: after we stopped waiting; source-gone: the source's link closed and was not replaced */
+  reason?: 'expired' | 'source-gone';
 }
 export interface PeerConnectedEvent extends Base {
   type: 'peer:connected';

@@ -62,6 +62,8 @@ export interface RouteInfo {
 export interface PeerAccountBalance {
   peerId: string;
   balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+  /** Fulfills from this peer we could not pass upstream (not booked; reconcile with the peer). Absent: none. */
+  lateFulfills?: { count: number; amount: string };
 }
 
 export interface RemovePeerResult {
