@@ -1,7 +1,8 @@
 /**
  * Agents as users of the node (issue 22): scoped admin keys (scopes.ts), spend policies with their
  * own reservations (policies.ts, enforced for peers in the pipeline and for the local agent in
- * local-payments.ts), approvals (approvals.ts), and their admin routes. docs/agents.md describes them.
+ * local-payments.ts), approvals (approvals.ts), the identity key and payee receipts (identity.ts,
+ * receipts/), and their admin routes. docs/agents.md describes them.
  */
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
@@ -11,6 +12,14 @@ import { agentAdminRoutes } from './admin-routes.js';
 import { ApprovalQueue } from './approvals.js';
 import { LocalPayments } from './local-payments.js';
 import { Policies } from './policies.js';
+import type { LocalDeliver } from '../node/pipeline/packet-processor.js';
+import { loadIdentity, type Identity } from './identity.js';
+import { withReceipts } from './receipts/payee.js';
+import { ReceiptStore } from './receipts/store.js';
+import { receiptRoutes } from './receipts/admin-routes.js';
+import type { Registry } from 'prom-client';
+import type { NodeEventInput } from '../node/events.js';
+import { AgentSignals } from './signals.js';
 
 export { Policies } from './policies.js';
 export type { LocalOutcome } from './local-payments.js';
@@ -21,24 +30,43 @@ export interface Agents {
   readonly policies: Policies;
   readonly approvals: ApprovalQueue;
   readonly payments: LocalPayments;
+  /** The node's Ed25519 identity key, which signs the receipts it gives. */
+  readonly identity: Identity;
+  readonly receipts: ReceiptStore;
+  /** Local delivery that answers receipt requests (receipts/payee.ts). */
+  wrapDelivery(deliver: LocalDeliver): LocalDeliver;
   adminRoutes(): AdminRoutePlugin[];
+  /** Policy and approval metrics on the node's registry (signals.ts). */
+  registerMetrics(registry: Registry): void;
   /** Denies waiting approvals and writes the spend history. */
   close(): Promise<void>;
 }
 
-/** Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history. */
-export function createAgents(config: NodeConfig, logger: Logger, address: () => string): Agents {
-  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger);
+/**
+ * Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history and
+ * `<dataDir>/identity.key` for the identity key (made when missing). `emit` gets its events.
+ */
+export function createAgents(config: NodeConfig, logger: Logger, address: () => string, emit: (e: NodeEventInput) => void = () => undefined): Agents {
+  const signals = new AgentSignals(emit);
+  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger, signals.denied);
   const approvals = new ApprovalQueue({
     max: () => policies.config.local?.maxPendingApprovals ?? 100,
     timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
+    onChange: signals.approvalChanged,
   });
-  const payments = new LocalPayments(policies, approvals, address);
+  const identity = loadIdentity(config.dataDir, logger);
+  const receipts = new ReceiptStore(config.dataDir);
+  const payments = new LocalPayments(policies, approvals, address, receipts, logger);
+  const asset = { code: config.assetCode, scale: config.assetScale };
   return {
     policies,
     approvals,
     payments,
-    adminRoutes: () => [agentAdminRoutes(policies, approvals)],
+    identity,
+    receipts,
+    wrapDelivery: (deliver) => withReceipts(deliver, { identity, address, asset, logger, onSigned: signals.receiptSigned }),
+    registerMetrics: (registry) => signals.registerMetrics(registry, policies, approvals),
+    adminRoutes: () => [agentAdminRoutes(policies, approvals), receiptRoutes(identity, receipts)],
     async close() {
       approvals.close();
       await policies.close();

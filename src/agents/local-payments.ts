@@ -10,6 +10,9 @@ import type { SendPacketResult } from '../node/connector-node.js';
 import type { ApprovalQueue, ApprovalView } from './approvals.js';
 import type { Policies } from './policies.js';
 import type { PolicyDenial } from './spend-account.js';
+import type { Logger } from 'pino';
+import { payWithReceipt, type ResultWithReceipt } from './receipts/payer.js';
+import type { ReceiptStore } from './receipts/store.js';
 
 /** How a local send ended, or that it waits for approval (`done` resolves when it ends). */
 export type LocalOutcome =
@@ -19,9 +22,10 @@ export type LocalOutcome =
 export type RawSend = (params: SendPacketParams) => Promise<SendPacketResult>;
 
 /** The body /admin/ilp/send answers for a result (also an approval's outcome). */
-export function sendResponse(r: SendPacketResult): Record<string, unknown> {
+export function sendResponse(r: ResultWithReceipt): Record<string, unknown> {
   const data = r.data.length > 0 ? { data: r.data.toString('base64') } : {};
-  if (r.type === IlpPacketType.Fulfill) return { accepted: true, fulfilled: true, fulfillment: r.fulfillment.toString('base64'), ...data };
+  const receipt = r.receipt === undefined ? {} : { receipt: r.receipt };
+  if (r.type === IlpPacketType.Fulfill) return { accepted: true, fulfilled: true, fulfillment: r.fulfillment.toString('base64'), ...data, ...receipt };
   return { accepted: false, fulfilled: false, code: r.code, message: r.message, triggeredBy: r.triggeredBy, ...data };
 }
 
@@ -30,9 +34,12 @@ export class LocalPayments {
     private readonly policies: Policies,
     readonly approvals: ApprovalQueue,
     private readonly address: () => string,
+    private readonly receipts: ReceiptStore,
+    private readonly logger: Logger,
   ) {}
 
-  async send(params: SendPacketParams, raw: RawSend): Promise<LocalOutcome> {
+  async send(params: SendPacketParams, rawSend: RawSend): Promise<LocalOutcome> {
+    const raw: RawSend = params.receipt === true ? (p) => payWithReceipt(p, rawSend, this.receipts, this.logger) : rawSend;
     const account = this.policies.local;
     if (account === undefined) return { pending: false, result: await raw(params) };
     const amount = BigInt(params.amount);

@@ -6,8 +6,16 @@ import { out, table } from '../cli/output.js';
 /** The body of GET /admin/balances. */
 export interface AccountList {
   nodeId: string;
-  accounts: { account: string; balance: string; reserved?: string }[];
+  accounts: { account: string; balance: string; reserved?: string; lateFulfills?: LateFulfills }[];
 }
+
+/** Fulfills from a peer the node could not pass upstream: not booked, to reconcile with that peer. */
+interface LateFulfills {
+  count: number;
+  amount: string;
+}
+
+const lateText = (l: LateFulfills | undefined) => (l === undefined ? undefined : `${l.count} (amount ${l.amount})`);
 
 /** `agent-runtime balances [peer]`. */
 export default class Balances extends AdminCommand {
@@ -15,7 +23,8 @@ export default class Balances extends AdminCommand {
 
   static override description =
     "Show ledger balances of a running node: every account, or one peer's balance.\n" +
-    'A positive balance is what the account owes us; a negative one is what we owe it (asset units).';
+    'A positive balance is what the account owes us; a negative one is what we owe it (asset units).\n' +
+    'LATE FULFILLS (shown when there are any): fulfills from that peer that came too late to pass upstream; not booked, reconcile them with the peer.';
 
   static override examples = ['<%= config.bin %> balances', '<%= config.bin %> balances bob', '<%= config.bin %> balances bob --json | jq -r ".balances[0].netBalance"'];
 
@@ -37,22 +46,21 @@ export default class Balances extends AdminCommand {
             { key: 'debitBalance', header: 'we owe' },
           ]),
         );
+        if (one.lateFulfills) out(`late fulfills: ${lateText(one.lateFulfills)} (not booked: reconcile with ${one.peerId})`);
       }
       return one;
     }
     const all = await client.get<AccountList>('/admin/balances');
     if (!this.jsonEnabled()) {
-      out(
-        table(
-          all.accounts,
-          [
-            { key: 'account', header: 'account' },
-            { key: 'balance', header: 'balance' },
-            { key: 'reserved', header: 'reserved' },
-          ],
-          'No accounts yet.',
-        ),
-      );
+      const anyLate = all.accounts.some((a) => a.lateFulfills !== undefined);
+      const rows = all.accounts.map((a) => ({ ...a, late: lateText(a.lateFulfills) }));
+      const columns = [
+        { key: 'account', header: 'account' },
+        { key: 'balance', header: 'balance' },
+        { key: 'reserved', header: 'reserved' },
+        ...(anyLate ? [{ key: 'late', header: 'late fulfills' }] : []),
+      ];
+      out(table(rows, columns, 'No accounts yet.'));
     }
     return all;
   }

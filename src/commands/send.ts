@@ -30,6 +30,7 @@ export default class Send extends AdminCommand {
     data: Flags.string({ description: 'Packet data as text', exclusive: ['data-file'] }),
     'data-file': Flags.string({ description: "Read the packet data from a file ('-' = stdin)", exclusive: ['data'] }),
     timeout: Flags.integer({ description: 'How long the packet may take (ms); it expires after', default: 30_000, min: 1 }),
+    receipt: Flags.boolean({ description: "Ask the payee's node for a signed receipt (docs/agents.md; for agent-runtime payees)", default: false }),
   };
 
   async run(): Promise<IlpSendResponse> {
@@ -44,6 +45,7 @@ export default class Send extends AdminCommand {
       amount: args.amount,
       ...(data.length > 0 ? { data: data.toString('base64') } : {}),
       timeoutMs: flags.timeout,
+      ...(flags.receipt ? { receipt: true } : {}),
     });
     if (result.fulfilled) {
       if (!this.jsonEnabled()) {
@@ -51,6 +53,8 @@ export default class Send extends AdminCommand {
         out(`fulfillment  ${result.fulfillment}`);
         const reply = describeData(result.data);
         if (reply !== undefined) out(`reply  ${reply}`);
+        const r = result.receipt as { kind?: string } | undefined;
+        if (r?.kind !== undefined) out(`receipt  ${r.kind === 'payee' ? 'signed by the payee' : "the payer's own record (the payee signed none)"}`);
       }
       return result;
     }

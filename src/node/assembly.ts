@@ -3,9 +3,10 @@
  * route broadcast and local delivery. ConnectorNode keeps the lifecycle and decides when; this file
  * says with what.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { RateBook } from '../rates/rate-book.js';
 import type { Agents } from '../agents/index.js';
 import { BtpServer } from './btp/btp-server.js';
@@ -14,6 +15,7 @@ import { httpListenerOn } from '../config/rules.js';
 import type { SecurityStats } from './http/security-stats.js';
 import { InFlightCaps } from './pipeline/in-flight-caps.js';
 import { PacketProcessor } from './pipeline/packet-processor.js';
+import { LateFulfillLog } from './pipeline/late-fulfills.js';
 import { LocalDelivery } from './delivery/local-delivery.js';
 import { createHttpDeliveryClient } from './delivery/http-client.js';
 import { CcpService } from './routing/ccp/ccp-service.js';
@@ -26,7 +28,7 @@ import type { AddressLearner } from './address-learner.js';
 /** What the pipeline is wired to. */
 export interface PipelineParts {
   readonly config: NodeConfig;
-  readonly ledger: Ledger;
+  readonly ledger: LedgerBackend;
   readonly routes: RoutingTable;
   readonly peers: PeerSet;
   readonly events: EventStream;
@@ -40,9 +42,15 @@ export interface PipelineParts {
   readonly ccp: () => CcpService | undefined;
 }
 
+/** The file of the late-fulfill record (pipeline/late-fulfills.ts) in a data directory. */
+export const lateFulfillsFile = (dataDir: string): string => join(dataDir, 'late-fulfills.jsonl');
+
 export function createPipeline(p: PipelineParts): PacketProcessor {
   const c = p.config;
+  const lateFulfills = LateFulfillLog.open(lateFulfillsFile(c.dataDir), p.logger);
+  p.stats.lateFulfills = () => lateFulfills.totals();
   return new PacketProcessor({
+    lateFulfills,
     policies: p.agents.policies,
     ledger: p.ledger,
     routes: p.routes,
@@ -57,7 +65,8 @@ export function createPipeline(p: PipelineParts): PacketProcessor {
     address: () => p.address.value,
     ildcp: (peerId) => p.address.answer(p.peers.get(peerId)),
     peerProtocol: (peerId, destination, data) => p.ccp()?.handle(peerId, destination, data),
-    deliverLocal: p.delivery.deliver,
+    // A Prepare asking for a payee receipt gets one signed with the node's identity key (src/agents/receipts).
+    deliverLocal: p.agents.wrapDelivery(p.delivery.deliver),
   });
 }
 
@@ -125,7 +134,7 @@ export async function drainWithin(processor: PacketProcessor | undefined, limitM
 
 /** The `node:started` event and the start log lines. */
 export function announceStarted(events: EventStream, logger: Logger, s: { ilpAddress: string; btpPort: number; healthPort: number; urls: { health?: string; admin?: string; explorer?: string }; dataDir: string }, notice: string): void {
-  events.emit({ type: 'node:started', ilpAddress: s.ilpAddress, btpPort: s.btpPort, healthPort: s.healthPort, adminUrl: s.urls.admin, dataDir: s.dataDir });
+  events.emit({ type: 'node:started', ilpAddress: s.ilpAddress, btpPort: s.btpPort, healthPort: s.healthPort, adminUrl: s.urls.admin, explorerUrl: s.urls.explorer, dataDir: s.dataDir });
   logger.info({ ilpAddress: s.ilpAddress, btpPort: s.btpPort, ...s.urls, dataDir: s.dataDir }, 'node started');
   logger.info(notice);
 }

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
-import { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
+import { openLedgerBackend } from './ledger-backend.js';
 import { reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
@@ -38,7 +39,7 @@ import type { PeerField } from './control/validate.js';
 import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
 import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
-import { accountList, healthReport, peerBalance } from './node-views.js';
+import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
 import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
@@ -66,7 +67,7 @@ export class ConnectorNode {
   readonly configWarnings: readonly string[];
   private state: State = 'new';
   private readonly address: AddressLearner;
-  private ledger: Ledger | undefined;
+  private ledger: LedgerBackend | undefined;
   private rates: NodeRates | undefined;
   private rateProvider: RateProvider | undefined;
   /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
@@ -182,16 +183,15 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     const specs = this.controlPlane.restore();
-    const { sync, journalRetentionMs } = c.ledger;
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
-    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value);
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e));
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
@@ -209,6 +209,7 @@ export class ConnectorNode {
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
+    if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();
 
     for (const spec of specs) this.controlPlane.install(spec);
@@ -241,6 +242,7 @@ export class ConnectorNode {
     this.events.emit({ type: 'node:stopping', reason: 'stop() called' });
     // Packets in flight end by their expiry, at most maxHoldTimeMs away; wait no longer than that.
     await drainWithin(this.processor, this.config.performance.maxHoldTimeMs + 1000);
+    await this.processor?.close();
     clearInterval(this.sweeper);
     this.stopStats?.();
     this.ccp?.stop();
@@ -344,16 +346,16 @@ export class ConnectorNode {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode);
+    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
-  getAccounts(): { account: string; balance: string; reserved?: string }[] {
-    return accountList(this.ledger, this.peers);
+  getAccounts(): AccountLine[] {
+    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
-  get ledgerHandle(): Ledger | undefined {
+  get ledgerHandle(): LedgerBackend | undefined {
     return this.ledger;
   }
 
@@ -371,6 +373,7 @@ export class ConnectorNode {
       nodeId: this.nodeId,
       ilpAddress: this.address.value,
       version,
+      identityKey: this.agents?.identity.publicKey,
     });
   }
 

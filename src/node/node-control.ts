@@ -118,6 +118,7 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
       executionCondition: condition,
       expiresAt: new Date(Date.now() + (r.timeoutMs ?? 30_000)),
       data,
+      ...(r.receipt === true ? { receipt: true } : {}),
     },
     (id) => (packetId = id),
   );
@@ -131,6 +132,7 @@ async function sendIlp(node: ConnectorNode, r: IlpSendRequest): Promise<IlpSendR
       fulfillment: result.fulfillment.toString('base64'),
       ...(result.data.length > 0 ? { data: result.data.toString('base64') } : {}),
       ...id,
+      ...('receipt' in result && result.receipt !== undefined ? { receipt: result.receipt } : {}),
     };
   }
   return {

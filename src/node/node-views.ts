@@ -2,15 +2,26 @@
  * Read-only views of a running node for the admin API and the library: the seed's balance body,
  * every ledger account, and the health report.
  */
-import { accounts, type Ledger } from '../ledger/index.js';
+import { accounts, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
+import type { LateFulfillTotals } from './http/security-stats.js';
+
+/** Late fulfills per next hop (pipeline/late-fulfills.ts). */
+type LateTotals = ReadonlyMap<string, LateFulfillTotals>;
+
+/** A peer's late fulfills as shown beside its balance: undefined when it has none. */
+function lateOf(late: LateTotals | undefined, peerId: string): { count: number; amount: string } | undefined {
+  const t = late?.get(peerId);
+  return t === undefined ? undefined : { count: t.count, amount: t.amount.toString() };
+}
 
 /** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
-export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: string, assetCode: string): PeerAccountBalance {
+export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, peerId: string, assetCode: string, late?: LateTotals): PeerAccountBalance {
   const b = ledger?.balance(accounts.peer(peerId)) ?? 0n;
-  if (!peers.get(peerId) && b === 0n) throw new PeerNotFoundError(peerId);
+  const lateFulfills = lateOf(late, peerId);
+  if (!peers.get(peerId) && b === 0n && lateFulfills === undefined) throw new PeerNotFoundError(peerId);
   return {
     peerId,
     balances: [
@@ -21,21 +32,34 @@ export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: 
         debitBalance: (b < 0n ? -b : 0n).toString(),
       },
     ],
+    ...(lateFulfills ? { lateFulfills } : {}),
   };
 }
 
+/** One line of `balances`: late fulfills appear on the account of the next hop that sent them. */
+export interface AccountLine {
+  account: string;
+  balance: string;
+  reserved?: string;
+  lateFulfills?: { count: number; amount: string };
+}
+
 /** Every ledger account with its balance (and what is reserved on peer accounts), sorted by name. */
-export function accountList(ledger: Ledger | undefined, peers: PeerSet): { account: string; balance: string; reserved?: string }[] {
+export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, late?: LateTotals): AccountLine[] {
   if (!ledger) return [];
-  const out: { account: string; balance: string; reserved?: string }[] = [];
+  const out: AccountLine[] = [];
   const seen = new Set<string>();
   for (const [account, balance] of ledger.balances()) {
     seen.add(account);
     const peerId = account.startsWith(PEER_PREFIX) ? account.slice(PEER_PREFIX.length) : undefined;
-    out.push({ account, balance: balance.toString(), ...(peerId ? { reserved: ledger.reserved(peerId).toString() } : {}) });
+    const lateFulfills = peerId === undefined ? undefined : lateOf(late, peerId);
+    out.push({ account, balance: balance.toString(), ...(peerId ? { reserved: ledger.reserved(peerId).toString() } : {}), ...(lateFulfills ? { lateFulfills } : {}) });
   }
-  for (const p of peers.all()) {
-    if (!seen.has(accounts.peer(p.id))) out.push({ account: accounts.peer(p.id), balance: '0', reserved: ledger.reserved(p.id).toString() });
+  const ids = new Set([...peers.all().map((p) => p.id), ...(late?.keys() ?? [])]);
+  for (const id of ids) {
+    if (seen.has(accounts.peer(id))) continue;
+    const lateFulfills = lateOf(late, id);
+    out.push({ account: accounts.peer(id), balance: '0', reserved: ledger.reserved(id).toString(), ...(lateFulfills ? { lateFulfills } : {}) });
   }
   return out.sort((a, b) => a.account.localeCompare(b.account));
 }
@@ -59,6 +83,8 @@ export interface HealthInputs {
   nodeId: string;
   ilpAddress: string;
   version: string;
+  /** The identity key's public half (base64url), once the node has loaded it. */
+  identityKey?: string | undefined;
 }
 
 /** The health report: starting, healthy, degraded (a peer down, no address yet) or unhealthy. */
@@ -94,6 +120,7 @@ export function healthReport(h: HealthInputs): HealthReport {
     version: h.version,
     checks: { ledger: ledgerOk, btp: btpOk, peers },
     reasons,
+    ...(h.identityKey === undefined ? {} : { identity: { algorithm: 'ed25519' as const, publicKey: h.identityKey } }),
     ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
   };
 }

@@ -279,9 +279,13 @@ export class PeerSet {
         socket.close(1000, 'duplicate connection: the one opened by the smaller node id is kept');
         return;
       }
-      current.close(1000, 'replaced by a newer connection');
     }
     const link = new BtpLink(peer.id, socket, direction, { ...this.o.handlers, onClose: (l, code, reason) => this.onClose(peer, l, code, reason) }, this.o.logger);
+    if (current?.isOpen) {
+      // what is in flight on the old socket is answered on the new one, or times out there and is released
+      current.handOver(link);
+      current.close(1000, 'replaced by a newer connection');
+    }
     peer.link = link;
     this.o.events.emit({ type: 'peer:connected', peerId: peer.id, direction });
     this.o.logger.info({ peer: peer.id, direction }, 'peer connected');

@@ -62,6 +62,8 @@ export interface RouteInfo {
 export interface PeerAccountBalance {
   peerId: string;
   balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+  /** Fulfills from this peer we could not pass upstream (not booked; reconcile with the peer). Absent: none. */
+  lateFulfills?: { count: number; amount: string };
 }
 
 export interface RemovePeerResult {
@@ -78,6 +80,8 @@ export interface SendPacketParams {
   executionCondition: Buffer;
   expiresAt: Date;
   data?: Buffer;
+  /** Ask the payee's node for a signed receipt (docs/agents.md); the Fulfill result then carries `receipt`. */
+  receipt?: boolean;
 }
 
 /** `/admin/ilp/send` request body. */
@@ -89,11 +93,13 @@ export interface IlpSendRequest {
   data?: string;
   /** Default 30000. */
   timeoutMs?: number;
+  /** Ask the payee for a signed receipt (docs/agents.md). */
+  receipt?: boolean;
 }
 
 /** `/admin/ilp/send` response body. */
 export type IlpSendResponse =
-  | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string }
+  | { accepted: true; fulfilled: true; fulfillment: string; data?: string; packetId?: string; receipt?: unknown }
   | { accepted: false; fulfilled: false; code: string; message: string; triggeredBy: string; data?: string; packetId?: string }
   /** Above the local policy's approvalAbove: waiting for POST /admin/approvals/:id (docs/agents.md). */
   | { accepted: false; fulfilled: false; pending: true; approvalId: string; expiresAt: string; data?: string };
@@ -115,6 +121,8 @@ export interface HealthReport {
   reasons: string[];
   /** BTP connections not yet authenticated, and those refused by the pre-auth caps since start. */
   preAuth?: { open: number; refused: number; lastRefusedAt?: string };
+  /** The node's identity key, which signs payee receipts (docs/agents.md); set once started. */
+  identity?: { algorithm: 'ed25519'; publicKey: string };
 }
 
 /** The simple handler's request (seed: PaymentRequest). */

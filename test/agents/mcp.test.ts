@@ -1,6 +1,7 @@
 /**
  * `agent-runtime mcp` as a real process, driven by the MCP SDK's own client over stdio against a
- * real node: tools listed with schemas; a payment within the policy is fulfilled with the reply; one
+ * real node: tools listed with schemas; a payment within the policy is fulfilled with the reply and a
+ * payee receipt that verifies (a tampered one does not); one
  * over budget is a readable denial naming the rule; one above the approval line is pending until the
  * operator approves it; the MCP key can neither raise its limits nor approve.
  */
@@ -42,12 +43,19 @@ describe('agent-runtime mcp', () => {
     h.onCleanup(() => client.close());
 
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['get_balance', 'get_payment', 'get_policy', 'list_payments', 'list_peers', 'send_payment']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['get_balance', 'get_payment', 'get_policy', 'list_payments', 'list_peers', 'list_receipts', 'send_payment', 'verify_receipt']);
     const send = tools.find((t) => t.name === 'send_payment')!;
     expect(send.inputSchema).toMatchObject({ type: 'object', required: ['destination', 'amount'], properties: { message: { type: 'string' } } });
 
     const paid = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '200', message: 'an apple' } }));
-    expect(paid).toMatchObject({ status: 'fulfilled', reply: 'thanks for: an apple' });
+    expect(paid).toMatchObject({ status: 'fulfilled', reply: 'thanks for: an apple', receipt: { kind: 'payee', verified: true } });
+    // The payee (here the node itself) signed it: it verifies against its public key; tampered, it does not.
+    const publicKey = node.health().identity!.publicKey;
+    const verify = (receipt: unknown) => client.callTool({ name: 'verify_receipt', arguments: { receipt: receipt as Record<string, unknown>, publicKey } });
+    expect(textOf(await verify(paid.receipt))).toMatchObject({ valid: true, keyFrom: 'given' });
+    const signed = (paid.receipt as { receipt: Record<string, unknown> }).receipt;
+    expect(textOf(await verify({ ...signed, amount: '1' }))).toMatchObject({ valid: false, problems: ['the signature does not match the receipt'] });
+    expect(textOf(await client.callTool({ name: 'list_receipts', arguments: {} }))).toMatchObject({ receipts: [{ kind: 'payee', amountSent: '200' }] });
 
     const big = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '600' } }));
     expect(big).toMatchObject({ status: 'rejected', code: 'F08', message: expect.stringMatching(/policy maxPerPayment/) });

@@ -67,7 +67,8 @@ describe('scoped admin keys', () => {
 
 describe('policies need keys', () => {
   it('refuses a config with policies and no admin key, naming adminApi.keys', () => {
-    expect(() => loadConfig({ nodeId: 'a', policies: { local: { maxPerPayment: '10' } } }, { env: {} })).toThrow(/adminApi\.keys.*required when policies are configured/s);
+    // A library node's admin API is off unless enabled (as `start` does): the rule is for a served API.
+    expect(() => loadConfig({ nodeId: 'a', adminApi: { enabled: true }, policies: { local: { maxPerPayment: '10' } } }, { env: {} })).toThrow(/adminApi\.keys.*required when policies are configured/s);
     expect(() => loadConfig({ nodeId: 'a', adminApi: { keys: [{ name: 'ops', key: OPERATOR, scopes: ['admin'] }] }, policies: { local: { maxPerPayment: '10' } } }, { env: {} })).not.toThrow();
     expect(() => loadConfig({ nodeId: 'a', adminApi: { enabled: false }, policies: { local: { maxPerPayment: '10' } } }, { env: {} })).not.toThrow();
   });

@@ -83,7 +83,7 @@ describe('start and the store asset', () => {
     const config = { nodeId: 'hub', dataDir, rates: { base: 'USD', static: { XRP: '2' } }, peers: [{ id: 'bob', authToken: 't', relation: 'child' as const, assetCode: 'XRP', assetScale: 6 }] };
     const first = h.node(config);
     await first.start();
-    const recorded = Object.fromEntries(await first.ledgerHandle!.accountAssets());
+    const recorded = Object.fromEntries(await first.ledgerHandle!.accountAssets!());
     expect(recorded).toMatchObject({ agent: USD9, fees: USD9, onchain: USD9, 'peer:bob': XRP6, 'channelIn:bob': XRP6, 'channelOut:bob': XRP6 });
     await first.stop();
     const other = h.node({ ...config, assetCode: 'EUR', assetScale: 2 });
@@ -104,7 +104,7 @@ describe('start and the store asset', () => {
     const node = h.node({ nodeId: 'hub', dataDir, peers: [{ id: 'bob', authToken: 't', relation: 'child' as const }] });
     await node.start();
     expect(node.ledgerHandle!.balance('peer:bob')).toBe(-7n);
-    expect((await node.ledgerHandle!.accountAssets()).get('agent')).toEqual(USD9);
+    expect((await node.ledgerHandle!.accountAssets!()).get('agent')).toEqual(USD9);
     expect(await node.ledgerHandle!.verify()).toEqual({ ok: true, sum: '0', mismatches: [] }); // one asset: its sum is the total
   });
 });

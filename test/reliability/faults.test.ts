@@ -108,7 +108,7 @@ describe('a next hop that fails', () => {
     if (r.type !== IlpPacketType.Reject) return;
     expect(r.code).toBe('R00');
     expect(r.triggeredBy).toBe('g.hub');
-    // the hub forwards with its 1000 ms margin taken off and stops waiting there
+    // the hub forwards with its 1000 ms margin taken off and stops waiting half the margin later (docs/protocols.md, late fulfills)
     expect(ms).toBeGreaterThanOrEqual(1400);
     expect(ms).toBeLessThan(2500);
     expectNothingHeld(hub, alice);

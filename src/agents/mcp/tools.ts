@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { AdminClient } from '../../cli/admin-client.js';
 import type { ApprovalView, PoliciesView } from '../../cli/agents-views.js';
 import { isAppError } from '../../errors/index.js';
+import { registerReceiptTools } from './receipt-tools.js';
 
 type ToolResult = { content: { type: 'text'; text: string }[]; isError?: boolean };
 
@@ -36,16 +37,20 @@ export function registerTools(server: McpServer, client: AdminClient): void {
     {
       title: 'Send a payment',
       description:
-        'Pay an ILP address from this node\'s agent. Amount in raw units of the asset (see get_policy for limits). The message is sent as the packet data; the receiver\'s reply comes back base64 in `data` (and decoded in `reply`). Results: fulfilled (paid), rejected (with an ILP code and a message naming the policy rule when a limit refused it), or pending (waiting for a person to approve; check it with get_payment).',
+        'Pay an ILP address from this node\'s agent. Amount in raw units of the asset (see get_policy for limits). The message is sent as the packet data; the receiver\'s reply comes back base64 in `data` (and decoded in `reply`). Results: fulfilled (paid, with `receipt`: the payee\'s signed receipt, kind "payee", or this node\'s own record, kind "payer-record"; check it with verify_receipt), rejected (with an ILP code and a message naming the policy rule when a limit refused it), or pending (waiting for a person to approve; check it with get_payment).',
       inputSchema: {
         destination: z.string().min(1).describe('ILP address to pay, e.g. g.bob.shop'),
         amount: amount.describe('Amount in raw units of the asset (decimal string)'),
         message: z.string().max(30000).optional().describe('Text sent with the payment (the packet data)'),
+        receipt: z
+          .boolean()
+          .default(true)
+          .describe("Ask the payee's node for a signed receipt (default true). Set false when the destination is not an agent-runtime node: other software would see the request in the data."),
       },
     },
-    ({ destination, amount: value, message }) =>
+    ({ destination, amount: value, message, receipt }) =>
       attempt(async () => {
-        const body = { destination, amount: value, ...(message ? { data: Buffer.from(message, 'utf8').toString('base64') } : {}) };
+        const body = { destination, amount: value, receipt, ...(message ? { data: Buffer.from(message, 'utf8').toString('base64') } : {}) };
         const r = await client.post<Record<string, unknown>>('/admin/ilp/send', body, 40_000);
         const status = r.pending === true ? 'pending' : r.fulfilled === true ? 'fulfilled' : 'rejected';
         const reply = typeof r.data === 'string' ? Buffer.from(r.data, 'base64').toString('utf8') : undefined;
@@ -90,4 +95,5 @@ export function registerTools(server: McpServer, client: AdminClient): void {
     },
     () => attempt(async () => (await client.get<PoliciesView>('/admin/policies')).local ?? { policy: 'none: no limits besides the node\'s own' }),
   );
+  registerReceiptTools(server, client, attempt);
 }

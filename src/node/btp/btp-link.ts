@@ -72,6 +72,8 @@ export class BtpLink {
   private badNext = 0;
   /** Unreadable frames dropped on this link (never answered: RFC 0023 forbids replying to them). */
   droppedFrames = 0;
+  /** The link that replaced this one (a new login of the same peer): answers we still owe go there. */
+  private successor: BtpLink | undefined;
 
   constructor(
     readonly peerId: string,
@@ -104,6 +106,26 @@ export class BtpLink {
     return this.pending.size;
   }
 
+  /** True while an answer to a request the peer sent on this link can still reach it (here or on its successor). */
+  get canRespond(): boolean {
+    return this.isOpen || (this.successor?.canRespond ?? false);
+  }
+
+  /**
+   * This link is being replaced by `next` (the peer logged in again). The requests we sent here move
+   * to `next`, so a response the peer sends on its new socket is matched (or times out there and is
+   * released), and the answers we still owe the peer go out on `next`. Call before closing this link.
+   */
+  handOver(next: BtpLink): void {
+    this.successor = next;
+    for (const s of this.pending.slots()) {
+      next.pending.adopt(this.pending.idAt(s), this.pending.cb(s), this.pending.ctx(s), this.pending.deadline(s));
+      this.pending.remove(s);
+    }
+    for (const [id, p] of this.expired) next.expired.set(id, p);
+    this.expired.clear();
+  }
+
   /** Sends an ILP packet; `cb` gets the ILP response, or a LinkError at `deadline` (ms epoch) or on close. */
   sendIlp(ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): void {
     if (!this.isOpen) {
@@ -128,17 +150,18 @@ export class BtpLink {
   }
 
   respondIlp(requestId: number, ilp: Buffer): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen) return this.successor?.respondIlp(requestId, ilp);
     checkBtpIlp(BtpType.Response, requestId, ilp);
     this.queue(BtpType.Response, requestId, ilp);
   }
 
   respond(frame: BtpFrame): void {
     if (this.isOpen) this.write(encodeBtp(frame));
+    else this.successor?.respond(frame);
   }
 
   respondError(requestId: number, code: string, name: string, message: string): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen) return this.successor?.respondError(requestId, code, name, message);
     this.write(
       encodeBtp({
         type: BtpType.Error,

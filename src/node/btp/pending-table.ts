@@ -44,6 +44,15 @@ export class PendingTable {
     this.size++;
   }
 
+  /**
+   * Adds request `id` taken over from another link's table (a replaced link, btp-link.ts handOver):
+   * its id was handed out there, so the ring grows until the id's slot here is free.
+   */
+  adopt(id: number, cb: ResponseCallback, ctx: unknown, deadline: number): void {
+    while (this.size * 2 >= this.ids.length || this.ids[id & this.mask] !== EMPTY) this.grow();
+    this.add(id, cb, ctx, deadline);
+  }
+
   /** The slot of request `id`, or -1 when it is not waiting. */
   slotOf(id: number): number {
     const s = id & this.mask;

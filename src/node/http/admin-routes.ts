@@ -131,7 +131,7 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
     node.getBalance(request.params.peerId),
   );
 
-  app.post<{ Body: { destination: string; amount: string; data?: string; timeoutMs?: number } }>(
+  app.post<{ Body: { destination: string; amount: string; data?: string; timeoutMs?: number; receipt?: boolean } }>(
     '/admin/ilp/send',
     {
       schema: { body: ilpSendBody },
@@ -150,6 +150,7 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
         amount,
         ...(data === undefined || data === '' ? {} : { data }),
         timeoutMs: request.body.timeoutMs ?? DEFAULT_SEND_TIMEOUT_MS,
+        ...(request.body.receipt === true ? { receipt: true } : {}),
       });
       // A send waiting for approval (docs/agents.md) is accepted for later: 202.
       return reply.code('pending' in answer ? 202 : 200).send(answer);

@@ -45,7 +45,7 @@ export interface NodeApi {
   /** Throws NotFoundError for an unknown peer. */
   getBalance(peerId: string): PeerAccountBalance;
   /** Every ledger account: peer:<id>, agent, fees, onchain, channelIn:<id>, channelOut:<id>. */
-  getAccounts(): { account: string; balance: string; reserved?: string }[];
+  getAccounts(): { account: string; balance: string; reserved?: string; lateFulfills?: { count: number; amount: string } }[];
   /** Sends a packet from the local agent; condition = sha256(sha256(data)). */
   sendIlp(request: IlpSendRequest): Promise<IlpSendResponse>;
 }

@@ -135,6 +135,7 @@ export const ilpSendBody = {
     // The decoded size is checked against the ILP limit in the handler, so the 400 can name the limit.
     data: { type: 'string', description: 'base64 (at most 32767 bytes decoded)' },
     timeoutMs: { type: 'integer', minimum: 1, maximum: 120000, description: 'an integer of ms between 1 and 120000' },
+    receipt: { type: 'boolean', description: "true asks the payee's node for a signed receipt (docs/agents.md)" },
   },
 } as const;
 

@@ -52,7 +52,7 @@ export function registerSecurityMetrics(registry: Registry, s: SecurityStats): v
   });
   new Gauge({
     name: 'ilp_late_fulfills',
-    help: 'Fulfills from a next hop that came after we had answered upstream (recorded durably, not booked), per next hop.',
+    help: 'Fulfills from a next hop we could not pass upstream (after we stopped waiting, or the source was gone): recorded durably, not booked, per next hop.',
     labelNames: ['peer'],
     registers: [registry],
     collect() {
@@ -62,7 +62,7 @@ export function registerSecurityMetrics(registry: Registry, s: SecurityStats): v
   });
   new Gauge({
     name: 'ilp_late_fulfill_amount',
-    help: 'Sum of the amounts of those late fulfills in the node asset units, per next hop.',
+    help: 'Sum of the amounts we had forwarded in those late fulfills, in the next hop asset units, per next hop.',
     labelNames: ['peer'],
     registers: [registry],
     collect() {

@@ -4,10 +4,10 @@
  */
 import type { PreAuthStats } from '../btp/pre-auth-gate.js';
 
-/** A peer's late fulfills: its next hop fulfilled after we had already answered upstream. */
+/** A next hop's late fulfills: it fulfilled after we had stopped waiting (or the source was gone). */
 export interface LateFulfillTotals {
   count: number;
-  /** sum of the amounts we forwarded, in asset units */
+  /** sum of the amounts we forwarded to it, in its asset's units */
   amount: bigint;
 }
 

@@ -1,6 +1,8 @@
 /**
  * Expiry stage: refuse what has already expired (R00) or cannot make another hop (R02), and compute
- * the expiry we forward: min(incoming − margin, now + maxHold). The wait for the reply ends there.
+ * the expiry we forward: min(incoming − margin, now + maxHold). The wait for the reply goes on past
+ * it, to our own incoming deadline minus half the margin (replyDeadline): a next hop that fulfills a
+ * little late is still booked and passed upstream, instead of leaving its books and ours apart.
  */
 import { InsufficientTimeoutError, TransferTimedOutError } from '../ilp/errors.js';
 
@@ -29,4 +31,14 @@ export function forwardExpiry(expiresAtMs: number, now: number, policy: ExpiryPo
     );
   }
   return Math.min(expiresAtMs - policy.expiryMarginMs, now + policy.maxHoldTimeMs);
+}
+
+/**
+ * When we stop waiting for the next hop's answer (ms epoch), for a Prepare forwarded with expiry
+ * `forwardedMs`. From a link (`shorten`): half the margin past it, which is never later than our own
+ * incoming deadline minus the other half (the time left to book the Fulfill and pass it upstream).
+ * From the local agent: the expiry itself (there is no hop upstream to protect).
+ */
+export function replyDeadline(forwardedMs: number, policy: ExpiryPolicy, shorten: boolean): number {
+  return shorten ? forwardedMs + Math.ceil(policy.expiryMarginMs / 2) : forwardedMs;
 }

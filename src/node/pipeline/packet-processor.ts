@@ -6,15 +6,17 @@
  *   → reserve (T04) → spend policy (F02/F08/T04, its own reservation)
  *   → exchange + fee (T00 no rate, F08 overflow; exchange.ts) → forward | deliver locally → fulfillment check (T00) → commit → Fulfill upstream
  *
- * The Fulfill goes upstream only after the ledger has written its entry. Plain callbacks, no per-stage
- * promises: this is the hot path.
+ * The Fulfill goes upstream only after the ledger has written its entry. We wait for the next hop
+ * until our own incoming deadline minus a margin (expiry.ts replyDeadline); a Fulfill later still, or
+ * one whose source can no longer be answered (its link closed and was not replaced), is not booked but
+ * recorded per next hop (late-fulfills.ts). Plain callbacks, no per-stage promises: this is the hot path.
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Ledger, Posting } from '../../ledger/index.js';
+import type { LedgerBackend, Posting } from '../../ledger/index.js';
 import { accounts, exchangeAccount, feesAccount } from '../../ledger/index.js';
 import type { Asset, RateBook } from '../../rates/index.js';
-import { deserializeReject, readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
+import { readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
 import {
   BadRequestError,
   InsufficientLiquidityError,
@@ -32,7 +34,9 @@ import type { ResponseCallback } from '../btp/btp-link.js';
 import type { InFlightCaps } from './in-flight-caps.js';
 import { checkMaxPacketAmount } from './amount.js';
 import { exchange, sameAsset } from './exchange.js';
-import { forwardExpiry, type ExpiryPolicy } from './expiry.js';
+import { forwardExpiry, replyDeadline, type ExpiryPolicy } from './expiry.js';
+import type { LateFulfillLog, LateReason } from './late-fulfills.js';
+import { emitResult, reportLate } from './packet-events.js';
 import { conditionMatches, fulfillmentOffset } from './fulfillment.js';
 import { LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { TokenBucket } from './rate-limit.js';
@@ -58,7 +62,7 @@ export interface PeerPort {
 export type LocalDeliver = (packet: InFlight, view: PrepareView, data: Buffer, deadline: number, cb: (ilp: Buffer) => void) => void;
 
 export interface ProcessorOptions {
-  ledger: Ledger;
+  ledger: LedgerBackend;
   routes: RoutingTable;
   events: EventStream;
   logger: Logger;
@@ -80,6 +84,8 @@ export interface ProcessorOptions {
   caps?: InFlightCaps;
   /** Spend policies (docs/agents.md): a peer with one has each Prepare checked and held right after reserve. */
   policies?: { forPeer(peerId: string): SpendAccount | undefined };
+  /** The durable record of fulfills we could not pass upstream; none: logged and emitted only. */
+  lateFulfills?: LateFulfillLog;
 }
 
 /** One packet in flight through this node. */
@@ -101,7 +107,7 @@ export interface InFlight {
   reserved: boolean;
   /** peer.* control traffic (ILDCP, CCP): a fulfilled one is not counted or reported as a payment */
   readonly control: boolean;
-  /** ms epoch: when we stop waiting for the next hop (the expiry we forwarded) */
+  /** ms epoch: when we stop waiting for the next hop (expiry.ts replyDeadline) */
   deadline: number;
   readonly replier: Replier;
   /** The Fulfill waiting for its ledger write. */
@@ -113,6 +119,8 @@ export interface InFlight {
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
 export interface Replier {
   respondIlp(requestId: number, ilp: Buffer): void;
+  /** false once an answer can no longer reach the source (its link closed and was not replaced) */
+  readonly canRespond?: boolean;
 }
 
 /**
@@ -155,11 +163,17 @@ class Packet implements InFlight {
   }
 }
 
-const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
+/**
+ * A fresh id prefix per processor (per node start), not per process: two nodes in one process, or a
+ * node stopped and started again in it, must never mint the same id. A backend that keeps every id
+ * (PostgreSQL's primary key) would take a repeat for a replay and book nothing.
+ */
+const newBootPrefix = (): string => createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
 
 const DEFAULT_ASSET: Asset = { code: 'USD', scale: 9 };
 
 export class PacketProcessor {
+  private readonly bootPrefix = newBootPrefix();
   private counter = 0;
   private inFlight = 0;
   private draining = false;
@@ -185,7 +199,7 @@ export class PacketProcessor {
 
   /** A new packet id, assigned at ingress: unique per process and across restarts. */
   nextPacketId(): string {
-    return `${bootPrefix}-${(++this.counter).toString(36)}`;
+    return `${this.bootPrefix}-${(++this.counter).toString(36)}`;
   }
 
   /**
@@ -273,8 +287,8 @@ export class PacketProcessor {
     const deadline = forwardExpiry(view.expiresAtMs, now, this.o.expiry, shorten);
     this.convert(p, source, next, source ? this.o.feeBps : 0n, now);
     patchPrepare(buf, p.amountOut, deadline);
-    p.deadline = deadline;
-    next.send(buf, deadline, this.onForwarded, p);
+    p.deadline = replyDeadline(deadline, this.o.expiry, shorten);
+    next.send(buf, p.deadline, this.onForwarded, p);
   }
 
   /** Sets the amount in the next hop's asset and after the fee (the local agent has the node's asset). */
@@ -291,7 +305,7 @@ export class PacketProcessor {
   private readonly onForwarded: ResponseCallback = (err, ilp, _frame, ctx) => {
     const p = ctx as InFlight;
     if (err) {
-      if (err.kind === 'late') return this.onLate(p, ilp);
+      if (err.kind === 'late') return this.onLate(p, ilp, 'expired');
       this.fail(p, err.kind === 'timeout' ? new TransferTimedOutError(`no answer from ${p.to} before expiry`) : new PeerUnreachableError(err.message));
       return;
     }
@@ -321,8 +335,14 @@ export class PacketProcessor {
       return;
     }
     if (Date.now() > p.deadline) {
-      this.onLate(p, ilp);
+      this.onLate(p, ilp, 'expired');
       this.fail(p, new TransferTimedOutError(`${p.to} fulfilled after the expiry`));
+      return;
+    }
+    if (p.replier.canRespond === false) {
+      // never book what the source will not hear of: it would not pay us for it
+      this.onLate(p, ilp, 'source-gone');
+      this.fail(p, new PeerUnreachableError(`source ${p.from} is no longer connected`));
       return;
     }
     this.commit(p, ilp);
@@ -395,12 +415,13 @@ export class PacketProcessor {
     return account;
   }
 
-  private onLate(p: InFlight, ilp: Buffer | undefined): void {
-    if (ilp === undefined || ilp[0] !== 13) return;
-    this.o.logger.warn({ packetId: p.packetId, to: p.to }, 'fulfill arrived after expiry; not booked');
-    if (this.o.events.active) {
-      this.o.events.emit({ type: 'packet:late-fulfill', packetId: p.packetId, to: p.to, destination: p.destination, amount: p.amountOut.toString() });
-    }
+  private onLate(p: InFlight, ilp: Buffer | undefined, reason: LateReason): void {
+    reportLate(this.o, p, ilp, reason);
+  }
+
+  /** Writes out the late-fulfill record (node stopping). */
+  async close(): Promise<void> {
+    await this.o.lateFulfills?.close();
   }
 
   private release(p: InFlight): void {
@@ -438,7 +459,7 @@ export class PacketProcessor {
     // CCP is not (a child asks its parent for routes and is refused every broadcast interval, by design).
     if (!p.control || (!fulfilled && !p.destination.startsWith('peer.route.'))) {
       ev.packetDone(fulfilled, p.started, ilp);
-      if (ev.packetsActive) this.emitResult(p, ilp, fulfilled);
+      if (ev.packetsActive) emitResult(ev, p, ilp, fulfilled);
     }
     p.replier.respondIlp(p.requestId, ilp);
     if (this.inFlight === 0 && this.drainWaiters.length > 0) {
@@ -446,47 +467,6 @@ export class PacketProcessor {
       this.drainWaiters = [];
       for (const w of waiters) w();
     }
-  }
-
-  private emitResult(p: InFlight, ilp: Buffer, fulfilled: boolean): void {
-    const latencyMs = Date.now() - p.started;
-    if (fulfilled) {
-      this.o.events.emit({
-        type: 'packet:fulfilled',
-        packetId: p.packetId,
-        from: p.from,
-        to: p.to,
-        destination: p.destination,
-        amount: p.amountIn.toString(),
-        amountOut: p.amountOut.toString(),
-        fee: (p.amountIn - p.amountOut).toString(),
-        latencyMs,
-      });
-      return;
-    }
-    let code = 'T00';
-    let message = '';
-    let triggeredBy = '';
-    try {
-      const r = deserializeReject(ilp);
-      code = r.code;
-      message = r.message;
-      triggeredBy = r.triggeredBy;
-    } catch {
-      // keep the defaults
-    }
-    this.o.events.emit({
-      type: 'packet:rejected',
-      packetId: p.packetId,
-      from: p.from,
-      to: p.to || undefined,
-      destination: p.destination,
-      amount: p.amountIn.toString(),
-      code,
-      message,
-      triggeredBy,
-      latencyMs,
-    });
   }
 
   private reject(err: unknown): Buffer {
