@@ -181,9 +181,9 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     const specs = this.controlPlane.restore();
-    const { sync, journalRetentionMs } = c.ledger;
+    const { sync, journalRetentionMs, snapshot } = c.ledger;
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
+    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning, snapshot }));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });

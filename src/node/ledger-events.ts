@@ -22,6 +22,10 @@ export function wireLedgerEvents(ledger: Ledger, o: { events: EventStream; logge
     logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
     events.emit({ type: 'ledger:recovered', ...info });
   };
+  ledger.snapshotHooks = {
+    written: (info) => logger.info(info, 'ledger snapshot written'),
+    failed: (err) => logger.error({ err, dataDir }, 'ledger snapshot failed'),
+  };
   ledger.onSettlementRequired = (peerId, owed, threshold) => {
     events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
     o.settlement()?.onSettlementRequired(peerId, owed, threshold);
