@@ -139,6 +139,10 @@ const evmSchema = z.strictObject({
   resendIntervalMs: key(positiveInt(10_000), {
     description: 'How often a claim the peer has not acknowledged is sent again, in ms.',
   }),
+  confirmations: key(z.int().min(1).max(1000).optional(), {
+    description: 'Blocks that must hold a deposit, redemption or close before it counts (unset: 1 on chain ids 31337 and 1337, 12 elsewhere).',
+    default: '1 on 31337/1337, else 12',
+  }),
 });
 
 const xrplSchema = z.strictObject({
@@ -255,7 +259,33 @@ const performanceSchema = z.strictObject({
   }),
 });
 
+const postgresTlsSchema = z.strictObject({
+  enabled: key(z.boolean().default(false), { description: 'Connect to PostgreSQL over TLS (else what the URL\'s sslmode says).' }),
+  ca: key(z.string().min(1).optional(), { type: 'path', description: 'PEM file of the CA that signed the server\'s certificate (default: the system\'s CAs).' }),
+  rejectUnauthorized: key(z.boolean().default(true), { description: 'Refuse a server whose certificate does not verify.' }),
+});
+
+const postgresSchema = z.strictObject({
+  url: key(
+    secretField()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (postgres://user:password@host:port/database)')
+      .optional(),
+    {
+      description: 'The ledger database with ledger.backend: postgres (postgres://user:password@host:port/database); shown redacted.',
+      secret: true,
+      env: 'AGENT_RUNTIME_LEDGER_POSTGRES_URL',
+      type: 'postgres URL',
+    },
+  ),
+  tls: postgresTlsSchema.prefault({}),
+  maxBatchesInFlight: key(positiveInt(4), { description: 'Batch transactions committing at once (group commit: each holds every commit of one event-loop turn).' }),
+});
+
 const ledgerSchema = z.strictObject({
+  backend: key(z.enum(['leveldb', 'postgres']).default('leveldb'), {
+    description: 'Where the books are: leveldb (embedded, under dataDir) or postgres (ledger.postgres.url).',
+  }),
+  postgres: postgresSchema.prefault({}),
   sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',

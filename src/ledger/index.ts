@@ -4,6 +4,7 @@
  */
 export { Ledger, type LedgerFault, type WriteHook } from './ledger.js';
 export { accounts, entryKinds } from './types.js';
+export type { CommitCallback, LedgerBackend } from './backend.js';
 export type {
   AccountId,
   EntryKind,
