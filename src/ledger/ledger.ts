@@ -23,6 +23,7 @@ import { safely, type Callback } from './group.js';
 import { openWithLosses, type OpenedStore } from './reopen.js';
 import { SideJournal, sideJournalPath } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
+import { SnapshotSchedule, writeSnapshotFile, type SnapshotScheduleHooks } from './snapshot-files.js';
 import { findEntry, mapOpenError, scanStore, storeLocation, verifyStore, writeImport } from './store.js';
 import { AckFile } from './integrity/ack-file.js';
 import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
@@ -49,6 +50,9 @@ export class Ledger extends WriteLane {
   private reopening = false;
   private closing: Promise<void> | undefined;
   private readonly folder: Folder;
+  private readonly snapshots: SnapshotSchedule;
+  /** Hears about scheduled snapshots (`LedgerOptions.snapshot`): each file written, each failure. */
+  snapshotHooks: SnapshotScheduleHooks = {};
 
   private constructor(
     private readonly opts: LedgerOptions,
@@ -70,6 +74,17 @@ export class Ledger extends WriteLane {
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
     });
     this.load(opened);
+    // A faulted ledger's store is closed or failing: no snapshot until it works again.
+    this.snapshots = new SnapshotSchedule(opts.snapshot?.intervalMs ?? 0, () => (this.faultState !== undefined ? Promise.resolve() : this.snapshotNow()).then(() => undefined, (err: unknown) => this.snapshotHooks.failed?.(err)));
+  }
+
+  /** Writes a verified snapshot to `<dataDir>/ledger-snapshots/` now (as the schedule does); resolves with its file. */
+  async snapshotNow(): Promise<string> {
+    const snap = await this.exportSnapshot();
+    const file = writeSnapshotFile(this.opts.dataDir, snap, this.opts.snapshot?.keep ?? 3);
+    const info = { file, entries: snap.journal.length, accounts: Object.keys(snap.balances).length };
+    if (this.snapshotHooks.written) safely(() => this.snapshotHooks.written!(info));
+    return file;
   }
 
   private checkpoints: Map<AccountId, bigint>;
@@ -107,6 +122,7 @@ export class Ledger extends WriteLane {
       throw err;
     }
     ledger.folder.start();
+    ledger.snapshots.start();
     ledger.consolidateTimer = setInterval(() => {
       if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined && ledger.faultState === undefined) ledger.consolidate().catch(() => undefined);
     }, CONSOLIDATE_MS);
@@ -302,6 +318,7 @@ export class Ledger extends WriteLane {
       this.closed = true;
       if (this.consolidateTimer) clearInterval(this.consolidateTimer);
       if (this.probeTimer) clearInterval(this.probeTimer);
+      await this.snapshots.stop();
       await this.folder.stop();
       await this.flush();
       while (this.consolidating !== undefined) await this.consolidating.catch(() => undefined);

@@ -118,6 +118,11 @@ export interface LedgerOptions {
   probeIntervalMs?: number;
   /** Warnings a person should see (a torn log tail dropped at open); the node logs them. */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * Verified snapshots to `<dataDir>/ledger-snapshots/` every `intervalMs` (0: off, the default),
+   * keeping the newest `keep` (default 3). See snapshot-files.ts.
+   */
+  snapshot?: { intervalMs: number; keep?: number };
 }
 
 /** Result of `Ledger.verify()`. Amounts are decimal strings. */

@@ -262,13 +262,15 @@ export class ControlPlane {
   peerInfo(p: Peer): PeerInfo {
     const routes = this.o.routes.list().filter((r) => r.nextHop === p.id);
     const s = p.spec;
+    const url = p.isHttp ? s.http?.url : s.url;
     return {
       id: p.id,
       relation: p.relation,
       connected: p.connected,
-      direction: s.url ? 'outbound' : 'inbound',
+      direction: url ? 'outbound' : 'inbound',
+      ...(p.isHttp ? { transport: 'http' as const } : {}),
       // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
-      url: redactUrl(s.url),
+      url: redactUrl(url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.o.ledger()?.balance(accounts.peer(p.id)) ?? 0n).toString(),
