@@ -26,7 +26,7 @@ export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, p
     peerId,
     balances: [
       {
-        tokenId: assetCode,
+        tokenId: peers.get(peerId)?.asset?.code ?? assetCode, // the peer's own asset: its balance is an amount of it
         netBalance: b.toString(),
         creditBalance: (b > 0n ? b : 0n).toString(),
         debitBalance: (b < 0n ? -b : 0n).toString(),

@@ -144,3 +144,23 @@ describe('runtime peers (control plane) on a node settling on a stand-in rippled
     expect(refused.body.message).toContain('peer c has a balance of -5 in USD@9: settle it to 0 before changing its asset to XRP@6');
   });
 });
+
+describe('balances name each peer its own asset', () => {
+  const h = new Harness();
+  afterEach(() => h.cleanup());
+
+  it("GET /admin/balances/:peerId gives an XRP peer's balance as XRP (the node's asset for the others)", async () => {
+    const node = h.node({
+      nodeId: 'hub',
+      rates: { base: 'USD', static: { XRP: '2' } },
+      peers: [
+        { id: 'x', authToken: 't', relation: 'child', assetCode: 'XRP', assetScale: 6 },
+        { id: 'u', authToken: 't', relation: 'child' },
+      ],
+    });
+    await node.start();
+    const x = await admin<{ balances: { tokenId: string }[] }>(node, 'GET', '/admin/balances/x');
+    const u = await admin<{ balances: { tokenId: string }[] }>(node, 'GET', '/admin/balances/u');
+    expect([x.body.balances[0].tokenId, u.body.balances[0].tokenId]).toEqual(['XRP', 'USD']);
+  });
+});
