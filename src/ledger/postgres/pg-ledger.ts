@@ -12,6 +12,7 @@
  *   flight, it reconnects, retakes the lock, reloads the balances, books the side journal's losses
  *   (the difference only, for a packet whose COMMIT landed although the client saw an error) and clears the fault.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { LedgerBackend } from '../backend.js';
@@ -105,6 +106,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     const side = new SideJournal(pgSideJournalPath(opts.dataDir));
     const ledger = new PostgresLedger(opts, pgm, pool, side);
     try {
+      mkdirSync(opts.dataDir, { recursive: true });
       side.open();
       await ledger.connectOwner(opts.migrate !== false);
       await ledger.load();
