@@ -156,6 +156,8 @@ export interface NodeStartedEvent extends Base {
   btpPort: number;
   healthPort: number;
   adminUrl?: string;
+  /** the explorer's URL, when `explorer.enabled` */
+  explorerUrl?: string;
   dataDir: string;
 }
 export interface NodeStoppingEvent extends Base {

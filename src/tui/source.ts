@@ -8,6 +8,12 @@ import type { PeerInfo, HealthReport } from '../node/types.js';
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
 export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement'>>;
 
+/** Where one of the node's surfaces answers, as the header shows it: `admin http://127.0.0.1:8081`. */
+export interface DashboardEndpoint {
+  readonly label: string;
+  readonly url: string;
+}
+
 /** The node as the dashboard sees it. */
 export interface DashboardSource {
   readonly nodeId: string;

@@ -24,10 +24,11 @@ const TITLES = 3;
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
-export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number): Layout {
+/** @param header lines the header takes (3, or 4 with the endpoints line) */
+export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = HEADER): Layout {
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(MIN_ROWS, rows) - 1;
-  const body = height - HEADER - FOOTER;
+  const body = height - header - FOOTER;
   const content = body - TITLES;
   const peerRows = Math.min(Math.max(1, peerCount), Math.max(1, Math.floor(content * 0.25)));
   const activityRows = Math.min(1 + activityCount, Math.max(1, Math.floor(content * 0.2)));

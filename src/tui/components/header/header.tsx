@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import type { DashboardEndpoint } from '../../source.js';
 import type { ViewModel } from '../../store/view-model.js';
 import { compact, duration, grouped } from '../../format.js';
 import { Line } from '../line/line.js';
@@ -34,16 +35,29 @@ export function countersSegments(vm: ViewModel): Segment[] {
   ];
 }
 
+/** `admin http://127.0.0.1:8081  explorer http://127.0.0.1:3001  health …`: where each surface answers. */
+export function endpointSegments(endpoints: readonly DashboardEndpoint[]): Segment[] {
+  return endpoints.flatMap((e, i) => [{ text: `${i === 0 ? '' : '  '}${e.label} `, color: 'gray' as const }, { text: e.url }]);
+}
+
+/** Lines the header takes: the endpoints line only when there are endpoints to show. */
+export function headerLines(endpoints: readonly DashboardEndpoint[] = []): number {
+  return endpoints.length > 0 ? 4 : 3;
+}
+
 export interface HeaderProps {
   readonly vm: ViewModel;
   readonly width: number;
+  /** where the node's surfaces answer, shown under the identity line (none: no such line) */
+  readonly endpoints?: readonly DashboardEndpoint[];
 }
 
-/** Three lines: who and where, the counters, the throughput sparkline. */
-export function Header({ vm, width }: HeaderProps) {
+/** Three or four lines: who, where its surfaces answer (when given), the counters, the throughput sparkline. */
+export function Header({ vm, width, endpoints = [] }: HeaderProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Line segments={identitySegments(vm)} width={width} />
+      {endpoints.length > 0 ? <Line segments={endpointSegments(endpoints)} width={width} /> : null}
       <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
     </Box>
