@@ -132,6 +132,8 @@ export interface VerifyResult {
   mismatches: { account: AccountId; stored: string; recomputed: string }[];
   /** Sum of the stored balances (must be "0"). */
   sum: string;
+  /** Per-asset sums (`USD@9` → "0") when the accounts are in more than one asset: each must be "0". */
+  assets?: Record<string, string>;
 }
 
 /** A journal entry in a snapshot: amounts as decimal strings, the condition as hex. */
@@ -157,4 +159,6 @@ export interface LedgerSnapshot {
   balances: Record<AccountId, string>;
   checkpoints: Record<AccountId, string>;
   journal: SnapshotEntry[];
+  /** Each account's asset as `<code>@<scale>`, when the store records them (absent: the node's asset). */
+  assets?: Record<AccountId, string>;
 }
