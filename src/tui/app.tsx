@@ -8,6 +8,7 @@ import { useTerminalSize } from './dashboard/use-terminal-size.js';
 import { useViewModel } from './dashboard/use-view-model.js';
 import type { ViewModel } from './store/view-model.js';
 import { ColorsContext, Line } from './components/line/line.js';
+import { headerLines } from './components/header/header.js';
 
 export interface DashboardAppProps {
   readonly feed: DashboardFeed;
@@ -43,7 +44,7 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
   const size = useTerminalSize({ columns, rows });
   const [ui, dispatch] = useDashboardState();
   const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
-  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length);
+  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(vm));
   // Quitting is passed on from the key handler itself: no effect to wait for (Ink flushes those late).
   const act: Dispatch<UiAction> = (a) => {
     dispatch(a);

@@ -18,6 +18,7 @@ import { BtpType, decodeBtp, deserializeIlpPacket, encodeBtpIlp, getIlpData, ser
 import type { ConnectorNode} from '../../src/index.js';
 import { computeConditionFromData, IlpPacketType } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
+import { DashboardFeed } from '../../src/tui/feed.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -112,6 +113,12 @@ describe('a next hop that fulfills late', () => {
     const metrics = await (await fetch(`${hub.endpoints.health!}/metrics`)).text();
     expect(metrics).toMatch(/^ilp_late_fulfills\{peer="bob"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^ilp_late_fulfill_amount\{peer="bob"[^}]*\} 900$/m);
+
+    // the dashboard's defence line reads the same totals from the node
+    const feed = new DashboardFeed(hub);
+    feed.refresh(true);
+    expect(feed.store.defences).toMatchObject({ lateFulfills: 1, lateAmount: 900n });
+    feed.close();
 
     // durable: on disk at once, and read back by a node started on the same data directory
     await hub.stop();

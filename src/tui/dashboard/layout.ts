@@ -17,17 +17,17 @@ export interface Layout {
   readonly activityRows: number;
 }
 
-const HEADER = 3;
 const FOOTER = 1;
 const TITLES = 3;
 /** Smallest frame that still shows every pane. */
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
-export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number): Layout {
+/** `header`: the header's lines (3, or 4 with the defence line). */
+export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = 3): Layout {
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(MIN_ROWS, rows) - 1;
-  const body = height - HEADER - FOOTER;
+  const body = height - header - FOOTER;
   const content = body - TITLES;
   const peerRows = Math.min(Math.max(1, peerCount), Math.max(1, Math.floor(content * 0.25)));
   const activityRows = Math.min(1 + activityCount, Math.max(1, Math.floor(content * 0.2)));

@@ -34,18 +34,40 @@ export function countersSegments(vm: ViewModel): Segment[] {
   ];
 }
 
+/**
+ * `defences  LEDGER STOPPED: ENOSPC  pre-auth refused 1,300  in-flight cap 7  late fulfills 2 (900)`:
+ * what the node's defences did; empty (no line) while all of it is zero.
+ */
+export function defenceSegments(vm: ViewModel): Segment[] {
+  const d = vm.defences;
+  if (d.ledgerFault === undefined && d.preAuthRefused === 0 && d.inFlightRejected === 0 && d.lateFulfills === 0) return [];
+  const out: Segment[] = [{ text: 'defences', dim: true }];
+  if (d.ledgerFault !== undefined) out.push({ text: `  LEDGER STOPPED: ${d.ledgerFault}`, color: 'red', bold: true });
+  if (d.preAuthRefused > 0) out.push({ text: '  pre-auth refused ' }, { text: grouped(d.preAuthRefused), color: 'yellow' });
+  if (d.inFlightRejected > 0) out.push({ text: '  in-flight cap ' }, { text: grouped(d.inFlightRejected), color: 'yellow' });
+  if (d.lateFulfills > 0) out.push({ text: '  late fulfills ' }, { text: `${grouped(d.lateFulfills)} (${compact(d.lateAmount)})`, color: 'yellow' });
+  return out;
+}
+
+/** Lines the header takes: three, and the defence line once there is something on it. */
+export function headerLines(vm: ViewModel): number {
+  return defenceSegments(vm).length > 0 ? 4 : 3;
+}
+
 export interface HeaderProps {
   readonly vm: ViewModel;
   readonly width: number;
 }
 
-/** Three lines: who and where, the counters, the throughput sparkline. */
+/** Who and where, the counters, the throughput sparkline, and the defence line when it has news. */
 export function Header({ vm, width }: HeaderProps) {
+  const defences = defenceSegments(vm);
   return (
     <Box flexDirection="column" width={width}>
       <Line segments={identitySegments(vm)} width={width} />
       <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
+      {defences.length > 0 ? <Line segments={defences} width={width} /> : null}
     </Box>
   );
 }
