@@ -31,7 +31,17 @@ export function checkRules(c: BaseConfig, ctx: Ctx): void {
   checkListeners(c, ctx);
   checkAdmin(c, ctx);
   checkSettlement(c, ctx);
+  checkLedger(c, ctx);
   if (c.security.environment === 'production') checkProduction(c, ctx);
+}
+
+function checkLedger(c: BaseConfig, ctx: Ctx): void {
+  if (c.ledger.backend === 'postgres' && c.ledger.postgres.url === undefined) {
+    report(ctx, ['ledger', 'postgres', 'url'], 'ledger.backend is postgres but ledger.postgres.url is not set', {
+      hint: 'set AGENT_RUNTIME_LEDGER_POSTGRES_URL=postgres://user:password@host:port/database (or ledger.postgres.url), or remove ledger.backend',
+      keys: [['ledger', 'postgres', 'url'], ['ledger', 'backend']],
+    });
+  }
 }
 
 function checkPeers(c: BaseConfig, ctx: Ctx): void {

@@ -255,7 +255,33 @@ const performanceSchema = z.strictObject({
   }),
 });
 
+const postgresTlsSchema = z.strictObject({
+  enabled: key(z.boolean().default(false), { description: 'Connect to PostgreSQL over TLS (else what the URL\'s sslmode says).' }),
+  ca: key(z.string().min(1).optional(), { type: 'path', description: 'PEM file of the CA that signed the server\'s certificate (default: the system\'s CAs).' }),
+  rejectUnauthorized: key(z.boolean().default(true), { description: 'Refuse a server whose certificate does not verify.' }),
+});
+
+const postgresSchema = z.strictObject({
+  url: key(
+    secretField()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (postgres://user:password@host:port/database)')
+      .optional(),
+    {
+      description: 'The ledger database with ledger.backend: postgres (postgres://user:password@host:port/database); shown redacted.',
+      secret: true,
+      env: 'AGENT_RUNTIME_LEDGER_POSTGRES_URL',
+      type: 'postgres URL',
+    },
+  ),
+  tls: postgresTlsSchema.prefault({}),
+  maxBatchesInFlight: key(positiveInt(4), { description: 'Batch transactions committing at once (group commit: each holds every commit of one event-loop turn).' }),
+});
+
 const ledgerSchema = z.strictObject({
+  backend: key(z.enum(['leveldb', 'postgres']).default('leveldb'), {
+    description: 'Where the books are: leveldb (embedded, under dataDir) or postgres (ledger.postgres.url).',
+  }),
+  postgres: postgresSchema.prefault({}),
   sync: key(z.boolean().default(true), { description: 'fdatasync every ledger batch before its Fulfills go upstream (power-loss durable); false: page cache only (survives kill -9, not power loss).' }),
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',

@@ -280,6 +280,11 @@ const entries = {
     exitCode: 1,
     suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
   },
+  LEDGER_FORMAT_NEWER: {
+    message: 'The ledger in {dataDir} is in store format {version}; this build of agent-runtime reads formats up to {supported}',
+    exitCode: 1,
+    suggestion: 'Upgrade agent-runtime (npm install -g agent-runtime@latest) to the version that wrote this store, or point dataDir elsewhere. Nothing in the store was changed.',
+  },
   LEDGER_UNBALANCED: {
     message: 'The ledger does not balance: accounts sum to {sum}',
     exitCode: 1,

@@ -24,12 +24,23 @@
  * u8 sign (1 = negative), u64 magnitude), u8 option bits (1 condition, 2 sourcePeer, 4 requestId), then
  * condition (u8 length + bytes), sourcePeer (u8 length + utf8), requestId (u32). No JSON on this path.
  */
+import { LedgerError, corruptHint } from './errors.js';
+import { crc32c } from './integrity/crc32c.js';
 import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
 
 /** Version of the store layout written in the meta record. */
-export const FORMAT_VERSION = 4;
-/** First byte of a version-3 journal page value. */
+export const FORMAT_VERSION = 5;
+/** First byte of a version-3/4 journal page value (read, no longer written). */
 export const PAGE_MARK = 0xff;
+/**
+ * First byte of a version-5 journal page value: 0xfe, u48 batch sequence number, u32 CRC-32C of the
+ * page's items (everything after these 11 bytes), then the items.
+ */
+export const PAGE_MARK_V5 = 0xfe;
+/** Bytes before a version-5 page's items. */
+export const PAGE_HEADER_V5 = 11;
+/** Key of the watermark record: u48, the highest batch sequence number consolidated into the base balances. */
+export const WATERMARK_KEY = Buffer.from('q');
 const ITEM_REF = 0;
 const ITEM_INLINE = 1;
 /** Name written in the meta record (and checked on open). */
@@ -300,11 +311,45 @@ export interface PageItem {
   value?: Buffer;
 }
 
-/** Decodes a journal page (version 3) or a version-2 id list. */
-export function decodePage(buf: Buffer): PageItem[] {
-  if (buf.length === 0 || buf[0] !== PAGE_MARK) return decodeIdList(buf).map((id) => ({ id }));
-  const items: PageItem[] = [];
+/** A journal page whose own checksum does not match its bytes: the store is damaged (LEDGER_CORRUPT). */
+export class PageChecksumError extends LedgerError {
+  override readonly name: string = 'PageChecksumError';
+
+  constructor(readonly seq: number) {
+    super('LEDGER_CORRUPT', `The ledger is damaged: the journal page of batch ${seq} fails its checksum`, corruptHint(), { details: { seq } });
+  }
+}
+
+/** A u48 big-endian value (the watermark record). */
+export function encodeU48(n: number): Buffer {
+  const b = Buffer.allocUnsafe(6);
+  b.writeUIntBE(n, 0, 6);
+  return b;
+}
+
+/** Throws PageChecksumError when a version-5 page's items do not match its CRC (older pages have none). */
+export function checkPage(buf: Buffer): void {
+  if (buf.length >= PAGE_HEADER_V5 && buf[0] === PAGE_MARK_V5 && crc32c(buf, PAGE_HEADER_V5) !== buf.readUInt32BE(7)) throw new PageChecksumError(buf.readUIntBE(1, 6));
+}
+
+/** Writes a version-5 page header over `buf[start, start + 11)` for items in `[start + 11, end)`. */
+export function sealPage(buf: Buffer, start: number, end: number, seq: number): void {
+  buf[start] = PAGE_MARK_V5;
+  buf.writeUIntBE(seq, start + 1, 6);
+  buf.writeUInt32BE(crc32c(buf, start + PAGE_HEADER_V5, end), start + 7);
+}
+
+/**
+ * Decodes a journal page (version 5 after checking its CRC: PageChecksumError when it fails; version 3)
+ * or a version-2 id list.
+ */
+export function decodePage(buf: Buffer, verify = true): PageItem[] {
   let off = 1;
+  if (buf.length >= PAGE_HEADER_V5 && buf[0] === PAGE_MARK_V5) {
+    if (verify) checkPage(buf);
+    off = PAGE_HEADER_V5;
+  } else if (buf.length === 0 || buf[0] !== PAGE_MARK) return decodeIdList(buf).map((id) => ({ id }));
+  const items: PageItem[] = [];
   while (off < buf.length) {
     const kind = buf[off];
     if (kind !== ITEM_REF && kind !== ITEM_INLINE) throw new RangeError(`unknown journal page item kind ${kind}`);

@@ -7,7 +7,7 @@ import { AppError, catalogue } from '../errors/index.js';
 /** The ledger's error codes and what each means (every one is a catalogue code, docs/errors.md). */
 export const ledgerErrorCodes = {
   LEDGER_IN_USE: 'another process holds the store (LevelDB LOCK)',
-  LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, corrupt, newer format)',
+  LEDGER_OPEN_FAILED: 'the store cannot be opened or created (permissions, not a directory, not an agent-runtime store)',
   LEDGER_CLOSED: 'the ledger was used after close()',
   LEDGER_INVALID_OPTIONS: 'Ledger.open() was given invalid options',
   LEDGER_INVALID_ENTRY: 'a journal entry or limit is malformed (bad id, account, amount or field)',
@@ -17,7 +17,8 @@ export const ledgerErrorCodes = {
   LEDGER_SNAPSHOT_INVALID: 'a snapshot is malformed or does not balance',
   LEDGER_DB_UNAVAILABLE: 'the PostgreSQL server of ledger.postgres.url cannot be reached or refused the connection',
   LEDGER_SCHEMA_MISMATCH: 'the PostgreSQL ledger schema is older (run ledger migrate) or newer than this build',
-  LEDGER_CORRUPT: 'the store is damaged (a bad log record or table block): it was copied aside and not opened',
+  LEDGER_CORRUPT: 'the store is damaged (a bad log record or table block, a journal page failing its checksum, an acknowledged batch missing): it was copied aside and not opened',
+  LEDGER_FORMAT_NEWER: 'the store was written in a newer format than this build reads',
 } as const;
 
 /** A ledger error code. */
@@ -77,6 +78,29 @@ export class LedgerOpenError extends LedgerError {
   }
 }
 
+/** The store's format version is newer than this build reads (written by a newer agent-runtime). */
+export class LedgerFormatNewerError extends LedgerError {
+  override readonly name: string = 'LedgerFormatNewerError';
+
+  constructor(
+    readonly dataDir: string,
+    readonly version: number,
+    readonly supported: number,
+  ) {
+    super(
+      'LEDGER_FORMAT_NEWER',
+      `The ledger in ${dataDir} is in store format ${version}; this build of agent-runtime reads formats up to ${supported}`,
+      'Upgrade agent-runtime (npm install -g agent-runtime@latest) to the version that wrote this store, or point dataDir elsewhere. Nothing in the store was changed.',
+      { details: { dataDir, version, supported } },
+    );
+  }
+}
+
+/** What to do about a damaged store (LEDGER_CORRUPT's hint). */
+export function corruptHint(copiedTo?: string): string {
+  return `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Restore the newest export with \`agent-runtime ledger import <file> --data-dir <empty dir>\`, or move the damaged ledger folder away and start empty; never delete the copy before reconciling with your peers.`;
+}
+
 /** The store is damaged; nothing was opened, the files were copied aside first (when they could be). */
 export class LedgerCorruptError extends LedgerError {
   override name = 'LedgerCorruptError';
@@ -92,7 +116,7 @@ export class LedgerCorruptError extends LedgerError {
     super(
       'LEDGER_CORRUPT',
       `The ledger in ${dataDir} is damaged: ${file}${offset === undefined ? '' : ` at offset ${offset}`}: ${reason}`,
-      `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Restore the newest export with \`agent-runtime ledger import <file> --data-dir <empty dir>\`, or move the damaged ledger folder away and start empty; never delete the copy before reconciling with your peers.`,
+      corruptHint(copiedTo),
       { cause, details: { dataDir, file, offset, reason, copiedTo } },
     );
   }

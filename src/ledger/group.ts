@@ -5,7 +5,7 @@
  * The batch holds no absolute balance, so batches may be written in any order.
  */
 import type { Account } from './account.js';
-import { PAGE_MARK, PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entrySizeBound, pageItemOverhead, writeDelta, writeEntry, writeInlineItem, writeRefItem } from './codec.js';
+import { PAGE_HEADER_V5, PREFIX_DELTA, PREFIX_JOURNAL, PREFIX_TIME, deltaSize, entrySizeBound, pageItemOverhead, writeDelta, writeEntry, writeInlineItem, writeRefItem, sealPage } from './codec.js';
 import type { Db } from './store.js';
 import type { JournalEntry } from './types.js';
 
@@ -41,6 +41,8 @@ export class Group {
   readonly ctxs: unknown[] = [];
   /** Time (ms) of the batch's time record, set when the batch is built. */
   bookedAt = 0;
+  /** The batch holds a journal page (some entry was not a replay): its sequence number is on disk once written. */
+  paged = false;
   /** The accounts the batch touched and each one's change (same order), set when the batch is built. */
   touched: Account[] = [];
   deltas: bigint[] = [];
@@ -82,7 +84,7 @@ export function scratchFor(scratch: Buffer, items: readonly Item[]): Buffer {
   // Per item: its value once (inline in the page, or under its j key of 1 + id bytes) + its page item,
   // and at most once the page key (7 + id) and mark; utf8 <= 3 bytes a char.
   // Delta record: its key (7) and at most one delta per posting.
-  let size = 8;
+  let size = 8 + PAGE_HEADER_V5;
   for (const it of items) {
     size += entrySizeBound(it.entry) + 1 + pageItemOverhead(it.entry.id) + it.entry.id.length * 6 + 7;
     for (const p of it.entry.postings) size += deltaSize(p.account);
@@ -114,7 +116,7 @@ export function fillBatch(batch: ChainedBatch, g: Group, buf: Buffer, mark: numb
   }
   // The page: packets inline, the others by reference, in commit order.
   const pageStart = off;
-  buf[off++] = PAGE_MARK;
+  off += PAGE_HEADER_V5;
   for (const it of items) {
     if (it.replay) continue;
     firstId ??= it.entry.id;
@@ -131,7 +133,9 @@ export function fillBatch(batch: ChainedBatch, g: Group, buf: Buffer, mark: numb
     }
   }
   const deltas = new Array<bigint>(touched.length);
+  g.paged = firstId !== undefined;
   if (firstId !== undefined) {
+    sealPage(buf, pageStart, off, g.seq);
     // The page's key: booking time + first id (unique).
     const keyStart = off;
     buf[off] = PREFIX_TIME;

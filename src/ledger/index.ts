@@ -4,6 +4,7 @@
  */
 export { Ledger, type LedgerFault, type WriteHook } from './ledger.js';
 export { accounts, entryKinds } from './types.js';
+export type { CommitCallback, LedgerBackend } from './backend.js';
 export type {
   AccountId,
   EntryKind,
@@ -17,7 +18,7 @@ export type {
   VerifyResult,
 } from './types.js';
 export type { Snapshot } from './snapshot.js';
-export { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
+export { LedgerCorruptError, LedgerError, LedgerFormatNewerError, LedgerInUseError, LedgerOpenError, ledgerErrorCodes, type LedgerErrorCode } from './errors.js';
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';
 export { assetKey, exchangeAccount, feesAccount, onchainAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';

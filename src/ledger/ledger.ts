@@ -23,7 +23,8 @@ import { safely, type Callback } from './group.js';
 import { openWithLosses, type OpenedStore } from './reopen.js';
 import { SideJournal, sideJournalPath } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
-import { findEntry, mapOpenError, scanStore, verifyStore, writeImport } from './store.js';
+import { findEntry, mapOpenError, scanStore, storeLocation, verifyStore, writeImport } from './store.js';
+import { AckFile } from './integrity/ack-file.js';
 import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
 import { checkAmount, checkEntryShape, checkLimits } from './validate.js';
 import { WriteLane } from './write-lane.js';
@@ -51,9 +52,10 @@ export class Ledger extends WriteLane {
     private readonly opts: LedgerOptions,
     private readonly capacity: number,
     side: SideJournal,
+    ack: AckFile,
     opened: OpenedStore,
   ) {
-    super(opened.db, side, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT)), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    super(opened.db, side, ack, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT)), opts.sync === true, capacity, opened.state.maxDeltaSeq);
     this.checkpoints = opened.state.checkpoints;
     this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
@@ -86,13 +88,16 @@ export class Ledger extends WriteLane {
     const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
     const side = new SideJournal(sideJournalPath(opts.dataDir));
     const opened = await openWithLosses(opts.dataDir, capacity, side, opts.onWarning);
+    const ack = new AckFile(storeLocation(opts.dataDir), opened.acked);
     try {
       side.open();
+      ack.open();
     } catch (err) {
+      side.close();
       await opened.db.close().catch(() => undefined);
       throw mapOpenError(opts.dataDir, err);
     }
-    const ledger = new Ledger(opts, capacity, side, opened);
+    const ledger = new Ledger(opts, capacity, side, ack, opened);
     try {
       await ledger.bookLosses(opened.losses);
     } catch (err) {
@@ -277,6 +282,7 @@ export class Ledger extends WriteLane {
       // Left-over delta records are consolidated at the next open if this fails.
       if (this.unconsolidated.length > 0 && this.faultState === undefined) await this.consolidate().catch(() => undefined);
       this.side.close();
+      this.ack.close();
       await this.db.close().catch((err: unknown) => {
         if (this.faultState === undefined) throw err;
       });

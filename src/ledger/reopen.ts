@@ -4,8 +4,10 @@
  */
 import { lossEntry } from './loss.js';
 import type { SideJournal } from './side-journal.js';
-import { LedgerError } from './errors.js';
-import { loadState, mapOpenError, openStore, type Db, type LoadedState, type WarningSink } from './store.js';
+import { PageChecksumError } from './codec.js';
+import { LedgerCorruptError, LedgerError } from './errors.js';
+import { copyAside } from './integrity/check-store.js';
+import { loadState, mapOpenError, openStore, storeLocation, type Db, type LoadedState, type WarningSink } from './store.js';
 import type { JournalEntry } from './types.js';
 
 /** An opened store, its state and the loss entries still to book. */
@@ -13,11 +15,13 @@ export interface OpenedStore {
   db: Db;
   state: LoadedState;
   losses: JournalEntry[];
+  /** The batch ACKED names (0: none). */
+  acked: number;
 }
 
 /** Opens `<dataDir>/ledger`; the side journal is read before the state is loaded (loading consolidates delta records). */
 export async function openWithLosses(dataDir: string, capacity: number, side: SideJournal, warn?: WarningSink): Promise<OpenedStore> {
-  const db = await openStore(dataDir, warn);
+  const { db, acked } = await openStore(dataDir, warn);
   try {
     const losses: JournalEntry[] = [];
     for (const r of side.read()) {
@@ -26,10 +30,20 @@ export async function openWithLosses(dataDir: string, capacity: number, side: Si
       const loss = lossEntry(r.entry, landed);
       if (loss !== undefined) losses.push(loss);
     }
-    const state = await loadState(db, capacity);
-    return { db, state, losses };
+    const state = await loadState(db, capacity, acked);
+    return { db, state, losses, acked };
   } catch (err) {
     await db.close().catch(() => undefined);
+    if (err instanceof PageChecksumError) {
+      // a journal page damaged inside LevelDB (its own CRCs intact): refuse it like any damage, copy first
+      let copiedTo: string | undefined;
+      try {
+        copiedTo = copyAside(dataDir, storeLocation(dataDir));
+      } catch {
+        // no room for a copy: nothing was changed all the same
+      }
+      throw new LedgerCorruptError(dataDir, storeLocation(dataDir), undefined, err.message.replace(/^The ledger is damaged: /, ''), copiedTo, err);
+    }
     // a damaged table block found by LevelDB while loading: LEDGER_CORRUPT, never an internal error
     throw err instanceof LedgerError ? err : mapOpenError(dataDir, err);
   }

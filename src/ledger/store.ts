@@ -14,13 +14,16 @@ import {
   PREFIX_DELTA,
   PREFIX_JOURNAL,
   PREFIX_TIME,
+  WATERMARK_KEY,
   decodeDeltas,
   decodeEntry,
   decodeI128,
+  checkPage,
   decodePage,
   decodePostings,
   encodeI128,
   encodeIdList,
+  encodeU48,
   entrySizeBound,
   keyBody,
   parseDeltaKey,
@@ -30,7 +33,7 @@ import {
   timeKeyBound,
   writeEntry,
 } from './codec.js';
-import { LedgerCorruptError, LedgerError, LedgerInUseError, LedgerOpenError } from './errors.js';
+import { LedgerCorruptError, LedgerError, LedgerFormatNewerError, LedgerInUseError, LedgerOpenError } from './errors.js';
 import { checkStoreFiles, copyAside } from './integrity/check-store.js';
 import type { ImportPlan } from './snapshot.js';
 import type { AccountId, JournalEntry, Posting, VerifyResult } from './types.js';
@@ -76,7 +79,7 @@ export type WarningSink = (message: string, details: Record<string, unknown>) =>
  * Every log record and table block is checked first (see integrity/check-store.ts): a damaged store
  * is copied aside and refused with LedgerCorruptError.
  */
-export async function openStore(dataDir: string, warn?: WarningSink): Promise<Db> {
+export async function openStore(dataDir: string, warn?: WarningSink): Promise<{ db: Db; acked: number }> {
   const dir = storeLocation(dataDir);
   let check: ReturnType<typeof checkStoreFiles>;
   try {
@@ -117,12 +120,14 @@ export async function openStore(dataDir: string, warn?: WarningSink): Promise<Db
     } else {
       const meta = JSON.parse(raw.toString('utf8')) as { format?: unknown; version?: unknown };
       if (meta.format !== FORMAT_NAME) throw new LedgerOpenError(dataDir, 'the store was not written by agent-runtime', 'Point dataDir at an agent-runtime data directory.');
-      if (typeof meta.version !== 'number' || meta.version > FORMAT_VERSION) {
-        throw new LedgerOpenError(dataDir, `store format version ${String(meta.version)} is newer than this build understands (${FORMAT_VERSION})`, 'Upgrade agent-runtime.');
+      if (typeof meta.version !== 'number' || !Number.isInteger(meta.version) || meta.version < 1) {
+        throw new LedgerOpenError(dataDir, `the store's format version ${JSON.stringify(meta.version)} is not one agent-runtime ever wrote`, 'Point dataDir at an agent-runtime data directory.');
       }
+      if (meta.version > FORMAT_VERSION) throw new LedgerFormatNewerError(dataDir, meta.version, FORMAT_VERSION);
       if (meta.version < FORMAT_VERSION) {
-        // v1 -> v2: v1 is v2 without delta records, so only the meta changes. Bumping it stops an older
-        // build (which would ignore delta records) from opening the store.
+        // Every older version is this layout minus something (v1: delta records; v2: inline pages;
+        // v3: loss entries; v4: page checksums and sequence numbers): old and new records are read
+        // side by side, so only the meta changes. Bumping it stops an older build from misreading the store.
         await db.put(META_KEY, Buffer.from(JSON.stringify({ ...meta, version: FORMAT_VERSION, migratedAt: new Date().toISOString() })), { sync: true });
       }
     }
@@ -130,14 +135,14 @@ export async function openStore(dataDir: string, warn?: WarningSink): Promise<Db
     await db.close().catch(() => undefined);
     throw err instanceof LedgerError ? err : mapOpenError(dataDir, err);
   }
-  return db;
+  return { db, acked: check.acked };
 }
 
 /** What `Ledger.open` restores from the store. */
 export interface LoadedState {
   /** Stored balances (base + deltas); delta records found at open were consolidated into the base. */
   balances: Map<AccountId, bigint>;
-  /** Highest batch sequence number of a delta record found at open (0: none). */
+  /** Highest batch sequence number on record (delta records, the watermark, ACKED): new batches number above it. */
   maxDeltaSeq: number;
   checkpoints: Map<AccountId, bigint>;
   /** The newest journal ids (at most `capacity`) with their booking time, oldest first. */
@@ -170,18 +175,23 @@ export async function recoverDeltas(db: Db): Promise<{ balances: Map<AccountId, 
       touched.add(account);
     }
   }
+  const mark = await db.get(WATERMARK_KEY);
+  if (mark !== undefined && mark.length === 6) maxDeltaSeq = Math.max(maxDeltaSeq, mark.readUIntBE(0, 6));
   if (keys.length > 0) {
     const batch = db.batch();
     for (const account of touched) batch.put(prefixedKey(PREFIX_BALANCE, account), encodeI128(balances.get(account)!));
     for (const k of keys) batch.del(k);
+    batch.put(WATERMARK_KEY, encodeU48(maxDeltaSeq));
     await batch.write({ sync: true });
   }
   return { balances, maxDeltaSeq };
 }
 
 /** Loads balances (consolidating delta records), checkpoints and the newest `capacity` entry ids (reading no further back than needed). */
-export async function loadState(db: Db, capacity: number): Promise<LoadedState> {
-  const { balances, maxDeltaSeq } = await recoverDeltas(db);
+export async function loadState(db: Db, capacity: number, acked = 0): Promise<LoadedState> {
+  const recovered = await recoverDeltas(db);
+  const balances = recovered.balances;
+  const maxDeltaSeq = Math.max(recovered.maxDeltaSeq, acked);
   const checkpoints = await readAmounts(db, PREFIX_CHECKPOINT);
   const records: { id: string; ts: number }[][] = [];
   let kept = 0;
@@ -320,7 +330,13 @@ export async function findEntry(db: Db, id: string): Promise<JournalEntry | unde
   const v = await db.get(prefixedKey(PREFIX_JOURNAL, id));
   if (v !== undefined) return decodeEntry(id, v);
   for await (const page of db.values({ ...range(PREFIX_TIME), reverse: true })) {
-    for (const item of decodePage(page)) if (item.id === id && item.value !== undefined) return decodeEntry(id, item.value);
+    // Pages are searched without their CRC (a tool's linear search); the page that holds the id is checked.
+    for (const item of decodePage(page, false)) {
+      if (item.id === id && item.value !== undefined) {
+        checkPage(page);
+        return decodeEntry(id, item.value);
+      }
+    }
   }
   return undefined;
 }

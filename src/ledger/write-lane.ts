@@ -9,10 +9,11 @@
  * callers hear of the failure; the ledger (see `Ledger`) reopens the store when writes work again.
  */
 import { trackPendingUp, newAccount, type Account } from './account.js';
-import { PREFIX_JOURNAL, deltaKey, encodeI128, prefixedKey, timeKey } from './codec.js';
+import { PREFIX_JOURNAL, WATERMARK_KEY, deltaKey, encodeI128, encodeU48, prefixedKey, timeKey } from './codec.js';
 import { LedgerError } from './errors.js';
 import { Group, callAll, fillBatch, safely, scratchFor } from './group.js';
 import { RecentIds } from './recent-ids.js';
+import type { AckFile } from './integrity/ack-file.js';
 import type { SideJournal, SideRecord } from './side-journal.js';
 import type { Db } from './store.js';
 import { accounts, type AccountId } from './types.js';
@@ -89,6 +90,8 @@ export abstract class WriteLane {
   protected constructor(
     protected db: Db,
     protected readonly side: SideJournal,
+    /** Where each written batch's sequence number is recorded before its callers hear (integrity/ack-file.ts). */
+    protected readonly ack: AckFile,
     private readonly maxInFlight: number,
     sync: boolean,
     capacity: number,
@@ -214,6 +217,8 @@ export abstract class WriteLane {
   }
 
   private done(g: Group, err: unknown): void {
+    // Before anyone hears: from here on, losing this batch is corruption, not a torn write.
+    if (err === undefined && g.paged) this.ack.write(g.seq);
     for (const it of g.items) {
       trackPendingUp(it.accts, it.entry.postings, -1);
       this.pending.delete(it.entry.id);
@@ -291,7 +296,9 @@ export abstract class WriteLane {
     if (take.length === 0) return;
     const bases = new Map<Account, bigint>();
     const batch = this.db.batch();
+    let high = 0;
     for (const u of take) {
+      high = Math.max(high, u.seq);
       for (let i = 0; i < u.touched.length; i++) {
         const a = u.touched[i];
         bases.set(a, (bases.get(a) ?? a.base) + u.deltas[i]);
@@ -299,6 +306,8 @@ export abstract class WriteLane {
       batch.del(deltaKey(u.seq));
     }
     for (const [a, b] of bases) batch.put(a.key, encodeI128(b));
+    // Keeps the highest batch number findable once its delta record and page are gone (open check).
+    batch.put(WATERMARK_KEY, encodeU48(high));
     try {
       await batch.write(this.writeOptions);
     } catch (err) {

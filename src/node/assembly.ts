@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { RateBook } from '../rates/rate-book.js';
 import type { Agents } from '../agents/index.js';
 import { BtpServer } from './btp/btp-server.js';
@@ -28,7 +28,7 @@ import type { AddressLearner } from './address-learner.js';
 /** What the pipeline is wired to. */
 export interface PipelineParts {
   readonly config: NodeConfig;
-  readonly ledger: Ledger;
+  readonly ledger: LedgerBackend;
   readonly routes: RoutingTable;
   readonly peers: PeerSet;
   readonly events: EventStream;

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
-import { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
+import { openLedgerBackend } from './ledger-backend.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
@@ -65,7 +66,7 @@ export class ConnectorNode {
   readonly configWarnings: readonly string[];
   private state: State = 'new';
   private readonly address: AddressLearner;
-  private ledger: Ledger | undefined;
+  private ledger: LedgerBackend | undefined;
   private rates: NodeRates | undefined;
   private rateProvider: RateProvider | undefined;
   /** Counters of the node's defences (Host/Origin refusals, key failures, caps, late fulfills). */
@@ -181,9 +182,8 @@ export class ConnectorNode {
   private async doStart(): Promise<void> {
     const c = this.config;
     const specs = this.controlPlane.restore();
-    const { sync, journalRetentionMs } = c.ledger;
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning }));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
@@ -352,7 +352,7 @@ export class ConnectorNode {
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
-  get ledgerHandle(): Ledger | undefined {
+  get ledgerHandle(): LedgerBackend | undefined {
     return this.ledger;
   }
 

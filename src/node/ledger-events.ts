@@ -3,12 +3,12 @@
  * its recovery, and settlement thresholds (also handed to the settlement engine when there is one).
  */
 import type { Logger } from 'pino';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { EventStream } from './events.js';
 import type { SettlementModule } from './ports.js';
 
 /** Connects `ledger`'s callbacks; `settlement` is read at each call (it starts after the ledger). */
-export function wireLedgerEvents(ledger: Ledger, o: { events: EventStream; logger: Logger; dataDir: string; settlement(): SettlementModule | undefined }): void {
+export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream; logger: Logger; dataDir: string; settlement(): SettlementModule | undefined }): void {
   const { events, logger, dataDir } = o;
   ledger.onBalanceChanged = (changes) => {
     if (!events.active) return;

@@ -2,7 +2,7 @@
  * Read-only views of a running node for the admin API and the library: the seed's balance body,
  * every ledger account, and the health report.
  */
-import { accounts, type Ledger } from '../ledger/index.js';
+import { accounts, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
@@ -18,7 +18,7 @@ function lateOf(late: LateTotals | undefined, peerId: string): { count: number; 
 }
 
 /** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
-export function peerBalance(ledger: Ledger | undefined, peers: PeerSet, peerId: string, assetCode: string, late?: LateTotals): PeerAccountBalance {
+export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, peerId: string, assetCode: string, late?: LateTotals): PeerAccountBalance {
   const b = ledger?.balance(accounts.peer(peerId)) ?? 0n;
   const lateFulfills = lateOf(late, peerId);
   if (!peers.get(peerId) && b === 0n && lateFulfills === undefined) throw new PeerNotFoundError(peerId);
@@ -45,7 +45,7 @@ export interface AccountLine {
 }
 
 /** Every ledger account with its balance (and what is reserved on peer accounts), sorted by name. */
-export function accountList(ledger: Ledger | undefined, peers: PeerSet, late?: LateTotals): AccountLine[] {
+export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, late?: LateTotals): AccountLine[] {
   if (!ledger) return [];
   const out: AccountLine[] = [];
   const seen = new Set<string>();

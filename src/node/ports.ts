@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { Chain, NodeConfig } from '../config/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { EventStream } from './events.js';
 import type { AdminRoutePlugin } from './http/admin-server.js';
@@ -40,7 +40,7 @@ export type RequestCallback = (err: Error | undefined, response?: BtpFrame) => v
 export interface SettlementContext {
   readonly config: NodeConfig;
   /** Balances (read) and claim and redemption bookings (write), in one atomic batch each. */
-  readonly ledger: Ledger;
+  readonly ledger: LedgerBackend;
   /** The node's one event stream: the engine emits its claim, channel and settlement events here. */
   readonly events: EventStream;
   readonly logger: Logger;

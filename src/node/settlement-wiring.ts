@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
-import type { Ledger } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import type { SettlementModule } from './ports.js';
 import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
@@ -12,7 +12,7 @@ import type { EventStream } from './events.js';
 import type { PeerSet } from './peers.js';
 
 /** Loads and creates the settlement engine over the node's ledger, events and peer links. */
-export async function loadSettlement(o: { config: NodeConfig; ledger: Ledger; events: EventStream; logger: Logger; peers: PeerSet }): Promise<SettlementModule> {
+export async function loadSettlement(o: { config: NodeConfig; ledger: LedgerBackend; events: EventStream; logger: Logger; peers: PeerSet }): Promise<SettlementModule> {
   const { createSettlementModule } = await import('../settlement/index.js');
   return createSettlementModule({
     config: o.config,

@@ -16,17 +16,27 @@ export const cleanEnv: NodeJS.ProcessEnv = Object.fromEntries(
   Object.entries(process.env).filter(([k]) => !k.startsWith('AGENT_RUNTIME_') && !k.startsWith('BTP_PEER_') && !k.startsWith('LINK_') && k !== 'PORT'),
 );
 
-/** `n` distinct ports that were free a moment ago (the OS picks them; each is closed before use). */
+/** Whether `port` can be listened on at 127.0.0.1 right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `n` distinct ports free a moment ago, from 20000-32767: below Linux's ephemeral range (32768+), so
+ * neither another test's port-0 listener nor an outgoing connection (the nodes dial each other, the
+ * CLI calls them) takes one between our check and the example's listen.
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
+  const ports = new Set<number>();
+  while (ports.size < n) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_768);
+    if (!ports.has(candidate) && (await canListen(candidate))) ports.add(candidate);
+  }
+  return [...ports];
 }
 
 /** The ```bash blocks of a markdown text, in order. */
@@ -92,14 +102,25 @@ export class ExampleSandbox {
     for (const entry of readdirSync(from)) this.copy(join(relative, entry));
   }
 
+  /**
+   * Puts `agent-runtime` on the PATH of the commands (the built CLI, as `npm link` or an install
+   * would); returns the PATH to give them.
+   */
+  cliPath(): string {
+    const dir = join(this.dir, '.bin');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'agent-runtime'), `#!/bin/sh\nexec "${process.execPath}" "${join(root, 'bin', 'run.js')}" "$@"\n`, { mode: 0o755 });
+    return `${dir}:${dirname(process.execPath)}:${process.env.PATH ?? ''}`;
+  }
+
   /** Copies a file or folder as it is (no port replaced). */
   copyAsIs(relative: string): void {
     cpSync(join(root, relative), join(this.dir, relative), { recursive: true });
   }
 
-  /** Runs one line in bash, in the sandbox, with `env` on top of the clean environment. */
-  run(line: string, env: Record<string, string> = {}): Proc {
-    const p = new Proc('bash', ['-c', line], { cwd: this.dir, env: { ...cleanEnv, ...env } });
+  /** Runs a line (or a script) in bash, in the sandbox, with `env` on top of the clean environment. */
+  run(line: string, env: Record<string, string> = {}, bashOptions: string[] = []): Proc {
+    const p = new Proc('bash', [...bashOptions, '-c', line], { cwd: this.dir, env: { ...cleanEnv, ...env } });
     this.procs.push(p);
     return p;
   }

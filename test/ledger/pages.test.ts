@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { entries, type JournalEntry } from '../../src/ledger/index.js';
-import { PAGE_MARK, decodePage, encodeEntry, encodeI128, encodeIdList, prefixedKey, timeKey, PREFIX_BALANCE, META_KEY } from '../../src/ledger/codec.js';
+import { PAGE_MARK, PAGE_MARK_V5, decodePage, encodeEntry, encodeI128, encodeIdList, prefixedKey, timeKey, PREFIX_BALANCE, META_KEY } from '../../src/ledger/codec.js';
 import { openLedger, openRaw, tempDir } from './helpers.js';
 
 const fresh = (e: JournalEntry): JournalEntry => ({ ...e, fresh: true });
@@ -37,7 +37,7 @@ describe('journal pages', () => {
     expect(journal.map((r) => r.key.toString('utf8', 1))).toEqual(['claim-in:ch:10']);
     const pages = await keysWithPrefix(dataDir, T);
     expect(pages).toHaveLength(1);
-    expect(pages[0].value[0]).toBe(PAGE_MARK);
+    expect(pages[0].value[0]).toBe(PAGE_MARK_V5);
     const items = decodePage(pages[0].value);
     expect(items.map((i) => [i.id, i.value !== undefined])).toEqual([
       ['pkt-1', true],

@@ -93,7 +93,10 @@ describe('open', () => {
     const raw = await openRaw(dataDir);
     await raw.put(META_KEY, Buffer.from(JSON.stringify({ format: 'agent-runtime-ledger', version: 99 })));
     await raw.close();
-    await expect(Ledger.open({ dataDir })).rejects.toThrow(/newer than this build/);
+    const err = await Ledger.open({ dataDir }).catch((e: unknown) => e as LedgerError);
+    expect(err).toMatchObject({ code: 'LEDGER_FORMAT_NEWER', version: 99, supported: FORMAT_VERSION });
+    expect((err as LedgerError).message).toMatch(/store format 99; this build of agent-runtime reads formats up to/);
+    expect((err as LedgerError).suggestion).toMatch(/Upgrade agent-runtime/);
     // The failed open released the lock.
     await (await openRaw(dataDir)).close();
   });

@@ -4,10 +4,12 @@
  * are copied aside, so neither LevelDB's recovery (which drops a damaged log tail and deletes the old
  * log) nor anything else can destroy the evidence. Only a torn log tail (the final record of a write
  * that never completed, hence never acknowledged) is let through, with a warning: LevelDB's recovery
- * drops it.
+ * drops it. "Never acknowledged" is decided by our own sequence numbers: the batch recorded in ACKED
+ * (ack-file.ts) must be found intact in the logs or tables, else acknowledged data is missing.
  */
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ACK_FILE, readAck } from './ack-file.js';
 import { scanLog } from './log-scan.js';
 import { scanTable } from './table-scan.js';
 
@@ -24,6 +26,8 @@ export interface StoreCheck {
   damage?: StoreDamage;
   /** Logs ending in a torn record (LevelDB drops it when it opens). */
   torn: { file: string; offset: number }[];
+  /** Highest batch acknowledged (ACKED), 0 when none was recorded. */
+  acked: number;
 }
 
 const fileNumber = (name: string) => Number.parseInt(name, 10);
@@ -55,9 +59,16 @@ export function storeLocked(dir: string): boolean {
 
 /** Checks the logs (newest first) and tables of the LevelDB store folder `dir` (nothing there: ok). */
 export function checkStoreFiles(dir: string): StoreCheck {
-  const out: StoreCheck = { torn: [] };
+  const out: StoreCheck = { torn: [], acked: 0 };
   if (!existsSync(dir) || storeLocked(dir)) return out;
   const names = readdirSync(dir);
+  const ack = readAck(dir);
+  if (ack === 'damaged') {
+    out.damage = { file: join(dir, ACK_FILE), offset: 0, reason: 'the record of the last acknowledged batch fails its checksum' };
+    return out;
+  }
+  out.acked = ack === 'none' ? 0 : ack;
+  let found = 0;
   const logs = names.filter((n) => n.endsWith('.log') && /^\d+\.log$/.test(n)).sort((a, b) => fileNumber(b) - fileNumber(a));
   for (const name of logs) {
     const file = join(dir, name);
@@ -67,14 +78,29 @@ export function checkStoreFiles(dir: string): StoreCheck {
       return out;
     }
     if (v.kind === 'torn') out.torn.push({ file, offset: v.offset });
+    found = Math.max(found, v.maxSeq);
   }
-  for (const name of names.filter((n) => /^\d+\.(ldb|sst)$/.test(n))) {
+  const tables = names.filter((n) => /^\d+\.(ldb|sst)$/.test(n));
+  // The tables are read for sequence numbers only when the logs do not hold the acknowledged batch
+  // (it was flushed into a table, or it is missing): the common open reads them for CRCs alone.
+  const needSeqs = out.acked > found;
+  for (const name of tables) {
     const file = join(dir, name);
-    const v = scanTable(readFileSync(file));
+    const v = scanTable(readFileSync(file), needSeqs);
     if (v.kind === 'corrupt') {
       out.damage = { file, offset: v.offset, reason: `table: ${v.reason}` };
       return out;
     }
+    if (v.kind === 'ok') found = Math.max(found, v.maxSeq);
+  }
+  if (out.acked > found) {
+    // Acknowledged data is gone: in a record that looked torn, or cut off the end of the log.
+    const newestLog = logs.length > 0 ? join(dir, logs[0]) : undefined;
+    const torn = out.torn[0];
+    const file = torn?.file ?? newestLog ?? dir;
+    const offset = torn?.offset ?? (newestLog === undefined ? 0 : statSync(newestLog).size);
+    const where = torn === undefined ? 'missing from the store' : 'in a damaged final log record';
+    out.damage = { file, offset, reason: `batch ${out.acked} was acknowledged but is ${where} (the intact store ends at batch ${found})` };
   }
   return out;
 }

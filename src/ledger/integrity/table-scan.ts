@@ -9,6 +9,7 @@
  * handles; it may be snappy-compressed, so it is decompressed to read them (data blocks are checked
  * as stored, never decompressed).
  */
+import { recordSeq } from './batch-seqs.js';
 import { crc32c, maskCrc } from './crc32c.js';
 
 const FOOTER = 48;
@@ -16,7 +17,7 @@ const TRAILER = 5;
 const MAGIC_LO = 0x8b80fb57;
 const MAGIC_HI = 0xdb477524;
 
-export type TableVerdict = { kind: 'ok' } | { kind: 'incomplete' } | { kind: 'corrupt'; offset: number; reason: string };
+export type TableVerdict = { kind: 'ok'; maxSeq: number } | { kind: 'incomplete' } | { kind: 'corrupt'; offset: number; reason: string };
 
 class Bad extends Error {
   constructor(
@@ -45,20 +46,19 @@ interface Handle {
   size: number;
 }
 
-/** Checks one block's trailer CRC; returns its contents, decompressed. */
-function block(file: Buffer, h: Handle, what: string): Buffer {
+/** Checks one block's trailer CRC; returns its contents, decompressed unless `raw`. */
+function block(file: Buffer, h: Handle, what: string, asStored = false): Buffer {
   const end = h.offset + h.size;
   if (end + TRAILER > file.length) throw new Bad(h.offset, `${what} block runs past the end of the file`);
   const want = file.readUInt32LE(end + 1);
   if (maskCrc(crc32c(file, h.offset, end + 1)) !== want) throw new Bad(h.offset, `${what} block checksum mismatch`);
   const type = file[end];
   const raw = file.subarray(h.offset, end);
-  if (type === 0) return raw;
-  if (type === 1) return snappy(raw, h.offset);
-  throw new Bad(end, `${what} block has unknown compression ${type}`);
+  if (type !== 0 && type !== 1) throw new Bad(end, `${what} block has unknown compression ${type}`);
+  return type === 0 || asStored ? raw : snappy(raw, h.offset);
 }
 
-/** Snappy decompression (format_description.txt): only the index block needs it. */
+/** Snappy decompression (format_description.txt): the index block, and data blocks when their records are read. */
 function snappy(src: Buffer, at: number): Buffer {
   const pos = { at: 0 };
   const out = Buffer.alloc(varint(src, pos));
@@ -120,11 +120,38 @@ function indexHandles(index: Buffer, at: number): Handle[] {
   return out;
 }
 
+/** Highest ledger batch sequence number named by a (decompressed) data block's records. */
+function blockMaxSeq(data: Buffer, at: number): number {
+  if (data.length < 4) throw new Bad(at, 'data block too short');
+  const restarts = data.readUInt32LE(data.length - 4);
+  const limit = data.length - 4 - restarts * 4;
+  if (limit < 0) throw new Bad(at, 'data block restart array too long');
+  const pos = { at: 0 };
+  let key = Buffer.alloc(0);
+  let max = 0;
+  while (pos.at < limit) {
+    const shared = varint(data, pos);
+    const unshared = varint(data, pos);
+    const valueLength = varint(data, pos);
+    if (shared > key.length || pos.at + unshared + valueLength > limit) throw new Bad(at, 'data block entry runs past its block');
+    key = Buffer.concat([key.subarray(0, shared), data.subarray(pos.at, pos.at + unshared)]);
+    pos.at += unshared;
+    // an internal key: the user key, then 8 bytes of LevelDB sequence << 8 | type (1 value, 0 deletion)
+    if (key.length >= 8) {
+      const isValue = key[key.length - 8] === 1;
+      max = Math.max(max, recordSeq(key.subarray(0, key.length - 8), isValue ? data.subarray(pos.at, pos.at + valueLength) : undefined));
+    }
+    pos.at += valueLength;
+  }
+  return max;
+}
+
 /**
  * Checks a table file's bytes. `incomplete`: no valid footer (a table still being written by a
- * running node, or left half-written by a crash: LevelDB does not use such a file).
+ * running node, or left half-written by a crash: LevelDB does not use such a file). With `seqs`, the
+ * data blocks are also decompressed and read for the highest ledger batch sequence number they name.
  */
-export function scanTable(file: Buffer): TableVerdict {
+export function scanTable(file: Buffer, seqs = false): TableVerdict {
   if (file.length < FOOTER) return { kind: 'incomplete' };
   const f = file.length - FOOTER;
   if (file.readUInt32LE(file.length - 8) !== MAGIC_LO || file.readUInt32LE(file.length - 4) !== MAGIC_HI) return { kind: 'incomplete' };
@@ -134,8 +161,12 @@ export function scanTable(file: Buffer): TableVerdict {
     const index = { offset: varint(file, pos), size: varint(file, pos) };
     block(file, meta, 'metaindex');
     const handles = indexHandles(block(file, index, 'index'), index.offset);
-    for (const h of handles) block(file, h, 'data');
-    return { kind: 'ok' };
+    let maxSeq = 0;
+    for (const h of handles) {
+      const data = block(file, h, 'data', !seqs);
+      if (seqs) maxSeq = Math.max(maxSeq, blockMaxSeq(data, h.offset));
+    }
+    return { kind: 'ok', maxSeq };
   } catch (err) {
     if (err instanceof Bad) return { kind: 'corrupt', offset: err.offset, reason: err.message };
     return { kind: 'corrupt', offset: 0, reason: err instanceof Error ? err.message : String(err) };

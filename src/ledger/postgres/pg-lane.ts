@@ -176,7 +176,12 @@ export abstract class PgLane {
     for (const it of g.items) {
       addPendingUp(it, -1n);
       this.pending.delete(it.entry.id);
-      if (err !== undefined || !(all || fresh!.has(it.entry.id))) continue;
+      if (err !== undefined) continue;
+      if (!all && !fresh!.has(it.entry.id)) {
+        // A replay; for an id marked fresh it is a minting bug (see JournalEntry.fresh), never silent.
+        if (it.entry.fresh === true) this.freshRepeated(it.entry.id);
+        continue;
+      }
       const postings = it.entry.postings;
       for (let i = 0; i < it.accts.length; i++) changes.set(it.accts[i], (changes.get(it.accts[i]) ?? 0n) + postings[i].amount);
     }
@@ -201,6 +206,9 @@ export abstract class PgLane {
 
   /** An error's message with nothing secret in it (the subclass masks the URL). */
   protected abstract describe(err: unknown): string;
+
+  /** Hook: an id marked fresh was already in the journal (so it was not booked again). */
+  protected abstract freshRepeated(id: string): void;
 
   /** Hook: the ledger just entered the fault state. */
   protected abstract faulted(): void;

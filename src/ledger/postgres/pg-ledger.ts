@@ -258,6 +258,10 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
 
   // ---- internals ----
 
+  protected freshRepeated(id: string): void {
+    this.opts.onWarning?.('an entry marked fresh repeats an id already booked: it was not booked again (a packet id minted twice?)', { id });
+  }
+
   protected describe(err: unknown): string {
     return unavailable(this.opts, err).details.reason as string;
   }

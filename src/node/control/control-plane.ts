@@ -14,7 +14,7 @@
 import type { Logger } from 'pino';
 import { redactUrl, type NodeConfig, type PeerConfig } from '../../config/index.js';
 import { PeerNotFoundError, appError } from '../../errors/index.js';
-import { accounts, type Ledger } from '../../ledger/index.js';
+import { accounts, type LedgerBackend } from '../../ledger/index.js';
 import type { EventStream } from '../events.js';
 import type { Peer, PeerSet, PeerSpec } from '../peers.js';
 import { LEARNED, LOCAL, type RoutingTable } from '../routing/routing-table.js';
@@ -30,7 +30,7 @@ export interface ControlPlaneOptions {
   events: EventStream;
   logger: Logger;
   /** The open ledger (limits and balances); undefined before start. */
-  ledger(): Ledger | undefined;
+  ledger(): LedgerBackend | undefined;
   /** Rebuilds the routes implied by peers (own address, children, the parent default). */
   peersChanged(): void;
   /** A peer was removed (route broadcast forgets it). */

@@ -15,7 +15,7 @@
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { appError } from '../../errors/index.js';
-import type { Ledger, LedgerSnapshot, VerifyResult } from '../../ledger/index.js';
+import type { LedgerBackend, LedgerSnapshot, VerifyResult } from '../../ledger/index.js';
 import type { AdminRoutePlugin } from './admin-server.js';
 
 /** The body of GET /admin/ledger. */
@@ -31,13 +31,13 @@ export type LedgerVerifyBody = VerifyResult & LedgerInfo;
  * The ledger route plugins.
  * @param ledger returns the node's open ledger, or undefined while it is not open
  */
-export function ledgerRoutes(ledger: () => Ledger | undefined): AdminRoutePlugin[] {
-  const open = (): Ledger => {
+export function ledgerRoutes(ledger: () => LedgerBackend | undefined): AdminRoutePlugin[] {
+  const open = (): LedgerBackend => {
     const l = ledger();
     if (l === undefined) throw appError('NOT_READY', { message: 'The ledger is not open (the node is not started)' });
     return l;
   };
-  const info = (l: Ledger): LedgerInfo => ({ dataDir: resolve(l.dataDir) });
+  const info = (l: LedgerBackend): LedgerInfo => ({ dataDir: resolve(l.dataDir) });
 
   return [
     (app: FastifyInstance) => {

@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Ledger, Posting } from '../../ledger/index.js';
+import type { LedgerBackend, Posting } from '../../ledger/index.js';
 import { accounts, exchangeAccount, feesAccount } from '../../ledger/index.js';
 import type { Asset, RateBook } from '../../rates/index.js';
 import { readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
@@ -62,7 +62,7 @@ export interface PeerPort {
 export type LocalDeliver = (packet: InFlight, view: PrepareView, data: Buffer, deadline: number, cb: (ilp: Buffer) => void) => void;
 
 export interface ProcessorOptions {
-  ledger: Ledger;
+  ledger: LedgerBackend;
   routes: RoutingTable;
   events: EventStream;
   logger: Logger;
@@ -163,11 +163,17 @@ class Packet implements InFlight {
   }
 }
 
-const bootPrefix = createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
+/**
+ * A fresh id prefix per processor (per node start), not per process: two nodes in one process, or a
+ * node stopped and started again in it, must never mint the same id. A backend that keeps every id
+ * (PostgreSQL's primary key) would take a repeat for a replay and book nothing.
+ */
+const newBootPrefix = (): string => createHash('sha256').update(`${process.pid}:${Date.now()}:${Math.random()}`).digest('hex').slice(0, 10);
 
 const DEFAULT_ASSET: Asset = { code: 'USD', scale: 9 };
 
 export class PacketProcessor {
+  private readonly bootPrefix = newBootPrefix();
   private counter = 0;
   private inFlight = 0;
   private draining = false;
@@ -193,7 +199,7 @@ export class PacketProcessor {
 
   /** A new packet id, assigned at ingress: unique per process and across restarts. */
   nextPacketId(): string {
-    return `${bootPrefix}-${(++this.counter).toString(36)}`;
+    return `${this.bootPrefix}-${(++this.counter).toString(36)}`;
   }
 
   /**
