@@ -32,6 +32,7 @@ async function net(performance: Record<string, number>, dataDir?: string) {
     ilpAddress: 'g.hub',
     feeBps: 0,
     performance,
+    explorer: { enabled: true, port: 0 },
     ...(dataDir ? { dataDir } : {}),
     peers: [
       { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000' },
@@ -114,7 +115,9 @@ describe('a next hop that fulfills late', () => {
     expect(metrics).toMatch(/^ilp_late_fulfills\{peer="bob"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^ilp_late_fulfill_amount\{peer="bob"[^}]*\} 900$/m);
 
-    // the dashboard's defence line reads the same totals from the node
+    // the explorer's status line and the dashboard's defence line read the same totals from the node
+    const defences = (await (await fetch(`${hub.endpoints.explorer!}/api/defences`)).json()) as Record<string, unknown>;
+    expect(defences).toEqual({ preAuthRefused: 0, inFlightRejected: 0, lateFulfills: { count: 1, amount: '900', byPeer: { bob: { count: 1, amount: '900' } } } });
     const feed = new DashboardFeed(hub);
     feed.refresh(true);
     expect(feed.store.defences).toMatchObject({ lateFulfills: 1, lateAmount: 900n });
