@@ -37,7 +37,12 @@ export class ApprovalQueue {
   private pending = 0;
 
   constructor(
-    private readonly opts: { max: () => number; timeoutMs: () => number },
+    private readonly opts: {
+      max: () => number;
+      timeoutMs: () => number;
+      /** Called when an approval is queued and when it is decided (events and metrics). */
+      onChange?: (view: Readonly<ApprovalView>) => void;
+    },
   ) {}
 
   /** Sends waiting now. */
@@ -67,6 +72,7 @@ export class ApprovalQueue {
     this.entries.set(view.id, entry);
     this.pending++;
     this.trim();
+    this.opts.onChange?.(view);
     return view;
   }
 
@@ -113,6 +119,7 @@ export class ApprovalQueue {
     e.view.decidedAt = new Date().toISOString();
     e.view.decidedBy = by;
     this.pending--;
+    this.opts.onChange?.(e.view);
   }
 
   private trim(): void {

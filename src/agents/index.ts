@@ -17,6 +17,9 @@ import { loadIdentity, type Identity } from './identity.js';
 import { withReceipts } from './receipts/payee.js';
 import { ReceiptStore } from './receipts/store.js';
 import { receiptRoutes } from './receipts/admin-routes.js';
+import type { Registry } from 'prom-client';
+import type { NodeEventInput } from '../node/events.js';
+import { AgentSignals } from './signals.js';
 
 export { Policies } from './policies.js';
 export type { LocalOutcome } from './local-payments.js';
@@ -33,16 +36,23 @@ export interface Agents {
   /** Local delivery that answers receipt requests (receipts/payee.ts). */
   wrapDelivery(deliver: LocalDeliver): LocalDeliver;
   adminRoutes(): AdminRoutePlugin[];
+  /** Policy and approval metrics on the node's registry (signals.ts). */
+  registerMetrics(registry: Registry): void;
   /** Denies waiting approvals and writes the spend history. */
   close(): Promise<void>;
 }
 
-/** Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history. */
-export function createAgents(config: NodeConfig, logger: Logger, address: () => string): Agents {
-  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger);
+/**
+ * Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history and
+ * `<dataDir>/identity.key` for the identity key (made when missing). `emit` gets its events.
+ */
+export function createAgents(config: NodeConfig, logger: Logger, address: () => string, emit: (e: NodeEventInput) => void = () => undefined): Agents {
+  const signals = new AgentSignals(emit);
+  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger, signals.denied);
   const approvals = new ApprovalQueue({
     max: () => policies.config.local?.maxPendingApprovals ?? 100,
     timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
+    onChange: signals.approvalChanged,
   });
   const identity = loadIdentity(config.dataDir, logger);
   const receipts = new ReceiptStore(config.dataDir);
@@ -54,7 +64,8 @@ export function createAgents(config: NodeConfig, logger: Logger, address: () => 
     payments,
     identity,
     receipts,
-    wrapDelivery: (deliver) => withReceipts(deliver, { identity, address, asset, logger }),
+    wrapDelivery: (deliver) => withReceipts(deliver, { identity, address, asset, logger, onSigned: signals.receiptSigned }),
+    registerMetrics: (registry) => signals.registerMetrics(registry, policies, approvals),
     adminRoutes: () => [agentAdminRoutes(policies, approvals), receiptRoutes(identity, receipts)],
     async close() {
       approvals.close();

@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { policiesSchema, type PoliciesConfig } from '../config/schema-agents.js';
-import { SpendAccount, type BudgetStatus } from './spend-account.js';
+import { SpendAccount, type BudgetStatus, type PolicyDenial } from './spend-account.js';
 import { SpendHistory } from './spend-history.js';
 import { PolicyStore } from './policy-store.js';
 
@@ -29,7 +29,13 @@ export class Policies {
   private readonly store: PolicyStore;
   private current: PoliciesConfig;
 
-  constructor(dataDir: string, configured: PoliciesConfig, private readonly logger: Logger) {
+  constructor(
+    dataDir: string,
+    configured: PoliciesConfig,
+    private readonly logger: Logger,
+    /** Called for every payment a policy refuses (events and metrics). */
+    private readonly onDenied?: (subject: string, denial: PolicyDenial, destination: string, amount: bigint) => void,
+  ) {
     this.store = new PolicyStore(dataDir, logger, () => this.dumpHistories());
     const stored = this.store.loadPolicies();
     let initial = configured;
@@ -99,7 +105,7 @@ export class Policies {
       const existing = this.accounts.get(subject);
       // Keep the account (and the reservations of payments in flight); swap its policy.
       if (existing !== undefined) existing.policy = policy;
-      else this.accounts.set(subject, new SpendAccount(subject, policy, this.history(subject), () => this.store.historyChanged()));
+      else this.accounts.set(subject, new SpendAccount(subject, policy, this.history(subject), () => this.store.historyChanged(), this.onDenied));
     }
     this.logger.debug({ subjects: [...wanted.keys()] }, 'spend policies applied');
   }

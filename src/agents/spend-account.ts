@@ -49,10 +49,18 @@ export class SpendAccount {
     readonly history: SpendHistory,
     /** Called after every commit (the store schedules a write). */
     private readonly onCommit: () => void,
+    /** Called for every denial (events and metrics). */
+    private readonly onDenied?: (subject: string, denial: PolicyDenial, destination: string, amount: bigint) => void,
   ) {}
 
   /** Checks a payment and reserves its amount; a denial reserves nothing. */
   reserve(destination: string, amount: bigint, now: number): PolicyDenial | undefined {
+    const denial = this.check(destination, amount, now);
+    if (denial !== undefined) this.onDenied?.(this.subject, denial, destination, amount);
+    return denial;
+  }
+
+  private check(destination: string, amount: bigint, now: number): PolicyDenial | undefined {
     const p = this.policy;
     for (const prefix of p.deniedPrefixes) {
       if (underPrefix(destination, prefix)) {

@@ -1,8 +1,9 @@
 /**
  * THE DASHBOARD SEAM. `start` and `demo` call `runInteractive(node)` when stdout is a terminal and
- * --json is not given. It prints where everything is (left on the screen afterwards), then runs the
- * live dashboard (src/tui) on the alternate screen until the user quits (q, Ctrl-C) or the node
- * emits `node:stopping` (SIGINT/SIGTERM, a duration). The caller then stops the node.
+ * --json is not given. It prints where everything is, then runs the live dashboard (src/tui) on the
+ * alternate screen, its header showing the same addresses, until the user quits (q, Ctrl-C) or the
+ * node emits `node:stopping` (SIGINT/SIGTERM, a duration). Back on the normal screen it prints the
+ * addresses again (the node's output may have scrolled them away) and the caller stops the node.
  */
 import type { ConnectorNode } from '../node/connector-node.js';
 import type * as Tui from '../tui/index.js';
@@ -43,26 +44,47 @@ async function loadDashboard(): Promise<typeof Tui> {
   }
 }
 
-/** Shows the running node until the user quits the dashboard or the node begins to stop. */
-export async function runInteractive(node: ConnectorNode, context: InteractiveContext = {}): Promise<void> {
+/** The node's HTTP and BTP surfaces that answer, most used first (the dashboard header's order). */
+export function endpointsOf(node: ConnectorNode): Tui.DashboardEndpoint[] {
+  const e = node.endpoints;
+  return [
+    ...(e.admin ? [{ label: 'admin', url: e.admin }] : []),
+    ...(e.explorer ? [{ label: 'explorer', url: e.explorer }] : []),
+    ...(e.health ? [{ label: 'health', url: `${e.health}/health` }] : []),
+    { label: 'btp', url: `ws://${node.config.btpServerHost}:${e.btp}` },
+  ];
+}
+
+/** The lines that say where everything is: before the dashboard, and again after it. */
+function whereLines(node: ConnectorNode, context: InteractiveContext): string[] {
   const e = node.endpoints;
   const c = node.config;
+  return [
+    `  ILP address  ${node.ilpAddress}`,
+    `  BTP          ws://${c.btpServerHost}:${e.btp}`,
+    ...(e.health ? [`  health       ${e.health}/health`] : []),
+    `  admin API    ${e.admin ?? 'off (adminApi.enabled: false)'}`,
+    `  explorer     ${e.explorer ? `${e.explorer} (open it in a browser)` : 'off (start --explorer, or explorer.enabled: true)'}`,
+    `  data dir     ${c.dataDir}`,
+    `  config       ${context.configSource === 'defaults' ? 'none found: embedded defaults' : (context.configSource ?? '-')}`,
+    `  logs         ${context.logFile ?? 'stderr'}`,
+  ];
+}
+
+/** Shows the running node until the user quits the dashboard or the node begins to stop. */
+export async function runInteractive(node: ConnectorNode, context: InteractiveContext = {}): Promise<void> {
   if (context.title) write(context.title);
   write(`agent-runtime ${node.version}: node ${node.nodeId} is running`);
-  write(`  ILP address  ${node.ilpAddress}`);
-  write(`  BTP          ws://${c.btpServerHost}:${e.btp}`);
-  if (e.health) write(`  health       ${e.health}/health`);
-  write(`  admin API    ${e.admin ?? 'off (adminApi.enabled: false)'}`);
-  write(`  data dir     ${c.dataDir}`);
-  write(`  config       ${context.configSource === 'defaults' ? 'none found: embedded defaults' : (context.configSource ?? '-')}`);
-  write(`  logs         ${context.logFile ?? 'stderr'}`);
+  for (const line of whereLines(node, context)) write(line);
   for (const w of context.warnings ?? []) write(`  warning: ${w}`);
 
   const { runDashboard } = await loadDashboard();
-  const result = await runDashboard(node);
+  const result = await runDashboard(node, { endpoints: endpointsOf(node) });
   if (result.reason === 'error') {
     process.stderr.write(`the dashboard failed: ${result.error instanceof Error ? result.error.message : String(result.error)}\n`);
   }
+  write(`node ${node.nodeId} was running at`);
+  for (const line of whereLines(node, context)) write(line);
   write(`${result.totals.fulfilled} packets fulfilled, ${result.totals.rejected} rejected`);
   write('stopping…');
 }

@@ -18,6 +18,7 @@ export default class Start extends BaseCommand {
   static override examples = [
     '<%= config.bin %> start',
     '<%= config.bin %> start --config config.yaml',
+    '<%= config.bin %> start --config config.yaml --explorer',
     '<%= config.bin %> start --config config.yaml --json --events packets | jq -c "select(.type == \\"packet:fulfilled\\")"',
     '<%= config.bin %> start --btp-port 0 --health-port 0 --admin-port 0 --data-dir /tmp/node-a --json',
   ];
@@ -36,6 +37,11 @@ export default class Start extends BaseCommand {
     'btp-port': Flags.integer({ description: 'Override btpServerPort (0 = any free port)', min: 0, max: 65535 }),
     'health-port': Flags.integer({ description: 'Override healthCheckPort (0 = any free port)', min: 0, max: 65535 }),
     'admin-port': Flags.integer({ description: 'Override adminApi.port (0 = any free port)', min: 0, max: 65535 }),
+    explorer: Flags.boolean({
+      description: 'Serve the explorer web UI (explorer.enabled; default 127.0.0.1:3001): its URL is in the dashboard header and node:started',
+      allowNo: true,
+    }),
+    'explorer-port': Flags.integer({ description: 'Override explorer.port (0 = any free port)', min: 0, max: 65535 }),
   };
 
   protected override streaming = true;
@@ -54,6 +60,8 @@ export default class Start extends BaseCommand {
         btpServerPort: flags['btp-port'],
         healthCheckPort: flags['health-port'],
         'adminApi.port': flags['admin-port'],
+        'explorer.enabled': flags.explorer,
+        'explorer.port': flags['explorer-port'],
       },
     });
     this.errorContext = { config: built.config, dataDir: built.config.dataDir };

@@ -139,6 +139,10 @@ const evmSchema = z.strictObject({
   resendIntervalMs: key(positiveInt(10_000), {
     description: 'How often a claim the peer has not acknowledged is sent again, in ms.',
   }),
+  confirmations: key(z.int().min(1).max(1000).optional(), {
+    description: 'Blocks that must hold a deposit, redemption or close before it counts (unset: 1 on chain ids 31337 and 1337, 12 elsewhere).',
+    default: '1 on 31337/1337, else 12',
+  }),
 });
 
 const xrplSchema = z.strictObject({

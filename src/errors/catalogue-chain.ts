@@ -5,6 +5,11 @@
 import type { CatalogueEntry } from './catalogue.js';
 
 export const chainEntries = {
+  ANVIL_MISSING: {
+    message: 'anvil (the local EVM chain of Foundry) is not installed',
+    exitCode: 2,
+    suggestion: 'npm install --save-dev @foundry-rs/anvil (it ships the binary), install Foundry, or set ANVIL_BIN to the anvil binary.',
+  },
   EVM_KEY_MISSING: {
     message: 'AGENT_RUNTIME_EVM_PRIVATE_KEY is not set',
     exitCode: 2,

@@ -134,7 +134,7 @@ export async function drainWithin(processor: PacketProcessor | undefined, limitM
 
 /** The `node:started` event and the start log lines. */
 export function announceStarted(events: EventStream, logger: Logger, s: { ilpAddress: string; btpPort: number; healthPort: number; urls: { health?: string; admin?: string; explorer?: string }; dataDir: string }, notice: string): void {
-  events.emit({ type: 'node:started', ilpAddress: s.ilpAddress, btpPort: s.btpPort, healthPort: s.healthPort, adminUrl: s.urls.admin, dataDir: s.dataDir });
+  events.emit({ type: 'node:started', ilpAddress: s.ilpAddress, btpPort: s.btpPort, healthPort: s.healthPort, adminUrl: s.urls.admin, explorerUrl: s.urls.explorer, dataDir: s.dataDir });
   logger.info({ ilpAddress: s.ilpAddress, btpPort: s.btpPort, ...s.urls, dataDir: s.dataDir }, 'node started');
   logger.info(notice);
 }

@@ -189,7 +189,7 @@ export class ConnectorNode {
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
-    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value);
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e));
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
@@ -207,6 +207,7 @@ export class ConnectorNode {
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
+    if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();
 
     for (const spec of specs) this.controlPlane.install(spec);

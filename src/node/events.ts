@@ -156,6 +156,8 @@ export interface NodeStartedEvent extends Base {
   btpPort: number;
   healthPort: number;
   adminUrl?: string;
+  /** the explorer's URL, when `explorer.enabled` */
+  explorerUrl?: string;
   dataDir: string;
 }
 export interface NodeStoppingEvent extends Base {
@@ -188,7 +190,19 @@ export interface LedgerRecoveredEvent extends Base {
   downMs: number;
 }
 
+/**
+ * Spend policies and approvals (docs/agents.md): a payment a policy refused (`subject` is `local` or
+ * the peer id; `rule` names the rule), and each step of a local send waiting for approval.
+ */
+export type PolicyEvent = Base &
+  (
+    | { type: 'policy:denied'; subject: string; rule: string; code: string; destination: string; amount: string; message: string }
+    | { type: 'approval:requested'; approvalId: string; destination: string; amount: string; expiresAt: string }
+    | { type: 'approval:approved' | 'approval:denied' | 'approval:expired'; approvalId: string; destination: string; amount: string; by: string }
+  );
+
 export type NodeEvent =
+  | PolicyEvent
   | PacketPreparedEvent
   | PacketFulfilledEvent
   | PacketRejectedEvent

@@ -20,6 +20,8 @@ export interface DemoChainOptions {
   mint?: bigint;
   /** Chain id (default 31337). */
   chainId?: number;
+  /** anvil's port (default: a free one). */
+  port?: number;
 }
 
 /** A funded account. */
@@ -54,7 +56,7 @@ const ETH = 10n ** 18n;
  */
 export async function startDemoChain(opts: DemoChainOptions = {}): Promise<DemoChain> {
   const ethers = await loadEthers();
-  const anvil = await startAnvil({ chainId: opts.chainId });
+  const anvil = await startAnvil({ chainId: opts.chainId, port: opts.port });
   try {
     const provider = await jsonRpcProvider(anvil.rpcUrl, anvil.chainId);
     const fund = (address: string) => rpc(anvil.rpcUrl, 'anvil_setBalance', [address, `0x${(100n * ETH).toString(16)}`]);

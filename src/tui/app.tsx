@@ -9,6 +9,7 @@ import { useViewModel } from './dashboard/use-view-model.js';
 import type { ViewModel } from './store/view-model.js';
 import { ColorsContext, Line } from './components/line/line.js';
 import { headerLines } from './components/header/header.js';
+import type { DashboardEndpoint } from './source.js';
 
 export interface DashboardAppProps {
   readonly feed: DashboardFeed;
@@ -24,6 +25,8 @@ export interface DashboardAppProps {
   /** emit colour codes (the terminal takes them) */
   readonly colors?: boolean;
   readonly now?: () => number;
+  /** where the node's surfaces answer, for the header */
+  readonly endpoints?: readonly DashboardEndpoint[];
 }
 
 function scrollLimits(l: Layout, vm: ViewModel): ScrollLimits {
@@ -40,11 +43,11 @@ function scrollLimits(l: Layout, vm: ViewModel): ScrollLimits {
 }
 
 /** The live dashboard: UI state, the throttled view model, the terminal's size and the keys. */
-export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, colors = false, now }: DashboardAppProps) {
+export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, colors = false, now, endpoints }: DashboardAppProps) {
   const size = useTerminalSize({ columns, rows });
   const [ui, dispatch] = useDashboardState();
   const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
-  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(vm));
+  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(endpoints, vm));
   // Quitting is passed on from the key handler itself: no effect to wait for (Ink flushes those late).
   const act: Dispatch<UiAction> = (a) => {
     dispatch(a);
@@ -57,7 +60,7 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
       {tooSmall ? (
         <Line segments={[{ text: `the dashboard needs ${MIN_COLUMNS}x${MIN_ROWS} (this is ${size.columns}x${size.rows}); q quits` }]} width={Math.max(1, size.columns)} />
       ) : (
-        <Dashboard vm={vm} ui={ui} layout={layout} />
+        <Dashboard vm={vm} ui={ui} layout={layout} endpoints={endpoints} />
       )}
     </ColorsContext.Provider>
   );

@@ -6,7 +6,7 @@
 import { render } from 'ink';
 import { DashboardApp } from './app.js';
 import { DashboardFeed } from './feed.js';
-import type { DashboardSource } from './source.js';
+import type { DashboardEndpoint, DashboardSource } from './source.js';
 
 export interface RunDashboardOptions {
   stdout?: NodeJS.WriteStream;
@@ -18,6 +18,8 @@ export interface RunDashboardOptions {
   colors?: boolean;
   /** route console.* through Ink so it cannot tear the frame (default true) */
   patchConsole?: boolean;
+  /** where the node's surfaces answer, shown in the header */
+  endpoints?: readonly DashboardEndpoint[];
 }
 
 export interface DashboardResult {
@@ -46,7 +48,7 @@ export async function runDashboard(source: DashboardSource, o: RunDashboardOptio
     finish = resolve;
   });
   if (alt) stdout.write(ENTER_ALT_SCREEN);
-  const ink = render(<DashboardApp feed={feed} colors={colors} onQuit={() => finish({ reason: 'quit' })} />, {
+  const ink = render(<DashboardApp feed={feed} colors={colors} endpoints={o.endpoints} onQuit={() => finish({ reason: 'quit' })} />, {
     stdout,
     stdin: o.stdin ?? process.stdin,
     stderr: o.stderr ?? process.stderr,

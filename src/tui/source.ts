@@ -18,6 +18,12 @@ export interface DefenceCounters {
   lateFulfills(): ReadonlyMap<string, { count: number; amount: bigint }>;
 }
 
+/** Where one of the node's surfaces answers, as the header shows it: `admin http://127.0.0.1:8081`. */
+export interface DashboardEndpoint {
+  readonly label: string;
+  readonly url: string;
+}
+
 /** The node as the dashboard sees it. */
 export interface DashboardSource {
   readonly nodeId: string;

@@ -137,6 +137,8 @@ export interface IlpConnectorAccount {
   server?: string;
   secret?: string;
   balance?: { minimum?: string; maximum?: string };
+  /** another plugin than ilp-plugin-btp (e.g. ilp-plugin-http) with its own options */
+  plugin?: { name: string; options: Record<string, unknown> };
 }
 
 export interface IlpConnectorHandle {
@@ -171,11 +173,13 @@ export async function startIlpConnector(opts: {
   for (const [id, a] of Object.entries(opts.accounts)) {
     accounts[id] = {
       relation: a.relation,
-      plugin: 'ilp-plugin-btp',
+      plugin: a.plugin?.name ?? 'ilp-plugin-btp',
       assetCode: a.assetCode ?? 'USD',
       assetScale: a.assetScale ?? 9,
       balance: { minimum: '-Infinity', maximum: 'Infinity', ...a.balance },
-      options: a.server
+      options: a.plugin
+        ? a.plugin.options
+        : a.server
         ? { server: a.server, reconnectInterval: 100 }
         : { listener: { port: 0, secret: a.secret ?? 'secret', wsOpts: { host: '127.0.0.1', port: 0 } } },
     };
@@ -205,7 +209,7 @@ export async function startIlpConnector(opts: {
   ready.catch(() => undefined);
   const admin = await waitFor(() => c.find<{ server?: Server }>('AdminApi')?.server, 10_000, 'ilp-connector admin api');
   const adminPort = await waitFor(() => (admin.address() as AddressInfo | null)?.port, 10_000, 'ilp-connector admin port');
-  const listeners = Object.entries(opts.accounts).filter(([, a]) => !a.server);
+  const listeners = Object.entries(opts.accounts).filter(([, a]) => !a.server && !a.plugin);
   const portOf = (id: string): number | undefined => {
     const a = app.getPlugin(id)._wss?.address();
     return typeof a === 'object' && a !== null ? a.port : undefined;

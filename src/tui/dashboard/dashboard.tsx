@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import type { DashboardEndpoint } from '../source.js';
 import type { ViewModel } from '../store/view-model.js';
 import { Footer } from '../components/footer/footer.js';
 import { Header } from '../components/header/header.js';
@@ -13,13 +14,14 @@ export interface DashboardProps {
   readonly vm: ViewModel;
   readonly ui: UiState;
   readonly layout: Layout;
+  readonly endpoints?: readonly DashboardEndpoint[];
 }
 
 /** The whole screen, render-only: header, peers, packets, settlements (or the help), footer. */
-export function Dashboard({ vm, ui, layout: l }: DashboardProps) {
+export function Dashboard({ vm, ui, layout: l, endpoints }: DashboardProps) {
   return (
     <Box flexDirection="column" width={l.width} height={l.height}>
-      <Header vm={vm} width={l.width} />
+      <Header vm={vm} width={l.width} endpoints={endpoints} />
       {ui.help ? (
         <Help width={l.width} height={l.body} />
       ) : (

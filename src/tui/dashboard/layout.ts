@@ -17,14 +17,15 @@ export interface Layout {
   readonly activityRows: number;
 }
 
+const HEADER = 3;
 const FOOTER = 1;
 const TITLES = 3;
 /** Smallest frame that still shows every pane. */
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
-/** `header`: the header's lines (3, or 4 with the defence line). */
-export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = 3): Layout {
+/** @param header lines the header takes (3, one more with the endpoints line, one more with the defence line) */
+export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = HEADER): Layout {
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(MIN_ROWS, rows) - 1;
   const body = height - header - FOOTER;

@@ -7,7 +7,7 @@ import type { ReactElement } from 'react';
 import type { NodeEvent, NodeEventInput } from '../../../src/node/events.js';
 import { applyBatch, createStore, type DashboardStore } from '../../../src/tui/store/dashboard-store.js';
 import { buildViewModel } from '../../../src/tui/store/view-model.js';
-import { Header } from '../../../src/tui/components/header/header.js';
+import { Header, headerLines } from '../../../src/tui/components/header/header.js';
 import { PeersPane } from '../../../src/tui/components/peers-pane/peers-pane.js';
 import { PacketsPane } from '../../../src/tui/components/packets-pane/packets-pane.js';
 import { SettlementsPane } from '../../../src/tui/components/settlements-pane/settlements-pane.js';
@@ -67,6 +67,24 @@ describe('Header at 80 columns', () => {
         'throughput ▁▁▁▁▃▆█                                        now 1234/s  max 1234/s',
       ),
     );
+  });
+});
+
+describe('Header with endpoints', () => {
+  it('adds a line under the identity saying where each surface answers, cut to the width', () => {
+    const endpoints = [
+      { label: 'admin', url: 'http://127.0.0.1:8081' },
+      { label: 'explorer', url: 'http://127.0.0.1:3001' },
+      { label: 'health', url: 'http://127.0.0.1:8080/health' },
+      { label: 'btp', url: 'ws://127.0.0.1:3000' },
+    ];
+    expect((frame(<Header vm={vm} width={80} endpoints={endpoints} />) ?? '').split('\n').slice(0, 2)).toEqual([
+      'hub  g.hub  up 1h02m  degraded  fees earned 12.3k',
+      'admin http://127.0.0.1:8081  explorer http://127.0.0.1:3001  health http://127.…',
+    ]);
+    expect(headerLines(endpoints)).toBe(4);
+    expect(headerLines([])).toBe(3);
+    expect((frame(<Header vm={vm} width={80} endpoints={[]} />) ?? '').split('\n')).toHaveLength(3);
   });
 });
 

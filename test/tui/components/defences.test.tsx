@@ -26,7 +26,7 @@ describe('the defence line', () => {
   it('is absent while every defence counter is zero (the header keeps its three lines)', () => {
     const feed = new DashboardFeed(new DefendedSource());
     const { vm, text } = frame(feed);
-    expect(headerLines(vm)).toBe(3);
+    expect(headerLines([], vm)).toBe(3);
     expect(text?.split('\n')).toHaveLength(3);
   });
 
@@ -43,12 +43,12 @@ describe('the defence line', () => {
     t += 1000;
     feed.refresh();
     const { vm, text } = frame(feed);
-    expect(headerLines(vm)).toBe(4);
+    expect(headerLines([], vm)).toBe(4);
     expect(text?.split('\n')[3]).toBe('defences  LEDGER STOPPED: ENOSPC: no space left on device  pre-auth refused 1,3…');
     const wide = render(<Header vm={vm} width={140} />).lastFrame()?.split('\n')[3];
     expect(wide?.trimEnd()).toBe('defences  LEDGER STOPPED: ENOSPC: no space left on device  pre-auth refused 1,300  in-flight cap 2  late fulfills 2 (1900)');
     // the defence line takes a line from the body
-    expect(computeLayout(80, 24, 1, 0, headerLines(vm)).body).toBe(computeLayout(80, 24, 1, 0).body - 1);
+    expect(computeLayout(80, 24, 1, 0, headerLines([], vm)).body).toBe(computeLayout(80, 24, 1, 0).body - 1);
 
     src.emit({ type: 'ledger:recovered', lossesBooked: 1, downMs: 500 });
     expect(frame(feed).text?.split('\n')[3]).toBe('defences  pre-auth refused 1,300  in-flight cap 2  late fulfills 2 (1900)');

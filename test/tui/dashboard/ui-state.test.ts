@@ -85,6 +85,12 @@ describe('computeLayout', () => {
     expect(3 + 1 + l.peerRows + 1 + l.packetRows + 1 + l.activityRows + 1).toBe(l.height);
   });
 
+  it('gives a four-line header (with the endpoints line) one line less of packets', () => {
+    const l = computeLayout(80, 24, 2, 0, 4);
+    expect(l).toEqual({ width: 80, height: 23, body: 18, peerRows: 2, activityRows: 1, packetRows: 12 });
+    expect(4 + 1 + l.peerRows + 1 + l.packetRows + 1 + l.activityRows + 1).toBe(l.height);
+  });
+
   it('caps the peers and settlements panes, and has a floor for tiny terminals', () => {
     const l = computeLayout(120, 40, 50, 50);
     expect(l).toMatchObject({ peerRows: 8, activityRows: 6, packetRows: 18 });

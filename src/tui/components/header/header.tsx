@@ -1,4 +1,5 @@
 import { Box } from 'ink';
+import type { DashboardEndpoint } from '../../source.js';
 import type { ViewModel } from '../../store/view-model.js';
 import { compact, duration, grouped } from '../../format.js';
 import { Line } from '../line/line.js';
@@ -49,22 +50,30 @@ export function defenceSegments(vm: ViewModel): Segment[] {
   return out;
 }
 
-/** Lines the header takes: three, and the defence line once there is something on it. */
-export function headerLines(vm: ViewModel): number {
-  return defenceSegments(vm).length > 0 ? 4 : 3;
+/** `admin http://127.0.0.1:8081  explorer http://127.0.0.1:3001  health …`: where each surface answers. */
+export function endpointSegments(endpoints: readonly DashboardEndpoint[]): Segment[] {
+  return endpoints.flatMap((e, i) => [{ text: `${i === 0 ? '' : '  '}${e.label} `, color: 'gray' as const }, { text: e.url }]);
+}
+
+/** Lines the header takes: the endpoints line only when there are endpoints to show, the defence line once it has news. */
+export function headerLines(endpoints: readonly DashboardEndpoint[] = [], vm?: ViewModel): number {
+  return 3 + (endpoints.length > 0 ? 1 : 0) + (vm !== undefined && defenceSegments(vm).length > 0 ? 1 : 0);
 }
 
 export interface HeaderProps {
   readonly vm: ViewModel;
   readonly width: number;
+  /** where the node's surfaces answer, shown under the identity line (none: no such line) */
+  readonly endpoints?: readonly DashboardEndpoint[];
 }
 
-/** Who and where, the counters, the throughput sparkline, and the defence line when it has news. */
-export function Header({ vm, width }: HeaderProps) {
+/** Who, where its surfaces answer (when given), the counters, the throughput sparkline, and the defence line when it has news. */
+export function Header({ vm, width, endpoints = [] }: HeaderProps) {
   const defences = defenceSegments(vm);
   return (
     <Box flexDirection="column" width={width}>
       <Line segments={identitySegments(vm)} width={width} />
+      {endpoints.length > 0 ? <Line segments={endpointSegments(endpoints)} width={width} /> : null}
       <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
       {defences.length > 0 ? <Line segments={defences} width={width} /> : null}
