@@ -290,6 +290,14 @@ const ledgerSchema = z.strictObject({
   journalRetentionMs: key(positiveInt(900_000), {
     description: 'Journal entries older than this (ms) are folded into per-account checkpoints.',
   }),
+  snapshot: z
+    .strictObject({
+      intervalMs: key(nonNegativeInt(0), {
+        description: 'Write a verified ledger snapshot to <dataDir>/ledger-snapshots every this many ms (0: off); ledger salvage starts from the newest.',
+      }),
+      keep: key(positiveInt(3), { description: 'How many scheduled ledger snapshots to keep (the oldest are deleted).' }),
+    })
+    .prefault({}),
 });
 
 /** The config object before the computed defaults (ilpAddress, dataDir) are resolved. */

@@ -278,7 +278,7 @@ const entries = {
   LEDGER_CORRUPT: {
     message: 'The ledger in {dataDir} is damaged: {file} at offset {offset}: {reason}',
     exitCode: 1,
-    suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Restore the newest export with `agent-runtime ledger import`, or move the ledger folder away and start empty; keep the copy until you have reconciled with your peers.',
+    suggestion: 'The damaged files were copied aside (ledger-damaged-<time> in the data directory). Rebuild from what is intact with `agent-runtime ledger salvage --out <empty dir>` (it adds the newest scheduled snapshot and reports the gap per peer), or restore an export with `agent-runtime ledger import`; keep the copy until you have reconciled with your peers.',
   },
   LEDGER_FORMAT_NEWER: {
     message: 'The ledger in {dataDir} is in store format {version}; this build of agent-runtime reads formats up to {supported}',

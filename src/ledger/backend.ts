@@ -16,6 +16,7 @@
  */
 import type { AccountId, JournalEntry, LedgerSnapshot, PeerLimits, Reservation, VerifyResult } from './types.js';
 import type { LedgerFault } from './write-lane.js';
+import type { LedgerAsset } from './assets.js';
 
 /** Called once a commit is durable (err undefined) or refused; `ctx` is what was passed to commit. */
 export type CommitCallback = (err: Error | undefined, ctx?: unknown) => void;
@@ -58,6 +59,10 @@ export interface LedgerBackend {
   onRecovered?: (info: { lossesBooked: number; downMs: number }) => void;
   /** The node's data directory (LevelDB: the store's home; PostgreSQL: where the side journal lives). */
   readonly dataDir: string;
+  /** Each account's recorded asset (optional: a backend without asset records gives every account the node's). */
+  accountAssets?(): Promise<Map<AccountId, LedgerAsset>>;
+  /** Records accounts' assets durably (start, peer added or changed); never on the packet path. */
+  recordAssets?(assets: Iterable<[AccountId, LedgerAsset]>): Promise<void>;
   /** Waits for every batch in flight, then releases the store. */
   close(): Promise<void>;
 }

@@ -98,7 +98,7 @@ export class LedgerFormatNewerError extends LedgerError {
 
 /** What to do about a damaged store (LEDGER_CORRUPT's hint). */
 export function corruptHint(copiedTo?: string): string {
-  return `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Restore the newest export with \`agent-runtime ledger import <file> --data-dir <empty dir>\`, or move the damaged ledger folder away and start empty; never delete the copy before reconciling with your peers.`;
+  return `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}Rebuild from what is intact with \`agent-runtime ledger salvage --data-dir <dataDir> --out <empty dir>\` (it adds the newest snapshot of ledger.snapshot and reports the gap per peer), or restore an export with \`agent-runtime ledger import\`; reconcile the gaps with your peers before pointing dataDir at the rebuilt store, and never delete the copy before.`;
 }
 
 /** The store is damaged; nothing was opened, the files were copied aside first (when they could be). */

@@ -22,3 +22,4 @@ export { LedgerCorruptError, LedgerError, LedgerFormatNewerError, LedgerInUseErr
 export { entries, type PacketMeta } from './entries.js';
 export { storeLocation } from './store.js';
 export { assetKey, exchangeAccount, feesAccount, onchainAccount, assetOfAccountId, sumsPerAsset, type LedgerAsset } from './assets.js';
+export { parseAssetKey, sumByRecordedAsset } from './asset-records.js';

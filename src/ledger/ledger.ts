@@ -23,11 +23,14 @@ import { safely, type Callback } from './group.js';
 import { openWithLosses, type OpenedStore } from './reopen.js';
 import { SideJournal, sideJournalPath } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
+import { SnapshotSchedule, writeSnapshotFile, type SnapshotScheduleHooks } from './snapshot-files.js';
 import { findEntry, mapOpenError, scanStore, storeLocation, verifyStore, writeImport } from './store.js';
 import { AckFile } from './integrity/ack-file.js';
 import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
 import { checkAmount, checkEntryShape, checkLimits } from './validate.js';
 import { WriteLane } from './write-lane.js';
+import { readAssets, sumByRecordedAsset, writeAssets } from './asset-records.js';
+import type { LedgerAsset } from './assets.js';
 
 export type { LedgerFault, WriteHook } from './write-lane.js';
 
@@ -47,6 +50,9 @@ export class Ledger extends WriteLane {
   private reopening = false;
   private closing: Promise<void> | undefined;
   private readonly folder: Folder;
+  private readonly snapshots: SnapshotSchedule;
+  /** Hears about scheduled snapshots (`LedgerOptions.snapshot`): each file written, each failure. */
+  snapshotHooks: SnapshotScheduleHooks = {};
 
   private constructor(
     private readonly opts: LedgerOptions,
@@ -68,6 +74,17 @@ export class Ledger extends WriteLane {
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
     });
     this.load(opened);
+    // A faulted ledger's store is closed or failing: no snapshot until it works again.
+    this.snapshots = new SnapshotSchedule(opts.snapshot?.intervalMs ?? 0, () => (this.faultState !== undefined ? Promise.resolve() : this.snapshotNow()).then(() => undefined, (err: unknown) => this.snapshotHooks.failed?.(err)));
+  }
+
+  /** Writes a verified snapshot to `<dataDir>/ledger-snapshots/` now (as the schedule does); resolves with its file. */
+  async snapshotNow(): Promise<string> {
+    const snap = await this.exportSnapshot();
+    const file = writeSnapshotFile(this.opts.dataDir, snap, this.opts.snapshot?.keep ?? 3);
+    const info = { file, entries: snap.journal.length, accounts: Object.keys(snap.balances).length };
+    if (this.snapshotHooks.written) safely(() => this.snapshotHooks.written!(info));
+    return file;
   }
 
   private checkpoints: Map<AccountId, bigint>;
@@ -105,6 +122,7 @@ export class Ledger extends WriteLane {
       throw err;
     }
     ledger.folder.start();
+    ledger.snapshots.start();
     ledger.consolidateTimer = setInterval(() => {
       if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined && ledger.faultState === undefined) ledger.consolidate().catch(() => undefined);
     }, CONSOLIDATE_MS);
@@ -212,11 +230,33 @@ export class Ledger extends WriteLane {
     return findEntry(this.db, id);
   }
 
-  /** Recomputes every balance from checkpoints + journal (one consistent read) and compares with the stored ones. */
+  /**
+   * Recomputes every balance from checkpoints + journal (one consistent read) and compares with the
+   * stored ones; with accounts in more than one asset, each asset's balances must also sum to zero (`assets`).
+   */
   async verify(): Promise<VerifyResult> {
     if (this.closed) throw closedError();
     await this.flush();
-    return verifyStore(this.db);
+    const result = await verifyStore(this.db);
+    const recorded = await readAssets(this.db);
+    const fallback = recorded.get('agent');
+    if (fallback === undefined) return result;
+    const sums = sumByRecordedAsset(this.balances(), recorded, fallback);
+    if (sums.size < 2) return result; // one asset: the total is its sum
+    const assets = Object.fromEntries([...sums].map(([k, v]) => [k, v.toString()]));
+    return { ...result, ok: result.ok && [...sums.values()].every((v) => v === 0n), assets };
+  }
+
+  /** Each account's asset as the store records it (accounts without a record take the node's asset). */
+  async accountAssets(): Promise<Map<AccountId, LedgerAsset>> {
+    if (this.closed) throw closedError();
+    return readAssets(this.db);
+  }
+
+  /** Records the assets of accounts in the store (one synced batch). Not for the packet path. */
+  async recordAssets(assets: Iterable<[AccountId, LedgerAsset]>): Promise<void> {
+    if (this.closed) throw closedError();
+    await writeAssets(this.db, assets, true);
   }
 
   /** Balances, checkpoints and the journal as JSON-ready data (one consistent read). */
@@ -224,7 +264,8 @@ export class Ledger extends WriteLane {
     if (this.closed) throw closedError();
     await this.flush();
     const scan = await scanStore(this.db, true);
-    return buildSnapshot(scan.balances, scan.checkpoints, scan.entries);
+    const assets = [...(await readAssets(this.db))].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, a]) => [k, `${a.code}@${a.scale}`]);
+    return { ...buildSnapshot(scan.balances, scan.checkpoints, scan.entries), ...(assets.length > 0 ? { assets: Object.fromEntries(assets) as Record<AccountId, string> } : {}) };
   }
 
   /**
@@ -251,6 +292,7 @@ export class Ledger extends WriteLane {
       // Folding is held off so it cannot fold imported entries into checkpoints it read before the import.
       await this.folder.hold(async () => {
         await writeImport(this.db, plan);
+        await writeAssets(this.db, plan.assets, true);
         this.checkpoints = new Map(plan.checkpoints);
       });
       for (const [account, b] of plan.balances) {
@@ -276,6 +318,7 @@ export class Ledger extends WriteLane {
       this.closed = true;
       if (this.consolidateTimer) clearInterval(this.consolidateTimer);
       if (this.probeTimer) clearInterval(this.probeTimer);
+      await this.snapshots.stop();
       await this.folder.stop();
       await this.flush();
       while (this.consolidating !== undefined) await this.consolidating.catch(() => undefined);

@@ -5,6 +5,8 @@
 import { LedgerError } from './errors.js';
 import { checkAccount, checkEntryShape, isEntryKind } from './validate.js';
 import type { AccountId, JournalEntry, LedgerSnapshot, SnapshotEntry } from './types.js';
+import { parseAssetKey } from './asset-records.js';
+import type { LedgerAsset } from './assets.js';
 
 /** Same type as `LedgerSnapshot`, under the name the issue uses. */
 export type Snapshot = LedgerSnapshot;
@@ -96,6 +98,26 @@ export interface ImportPlan {
   balances: Map<AccountId, bigint>;
   checkpoints: Map<AccountId, bigint>;
   entries: JournalEntry[];
+  /** Each account's asset, when the snapshot carries them (asset-records.ts). */
+  assets: Map<AccountId, LedgerAsset>;
+}
+
+/** `assets` of a snapshot: account → `<code>@<scale>`; absent in snapshots of single-asset stores. */
+function assetsOf(v: unknown): Map<AccountId, LedgerAsset> {
+  const out = new Map<AccountId, LedgerAsset>();
+  if (v === undefined) return out;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) bad('assets must be an object of account -> "<code>@<scale>"');
+  for (const [account, text] of Object.entries(v)) {
+    try {
+      checkAccount(account);
+    } catch {
+      bad(`assets: ${JSON.stringify(account)} is not an account id`);
+    }
+    const a = typeof text === 'string' ? parseAssetKey(text) : undefined;
+    if (a === undefined) bad(`assets.${account} must be "<code>@<scale>" (e.g. "USD@9"), got ${JSON.stringify(text)}`);
+    out.set(account, a);
+  }
+  return out;
 }
 
 /**
@@ -109,6 +131,7 @@ export function planImport(input: unknown, now = Date.now()): ImportPlan {
   if (s.version !== 1) bad(`version ${JSON.stringify(s.version)} is not supported (expected 1)`);
   const balances = amounts(s.balances, 'balances');
   const checkpoints = amounts(s.checkpoints, 'checkpoints');
+  const assets = assetsOf(s.assets);
   if (s.journal !== undefined && !Array.isArray(s.journal)) bad('journal must be an array');
   const entries = ((s.journal ?? []) as unknown[]).map(entryFromJson);
   const ids = new Set<string>();
@@ -127,7 +150,7 @@ export function planImport(input: unknown, now = Date.now()): ImportPlan {
     } catch (err) {
       bad(`balances cannot be booked as one entry: ${(err as Error).message}`);
     }
-    return { balances, checkpoints, entries: [entry] };
+    return { balances, checkpoints, entries: [entry], assets };
   }
   const recomputed = new Map(checkpoints);
   for (const e of entries) for (const p of e.postings) recomputed.set(p.account, (recomputed.get(p.account) ?? 0n) + p.amount);
@@ -136,5 +159,5 @@ export function planImport(input: unknown, now = Date.now()): ImportPlan {
     const again = recomputed.get(account) ?? 0n;
     if (stored !== again) bad(`balance of ${account} is ${stored} but checkpoints and journal add up to ${again}`);
   }
-  return { balances, checkpoints, entries };
+  return { balances, checkpoints, entries, assets };
 }

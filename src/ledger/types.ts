@@ -118,6 +118,11 @@ export interface LedgerOptions {
   probeIntervalMs?: number;
   /** Warnings a person should see (a torn log tail dropped at open); the node logs them. */
   onWarning?: (message: string, details: Record<string, unknown>) => void;
+  /**
+   * Verified snapshots to `<dataDir>/ledger-snapshots/` every `intervalMs` (0: off, the default),
+   * keeping the newest `keep` (default 3). See snapshot-files.ts.
+   */
+  snapshot?: { intervalMs: number; keep?: number };
 }
 
 /** Result of `Ledger.verify()`. Amounts are decimal strings. */
@@ -127,6 +132,8 @@ export interface VerifyResult {
   mismatches: { account: AccountId; stored: string; recomputed: string }[];
   /** Sum of the stored balances (must be "0"). */
   sum: string;
+  /** Per-asset sums (`USD@9` → "0") when the accounts are in more than one asset: each must be "0". */
+  assets?: Record<string, string>;
 }
 
 /** A journal entry in a snapshot: amounts as decimal strings, the condition as hex. */
@@ -152,4 +159,6 @@ export interface LedgerSnapshot {
   balances: Record<AccountId, string>;
   checkpoints: Record<AccountId, string>;
   journal: SnapshotEntry[];
+  /** Each account's asset as `<code>@<scale>`, when the store records them (absent: the node's asset). */
+  assets?: Record<AccountId, string>;
 }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import { openLedgerBackend } from './ledger-backend.js';
+import { reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
@@ -185,6 +186,7 @@ export class ConnectorNode {
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
+    await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);

@@ -39,6 +39,6 @@ export async function openLedgerBackend(c: NodeConfig, onWarning: Warn): Promise
     const { PostgresLedger } = await import('../ledger/postgres/index.js');
     return PostgresLedger.open(postgresOptions(c, onWarning));
   }
-  const { sync, journalRetentionMs } = c.ledger;
-  return Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning });
+  const { sync, journalRetentionMs, snapshot } = c.ledger;
+  return Ledger.open({ dataDir: c.dataDir, sync, journalRetentionMs, onWarning, snapshot });
 }

@@ -3,7 +3,7 @@
  * its recovery, and settlement thresholds (also handed to the settlement engine when there is one).
  */
 import type { Logger } from 'pino';
-import type { LedgerBackend } from '../ledger/index.js';
+import { Ledger, type LedgerBackend } from '../ledger/index.js';
 import type { EventStream } from './events.js';
 import type { SettlementModule } from './ports.js';
 
@@ -22,6 +22,13 @@ export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream
     logger.warn(info, 'ledger store reopened: losses booked, taking payments again');
     events.emit({ type: 'ledger:recovered', ...info });
   };
+  if (ledger instanceof Ledger) {
+    // scheduled snapshots (ledger.snapshot) are the LevelDB store's
+    ledger.snapshotHooks = {
+      written: (info) => logger.info(info, 'ledger snapshot written'),
+      failed: (err) => logger.error({ err, dataDir }, 'ledger snapshot failed'),
+    };
+  }
   ledger.onSettlementRequired = (peerId, owed, threshold) => {
     events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
     o.settlement()?.onSettlementRequired(peerId, owed, threshold);

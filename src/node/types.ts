@@ -11,7 +11,11 @@ export interface PeerRegistrationRequest {
   id: string;
   /** ws:// or wss:// URL to dial; omit for a peer that dials us. */
   url?: string;
-  authToken: string;
+  /** the BTP secret (transport btp) */
+  authToken?: string;
+  /** btp (default) or http: ILP-over-HTTP (RFC 0035) */
+  transport?: 'btp' | 'http';
+  http?: { url?: string; incomingToken?: string; outgoingToken?: string };
   relation?: PeerRelation;
   routes?: { prefix: string; priority?: number }[];
   maxPacketAmount?: bigint | string;
@@ -34,6 +38,8 @@ export interface PeerInfo {
   /** 'outbound' when we dial it (it has a url), 'inbound' when it dials us. */
   direction: 'outbound' | 'inbound';
   url?: string;
+  /** set for an ILP-over-HTTP peer (then `url` is its http.url, and connected means it answers) */
+  transport?: 'http';
   ilpAddresses: string[];
   routeCount: number;
   /** What the peer owes us, in the node's asset units (decimal string; negative = we owe it). */

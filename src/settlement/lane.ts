@@ -129,7 +129,7 @@ export class Lane {
     if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
-        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log);
+        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => this.core.fail('', reason));
         if (this.stopped) {
           chain.close();
           return;

@@ -40,7 +40,7 @@ describe('loadConfig defaults and discovery', () => {
         maxPreAuthPerAddress: 32,
         preAuthTimeoutMs: 5000,
       },
-      ledger: { backend: 'leveldb', postgres: { maxBatchesInFlight: 4, tls: { enabled: false, rejectUnauthorized: true } }, sync: true, journalRetentionMs: 900000 },
+      ledger: { backend: 'leveldb', postgres: { maxBatchesInFlight: 4, tls: { enabled: false, rejectUnauthorized: true } }, sync: true, journalRetentionMs: 900000, snapshot: { intervalMs: 0, keep: 3 } },
       policies: { peers: {} },
       rates: { base: 'USD', static: {}, spread: '0' },
       routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },

@@ -43,6 +43,7 @@ export default class LedgerVerify extends LedgerCommand {
           out(table(result.mismatches, [{ key: 'account', header: 'account' }, { key: 'stored', header: 'stored' }, { key: 'recomputed', header: 'recomputed' }]));
         }
         if (result.sum !== '0') out(`UNBALANCED: the stored balances sum to ${result.sum}, not 0`);
+        for (const [asset, sum] of Object.entries(result.assets ?? {})) if (sum !== '0') out(`UNBALANCED: the ${asset} balances sum to ${sum}, not 0`);
       }
     }
     return this.finish(result, result.ok ? 0 : 1);

@@ -23,8 +23,11 @@ export interface PeerSettlementBody {
 export interface PeerFieldsBody {
   /** ws:// or wss:// URL to dial; omit for a peer that dials us. */
   url?: string;
-  /** The shared BTP secret. */
+  /** The shared BTP secret (transport btp). */
   authToken?: string;
+  /** btp (default) or http: ILP-over-HTTP (RFC 0035) with `http`'s endpoint and tokens. */
+  transport?: 'btp' | 'http';
+  http?: { url?: string; incomingToken?: string; outgoingToken?: string };
   relation?: PeerRelation;
   /** How far the peer may owe us, in asset units. */
   creditLimit?: string;
@@ -43,7 +46,6 @@ export interface PeerFieldsBody {
 /** POST /admin/peers (`?replace=true` replaces an existing peer; without it an existing id is PEER_EXISTS). */
 export interface AddPeerRequest extends PeerFieldsBody {
   id: string;
-  authToken: string;
   /** Routes whose next hop is this peer, added with it. */
   routes?: { prefix: string; priority?: number }[];
 }

@@ -20,6 +20,7 @@ import type { Peer, PeerSet, PeerSpec } from '../peers.js';
 import { LEARNED, LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { RuntimeState, RuntimeStore } from '../runtime-store.js';
 import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
+import { peerAccountAssets } from '../ledger-assets.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
 
 export interface ControlPlaneOptions {
@@ -261,13 +262,15 @@ export class ControlPlane {
   peerInfo(p: Peer): PeerInfo {
     const routes = this.o.routes.list().filter((r) => r.nextHop === p.id);
     const s = p.spec;
+    const url = p.isHttp ? s.http?.url : s.url;
     return {
       id: p.id,
       relation: p.relation,
       connected: p.connected,
-      direction: s.url ? 'outbound' : 'inbound',
+      direction: url ? 'outbound' : 'inbound',
+      ...(p.isHttp ? { transport: 'http' as const } : {}),
       // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
-      url: redactUrl(s.url),
+      url: redactUrl(url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],
       routeCount: routes.length,
       balance: (this.o.ledger()?.balance(accounts.peer(p.id)) ?? 0n).toString(),
@@ -305,7 +308,15 @@ export class ControlPlane {
   }
 
   private setLimits(spec: PeerSpec): void {
-    this.o.ledger()?.setLimits(spec.id, { creditLimit: spec.creditLimit, settleThreshold: spec.settleThreshold });
+    const ledger = this.o.ledger();
+    ledger?.setLimits(spec.id, { creditLimit: spec.creditLimit, settleThreshold: spec.settleThreshold });
+    // the store records each account's asset (start records them all; this keeps runtime peers in step)
+    if (spec.source === 'runtime' && ledger?.recordAssets !== undefined) {
+      const c = this.o.config;
+      ledger.recordAssets(peerAccountAssets(spec, { code: c.assetCode, scale: c.assetScale })).catch((err: unknown) => {
+        this.o.logger.warn({ peer: spec.id, err: err instanceof Error ? err.message : String(err) }, 'could not record the peer account assets in the ledger');
+      });
+    }
   }
 
   /** Persist, then apply; a failed apply restores the previous file (and the error goes on). */

@@ -191,6 +191,8 @@ function toPatch(body: PeerFieldsInput): PeerPatch {
   const out: PeerPatch = {};
   if (body.url !== undefined) out.url = body.url;
   if (body.authToken !== undefined) out.authToken = body.authToken;
+  if (body.transport !== undefined) out.transport = body.transport;
+  if (body.http !== undefined) out.http = body.http;
   if (body.relation !== undefined) out.relation = body.relation;
   if (body.creditLimit !== undefined) out.creditLimit = parseUint64('creditLimit', body.creditLimit);
   if (body.settleThreshold !== undefined) {
@@ -207,8 +209,8 @@ function toPatch(body: PeerFieldsInput): PeerPatch {
 
 /** Body -> PeerRegistrationRequest. */
 function toRegistration(body: RegisterPeerBody): PeerRegistrationRequest {
-  const { id, authToken, routes, ...fields } = body;
-  return { id, authToken, ...(routes === undefined ? {} : { routes }), ...toPatch(fields) };
+  const { id, routes, ...fields } = body;
+  return { id, ...(routes === undefined ? {} : { routes }), ...toPatch(fields) };
 }
 
 function toSettlement(s: SettlementInput): { chain: 'evm' | 'xrpl' | 'aptos'; address: string } {

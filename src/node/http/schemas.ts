@@ -44,6 +44,16 @@ const priority = { type: 'integer', minimum: -1000000, maximum: 1000000, descrip
 const peerFields = {
   url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
   authToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the shared BTP secret (not empty)' },
+  transport: { type: 'string', enum: ['btp', 'http'], description: 'one of btp, http' },
+  http: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      url: { type: 'string', maxLength: 2048, pattern: '^https?://', description: 'an http:// or https:// URL' },
+      incomingToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the bearer token the peer sends us (not empty)' },
+      outgoingToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the bearer token we send the peer (not empty)' },
+    },
+  },
   relation: { type: 'string', enum: ['parent', 'peer', 'child'], description: 'one of parent, peer, child' },
   creditLimit: uint64String,
   settleThreshold: uint64String,
@@ -80,7 +90,8 @@ const peerFields = {
 /** POST /admin/peers */
 export const registerPeerBody = {
   type: 'object',
-  required: ['id', 'authToken'],
+  // authToken: required for transport btp (the zod peer schema says so, naming the field)
+  required: ['id'],
   additionalProperties: false,
   properties: {
     id: peerId,

@@ -49,7 +49,7 @@ export function laneTimers(s: Sections, kind: ChainKind): { pollIntervalMs: numb
  * @throws Error when the section or its secret is missing, AppError CHAIN_SDK_MISSING, or the adapter's
  *   own error when the chain cannot be reached or does not match the config
  */
-export async function connectChain(kind: ChainKind, s: Sections, logger: Logger): Promise<ChainAdapter> {
+export async function connectChain(kind: ChainKind, s: Sections, logger: Logger, onReorg?: (reason: string) => void): Promise<ChainAdapter> {
   switch (kind) {
     case 'evm': {
       const evm = need(s, 'evm');
@@ -63,6 +63,8 @@ export async function connectChain(kind: ChainKind, s: Sections, logger: Logger)
         privateKey: evm.privateKey,
         logger,
         receiptPollMs: Math.min(evm.pollIntervalMs, 1000),
+        ...(evm.confirmations === undefined ? {} : { confirmations: evm.confirmations }),
+        ...(onReorg === undefined ? {} : { onReorg }),
       });
     }
     case 'xrpl': {

@@ -13,6 +13,10 @@ export interface ConfirmOptions {
   timeoutMs: number;
   /** Poll period, ms (default 250). */
   pollMs?: number;
+  /** Sends the transaction again (its signed bytes) when its receipt is gone: a reorg dropped it. */
+  resend?: () => Promise<void>;
+  /** Told of each reorg seen while waiting. */
+  onReorg?: (reason: string) => void;
 }
 
 /**
@@ -23,9 +27,21 @@ export interface ConfirmOptions {
 export async function waitConfirmations(provider: JsonRpcProvider, txHash: string, what: string, o: ConfirmOptions): Promise<TransactionReceipt> {
   const deadline = Date.now() + o.timeoutMs;
   let have = 0;
+  let seen: { block: number; hash: string } | undefined;
   for (;;) {
     const receipt = await provider.getTransactionReceipt(txHash);
+    if (receipt === null && (seen !== undefined || (o.resend !== undefined && (await provider.getTransaction(txHash)) === null))) {
+      // Mined in `seen.block` and gone since, or gone from the pool too: its block was replaced (a reorg).
+      const where = seen === undefined ? 'is in no block and not in the pool' : `was in block ${seen.block} and left the chain`;
+      o.onReorg?.(`reorg: ${what} (tx ${txHash}) ${where}${o.resend ? '; sent again' : ''}`);
+      seen = undefined;
+      have = 0;
+      await o.resend?.();
+    } else if (receipt !== null && seen !== undefined && receipt.blockHash !== seen.hash) {
+      o.onReorg?.(`reorg: ${what} (tx ${txHash}) moved from block ${seen.block} to ${receipt.blockNumber}`);
+    }
     if (receipt !== null) {
+      seen = { block: receipt.blockNumber, hash: receipt.blockHash };
       if (receipt.status !== 1) throw appError('TX_FAILED', { what, txHash });
       have = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
       if (have >= o.confirmations) return receipt;

@@ -12,6 +12,8 @@ import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult }
 import { appError, isAppError } from '../../../errors/index.js';
 import { loadArtifact } from './artifacts.js';
 import { matchShipped } from './bytecode.js';
+import { waitConfirmations } from './confirm.js';
+import { defaultConfirmations } from './networks.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
 import { redactUrl } from '../redact.js';
@@ -30,6 +32,12 @@ export interface EvmChainOptions {
   logger: Logger;
   /** How often ethers polls for a receipt, ms (default 1000). */
   receiptPollMs?: number;
+  /** Blocks that must hold a transaction before it counts (default: 1 on 31337/1337, 12 elsewhere). */
+  confirmations?: number;
+  /** How long one of our transactions may wait for its confirmations, ms (default 600000). */
+  confirmTimeoutMs?: number;
+  /** Told when one of our transactions left the chain (a reorg) and was sent again. */
+  onReorg?: (reason: string) => void;
 }
 
 /** A revert or failure of a chain call, with the contract's error name when there is one. */
@@ -80,6 +88,9 @@ export class EvmChain implements ChainAdapter {
     readonly token: string,
     readonly decimals: number,
     private readonly logger: Logger,
+    /** Blocks that must hold a deposit, redemption or close (ours or the peer's) before it counts. */
+    readonly confirmations: number,
+    private readonly finality: { timeoutMs: number; onReorg: (reason: string) => void },
   ) {}
 
   /**
@@ -109,7 +120,9 @@ export class EvmChain implements ChainAdapter {
       const held = ethers.getAddress((await network.getFunction('token')()) as string);
       if (held !== token) throw new ChainCallError(`the contract ${contract} holds token ${held}, not settlement.evm.token ${token}`);
       const decimals = Number(await erc20.getFunction('decimals')());
-      return new EvmChain(ethers, provider, wallet, network, erc20, new Eip712(ethers, o.chainId, contract), o.chainId, contract, token, decimals, o.logger);
+      const confirmations = o.confirmations ?? defaultConfirmations(o.chainId);
+      const finality = { timeoutMs: o.confirmTimeoutMs ?? 600_000, onReorg: o.onReorg ?? ((reason: string) => o.logger.warn({ reason }, 'reorg')) };
+      return new EvmChain(ethers, provider, wallet, network, erc20, new Eip712(ethers, o.chainId, contract), o.chainId, contract, token, decimals, o.logger, confirmations, finality);
     } catch (err) {
       provider.destroy();
       if (err instanceof ChainCallError || isAppError(err)) throw err;
@@ -228,7 +241,8 @@ export class EvmChain implements ChainAdapter {
   // ---------------------------------------------------------------- reads
 
   async getChannel(channelId: string): Promise<OnchainChannel> {
-    const c = (await this.read('getChannel', () => this.network.getFunction('getChannel')(channelId))) as ChannelStruct;
+    const blockTag = await this.confirmedTag();
+    const c = (await this.read('getChannel', () => this.network.getFunction('getChannel')(channelId, { blockTag }))) as ChannelStruct;
     return {
       channelId,
       sender: c.sender,
@@ -245,7 +259,8 @@ export class EvmChain implements ChainAdapter {
 
   /** Contract events in blocks (fromBlock, latest]; every change is an event, so `watched` is not needed. */
   async poll(fromBlock: number, _watched: readonly string[] = []): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }> {
-    const block = await this.read('getBlock', () => this.provider.getBlock('latest'));
+    const tag = await this.confirmedTag();
+    const block = await this.read('getBlock', () => this.provider.getBlock(tag));
     if (block === null) throw new ChainCallError('the RPC returned no latest block');
     const events: ChainEvent[] = [];
     for (let from = fromBlock + 1; from <= block.number; from += LOG_CHUNK) {
@@ -265,8 +280,15 @@ export class EvmChain implements ChainAdapter {
     return { toBlock: block.number, timestamp: block.timestamp, events };
   }
 
-  blockNumber(): Promise<number> {
-    return this.read('getBlockNumber', () => this.provider.getBlockNumber());
+  /** The newest block holding `confirmations` blocks (itself included): what the engine reads. */
+  async blockNumber(): Promise<number> {
+    const latest = await this.read('getBlockNumber', () => this.provider.getBlockNumber());
+    return Math.max(0, latest - this.confirmations + 1);
+  }
+
+  /** 'latest' with one confirmation (as before confirmations existed), else the confirmed block's number. */
+  private async confirmedTag(): Promise<number | 'latest'> {
+    return this.confirmations <= 1 ? 'latest' : this.blockNumber();
   }
 
   async tokenBalance(address: string): Promise<bigint> {
@@ -298,12 +320,34 @@ export class EvmChain implements ChainAdapter {
     } catch (err) {
       throw this.callError(what, err);
     }
-    const receipt = await tx.wait().catch((err: unknown) => {
-      throw this.callError(what, err);
-    });
+    const receipt =
+      this.confirmations <= 1
+        ? await tx.wait().catch((err: unknown) => {
+            throw this.callError(what, err);
+          })
+        : await waitConfirmations(this.provider, tx.hash, what, {
+            confirmations: this.confirmations,
+            timeoutMs: this.finality.timeoutMs,
+            pollMs: this.provider.pollingInterval,
+            resend: this.resender(tx),
+            onReorg: this.finality.onReorg,
+          }).catch((err: unknown) => {
+            throw isAppError(err) && err.code === 'TX_FAILED' ? new ChainCallError(`${what} failed on-chain (tx ${tx.hash})`) : err;
+          });
     if (receipt === null || receipt.status !== 1) throw new ChainCallError(`${what} failed on-chain (tx ${tx.hash})`);
     this.logger.debug({ what, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, 'transaction mined');
     return { txHash: receipt.hash, gasUsed: receipt.gasUsed };
+  }
+
+  /** Sends `tx` again as signed (same nonce, same hash): after a reorg dropped it, it cannot be paid twice. */
+  private resender(tx: ContractTransactionResponse): () => Promise<void> {
+    const raw = this.ethers.Transaction.from(tx).serialized;
+    return async () => {
+      await this.provider.broadcastTransaction(raw).catch((err: unknown) => {
+        // already back in the pool, or mined meanwhile: nothing to do
+        this.logger.debug({ txHash: tx.hash, err: describe(err) }, 'resend after reorg not accepted');
+      });
+    };
   }
 
   private async read<T>(what: string, call: () => Promise<T>): Promise<T> {

@@ -1,0 +1,50 @@
+/**
+ * The ledger's account assets, kept in the store (src/ledger/asset-records.ts): at start the node
+ * refuses a store whose local agent is booked in another asset than the config's (its balances would
+ * be read as amounts of the wrong asset), then records the asset of its own accounts and of every
+ * peer's accounts. A store written before assets were recorded has none: its accounts take the node's
+ * asset, and the records are written now.
+ */
+import { appError } from '../errors/index.js';
+import { accounts, type AccountId, type LedgerAsset } from '../ledger/index.js';
+import type { LedgerBackend } from '../ledger/backend.js';
+
+/** A peer as far as its accounts' asset goes. */
+export interface AssetPeer {
+  id: string;
+  asset?: { code: string; scale: number };
+}
+
+const same = (a: LedgerAsset, b: LedgerAsset) => a.code === b.code && a.scale === b.scale;
+const name = (a: LedgerAsset) => `${a.code}@${a.scale}`;
+
+/** The accounts of a peer (its own, and its two channel accounts) with its asset. */
+export function peerAccountAssets(peer: AssetPeer, node: LedgerAsset): [AccountId, LedgerAsset][] {
+  const a = peer.asset ?? node;
+  return [accounts.peer(peer.id), accounts.channelIn(peer.id), accounts.channelOut(peer.id)].map((id) => [id, { code: a.code, scale: a.scale }]);
+}
+
+/**
+ * Checks the store's agent asset against the node's and records every account asset that is missing
+ * or changed. A backend without asset records (optional methods) is left alone.
+ * @throws AppError LEDGER_ASSET_MISMATCH when the store's agent asset is not the node's
+ */
+export async function reconcileLedgerAssets(ledger: LedgerBackend, node: LedgerAsset, peers: readonly AssetPeer[], dataDir: string): Promise<void> {
+  if (ledger.accountAssets === undefined || ledger.recordAssets === undefined) return;
+  const recorded = await ledger.accountAssets();
+  const agent = recorded.get(accounts.agent);
+  if (agent !== undefined && !same(agent, node)) {
+    throw appError('LEDGER_ASSET_MISMATCH', { dataDir, storeAsset: name(agent), configAsset: name(node) });
+  }
+  const wanted: [AccountId, LedgerAsset][] = [
+    [accounts.agent, node],
+    [accounts.fees, node],
+    [accounts.onchain, node],
+    ...peers.flatMap((p) => peerAccountAssets(p, node)),
+  ];
+  const changed = wanted.filter(([id, a]) => {
+    const r = recorded.get(id);
+    return r === undefined || !same(r, a);
+  });
+  if (changed.length > 0) await ledger.recordAssets(changed);
+}
