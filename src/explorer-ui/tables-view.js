@@ -8,7 +8,7 @@ import { amount, short, time } from './format.js';
  * @typedef {{ peerId: string, relation: string, connected: boolean, balance: string, creditLimit?: string, settleThreshold?: string }} PeerBalance
  * @typedef {{ peers: PeerBalance[], accounts: { account: string, balance: string, reserved?: string }[] }} Balances
  * @typedef {{ id: string, relation: string, connected: boolean, direction: string, url?: string, ilpAddresses: string[], routeCount: number, balance: string, reconnectAttempt?: number }} Peer
- * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string }} Route
+ * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string, path?: string[], ageMs?: number }} Route
  * @typedef {{ event: string, txHash: string, ts: number, amount?: string }} ChannelTx
  * @typedef {{ amount: string, cumulative: string, ts: number }} Claim
  * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], updatedAt: number }} Channel
@@ -116,8 +116,20 @@ export function renderPeers(s, peers, routes) {
   mount(
     byId('routes'),
     table(
-      ['prefix', 'next hop', '#priority', 'source'],
-      routes.map((r) => h('tr', null, h('td', { class: 'mono' }, r.prefix), h('td', null, r.nextHop), h('td', { class: 'num' }, r.priority), h('td', { class: 'dim' }, r.source ?? ''))),
+      ['prefix', 'next hop', '#priority', 'source', 'path', '#age'],
+      routes.map((r) =>
+        h(
+          'tr',
+          null,
+          h('td', { class: 'mono' }, r.prefix),
+          h('td', null, r.nextHop),
+          h('td', { class: 'num' }, r.priority),
+          h('td', { class: 'dim' }, r.source ?? ''),
+          // learned (CCP) routes: the connectors on the way, nearest first, and how long since last announced
+          h('td', { class: 'mono dim' }, r.path ? r.path.join(' › ') : ''),
+          h('td', { class: 'num dim' }, r.ageMs === undefined ? '' : `${Math.round(r.ageMs / 1000)} s`),
+        ),
+      ),
       'No routes.',
     ),
   );

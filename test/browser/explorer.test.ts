@@ -181,6 +181,9 @@ describe.skipIf(skip)('explorer in chromium', () => {
     await page.click('a[data-tab="peers"]');
     await containsText(page.locator('#peers tr[data-peer="bob"]'), 'connected');
     await containsText(page.locator('#routes'), 'g.hub.bob');
+    // learned routes show their path and age (issue 21): the columns are there for every route
+    await containsText(page.locator('#routes thead'), 'path');
+    await containsText(page.locator('#routes thead'), 'age');
     // bob goes away: the live stream marks it down
     await bob.stop();
     await containsText(page.locator('#peers tr[data-peer="bob"]'), 'down');
