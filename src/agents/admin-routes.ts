@@ -6,6 +6,8 @@ import type { AdminRoutePlugin } from '../node/http/admin-server.js';
 import type { ApprovalQueue } from './approvals.js';
 import type { Policies } from './policies.js';
 import { callerOf, type ScopeRouteConfig } from './scopes.js';
+import type { Quote } from './quote.js';
+import { appError } from '../errors/index.js';
 
 const idParams = {
   type: 'object',
@@ -20,9 +22,27 @@ const decisionBody = {
   properties: { decision: { type: 'string', enum: ['approve', 'deny'], description: '"approve" or "deny"' } },
 } as const;
 
+const quoteQuery = {
+  type: 'object',
+  required: ['destination', 'amount'],
+  additionalProperties: false,
+  properties: {
+    destination: { type: 'string', minLength: 1, maxLength: 1023, description: 'an ILP address' },
+    amount: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'raw units of the node asset, a decimal string' },
+  },
+} as const;
+
 /** The routes, as an admin route plugin. */
-export function agentAdminRoutes(policies: Policies, approvals: ApprovalQueue): AdminRoutePlugin {
+export function agentAdminRoutes(policies: Policies, approvals: ApprovalQueue, quote: (destination: string, amount: bigint) => Quote | undefined): AdminRoutePlugin {
   return (app) => {
+    app.get<{ Querystring: { destination: string; amount: string } }>('/admin/quote', { schema: { querystring: quoteQuery } }, (request) => {
+      const amount = BigInt(request.query.amount);
+      if (amount > 0xffff_ffff_ffff_ffffn) throw appError('INVALID_ARGUMENT', { field: 'amount', reason: 'exceeds UInt64' });
+      const q = quote(request.query.destination, amount);
+      if (q === undefined) throw appError('NOT_READY');
+      return q;
+    });
+
     app.get('/admin/policies', () => policies.view());
 
     app.put<{ Body: unknown }>('/admin/policies', { schema: { body: { type: 'object' } }, config: { scope: 'admin' } satisfies ScopeRouteConfig }, async (request) => {

@@ -20,6 +20,7 @@ import { receiptRoutes } from './receipts/admin-routes.js';
 import type { Registry } from 'prom-client';
 import type { NodeEventInput } from '../node/events.js';
 import { AgentSignals } from './signals.js';
+import { quote, type QuoteParts } from './quote.js';
 
 export { Policies } from './policies.js';
 export type { LocalOutcome } from './local-payments.js';
@@ -36,6 +37,8 @@ export interface Agents {
   /** Local delivery that answers receipt requests (receipts/payee.ts). */
   wrapDelivery(deliver: LocalDeliver): LocalDeliver;
   adminRoutes(): AdminRoutePlugin[];
+  /** What quotes read (route lookup, peer assets, rates); set once the pipeline exists. */
+  setQuoteParts(parts: QuoteParts): void;
   /** Policy and approval metrics on the node's registry (signals.ts). */
   registerMetrics(registry: Registry): void;
   /** Denies waiting approvals and writes the spend history. */
@@ -58,6 +61,8 @@ export function createAgents(config: NodeConfig, logger: Logger, address: () => 
   const receipts = new ReceiptStore(config.dataDir);
   const payments = new LocalPayments(policies, approvals, address, receipts, logger);
   const asset = { code: config.assetCode, scale: config.assetScale };
+  let quoteParts: QuoteParts | undefined;
+  const quoter = (destination: string, amount: bigint) => (quoteParts === undefined ? undefined : quote(quoteParts, policies, destination, amount));
   return {
     policies,
     approvals,
@@ -66,7 +71,8 @@ export function createAgents(config: NodeConfig, logger: Logger, address: () => 
     receipts,
     wrapDelivery: (deliver) => withReceipts(deliver, { identity, address, asset, logger, onSigned: signals.receiptSigned }),
     registerMetrics: (registry) => signals.registerMetrics(registry, policies, approvals),
-    adminRoutes: () => [agentAdminRoutes(policies, approvals), receiptRoutes(identity, receipts)],
+    setQuoteParts: (parts) => (quoteParts = parts),
+    adminRoutes: () => [agentAdminRoutes(policies, approvals, quoter), receiptRoutes(identity, receipts)],
     async close() {
       approvals.close();
       await policies.close();

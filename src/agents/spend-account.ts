@@ -57,10 +57,12 @@ export class SpendAccount {
   reserve(destination: string, amount: bigint, now: number): PolicyDenial | undefined {
     const denial = this.check(destination, amount, now);
     if (denial !== undefined) this.onDenied?.(this.subject, denial, destination, amount);
+    else this.reserved += amount;
     return denial;
   }
 
-  private check(destination: string, amount: bigint, now: number): PolicyDenial | undefined {
+  /** What `reserve` would answer, reserving nothing (quotes). */
+  check(destination: string, amount: bigint, now: number): PolicyDenial | undefined {
     const p = this.policy;
     for (const prefix of p.deniedPrefixes) {
       if (underPrefix(destination, prefix)) {
@@ -95,7 +97,6 @@ export class SpendAccount {
           };
         }
       }
-      this.reserved += amount;
     }
     return undefined;
   }

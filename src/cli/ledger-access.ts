@@ -13,9 +13,12 @@
  */
 import { existsSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type NodeConfig } from '../config/index.js';
 import { appError, isAppError, type AppError } from '../errors/index.js';
-import { Ledger, LedgerError, LedgerInUseError, storeLocation } from '../ledger/index.js';
+import { Ledger, LedgerError, LedgerInUseError, storeLocation, type LedgerBackend } from '../ledger/index.js';
+import type { PostgresLedgerOptions } from '../ledger/postgres/index.js';
+import { redactPostgresUrl } from '../ledger/postgres/connect.js';
+import { postgresOptions } from '../node/ledger-backend.js';
 import type { LedgerInfo } from '../node/http/ledger-routes.js';
 import type { AdminClient } from './admin-client.js';
 
@@ -32,11 +35,15 @@ export interface LedgerLocation {
   dataDir?: string;
   /** True when the user named it (--data-dir, --config), false when it came from the default config. */
   explicit: boolean;
+  /** Set when the config names `ledger.backend: postgres`: the books are in that database. */
+  postgres?: PostgresLedgerOptions;
+  /** The database, password masked (with `postgres`). */
+  database?: string;
 }
 
 /** An opened ledger: the store itself, or the node that holds it. */
 export type LedgerSource =
-  | { via: 'data-dir'; dataDir: string; ledger: Ledger }
+  | { via: 'data-dir'; dataDir: string; database?: string; ledger: LedgerBackend }
   | { via: 'admin-api'; url: string; dataDir?: string; client: AdminClient };
 
 /**
@@ -50,10 +57,19 @@ export function locateLedger(flags: LedgerDirFlags): LedgerLocation {
   if (flags['data-dir'] !== undefined) return { dataDir: resolve(flags['data-dir']), explicit: true };
   if (flags.config !== undefined) {
     if (!existsSync(flags.config)) throw appError('CONFIG_NOT_FOUND', { path: resolve(flags.config) });
-    return { dataDir: resolve(loadConfig(flags.config).config.dataDir), explicit: true };
+    const config = loadConfig(flags.config).config;
+    return { dataDir: resolve(config.dataDir), explicit: true, ...backendOf(config) };
   }
   if (flags.url !== undefined) return { explicit: false };
-  return { dataDir: resolve(loadConfig().config.dataDir), explicit: false };
+  const config = loadConfig().config;
+  return { dataDir: resolve(config.dataDir), explicit: false, ...backendOf(config) };
+}
+
+/** The PostgreSQL part of a location when the config puts the books there. */
+function backendOf(config: NodeConfig): Pick<LedgerLocation, 'postgres' | 'database'> {
+  if (config.ledger.backend !== 'postgres') return {};
+  const postgres = postgresOptions(config);
+  return { postgres, database: redactPostgresUrl(postgres.url) };
 }
 
 /** True when `<dataDir>/ledger` exists (a node has run there). */
@@ -61,12 +77,19 @@ export function hasLedger(dataDir: string): boolean {
   return existsSync(storeLocation(dataDir));
 }
 
-/** Opens the store in `dataDir` for a command (creating it when absent; no folding). */
-export async function openLedger(dataDir: string): Promise<Ledger> {
+/**
+ * Opens the store in `dataDir` for a command (creating it when absent; no folding), or with
+ * `postgres` the PostgreSQL ledger (its schema created or migrated; the side journal in `dataDir`).
+ */
+export async function openLedger(dataDir: string, postgres?: PostgresLedgerOptions): Promise<LedgerBackend> {
   try {
+    if (postgres !== undefined) {
+      const { PostgresLedger } = await import('../ledger/postgres/index.js');
+      return await PostgresLedger.open({ ...postgres, dataDir, compactIntervalMs: NEVER_FOLD_MS });
+    }
     return await Ledger.open({ dataDir, compactIntervalMs: NEVER_FOLD_MS });
   } catch (e) {
-    throw ledgerAppError(e, dataDir);
+    throw ledgerAppError(e, postgres === undefined ? dataDir : redactPostgresUrl(postgres.url));
   }
 }
 
@@ -80,7 +103,7 @@ export async function connectLedger(location: LedgerLocation, client: () => Admi
     const c = client();
     return { via: 'admin-api', url: c.baseUrl, client: c };
   }
-  if (!hasLedger(dataDir)) {
+  if (location.postgres === undefined && !hasLedger(dataDir)) {
     if (location.explicit) throw appError('LEDGER_NOT_FOUND', { dataDir });
     // No ledger where the default config points: maybe a node runs elsewhere at the default URL.
     const c = client();
@@ -90,7 +113,8 @@ export async function connectLedger(location: LedgerLocation, client: () => Admi
     return { via: 'admin-api', url: c.baseUrl, client: c };
   }
   try {
-    return { via: 'data-dir', dataDir, ledger: await openLedger(dataDir) };
+    const ledger = await openLedger(dataDir, location.postgres);
+    return { via: 'data-dir', dataDir, ...(location.database !== undefined ? { database: location.database } : {}), ledger };
   } catch (e) {
     if ((e as AppError).code !== 'LEDGER_IN_USE') throw e;
   }

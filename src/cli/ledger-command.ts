@@ -39,7 +39,7 @@ export abstract class LedgerCommand extends AdminCommand {
 }
 
 /** Names where a ledger was read: the data directory, and the node asked when one was. */
-export function describeSource(source: { via: LedgerSource['via']; dataDir?: string; url?: string }): string {
-  if (source.via === 'data-dir') return source.dataDir ?? '';
+export function describeSource(source: { via: LedgerSource['via']; dataDir?: string; database?: string; url?: string }): string {
+  if (source.via === 'data-dir') return source.database !== undefined ? `the PostgreSQL ledger at ${source.database}` : (source.dataDir ?? '');
   return source.dataDir === undefined ? `the node at ${source.url}` : `${source.dataDir} (through the node at ${source.url})`;
 }

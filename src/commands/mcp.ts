@@ -8,7 +8,7 @@ export default class Mcp extends AdminCommand {
   static override summary = 'Serve the Model Context Protocol over stdio for an LLM agent';
 
   static override description =
-    "Serve MCP tools (send_payment, get_payment, list_payments, get_balance, list_peers, get_policy) over stdio, calling a running node's admin API with --url and --api-key (give it a key with the send and read scopes: it can pay within its policy but never change it or approve itself). stdout carries the protocol only; see docs/agents.md for registering it in an MCP host.";
+    "Serve MCP tools (send_payment, get_payment, list_payments, get_balance, list_peers, get_policy, quote, list_receipts, verify_receipt) over stdio, calling a running node's admin API with --url and --api-key (give it a key with the send and read scopes: it can pay within its policy but never change it or approve itself). stdout carries the protocol only; see docs/agents.md for registering it in an MCP host.";
 
   static override examples = ['AGENT_RUNTIME_API_KEY=$AGENT_MCP_KEY <%= config.bin %> mcp --url http://127.0.0.1:8081'];
 

@@ -5,7 +5,7 @@
  * events mark views dirty and one render runs at most every RENDER_MS.
  */
 import { byId, h, mount } from './dom.js';
-import { amount, textToBase64 } from './format.js';
+import { amount, defencesText, textToBase64 } from './format.js';
 import { renderPacketDetail, renderPacketTable } from './packets-view.js';
 import { applyEvent, createState } from './state.js';
 import { renderBalances, renderChannels, renderPeers, renderSettlements } from './tables-view.js';
@@ -148,7 +148,7 @@ function onEvent(e) {
 
 async function refreshTables() {
   try {
-    const [balances, peers, routes, health] = await Promise.all([call('/api/balances'), call('/api/peers'), call('/api/routes'), call('/api/health')]);
+    const [balances, peers, routes, health, defences] = await Promise.all([call('/api/balances'), call('/api/peers'), call('/api/routes'), call('/api/health'), call('/api/defences')]);
     api.balances = balances;
     api.peers = peers.peers;
     api.routes = routes.routes;
@@ -156,6 +156,9 @@ async function refreshTables() {
     badge.textContent = health.status;
     badge.className = `badge ${health.status}`;
     badge.title = (health.reasons ?? []).join('\n');
+    const line = byId('node-defences');
+    line.textContent = defencesText(defences);
+    line.hidden = line.textContent === '';
     dirty.add('balances').add('peers');
     schedule();
   } catch {

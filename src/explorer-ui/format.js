@@ -85,3 +85,17 @@ export function asHex(bytes) {
 export function short(s, keep = 10) {
   return s.length <= keep * 2 + 1 ? s : `${s.slice(0, keep)}…${s.slice(-keep)}`;
 }
+
+/**
+ * The status line of the node's defences (GET /api/defences); '' while there is nothing to say.
+ * `ledger stopped: … · pre-auth refused 1,300 · in-flight cap 7 · late fulfills 2 (amount 1,900)`
+ * @param {{ ledgerFault?: string, preAuthRefused: number, inFlightRejected: number, lateFulfills: { count: number, amount: string } }} d
+ */
+export function defencesText(d) {
+  const parts = [];
+  if (d.ledgerFault !== undefined) parts.push(`LEDGER STOPPED: ${d.ledgerFault}`);
+  if (d.preAuthRefused > 0) parts.push(`pre-auth refused ${amount(String(d.preAuthRefused))}`);
+  if (d.inFlightRejected > 0) parts.push(`in-flight cap ${amount(String(d.inFlightRejected))}`);
+  if (d.lateFulfills.count > 0) parts.push(`late fulfills ${amount(String(d.lateFulfills.count))} (amount ${amount(d.lateFulfills.amount)})`);
+  return parts.join(' · ');
+}

@@ -47,6 +47,13 @@ export const lateFulfillsFile = (dataDir: string): string => join(dataDir, 'late
 
 export function createPipeline(p: PipelineParts): PacketProcessor {
   const c = p.config;
+  // Quotes (GET /admin/quote, MCP quote) read the same route lookup, peer assets and rates as the pipeline.
+  p.agents.setQuoteParts({
+    lookup: (d) => p.routes.lookup(d),
+    peerAsset: (id) => (p.peers.get(id) === undefined ? null : p.peers.get(id)!.asset),
+    rates: p.rates,
+    asset: { code: c.assetCode, scale: c.assetScale },
+  });
   const lateFulfills = LateFulfillLog.open(lateFulfillsFile(c.dataDir), p.logger);
   p.stats.lateFulfills = () => lateFulfills.totals();
   return new PacketProcessor({

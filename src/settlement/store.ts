@@ -9,6 +9,8 @@
  */
 import { join } from 'node:path';
 import { Level } from 'level';
+import { LedgerError } from '../ledger/errors.js';
+import { checkStoreFiles, copyAside, type StoreDamage } from '../ledger/integrity/check-store.js';
 import type { ChainKind } from './chain.js';
 import type { Claim } from './claim.js';
 
@@ -94,6 +96,21 @@ function decode(v: Record<string, unknown>): ChannelRecord {
   return r as unknown as ChannelRecord;
 }
 
+function settlementCorrupt(dataDir: string, dir: string, damage: StoreDamage): LedgerError {
+  let copiedTo: string | undefined;
+  try {
+    copiedTo = copyAside(dataDir, dir, 'settlement');
+  } catch {
+    // no room for a copy: nothing opened the originals all the same
+  }
+  return new LedgerError(
+    'LEDGER_CORRUPT',
+    `The settlement store in ${dataDir} is damaged: ${damage.file} at offset ${damage.offset}: ${damage.reason}`,
+    `${copiedTo ? `The damaged files were copied to ${copiedTo}. ` : ''}The best claims it held are in that copy: keep it and recover them from it (or ask each peer for its latest claim) before you redeem. Then move ${dir} away and start again; channels are reconciled with the chain at start.`,
+    { details: { dataDir, file: damage.file, offset: damage.offset, reason: damage.reason, copiedTo } },
+  );
+}
+
 export class SettlementStore {
   private constructor(private readonly db: Level<string, unknown>) {}
 
@@ -102,9 +119,26 @@ export class SettlementStore {
     return join(dataDir, 'settlement');
   }
 
+  /**
+   * Opens the store after the ledger's open-time check (every log record and table block against its
+   * CRC, see src/ledger/integrity): best claims are money, so a damaged store is copied aside to
+   * `<dataDir>/settlement-damaged-<time>` and refused with LEDGER_CORRUPT naming file and offset,
+   * never read as a smaller truth; a torn final log record opens (LevelDB drops it).
+   */
   static async open(dataDir: string): Promise<SettlementStore> {
-    const db = new Level<string, unknown>(SettlementStore.location(dataDir), { valueEncoding: 'json' });
-    await db.open();
+    const dir = SettlementStore.location(dataDir);
+    const damage = checkStoreFiles(dir).damage;
+    if (damage !== undefined) throw settlementCorrupt(dataDir, dir, damage);
+    const db = new Level<string, unknown>(dir, { valueEncoding: 'json' });
+    try {
+      await db.open();
+    } catch (err) {
+      const code = (err as { code?: string; cause?: { code?: string } }).code;
+      if (code === 'LEVEL_CORRUPTION' || (err as { cause?: { code?: string } }).cause?.code === 'LEVEL_CORRUPTION') {
+        throw settlementCorrupt(dataDir, dir, { file: dir, offset: 0, reason: err instanceof Error ? err.message : String(err) });
+      }
+      throw err;
+    }
     return new SettlementStore(db);
   }
 

@@ -47,7 +47,7 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
   const size = useTerminalSize({ columns, rows });
   const [ui, dispatch] = useDashboardState();
   const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
-  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(endpoints));
+  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(endpoints, vm));
   // Quitting is passed on from the key handler itself: no effect to wait for (Ink flushes those late).
   const act: Dispatch<UiAction> = (a) => {
     dispatch(a);

@@ -3,7 +3,7 @@
  * (O(1) per event), and re-reads the node's peer list and health about once a second. React never
  * sees an event; it polls `store.version` on a timer (see use-view-model.ts).
  */
-import { applyBatch, createStore, refreshHealth, refreshPeers, type DashboardStore } from './store/dashboard-store.js';
+import { applyBatch, createStore, refreshDefences, refreshHealth, refreshPeers, type DashboardStore } from './store/dashboard-store.js';
 import type { DashboardSource } from './source.js';
 
 export class DashboardFeed {
@@ -38,6 +38,7 @@ export class DashboardFeed {
     try {
       refreshPeers(this.store, this.source.listPeers());
       refreshHealth(this.store, this.source.health(), this.source.ilpAddress, t);
+      if (this.source.securityStats) refreshDefences(this.store, this.source.securityStats);
     } catch {
       // A node that is stopping may refuse; the next refresh catches up.
     }

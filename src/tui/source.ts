@@ -8,6 +8,16 @@ import type { PeerInfo, HealthReport } from '../node/types.js';
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
 export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement'>>;
 
+/** The node's defence counters (ConnectorNode's securityStats), read about once a second. */
+export interface DefenceCounters {
+  /** Prepares refused with T03 by a per-peer in-flight cap, by `peer\0limit` */
+  readonly inFlightRejected: ReadonlyMap<string, number>;
+  /** the BTP pre-auth gate's counters, once it runs */
+  readonly preAuth?: { readonly refused: number } | undefined;
+  /** late fulfills per next hop (durable) */
+  lateFulfills(): ReadonlyMap<string, { count: number; amount: bigint }>;
+}
+
 /** Where one of the node's surfaces answers, as the header shows it: `admin http://127.0.0.1:8081`. */
 export interface DashboardEndpoint {
   readonly label: string;
@@ -27,6 +37,8 @@ export interface DashboardSource {
   listPeers(): readonly DashboardPeer[];
   /** Called about once a second for the uptime and status. */
   health(): Pick<HealthReport, 'uptime' | 'status'>;
+  /** Read with the health; absent: the defence line counts late fulfills from events only. */
+  readonly securityStats?: DefenceCounters;
   /**
    * false once the node has begun to stop: a dashboard mounted after `node:stopping` went out (a
    * signal during its start) closes at once instead of waiting for an event that will not come.

@@ -43,9 +43,20 @@ describe('agent-runtime mcp', () => {
     h.onCleanup(() => client.close());
 
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['get_balance', 'get_payment', 'get_policy', 'list_payments', 'list_peers', 'list_receipts', 'send_payment', 'verify_receipt']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['get_balance', 'get_payment', 'get_policy', 'list_payments', 'list_peers', 'list_receipts', 'quote', 'send_payment', 'verify_receipt']);
     const send = tools.find((t) => t.name === 'send_payment')!;
     expect(send.inputSchema).toMatchObject({ type: 'object', required: ['destination', 'amount'], properties: { message: { type: 'string' } } });
+
+    // A quote sends nothing: same asset, no fee on a local send; the policy's answer for each amount.
+    expect(textOf(await client.callTool({ name: 'quote', arguments: { destination: 'g.alice.shop', amount: '200' } }))).toMatchObject({
+      ok: true,
+      nextHop: 'local',
+      delivered: '200',
+      policy: 'allowed',
+    });
+    expect(textOf(await client.callTool({ name: 'quote', arguments: { destination: 'g.alice.shop', amount: '400' } }))).toMatchObject({ policy: 'waits for approval (above 300)' });
+    expect(textOf(await client.callTool({ name: 'quote', arguments: { destination: 'g.alice.shop', amount: '600' } }))).toMatchObject({ policy: expect.stringMatching(/^refused: policy maxPerPayment/) });
+    expect(textOf(await client.callTool({ name: 'quote', arguments: { destination: 'g.nowhere', amount: '1' } }))).toMatchObject({ ok: false, code: 'F02' });
 
     const paid = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.alice.shop', amount: '200', message: 'an apple' } }));
     expect(paid).toMatchObject({ status: 'fulfilled', reply: 'thanks for: an apple', receipt: { kind: 'payee', verified: true } });

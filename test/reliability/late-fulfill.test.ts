@@ -18,6 +18,7 @@ import { BtpType, decodeBtp, deserializeIlpPacket, encodeBtpIlp, getIlpData, ser
 import type { ConnectorNode} from '../../src/index.js';
 import { computeConditionFromData, IlpPacketType } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
+import { DashboardFeed } from '../../src/tui/feed.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -31,6 +32,7 @@ async function net(performance: Record<string, number>, dataDir?: string) {
     ilpAddress: 'g.hub',
     feeBps: 0,
     performance,
+    explorer: { enabled: true, port: 0 },
     ...(dataDir ? { dataDir } : {}),
     peers: [
       { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000' },
@@ -112,6 +114,14 @@ describe('a next hop that fulfills late', () => {
     const metrics = await (await fetch(`${hub.endpoints.health!}/metrics`)).text();
     expect(metrics).toMatch(/^ilp_late_fulfills\{peer="bob"[^}]*\} 1$/m);
     expect(metrics).toMatch(/^ilp_late_fulfill_amount\{peer="bob"[^}]*\} 900$/m);
+
+    // the explorer's status line and the dashboard's defence line read the same totals from the node
+    const defences = (await (await fetch(`${hub.endpoints.explorer!}/api/defences`)).json()) as Record<string, unknown>;
+    expect(defences).toEqual({ preAuthRefused: 0, inFlightRejected: 0, lateFulfills: { count: 1, amount: '900', byPeer: { bob: { count: 1, amount: '900' } } } });
+    const feed = new DashboardFeed(hub);
+    feed.refresh(true);
+    expect(feed.store.defences).toMatchObject({ lateFulfills: 1, lateAmount: 900n });
+    feed.close();
 
     // durable: on disk at once, and read back by a node started on the same data directory
     await hub.stop();

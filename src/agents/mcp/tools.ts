@@ -95,5 +95,19 @@ export function registerTools(server: McpServer, client: AdminClient): void {
     },
     () => attempt(async () => (await client.get<PoliciesView>('/admin/policies')).local ?? { policy: 'none: no limits besides the node\'s own' }),
   );
+  server.registerTool(
+    'quote',
+    {
+      title: 'Quote a payment',
+      description:
+        'What a payment of `amount` (raw units of this node\'s asset) to `destination` would hand the next hop, in that hop\'s asset, and whether this agent\'s policy would allow it, wait for approval or refuse it. Nothing is sent. Connectors further on may convert again or take fees.',
+      inputSchema: {
+        destination: z.string().min(1).describe('ILP address to pay'),
+        amount: amount.describe('Amount in raw units of the asset (decimal string)'),
+      },
+    },
+    ({ destination, amount: value }) => attempt(() => client.get(`/admin/quote?destination=${encodeURIComponent(destination)}&amount=${value}`)),
+  );
+
   registerReceiptTools(server, client, attempt);
 }

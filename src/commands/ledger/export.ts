@@ -9,6 +9,8 @@ export interface LedgerExportResult {
   file: string;
   via: 'data-dir' | 'admin-api';
   dataDir?: string;
+  /** With `ledger.backend: postgres`, read directly: the database, password masked. */
+  database?: string;
   url?: string;
   exportedAt: string;
   balances: number;
@@ -38,7 +40,7 @@ export default class LedgerExport extends LedgerCommand {
     const { flags } = await this.parse(LedgerExport);
     const { snapshot, where } = await this.withLedger(flags, async (source) => ({
       snapshot: source.via === 'data-dir' ? await source.ledger.exportSnapshot() : await source.client.get<LedgerSnapshot>('/admin/ledger/export'),
-      where: { via: source.via, dataDir: source.dataDir, ...(source.via === 'admin-api' ? { url: source.url } : {}) },
+      where: { via: source.via, dataDir: source.dataDir, ...(source.via === 'admin-api' ? { url: source.url } : source.database !== undefined ? { database: source.database } : {}) },
     }));
     if (flags.output === undefined) {
       if (!this.jsonEnabled()) out(JSON.stringify(snapshot, null, 2));

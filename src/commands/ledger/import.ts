@@ -12,6 +12,8 @@ import { out } from '../../cli/output.js';
 export interface LedgerImportResult {
   file: string;
   dataDir: string;
+  /** With `ledger.backend: postgres`: the database imported into, password masked. */
+  database?: string;
   balances: number;
   checkpoints: number;
   journalEntries: number;
@@ -25,11 +27,14 @@ export default class LedgerImport extends BaseCommand {
     'Load a snapshot written by `ledger export` into the ledger of an empty data directory, in one atomic write, after checking it ' +
     '(every entry balanced, unique ids, balances = checkpoints + journal, sum zero). Exit 2 when the snapshot is invalid (with the reason) ' +
     'or the data directory already holds a ledger.\n' +
-    'Only into a stopped node: a running node refuses imports. Stop it, import into its empty data directory, start it again.';
+    'Only into a stopped node: a running node refuses imports. Stop it, import into its empty data directory, start it again.\n' +
+    'With a config whose ledger.backend is postgres (--config), the snapshot goes into that empty database (its schema created first): ' +
+    'this is how a LevelDB node\'s books move to PostgreSQL (`ledger export --data-dir <dir>`, then `ledger import <file> --config <postgres config>`).';
 
   static override examples = [
     '<%= config.bin %> ledger import alice-ledger.json --data-dir data/alice-restored',
     'cat alice-ledger.json | <%= config.bin %> ledger import - --config config.yaml',
+    '<%= config.bin %> ledger import alice-ledger.json --config alice-postgres.yaml',
   ];
 
   static override args = {
@@ -48,11 +53,11 @@ export default class LedgerImport extends BaseCommand {
     } catch (e) {
       throw ledgerAppError(e, '', args.file);
     }
-    const { dataDir } = locateLedger(flags);
+    const { dataDir, postgres, database } = locateLedger(flags);
     if (dataDir === undefined) throw appError('INVALID_ARGUMENT', { field: '--data-dir', reason: 'is required' });
     this.errorContext = { dataDir };
-    const existed = hasLedger(dataDir);
-    const ledger = await openLedger(dataDir).catch((e: unknown) => {
+    const existed = postgres !== undefined || hasLedger(dataDir);
+    const ledger = await openLedger(dataDir, postgres).catch((e: unknown) => {
       throw (e as { code?: string }).code === 'LEDGER_IN_USE'
         ? appError('LEDGER_IN_USE', { dataDir, suggestion: 'A node is probably running with this data directory, and a running node does not import: stop it, then import into an empty data directory.' }, e)
         : e;
@@ -60,19 +65,20 @@ export default class LedgerImport extends BaseCommand {
     try {
       await ledger.importSnapshot(input as LedgerSnapshot);
     } catch (e) {
-      throw ledgerAppError(e, dataDir, args.file);
+      throw ledgerAppError(e, database ?? dataDir, args.file);
     } finally {
       await ledger.close();
     }
     const result: LedgerImportResult = {
       file: args.file,
       dataDir,
+      ...(database !== undefined ? { database } : {}),
       balances: plan.balances.size,
       checkpoints: plan.checkpoints.size,
       journalEntries: plan.entries.length,
     };
     if (!this.jsonEnabled()) {
-      out(`Imported ${args.file} into ${existed ? 'the empty ledger in ' : 'a new ledger in '}${dataDir}`);
+      out(`Imported ${args.file} into ${database !== undefined ? `the PostgreSQL ledger at ${database}` : `${existed ? 'the empty ledger in ' : 'a new ledger in '}${dataDir}`}`);
       out(`  ${result.balances} balances, ${result.checkpoints} checkpoints, ${result.journalEntries} journal entries`);
     }
     return result;

@@ -8,6 +8,8 @@ export interface LedgerVerifyResult extends VerifyResult {
   /** `data-dir`: the store was opened directly; `admin-api`: a running node was asked. */
   via: 'data-dir' | 'admin-api';
   dataDir?: string;
+  /** With `ledger.backend: postgres`, read directly: the database, password masked. */
+  database?: string;
   url?: string;
 }
 
@@ -29,7 +31,7 @@ export default class LedgerVerify extends LedgerCommand {
   async run(): Promise<LedgerVerifyResult> {
     const { flags } = await this.parse(LedgerVerify);
     const result = await this.withLedger(flags, async (source): Promise<LedgerVerifyResult> => {
-      if (source.via === 'data-dir') return { ...(await source.ledger.verify()), via: 'data-dir', dataDir: source.dataDir };
+      if (source.via === 'data-dir') return { ...(await source.ledger.verify()), via: 'data-dir', dataDir: source.dataDir, ...(source.database !== undefined ? { database: source.database } : {}) };
       const { dataDir, ...r } = await source.client.get<LedgerVerifyBody>('/admin/ledger/verify');
       return { ...r, via: 'admin-api', dataDir, url: source.url };
     });

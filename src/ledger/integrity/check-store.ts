@@ -105,9 +105,9 @@ export function checkStoreFiles(dir: string): StoreCheck {
   return out;
 }
 
-/** Copies the store folder to `<dataDir>/ledger-damaged-<time>` and returns that path. */
-export function copyAside(dataDir: string, storeDir: string): string {
-  const to = join(dataDir, `ledger-damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+/** Copies the store folder to `<dataDir>/<name>-damaged-<time>` (name: ledger unless given) and returns that path. */
+export function copyAside(dataDir: string, storeDir: string, name = 'ledger'): string {
+  const to = join(dataDir, `${name}-damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   cpSync(storeDir, to, { recursive: true });
   return to;
 }

@@ -12,6 +12,7 @@
  *   flight, it reconnects, retakes the lock, reloads the balances, books the side journal's losses
  *   (the difference only, for a packet whose COMMIT landed although the client saw an error) and clears the fault.
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import type { LedgerBackend } from '../backend.js';
@@ -24,7 +25,9 @@ import type { AccountId, JournalEntry, LedgerSnapshot, PeerLimits, Reservation, 
 import { checkAmount, checkEntryShape, checkLimits } from '../validate.js';
 import { connectionConfig, loadPg, unavailable, redactPostgresUrl, type PostgresTarget } from './connect.js';
 import { PgLane } from './pg-lane.js';
-import { CONSOLIDATE, FOLD, existingIds, findEntry, importDb, isEmpty, snapshotDb, storedBalances, verifyDb } from './queries.js';
+import { CONSOLIDATE, FOLD, existingIds, findEntry, importDb, isEmpty, readAssets, snapshotDb, storedBalances, verifyDb, writeAssets } from './queries.js';
+import { sumByRecordedAsset } from '../asset-records.js';
+import type { LedgerAsset } from '../assets.js';
 import { migrate, OWNER_LOCK, SCHEMA_VERSION, schemaVersion, type MigrateResult } from './schema.js';
 
 /** Options of `PostgresLedger.open`. */
@@ -105,6 +108,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     const side = new SideJournal(pgSideJournalPath(opts.dataDir));
     const ledger = new PostgresLedger(opts, pgm, pool, side);
     try {
+      mkdirSync(opts.dataDir, { recursive: true });
       side.open();
       await ledger.connectOwner(opts.migrate !== false);
       await ledger.load();
@@ -185,10 +189,27 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     return findEntry(this.pool, id);
   }
 
+  /** As `Ledger.verify`: with accounts in more than one recorded asset, each asset must sum to zero. */
   async verify(): Promise<VerifyResult> {
     if (this.closed) throw closedError();
     await this.flush();
-    return this.db(() => verifyDb(this.pool));
+    const result = await this.db(() => verifyDb(this.pool));
+    const recorded = await this.db(() => readAssets(this.pool));
+    const fallback = recorded.get('agent');
+    if (fallback === undefined) return result;
+    const sums = sumByRecordedAsset(this.balances(), recorded, fallback);
+    if (sums.size < 2) return result;
+    return { ...result, ok: result.ok && [...sums.values()].every((v) => v === 0n), assets: Object.fromEntries([...sums].map(([k, v]) => [k, v.toString()])) };
+  }
+
+  async accountAssets(): Promise<Map<AccountId, LedgerAsset>> {
+    if (this.closed) throw closedError();
+    return this.db(() => readAssets(this.pool));
+  }
+
+  async recordAssets(assets: Iterable<[AccountId, LedgerAsset]>): Promise<void> {
+    if (this.closed) throw closedError();
+    await this.db(() => writeAssets(this.pool, assets));
   }
 
   async exportSnapshot(): Promise<LedgerSnapshot> {

@@ -3,6 +3,8 @@
  * with synchronous_commit on, before the server answers), so a batch is one round trip.
  */
 import type pg from 'pg';
+import { parseAssetKey } from '../asset-records.js';
+import { assetKey, type LedgerAsset } from '../assets.js';
 import { buildSnapshot, type ImportPlan } from '../snapshot.js';
 import type { AccountId, EntryKind, JournalEntry, LedgerSnapshot, VerifyResult } from '../types.js';
 
@@ -102,6 +104,28 @@ const RECOMPUTED = `
 type AmountRow = { account: string; amount: string };
 const toMap = (rows: AmountRow[]): Map<AccountId, bigint> => new Map(rows.map((r) => [r.account, BigInt(r.amount)]));
 
+/** Each account's recorded asset (the `asset` column of ledger_balances). */
+export async function readAssets(db: pg.ClientBase | pg.Pool): Promise<Map<AccountId, LedgerAsset>> {
+  const r = await db.query<{ account: string; asset: string }>('SELECT account, asset FROM ledger_balances WHERE asset IS NOT NULL ORDER BY account');
+  const out = new Map<AccountId, LedgerAsset>();
+  for (const row of r.rows) {
+    const a = parseAssetKey(row.asset);
+    if (a !== undefined) out.set(row.account, a);
+  }
+  return out;
+}
+
+/** Records accounts' assets (a row with balance 0 for an account not booked yet). */
+export async function writeAssets(db: pg.ClientBase | pg.Pool, assets: Iterable<[AccountId, LedgerAsset]>): Promise<void> {
+  const list = [...assets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (list.length === 0) return;
+  await db.query(
+    `INSERT INTO ledger_balances (account, balance, asset) SELECT a, 0, k FROM unnest($1::text[], $2::text[]) AS t(a, k)
+     ON CONFLICT (account) DO UPDATE SET asset = EXCLUDED.asset`,
+    [list.map(([a]) => a), list.map(([, k]) => assetKey(k))],
+  );
+}
+
 /** Stored balances (base + deltas), by account. */
 export async function storedBalances(db: pg.ClientBase | pg.Pool): Promise<Map<AccountId, bigint>> {
   return toMap((await db.query<AmountRow>(STORED)).rows);
@@ -181,7 +205,8 @@ export async function snapshotDb(pool: pg.Pool): Promise<LedgerSnapshot> {
     for (const [k, v] of balances) if (v === 0n) balances.delete(k);
     const checkpoints = toMap((await c.query<AmountRow>(CHECKPOINTS)).rows);
     const journal = (await c.query<JournalRow>(`SELECT ${JOURNAL_COLUMNS} FROM ledger_journal ORDER BY ts, id`)).rows.map(toEntry);
-    return buildSnapshot(balances, checkpoints, journal);
+    const assets = [...(await readAssets(c))].map(([k, a]) => [k, assetKey(a)]);
+    return { ...buildSnapshot(balances, checkpoints, journal), ...(assets.length > 0 ? { assets: Object.fromEntries(assets) as Record<AccountId, string> } : {}) };
   });
 }
 
@@ -205,6 +230,7 @@ export async function importDb(pool: pg.Pool, plan: ImportPlan): Promise<void> {
     const pairs = (m: Map<AccountId, bigint>) => [[...m.keys()], [...m.values()].map(String)];
     await c.query('INSERT INTO ledger_balances (account, balance) SELECT * FROM unnest($1::text[], $2::numeric[])', pairs(plan.balances));
     await c.query('INSERT INTO ledger_checkpoints (account, amount) SELECT * FROM unnest($1::text[], $2::numeric[])', pairs(plan.checkpoints));
+    await writeAssets(c, plan.assets);
     await c.query('COMMIT');
   } catch (err) {
     await c.query('ROLLBACK').catch(() => undefined);

@@ -24,7 +24,7 @@ const TITLES = 3;
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
-/** @param header lines the header takes (3, or 4 with the endpoints line) */
+/** @param header lines the header takes (3, one more with the endpoints line, one more with the defence line) */
 export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = HEADER): Layout {
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(MIN_ROWS, rows) - 1;

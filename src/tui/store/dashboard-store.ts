@@ -17,7 +17,7 @@ import type {
   SettlementRequiredEvent,
 } from '../../node/events.js';
 import type { PeerRelation } from '../../node/types.js';
-import type { DashboardPeer } from '../source.js';
+import type { DashboardPeer, DefenceCounters } from '../source.js';
 import { RingBuffer } from './ring-buffer.js';
 
 /** A finished packet as the packet pane lists it. */
@@ -65,6 +65,19 @@ export interface SettlementTotals {
   failed: number;
 }
 
+/** What the node's defences did: shown on the header's defence line once any is non-zero. */
+export interface Defences {
+  /** the store error while the ledger refuses payments (fail-stop); undefined when it works */
+  ledgerFault: string | undefined;
+  /** BTP connections refused past a pre-auth cap */
+  preAuthRefused: number;
+  /** Prepares refused with T03 by an in-flight cap */
+  inFlightRejected: number;
+  /** fulfills not passed upstream (not booked) and the sum of their amounts, as the node recorded them (durable) */
+  lateFulfills: number;
+  lateAmount: bigint;
+}
+
 /** Sizes of the bounded lists. */
 export const PACKET_HISTORY = 1000;
 export const ACTIVITY_HISTORY = 100;
@@ -95,6 +108,7 @@ export interface DashboardStore {
   activity: RingBuffer<ActivityRecord>;
   channels: Map<string, ChannelState>;
   settlement: SettlementTotals;
+  defences: Defences;
   /** set by events after which the node's peer list is worth reading again (stats, peer changes) */
   peersStale: boolean;
 }
@@ -122,6 +136,7 @@ export function createStore(snapshot: EventSnapshot, ilpAddress: string, now = D
     activity: new RingBuffer<ActivityRecord>(ACTIVITY_HISTORY),
     channels: new Map(),
     settlement: { claimsSent: 0, claimsSentAmount: 0n, claimsReceived: 0, claimsReceivedAmount: 0n, redeemed: 0, failed: 0 },
+    defences: { ledgerFault: undefined, preAuthRefused: 0, inFlightRejected: 0, lateFulfills: 0, lateAmount: 0n },
     peersStale: true,
   };
   for (const [id, p] of Object.entries(snapshot.peers)) {
@@ -169,6 +184,12 @@ export function applyEvent(s: DashboardStore, e: NodeEvent): void {
     case 'packet:late-fulfill':
       s.totals.late++;
       s.packets.push(e);
+      return;
+    case 'ledger:fault':
+      s.defences.ledgerFault = e.reason;
+      return;
+    case 'ledger:recovered':
+      s.defences.ledgerFault = undefined;
       return;
     case 'balance:changed': {
       s.balances.set(e.account, e.balance);
@@ -294,6 +315,24 @@ export function refreshPeers(s: DashboardStore, peers: readonly DashboardPeer[])
   }
   for (const id of s.peers.keys()) if (!seen.has(id)) s.peers.delete(id);
   s.peersStale = false;
+  s.version++;
+}
+
+/** Takes the node's defence counters (they also count what happened before we subscribed). */
+export function refreshDefences(s: DashboardStore, c: DefenceCounters): void {
+  const d = s.defences;
+  d.preAuthRefused = c.preAuth?.refused ?? 0;
+  let rejected = 0;
+  for (const n of c.inFlightRejected.values()) rejected += n;
+  d.inFlightRejected = rejected;
+  let count = 0;
+  let amount = 0n;
+  for (const t of c.lateFulfills().values()) {
+    count += t.count;
+    amount += t.amount;
+  }
+  d.lateFulfills = count;
+  d.lateAmount = amount;
   s.version++;
 }
 

@@ -3,7 +3,7 @@
  * a second. Lists are bounded by the store's rings, so building one costs the same at 10 or 10,000
  * packets a second.
  */
-import type { ActivityRecord, ChannelState, DashboardStore, PacketRecord, PeerState, SettlementTotals } from './dashboard-store.js';
+import type { ActivityRecord, ChannelState, DashboardStore, Defences, PacketRecord, PeerState, SettlementTotals } from './dashboard-store.js';
 
 export interface ViewModel {
   readonly nodeId: string;
@@ -26,6 +26,7 @@ export interface ViewModel {
   readonly activity: readonly ActivityRecord[];
   readonly channels: readonly Readonly<ChannelState>[];
   readonly settlement: Readonly<SettlementTotals>;
+  readonly defences: Readonly<Defences>;
 }
 
 export interface ViewOptions {
@@ -59,5 +60,6 @@ export function buildViewModel(s: DashboardStore, o: ViewOptions): ViewModel {
     activity: s.activity.newest(),
     channels: [...s.channels.values()].map((c) => ({ ...c })),
     settlement: { ...s.settlement },
+    defences: { ...s.defences },
   };
 }

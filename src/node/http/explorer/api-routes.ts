@@ -5,6 +5,7 @@
  * - `GET /api/health`   the node's health report (same body and status as the health port)
  * - `GET /api/events?limit&since&type&packetId`  history from the ring (see EventStore.query)
  * - `GET /api/peers`, `/api/routes`, `/api/balances`, `/api/channels`
+ * - `GET /api/defences`  ledger fail-stop, pre-auth refusals, in-flight cap T03s, late fulfills (defences.ts)
  * - `GET /api/packets/:packetId`  every held event of one packet, and its data preview when known
  * - `POST /api/send`    send a packet from the local agent: only with `explorer.allowSend`, never in
  *   production, and with the admin API's X-Api-Key when one is set
@@ -19,6 +20,7 @@ import { ilpSendBody, parseUint64 } from '../schemas.js';
 import type { ChannelView } from './channel-view.js';
 import { isKnownTypeFilter, type EventStore } from './event-store.js';
 import { preview, type SendPreview, type SendPreviews } from './send-previews.js';
+import { defencesOf } from './defences.js';
 
 /** Largest page of /api/events. */
 export const MAX_PAGE = 1000;
@@ -127,6 +129,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 
   app.get('/api/channels', () => ({ channels: channels.list() }));
+
+  app.get('/api/defences', () => defencesOf(node));
 
   app.get<{ Params: { packetId: string } }>('/api/packets/:packetId', { schema: { params: packetParams } }, (request) => {
     const { packetId } = request.params;

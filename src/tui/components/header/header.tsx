@@ -35,14 +35,29 @@ export function countersSegments(vm: ViewModel): Segment[] {
   ];
 }
 
+/**
+ * `defences  LEDGER STOPPED: ENOSPC  pre-auth refused 1,300  in-flight cap 7  late fulfills 2 (900)`:
+ * what the node's defences did; empty (no line) while all of it is zero.
+ */
+export function defenceSegments(vm: ViewModel): Segment[] {
+  const d = vm.defences;
+  if (d.ledgerFault === undefined && d.preAuthRefused === 0 && d.inFlightRejected === 0 && d.lateFulfills === 0) return [];
+  const out: Segment[] = [{ text: 'defences', dim: true }];
+  if (d.ledgerFault !== undefined) out.push({ text: `  LEDGER STOPPED: ${d.ledgerFault}`, color: 'red', bold: true });
+  if (d.preAuthRefused > 0) out.push({ text: '  pre-auth refused ' }, { text: grouped(d.preAuthRefused), color: 'yellow' });
+  if (d.inFlightRejected > 0) out.push({ text: '  in-flight cap ' }, { text: grouped(d.inFlightRejected), color: 'yellow' });
+  if (d.lateFulfills > 0) out.push({ text: '  late fulfills ' }, { text: `${grouped(d.lateFulfills)} (${compact(d.lateAmount)})`, color: 'yellow' });
+  return out;
+}
+
 /** `admin http://127.0.0.1:8081  explorer http://127.0.0.1:3001  health …`: where each surface answers. */
 export function endpointSegments(endpoints: readonly DashboardEndpoint[]): Segment[] {
   return endpoints.flatMap((e, i) => [{ text: `${i === 0 ? '' : '  '}${e.label} `, color: 'gray' as const }, { text: e.url }]);
 }
 
-/** Lines the header takes: the endpoints line only when there are endpoints to show. */
-export function headerLines(endpoints: readonly DashboardEndpoint[] = []): number {
-  return endpoints.length > 0 ? 4 : 3;
+/** Lines the header takes: the endpoints line only when there are endpoints to show, the defence line once it has news. */
+export function headerLines(endpoints: readonly DashboardEndpoint[] = [], vm?: ViewModel): number {
+  return 3 + (endpoints.length > 0 ? 1 : 0) + (vm !== undefined && defenceSegments(vm).length > 0 ? 1 : 0);
 }
 
 export interface HeaderProps {
@@ -52,14 +67,16 @@ export interface HeaderProps {
   readonly endpoints?: readonly DashboardEndpoint[];
 }
 
-/** Three or four lines: who, where its surfaces answer (when given), the counters, the throughput sparkline. */
+/** Who, where its surfaces answer (when given), the counters, the throughput sparkline, and the defence line when it has news. */
 export function Header({ vm, width, endpoints = [] }: HeaderProps) {
+  const defences = defenceSegments(vm);
   return (
     <Box flexDirection="column" width={width}>
       <Line segments={identitySegments(vm)} width={width} />
       {endpoints.length > 0 ? <Line segments={endpointSegments(endpoints)} width={width} /> : null}
       <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
+      {defences.length > 0 ? <Line segments={defences} width={width} /> : null}
     </Box>
   );
 }
