@@ -90,9 +90,17 @@ export class AdminClient {
     const health = await this.raw('GET', '/health').catch(() => undefined);
     const h = health?.body as { nodeId?: unknown; checks?: unknown } | undefined;
     if (typeof h?.nodeId !== 'string' || h.checks === undefined) return undefined;
+    // The node's health server names its admin API in every 404 (node-control.ts).
+    const named = /the admin API is at (\S+)$/.exec(b.message)?.[1];
+    const none = b.message.endsWith('serves no admin API (adminApi.enabled is off)');
+    const where = named !== undefined
+      ? `Point --url (or AGENT_RUNTIME_URL) at the admin API: ${named}.`
+      : none
+        ? 'This node serves no admin API: set adminApi.enabled: true in its config (agent-runtime start serves one by default) and restart it.'
+        : "Point --url (or AGENT_RUNTIME_URL) at the admin API: adminApi.port in the node's config, 8081 by default.";
     return appError('NOT_FOUND', {
-      message: `${this.baseUrl} is the health port of node ${h.nodeId}, not its admin API`,
-      suggestion: `Point --url (or AGENT_RUNTIME_URL) at the admin API: adminApi.port in the node's config, 8081 by default. \`agent-runtime health --url ${this.baseUrl}\` reads this port.`,
+      message: `${this.baseUrl} is the health port of node ${h.nodeId}, not its admin API${named === undefined ? '' : ` (that is ${named})`}`,
+      suggestion: `${where} \`agent-runtime health --url ${this.baseUrl}\` reads this port.`,
     });
   }
 

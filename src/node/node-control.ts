@@ -71,7 +71,7 @@ export class NodeControl {
     const metrics = this.metrics;
     const { allowedHosts, trustProxy } = c.security;
     const stats = this.node.securityStats;
-    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, allowedHosts, stats, ...(metrics ? { metrics: () => metrics.render() } : {}) });
+    this.health = createHealthServer(api, { host: c.healthCheckHost, port: c.healthCheckPort, logger, allowedHosts, stats, adminUrl: () => this.urls.admin, ...(metrics ? { metrics: () => metrics.render() } : {}) });
     const h = await this.health.listen();
     this.urls.health = h.url;
     this.healthPort = h.port;

@@ -16,11 +16,20 @@ describe('the health port given as --url', () => {
     const node = h.node({ nodeId: 'hp' });
     await node.start();
     const health = node.endpoints.health!;
+    const admin = node.endpoints.admin!.replace(/\/+$/, '');
     const e = await failure(new AdminClient(health).get('/admin/peers'));
     expect(e.code).toBe('NOT_FOUND');
-    expect(e.message).toBe(`${health.replace(/\/+$/, '')} is the health port of node hp, not its admin API`);
-    expect(e.suggestion).toContain('adminApi.port');
-    expect(e.suggestion).toContain('8081');
+    expect(e.message).toBe(`${health.replace(/\/+$/, '')} is the health port of node hp, not its admin API (that is ${admin})`);
+    expect(e.suggestion).toContain(`at the admin API: ${admin}.`);
+  });
+
+  it('says so when the node serves no admin API at all', async () => {
+    const node = h.node({ nodeId: 'hp3', adminApi: { enabled: false } });
+    await node.start();
+    const e = await failure(new AdminClient(node.endpoints.health!).get('/admin/peers'));
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toMatch(/is the health port of node hp3, not its admin API$/);
+    expect(e.suggestion).toContain('adminApi.enabled: true');
   });
 
   it('leaves the admin API\'s own not-found answers as they are', async () => {

@@ -16,6 +16,8 @@ export interface HealthServerOptions {
   logger: Logger;
   /** Host header names accepted besides loopback / the bound address (host-check.ts). */
   allowedHosts?: readonly string[];
+  /** The node's admin API URL once it listens (undefined: the node serves none); named in every 404. */
+  adminUrl?: () => string | undefined;
   /** Counters of refusals (Host) for /metrics. */
   stats?: SecurityStats;
   /** Renders the metrics exposition (prom-client's registry.metrics()); without it /metrics is 404. */
@@ -65,7 +67,11 @@ export function readiness(node: NodeApi): { ready: true } | { ready: false; reas
 export function createHealthServer(node: NodeApi, opts: HealthServerOptions): HttpServerHandle {
   const log = opts.logger.child({ module: 'health-server' });
   const app = createBaseApp({ bodyLimit: 1024 });
-  installErrorHandling(app, log);
+  const adminUrl = opts.adminUrl;
+  installErrorHandling(app, log, adminUrl && (() => {
+    const url = adminUrl();
+    return url === undefined ? 'this is the health port; this node serves no admin API (adminApi.enabled is off)' : `this is the health port; the admin API is at ${url}`;
+  }));
   installRequestLog(app, log);
   installHostCheck(app, createHostPolicy(opts.host, opts.allowedHosts), 'health server', opts.stats);
 

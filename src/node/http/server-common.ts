@@ -49,8 +49,11 @@ export function createBaseApp(opts: { bodyLimit?: number; trustProxy?: boolean }
   });
 }
 
-/** Installs the error boundary and the JSON 404. Anything that is not an AppError is logged and answered 500. */
-export function installErrorHandling(app: FastifyInstance, log: Logger): void {
+/**
+ * Installs the error boundary and the JSON 404. Anything that is not an AppError is logged and answered 500.
+ * `notFoundNote` adds a sentence to every 404 (the health server says where the admin API is).
+ */
+export function installErrorHandling(app: FastifyInstance, log: Logger, notFoundNote?: () => string): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const e = toHttpError(err, { bodyLimit: app.initialConfig.bodyLimit });
     const status = e.httpStatus ?? 500;
@@ -59,7 +62,7 @@ export function installErrorHandling(app: FastifyInstance, log: Logger): void {
     return sendError(reply, e);
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(reply, appError('NOT_FOUND', { message: `No route ${request.method} ${pathOf(request.url)}` })),
+    sendError(reply, appError('NOT_FOUND', { message: `No route ${request.method} ${pathOf(request.url)}${notFoundNote ? `: ${notFoundNote()}` : ''}` })),
   );
 }
 

@@ -3,7 +3,7 @@
  * Unit part on a bare EventStream (exact values per event, packets through the packet path's hooks),
  * then real nodes over real sockets.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { register as globalRegistry } from 'prom-client';
 import { EventStream, type NodeEventInput } from '../../../src/node/events.js';
 import { createMetrics, type NodeMetrics } from '../../../src/node/http/metrics.js';
@@ -61,10 +61,17 @@ describe('createMetrics on the event stream', () => {
     let body = (await m.render()).body;
     expect(sample(body, 'ilp_packets_in_flight')).toBe(4);
 
+    // the clock stands still while the three packets finish, so their latencies are exactly 3 ms,
+    // 2 s and 1 ms however busy the machine is (a real clock moved past le=0.005 under load)
     const now = Date.now();
-    events.packetDone(true, now - 3, FULFILL);
-    events.packetDone(true, now - 2000, FULFILL);
-    events.packetDone(false, now - 1, reject('F02'));
+    vi.useFakeTimers({ toFake: ['Date'], now });
+    try {
+      events.packetDone(true, now - 3, FULFILL);
+      events.packetDone(true, now - 2000, FULFILL);
+      events.packetDone(false, now - 1, reject('F02'));
+    } finally {
+      vi.useRealTimers();
+    }
     events.inFlightNow = 1;
     await emitAll(events, [{ type: 'packet:late-fulfill', packetId: '4', to: 'carol', destination: 'g.carol', amount: '100' }]);
     body = (await m.render()).body;
