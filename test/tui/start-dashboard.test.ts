@@ -34,6 +34,9 @@ function config(nodeId: string): string {
   return file;
 }
 
+// Needs the tmux binary (scripts/debian-packages.txt installs it for the README's test command).
+// Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
+if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
 describe.skipIf(!hasTmux())('start on a terminal (tmux): where things are', () => {
   it('the header shows admin, explorer, health and BTP; the explorer answers; q prints them again on exit', { timeout: 90_000 }, async () => {
     const file = config('shown');
