@@ -10,9 +10,11 @@ import { connectChain, laneTimers } from './chains/index.js';
 import { Core } from './core.js';
 import { Incoming, type RedeemPolicy } from './incoming.js';
 import type { SettlementContext } from './module.js';
+import type { OperationLog } from './operation-log.js';
 import { Operations } from './operations.js';
 import { Outgoing, claimed } from './outgoing.js';
 import type { ChannelRecord, SettlementStore, StoreMeta } from './store.js';
+import { trackedChain } from './tracked-chain.js';
 import { Units } from './units.js';
 
 /** How long `start` waits for the chain before carrying on without it, ms. */
@@ -43,6 +45,8 @@ export class Lane {
     store: SettlementStore,
     private readonly meta: LaneMeta,
     policy: RedeemPolicy,
+    /** Our transactions, pending vs final (shared by every lane). */
+    readonly log: OperationLog,
   ) {
     this.core = new Core(kind, ctx, store, ctx.logger.child({ chain: kind }));
     this.outgoing = new Outgoing(this.core);
@@ -129,7 +133,11 @@ export class Lane {
     if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
-        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => this.core.fail('', reason));
+        const raw = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => {
+          this.log.reorged(reason);
+          this.core.fail('', reason);
+        });
+        const chain = trackedChain(raw, this.core, this.log);
         if (this.stopped) {
           chain.close();
           return;

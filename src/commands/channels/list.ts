@@ -9,7 +9,8 @@ export default class ChannelsList extends AdminCommand {
 
   static override description =
     'List the payment channels a running node pays through (outgoing) and is paid through (incoming), on every chain it ' +
-    'settles on, with their deposit, the latest claim and what was redeemed on-chain. Amounts are asset units (GET /admin/channels).';
+    'settles on, with their deposit, the latest claim, what was redeemed on-chain and our last transaction on it (pending with its ' +
+    'confirmations, final, failed or reorged). Amounts are asset units (GET /admin/channels).';
 
   static override examples = [
     '<%= config.bin %> channels list',
@@ -35,7 +36,7 @@ export default class ChannelsList extends AdminCommand {
     if (!this.jsonEnabled()) {
       out(
         table(
-          channels,
+          channels.map((c) => ({ ...c, lastTx: lastOperation(c) })),
           [
             { key: 'channelId', header: 'channel' },
             { key: 'peerId', header: 'peer' },
@@ -46,6 +47,7 @@ export default class ChannelsList extends AdminCommand {
             { key: 'latestClaim', header: 'claimed' },
             { key: 'claimedOnchain', header: 'redeemed' },
             { key: 'available', header: 'available' },
+            { key: 'lastTx', header: 'our last tx' },
           ],
           'No channels. Open one with `agent-runtime channels open <peer> --deposit <amount>`.',
         ),
@@ -53,4 +55,11 @@ export default class ChannelsList extends AdminCommand {
     }
     return channels;
   }
+}
+
+/** `deposit pending 1/3`, `redeem final`: the channel's newest operation, or undefined. */
+function lastOperation(c: ChannelView): string | undefined {
+  const op = c.operations?.[0];
+  if (op === undefined) return undefined;
+  return op.state === 'pending' ? `${op.operation} pending ${op.confirmations}/${op.required}` : `${op.operation} ${op.state}`;
 }

@@ -17,6 +17,7 @@ import { defaultConfirmations } from './networks.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
 import { redactUrl } from '../redact.js';
+import { txSent } from '../../operation-log.js';
 import { SerialQueue, settleDelayProblem } from '../shared.js';
 
 /** How to reach the chain. */
@@ -320,6 +321,7 @@ export class EvmChain implements ChainAdapter {
     } catch (err) {
       throw this.callError(what, err);
     }
+    txSent(tx.hash);
     const receipt =
       this.confirmations <= 1
         ? await tx.wait().catch((err: unknown) => {
