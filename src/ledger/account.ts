@@ -49,7 +49,7 @@ export function newAccount(id: AccountId): Account {
 }
 
 /** Adds (sign 1) or removes (sign -1) an entry's not-yet-durable increases on peer accounts. */
-export function trackPendingUp(accts: readonly Account[], amounts: readonly { amount: bigint }[], sign: 1 | -1): void {
+export function trackPendingUp(accts: readonly Pick<Account, 'peerId' | 'pendingUp'>[], amounts: readonly { amount: bigint }[], sign: 1 | -1): void {
   for (let i = 0; i < accts.length; i++) {
     const a = accts[i];
     const amount = amounts[i].amount;
