@@ -9,7 +9,7 @@
  * wakes `flush()` waiters, runs the callbacks and, on a failed write, puts the ledger in the fault state
  * (fail-stop) after recording the group's packets in the side journal.
  */
-import { trackPendingUp } from './account.js';
+import { trackPendingUp, type LaneAccount } from './account.js';
 import { LedgerError } from './errors.js';
 import { callAll, safely, type Callback } from './group.js';
 import type { SideJournal, SideRecord } from './side-journal.js';
@@ -31,22 +31,6 @@ export interface LedgerFault {
 
 /** Called once per batch write with its sync flag, before the write; tests count syncs per batch with it. */
 export type WriteHook = (info: { seq: number; entries: number; sync: boolean }) => void;
-
-/** What the lane needs of an account (each backend's account has more). */
-export interface LaneAccount {
-  readonly id: AccountId;
-  /** Durable balance. */
-  balance: bigint;
-  /** Has a stored balance. */
-  booked: boolean;
-  /** The peer id for `peer:<id>` accounts, else undefined. */
-  readonly peerId: string | undefined;
-  /** Positive postings committed but not yet durable: counted against the credit limit at once. */
-  pendingUp: bigint;
-  reserved: bigint;
-  creditLimit: bigint | undefined;
-  settleThreshold: bigint | undefined;
-}
 
 /** One committed entry waiting for its group's write. */
 export interface LaneItem {

@@ -12,10 +12,10 @@
  * subclass probes the database until it answers again.
  */
 import type pg from 'pg';
-import { trackPendingUp } from '../account.js';
+import { trackPendingUp, type LaneAccount } from '../account.js';
 import { LedgerError } from '../errors.js';
 import type { Callback } from '../group.js';
-import { GroupLane, type LaneAccount, type LaneGroup } from '../group-lane.js';
+import { GroupLane, type LaneGroup } from '../group-lane.js';
 import type { SideJournal } from '../side-journal.js';
 import type { AccountId, JournalEntry } from '../types.js';
 import { BATCH, rowsJson } from './queries.js';
