@@ -272,7 +272,10 @@ export class TxSender {
       throw new ChainCallError(`${i.kind} (nonce ${i.nonce}) was superseded: another transaction took its nonce`);
     }
     if (!(await this.inPool(i))) {
-      await this.rebroadcast(i.txs[i.txs.length - 1].raw);
+      // Dropped from the pool, or mined in a block a reorg removed before we read its receipt.
+      const last = i.txs[i.txs.length - 1];
+      this.o.onReorg(`reorg: ${i.kind} (tx ${last.hash}) is in no block and not in the pool; sent again`);
+      await this.rebroadcast(last.raw);
       this.report(i, 'resent');
     }
   }
