@@ -7,10 +7,11 @@
 import { isAppError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import { connectChain, laneTimers } from './chains/index.js';
+import type { TxReport } from './chains/evm/sender.js';
 import { Core } from './core.js';
 import { Incoming, type RedeemPolicy } from './incoming.js';
 import type { SettlementContext } from './module.js';
-import type { OperationLog } from './operation-log.js';
+import { txSent, type OperationLog } from './operation-log.js';
 import { Operations } from './operations.js';
 import { Outgoing, claimed } from './outgoing.js';
 import type { ChannelRecord, SettlementStore, StoreMeta } from './store.js';
@@ -133,10 +134,16 @@ export class Lane {
     if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
-        const raw = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => {
-          this.log.reorged(reason);
-          this.core.fail('', reason);
-        });
+        const raw = await connectChain(
+          this.kind,
+          this.ctx.config.settlement,
+          this.core.log,
+          (reason) => {
+            this.log.reorged(reason);
+            this.core.fail('', reason);
+          },
+          { intents: this.core.store, onTx: (r) => this.onTx(r) },
+        );
         const chain = trackedChain(raw, this.core, this.log);
         if (this.stopped) {
           chain.close();
@@ -160,9 +167,28 @@ export class Lane {
     return this.connecting;
   }
 
-  /** At start: every channel not yet settled is re-read; pending bookings are committed; polling starts from now. */
+  /** A transaction's outcome: an event; once it is decided, its channel is read again (which books what it did). */
+  private onTx(r: TxReport): void {
+    // Reported inside the sending call: the operation it belongs to (operation-log.ts) learns its hash.
+    if (r.outcome === 'sent' || r.outcome === 'replaced' || r.outcome === 'resent') txSent(r.txHash);
+    const peerId = (r.channelId === undefined ? undefined : this.core.records.get(r.channelId)?.peerId) ?? '';
+    this.core.emit({ type: 'settlement:tx', chain: this.kind, peerId, ...r });
+    if (r.channelId === undefined || !['mined', 'failed', 'superseded'].includes(r.outcome) || !this.core.ready || this.stopped) return;
+    const tick = this.core
+      .refresh(r.channelId, r.outcome === 'mined' ? r.txHash : undefined)
+      .then(() => undefined)
+      .catch((err: unknown) => this.core.log.warn({ channelId: r.channelId, err: err instanceof Error ? err.message : String(err) }, 'reading a channel after its transaction failed'))
+      .finally(() => this.ticks.delete(tick));
+    this.ticks.add(tick);
+  }
+
+  /**
+   * At start: the transactions a crash left open are reconciled (chain.recoverIntents), every channel
+   * not yet settled is re-read; pending bookings are committed; polling starts from now.
+   */
   private async reconcile(): Promise<void> {
     const { chain } = this.core.need();
+    await chain.recoverIntents?.();
     if (this.lastBlock === undefined) {
       this.lastBlock = await chain.blockNumber();
       await this.meta.save();
