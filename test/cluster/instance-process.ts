@@ -7,7 +7,7 @@ import { ConnectorNode } from '../../src/index.js';
 import { createLogger } from '../../src/node/logger.js';
 
 const config = JSON.parse(process.env.CLUSTER_TEST_CONFIG ?? '{}') as { nodeId: string; logLevel?: string };
-const node = new ConnectorNode(config as never, createLogger(config.nodeId, (config.logLevel ?? 'warn') as never), { env: {} });
+const node = new ConnectorNode(config as never, createLogger(config.nodeId, (config.logLevel ?? 'warn')), { env: {} });
 // payments addressed to the hub itself are accepted (fulfillment = sha256(data))
 node.setPacketHandler(() => ({ accept: true }));
 process.on('SIGTERM', () => {
