@@ -107,6 +107,7 @@ export async function startIlpHttpServer(c: NodeConfig, peers: PeerSet, stats: S
     preAuth: { maxTotal: p.maxPreAuthConnections, maxPerAddress: p.maxPreAuthPerAddress, timeoutMs: p.preAuthTimeoutMs },
     allowedHosts: c.security.allowedHosts,
     stats,
+    peering: peers.httpStats,
     logger,
     authenticate: peers.authenticateHttp,
     onPrepare: (peerId, body, reply) => {

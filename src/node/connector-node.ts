@@ -31,6 +31,7 @@ import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
+import { registerHttpPeerMetrics } from './http/http-peer-metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
@@ -217,6 +218,7 @@ export class ConnectorNode {
     this.control = new NodeControl(this, plugins);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    if (this.control.metricsRegistry) registerHttpPeerMetrics(this.control.metricsRegistry, peers.httpStats);
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
     if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();

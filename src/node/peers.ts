@@ -14,6 +14,7 @@ import { BtpClient } from './btp/btp-client.js';
 import { BtpLink, LinkError, type LinkHandlers, type ResponseCallback } from './btp/btp-link.js';
 import type { AuthResult } from './btp/btp-server.js';
 import { HttpPeerLink } from './http/ilp-http-client.js';
+import { HttpPeeringStats } from './http/http-peer-metrics.js';
 import type { EventStream } from './events.js';
 import type { PeerPort } from './pipeline/packet-processor.js';
 import { TokenBucket } from './pipeline/rate-limit.js';
@@ -122,6 +123,8 @@ export interface PeerSetOptions {
 
 export class PeerSet {
   private readonly peers = new Map<string, Peer>();
+  /** ILP-over-HTTP requests per peer, both ways, for /metrics */
+  readonly httpStats = new HttpPeeringStats();
 
   constructor(private readonly o: PeerSetOptions) {}
 
@@ -249,6 +252,7 @@ export class PeerSet {
       token: h.outgoingToken,
       downAfterFailures: this.o.httpDownAfterFailures ?? 3,
       logger: this.o.logger,
+      counts: this.httpStats.of(peer.id),
       onUp: () => this.httpUp(peer, link, 'answers again'),
       onDown: (reason) => {
         this.o.events.emit({ type: 'peer:disconnected', peerId: peer.id, reason });
