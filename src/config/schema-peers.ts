@@ -43,6 +43,25 @@ const rateLimitSchema = z
   })
   .transform((r) => ({ packetsPerSecond: r.packetsPerSecond, burst: r.burst ?? Math.ceil(r.packetsPerSecond) }));
 
+const autoDepositSchema = z
+  .strictObject({
+    below: key(amountField({ min: 0n, minMessage: 'must be 0 or more' }), {
+      description: "Top up our channel to this peer when what its deposit still covers beyond our latest claim falls below this (the peer's asset units).",
+      kind: 'amount',
+    }),
+    topUpTo: key(amountField({ min: 1n, minMessage: 'must be greater than 0' }), {
+      description: "Deposit enough to bring what the channel covers back to this (the peer's asset units); must be above below.",
+      kind: 'amount',
+    }),
+    maxDeposit: key(amountField({ min: 1n, minMessage: 'must be greater than 0' }).optional(), {
+      description: "The most the channel's total deposit may reach by automatic top-ups (the peer's asset units). Unset: no cap beyond topUpTo.",
+      kind: 'amount',
+    }),
+  })
+  .superRefine((a, ctx) => {
+    if (a.topUpTo <= a.below) ctx.addIssue({ code: 'custom', path: ['topUpTo'], message: `must be above below (${a.below}): a top-up must lift the channel over the line it is made at` });
+  });
+
 const peerSettlementSchema = z
   .strictObject({
     chain: key(z.enum(CHAINS), { description: 'The chain this peer settles on.' }),
@@ -50,6 +69,7 @@ const peerSettlementSchema = z
       type: 'chain address',
       description: "The peer's account on that chain (EVM 0x address, XRPL r-address, Aptos 0x address).",
     }),
+    autoDeposit: autoDepositSchema.optional(),
   })
   .superRefine((s, ctx) => {
     const rule = ADDRESS_RULES[s.chain];

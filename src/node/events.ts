@@ -160,6 +160,27 @@ export interface SettlementOperationEvent extends Base {
   reason?: string;
 }
 /**
+ * `peers[].settlement.autoDeposit` acted on our channel to a peer: `deposited` (a top-up, with the
+ * channel's new deposit), `wallet-short` (our wallet cannot cover it), `at-cap` (the deposit is at
+ * `maxDeposit`), `failed` (the deposit transaction failed). Amounts in the peer's asset units.
+ */
+export interface AutoDepositEvent extends Base {
+  type: 'settlement:auto-deposit';
+  peerId: string;
+  chain: string;
+  channelId: string;
+  outcome: 'deposited' | 'wallet-short' | 'at-cap' | 'failed';
+  /** the top-up (0 at the cap) */
+  amount: string;
+  /** what the channel covered beyond our latest claim before it */
+  available: string;
+  /** the channel's deposit after a top-up */
+  deposit?: string;
+  walletBalance?: string;
+  txHash?: string;
+  reason?: string;
+}
+/**
  * One of our settlement transactions (EVM): `sent` (persisted, then broadcast), `replaced` (same nonce,
  * higher fee), `resent` (the same signed bytes again: it left the pool, or a restart found it unsent),
  * `pending` (found in the pool at start), `mined`, `failed` (reverted, or refused when sent again),
@@ -264,6 +285,7 @@ export type NodeEvent =
   | RedeemedEvent
   | SettlementFailedEvent
   | SettlementOperationEvent
+  | AutoDepositEvent
   | ChannelEvent
   | RatesEvent
   | NodeStartedEvent

@@ -28,7 +28,8 @@ export interface SettlementPeer {
   connected: boolean;
   /** asset units; unset: no automatic claims */
   settleThreshold?: bigint;
-  settlement?: { chain: Chain; address: string };
+  /** autoDeposit: keep our channel to the peer funded (asset units; peers[].settlement.autoDeposit). */
+  settlement?: { chain: Chain; address: string; autoDeposit?: { below: bigint; topUpTo: bigint; maxDeposit?: bigint } };
   /** The peer's asset (its balance, threshold and claims are amounts of it); unset: the node's. */
   asset?: { code: string; scale: number };
 }

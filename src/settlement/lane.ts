@@ -16,6 +16,7 @@ import { Operations } from './operations.js';
 import { Outgoing, claimed } from './outgoing.js';
 import type { ChannelRecord, SettlementStore, StoreMeta } from './store.js';
 import { trackedChain } from './tracked-chain.js';
+import { Funding } from './funding.js';
 import { Units } from './units.js';
 
 /** How long `start` waits for the chain before carrying on without it, ms. */
@@ -32,6 +33,7 @@ export class Lane {
   readonly outgoing: Outgoing;
   readonly incoming: Incoming;
   readonly operations: Operations;
+  readonly funding: Funding;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly ticks = new Set<Promise<void>>();
   private readonly settling = new Set<string>();
@@ -53,6 +55,7 @@ export class Lane {
     this.outgoing = new Outgoing(this.core);
     this.incoming = new Incoming(this.core, policy);
     this.operations = new Operations(this.core, this.outgoing, this.incoming, ctx.config.assetCode);
+    this.funding = new Funding(this.core, this.operations);
   }
 
   /** Takes this lane's records, connects (waiting up to 15 s), starts the timers. */
@@ -68,6 +71,7 @@ export class Lane {
     if (this.refused !== undefined) throw this.refused;
     this.every(timers.pollIntervalMs, () => this.poll());
     this.every(timers.resendIntervalMs, () => this.resend());
+    this.every(timers.resendIntervalMs, () => this.funding.check());
   }
 
   /** Stops the timers and waits for ticks in progress (the engine then waits for the rest of the work). */

@@ -142,7 +142,7 @@ describe('the full example', () => {
         creditLimit: 5000000000000000000000n,
         settleThreshold: 1000000n,
         rateLimit: { packetsPerSecond: 50.5, burst: 100 },
-        settlement: { chain: 'evm', address: '0x00000000000000000000000000000000000000a1' },
+        settlement: { chain: 'evm', address: '0x00000000000000000000000000000000000000a1', autoDeposit: { below: 2000000n, topUpTo: 10000000n, maxDeposit: 100000000n } },
         sendRoutes: true,
         receiveRoutes: true,
       },

@@ -190,6 +190,7 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const channelState = new Map<string, string>();
   const operations: Tally = new Map(); // chain SEP operation SEP state
   const gas: Tally = new Map(); // chain SEP operation
+  const autoDeposits: Tally = new Map(); // peer SEP chain SEP outcome
   /** operationId -> its key in `operations`, while it is not final or failed. */
   const operationState = new Map<string, string>();
 
@@ -216,6 +217,7 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
     ['chain', 'operation', 'state'],
     operations,
   );
+  tallyCounter(registry, 'ilp_settlement_auto_deposits_total', 'autoDeposit outcomes: deposited, wallet-short, at-cap, failed.', ['peer', 'chain', 'outcome'], autoDeposits);
   tallyCounter(registry, 'ilp_settlement_gas_total', 'What our final settlement transactions cost: gas (EVM), fee drops (XRPL), gas units (Aptos).', ['chain', 'operation'], gas);
 
   const FULFILLED = `fulfilled${SEP}`;
@@ -285,6 +287,9 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
       }
       case 'settlement:failed':
         add(failures, `${e.peerId}${SEP}${e.chain}`);
+        break;
+      case 'settlement:auto-deposit':
+        add(autoDeposits, `${e.peerId}${SEP}${e.chain}${SEP}${e.outcome}`);
         break;
       case 'settlement:operation': {
         const finished = e.state === 'final' || e.state === 'failed';

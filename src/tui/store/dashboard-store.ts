@@ -4,6 +4,7 @@
  * (see view-model.ts) at most ten times a second.
  */
 import type {
+  AutoDepositEvent,
   ChannelEvent,
   ClaimReceivedEvent,
   ClaimSentEvent,
@@ -24,7 +25,7 @@ import { RingBuffer } from './ring-buffer.js';
 /** A finished packet as the packet pane lists it. */
 export type PacketRecord = PacketFulfilledEvent | PacketRejectedEvent | PacketLateFulfillEvent;
 /** A settlement or channel event as the settlements pane lists it. */
-export type ActivityRecord = SettlementRequiredEvent | ClaimSentEvent | ClaimReceivedEvent | RedeemedEvent | SettlementFailedEvent | SettlementOperationEvent | ChannelEvent;
+export type ActivityRecord = SettlementRequiredEvent | ClaimSentEvent | ClaimReceivedEvent | RedeemedEvent | SettlementFailedEvent | SettlementOperationEvent | AutoDepositEvent | ChannelEvent;
 
 /** The last settlement step seen for a peer. */
 export interface PeerSettlement {
@@ -286,6 +287,8 @@ function settlementOrChannel(s: DashboardStore, e: ActivityRecord | NodeEvent): 
       break;
     case 'settlement:operation':
       if (!operation(s, e)) return;
+      break;
+    case 'settlement:auto-deposit':
       break;
     case 'channel:opened':
     case 'channel:funded':

@@ -187,6 +187,7 @@ const KNOWN_TYPES = new Set<string>([
   'settlement:redeemed',
   'settlement:failed',
   'settlement:operation',
+  'settlement:auto-deposit',
   'channel:opened',
   'channel:funded',
   'channel:closing',

@@ -25,6 +25,13 @@ export function describeActivity(e: ActivityRecord): { kind: string; amount: str
       return { kind: 'redeemed', amount: e.amount, detail: `tx ${shortHash(e.txHash)} confirmed`, color: 'green' };
     case 'settlement:failed':
       return { kind: 'failed', amount: '', detail: e.reason, color: 'red' };
+    case 'settlement:auto-deposit':
+      return {
+        kind: 'auto deposit',
+        amount: e.amount,
+        detail: e.outcome === 'deposited' ? `deposit now ${compact(e.deposit ?? '0')} · ch ${shortHash(e.channelId)}` : `${e.outcome}: ${e.reason ?? ''}`,
+        color: e.outcome === 'deposited' ? 'green' : 'red',
+      };
     case 'settlement:operation': {
       // The state first, then the transaction: at 80 columns the channel id is what gets cut.
       const state = e.state === 'pending' ? `pending ${e.confirmations}/${e.required}` : e.state === 'failed' ? `failed: ${e.reason ?? ''}` : e.state;
