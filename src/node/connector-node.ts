@@ -31,6 +31,7 @@ import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
+import { registerLedgerMetrics } from './http/ledger-metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
@@ -40,7 +41,7 @@ import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
 import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
 import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
-import { wireLedgerEvents } from './ledger-events.js';
+import { ledgerOpenFailed, wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
@@ -184,7 +185,7 @@ export class ConnectorNode {
     const c = this.config;
     const specs = this.controlPlane.restore();
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning).catch(ledgerOpenFailed({ events: this.events, logger: this.logger, dataDir: c.dataDir })));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
 
@@ -209,6 +210,7 @@ export class ConnectorNode {
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
+    if (this.control.metricsRegistry) registerLedgerMetrics(this.control.metricsRegistry, () => this.ledger);
     if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();
 
