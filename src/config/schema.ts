@@ -143,6 +143,13 @@ const evmSchema = z.strictObject({
     description: 'Blocks that must hold a deposit, redemption or close before it counts (unset: 1 on chain ids 31337 and 1337, 12 elsewhere).',
     default: '1 on 31337/1337, else 12',
   }),
+  replaceAfterMs: key(positiveInt(60_000), {
+    description: 'A transaction of ours not mined after this long is replaced by the same one (same nonce) at a higher fee (max fee and priority fee +12.5% or the market, whichever is more), in ms.',
+  }),
+  maxFeePerGasGwei: key(z.number().positive().max(1_000_000).optional(), {
+    description: 'The highest maxFeePerGas we offer, in gwei (decimals allowed, e.g. 0.5 on an L2): the first offer and every fee bump stop there.',
+    default: '10 × the first offer of each transaction',
+  }),
 });
 
 const xrplSchema = z.strictObject({

@@ -18,11 +18,11 @@ import type pg from 'pg';
 import type { LedgerBackend } from '../backend.js';
 import { LedgerError } from '../errors.js';
 import { type Callback, safely } from '../group.js';
+import { closedError } from '../group-lane.js';
 import { lossEntry } from '../loss.js';
 import { SideJournal } from '../side-journal.js';
 import { planImport } from '../snapshot.js';
-import type { AccountId, JournalEntry, LedgerSnapshot, PeerLimits, Reservation, VerifyResult } from '../types.js';
-import { checkAmount, checkEntryShape, checkLimits } from '../validate.js';
+import type { AccountId, JournalEntry, LedgerSnapshot, Reservation, VerifyResult } from '../types.js';
 import { connectionConfig, loadPg, unavailable, redactPostgresUrl, type PostgresTarget } from './connect.js';
 import { PgLane } from './pg-lane.js';
 import { CONSOLIDATE, FOLD, existingIds, findEntry, importDb, isEmpty, readAssets, snapshotDb, storedBalances, verifyDb, writeAssets } from './queries.js';
@@ -50,8 +50,6 @@ export interface PostgresLedgerOptions extends PostgresTarget {
 const DEFAULTS = { inFlight: 4, retentionMs: 900_000, compactMs: 5_000, probeMs: 1_000 };
 const CONSOLIDATE_MS = 1_000;
 const FOLD_CHUNK = 2_000;
-
-const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
 /** Path of the PostgreSQL backend's side journal (apart from the LevelDB one). */
 export const pgSideJournalPath = (dataDir: string): string => join(dataDir, 'ledger-side-pg.journal');
@@ -135,53 +133,9 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     return redactPostgresUrl(this.opts.url);
   }
 
-  setLimits(peerId: string, limits: PeerLimits): void {
-    checkLimits(peerId, limits);
-    const a = this.peer(peerId);
-    a.creditLimit = limits.creditLimit;
-    a.settleThreshold = limits.settleThreshold;
-  }
-
-  reserve(peerId: string, amount: bigint): boolean {
-    const a = this.peers.get(peerId) ?? this.peer(peerId);
-    if (typeof amount !== 'bigint' || amount < 0n) checkAmount(amount, 'reserve amount');
-    if (this.faultState !== undefined) return false;
-    if (a.creditLimit !== undefined && a.balance + a.pendingUp + a.reserved + amount > a.creditLimit) return false;
-    a.reserved += amount;
-    return true;
-  }
-
-  release(peerId: string, amount: bigint): void {
-    const a = this.peers.get(peerId);
-    if (a !== undefined) a.reserved = amount >= a.reserved ? 0n : a.reserved - amount;
-  }
-
   commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback, ctx?: unknown): void {
-    if (reservation !== undefined) {
-      checkAmount(reservation.amount, 'reservation amount');
-      this.release(reservation.peerId, reservation.amount);
-    }
-    if (this.closed) throw closedError();
-    checkEntryShape(entry);
+    this.admit(entry, reservation);
     this.enqueue(entry, cb, ctx);
-  }
-
-  commitAsync(entry: JournalEntry, reservation?: Reservation): Promise<void> {
-    return new Promise((resolve, reject) => this.commit(entry, reservation, (err) => (err ? reject(err) : resolve())));
-  }
-
-  balance(account: AccountId): bigint {
-    return this.accts.get(account)?.balance ?? 0n;
-  }
-
-  reserved(peerId: string): bigint {
-    return this.peers.get(peerId)?.reserved ?? 0n;
-  }
-
-  balances(): Map<AccountId, bigint> {
-    const out = new Map<AccountId, bigint>();
-    for (const a of this.accts.values()) if (a.booked) out.set(a.id, a.balance);
-    return out;
   }
 
   async getEntry(id: string): Promise<JournalEntry | undefined> {
@@ -283,7 +237,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     this.opts.onWarning?.('an entry marked fresh repeats an id already booked: it was not booked again (a packet id minted twice?)', { id });
   }
 
-  protected describe(err: unknown): string {
+  protected override describe(err: unknown): string {
     return unavailable(this.opts, err).details.reason as string;
   }
 
