@@ -26,7 +26,7 @@ import type { SideJournal } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
 import { SnapshotSchedule, writeSnapshotFile, type SnapshotScheduleHooks } from './snapshot-files.js';
 import { findEntry, scanStore, verifyStore, writeImport } from './store.js';
-import type { AckFile } from './integrity/ack-file.js';
+import { ACK_SLOTS, type AckFile } from './integrity/ack-file.js';
 import { StoreSignals, type CorruptionInfo, type StoreSignalCounts } from './store-signals.js';
 import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type Reservation, type VerifyResult } from './types.js';
 import { WriteLane } from './write-lane.js';
@@ -65,7 +65,7 @@ export class Ledger extends WriteLane {
     ack: AckFile,
     opened: OpenedStore,
   ) {
-    super(opened.db, side, ack, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT)), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
     this.checkpoints = opened.state.checkpoints;
     this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
