@@ -3,9 +3,15 @@
  * reserved) and answers at once with an approval id; approving runs it, denying or the timeout ends
  * it (and releases the budget). The queue is bounded (`maxPendingApprovals`); decided approvals are
  * remembered (the last 1000) so `GET /admin/approvals/:id` can show how a payment ended.
+ *
+ * With a store (approval-store.ts) every change is on disk before anyone hears of it: pending
+ * approvals survive a restart (LocalPayments restores them with their budget held), and an approval
+ * is recorded as approved before its payment starts, so it can never be sent twice. A stop leaves
+ * pending approvals pending.
  */
 import { randomUUID } from 'node:crypto';
 import { appError } from '../errors/index.js';
+import type { ApprovalStore, StoredApproval, StoredRequest } from './approval-store.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
 
@@ -23,14 +29,24 @@ export interface ApprovalView {
   outcome?: unknown;
 }
 
+/** What a pending approval does once decided. */
+export interface ApprovalHandlers {
+  /** Makes the payment of approval `id`; resolves to its outcome. */
+  run: (id: string) => Promise<unknown>;
+  /** Ends approval `id` without a payment (and releases its budget). */
+  cancel: (status: 'denied' | 'expired', id: string) => void;
+}
+
 interface Entry {
   view: ApprovalView;
+  request?: StoredRequest;
   timer?: NodeJS.Timeout;
-  run: () => Promise<unknown>;
-  cancel: (status: 'denied' | 'expired') => void;
+  handlers?: ApprovalHandlers;
 }
 
 const KEEP_DECIDED = 1000;
+/** Decided approvals kept on disk (pending ones are always kept). */
+const STORE_DECIDED = 100;
 
 export class ApprovalQueue {
   private readonly entries = new Map<string, Entry>();
@@ -42,8 +58,43 @@ export class ApprovalQueue {
       timeoutMs: () => number;
       /** Called when an approval is queued and when it is decided (events and metrics). */
       onChange?: (view: Readonly<ApprovalView>) => void;
+      /** Where approvals are kept across restarts (none: in memory only). */
+      store?: ApprovalStore;
+      /** A write that could not be made and is not refused (a decision after the fact, an outcome). */
+      onPersistError?: (err: unknown) => void;
     },
   ) {}
+
+  /** The stored approvals (read once at start, before `restore`). */
+  stored(): StoredApproval[] {
+    return this.opts.store?.load() ?? [];
+  }
+
+  /**
+   * Puts back an approval read from the store: a pending one with its handlers (its timer runs for
+   * what is left of its time; one already past it expires now), a decided one as it was.
+   */
+  restore(s: StoredApproval, handlers?: ApprovalHandlers): void {
+    const entry: Entry = { view: { ...s.view }, request: s.request };
+    this.entries.set(entry.view.id, entry);
+    if (entry.view.status === 'approved' && entry.view.outcome === undefined) {
+      entry.view.outcome = { unknown: true, message: 'the node stopped while this payment was in flight: `balances` tells whether it was paid' };
+    }
+    if (entry.view.status !== 'pending') return;
+    this.pending++;
+    if (handlers === undefined || s.request === undefined) {
+      this.settle(entry, 'expired', 'restart');
+      return;
+    }
+    entry.handlers = handlers;
+    const left = Date.parse(entry.view.expiresAt) - Date.now();
+    if (!(left > 0)) {
+      this.end(entry, 'expired', 'timeout');
+      return;
+    }
+    entry.timer = setTimeout(() => this.end(entry, 'expired', 'timeout'), left);
+    entry.timer.unref();
+  }
 
   /** Sends waiting now. */
   get pendingCount(): number {
@@ -51,10 +102,11 @@ export class ApprovalQueue {
   }
 
   /**
-   * Queues a send. `run` makes the payment once approved and resolves to its outcome; `cancel` ends
-   * it without a payment. undefined when the queue is full.
+   * Queues a send (on disk before this returns: throws when the store cannot write it, and then
+   * nothing is queued). `request` is what the store keeps to send it after a restart. undefined when
+   * the queue is full.
    */
-  add(destination: string, amount: bigint, run: () => Promise<unknown>, cancel: (status: 'denied' | 'expired') => void): ApprovalView | undefined {
+  add(destination: string, amount: bigint, request: StoredRequest | undefined, handlers: ApprovalHandlers): ApprovalView | undefined {
     if (this.pending >= this.opts.max()) return undefined;
     const now = Date.now();
     const timeoutMs = this.opts.timeoutMs();
@@ -66,10 +118,16 @@ export class ApprovalQueue {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + timeoutMs).toISOString(),
     };
-    const entry: Entry = { view, run, cancel };
+    const entry: Entry = { view, request, handlers };
+    this.entries.set(view.id, entry);
+    try {
+      this.persist();
+    } catch (err) {
+      this.entries.delete(view.id);
+      throw err;
+    }
     entry.timer = setTimeout(() => this.end(entry, 'expired', 'timeout'), timeoutMs);
     entry.timer.unref();
-    this.entries.set(view.id, entry);
     this.pending++;
     this.trim();
     this.opts.onChange?.(view);
@@ -97,29 +155,68 @@ export class ApprovalQueue {
       this.end(e, 'denied', by);
       return { ...e.view };
     }
-    this.settle(e, 'approved', by);
-    e.view.outcome = await e.run();
+    // On disk as approved before the payment starts: a crash in between must not send it again.
+    const before = { ...e.view };
+    this.mark(e, 'approved', by);
+    try {
+      this.persist();
+    } catch (err) {
+      e.view = before;
+      this.pending++;
+      throw err;
+    }
+    clearTimeout(e.timer);
+    this.opts.onChange?.(e.view);
+    e.view.outcome = await e.handlers!.run(e.view.id);
+    this.persistQuietly();
     return { ...e.view };
   }
 
-  /** Denies every pending send (the node is stopping). */
+  /** The node is stopping: timers stop, pending approvals stay pending (on disk with a store). */
   close(): void {
-    for (const e of this.entries.values()) if (e.view.status === 'pending') this.end(e, 'denied', 'shutdown');
+    for (const e of this.entries.values()) clearTimeout(e.timer);
   }
 
   private end(e: Entry, status: 'denied' | 'expired', by: string): void {
     if (e.view.status !== 'pending') return;
     this.settle(e, status, by);
-    e.cancel(status);
+    e.handlers?.cancel(status, e.view.id);
   }
 
   private settle(e: Entry, status: ApprovalStatus, by: string): void {
     clearTimeout(e.timer);
+    this.mark(e, status, by);
+    // A denial or expiry that cannot be written comes back as pending after a restart: never a payment.
+    this.persistQuietly();
+    this.opts.onChange?.(e.view);
+  }
+
+  private mark(e: Entry, status: ApprovalStatus, by: string): void {
     e.view.status = status;
     e.view.decidedAt = new Date().toISOString();
     e.view.decidedBy = by;
     this.pending--;
-    this.opts.onChange?.(e.view);
+  }
+
+  private persist(): void {
+    const store = this.opts.store;
+    if (store === undefined) return;
+    const all = [...this.entries.values()];
+    let decided = all.filter((e) => e.view.status !== 'pending').length;
+    const out: StoredApproval[] = [];
+    for (const e of all) {
+      if (e.view.status === 'pending') out.push({ view: e.view, ...(e.request ? { request: e.request } : {}) });
+      else if (decided-- <= STORE_DECIDED) out.push({ view: e.view });
+    }
+    store.save(out);
+  }
+
+  private persistQuietly(): void {
+    try {
+      this.persist();
+    } catch (err) {
+      this.opts.onPersistError?.(err);
+    }
   }
 
   private trim(): void {

@@ -10,7 +10,8 @@ import type { PoliciesConfig } from '../config/schema-agents.js';
 import type { AdminRoutePlugin } from '../node/http/admin-server.js';
 import { agentAdminRoutes } from './admin-routes.js';
 import { ApprovalQueue } from './approvals.js';
-import { LocalPayments } from './local-payments.js';
+import { LocalPayments, type RawSend } from './local-payments.js';
+import { ApprovalStore } from './approval-store.js';
 import { Policies } from './policies.js';
 import type { LocalDeliver } from '../node/pipeline/packet-processor.js';
 import { loadIdentity, type Identity } from './identity.js';
@@ -41,25 +42,35 @@ export interface Agents {
   setQuoteParts(parts: QuoteParts): void;
   /** Policy and approval metrics on the node's registry (signals.ts). */
   registerMetrics(registry: Registry): void;
-  /** Denies waiting approvals and writes the spend history. */
+  /** Stops approval timers (pending approvals stay on disk) and writes the spend history. */
   close(): Promise<void>;
 }
 
 /**
- * Builds the agents module; reads `<dataDir>/agents/` for runtime policies and spend history and
- * `<dataDir>/identity.key` for the identity key (made when missing). `emit` gets its events.
+ * Builds the agents module; reads `<dataDir>/agents/` for runtime policies, spend history and pending
+ * approvals and `<dataDir>/identity.key` for the identity key (made when missing). `emit` gets its
+ * events; `send` sends an approved payment restored from the last run (called only once the node runs).
  */
-export function createAgents(config: NodeConfig, logger: Logger, address: () => string, emit: (e: NodeEventInput) => void = () => undefined): Agents {
+export function createAgents(
+  config: NodeConfig,
+  logger: Logger,
+  address: () => string,
+  emit: (e: NodeEventInput) => void = () => undefined,
+  send?: RawSend,
+): Agents {
   const signals = new AgentSignals(emit);
   const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger, signals.denied);
   const approvals = new ApprovalQueue({
     max: () => policies.config.local?.maxPendingApprovals ?? 100,
     timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
     onChange: signals.approvalChanged,
+    store: new ApprovalStore(config.dataDir, logger),
+    onPersistError: (err) => logger.error({ err }, 'could not write an approval decision to disk'),
   });
   const identity = loadIdentity(config.dataDir, logger);
   const receipts = new ReceiptStore(config.dataDir);
   const payments = new LocalPayments(policies, approvals, address, receipts, logger);
+  if (send !== undefined) payments.restore(send);
   const asset = { code: config.assetCode, scale: config.assetScale };
   let quoteParts: QuoteParts | undefined;
   const quoter = (destination: string, amount: bigint) => (quoteParts === undefined ? undefined : quote(quoteParts, policies, destination, amount));
@@ -75,6 +86,7 @@ export function createAgents(config: NodeConfig, logger: Logger, address: () => 
     adminRoutes: () => [agentAdminRoutes(policies, approvals, quoter), receiptRoutes(identity, receipts)],
     async close() {
       approvals.close();
+      payments.close();
       await policies.close();
     },
   };

@@ -2,14 +2,17 @@
  * The local agent's payments under its policy: one send is one payment. The budget is checked and
  * reserved first; a send above `approvalAbove` then waits in the approval queue before any Prepare
  * is made; the reservation is committed on Fulfill and released on Reject, denial or timeout.
+ * Pending approvals are on disk (approval-store.ts); `restore` puts them back at start with their
+ * budget held again.
  */
 import { encodeAmountTooLargeData } from '../node/ilp/errors.js';
 import { IlpPacketType } from '../node/ilp/packet.js';
 import type { SendPacketParams } from '../node/types.js';
 import type { SendPacketResult } from '../node/connector-node.js';
-import type { ApprovalQueue, ApprovalView } from './approvals.js';
+import type { ApprovalHandlers, ApprovalQueue, ApprovalView } from './approvals.js';
+import type { StoredRequest } from './approval-store.js';
 import type { Policies } from './policies.js';
-import type { PolicyDenial } from './spend-account.js';
+import type { PolicyDenial, SpendAccount } from './spend-account.js';
 import type { Logger } from 'pino';
 import { payWithReceipt, type ResultWithReceipt } from './receipts/payer.js';
 import type { ReceiptStore } from './receipts/store.js';
@@ -30,6 +33,9 @@ export function sendResponse(r: ResultWithReceipt): Record<string, unknown> {
 }
 
 export class LocalPayments {
+  /** In-process callers waiting on an approval's payment (sendPacket), by approval id. */
+  private readonly waiting = new Map<string, (r: SendPacketResult) => void>();
+
   constructor(
     private readonly policies: Policies,
     readonly approvals: ApprovalQueue,
@@ -39,54 +45,114 @@ export class LocalPayments {
   ) {}
 
   async send(params: SendPacketParams, rawSend: RawSend): Promise<LocalOutcome> {
-    const raw: RawSend = params.receipt === true ? (p) => payWithReceipt(p, rawSend, this.receipts, this.logger) : rawSend;
     const account = this.policies.local;
-    if (account === undefined) return { pending: false, result: await raw(params) };
+    if (account === undefined) return { pending: false, result: await this.raw(params, rawSend)(params) };
     const amount = BigInt(params.amount);
     const created = Date.now();
     const denial = account.reserve(params.destination, amount, created);
     if (denial !== undefined) return { pending: false, result: this.denied(denial, amount) };
 
-    const pay = async (p: SendPacketParams): Promise<SendPacketResult> => {
-      let r: SendPacketResult;
-      try {
-        r = await raw(p);
-      } catch (err) {
-        account.release(amount);
-        throw err;
-      }
-      if (r.type === IlpPacketType.Fulfill) account.commit(amount, Date.now());
-      else account.release(amount);
-      return r;
-    };
     const line = this.policies.config.local?.approvalAbove;
-    if (line === undefined || amount <= line) return { pending: false, result: await pay(params) };
+    if (line === undefined || amount <= line) return { pending: false, result: await this.pay(account, params, rawSend) };
 
-    let finish!: (r: SendPacketResult) => void;
-    const done = new Promise<SendPacketResult>((resolve) => (finish = resolve));
     // The packet's lifetime starts when it is approved, not when it was asked for.
-    const ttl = Math.max(1000, params.expiresAt.getTime() - created);
-    const approval = this.approvals.add(
-      params.destination,
-      amount,
-      async () => {
-        const r = await pay({ ...params, expiresAt: new Date(Date.now() + ttl) }).catch((err: unknown) =>
-          this.reject('T00', `payment failed after approval: ${err instanceof Error ? err.message : String(err)}`),
-        );
-        finish(r);
-        return sendResponse(r);
-      },
-      (status) => {
-        account.release(amount);
-        finish(this.reject('F99', status === 'expired' ? 'policy approvalAbove: nobody approved the payment in time' : 'policy approvalAbove: the payment was denied'));
-      },
-    );
+    const request: StoredRequest = {
+      destination: params.destination,
+      amount: amount.toString(),
+      condition: params.executionCondition.toString('base64'),
+      data: (params.data ?? Buffer.alloc(0)).toString('base64'),
+      ttlMs: Math.max(1000, params.expiresAt.getTime() - created),
+      ...(params.receipt === true ? { receipt: true } : {}),
+    };
+    let approval: ApprovalView | undefined;
+    try {
+      approval = this.approvals.add(params.destination, amount, request, this.handlers(account, request, rawSend));
+    } catch (err) {
+      account.release(amount);
+      this.logger.error({ err }, 'could not store an approval; the send is refused');
+      return { pending: false, result: this.reject('T00', `policy approvalAbove: the approval could not be stored (${err instanceof Error ? err.message : String(err)}); nothing was sent`) };
+    }
     if (approval === undefined) {
       account.release(amount);
       const max = this.policies.config.local?.maxPendingApprovals ?? 0;
       return { pending: false, result: this.reject('T03', `policy approvalAbove: the approval queue is full (${max} waiting); try again later`) };
     }
+    const done = new Promise<SendPacketResult>((resolve) => this.waiting.set(approval.id, resolve));
     return { pending: true, approval, done };
+  }
+
+  /**
+   * Puts back the approvals stored by the last run: each pending one holds its budget again (it was
+   * held when it was asked for) and is sent with `rawSend` if approved; one past its time expires now
+   * and releases it.
+   */
+  restore(rawSend: RawSend): void {
+    for (const s of this.approvals.stored()) {
+      if (s.view.status !== 'pending' || s.request === undefined) {
+        this.approvals.restore(s);
+        continue;
+      }
+      const account = this.policies.local;
+      const amount = BigInt(s.request.amount);
+      account?.hold(amount);
+      this.approvals.restore(s, this.handlers(account, s.request, rawSend));
+    }
+  }
+
+  /** The node is stopping: in-process callers hear that their approval is still pending. */
+  close(): void {
+    for (const [id, finish] of this.waiting) {
+      finish(this.reject('T99', `policy approvalAbove: the node stopped; approval ${id} stays pending and is sent if approved after the next start`));
+    }
+    this.waiting.clear();
+  }
+
+  private handlers(account: SpendAccount | undefined, req: StoredRequest, rawSend: RawSend): ApprovalHandlers {
+    const amount = BigInt(req.amount);
+    const finish = (id: string, r: SendPacketResult) => {
+      this.waiting.get(id)?.(r);
+      this.waiting.delete(id);
+    };
+    return {
+      run: async (id) => {
+        const params: SendPacketParams = {
+          destination: req.destination,
+          amount,
+          executionCondition: Buffer.from(req.condition, 'base64'),
+          expiresAt: new Date(Date.now() + req.ttlMs),
+          data: Buffer.from(req.data, 'base64'),
+          ...(req.receipt === true ? { receipt: true } : {}),
+        };
+        const r = await (account === undefined ? this.raw(params, rawSend)(params) : this.pay(account, params, rawSend)).catch((err: unknown) =>
+          this.reject('T00', `payment failed after approval: ${err instanceof Error ? err.message : String(err)}`),
+        );
+        finish(id, r);
+        return sendResponse(r);
+      },
+      cancel: (status, id) => {
+        account?.release(amount);
+        finish(id, this.reject('F99', status === 'expired' ? 'policy approvalAbove: nobody approved the payment in time' : 'policy approvalAbove: the payment was denied'));
+      },
+    };
+  }
+
+  /** Pays with the budget already reserved on `account`: committed on Fulfill, released otherwise. */
+  private async pay(account: SpendAccount, params: SendPacketParams, rawSend: RawSend): Promise<SendPacketResult> {
+    const amount = BigInt(params.amount);
+    let r: SendPacketResult;
+    try {
+      r = await this.raw(params, rawSend)(params);
+    } catch (err) {
+      account.release(amount);
+      throw err;
+    }
+    if (r.type === IlpPacketType.Fulfill) account.commit(amount, Date.now());
+    else account.release(amount);
+    return r;
+  }
+
+  private raw(params: SendPacketParams, rawSend: RawSend): RawSend {
+    return params.receipt === true ? (p) => payWithReceipt(p, rawSend, this.receipts, this.logger) : rawSend;
   }
 
   private denied(d: PolicyDenial, amount: bigint): SendPacketResult {

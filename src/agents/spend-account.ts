@@ -109,6 +109,11 @@ export class SpendAccount {
     this.onCommit();
   }
 
+  /** Holds `amount` without checking (a pending approval restored at start: it was checked when asked for). */
+  hold(amount: bigint): void {
+    this.reserved += amount;
+  }
+
   /** The payment failed: its amount is free again. */
   release(amount: bigint): void {
     if (amount !== 0n) this.reserved -= amount;

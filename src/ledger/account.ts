@@ -7,15 +7,11 @@ import type { AccountId } from './types.js';
 
 const PEER_PREFIX = 'peer:';
 
-/** One account as the ledger tracks it. Mutable on purpose: the hot path updates it in place. */
-export interface Account {
+/** What every backend keeps of an account (the group-commit lane and the shared ledger calls use these). */
+export interface LaneAccount {
   readonly id: AccountId;
-  /** Its balance key, built once. */
-  readonly key: Buffer;
-  /** Balance as stored (durable): base + the deltas of every written batch. */
+  /** Balance as stored (durable). */
   balance: bigint;
-  /** Its `b` record (the base the delta records are added to); changed only by consolidation, import, open. */
-  base: bigint;
   /** Has a stored balance (loaded or written). Accounts only reserved on or limited are not listed. */
   booked: boolean;
   /** The peer id for `peer:<id>` accounts, else undefined. */
@@ -25,6 +21,17 @@ export interface Account {
   reserved: bigint;
   creditLimit: bigint | undefined;
   settleThreshold: bigint | undefined;
+}
+
+/**
+ * One account as the LevelDB ledger tracks it; `balance` is base + the deltas of every written batch.
+ * Mutable on purpose: the hot path updates it in place.
+ */
+export interface Account extends LaneAccount {
+  /** Its balance key, built once. */
+  readonly key: Buffer;
+  /** Its `b` record (the base the delta records are added to); changed only by consolidation, import, open. */
+  base: bigint;
   /** Scratch while a batch is built (synchronously): its change and the batch's mark. */
   delta: bigint;
   mark: number;
@@ -49,7 +56,7 @@ export function newAccount(id: AccountId): Account {
 }
 
 /** Adds (sign 1) or removes (sign -1) an entry's not-yet-durable increases on peer accounts. */
-export function trackPendingUp(accts: readonly Account[], amounts: readonly { amount: bigint }[], sign: 1 | -1): void {
+export function trackPendingUp(accts: readonly LaneAccount[], amounts: readonly { amount: bigint }[], sign: 1 | -1): void {
   for (let i = 0; i < accts.length; i++) {
     const a = accts[i];
     const amount = amounts[i].amount;

@@ -16,18 +16,18 @@
  * nothing. Once an entry is folded into checkpoints (older than `journalRetentionMs`) its id is
  * forgotten: a replay that late would be booked again.
  */
-import { trackPendingUp, type Account } from './account.js';
+import { trackPendingUp } from './account.js';
 import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
 import { safely, type Callback } from './group.js';
+import { closedError } from './group-lane.js';
 import { openWithLosses, type OpenedStore } from './reopen.js';
 import { SideJournal, sideJournalPath } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
 import { SnapshotSchedule, writeSnapshotFile, type SnapshotScheduleHooks } from './snapshot-files.js';
 import { findEntry, mapOpenError, scanStore, storeLocation, verifyStore, writeImport } from './store.js';
 import { AckFile } from './integrity/ack-file.js';
-import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type PeerLimits, type Reservation, type VerifyResult } from './types.js';
-import { checkAmount, checkEntryShape, checkLimits } from './validate.js';
+import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type Reservation, type VerifyResult } from './types.js';
 import { WriteLane } from './write-lane.js';
 import { readAssets, sumByRecordedAsset, writeAssets } from './asset-records.js';
 import type { LedgerAsset } from './assets.js';
@@ -40,8 +40,6 @@ const DEFAULT_RECENT_IDS = 2_000_000;
 const DEFAULT_IN_FLIGHT = 3;
 const DEFAULT_PROBE_MS = 1_000;
 const CONSOLIDATE_MS = 1_000;
-
-const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
 /** The node's ledger. Create with `Ledger.open`. */
 export class Ledger extends WriteLane {
@@ -135,29 +133,6 @@ export class Ledger extends WriteLane {
     return this.opts.dataDir;
   }
 
-  /** Sets a peer's limits (asset units). Takes effect from the next reserve. */
-  setLimits(peerId: string, limits: PeerLimits): void {
-    checkLimits(peerId, limits);
-    const a = this.peer(peerId);
-    a.creditLimit = limits.creditLimit;
-    a.settleThreshold = limits.settleThreshold;
-  }
-
-  /** Reserve `amount` on peer:<peerId>. Returns false (nothing reserved) when it would exceed the credit limit. */
-  reserve(peerId: string, amount: bigint): boolean {
-    const a = this.peers.get(peerId) ?? this.peer(peerId);
-    if (typeof amount !== 'bigint' || amount < 0n) checkAmount(amount, 'reserve amount');
-    if (a.creditLimit !== undefined && a.balance + a.pendingUp + a.reserved + amount > a.creditLimit) return false;
-    a.reserved += amount;
-    return true;
-  }
-
-  /** Releases what `reserve` took (Reject, timeout, expiry). Never takes the reservation below zero. */
-  release(peerId: string, amount: bigint): void {
-    const a = this.peers.get(peerId);
-    if (a !== undefined) a.reserved = amount >= a.reserved ? 0n : a.reserved - amount;
-  }
-
   /**
    * Atomically: book the entry (idempotent by id), release `reservation` {peerId, amount} if given, then
    * call cb after the batch is written. cb(err) on write failure (then nothing was booked and the
@@ -166,58 +141,17 @@ export class Ledger extends WriteLane {
    * as with a write failure, the reservation is released all the same.
    */
   commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback, ctx?: unknown): void {
-    if (reservation !== undefined) {
-      checkAmount(reservation.amount, 'reservation amount');
-      this.release(reservation.peerId, reservation.amount);
-    }
-    if (this.closed) throw closedError();
-    checkEntryShape(entry);
-    const postings = entry.postings;
-    const accts = new Array<Account>(postings.length);
-    for (let i = 0; i < postings.length; i++) accts[i] = this.accts.get(postings[i].account) ?? this.account(postings[i].account);
+    this.admit(entry, reservation);
+    const accts = this.postingAccounts(entry);
     const id = entry.id;
-    const owner = this.pending.get(id);
-    if (owner !== undefined) {
-      // The same id committed again while unwritten: it is booked once, both callers hear when.
-      const g = owner === this.group.seq ? this.group : this.inFlight.find((x) => x.seq === owner)!;
-      g.waiters.push(cb);
-      g.ctxs.push(ctx);
-      return;
-    }
+    if (this.joinPending(id, cb, ctx)) return;
     // Maybe booked before (fingerprint match), or memory does not hold every id: settled on disk when
     // the batch is built. Until then the entry counts against the limit like any other.
     // A fresh id (minted by this process, see JournalEntry.fresh) cannot have been booked: no lookup, not remembered.
     const fresh = entry.fresh === true;
     const check = !fresh && (this.recent.mayHave(id) || this.recent.incomplete);
-    trackPendingUp(accts, postings, 1);
-    const g = this.group;
-    g.items.push({ entry, ts: entry.ts ?? Date.now(), accts, hi: fresh ? 0 : this.recent.hi, lo: fresh ? 0 : this.recent.lo, check, replay: false, fresh });
-    g.waiters.push(cb);
-    g.ctxs.push(ctx);
-    this.pending.set(id, g.seq);
-    this.schedule();
-  }
-
-  /** `commit` as a promise (settlement and tools; the packet path uses the callback form). */
-  commitAsync(entry: JournalEntry, reservation?: Reservation): Promise<void> {
-    return new Promise((resolve, reject) => this.commit(entry, reservation, (err) => (err ? reject(err) : resolve())));
-  }
-
-  /** Durable balance of `account` (0 if never booked). Positive: the account owes us. */
-  balance(account: AccountId): bigint {
-    return this.accts.get(account)?.balance ?? 0n;
-  }
-
-  /** What Prepares in flight have reserved on peer:<peerId>. */
-  reserved(peerId: string): bigint {
-    return this.peers.get(peerId)?.reserved ?? 0n;
-  }
-
-  /** Every booked account with its durable balance. */
-  balances(): Map<AccountId, bigint> {
-    const out = new Map<AccountId, bigint>();
-    for (const a of this.accts.values()) if (a.booked) out.set(a.id, a.balance);
-    return out;
+    trackPendingUp(accts, entry.postings, 1);
+    this.addItem({ entry, ts: entry.ts ?? Date.now(), accts, hi: fresh ? 0 : this.recent.hi, lo: fresh ? 0 : this.recent.lo, check, replay: false, fresh }, cb, ctx);
   }
 
   /**

@@ -105,7 +105,7 @@ describe('ILP-over-HTTP between our nodes', () => {
     expect(deserializeIlpPacket(garbage.body)).toMatchObject({ type: IlpPacketType.Reject, reject: { code: 'F01' } });
   });
 
-  it('a peer that never answers: R00 at the expiry; one that answers 500: T01, and after downAfterFailures failures it is down', async () => {
+  it('a peer that never answers: R00 at the expiry; one that answers 500: T00 (RFC 0035), and after downAfterFailures failures it is down', async () => {
     const held: ServerResponse[] = [];
     let mode: 'hang' | 'error' = 'hang';
     const silent: Server = createServer((req, res) => {
@@ -132,7 +132,7 @@ describe('ILP-over-HTTP between our nodes', () => {
     expect(slow).toMatchObject({ type: IlpPacketType.Reject, code: 'R00' });
     mode = 'error';
     const failed = await pay(a, 'g.z.x', 10n, 3000);
-    expect(failed).toMatchObject({ type: IlpPacketType.Reject, code: 'T01' });
+    expect(failed).toMatchObject({ type: IlpPacketType.Reject, code: 'T00', message: 'peer z answered HTTP 500: boom' });
     expect(a.listPeers().find((p) => p.id === 'z')?.connected).toBe(false);
     // no money moved
     expect(a.getBalance('z').balances[0].netBalance).toBe('0');

@@ -18,16 +18,17 @@ import type pg from 'pg';
 import type { LedgerBackend } from '../backend.js';
 import { LedgerError } from '../errors.js';
 import { type Callback, safely } from '../group.js';
+import { closedError } from '../group-lane.js';
 import { lossEntry } from '../loss.js';
 import { SideJournal } from '../side-journal.js';
 import { planImport } from '../snapshot.js';
-import type { AccountId, JournalEntry, LedgerSnapshot, PeerLimits, Reservation, VerifyResult } from '../types.js';
-import { checkAmount, checkEntryShape, checkLimits } from '../validate.js';
+import type { AccountId, JournalEntry, LedgerSnapshot, Reservation, VerifyResult } from '../types.js';
 import { connectionConfig, loadPg, unavailable, redactPostgresUrl, type PostgresTarget } from './connect.js';
 import { PgLane } from './pg-lane.js';
 import { CONSOLIDATE, FOLD, existingIds, findEntry, importDb, isEmpty, readAssets, snapshotDb, storedBalances, verifyDb, writeAssets } from './queries.js';
 import { sumByRecordedAsset } from '../asset-records.js';
 import type { LedgerAsset } from '../assets.js';
+import { applyStored } from './refresh.js';
 import { migrate, OWNER_LOCK, SCHEMA_VERSION, schemaVersion, type MigrateResult } from './schema.js';
 
 /** Options of `PostgresLedger.open`. */
@@ -44,14 +45,18 @@ export interface PostgresLedgerOptions extends PostgresTarget {
   probeIntervalMs?: number;
   /** Create or upgrade the schema at open (default true); false: a schema not at this build's version is an error. */
   migrate?: boolean;
+  /**
+   * One instance of a cluster (cluster.enabled): the owner lock is taken shared (instances coexist, a
+   * lone node is refused, and the other way round), and every `refreshMs` the balances other instances
+   * booked are read back (see refreshBalances).
+   */
+  shared?: { refreshMs: number };
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
 const DEFAULTS = { inFlight: 4, retentionMs: 900_000, compactMs: 5_000, probeMs: 1_000 };
 const CONSOLIDATE_MS = 1_000;
 const FOLD_CHUNK = 2_000;
-
-const closedError = () => new LedgerError('LEDGER_CLOSED', 'The ledger is closed', 'Use the ledger before close(), or open it again.');
 
 /** Path of the PostgreSQL backend's side journal (apart from the LevelDB one). */
 export const pgSideJournalPath = (dataDir: string): string => join(dataDir, 'ledger-side-pg.journal');
@@ -86,6 +91,8 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
   private probeTimer: NodeJS.Timeout | undefined;
   private folding: Promise<number> | undefined;
   private probing = false;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -122,6 +129,10 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     ledger.consolidateTimer.unref();
     ledger.foldTimer = setInterval(() => void ledger.foldNow().catch(() => undefined), opts.compactIntervalMs ?? DEFAULTS.compactMs);
     ledger.foldTimer.unref();
+    if (opts.shared) {
+      ledger.refreshTimer = setInterval(() => void ledger.refreshBalances().catch(() => undefined), opts.shared.refreshMs);
+      ledger.refreshTimer.unref();
+    }
     return ledger;
   }
 
@@ -135,53 +146,9 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     return redactPostgresUrl(this.opts.url);
   }
 
-  setLimits(peerId: string, limits: PeerLimits): void {
-    checkLimits(peerId, limits);
-    const a = this.peer(peerId);
-    a.creditLimit = limits.creditLimit;
-    a.settleThreshold = limits.settleThreshold;
-  }
-
-  reserve(peerId: string, amount: bigint): boolean {
-    const a = this.peers.get(peerId) ?? this.peer(peerId);
-    if (typeof amount !== 'bigint' || amount < 0n) checkAmount(amount, 'reserve amount');
-    if (this.faultState !== undefined) return false;
-    if (a.creditLimit !== undefined && a.balance + a.pendingUp + a.reserved + amount > a.creditLimit) return false;
-    a.reserved += amount;
-    return true;
-  }
-
-  release(peerId: string, amount: bigint): void {
-    const a = this.peers.get(peerId);
-    if (a !== undefined) a.reserved = amount >= a.reserved ? 0n : a.reserved - amount;
-  }
-
   commit(entry: JournalEntry, reservation: Reservation | undefined, cb: Callback, ctx?: unknown): void {
-    if (reservation !== undefined) {
-      checkAmount(reservation.amount, 'reservation amount');
-      this.release(reservation.peerId, reservation.amount);
-    }
-    if (this.closed) throw closedError();
-    checkEntryShape(entry);
+    this.admit(entry, reservation);
     this.enqueue(entry, cb, ctx);
-  }
-
-  commitAsync(entry: JournalEntry, reservation?: Reservation): Promise<void> {
-    return new Promise((resolve, reject) => this.commit(entry, reservation, (err) => (err ? reject(err) : resolve())));
-  }
-
-  balance(account: AccountId): bigint {
-    return this.accts.get(account)?.balance ?? 0n;
-  }
-
-  reserved(peerId: string): bigint {
-    return this.peers.get(peerId)?.reserved ?? 0n;
-  }
-
-  balances(): Map<AccountId, bigint> {
-    const out = new Map<AccountId, bigint>();
-    for (const a of this.accts.values()) if (a.booked) out.set(a.id, a.balance);
-    return out;
   }
 
   async getEntry(id: string): Promise<JournalEntry | undefined> {
@@ -283,7 +250,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     this.opts.onWarning?.('an entry marked fresh repeats an id already booked: it was not booked again (a packet id minted twice?)', { id });
   }
 
-  protected describe(err: unknown): string {
+  protected override describe(err: unknown): string {
     return unavailable(this.opts, err).details.reason as string;
   }
 
@@ -309,8 +276,10 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
       throw unavailable(this.opts, err);
     }
     try {
-      const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [OWNER_LOCK]);
-      if (!got.rows[0].ok) throw new LedgerError('LEDGER_IN_USE', `The PostgreSQL ledger at ${this.where} is held by another node process`, 'Stop the other node (or point this one at another database), or run the command against the running node with --url.', { details: { dataDir: this.where } });
+      const lock = this.opts.shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+      const got = await c.query<{ ok: boolean }>(`SELECT ${lock}($1) AS ok`, [OWNER_LOCK]);
+      const holder = this.opts.shared ? 'a node process outside a cluster' : 'another node process (or cluster instances)';
+      if (!got.rows[0].ok) throw new LedgerError('LEDGER_IN_USE', `The PostgreSQL ledger at ${this.where} is held by ${holder}`, 'Stop the other node (or point this one at another database), or run the command against the running node with --url.', { details: { dataDir: this.where } });
       const found = doMigrate ? (await migrate(c)).to : await schemaVersion(c);
       if (found !== SCHEMA_VERSION) throw new LedgerError('LEDGER_SCHEMA_MISMATCH', `The PostgreSQL ledger schema is version ${found}, this build needs ${SCHEMA_VERSION}`, undefined, { details: { found, wanted: SCHEMA_VERSION } });
     } catch (err) {
@@ -321,6 +290,28 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
       if (this.owner === c && !this.closed) this.enterFault(new Error('the connection holding the ledger lock was closed'));
     });
     this.owner = c;
+  }
+
+  /**
+   * Cluster: reads back the durable balances, which include what other instances booked. The lane is
+   * held and this instance's batches drained first, so the one-statement read holds exactly this
+   * instance's committed batches and none half: nothing is counted twice or missed. Reservations and
+   * pending amounts stay as they are (they are this instance's own).
+   */
+  async refreshBalances(): Promise<void> {
+    if (this.refreshing || this.closed || this.faultState !== undefined || this.probing) return;
+    this.refreshing = true;
+    this.laneHeld = true;
+    let changed: Map<AccountId, bigint> | undefined;
+    try {
+      while (this.inFlight.length > 0) await new Promise((r) => setTimeout(r, 1));
+      changed = applyStored(await storedBalances(this.pool), (id) => this.accts.get(id) ?? this.account(id));
+    } finally {
+      this.laneHeld = false;
+      this.refreshing = false;
+      if (!this.group.empty) this.schedule();
+    }
+    if (changed.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(changed));
   }
 
   /** Consolidates what a previous run left, then loads every balance. */
@@ -400,7 +391,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    for (const t of [this.consolidateTimer, this.foldTimer, this.probeTimer]) if (t) clearInterval(t);
+    for (const t of [this.consolidateTimer, this.foldTimer, this.probeTimer, this.refreshTimer]) if (t) clearInterval(t);
     const owner = this.owner;
     this.owner = undefined;
     await owner?.end().catch(() => undefined);

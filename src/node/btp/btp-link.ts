@@ -10,6 +10,7 @@ import { BtpType, btpIlpSize, checkBtpIlp, decodeBtp, encodeBtp, encodeBtpIlp, g
 import { maskPayload, writeWsHeader, wsHeaderSize } from './ws-frames.js';
 import { takeOverReading } from './ws-reader.js';
 import { PendingTable } from './pending-table.js';
+import type { IlpErrorCode } from '../../errors/ilp-codes.js';
 
 export interface LinkHandlers {
   /** A Prepare (or other ILP packet) the peer sent us; answer with respondIlp(requestId, …). */
@@ -25,6 +26,8 @@ export class LinkError extends Error {
     message: string,
     readonly kind: 'timeout' | 'closed' | 'btp-error' | 'late',
     readonly btpCode?: string,
+    /** The ILP code the packet path answers upstream with; unset: T01 (R00 for a timeout). */
+    readonly ilpCode?: IlpErrorCode,
   ) {
     super(message);
     this.name = 'LinkError';

@@ -8,12 +8,19 @@
  * is not an ILP Fulfill or Reject, no answer before expiry) and up again on the next 200. While it
  * is down a zero-amount probe (a Prepare to `peer.http.probe`, which any connector rejects) goes out
  * every few seconds, so it comes back even when no packet is routed to it.
+ *
+ * A failure reaches the packet path as a LinkError with the ILP code to answer upstream (5xx: T00,
+ * no connection: T01, 4xx: F-codes, a 200 without a readable Fulfill or Reject: T00; the table is
+ * in ilp-http-errors.ts) and a message naming the peer and what it answered.
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { Logger } from 'pino';
 import { LinkError, type ResponseCallback } from '../btp/btp-link.js';
-import { IlpPacketType, serializePrepare } from '../ilp/packet.js';
+import { CodecError } from '../ilp/errors.js';
+import { deserializeIlpPacket, IlpPacketType, serializePrepare } from '../ilp/packet.js';
+import { notIlpError, statusError, transportError } from './ilp-http-errors.js';
+import { HttpPeeringStats, type HttpPeerCounts } from './http-peer-metrics.js';
 
 export interface HttpPeerLinkOptions {
   peerId: string;
@@ -28,6 +35,8 @@ export interface HttpPeerLinkOptions {
   onUp(): void;
   /** the peer went down (`reason`: the last failure) */
   onDown(reason: string): void;
+  /** where the link counts its requests for /metrics (by outcome, and durations) */
+  counts?: HttpPeerCounts;
 }
 
 /** After its expiry a request stays open this long (ms), so a late Fulfill is still reported (never booked). */
@@ -47,6 +56,8 @@ interface Call {
   /** answered, failed or reported as timed out to the caller */
   done: boolean;
   timedOut: boolean;
+  /** performance.now() when the request went out */
+  started: number;
 }
 
 export class HttpPeerLink {
@@ -85,7 +96,7 @@ export class HttpPeerLink {
       cb(new LinkError(`peer ${this.o.peerId} is removed`, 'closed'), undefined, undefined, ctx);
       return;
     }
-    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false };
+    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false, started: performance.now() };
     this.calls.add(call);
     this.counts.sent++;
     const wait = Math.max(0, deadline - Date.now());
@@ -94,7 +105,10 @@ export class HttpPeerLink {
     const req = send(this.target, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': String(ilp.length) } });
     call.req = req;
     req.on('response', (res) => this.onResponse(call, res));
-    req.on('error', (err) => this.fail(call, new LinkError(`HTTP request to ${this.o.peerId} failed: ${err.message}`, 'closed')));
+    req.on('error', (err) => {
+      if (this.o.counts && !call.done) this.o.counts.out.error++;
+      this.fail(call, transportError(this.o.peerId, err));
+    });
     req.end(ilp);
   }
 
@@ -114,6 +128,7 @@ export class HttpPeerLink {
     if (call.done) return;
     call.done = true;
     call.timedOut = true;
+    if (this.o.counts) this.o.counts.out.timeout++;
     this.countFailure('no answer before expiry');
     call.cb(new LinkError(`no response from ${this.o.peerId} before expiry`, 'timeout'), undefined, undefined, call.ctx);
     // keep listening a while: a late Fulfill is reported (the pipeline records it), then give up
@@ -132,21 +147,22 @@ export class HttpPeerLink {
       size += chunk.length;
       if (size > MAX_RESPONSE_BYTES) {
         res.destroy();
-        this.fail(call, new LinkError(`${this.o.peerId} answered a body over ${MAX_RESPONSE_BYTES} bytes`, 'btp-error', 'HTTP'));
+        this.fail(call, new LinkError(`peer ${this.o.peerId} answered a body over ${MAX_RESPONSE_BYTES} bytes`, 'btp-error', 'HTTP', 'T00'));
         return;
       }
       chunks.push(chunk);
     });
-    res.on('error', (err) => this.fail(call, new LinkError(`HTTP response from ${this.o.peerId} failed: ${err.message}`, 'closed')));
+    res.on('error', (err) => this.fail(call, transportError(this.o.peerId, err)));
     res.on('end', () => {
+      if (this.o.counts && !call.timedOut) HttpPeeringStats.answered(this.o.counts, res.statusCode ?? 0, (performance.now() - call.started) / 1000);
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      const type = body[0];
       if (res.statusCode !== 200) {
-        const text = body.subarray(0, 200).toString('utf8').replace(/\s+/g, ' ');
-        this.fail(call, new LinkError(`${this.o.peerId} answered HTTP ${res.statusCode}${text ? `: ${text}` : ''}`, 'btp-error', `HTTP ${res.statusCode}`));
-      } else if (type !== IlpPacketType.Fulfill && type !== IlpPacketType.Reject) {
-        this.fail(call, new LinkError(`${this.o.peerId} answered 200 without an ILP Fulfill or Reject`, 'btp-error', 'HTTP'));
-      } else this.succeed(call, body);
+        this.fail(call, statusError(this.o.peerId, res.statusCode ?? 0, body));
+        return;
+      }
+      const why = unreadable(body);
+      if (why === undefined) this.succeed(call, body);
+      else this.fail(call, notIlpError(this.o.peerId, body, res.headers['content-type'], why));
     });
   }
 
@@ -199,4 +215,18 @@ export class HttpPeerLink {
     const probe = serializePrepare({ amount: 0n, expiresAt, executionCondition: Buffer.alloc(32), destination: PROBE_DESTINATION, data: Buffer.alloc(0) });
     this.sendIlp(probe, expiresAt.getTime(), () => undefined);
   };
+}
+
+/** Why a 200's body is not a Fulfill or Reject we can pass on, or undefined when it is one. */
+function unreadable(body: Buffer): string | undefined {
+  if (body.length === 0) return 'the body is empty';
+  const type = body[0];
+  if (type !== IlpPacketType.Fulfill && type !== IlpPacketType.Reject) return `its first byte is ${type}, not 13 (Fulfill) or 14 (Reject)`;
+  try {
+    deserializeIlpPacket(body);
+    return undefined;
+  } catch (err) {
+    if (err instanceof CodecError) return err.reason;
+    throw err;
+  }
 }

@@ -19,6 +19,7 @@ import type { Asset, RateBook } from '../../rates/index.js';
 import { readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
 import {
   BadRequestError,
+  IlpError,
   InsufficientLiquidityError,
   InternalError,
   InvalidPacketError,
@@ -306,7 +307,8 @@ export class PacketProcessor {
     const p = ctx as InFlight;
     if (err) {
       if (err.kind === 'late') return this.onLate(p, ilp, 'expired');
-      this.fail(p, err.kind === 'timeout' ? new TransferTimedOutError(`no answer from ${p.to} before expiry`) : new PeerUnreachableError(err.message));
+      if (err.kind === 'timeout') this.fail(p, new TransferTimedOutError(`no answer from ${p.to} before expiry`));
+      else this.fail(p, err.ilpCode === undefined ? new PeerUnreachableError(err.message) : new IlpError(err.ilpCode, err.message));
       return;
     }
     if (ilp === undefined) {
