@@ -2,7 +2,7 @@
  * Read-only views of a running node for the admin API and the library: the seed's balance body,
  * every ledger account, and the health report.
  */
-import { accounts, type LedgerBackend } from '../ledger/index.js';
+import { accounts, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
@@ -50,6 +50,7 @@ export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, l
   const out: AccountLine[] = [];
   const seen = new Set<string>();
   for (const [account, balance] of ledger.balances()) {
+    if (isSpendMemo(account)) continue; // spend policies' memo accounts move no money (docs/agents.md)
     seen.add(account);
     const peerId = account.startsWith(PEER_PREFIX) ? account.slice(PEER_PREFIX.length) : undefined;
     const lateFulfills = peerId === undefined ? undefined : lateOf(late, peerId);
