@@ -30,6 +30,7 @@ import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { assetCodeField, ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
+import { checkClusterRules, clusterSchema } from './schema-cluster.js';
 import { httpSchema } from './schema-http.js';
 
 export { CHAINS, RELATIONS, TRANSPORTS, peerSchema, peerTransportIssues, routeSchema } from './schema-peers.js';
@@ -142,6 +143,13 @@ const evmSchema = z.strictObject({
   confirmations: key(z.int().min(1).max(1000).optional(), {
     description: 'Blocks that must hold a deposit, redemption or close before it counts (unset: 1 on chain ids 31337 and 1337, 12 elsewhere).',
     default: '1 on 31337/1337, else 12',
+  }),
+  replaceAfterMs: key(positiveInt(60_000), {
+    description: 'A transaction of ours not mined after this long is replaced by the same one (same nonce) at a higher fee (max fee and priority fee +12.5% or the market, whichever is more), in ms.',
+  }),
+  maxFeePerGasGwei: key(z.number().positive().max(1_000_000).optional(), {
+    description: 'The highest maxFeePerGas we offer, in gwei (decimals allowed, e.g. 0.5 on an L2): the first offer and every fee bump stop there.',
+    default: '10 × the first offer of each transaction',
   }),
 });
 
@@ -354,6 +362,7 @@ export const baseConfigSchema = z.strictObject({
   rates: ratesSchema.prefault({}),
   routing: routingSchema.prefault({}),
   http: httpSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -364,7 +373,7 @@ export type BaseConfig = z.output<typeof baseConfigSchema>;
  * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
  * (the loader makes it absolute against its cwd).
  */
-export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).transform((c) => {
+export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).superRefine(checkClusterRules).transform((c) => {
   const hasParent = c.peers.some((p) => p.relation === 'parent');
   return {
     ...c,

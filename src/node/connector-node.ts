@@ -31,6 +31,7 @@ import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
+import { registerHttpPeerMetrics } from './http/http-peer-metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
@@ -44,6 +45,8 @@ import { wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { clusterClaims, clusterDialGate, createCluster } from '../cluster/node-cluster.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
 import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
@@ -90,6 +93,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** this process as a cluster instance (cluster.enabled) */
+  private cluster: Cluster | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -120,9 +125,12 @@ export class ConnectorNode {
       this.ccp?.peerUp(peer.id);
       this.address.linkUp(peer, link);
     };
-    const onLinkDown = (peer: Peer) => this.ccp?.peerDown(peer.id);
+    const onLinkDown = (peer: Peer) => {
+      this.ccp?.peerDown(peer.id);
+      this.cluster?.leases.linkDown(peer.id);
+    };
     const httpDownAfterFailures = c.http.downAfterFailures;
-    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures });
+    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, () => this.cluster) });
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -187,6 +195,8 @@ export class ConnectorNode {
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
+    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
+    await this.cluster?.start();
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
@@ -198,7 +208,7 @@ export class ConnectorNode {
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
-    this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'));
+    this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'), clusterClaims(this.cluster));
     await this.btp.listen();
     this.securityStats.preAuth = this.btp.preAuth;
     this.ilpHttp = await startIlpHttpServer(c, peers, stats, this.moduleLogger('ilp-http'), () => this.processor);
@@ -211,6 +221,7 @@ export class ConnectorNode {
     this.control = new NodeControl(this, plugins);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    if (this.control.metricsRegistry) registerHttpPeerMetrics(this.control.metricsRegistry, peers.httpStats);
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
     if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
     await this.settlement?.start();
@@ -252,6 +263,7 @@ export class ConnectorNode {
     await this.settlement?.stop();
     this.rates?.stop();
     this.peers.closeAll();
+    await this.cluster?.stop();
     await this.btp?.close();
     await this.ilpHttp?.close();
     await this.control?.stop();
@@ -380,6 +392,7 @@ export class ConnectorNode {
       ilpAddress: this.address.value,
       version,
       identityKey: this.agents?.identity.publicKey,
+      cluster: this.cluster,
     });
   }
 

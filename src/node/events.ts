@@ -134,6 +134,25 @@ export interface SettlementFailedEvent extends Base {
   chain: string;
   reason: string;
 }
+/**
+ * One of our settlement transactions (EVM): `sent` (persisted, then broadcast), `replaced` (same nonce,
+ * higher fee), `resent` (the same signed bytes again: it left the pool, or a restart found it unsent),
+ * `pending` (found in the pool at start), `mined`, `failed` (reverted, or refused when sent again),
+ * `superseded` (another transaction took its nonce), `fee-capped` (lingering, and the cap forbids a bump).
+ */
+export interface SettlementTxEvent extends Base {
+  type: 'settlement:tx';
+  chain: string;
+  /** the channel's peer, '' when unknown */
+  peerId: string;
+  channelId?: string;
+  /** the contract call: openChannel, setTotalDeposit, claim, withdraw, closeChannel, cooperativeClose, settleChannel, approve */
+  kind: string;
+  outcome: 'sent' | 'replaced' | 'resent' | 'pending' | 'mined' | 'failed' | 'superseded' | 'fee-capped';
+  txHash: string;
+  nonce: number;
+  reason?: string;
+}
 export interface ChannelEvent extends Base {
   type: 'channel:opened' | 'channel:funded' | 'channel:closing' | 'channel:settled';
   peerId: string;
@@ -215,6 +234,7 @@ export type NodeEvent =
   | BalanceChangedEvent
   | SettlementRequiredEvent
   | ClaimSentEvent
+  | SettlementTxEvent
   | ClaimReceivedEvent
   | RedeemedEvent
   | SettlementFailedEvent

@@ -2,6 +2,7 @@
  * Read-only views of a running node for the admin API and the library: the seed's balance body,
  * every ledger account, and the health report.
  */
+import type { ClusterHealth } from '../cluster/cluster.js';
 import { accounts, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
@@ -86,12 +87,19 @@ export interface HealthInputs {
   version: string;
   /** The identity key's public half (base64url), once the node has loaded it. */
   identityKey?: string | undefined;
+  /** The cluster instance (cluster.enabled): a peer whose link another live instance holds is served. */
+  cluster?: { health(): ClusterHealth; heldElsewhere(peerId: string): string | undefined } | undefined;
 }
 
 /** The health report: starting, healthy, degraded (a peer down, no address yet) or unhealthy. */
 export function healthReport(h: HealthInputs): HealthReport {
-  const peers = h.peers.all().map((p) => ({ id: p.id, connected: p.connected }));
+  const peers: HealthReport['checks']['peers'] = h.peers.all().map((p) => {
+    const at = p.connected ? undefined : h.cluster?.heldElsewhere(p.id);
+    return at === undefined ? { id: p.id, connected: p.connected } : { id: p.id, connected: false, instance: at };
+  });
   const connected = peers.filter((p) => p.connected).length;
+  const served = connected + peers.filter((p) => p.instance !== undefined).length;
+  const cluster = h.cluster?.health();
   const fault = h.ledgerFault;
   const ledgerOk = h.ledgerOpen && h.phase === 'started' && fault === undefined;
   const btpOk = h.btpListening && h.phase === 'started';
@@ -99,7 +107,8 @@ export function healthReport(h: HealthInputs): HealthReport {
   if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
   else if (!ledgerOk) reasons.push('ledger is not open');
   if (!btpOk) reasons.push('BTP server is not listening');
-  for (const p of peers) if (!p.connected) reasons.push(`peer ${p.id} is not connected`);
+  for (const p of peers) if (!p.connected && p.instance === undefined) reasons.push(`peer ${p.id} is not connected`);
+  if (cluster && !cluster.session) reasons.push('cluster session lost: this instance holds no link until its database session is back');
   const gate = h.preAuth;
   if (gate && Date.now() - gate.lastRefusedAt < 60_000) reasons.push(`BTP pre-auth cap reached: ${gate.refused} connections refused since start`);
   if (!h.addressKnown) reasons.push('ILP address not yet learned from the parent');
@@ -107,8 +116,8 @@ export function healthReport(h: HealthInputs): HealthReport {
   if (stale.length > 0) reasons.push(`rates are stale for ${stale.join(', ')}: pairs touching them get T00`);
   let status: HealthReport['status'];
   if (h.phase === 'new' || h.phase === 'starting') status = 'starting';
-  else if (!ledgerOk || !btpOk) status = 'unhealthy';
-  else if (connected < peers.length || !h.addressKnown || stale.length > 0) status = 'degraded';
+  else if (!ledgerOk || !btpOk || cluster?.session === false) status = 'unhealthy';
+  else if (served < peers.length || !h.addressKnown || stale.length > 0) status = 'degraded';
   else status = 'healthy';
   return {
     status,
@@ -122,6 +131,7 @@ export function healthReport(h: HealthInputs): HealthReport {
     checks: { ledger: ledgerOk, btp: btpOk, peers },
     reasons,
     ...(h.identityKey === undefined ? {} : { identity: { algorithm: 'ed25519' as const, publicKey: h.identityKey } }),
+    ...(cluster ? { cluster } : {}),
     ...(gate ? { preAuth: { open: gate.open, refused: gate.refused, ...(gate.lastRefusedAt > 0 ? { lastRefusedAt: new Date(gate.lastRefusedAt).toISOString() } : {}) } } : {}),
   };
 }

@@ -133,6 +133,12 @@ export interface ChainAdapter {
    */
   poll(fromBlock: number, watched: readonly string[]): Promise<{ toBlock: number; timestamp: number; events: ChainEvent[] }>;
   blockNumber(): Promise<number>;
+  /**
+   * Reconciles the transactions a crash left unsettled (persisted before they were sent): each is found
+   * by hash, then by nonce, and finished, waited for, sent again as signed, or marked superseded.
+   * Called once after connecting, before anything is sent. Chains without persisted intents omit it.
+   */
+  recoverIntents?(): Promise<void>;
   /** The account's balance of the channel asset, base units. */
   tokenBalance(address: string): Promise<bigint>;
   close(): void;

@@ -7,6 +7,7 @@
 import { isAppError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import { connectChain, laneTimers } from './chains/index.js';
+import type { TxReport } from './chains/evm/sender.js';
 import { Core } from './core.js';
 import { Incoming, type RedeemPolicy } from './incoming.js';
 import type { SettlementContext } from './module.js';
@@ -129,7 +130,10 @@ export class Lane {
     if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
-        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => this.core.fail('', reason));
+        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => this.core.fail('', reason), {
+          intents: this.core.store,
+          onTx: (r) => this.onTx(r),
+        });
         if (this.stopped) {
           chain.close();
           return;
@@ -152,9 +156,26 @@ export class Lane {
     return this.connecting;
   }
 
-  /** At start: every channel not yet settled is re-read; pending bookings are committed; polling starts from now. */
+  /** A transaction's outcome: an event; once it is decided, its channel is read again (which books what it did). */
+  private onTx(r: TxReport): void {
+    const peerId = (r.channelId === undefined ? undefined : this.core.records.get(r.channelId)?.peerId) ?? '';
+    this.core.emit({ type: 'settlement:tx', chain: this.kind, peerId, ...r });
+    if (r.channelId === undefined || !['mined', 'failed', 'superseded'].includes(r.outcome) || !this.core.ready || this.stopped) return;
+    const tick = this.core
+      .refresh(r.channelId, r.outcome === 'mined' ? r.txHash : undefined)
+      .then(() => undefined)
+      .catch((err: unknown) => this.core.log.warn({ channelId: r.channelId, err: err instanceof Error ? err.message : String(err) }, 'reading a channel after its transaction failed'))
+      .finally(() => this.ticks.delete(tick));
+    this.ticks.add(tick);
+  }
+
+  /**
+   * At start: the transactions a crash left open are reconciled (chain.recoverIntents), every channel
+   * not yet settled is re-read; pending bookings are committed; polling starts from now.
+   */
   private async reconcile(): Promise<void> {
     const { chain } = this.core.need();
+    await chain.recoverIntents?.();
     if (this.lastBlock === undefined) {
       this.lastBlock = await chain.blockNumber();
       await this.meta.save();

@@ -6,6 +6,10 @@
  * Booking protocol: a change that moves money is first written here with its ledger entries in
  * `pending`, then committed to the ledger (idempotent by entry id), then `pending` is cleared. A crash
  * anywhere in between is repaired at start by committing what is still pending.
+ *
+ * Transaction intents (`intent:<chain>:<address>:<nonce>`): each transaction we sign is written here,
+ * fsynced, before it is sent, and removed once its outcome is known; at start the chain adapter
+ * reconciles whatever is left (chains/evm/intents.ts).
  */
 import { join } from 'node:path';
 import { Level } from 'level';
@@ -64,6 +68,40 @@ export interface ChannelRecord {
   openedAt: number;
   updatedAt: number;
   lastTx?: string;
+}
+
+/** One signed transaction of an intent (the first, or a replacement at a higher fee). */
+export interface SignedTx {
+  hash: string;
+  /** The signed transaction, 0x hex, exactly as sent (or about to be). */
+  raw: string;
+  /** ms since the epoch */
+  sentAt: number;
+}
+
+/**
+ * A transaction we are about to send or have sent and whose outcome we do not know yet. Replacements
+ * (fee bumps) share its nonce: at most one of `txs` can ever be mined.
+ */
+export interface TxIntent {
+  chain: ChainKind;
+  /** The contract call (openChannel, setTotalDeposit, claim, withdraw, closeChannel, cooperativeClose, settleChannel, approve). */
+  kind: string;
+  /** The channel it acts on (for openChannel: the id the contract will give it), when there is one. */
+  channelId?: string;
+  /** The amount it moves or sets, the chain's base units as a decimal string, when there is one. */
+  amount?: string;
+  /** Our account (the signer). */
+  from: string;
+  nonce: number;
+  /** Oldest first; the last is the newest fee. */
+  txs: SignedTx[];
+  /** ms since the epoch */
+  createdAt: number;
+}
+
+function intentKey(i: Pick<TxIntent, 'chain' | 'from' | 'nonce'>): string {
+  return `intent:${i.chain}:${i.from.toLowerCase()}:${i.nonce.toString().padStart(20, '0')}`;
 }
 
 export interface StoreMeta {
@@ -152,6 +190,23 @@ export class SettlementStore {
   put(r: ChannelRecord): Promise<void> {
     r.updatedAt = Date.now();
     return this.db.put(key(r.chain, r.channelId), encode(r));
+  }
+
+  /** Writes a transaction intent and waits for the disk (fsync): call before sending any of its txs. */
+  putIntent(i: TxIntent): Promise<void> {
+    return this.db.put(intentKey(i), i, { sync: true });
+  }
+
+  /** Forgets an intent whose outcome is known (mined, failed, superseded). */
+  removeIntent(i: Pick<TxIntent, 'chain' | 'from' | 'nonce'>): Promise<void> {
+    return this.db.del(intentKey(i), { sync: true });
+  }
+
+  /** The intents of `chain` still open, oldest nonce first (every signer's; the caller picks its own). */
+  async intents(chain: ChainKind): Promise<TxIntent[]> {
+    const out: TxIntent[] = [];
+    for await (const [, v] of this.db.iterator({ gte: `intent:${chain}:`, lt: `intent:${chain};` })) out.push(v as TxIntent);
+    return out;
   }
 
   async meta(): Promise<StoreMeta> {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { ChannelView } from '../../settlement/index.js';
 import { AdminCommand } from '../../cli/admin-command.js';
-import { out, table } from '../../cli/output.js';
+import { fetchList } from '../../cli/list-output.js';
 
 /** `agent-runtime channels list`. */
 export default class ChannelsList extends AdminCommand {
@@ -31,26 +31,20 @@ export default class ChannelsList extends AdminCommand {
     if (flags.status !== undefined) query.set('status', flags.status);
     if (flags.chain !== undefined) query.set('chain', flags.chain);
     const qs = query.size > 0 ? `?${query.toString()}` : '';
-    const channels = await this.client(flags).get<ChannelView[]>(`/admin/channels${qs}`);
-    if (!this.jsonEnabled()) {
-      out(
-        table(
-          channels,
-          [
-            { key: 'channelId', header: 'channel' },
-            { key: 'peerId', header: 'peer' },
-            { key: 'chain', header: 'chain' },
-            { key: 'direction', header: 'direction' },
-            { key: 'status', header: 'status' },
-            { key: 'deposit', header: 'deposit' },
-            { key: 'latestClaim', header: 'claimed' },
-            { key: 'claimedOnchain', header: 'redeemed' },
-            { key: 'available', header: 'available' },
-          ],
-          'No channels. Open one with `agent-runtime channels open <peer> --deposit <amount>`.',
-        ),
-      );
-    }
-    return channels;
+    return fetchList(this.client(flags), `/admin/channels${qs}`, this.jsonEnabled(), {
+      rows: (channels: ChannelView[]) => channels,
+      columns: [
+        { key: 'channelId', header: 'channel' },
+        { key: 'peerId', header: 'peer' },
+        'chain',
+        'direction',
+        'status',
+        'deposit',
+        { key: 'latestClaim', header: 'claimed' },
+        { key: 'claimedOnchain', header: 'redeemed' },
+        'available',
+      ],
+      empty: 'No channels. Open one with `agent-runtime channels open <peer> --deposit <amount>`.',
+    });
   }
 }

@@ -87,7 +87,7 @@ function tallyGauge(registry: Registry, name: string, help: string, labelNames: 
 }
 
 /** One histogram series: cumulative counts are computed at scrape time. */
-interface Series {
+export interface Series {
   counts: number[];
   sum: number;
   count: number;
@@ -96,9 +96,10 @@ interface Series {
 /**
  * A histogram fed by `record()` (an array index and two additions) instead of prom-client's
  * `observe()`; prom-client still owns its name, help, type and registration, and the registry
- * renders the values this class returns.
+ * renders the values this class returns. With `source`, the series are read from it at scrape time
+ * instead (their counts per bucket of `bounds`, kept by whoever owns them).
  */
-class BucketHistogram extends Histogram<string> {
+export class BucketHistogram extends Histogram<string> {
   private readonly series = new Map<string, Series>();
 
   constructor(
@@ -107,6 +108,7 @@ class BucketHistogram extends Histogram<string> {
     help: string,
     private readonly label: string,
     private readonly bounds: readonly number[],
+    private readonly source?: () => Iterable<[string, Series]>,
   ) {
     super({ name, help, labelNames: [label], buckets: [...bounds], registers: [registry] });
   }
@@ -131,7 +133,7 @@ class BucketHistogram extends Histogram<string> {
     const self = this as unknown as Omit<Awaited<ReturnType<Histogram<string>['get']>>, 'values'>;
     const values: Awaited<ReturnType<Histogram<string>['get']>>['values'] = [];
     const name = self.name;
-    for (const [v, s] of this.series) {
+    for (const [v, s] of this.source?.() ?? this.series) {
       let acc = 0;
       for (let i = 0; i < this.bounds.length; i++) {
         acc += s.counts[i];

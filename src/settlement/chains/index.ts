@@ -6,8 +6,21 @@
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../../config/index.js';
 import type { ChainAdapter, ChainKind } from '../chain.js';
+import type { IntentLog, TxReport } from './evm/sender.js';
 
 type Sections = NodeConfig['settlement'];
+
+/** Where an adapter that persists its transactions (EVM) keeps them, and who hears their outcomes. */
+export interface TxHooks {
+  intents?: IntentLog;
+  onTx?: (r: TxReport) => void;
+}
+
+/** Gwei (a config number, decimals allowed) to wei, exactly for up to 9 decimals. */
+export function gweiToWei(gwei: number): bigint {
+  const [whole, frac = ''] = gwei.toFixed(9).split('.');
+  return BigInt(whole) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
+}
 
 /** The config section of one chain. */
 export type ChainSection<K extends ChainKind> = NonNullable<Sections[K]>;
@@ -49,7 +62,7 @@ export function laneTimers(s: Sections, kind: ChainKind): { pollIntervalMs: numb
  * @throws Error when the section or its secret is missing, AppError CHAIN_SDK_MISSING, or the adapter's
  *   own error when the chain cannot be reached or does not match the config
  */
-export async function connectChain(kind: ChainKind, s: Sections, logger: Logger, onReorg?: (reason: string) => void): Promise<ChainAdapter> {
+export async function connectChain(kind: ChainKind, s: Sections, logger: Logger, onReorg?: (reason: string) => void, tx?: TxHooks): Promise<ChainAdapter> {
   switch (kind) {
     case 'evm': {
       const evm = need(s, 'evm');
@@ -65,6 +78,9 @@ export async function connectChain(kind: ChainKind, s: Sections, logger: Logger,
         receiptPollMs: Math.min(evm.pollIntervalMs, 1000),
         ...(evm.confirmations === undefined ? {} : { confirmations: evm.confirmations }),
         ...(onReorg === undefined ? {} : { onReorg }),
+        replaceAfterMs: evm.replaceAfterMs,
+        ...(evm.maxFeePerGasGwei === undefined ? {} : { maxFeePerGas: gweiToWei(evm.maxFeePerGasGwei) }),
+        ...(tx ?? {}),
       });
     }
     case 'xrpl': {

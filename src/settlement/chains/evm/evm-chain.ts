@@ -1,23 +1,27 @@
 /**
  * The EVM chain adapter: our TokenNetwork contract and its ERC-20 token through ethers 6.
  *
- * Transactions go out one at a time (a promise queue), so two never race for a nonce; the provider
- * runs with `cacheTimeout: -1` because anvil mines faster than ethers' default cache expires. Reverts
+ * Transactions (sender.ts) take their nonces from one NonceManager, so operations on several channels
+ * run at once without racing for a nonce; each is persisted as an intent before it is sent, replaced
+ * at a higher fee when it lingers, and reconciled at start (`recoverIntents`). Token transfers into
+ * the contract (open, deposit) pass the allowance check one at a time. The provider runs with
+ * `cacheTimeout: -1` because anvil mines faster than ethers' default cache expires. Reverts
  * come back as errors naming the contract's custom error (`TokenNetwork reverted InsufficientDeposit`).
  * The private key stays inside the ethers Wallet: it is never logged or returned.
  */
-import type { Contract, ContractTransactionResponse, JsonRpcProvider, Wallet } from 'ethers';
+import type { Contract, JsonRpcProvider, TransactionReceipt, Wallet } from 'ethers';
 import type { Logger } from 'pino';
 import type { ChainAdapter, ChainEvent, OnchainChannel, OnchainState, TxResult } from '../../chain.js';
 import { appError, isAppError } from '../../../errors/index.js';
 import { loadArtifact } from './artifacts.js';
 import { matchShipped } from './bytecode.js';
-import { waitConfirmations } from './confirm.js';
+import { ChainCallError } from './errors.js';
 import { defaultConfirmations } from './networks.js';
 import { Eip712 } from './eip712.js';
 import { loadEthers, type Ethers } from './sdk.js';
 import { redactUrl } from '../redact.js';
 import { SerialQueue, settleDelayProblem } from '../shared.js';
+import { TxSender, type IntentLog, type TxCall, type TxReport } from './sender.js';
 
 /** How to reach the chain. */
 export interface EvmChainOptions {
@@ -38,19 +42,17 @@ export interface EvmChainOptions {
   confirmTimeoutMs?: number;
   /** Told when one of our transactions left the chain (a reorg) and was sent again. */
   onReorg?: (reason: string) => void;
+  /** Replace a transaction not mined after this long with the same one at a higher fee, ms (default 60000). */
+  replaceAfterMs?: number;
+  /** The highest maxFeePerGas we offer, wei (default: no cap on the first offer; replacements up to 10 × it). */
+  maxFeePerGas?: bigint;
+  /** Where our transactions are recorded before they are sent (the settlement store); none: not recorded. */
+  intents?: IntentLog;
+  /** Told each transaction's outcomes (sent, replaced, mined ...). */
+  onTx?: (r: TxReport) => void;
 }
 
-/** A revert or failure of a chain call, with the contract's error name when there is one. */
-export class ChainCallError extends Error {
-  constructor(
-    message: string,
-    readonly revert?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'ChainCallError';
-  }
-}
+export { ChainCallError };
 
 const STATES: OnchainState[] = ['none', 'open', 'closing', 'settled'];
 const LOG_CHUNK = 2000;
@@ -67,14 +69,16 @@ interface ChannelStruct {
   nonce: bigint;
 }
 
-type Send = () => Promise<ContractTransactionResponse>;
-
 export class EvmChain implements ChainAdapter {
   readonly chain = 'evm' as const;
   readonly features = { withdraw: true, cooperativeClose: true } as const;
   /** What TokenNetwork.openChannel accepts: 1 hour to 365 days. */
   readonly settlementTimeoutRange = [3600, 365 * 86_400] as const;
-  private readonly queue = new SerialQueue();
+  /** Transfers into the contract (open, deposit) check and set the allowance one at a time. */
+  private readonly pulls = new SerialQueue();
+  /** Tokens the contract may still pull by transactions sent and not yet mined, base units. */
+  private pulling = 0n;
+  private readonly sender: TxSender;
 
   private constructor(
     private readonly ethers: Ethers,
@@ -90,8 +94,20 @@ export class EvmChain implements ChainAdapter {
     private readonly logger: Logger,
     /** Blocks that must hold a deposit, redemption or close (ours or the peer's) before it counts. */
     readonly confirmations: number,
-    private readonly finality: { timeoutMs: number; onReorg: (reason: string) => void },
-  ) {}
+    o: EvmChainOptions,
+  ) {
+    const onReorg = o.onReorg ?? ((reason: string) => logger.warn({ reason }, 'reorg'));
+    this.sender = new TxSender(ethers, provider, wallet, chainId, {
+      confirmations,
+      timeoutMs: o.confirmTimeoutMs ?? 600_000,
+      pollMs: provider.pollingInterval,
+      replaceAfterMs: o.replaceAfterMs ?? 60_000,
+      maxFeePerGas: o.maxFeePerGas,
+      intents: o.intents,
+      onTx: o.onTx,
+      onReorg,
+    }, logger, (what, err) => this.callError(what, err));
+  }
 
   /**
    * Connects: checks the chain id, that the contract exists and holds `token`, reads the decimals.
@@ -121,8 +137,7 @@ export class EvmChain implements ChainAdapter {
       if (held !== token) throw new ChainCallError(`the contract ${contract} holds token ${held}, not settlement.evm.token ${token}`);
       const decimals = Number(await erc20.getFunction('decimals')());
       const confirmations = o.confirmations ?? defaultConfirmations(o.chainId);
-      const finality = { timeoutMs: o.confirmTimeoutMs ?? 600_000, onReorg: o.onReorg ?? ((reason: string) => o.logger.warn({ reason }, 'reorg')) };
-      return new EvmChain(ethers, provider, wallet, network, erc20, new Eip712(ethers, o.chainId, contract), o.chainId, contract, token, decimals, o.logger, confirmations, finality);
+      return new EvmChain(ethers, provider, wallet, network, erc20, new Eip712(ethers, o.chainId, contract), o.chainId, contract, token, decimals, o.logger, confirmations, o);
     } catch (err) {
       provider.destroy();
       if (err instanceof ChainCallError || isAppError(err)) throw err;
@@ -198,44 +213,47 @@ export class EvmChain implements ChainAdapter {
   async openChannel(receiver: string, settlementTimeout: number, deposit: bigint): Promise<TxResult & { channelId: string }> {
     const problem = settleDelayProblem(this.settlementTimeoutRange, settlementTimeout);
     if (problem !== undefined) throw new ChainCallError(problem);
-    return this.serial(async () => {
-      await this.ensureAllowance(deposit);
-      const channelId = (await this.network.getFunction('nextChannelId')(this.address, receiver)) as string;
-      const r = await this.mine('openChannel', () => this.network.getFunction('openChannel')(receiver, settlementTimeout, deposit));
-      return { ...r, channelId };
+    let predicted = '';
+    const receipt = await this.pull(deposit, async () => {
+      predicted = (await this.network.getFunction('nextChannelId')(this.address, receiver)) as string;
+      return this.call('openChannel', predicted, deposit, receiver, settlementTimeout, deposit);
     });
+    // The id from the contract's own event: another open sent meanwhile may have taken the predicted one.
+    const opened = receipt.logs.map((l) => this.network.interface.parseLog(l)).find((e) => e?.name === 'ChannelOpened');
+    return { ...this.result(receipt), channelId: (opened?.args[0] as string | undefined) ?? predicted };
   }
 
-  setTotalDeposit(channelId: string, totalDeposit: bigint): Promise<TxResult> {
-    return this.serial(async () => {
-      const current = await this.getChannel(channelId);
-      if (totalDeposit > current.deposit) await this.ensureAllowance(totalDeposit - current.deposit);
-      return this.mine('setTotalDeposit', () => this.network.getFunction('setTotalDeposit')(channelId, totalDeposit));
-    });
+  async setTotalDeposit(channelId: string, totalDeposit: bigint): Promise<TxResult> {
+    const current = await this.getChannel(channelId);
+    const add = totalDeposit > current.deposit ? totalDeposit - current.deposit : 0n;
+    return this.result(await this.pull(add, () => this.call('setTotalDeposit', channelId, add, channelId, totalDeposit)));
   }
 
   /** Redeems a balance proof (`close` is for chains whose redeem can close: TokenNetwork's cannot, closeChannel does). */
-  claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string, _close?: boolean): Promise<TxResult> {
+  async claim(channelId: string, nonce: bigint, transferredAmount: bigint, signature: string, _close?: boolean): Promise<TxResult> {
     const proof = { channelId, nonce, transferredAmount, lockedAmount: 0n, locksRoot: `0x${'0'.repeat(64)}` };
-    return this.serial(() => this.mine('claim', () => this.network.getFunction('claim')(channelId, proof, signature)));
+    return this.send('claim', channelId, transferredAmount, channelId, proof, signature);
   }
 
   withdraw(channelId: string, totalWithdrawn: bigint, receiverSignature: string): Promise<TxResult> {
-    return this.serial(() => this.mine('withdraw', () => this.network.getFunction('withdraw')(channelId, totalWithdrawn, receiverSignature)));
+    return this.send('withdraw', channelId, totalWithdrawn, channelId, totalWithdrawn, receiverSignature);
   }
 
   closeChannel(channelId: string): Promise<TxResult> {
-    return this.serial(() => this.mine('closeChannel', () => this.network.getFunction('closeChannel')(channelId)));
+    return this.send('closeChannel', channelId, undefined, channelId);
   }
 
   cooperativeClose(channelId: string, transferredAmount: bigint, senderSignature: string, receiverSignature: string): Promise<TxResult> {
-    return this.serial(() =>
-      this.mine('cooperativeClose', () => this.network.getFunction('cooperativeClose')(channelId, transferredAmount, senderSignature, receiverSignature)),
-    );
+    return this.send('cooperativeClose', channelId, transferredAmount, channelId, transferredAmount, senderSignature, receiverSignature);
   }
 
   settleChannel(channelId: string): Promise<TxResult> {
-    return this.serial(() => this.mine('settleChannel', () => this.network.getFunction('settleChannel')(channelId)));
+    return this.send('settleChannel', channelId, undefined, channelId);
+  }
+
+  /** Reconciles the transactions a crash left open (call once after connecting; outcomes go to `onTx`). */
+  recoverIntents(): Promise<void> {
+    return this.sender.recover();
   }
 
   // ---------------------------------------------------------------- reads
@@ -301,53 +319,50 @@ export class EvmChain implements ChainAdapter {
 
   // ---------------------------------------------------------------- internals
 
-  private async ensureAllowance(amount: bigint): Promise<void> {
-    if (amount === 0n) return;
-    const allowed = (await this.read('allowance', () => this.erc20.getFunction('allowance')(this.address, this.contract))) as bigint;
-    if (allowed >= amount) return;
-    await this.mine('approve', () => this.erc20.getFunction('approve')(this.contract, amount));
-  }
-
-  /** Runs `fn` after every transaction queued before it. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    return this.queue.run(fn);
-  }
-
-  private async mine(what: string, send: Send): Promise<TxResult> {
-    let tx: ContractTransactionResponse;
+  /**
+   * Sends a transaction that makes the contract pull `amount` of our tokens: the allowance is checked
+   * (and raised, waiting for the approve) against what transactions still in flight will pull, one at
+   * a time, until it is broadcast; the wait for its receipt runs with the others.
+   */
+  private async pull(amount: bigint, call: () => Promise<TxCall>): Promise<TransactionReceipt> {
+    const sent = await this.pulls.run(async () => {
+      if (amount > 0n) {
+        const allowed = (await this.read('allowance', () => this.erc20.getFunction('allowance')(this.address, this.contract))) as bigint;
+        // approve sets the allowance; mined after every pull sent before it, it leaves exactly `amount` for ours
+        if (allowed - this.pulling < amount) {
+          await this.sender.send({ kind: 'approve', amount, request: await this.populate(this.erc20, 'approve', this.contract, amount) });
+        }
+      }
+      const s = await this.sender.start(await call());
+      this.pulling += amount;
+      return s;
+    });
     try {
-      tx = await send();
-    } catch (err) {
-      throw this.callError(what, err);
+      return await sent.mined;
+    } finally {
+      this.pulling -= amount;
     }
-    const receipt =
-      this.confirmations <= 1
-        ? await tx.wait().catch((err: unknown) => {
-            throw this.callError(what, err);
-          })
-        : await waitConfirmations(this.provider, tx.hash, what, {
-            confirmations: this.confirmations,
-            timeoutMs: this.finality.timeoutMs,
-            pollMs: this.provider.pollingInterval,
-            resend: this.resender(tx),
-            onReorg: this.finality.onReorg,
-          }).catch((err: unknown) => {
-            throw isAppError(err) && err.code === 'TX_FAILED' ? new ChainCallError(`${what} failed on-chain (tx ${tx.hash})`) : err;
-          });
-    if (receipt === null || receipt.status !== 1) throw new ChainCallError(`${what} failed on-chain (tx ${tx.hash})`);
-    this.logger.debug({ what, txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, 'transaction mined');
-    return { txHash: receipt.hash, gasUsed: receipt.gasUsed };
   }
 
-  /** Sends `tx` again as signed (same nonce, same hash): after a reorg dropped it, it cannot be paid twice. */
-  private resender(tx: ContractTransactionResponse): () => Promise<void> {
-    const raw = this.ethers.Transaction.from(tx).serialized;
-    return async () => {
-      await this.provider.broadcastTransaction(raw).catch((err: unknown) => {
-        // already back in the pool, or mined meanwhile: nothing to do
-        this.logger.debug({ txHash: tx.hash, err: describe(err) }, 'resend after reorg not accepted');
-      });
-    };
+  private async send(kind: string, channelId: string, amount: bigint | undefined, ...args: unknown[]): Promise<TxResult> {
+    return this.result(await this.sender.send(await this.call(kind, channelId, amount, ...args)));
+  }
+
+  /** A TokenNetwork call to send. */
+  private async call(kind: string, channelId: string, amount: bigint | undefined, ...args: unknown[]): Promise<TxCall> {
+    const c: TxCall = { kind, channelId, request: await this.populate(this.network, kind, ...args) };
+    if (amount !== undefined) c.amount = amount;
+    return c;
+  }
+
+  private async populate(contract: Contract, fn: string, ...args: unknown[]): Promise<{ to: string; data: string }> {
+    const tx = await contract.getFunction(fn).populateTransaction(...args);
+    return { to: tx.to, data: tx.data };
+  }
+
+  private result(receipt: TransactionReceipt): TxResult {
+    this.logger.debug({ txHash: receipt.hash, gasUsed: receipt.gasUsed.toString() }, 'transaction mined');
+    return { txHash: receipt.hash, gasUsed: receipt.gasUsed };
   }
 
   private async read<T>(what: string, call: () => Promise<T>): Promise<T> {
