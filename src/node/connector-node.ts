@@ -203,7 +203,10 @@ export class ConnectorNode {
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
-    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), (p) => this.rawSend(p));
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), {
+      send: (p, memo) => this.rawSend(p, undefined, memo),
+      booked: (account) => ledger.balance(account),
+    });
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
@@ -294,12 +297,12 @@ export class ConnectorNode {
   /** sendPacket, but a send waiting for approval answers at once with the approval. */
   sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return this.agents!.payments.send(params, (p) => this.rawSend(p, onPacketId));
+    return this.agents!.payments.send(params, (p, memo) => this.rawSend(p, onPacketId, memo));
   }
 
-  /** A send through the pipeline, past the local policy (which LocalPayments applied). */
-  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
-    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
+  /** A send through the pipeline, past the local policy (LocalPayments applied it; `memo`: its spend memo account). */
+  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void, memo?: string): Promise<SendPacketResult> {
+    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId, memo) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
   }
 
   /** The simple handler (seed PaymentRequest → PaymentResponse). Shares one slot with setLocalDeliveryHandler. */

@@ -3,7 +3,7 @@
  * every ledger account, and the health report.
  */
 import type { ClusterHealth } from '../cluster/cluster.js';
-import { accounts, type LedgerBackend } from '../ledger/index.js';
+import { accounts, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
@@ -58,6 +58,7 @@ export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, a
   const out: AccountLine[] = [];
   const seen = new Set<string>();
   for (const [account, balance] of ledger.balances()) {
+    if (isSpendMemo(account)) continue; // spend policies' memo accounts move no money (docs/agents.md)
     seen.add(account);
     const peerId = account.startsWith(PEER_PREFIX) ? account.slice(PEER_PREFIX.length) : undefined;
     const lateFulfills = peerId === undefined ? undefined : lateOf(late, peerId);

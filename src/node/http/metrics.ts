@@ -198,6 +198,10 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const channels: Tally = new Map(); // chain SEP state
   /** channelId -> `chain SEP state`: a channel counts once, in its last state. */
   const channelState = new Map<string, string>();
+  const operations: Tally = new Map(); // chain SEP operation SEP state
+  const gas: Tally = new Map(); // chain SEP operation
+  /** operationId -> its key in `operations`, while it is not final or failed. */
+  const operationState = new Map<string, string>();
 
   new Gauge({ name: 'ilp_node_info', help: 'Always 1; the labels carry the version.', labelNames: ['version'], registers: [registry] }).set({ version: node.version }, 1);
   tallyCounter(registry, 'ilp_packets_total', 'Packets handled, by result (fulfilled, rejected) and ILP error code (empty when fulfilled).', ['result', 'code'], packets);
@@ -215,6 +219,14 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   tallyCounter(registry, 'ilp_settlement_failures_total', 'Failed settlement attempts.', ['peer', 'chain'], failures);
   tallyCounter(registry, 'ilp_channel_events_total', 'Payment channel lifecycle events (opened, funded, closing, settled).', ['chain', 'event'], channelEvents);
   tallyGauge(registry, 'ilp_channels', 'Payment channels by their last known state.', ['chain', 'state'], channels);
+  tallyGauge(
+    registry,
+    'ilp_settlement_operations',
+    'Our settlement transactions (open, deposit, withdraw, redeem, close, settle) by their last state: pending and reorged are the ones waiting now; final and failed count since start.',
+    ['chain', 'operation', 'state'],
+    operations,
+  );
+  tallyCounter(registry, 'ilp_settlement_gas_total', 'What our final settlement transactions cost: gas (EVM), fee drops (XRPL), gas units (Aptos).', ['chain', 'operation'], gas);
 
   const FULFILLED = `fulfilled${SEP}`;
 
@@ -236,6 +248,15 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
     if (before !== undefined) channels.set(before, (channels.get(before) ?? 1) - 1);
     channelState.set(channelId, key);
     add(channels, key);
+  }
+
+  function moveOperation(id: string, key: string, finished: boolean): void {
+    const before = operationState.get(id);
+    if (before === key) return;
+    if (before !== undefined) operations.set(before, (operations.get(before) ?? 1) - 1);
+    add(operations, key);
+    if (finished) operationState.delete(id);
+    else operationState.set(id, key);
   }
 
   const onEvent = (e: NodeEvent): void => {
@@ -275,6 +296,12 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
       case 'settlement:failed':
         add(failures, `${e.peerId}${SEP}${e.chain}`);
         break;
+      case 'settlement:operation': {
+        const finished = e.state === 'final' || e.state === 'failed';
+        moveOperation(e.operationId, `${e.chain}${SEP}${e.operation}${SEP}${e.state}`, finished);
+        if (e.state === 'final' && e.gasUsed !== undefined) add(gas, `${e.chain}${SEP}${e.operation}`, num(e.gasUsed));
+        break;
+      }
       case 'channel:opened':
       case 'channel:funded':
       case 'channel:closing':
