@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import { openLedgerBackend } from './ledger-backend.js';
-import { reconcileLedgerAssets } from './ledger-assets.js';
+import { AccountAssets, reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
@@ -32,6 +32,7 @@ import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
 import { registerCcpMetrics } from './routing/ccp/metrics.js';
 import { registerLedgerMetrics } from './http/ledger-metrics.js';
+import { registerHttpPeerMetrics } from './http/http-peer-metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
@@ -45,6 +46,8 @@ import { ledgerOpenFailed, wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { clusterClaims, clusterDialGate, createCluster } from '../cluster/node-cluster.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
 import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
 
@@ -78,6 +81,7 @@ export class ConnectorNode {
   private ilpHttp: IlpHttpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
+  private readonly assets: AccountAssets;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
   private agents: Agents | undefined;
@@ -91,6 +95,8 @@ export class ConnectorNode {
   private control: NodeControl | undefined;
   private stopPromise: Promise<void> | undefined;
   private settlement: SettlementModule | undefined;
+  /** this process as a cluster instance (cluster.enabled) */
+  private cluster: Cluster | undefined;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -121,9 +127,13 @@ export class ConnectorNode {
       this.ccp?.peerUp(peer.id);
       this.address.linkUp(peer, link);
     };
-    const onLinkDown = (peer: Peer) => this.ccp?.peerDown(peer.id);
+    const onLinkDown = (peer: Peer) => {
+      this.ccp?.peerDown(peer.id);
+      this.cluster?.leases.linkDown(peer.id);
+    };
     const httpDownAfterFailures = c.http.downAfterFailures;
-    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures });
+    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, () => this.cluster) });
+    this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -187,16 +197,21 @@ export class ConnectorNode {
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning).catch(ledgerOpenFailed({ events: this.events, logger: this.logger, dataDir: c.dataDir })));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
-    await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
+    this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
+    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
+    await this.cluster?.start();
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
-    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), (p) => this.rawSend(p));
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), {
+      send: (p, memo) => this.rawSend(p, undefined, memo),
+      booked: (account) => ledger.balance(account),
+    });
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
-    this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'));
+    this.btp = createBtpServer(c, peers, stats, this.moduleLogger('btp-server'), clusterClaims(this.cluster));
     await this.btp.listen();
     this.securityStats.preAuth = this.btp.preAuth;
     this.ilpHttp = await startIlpHttpServer(c, peers, stats, this.moduleLogger('ilp-http'), () => this.processor);
@@ -209,6 +224,7 @@ export class ConnectorNode {
     this.control = new NodeControl(this, plugins);
     await this.control.start();
     if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
+    if (this.control.metricsRegistry) registerHttpPeerMetrics(this.control.metricsRegistry, peers.httpStats);
     if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
     if (this.control.metricsRegistry) registerLedgerMetrics(this.control.metricsRegistry, () => this.ledger);
     if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
@@ -251,6 +267,7 @@ export class ConnectorNode {
     await this.settlement?.stop();
     this.rates?.stop();
     this.peers.closeAll();
+    await this.cluster?.stop();
     await this.btp?.close();
     await this.ilpHttp?.close();
     await this.control?.stop();
@@ -282,12 +299,12 @@ export class ConnectorNode {
   /** sendPacket, but a send waiting for approval answers at once with the approval. */
   sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return this.agents!.payments.send(params, (p) => this.rawSend(p, onPacketId));
+    return this.agents!.payments.send(params, (p, memo) => this.rawSend(p, onPacketId, memo));
   }
 
-  /** A send through the pipeline, past the local policy (which LocalPayments applied). */
-  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
-    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
+  /** A send through the pipeline, past the local policy (LocalPayments applied it; `memo`: its spend memo account). */
+  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void, memo?: string): Promise<SendPacketResult> {
+    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId, memo) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
   }
 
   /** The simple handler (seed PaymentRequest → PaymentResponse). Shares one slot with setLocalDeliveryHandler. */
@@ -351,12 +368,17 @@ export class ConnectorNode {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
+    return peerBalance(this.ledger, this.peers, peerId, this.assets, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
   getAccounts(): AccountLine[] {
-    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
+    return accountList(this.ledger, this.peers, this.assets, this.securityStats.lateFulfills());
+  }
+
+  /** The asset an account's balance is an amount of (its peer's, the one its id names, else the node's). */
+  accountAsset(account: string): { code: string; scale: number } {
+    return this.assets.of(account);
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
@@ -379,6 +401,7 @@ export class ConnectorNode {
       ilpAddress: this.address.value,
       version,
       identityKey: this.agents?.identity.publicKey,
+      cluster: this.cluster,
     });
   }
 

@@ -1,6 +1,6 @@
 import { AdminCommand } from '../../cli/admin-command.js';
 import type { ApprovalList } from '../../cli/agents-views.js';
-import { out, table } from '../../cli/output.js';
+import { fetchList } from '../../cli/list-output.js';
 
 /** `agent-runtime approvals list`. */
 export default class ApprovalsList extends AdminCommand {
@@ -12,24 +12,10 @@ export default class ApprovalsList extends AdminCommand {
 
   async run(): Promise<ApprovalList> {
     const { flags } = await this.parse(ApprovalsList);
-    const list = await this.client(flags).get<ApprovalList>('/admin/approvals');
-    if (!this.jsonEnabled()) {
-      const rows = [...list.approvals].sort((a, b) => Number(b.status === 'pending') - Number(a.status === 'pending'));
-      out(
-        table(
-          rows,
-          [
-            { key: 'id', header: 'id' },
-            { key: 'status', header: 'status' },
-            { key: 'amount', header: 'amount' },
-            { key: 'destination', header: 'destination' },
-            { key: 'expiresAt', header: 'expires' },
-            { key: 'decidedBy', header: 'decided by' },
-          ],
-          'No approvals.',
-        ),
-      );
-    }
-    return list;
+    return fetchList(this.client(flags), '/admin/approvals', this.jsonEnabled(), {
+      rows: (list: ApprovalList) => [...list.approvals].sort((a, b) => Number(b.status === 'pending') - Number(a.status === 'pending')),
+      columns: ['id', 'status', 'amount', 'destination', { key: 'expiresAt', header: 'expires' }, { key: 'decidedBy', header: 'decided by' }],
+      empty: 'No approvals.',
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { AdminCommand } from '../../cli/admin-command.js';
 import type { PoliciesView, PolicyView } from '../../cli/agents-views.js';
-import { out, table } from '../../cli/output.js';
+import { fetchList } from '../../cli/list-output.js';
 
 /** `agent-runtime policies list`. */
 export default class PoliciesList extends AdminCommand {
@@ -13,36 +13,26 @@ export default class PoliciesList extends AdminCommand {
 
   async run(): Promise<PoliciesView> {
     const { flags } = await this.parse(PoliciesList);
-    const view = await this.client(flags).get<PoliciesView>('/admin/policies');
-    if (!this.jsonEnabled()) {
-      const all: PolicyView[] = [...(view.local ? [view.local] : []), ...Object.values(view.peers)];
-      const rows = all.flatMap((v) => {
-        const p = v.policy as { maxPerPayment?: string; approvalAbove?: string; allowedPrefixes?: string[]; deniedPrefixes?: string[] };
-        const base = {
-          subject: v.subject,
-          max: p.maxPerPayment ?? '-',
-          approval: p.approvalAbove ?? '-',
-          prefixes: [...(p.allowedPrefixes ?? []).map((x) => `+${x}`), ...(p.deniedPrefixes ?? []).map((x) => `-${x}`)].join(' ') || '-',
-        };
-        if (v.budgets.length === 0) return [{ ...base, budget: '-', spent: '-', left: '-' }];
-        return v.budgets.map((b) => ({ ...base, budget: `${b.amount}/${b.per}`, spent: b.spent, left: b.remaining }));
-      });
-      out(
-        table(
-          rows,
-          [
-            { key: 'subject', header: 'payer' },
-            { key: 'max', header: 'max/payment' },
-            { key: 'budget', header: 'budget' },
-            { key: 'spent', header: 'spent' },
-            { key: 'left', header: 'left' },
-            { key: 'approval', header: 'approval above' },
-            { key: 'prefixes', header: 'prefixes' },
-          ],
-          'No policies. Set one with `agent-runtime policies set local --budget 1000/day`.',
-        ),
-      );
-    }
-    return view;
+    return fetchList(this.client(flags), '/admin/policies', this.jsonEnabled(), {
+      rows: policyRows,
+      columns: [{ key: 'subject', header: 'payer' }, { key: 'max', header: 'max/payment' }, 'budget', 'spent', 'left', { key: 'approval', header: 'approval above' }, 'prefixes'],
+      empty: 'No policies. Set one with `agent-runtime policies set local --budget 1000/day`.',
+    });
   }
+}
+
+/** One row per budget of each policy (one row with '-' for a policy without budgets). */
+function policyRows(view: PoliciesView): Record<string, string>[] {
+  const all: PolicyView[] = [...(view.local ? [view.local] : []), ...Object.values(view.peers)];
+  return all.flatMap((v) => {
+    const p = v.policy as { maxPerPayment?: string; approvalAbove?: string; allowedPrefixes?: string[]; deniedPrefixes?: string[] };
+    const base = {
+      subject: v.subject,
+      max: p.maxPerPayment ?? '-',
+      approval: p.approvalAbove ?? '-',
+      prefixes: [...(p.allowedPrefixes ?? []).map((x) => `+${x}`), ...(p.deniedPrefixes ?? []).map((x) => `-${x}`)].join(' ') || '-',
+    };
+    if (v.budgets.length === 0) return [{ ...base, budget: '-', spent: '-', left: '-' }];
+    return v.budgets.map((b) => ({ ...base, budget: `${b.amount}/${b.per}`, spent: b.spent, left: b.remaining }));
+  });
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
-import { out, table } from '../../cli/output.js';
+import { fetchList } from '../../cli/list-output.js';
 import type { ReceiptRecord } from '../../agents/receipts/store.js';
 
 /** `agent-runtime receipts list`. */
@@ -18,24 +18,10 @@ export default class ReceiptsList extends AdminCommand {
 
   async run(): Promise<{ receipts: ReceiptRecord[] }> {
     const { flags } = await this.parse(ReceiptsList);
-    const body = await this.client(flags).get<{ receipts: ReceiptRecord[] }>(`/admin/receipts?limit=${flags.limit}`);
-    if (!this.jsonEnabled()) {
-      const rows = body.receipts.map((r) => ({ at: r.at, kind: r.kind, destination: r.destination, amount: r.amountSent, received: r.receipt?.amount ?? '', verified: r.verified === undefined ? '' : String(r.verified) }));
-      out(
-        table(
-          rows,
-          [
-            { key: 'at', header: 'at' },
-            { key: 'kind', header: 'kind' },
-            { key: 'destination', header: 'destination' },
-            { key: 'amount', header: 'sent' },
-            { key: 'received', header: 'received' },
-            { key: 'verified', header: 'verified' },
-          ],
-          'No receipts.',
-        ),
-      );
-    }
-    return body;
+    return fetchList(this.client(flags), `/admin/receipts?limit=${flags.limit}`, this.jsonEnabled(), {
+      rows: (body: { receipts: ReceiptRecord[] }) => body.receipts.map((r) => ({ at: r.at, kind: r.kind, destination: r.destination, amount: r.amountSent, received: r.receipt?.amount ?? '', verified: r.verified === undefined ? '' : String(r.verified) })),
+      columns: ['at', 'kind', 'destination', { key: 'amount', header: 'sent' }, 'received', 'verified'],
+      empty: 'No receipts.',
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { adminPaths, type RouteListResponse } from '../../node/control/bodies.js';
 import { AdminCommand } from '../../cli/admin-command.js';
-import { out, table } from '../../cli/output.js';
+import { fetchList } from '../../cli/list-output.js';
 
 /** The body of GET /admin/routes. */
 export type RouteList = RouteListResponse;
@@ -16,24 +16,11 @@ export default class RoutesList extends AdminCommand {
 
   async run(): Promise<RouteList> {
     const { flags } = await this.parse(RoutesList);
-    const list = await this.client(flags).get<RouteList>(adminPaths.routes);
-    if (!this.jsonEnabled()) {
-      const rows = list.routes.map((r) => ({ ...r, path: r.path?.join(' '), age: r.ageMs === undefined ? undefined : `${Math.round(r.ageMs / 1000)}s` }));
-      out(
-        table(
-          rows,
-          [
-            { key: 'prefix', header: 'prefix' },
-            { key: 'nextHop', header: 'next hop' },
-            { key: 'priority', header: 'priority' },
-            { key: 'source', header: 'source' },
-            // path and age only mean something for learned routes
-            ...(rows.some((r) => r.source === 'ccp') ? [{ key: 'path', header: 'path' }, { key: 'age', header: 'age' }] : []),
-          ],
-          'No routes.',
-        ),
-      );
-    }
-    return list;
+    return fetchList(this.client(flags), adminPaths.routes, this.jsonEnabled(), {
+      rows: (list: RouteList) => list.routes.map((r) => ({ ...r, path: r.path?.join(' '), age: r.ageMs === undefined ? undefined : `${Math.round(r.ageMs / 1000)}s` })),
+      // path and age only mean something for learned routes
+      columns: (rows) => ['prefix', { key: 'nextHop', header: 'next hop' }, 'priority', 'source', ...(rows.some((r) => r.source === 'ccp') ? ['path', 'age'] : [])],
+      empty: 'No routes.',
+    });
   }
 }

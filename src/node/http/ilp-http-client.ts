@@ -20,6 +20,7 @@ import { LinkError, type ResponseCallback } from '../btp/btp-link.js';
 import { CodecError } from '../ilp/errors.js';
 import { deserializeIlpPacket, IlpPacketType, serializePrepare } from '../ilp/packet.js';
 import { notIlpError, statusError, transportError } from './ilp-http-errors.js';
+import { HttpPeeringStats, type HttpPeerCounts } from './http-peer-metrics.js';
 
 export interface HttpPeerLinkOptions {
   peerId: string;
@@ -34,6 +35,8 @@ export interface HttpPeerLinkOptions {
   onUp(): void;
   /** the peer went down (`reason`: the last failure) */
   onDown(reason: string): void;
+  /** where the link counts its requests for /metrics (by outcome, and durations) */
+  counts?: HttpPeerCounts;
 }
 
 /** After its expiry a request stays open this long (ms), so a late Fulfill is still reported (never booked). */
@@ -53,6 +56,8 @@ interface Call {
   /** answered, failed or reported as timed out to the caller */
   done: boolean;
   timedOut: boolean;
+  /** performance.now() when the request went out */
+  started: number;
 }
 
 export class HttpPeerLink {
@@ -91,7 +96,7 @@ export class HttpPeerLink {
       cb(new LinkError(`peer ${this.o.peerId} is removed`, 'closed'), undefined, undefined, ctx);
       return;
     }
-    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false };
+    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false, started: performance.now() };
     this.calls.add(call);
     this.counts.sent++;
     const wait = Math.max(0, deadline - Date.now());
@@ -100,7 +105,10 @@ export class HttpPeerLink {
     const req = send(this.target, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': String(ilp.length) } });
     call.req = req;
     req.on('response', (res) => this.onResponse(call, res));
-    req.on('error', (err) => this.fail(call, transportError(this.o.peerId, err)));
+    req.on('error', (err) => {
+      if (this.o.counts && !call.done) this.o.counts.out.error++;
+      this.fail(call, transportError(this.o.peerId, err));
+    });
     req.end(ilp);
   }
 
@@ -120,6 +128,7 @@ export class HttpPeerLink {
     if (call.done) return;
     call.done = true;
     call.timedOut = true;
+    if (this.o.counts) this.o.counts.out.timeout++;
     this.countFailure('no answer before expiry');
     call.cb(new LinkError(`no response from ${this.o.peerId} before expiry`, 'timeout'), undefined, undefined, call.ctx);
     // keep listening a while: a late Fulfill is reported (the pipeline records it), then give up
@@ -145,6 +154,7 @@ export class HttpPeerLink {
     });
     res.on('error', (err) => this.fail(call, transportError(this.o.peerId, err)));
     res.on('end', () => {
+      if (this.o.counts && !call.timedOut) HttpPeeringStats.answered(this.o.counts, res.statusCode ?? 0, (performance.now() - call.started) / 1000);
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       if (res.statusCode !== 200) {
         this.fail(call, statusError(this.o.peerId, res.statusCode ?? 0, body));

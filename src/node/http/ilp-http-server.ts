@@ -21,6 +21,7 @@ import { PreAuthGate, type PreAuthLimits, type PreAuthStats } from '../btp/pre-a
 import { createHostPolicy, hostRefusedMessage, type HostPolicy } from './host-check.js';
 import { portInUseError } from './server-common.js';
 import type { SecurityStats } from './security-stats.js';
+import type { HttpPeeringStats } from './http-peer-metrics.js';
 
 export interface IlpHttpServerOptions {
   host: string;
@@ -30,6 +31,8 @@ export interface IlpHttpServerOptions {
   preAuth: PreAuthLimits;
   allowedHosts?: readonly string[];
   stats?: SecurityStats;
+  /** counts each authenticated request by peer and the status we answered */
+  peering?: HttpPeeringStats;
   logger: Logger;
   /**
    * The peer a token belongs to: `peerId` from the path, or undefined for `/ilp` (then any HTTP
@@ -112,6 +115,7 @@ export class IlpHttpServer {
     const declared = Number(req.headers['content-length'] ?? 0);
     const limit = this.o.maxBodyBytes;
     if (declared > limit) {
+      this.o.peering?.incoming(peerId, 413);
       this.refuse(req, res, appError('PAYLOAD_TOO_LARGE', { limit, suggestion: 'An ILP packet is at most about 33 kB: send one Prepare per request.' }), true);
       return;
     }
@@ -123,6 +127,7 @@ export class IlpHttpServer {
       size += chunk.length;
       if (size > limit) {
         over = true;
+        this.o.peering?.incoming(peerId, 413);
         this.refuse(req, res, appError('PAYLOAD_TOO_LARGE', { limit }), true);
         return;
       }
@@ -133,6 +138,7 @@ export class IlpHttpServer {
       const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
       this.o.onPrepare(peerId, body, (ilp) => {
         if (res.writableEnded || res.destroyed) return;
+        this.o.peering?.incoming(peerId, 200);
         res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': ilp.length });
         res.end(ilp);
       });
@@ -169,6 +175,7 @@ export class IlpHttpServer {
     }
     const type = (req.headers['content-type'] ?? 'application/octet-stream').split(';')[0].trim().toLowerCase();
     if (!ACCEPTED_TYPES.has(type)) {
+      this.o.peering?.incoming(peerId, 415);
       return appError('UNSUPPORTED_MEDIA_TYPE', {
         contentType: type,
         suggestion: "Send the OER Prepare as the body with 'Content-Type: application/octet-stream'.",

@@ -35,14 +35,24 @@ import { routesEnabled, type CcpHost, type CcpSettings } from './types.js';
 const LOCAL = 'local';
 const rank: Record<string, number> = { child: 3, peer: 2, parent: 1 };
 
-/** Counters for /metrics. */
-export interface CcpStats {
+/** One peer's route broadcast counts since its sender or receiver was made (a removed peer starts again at 0). */
+export interface CcpPeerStats {
+  /** prefixes learned from it now */
+  routes: number;
   updatesReceived: number;
   updatesSent: number;
+  /** our updates it rejected or did not answer */
   updatesFailed: number;
+  /** route controls we sent it (always SYNC: we ask for its routes) */
   controlsSent: number;
-  /** peer id → prefixes learned from it */
-  routesByPeer: Record<string, number>;
+  /** route controls it sent us, by the mode it asked for */
+  controlsReceived: { sync: number; idle: number };
+}
+
+/** Counters for /metrics. */
+export interface CcpStats {
+  /** peer id → its counts (peers with a sender or a receiver) */
+  peers: Record<string, CcpPeerStats>;
   announced: number;
 }
 
@@ -54,7 +64,6 @@ export class CcpService {
   private readonly cappedWarned = new Set<string>();
   private sweeper: NodeJS.Timeout | undefined;
   private recomputeTimer: NodeJS.Timeout | undefined;
-  private controlsSent = 0;
   private stopped = false;
 
   constructor(
@@ -156,19 +165,20 @@ export class CcpService {
   }
 
   stats(): CcpStats {
-    const routesByPeer: Record<string, number> = {};
-    let updatesReceived = 0;
-    for (const [id, r] of this.receivers) {
-      routesByPeer[id] = r.routes.size;
-      updatesReceived += r.updates;
+    const peers: Record<string, CcpPeerStats> = {};
+    for (const peerId of new Set([...this.senders.keys(), ...this.receivers.keys()])) {
+      const s = this.senders.get(peerId);
+      const r = this.receivers.get(peerId);
+      peers[peerId] = {
+        routes: r?.routes.size ?? 0,
+        updatesReceived: r?.updates ?? 0,
+        updatesSent: s?.sent ?? 0,
+        updatesFailed: s?.failed ?? 0,
+        controlsSent: r?.controlsSent ?? 0,
+        controlsReceived: { sync: s?.controlsReceived.sync ?? 0, idle: s?.controlsReceived.idle ?? 0 },
+      };
     }
-    let updatesSent = 0;
-    let updatesFailed = 0;
-    for (const s of this.senders.values()) {
-      updatesSent += s.sent;
-      updatesFailed += s.failed;
-    }
-    return { updatesReceived, updatesSent, updatesFailed, controlsSent: this.controlsSent, routesByPeer, announced: this.table.size };
+    return { peers, announced: this.table.size };
   }
 
   /** Per-peer state for `routes list` and the explorer. */
@@ -218,7 +228,7 @@ export class CcpService {
     const peer = this.host.peer(peerId);
     if (!receiver || !peer?.connected || this.stopped) return;
     const deadline = Date.now() + Math.min(60_000, Math.max(5000, this.s.broadcastIntervalMs));
-    this.controlsSent++;
+    receiver.controlsSent++;
     this.host
       .send(peerId, serializeCcpRouteControlRequest(receiver.control(), new Date(deadline)), deadline)
       .then((reply) => {

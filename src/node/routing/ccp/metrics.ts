@@ -1,6 +1,7 @@
 /**
  * Route broadcast metrics, read from the CCP service when Prometheus scrapes (nothing is counted on
- * the packet path).
+ * the packet path). Every series is per peer; a peer removed and added again starts at 0 (a counter
+ * reset, which Prometheus' rate() handles).
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { CcpStats } from './ccp-service.js';
@@ -13,7 +14,7 @@ export function registerCcpMetrics(registry: Registry, stats: () => CcpStats): v
     registers: [registry],
     collect() {
       this.reset();
-      for (const [peer, n] of Object.entries(stats().routesByPeer)) this.set({ peer }, n);
+      for (const [peer, s] of Object.entries(stats().peers)) this.set({ peer }, s.routes);
     },
   });
   new Gauge({
@@ -26,16 +27,30 @@ export function registerCcpMetrics(registry: Registry, stats: () => CcpStats): v
   });
   new Counter({
     name: 'ilp_route_updates_total',
-    help: 'CCP route updates, by direction (received, sent, failed: rejected or timed out) and route controls sent (control).',
-    labelNames: ['direction'],
+    help: 'CCP route updates per peer, by direction: received (from it), sent (to it and accepted), failed (sent to it and rejected or unanswered).',
+    labelNames: ['peer', 'direction'],
     registers: [registry],
     collect() {
-      const s = stats();
       this.reset();
-      this.inc({ direction: 'received' }, s.updatesReceived);
-      this.inc({ direction: 'sent' }, s.updatesSent);
-      this.inc({ direction: 'failed' }, s.updatesFailed);
-      this.inc({ direction: 'control' }, s.controlsSent);
+      for (const [peer, s] of Object.entries(stats().peers)) {
+        this.inc({ peer, direction: 'received' }, s.updatesReceived);
+        this.inc({ peer, direction: 'sent' }, s.updatesSent);
+        this.inc({ peer, direction: 'failed' }, s.updatesFailed);
+      }
+    },
+  });
+  new Counter({
+    name: 'ilp_route_controls_total',
+    help: 'CCP route control messages per peer: sent (we ask it for SYNC: at link up, after a gap, a failed update or its hold-down) and received (by the mode it asks for).',
+    labelNames: ['peer', 'direction', 'mode'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [peer, s] of Object.entries(stats().peers)) {
+        this.inc({ peer, direction: 'sent', mode: 'SYNC' }, s.controlsSent);
+        this.inc({ peer, direction: 'received', mode: 'SYNC' }, s.controlsReceived.sync);
+        this.inc({ peer, direction: 'received', mode: 'IDLE' }, s.controlsReceived.idle);
+      }
     },
   });
 }

@@ -44,6 +44,8 @@ export class CcpReceiver {
   /** ms epoch of the last update or heartbeat */
   lastHeard = 0;
   updates = 0;
+  /** route controls we sent this speaker */
+  controlsSent = 0;
   /** route controls in a row that failed (backs off the retries) */
   controlFailures = 0;
 

@@ -31,6 +31,8 @@ export class CcpSender {
   epoch = 0;
   sent = 0;
   failed = 0;
+  /** route controls the peer sent us, by mode */
+  readonly controlsReceived = { sync: 0, idle: 0 };
   private timer: NodeJS.Timeout | undefined;
   private due = 0;
   private busy = false;
@@ -45,6 +47,8 @@ export class CcpSender {
 
   handleControl(c: CcpRouteControl): void {
     this.generation++;
+    if (c.mode === CcpMode.Sync) this.controlsReceived.sync++;
+    else this.controlsReceived.idle++;
     this.mode = c.mode;
     this.epoch = c.lastKnownRoutingTableId === this.d.table.id ? Math.min(c.lastKnownEpoch, this.d.table.epoch) : 0;
     if (this.mode === CcpMode.Sync) this.schedule(0);
