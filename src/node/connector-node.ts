@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import { openLedgerBackend } from './ledger-backend.js';
-import { reconcileLedgerAssets } from './ledger-assets.js';
+import { AccountAssets, reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import { SecurityStats } from './http/security-stats.js';
@@ -75,6 +75,7 @@ export class ConnectorNode extends PeerRouteApi {
   private ilpHttp: IlpHttpServer | undefined;
   protected readonly routes: RoutingTable;
   protected readonly peers: PeerSet;
+  private readonly assets: AccountAssets;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
   private agents: Agents | undefined;
@@ -113,6 +114,7 @@ export class ConnectorNode extends PeerRouteApi {
     this.address = new AddressLearner({ nodeId: c.nodeId, ...configured, ...asset, logger: this.logger, onLearned: () => this.refreshImplicitRoutes() });
     this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true);
     this.peers = createPeerSet(c, { processor: () => this.processor, settlement: () => this.settlement, ccp: () => this.ccp, cluster: () => this.cluster, address: this.address, events: this.events, logger: this.moduleLogger('btp') });
+    this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -176,14 +178,17 @@ export class ConnectorNode extends PeerRouteApi {
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
-    await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
+    this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
     await this.cluster?.start();
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
-    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), (p) => this.rawSend(p));
+    this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), {
+      send: (p, memo) => this.rawSend(p, undefined, memo),
+      booked: (account) => ledger.balance(account),
+    });
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
@@ -271,12 +276,12 @@ export class ConnectorNode extends PeerRouteApi {
   /** sendPacket, but a send waiting for approval answers at once with the approval. */
   sendLocal(params: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<LocalOutcome> {
     if (this.state !== 'started') return Promise.reject(new ConnectorNotStartedError('sendPacket'));
-    return this.agents!.payments.send(params, (p) => this.rawSend(p, onPacketId));
+    return this.agents!.payments.send(params, (p, memo) => this.rawSend(p, onPacketId, memo));
   }
 
-  /** A send through the pipeline, past the local policy (which LocalPayments applied). */
-  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void): Promise<SendPacketResult> {
-    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
+  /** A send through the pipeline, past the local policy (LocalPayments applied it; `memo`: its spend memo account). */
+  private rawSend(p: SendPacketParams, onPacketId?: (packetId: string) => void, memo?: string): Promise<SendPacketResult> {
+    return this.state === 'started' ? sendFromAgent(this.processor!, p, this.address.value, onPacketId, memo) : Promise.reject(new ConnectorNotStartedError('sendPacket'));
   }
 
   /** The simple handler (seed PaymentRequest → PaymentResponse). Shares one slot with setLocalDeliveryHandler. */
@@ -291,12 +296,17 @@ export class ConnectorNode extends PeerRouteApi {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
+    return peerBalance(this.ledger, this.peers, peerId, this.assets, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
   getAccounts(): AccountLine[] {
-    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
+    return accountList(this.ledger, this.peers, this.assets, this.securityStats.lateFulfills());
+  }
+
+  /** The asset an account's balance is an amount of (its peer's, the one its id names, else the node's). */
+  accountAsset(account: string): { code: string; scale: number } {
+    return this.assets.of(account);
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */

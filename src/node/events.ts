@@ -135,6 +135,31 @@ export interface SettlementFailedEvent extends Base {
   reason: string;
 }
 /**
+ * One of our own settlement transactions (open, deposit, withdraw, redeem, close, settle) changed state:
+ * `pending` (sent or being sent, fewer than `required` blocks hold it), `final` (`required` blocks hold
+ * it), `failed` (refused or reverted), `reorged` (its block left the chain; it is being sent again).
+ */
+export interface SettlementOperationEvent extends Base {
+  type: 'settlement:operation';
+  operationId: string;
+  operation: 'open' | 'deposit' | 'withdraw' | 'redeem' | 'close' | 'settle';
+  state: 'pending' | 'final' | 'failed' | 'reorged';
+  peerId: string;
+  chain: string;
+  /** '' for an open until its channel id is known */
+  channelId: string;
+  txHash?: string;
+  /** blocks holding the transaction so far (its own included) */
+  confirmations: number;
+  /** blocks that must hold it before it counts (settlement.evm.confirmations; 1 elsewhere) */
+  required: number;
+  /** asset units */
+  amount?: string;
+  /** gas (EVM), fee drops (XRPL) or gas units (Aptos), once final */
+  gasUsed?: string;
+  reason?: string;
+}
+/**
  * One of our settlement transactions (EVM): `sent` (persisted, then broadcast), `replaced` (same nonce,
  * higher fee), `resent` (the same signed bytes again: it left the pool, or a restart found it unsent),
  * `pending` (found in the pool at start), `mined`, `failed` (reverted, or refused when sent again),
@@ -238,6 +263,7 @@ export type NodeEvent =
   | ClaimReceivedEvent
   | RedeemedEvent
   | SettlementFailedEvent
+  | SettlementOperationEvent
   | ChannelEvent
   | RatesEvent
   | NodeStartedEvent

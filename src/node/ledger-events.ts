@@ -3,7 +3,7 @@
  * its recovery, and settlement thresholds (also handed to the settlement engine when there is one).
  */
 import type { Logger } from 'pino';
-import { Ledger, type LedgerBackend } from '../ledger/index.js';
+import { Ledger, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
 import type { EventStream } from './events.js';
 import type { SettlementModule } from './ports.js';
 
@@ -12,7 +12,7 @@ export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream
   const { events, logger, dataDir } = o;
   ledger.onBalanceChanged = (changes) => {
     if (!events.active) return;
-    for (const [account, balance] of changes) events.emit({ type: 'balance:changed', account, balance: balance.toString() });
+    for (const [account, balance] of changes) if (!isSpendMemo(account)) events.emit({ type: 'balance:changed', account, balance: balance.toString() });
   };
   ledger.onFault = (fault) => {
     logger.error({ reason: fault.reason, dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
