@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { loadConfig, upgradeNotice, type NodeConfig, type NodeConfigInput } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import { openLedgerBackend } from './ledger-backend.js';
-import { reconcileLedgerAssets } from './ledger-assets.js';
+import { AccountAssets, reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
 import type { BtpLink } from './btp/btp-link.js';
@@ -80,6 +80,7 @@ export class ConnectorNode {
   private ilpHttp: IlpHttpServer | undefined;
   private readonly routes: RoutingTable;
   private readonly peers: PeerSet;
+  private readonly assets: AccountAssets;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
   private agents: Agents | undefined;
@@ -131,6 +132,7 @@ export class ConnectorNode {
     };
     const httpDownAfterFailures = c.http.downAfterFailures;
     this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, () => this.cluster) });
+    this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
       config: c,
       peers: this.peers,
@@ -194,7 +196,7 @@ export class ConnectorNode {
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
-    await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir);
+    this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
     await this.cluster?.start();
 
@@ -364,12 +366,17 @@ export class ConnectorNode {
 
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
-    return peerBalance(this.ledger, this.peers, peerId, this.config.assetCode, this.securityStats.lateFulfills());
+    return peerBalance(this.ledger, this.peers, peerId, this.assets, this.securityStats.lateFulfills());
   }
 
   /** Every ledger account with its balance (and what is reserved on peer accounts). */
   getAccounts(): AccountLine[] {
-    return accountList(this.ledger, this.peers, this.securityStats.lateFulfills());
+    return accountList(this.ledger, this.peers, this.assets, this.securityStats.lateFulfills());
+  }
+
+  /** The asset an account's balance is an amount of (its peer's, the one its id names, else the node's). */
+  accountAsset(account: string): { code: string; scale: number } {
+    return this.assets.of(account);
   }
 
   /** Ledger access for the settlement engine and the ledger commands. */
