@@ -12,30 +12,11 @@ import { BtpType, decodeBtp } from '../../src/node/btp/codec.js';
 import { Harness, waitFor } from '../helpers/node.js';
 import { havePostgres, TestPostgres } from '../helpers/postgres.js';
 import { RawPeer } from '../reliability/helpers.js';
-import { balanceAt, getJson, health, InstanceProcess, type Ready } from './helpers.js';
+import { balanceAt, getJson, health, hubConfig, InstanceProcess, type Ready } from './helpers.js';
 
 const h = new Harness();
 let server: TestPostgres | undefined;
 const procs: InstanceProcess[] = [];
-const CHILDREN = ['alice', 'bob', 'carol', 'dave'];
-
-/** The hub's config for one instance. */
-export function hubConfig(url: string, instanceId: string, dataDir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    nodeId: 'hub',
-    ilpAddress: 'g.hub',
-    feeBps: 10,
-    dataDir,
-    btpServerPort: 0,
-    healthCheckPort: 0,
-    adminApi: { enabled: true, port: 0 },
-    routing: { enabled: false },
-    ledger: { backend: 'postgres', postgres: { url } },
-    cluster: { enabled: true, instanceId, heartbeatMs: 200, deadAfterMs: 3000, leaseCheckMs: 200, balanceRefreshMs: 200 },
-    peers: CHILDREN.map((id) => ({ id, authToken: `${id}-secret`, relation: 'child', creditLimit: '100000000' })),
-    ...extra,
-  };
-}
 
 function child(id: string, hub: Ready): ConnectorNode {
   return h.node({ nodeId: id, peers: [{ id: 'hub', url: `ws://127.0.0.1:${hub.btpPort}`, authToken: `${id}-secret`, relation: 'parent' }] } as never);

@@ -91,3 +91,27 @@ export async function balanceAt(r: Ready, account: string): Promise<bigint> {
   const { body } = await getJson<{ accounts: { account: string; balance: string }[] }>(`${r.admin}/admin/balances`);
   return BigInt(body.accounts.find((a) => a.account === account)?.balance ?? '0');
 }
+
+const CHILDREN = ['alice', 'bob', 'carol', 'dave'];
+
+/** The hub's child peers (each logs in with `<id>-secret`). */
+export const childPeers = (): Record<string, unknown>[] => CHILDREN.map((id) => ({ id, authToken: `${id}-secret`, relation: 'child', creditLimit: '100000000' }));
+
+/** The hub's config for one instance: children alice, bob, carol and dave (no url), fast heartbeats. */
+export function hubConfig(url: string, instanceId: string, dataDir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    nodeId: 'hub',
+    ilpAddress: 'g.hub',
+    feeBps: 10,
+    dataDir,
+    btpServerPort: 0,
+    healthCheckPort: 0,
+    adminApi: { enabled: true, port: 0 },
+    routing: { enabled: false },
+    ledger: { backend: 'postgres', postgres: { url } },
+    cluster: { enabled: true, instanceId, heartbeatMs: 200, deadAfterMs: 3000, leaseCheckMs: 200, balanceRefreshMs: 200 },
+    peers: childPeers(),
+    ...extra,
+  };
+}
+
