@@ -84,6 +84,8 @@ export class TxSender {
   readonly nonces: NonceManager;
   /** Waits of transactions found open at start, by channel: a new call on the channel waits for them. */
   private readonly recovering = new Map<string, Promise<unknown>>();
+  /** Intents already reported fee-capped (said once, not at every try). */
+  private readonly capped = new WeakSet<TxIntent>();
 
   constructor(
     private readonly ethers: Ethers,
@@ -246,7 +248,8 @@ export class TxSender {
     const maxFeePerGas = wantFee > cap ? cap : wantFee;
     const maxPriorityFeePerGas = max(bumped(prev.maxPriorityFeePerGas ?? 0n), market.maxPriorityFeePerGas);
     if (maxFeePerGas < bumped(prev.maxFeePerGas ?? 0n) || maxPriorityFeePerGas > maxFeePerGas) {
-      this.report(i, 'fee-capped', `not mined, and a replacement would offer more than the cap of ${cap} wei per gas`);
+      if (!this.capped.has(i)) this.report(i, 'fee-capped', `not mined, and a replacement would offer more than the cap of ${cap} wei per gas`);
+      this.capped.add(i);
       return;
     }
     const tx = await this.sign({ to: prev.to as string, data: prev.data, gasLimit: prev.gasLimit, nonce: i.nonce, maxFeePerGas, maxPriorityFeePerGas });
