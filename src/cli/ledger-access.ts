@@ -68,7 +68,9 @@ export function locateLedger(flags: LedgerDirFlags): LedgerLocation {
 /** The PostgreSQL part of a location when the config puts the books there. */
 function backendOf(config: NodeConfig): Pick<LedgerLocation, 'postgres' | 'database'> {
   if (config.ledger.backend !== 'postgres') return {};
-  const postgres = postgresOptions(config);
+  // a command takes the books alone (exclusive lock), even with cluster.enabled: while instances run it
+  // gets LEDGER_IN_USE and goes through a node's admin API instead
+  const { shared: _shared, ...postgres } = postgresOptions(config);
   return { postgres, database: redactPostgresUrl(postgres.url) };
 }
 

@@ -30,6 +30,7 @@ import { peerSchema, routeSchema } from './schema-peers.js';
 import { adminKeysField, checkAgentRules, policiesSchema } from './schema-agents.js';
 import { assetCodeField, ratesSchema } from './schema-rates.js';
 import { routingSchema } from './schema-routing.js';
+import { checkClusterRules, clusterSchema } from './schema-cluster.js';
 import { httpSchema } from './schema-http.js';
 
 export { CHAINS, RELATIONS, TRANSPORTS, peerSchema, peerTransportIssues, routeSchema } from './schema-peers.js';
@@ -361,6 +362,7 @@ export const baseConfigSchema = z.strictObject({
   rates: ratesSchema.prefault({}),
   routing: routingSchema.prefault({}),
   http: httpSchema.prefault({}),
+  cluster: clusterSchema.prefault({}),
 });
 
 /** The parsed config before computed defaults; what the cross-field rules see. */
@@ -371,7 +373,7 @@ export type BaseConfig = z.output<typeof baseConfigSchema>;
  * `g.<nodeId>` (undefined with a parent: learn it by ILDCP), `dataDir` `data/<nodeId>`
  * (the loader makes it absolute against its cwd).
  */
-export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).transform((c) => {
+export const configSchema = baseConfigSchema.superRefine(checkRules).superRefine(checkAgentRules).superRefine(checkClusterRules).transform((c) => {
   const hasParent = c.peers.some((p) => p.relation === 'parent');
   return {
     ...c,

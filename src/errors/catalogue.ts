@@ -16,6 +16,7 @@ import { assetEntries } from './catalogue-assets.js';
 import { chainEntries } from './catalogue-chain.js';
 import { ledgerEntries } from './catalogue-ledger.js';
 import { ledgerPostgresEntries } from './catalogue-ledger-postgres.js';
+import { clusterEntries } from './catalogue-cluster.js';
 
 /** One catalogue entry. */
 export interface CatalogueEntry {
@@ -321,6 +322,7 @@ const entries = {
   ...assetEntries,
   ...chainEntries,
   ...ledgerPostgresEntries,
+  ...clusterEntries,
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A stable error code. */

@@ -11,7 +11,8 @@ import { amount, short, time } from './format.js';
  * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string, path?: string[], ageMs?: number }} Route
  * @typedef {{ event: string, txHash: string, ts: number, amount?: string }} ChannelTx
  * @typedef {{ amount: string, cumulative: string, ts: number }} Claim
- * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], updatedAt: number }} Channel
+ * @typedef {{ operationId: string, operation: string, state: string, txHash?: string, confirmations: number, required: number, amount?: string, reason?: string, ts: number }} Operation
+ * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], operations?: Operation[], pendingOperations?: number, updatedAt: number }} Channel
  */
 
 /**
@@ -159,7 +160,7 @@ export function renderSettlements(s) {
           h('td', { class: 'num' }, amount(e.amount ?? e.owed ?? e.deposit)),
           h('td', { class: 'num' }, amount(e.cumulative)),
           h('td', null, txCell(e.txHash)),
-          h('td', { class: 'dim' }, e.reason ?? (e.threshold ? `threshold ${amount(e.threshold)}` : '')),
+          h('td', { class: 'dim' }, operationText(e) ?? e.reason ?? (e.threshold ? `threshold ${amount(e.threshold)}` : '')),
         ),
       ),
       'No settlement activity yet: claims appear when what we owe a peer crosses its settle threshold.',
@@ -167,12 +168,22 @@ export function renderSettlements(s) {
   );
 }
 
+/**
+ * `deposit pending 1/3`, `redeem final`, `close failed: …` for a settlement:operation; undefined otherwise.
+ * @param {Record<string, any>} e
+ */
+function operationText(e) {
+  if (e.operation === undefined || e.state === undefined) return undefined;
+  if (e.state === 'pending') return `${e.operation} pending ${e.confirmations ?? 0}/${e.required ?? 1}`;
+  return `${e.operation} ${e.state}${e.state === 'failed' && e.reason ? `: ${e.reason}` : ''}`;
+}
+
 /** @param {Channel[]} channels */
 export function renderChannels(channels) {
   mount(
     byId('channels'),
     table(
-      ['channel', 'peer', 'chain', 'state', '#deposit', '#last claim sent', '#last claim received', '#redeemed', 'transactions'],
+      ['channel', 'peer', 'chain', 'state', '#deposit', '#last claim sent', '#last claim received', '#redeemed', 'our transactions', 'transactions'],
       channels.map((c) =>
         h(
           'tr',
@@ -185,6 +196,11 @@ export function renderChannels(channels) {
           h('td', { class: 'num' }, c.lastClaimSent ? amount(c.lastClaimSent.cumulative) : ''),
           h('td', { class: 'num' }, c.lastClaimReceived ? amount(c.lastClaimReceived.cumulative) : ''),
           h('td', { class: 'num' }, amount(c.redeemed)),
+          h(
+            'td',
+            { class: 'operations' },
+            (c.operations ?? []).slice(0, 3).map((o) => h('div', { class: `op ${o.state}` }, `${operationText(o) ?? ''} `, txCell(o.txHash))),
+          ),
           h(
             'td',
             null,

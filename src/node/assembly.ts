@@ -9,7 +9,7 @@ import type { NodeConfig } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import type { RateBook } from '../rates/rate-book.js';
 import type { Agents } from '../agents/index.js';
-import { BtpServer } from './btp/btp-server.js';
+import { BtpServer, type BtpServerOptions } from './btp/btp-server.js';
 import { IlpHttpServer } from './http/ilp-http-server.js';
 import { httpListenerOn } from '../config/rules.js';
 import type { SecurityStats } from './http/security-stats.js';
@@ -77,8 +77,9 @@ export function createPipeline(p: PipelineParts): PacketProcessor {
   });
 }
 
-export function createBtpServer(c: NodeConfig, peers: PeerSet, stats: SecurityStats, logger: Logger): BtpServer {
+export function createBtpServer(c: NodeConfig, peers: PeerSet, stats: SecurityStats, logger: Logger, claims: Pick<BtpServerOptions, 'claim' | 'unclaim'> = {}): BtpServer {
   return new BtpServer({
+    ...claims,
     host: c.btpServerHost,
     port: c.btpServerPort,
     maxFrameBytes: c.performance.maxFrameBytes,

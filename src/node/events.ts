@@ -135,6 +135,31 @@ export interface SettlementFailedEvent extends Base {
   reason: string;
 }
 /**
+ * One of our own settlement transactions (open, deposit, withdraw, redeem, close, settle) changed state:
+ * `pending` (sent or being sent, fewer than `required` blocks hold it), `final` (`required` blocks hold
+ * it), `failed` (refused or reverted), `reorged` (its block left the chain; it is being sent again).
+ */
+export interface SettlementOperationEvent extends Base {
+  type: 'settlement:operation';
+  operationId: string;
+  operation: 'open' | 'deposit' | 'withdraw' | 'redeem' | 'close' | 'settle';
+  state: 'pending' | 'final' | 'failed' | 'reorged';
+  peerId: string;
+  chain: string;
+  /** '' for an open until its channel id is known */
+  channelId: string;
+  txHash?: string;
+  /** blocks holding the transaction so far (its own included) */
+  confirmations: number;
+  /** blocks that must hold it before it counts (settlement.evm.confirmations; 1 elsewhere) */
+  required: number;
+  /** asset units */
+  amount?: string;
+  /** gas (EVM), fee drops (XRPL) or gas units (Aptos), once final */
+  gasUsed?: string;
+  reason?: string;
+}
+/**
  * One of our settlement transactions (EVM): `sent` (persisted, then broadcast), `replaced` (same nonce,
  * higher fee), `resent` (the same signed bytes again: it left the pool, or a restart found it unsent),
  * `pending` (found in the pool at start), `mined`, `failed` (reverted, or refused when sent again),
@@ -201,6 +226,24 @@ export interface LedgerFaultEvent extends Base {
   reason: string;
   dataDir: string;
 }
+/**
+ * The store is damaged (LEDGER_CORRUPT): found at open (`open`: the node does not start), by the
+ * check of a reopen after a failed write (`reopen`: the ledger stays stopped until a restart, which
+ * refuses the store too) or where a journal page failing its checksum is read (`read`: verify,
+ * export, folding). Each distinct damage once.
+ */
+export interface LedgerCorruptEvent extends Base {
+  type: 'ledger:corrupt';
+  phase: 'open' | 'reopen' | 'read';
+  /** the damaged file (the store folder when no single file is named) */
+  file: string;
+  /** byte offset of the damaged record or block, when known */
+  offset?: number;
+  reason: string;
+  /** where the store was copied before anything touched it */
+  copiedTo?: string;
+  dataDir: string;
+}
 /** The store works again: the losses of the fault (paid downstream, rejected upstream) are booked. */
 export interface LedgerRecoveredEvent extends Base {
   type: 'ledger:recovered';
@@ -238,12 +281,14 @@ export type NodeEvent =
   | ClaimReceivedEvent
   | RedeemedEvent
   | SettlementFailedEvent
+  | SettlementOperationEvent
   | ChannelEvent
   | RatesEvent
   | NodeStartedEvent
   | NodeStoppingEvent
   | NodeStatsEvent
   | LedgerFaultEvent
+  | LedgerCorruptEvent
   | LedgerRecoveredEvent;
 
 export type NodeEventType = NodeEvent['type'];

@@ -29,6 +29,8 @@ export function postgresOptions(c: NodeConfig, onWarning?: Warn): PostgresLedger
     dataDir: c.dataDir,
     maxBatchesInFlight: p.maxBatchesInFlight,
     journalRetentionMs: c.ledger.journalRetentionMs,
+    // a cluster instance shares the books with the others (src/cluster)
+    ...(c.cluster.enabled ? { shared: { refreshMs: c.cluster.balanceRefreshMs } } : {}),
     ...(onWarning ? { onWarning } : {}),
   };
 }

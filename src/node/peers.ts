@@ -114,6 +114,11 @@ export interface PeerSetOptions {
   onLinkUp(peer: Peer, link: IlpSender): void;
   /** Called after a peer's link closed (route broadcast withdraws its routes). */
   onLinkDown?(peer: Peer): void;
+  /**
+   * Cluster (src/cluster): a peer with a url is dialled only once this instance holds its link lease;
+   * `want` asks for it (the lease holder calls `dialNow`), `unwant` gives it up when the peer goes.
+   */
+  dialGate?: { want(peerId: string): void; unwant(peerId: string): void };
 }
 
 export class PeerSet {
@@ -136,8 +141,25 @@ export class PeerSet {
     const peer = new Peer(spec);
     this.peers.set(spec.id, peer);
     if (peer.isHttp) this.startHttp(peer);
+    else if (spec.url && this.o.dialGate) this.o.dialGate.want(spec.id);
     else if (spec.url) this.dial(peer);
     return peer;
+  }
+
+  /** Cluster: this instance now holds the peer's link lease: dial it (if it is still here and not dialled). */
+  dialNow(id: string): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined || peer.retired || peer.isHttp || peer.spec.url === undefined || peer.client !== undefined) return;
+    this.dial(peer);
+  }
+
+  /** Cluster: the link lease is gone: stop dialling and close the link, without retiring the peer. */
+  hangUp(id: string, reason: string): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    peer.client?.stop();
+    peer.client = undefined;
+    peer.link?.close(1000, reason);
   }
 
   /**
@@ -164,6 +186,7 @@ export class PeerSet {
     if (!peer) return undefined;
     this.peers.delete(id);
     this.retire(peer);
+    if (peer.spec.url !== undefined) this.o.dialGate?.unwant(id);
     return peer;
   }
 

@@ -67,7 +67,8 @@ export interface RouteInfo {
 /** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */
 export interface PeerAccountBalance {
   peerId: string;
-  balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+  /** `tokenId` is the asset code (the seed's name); amounts are units of assetCode at assetScale. */
+  balances: { tokenId: string; assetCode: string; assetScale: number; debitBalance: string; creditBalance: string; netBalance: string }[];
   /** Fulfills from this peer we could not pass upstream (not booked; reconcile with the peer). Absent: none. */
   lateFulfills?: { count: number; amount: string };
 }
@@ -123,12 +124,15 @@ export interface HealthReport {
   nodeId: string;
   ilpAddress: string;
   version: string;
-  checks: { ledger: boolean; btp: boolean; peers: { id: string; connected: boolean }[] };
+  /** `instance`: cluster only, the live instance that holds the link of a peer not connected here */
+  checks: { ledger: boolean; btp: boolean; peers: { id: string; connected: boolean; instance?: string }[] };
   reasons: string[];
   /** BTP connections not yet authenticated, and those refused by the pre-auth caps since start. */
   preAuth?: { open: number; refused: number; lastRefusedAt?: string };
   /** The node's identity key, which signs payee receipts (docs/agents.md); set once started. */
   identity?: { algorithm: 'ed25519'; publicKey: string };
+  /** Cluster only (cluster.enabled): this instance's id, the live and dead members, the links it holds. */
+  cluster?: { instanceId: string; session: boolean; members: string[]; dead: string[]; leases: string[] };
 }
 
 /** The simple handler's request (seed: PaymentRequest). */

@@ -12,6 +12,8 @@
  * - `POST /admin/channels/:id/close` `{cooperative?}` → `ChannelView & {txHash}`
  * - `GET /admin/channels/:id/claims` → the latest claim and what of it is acknowledged and redeemed
  * - `POST /admin/settlement/settle/:peerId` → `SettleResult`
+ * - `GET /admin/settlement/operations[?state&chain&channelId&peerId]` → our transactions, newest first,
+ *   each pending / final / failed / reorged with its confirmations (operation-log.ts)
  *
  * Amounts are asset units as decimal strings. Errors: 400 INVALID_ARGUMENT, 404 PEER_NOT_FOUND /
  * CHANNEL_NOT_FOUND, 409 CHANNEL_EXISTS / CONFLICT, 503 NOT_READY (chain not connected), 500
@@ -66,10 +68,27 @@ const listQuery = {
   },
 } as const;
 
+const operationsQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state: { type: 'string', enum: ['pending', 'final', 'failed', 'reorged'], description: 'one of pending, final, failed, reorged' },
+    chain: { type: 'string', enum: ['evm', 'xrpl', 'aptos'], description: 'evm, xrpl or aptos' },
+    channelId,
+    peerId,
+  },
+} as const;
+
 /** The admin route plugin over the engine's operations. */
 export function settlementAdminRoutes(ops: OperationsApi): AdminRoutePlugin {
   return (app: FastifyInstance) => {
     app.get('/admin/settlement/states', () => ops.states());
+
+    app.get<{ Querystring: { state?: string; chain?: string; channelId?: string; peerId?: string } }>(
+      '/admin/settlement/operations',
+      { schema: { querystring: operationsQuery } },
+      (request) => ops.operationsList(request.query),
+    );
 
     app.get<{ Querystring: { peerId?: string; status?: string; direction?: string; chain?: string } }>('/admin/channels', { schema: { querystring: listQuery } }, (request) =>
       ops.listChannels(request.query),

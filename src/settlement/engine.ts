@@ -25,6 +25,7 @@ import { sameMoveId } from './incoming.js';
 import { Lane } from './lane.js';
 import type { SettlementContext, SettlementModule } from './module.js';
 import { SettlementOperations } from './multi-operations.js';
+import { OperationLog } from './operation-log.js';
 import { SettlementStore, type ChannelRecord, type StoreMeta } from './store.js';
 
 /** The chains, in the order lanes are listed (the config's list). */
@@ -42,6 +43,8 @@ export class SettlementEngine implements SettlementModule {
   /** One lane per configured chain. */
   readonly lanes = new Map<ChainKind, Lane>();
   readonly operations: SettlementOperations;
+  /** Our transactions on every chain, pending vs final. */
+  readonly log: OperationLog;
   private readonly shared: { meta: StoreMeta; save(): Promise<void> };
   /** Peers already warned about (their chain is not configured here). */
   private readonly warned = new Set<string>();
@@ -54,10 +57,11 @@ export class SettlementEngine implements SettlementModule {
     const s = ctx.config.settlement;
     const shared = { meta: {} as StoreMeta, save: () => store.putMeta(shared.meta) };
     this.shared = shared;
+    this.log = new OperationLog((e) => ctx.events.emit(e));
     for (const kind of CHAINS) {
-      if (s[kind] !== undefined) this.lanes.set(kind, new Lane(kind, ctx, store, shared, { minAmount: s.redeem.minAmount, onClose: s.redeem.onClose }));
+      if (s[kind] !== undefined) this.lanes.set(kind, new Lane(kind, ctx, store, shared, { minAmount: s.redeem.minAmount, onClose: s.redeem.onClose }, this.log));
     }
-    this.operations = new SettlementOperations(ctx, this.lanes);
+    this.operations = new SettlementOperations(ctx, this.lanes, this.log);
   }
 
   async start(): Promise<void> {

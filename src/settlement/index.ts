@@ -9,6 +9,7 @@ import { createEngine } from './engine.js';
 
 export type { SettlementContext, SettlementModule, CreateSettlementModule } from './module.js';
 export type { ChannelView, SettleResult, SettlementStateView } from './operations.js';
+export type { OperationView } from './operation-log.js';
 export type { Claim, EvmClaim, LedgerClaim } from './claim.js';
 export type { ChainKind } from './chain.js';
 

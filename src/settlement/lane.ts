@@ -11,9 +11,11 @@ import type { TxReport } from './chains/evm/sender.js';
 import { Core } from './core.js';
 import { Incoming, type RedeemPolicy } from './incoming.js';
 import type { SettlementContext } from './module.js';
+import { txSent, type OperationLog } from './operation-log.js';
 import { Operations } from './operations.js';
 import { Outgoing, claimed } from './outgoing.js';
 import type { ChannelRecord, SettlementStore, StoreMeta } from './store.js';
+import { trackedChain } from './tracked-chain.js';
 import { Units } from './units.js';
 
 /** How long `start` waits for the chain before carrying on without it, ms. */
@@ -44,6 +46,8 @@ export class Lane {
     store: SettlementStore,
     private readonly meta: LaneMeta,
     policy: RedeemPolicy,
+    /** Our transactions, pending vs final (shared by every lane). */
+    readonly log: OperationLog,
   ) {
     this.core = new Core(kind, ctx, store, ctx.logger.child({ chain: kind }));
     this.outgoing = new Outgoing(this.core);
@@ -130,10 +134,17 @@ export class Lane {
     if (this.core.ready || this.stopped || this.refused !== undefined) return Promise.resolve();
     this.connecting ??= (async () => {
       try {
-        const chain = await connectChain(this.kind, this.ctx.config.settlement, this.core.log, (reason) => this.core.fail('', reason), {
-          intents: this.core.store,
-          onTx: (r) => this.onTx(r),
-        });
+        const raw = await connectChain(
+          this.kind,
+          this.ctx.config.settlement,
+          this.core.log,
+          (reason) => {
+            this.log.reorged(reason);
+            this.core.fail('', reason);
+          },
+          { intents: this.core.store, onTx: (r) => this.onTx(r) },
+        );
+        const chain = trackedChain(raw, this.core, this.log);
         if (this.stopped) {
           chain.close();
           return;
@@ -158,6 +169,8 @@ export class Lane {
 
   /** A transaction's outcome: an event; once it is decided, its channel is read again (which books what it did). */
   private onTx(r: TxReport): void {
+    // Reported inside the sending call: the operation it belongs to (operation-log.ts) learns its hash.
+    if (r.outcome === 'sent' || r.outcome === 'replaced' || r.outcome === 'resent') txSent(r.txHash);
     const peerId = (r.channelId === undefined ? undefined : this.core.records.get(r.channelId)?.peerId) ?? '';
     this.core.emit({ type: 'settlement:tx', chain: this.kind, peerId, ...r });
     if (r.channelId === undefined || !['mined', 'failed', 'superseded'].includes(r.outcome) || !this.core.ready || this.stopped) return;

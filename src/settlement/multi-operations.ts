@@ -6,6 +6,7 @@
 import { appError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import type { Lane } from './lane.js';
+import type { OperationLog, OperationView } from './operation-log.js';
 import type { SettlementContext } from './module.js';
 import type { ChannelView, SettleResult, SettlementStateView } from './operations.js';
 
@@ -20,7 +21,12 @@ export interface OperationsApi {
   withdraw(channelId: string, amount: string): Promise<ChannelView & { txHash: string }>;
   close(channelId: string, cooperative?: boolean): Promise<ChannelView & { txHash: string }>;
   settle(peerId: string): Promise<SettleResult>;
+  /** Our transactions, newest first: pending, final, failed or reorged. */
+  operationsList(filter?: { state?: string; chain?: string; channelId?: string; peerId?: string }): OperationView[];
 }
+
+/** Operations shown with each channel. */
+const CHANNEL_OPERATIONS = 5;
 
 /** What each chain's section needs, for the error that says to add it. */
 const SECTION: Record<ChainKind, string> = {
@@ -33,7 +39,17 @@ export class SettlementOperations implements OperationsApi {
   constructor(
     private readonly ctx: SettlementContext,
     private readonly lanes: ReadonlyMap<ChainKind, Lane>,
+    private readonly log: OperationLog,
   ) {}
+
+  operationsList(filter: { state?: string; chain?: string; channelId?: string; peerId?: string } = {}): OperationView[] {
+    return this.log.list(filter);
+  }
+
+  /** A channel view with its operations. */
+  private withOperations<T extends ChannelView>(view: T): T {
+    return { ...view, operations: this.log.list({ chain: view.chain, channelId: view.channelId }).slice(0, CHANNEL_OPERATIONS) };
+  }
 
   /** Every lane's channels, oldest first (a lane never connected since its store was made shows none: its units are unknown). */
   listChannels(filter: { peerId?: string; status?: string; direction?: string; chain?: string } = {}): ChannelView[] {
@@ -42,12 +58,12 @@ export class SettlementOperations implements OperationsApi {
       if ((lane.core.units ?? lane.core.knownUnits) === undefined || (filter.chain !== undefined && !matchesChain(filter.chain, lane.kind))) continue;
       for (const view of lane.operations.listChannels(filter)) out.push({ at: lane.core.records.get(view.channelId)?.openedAt ?? 0, view });
     }
-    return out.sort((a, b) => a.at - b.at).map((x) => x.view);
+    return out.sort((a, b) => a.at - b.at).map((x) => this.withOperations(x.view));
   }
 
-  channel(channelId: string): Promise<ChannelView> {
+  async channel(channelId: string): Promise<ChannelView> {
     const { lane, id } = this.locate(channelId);
-    return lane.operations.channel(id);
+    return this.withOperations(await lane.operations.channel(id));
   }
 
   claims(channelId: string): unknown {
@@ -56,7 +72,14 @@ export class SettlementOperations implements OperationsApi {
   }
 
   states(): SettlementStateView[] {
-    return [...this.lanes.values()].flatMap((lane) => lane.operations.states()).sort((a, b) => a.peerId.localeCompare(b.peerId));
+    const pending = new Map<string, number>();
+    for (const op of this.log.list()) {
+      if ((op.state === 'pending' || op.state === 'reorged') && op.peerId !== null) pending.set(`${op.chain}:${op.peerId}`, (pending.get(`${op.chain}:${op.peerId}`) ?? 0) + 1);
+    }
+    return [...this.lanes.values()]
+      .flatMap((lane) => lane.operations.states())
+      .map((st) => ({ ...st, pendingOperations: pending.get(`${st.chain}:${st.peerId}`) ?? 0 }))
+      .sort((a, b) => a.peerId.localeCompare(b.peerId));
   }
 
   /**
@@ -91,22 +114,22 @@ export class SettlementOperations implements OperationsApi {
     if (asked?.chainId !== undefined && lane.core.chain !== undefined && asked.chainId !== lane.core.chain.chainId) {
       throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node's ${kind} chain is ${lane.core.chain.chainId}, not ${asked.chainId}` });
     }
-    return lane.operations.open({ peerId: req.peerId, initialDeposit: req.initialDeposit, settlementTimeout: req.settlementTimeout });
+    return lane.operations.open({ peerId: req.peerId, initialDeposit: req.initialDeposit, settlementTimeout: req.settlementTimeout }).then((v) => this.withOperations(v));
   }
 
   deposit(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
     const { lane, id } = this.locate(channelId);
-    return lane.operations.deposit(id, amount);
+    return lane.operations.deposit(id, amount).then((v) => this.withOperations(v));
   }
 
   withdraw(channelId: string, amount: string): Promise<ChannelView & { txHash: string }> {
     const { lane, id } = this.locate(channelId);
-    return lane.operations.withdraw(id, amount);
+    return lane.operations.withdraw(id, amount).then((v) => this.withOperations(v));
   }
 
   close(channelId: string, cooperative = false): Promise<ChannelView & { txHash: string }> {
     const { lane, id } = this.locate(channelId);
-    return lane.operations.close(id, cooperative);
+    return lane.operations.close(id, cooperative).then((v) => this.withOperations(v));
   }
 
   /**

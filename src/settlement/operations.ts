@@ -9,6 +9,7 @@ import { appError } from '../errors/index.js';
 import type { ChainKind } from './chain.js';
 import type { Core } from './core.js';
 import type { Incoming, RedeemOutcome } from './incoming.js';
+import type { OperationView } from './operation-log.js';
 import { claimed, type ClaimOutcome, type Outgoing } from './outgoing.js';
 import type { ChannelRecord } from './store.js';
 import type { Units } from './units.js';
@@ -46,6 +47,8 @@ export interface ChannelView {
   lastTx: string | null;
   /** The same figures in the token's base units. */
   baseUnits: { deposit: string; withdrawn: string; claimedOnchain: string; latestClaim: string };
+  /** Our transactions on this channel, newest first (at most 5): pending, final, failed or reorged (operation-log.ts). */
+  operations?: OperationView[];
 }
 
 /** A peer's settlement state (the seed's `{peerId, tokenId, state}` with details). */
@@ -63,6 +66,8 @@ export interface SettlementStateView {
   /** Claims from the peer we have not redeemed on-chain (asset units). */
   unredeemed: string;
   lastError: string | null;
+  /** Our transactions with this peer not final yet (pending or reorged). */
+  pendingOperations?: number;
 }
 
 /** What `settle <peer>` did. */

@@ -74,8 +74,8 @@ describe('channels', () => {
   it('list: a table with both directions (the peer sees it incoming)', async () => {
     const r = await run(['channels', 'list', '--url', url]);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^CHANNEL\s+PEER\s+CHAIN\s+DIRECTION\s+STATUS\s+DEPOSIT\s+CLAIMED\s+REDEEMED\s+AVAILABLE$/);
-    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+bob\\s+evm\\s+outgoing\\s+open\\s+5000000\\s+0\\s+0\\s+5000000$`));
+    expect(lines[0]).toMatch(/^CHANNEL\s+PEER\s+CHAIN\s+DIRECTION\s+STATUS\s+DEPOSIT\s+CLAIMED\s+REDEEMED\s+AVAILABLE\s+OUR LAST TX$/);
+    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+bob\\s+evm\\s+outgoing\\s+open\\s+5000000\\s+0\\s+0\\s+5000000\\s+open final$`));
     expect(json<ChannelView[]>(await run(['channels', 'list', '--chain', 'xrpl', '--url', url, '--json']))).toEqual([]);
     await waitFor(async () => json<ChannelView[]>(await run(['channels', 'list', '--url', bobUrl, '--json'])).length === 1, 10_000, 'bob sees it');
     const theirs = json<ChannelView[]>(await run(['channels', 'list', '--peer', 'alice', '--status', 'open', '--url', bobUrl, '--json']));

@@ -6,8 +6,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
-import { encodeAuthMessage } from '../../src/codec.js';
 import { ensureBuilt, root } from '../e2e/process.js';
 
 const builtCli = () => {
@@ -146,50 +144,4 @@ export function balanceOf(list: readonly { account: string; balance: string }[],
   return BigInt(list.find((a) => a.account === account)?.balance ?? '0');
 }
 
-/**
- * A BTP peer played by hand over a real WebSocket: authenticates with the first frame, then records
- * every frame it gets and lets the test answer (or not) as it likes.
- */
-export class RawPeer {
-  readonly frames: Buffer[] = [];
-  readonly closed: Promise<number>;
-  private listeners: ((frame: Buffer) => void)[] = [];
-
-  private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.once('close', (code: number) => resolve(code)));
-    ws.on('error', () => undefined);
-  }
-
-  /** Opens a socket and sends the auth message; resolves once the node answered it (RESPONSE or ERROR). */
-  static async connect(url: string, username: string, token: string): Promise<{ peer: RawPeer; authReply: Buffer }> {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    const peer = new RawPeer(ws);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const authReply = new Promise<Buffer>((resolve) => {
-      ws.once('message', (d: Buffer) => {
-        ws.on('message', (f: Buffer) => {
-          peer.frames.push(f);
-          for (const l of peer.listeners) l(f);
-        });
-        resolve(d);
-      });
-    });
-    ws.send(encodeAuthMessage(1, username, token));
-    return { peer, authReply: await authReply };
-  }
-
-  onFrame(fn: (frame: Buffer) => void): void {
-    this.listeners.push(fn);
-  }
-
-  send(frame: Buffer): void {
-    this.ws.send(frame, { binary: true });
-  }
-
-  terminate(): void {
-    this.ws.terminate();
-  }
-}
+export { RawPeer } from '../helpers/raw-btp.js';

@@ -15,7 +15,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
-import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import { pay, startChild, startHub } from '../helpers/raw-btp.js';
+import { IlpPacketType, type ConnectorNode } from '../../src/index.js';
 import { balanceOf, cliSnapshot, removeCliSnapshot, startNodeProcess, type NodeProcess } from './helpers.js';
 
 const h = new Harness();
@@ -45,17 +46,7 @@ describe('a next hop frozen with SIGSTOP and thawed with SIGCONT', () => {
     await new Promise<void>((r) => logic.listen(0, '127.0.0.1', r));
     h.onCleanup(() => new Promise<void>((r) => (logic.closeAllConnections(), logic.close(() => r()))));
 
-    const hub = h.node({
-      nodeId: 'hub',
-      ilpAddress: 'g.hub',
-      feeBps: 0,
-      peers: [
-        { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000000' },
-        { id: 'bob', authToken: 'bob-secret', relation: 'child', creditLimit: '1000000000' },
-      ],
-    } as never);
-    await hub.start();
-    const url = `ws://127.0.0.1:${hub.btpPort}`;
+    const { hub, url } = await startHub(h, '1000000000');
 
     const dir = h.dir();
     const yaml = join(dir, 'bob.yaml');
@@ -91,8 +82,7 @@ describe('a next hop frozen with SIGSTOP and thawed with SIGCONT', () => {
       bob = undefined;
     });
     const bobAdmin = (await bob.started).adminUrl!;
-    const alice = h.node({ nodeId: 'alice', peers: [{ id: 'hub', url, authToken: 'alice-secret', relation: 'parent', creditLimit: '1000000000' }] } as never);
-    await alice.start();
+    const alice = await startChild(h, url, 'alice', '1000000000');
     await waitFor(() => hub.listPeers().every((p) => p.connected), 30_000, 'alice and bob connected');
 
     // alice: 16 payments in flight at all times, 3 s expiry each, until told to stop
@@ -100,8 +90,7 @@ describe('a next hop frozen with SIGSTOP and thawed with SIGCONT', () => {
     let rejected = 0;
     let sending = true;
     const payOnce = async (from: ConnectorNode) => {
-      const data = Buffer.from(`sigstop ${Math.random()}`);
-      const r = await from.sendPacket({ destination: 'g.hub.bob', amount: 1000n, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 3000), data });
+      const r = await pay(from, 'g.hub.bob', 1000n, 3000);
       if (r.type === IlpPacketType.Fulfill) fulfilled++;
       else rejected++;
     };

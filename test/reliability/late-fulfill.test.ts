@@ -13,10 +13,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
 import { json, run } from '../cli/run-command.js';
-import { RawPeer } from './helpers.js';
-import { BtpType, decodeBtp, deserializeIlpPacket, encodeBtpIlp, getIlpData, serializeFulfill } from '../../src/codec.js';
-import type { ConnectorNode} from '../../src/index.js';
-import { computeConditionFromData, IlpPacketType } from '../../src/index.js';
+import { connectRaw, pay as payTo, receivedPrepares, startChild, startHub } from '../helpers/raw-btp.js';
+import type { ConnectorNode } from '../../src/index.js';
+import { IlpPacketType } from '../../src/index.js';
 import type { NodeEvent } from '../../src/node/events.js';
 import { DashboardFeed } from '../../src/tui/feed.js';
 
@@ -25,51 +24,23 @@ afterEach(() => h.cleanup());
 
 const balance = (n: ConnectorNode, account: string) => n.getAccounts().find((a) => a.account === account);
 
-/** hub (given performance settings) with alice (a node) and bob (by hand, handing each Prepare to `onPrepare`). */
+/** hub (given performance settings) with alice (a node) and bob (by hand; `prepares()` is what he received). */
 async function net(performance: Record<string, number>, dataDir?: string) {
-  const hub = h.node({
-    nodeId: 'hub',
-    ilpAddress: 'g.hub',
-    feeBps: 0,
-    performance,
-    explorer: { enabled: true, port: 0 },
-    ...(dataDir ? { dataDir } : {}),
-    peers: [
-      { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000' },
-      { id: 'bob', authToken: 'bob-secret', relation: 'child', creditLimit: '1000000' },
-    ],
-  } as never);
-  await hub.start();
-  const url = `ws://127.0.0.1:${hub.btpPort}`;
-  const alice = h.node({ nodeId: 'alice', peers: [{ id: 'hub', url, authToken: 'alice-secret', relation: 'parent', creditLimit: '1000000' }] } as never);
-  await alice.start();
-  const { peer: bob } = await RawPeer.connect(url, 'bob', 'bob-secret');
-  h.onCleanup(() => bob.terminate());
-  const prepares: { requestId: number; expiresAt: number; fulfill: Buffer }[] = [];
-  bob.onFrame((f) => {
-    const frame = decodeBtp(f);
-    const ilp = getIlpData(frame);
-    if (frame.type !== BtpType.Message || ilp?.[0] !== IlpPacketType.Prepare) return;
-    const p = deserializeIlpPacket(ilp);
-    if (p.type !== IlpPacketType.Prepare) return;
-    const fulfillment = computeConditionFromData(p.prepare.data).fulfillment;
-    prepares.push({ requestId: frame.requestId, expiresAt: p.prepare.expiresAt.getTime(), fulfill: encodeBtpIlp(BtpType.Response, frame.requestId, serializeFulfill({ fulfillment, data: Buffer.alloc(0) })) });
-  });
+  const { hub, url } = await startHub(h, '1000000', { performance, explorer: { enabled: true, port: 0 }, ...(dataDir ? { dataDir } : {}) });
+  const alice = await startChild(h, url, 'alice', '1000000');
+  const bob = await connectRaw(h, url, 'bob');
   await waitFor(() => hub.listPeers().every((p) => p.connected), 20_000, 'alice and bob connected');
-  return { hub, alice, bob, prepares };
+  return { hub, alice, bob, prepares: () => receivedPrepares(bob) };
 }
 
-function pay(from: ConnectorNode, amount: bigint, expiresInMs: number) {
-  const data = Buffer.from(`late ${Math.random()}`);
-  return from.sendPacket({ destination: 'g.hub.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + expiresInMs), data });
-}
+const pay = (from: ConnectorNode, amount: bigint, expiresInMs: number) => payTo(from, 'g.hub.bob', amount, expiresInMs);
 
 describe('a next hop that fulfills late', () => {
   it('after the expiry the hub forwarded, inside its own deadline minus the margin: booked, and the ledgers agree', async () => {
     // maxHoldTimeMs makes the forwarded expiry ~1 s away; the hub waits 3 s (half the 6 s margin) past it
     const { hub, alice, bob, prepares } = await net({ expiryMarginMs: 6000, maxHoldTimeMs: 1000 });
     const result = pay(alice, 700n, 20_000);
-    const prepare = await waitFor(() => prepares[0], 20_000, 'the Prepare at bob');
+    const prepare = await waitFor(() => prepares()[0], 20_000, 'the Prepare at bob');
     // bob answers only once the expiry the hub gave him has passed
     await waitFor(() => Date.now() > prepare.expiresAt + 100, 20_000, 'the forwarded expiry passed');
     bob.send(prepare.fulfill);
@@ -89,8 +60,8 @@ describe('a next hop that fulfills late', () => {
     const r = await pay(alice, 900n, 2500);
     // alice has her answer: only now does bob fulfil
     expect(r).toMatchObject({ type: IlpPacketType.Reject, code: 'R00', triggeredBy: 'g.hub' });
-    expect(prepares).toHaveLength(1);
-    bob.send(prepares[0].fulfill);
+    expect(prepares()).toHaveLength(1);
+    bob.send(prepares()[0].fulfill);
     await waitFor(() => balance(hub, 'peer:bob')?.lateFulfills, 20_000, 'the late fulfill recorded');
 
     expect(balance(hub, 'peer:bob')).toMatchObject({ balance: '0', reserved: '0', lateFulfills: { count: 1, amount: '900' } });
@@ -109,7 +80,7 @@ describe('a next hop that fulfills late', () => {
     expect(accounts.find((a) => a.account === 'peer:bob')?.lateFulfills).toEqual({ count: 1, amount: '900' });
     const human = await run(['balances', '--url', admin]);
     expect(human.stdout).toMatch(/LATE FULFILLS/);
-    expect(human.stdout).toMatch(/peer:bob +0 +0 +1 \(amount 900\)/);
+    expect(human.stdout).toMatch(/peer:bob +0\.000000000 USD +0\.000000000 USD +1 \(amount 0\.000000900 USD\)/);
 
     const metrics = await (await fetch(`${hub.endpoints.health!}/metrics`)).text();
     expect(metrics).toMatch(/^ilp_late_fulfills\{peer="bob"[^}]*\} 1$/m);

@@ -11,9 +11,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
-import { RawPeer } from '../reliability/helpers.js';
-import { BtpType, decodeBtp, deserializeIlpPacket, encodeBtpIlp, getIlpData, serializeFulfill, serializePrepare } from '../../src/codec.js';
-import type { ConnectorNode} from '../../src/index.js';
+import { connectRaw, pay as payTo, receivedPrepares as prepares, startChild, startHub, type RawPeer } from '../helpers/raw-btp.js';
+import { BtpType, decodeBtp, encodeBtpIlp, getIlpData, serializePrepare } from '../../src/codec.js';
+import type { ConnectorNode } from '../../src/index.js';
 import { computeConditionFromData, IlpPacketType } from '../../src/index.js';
 
 const h = new Harness();
@@ -21,42 +21,13 @@ afterEach(() => h.cleanup());
 
 const balance = (n: ConnectorNode, account: string) => n.getAccounts().find((a) => a.account === account);
 
-async function hub() {
-  const node = h.node({
-    nodeId: 'hub',
-    ilpAddress: 'g.hub',
-    feeBps: 0,
-    peers: [
-      { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '1000000' },
-      { id: 'bob', authToken: 'bob-secret', relation: 'child', creditLimit: '1000000' },
-    ],
-  } as never);
-  await node.start();
-  return { node, url: `ws://127.0.0.1:${node.btpPort}` };
-}
-
-/** Connects `id` by hand; closed in cleanup. */
-async function raw(url: string, id: string): Promise<RawPeer> {
-  const { peer, authReply } = await RawPeer.connect(url, id, `${id}-secret`);
-  h.onCleanup(() => peer.terminate());
-  expect(decodeBtp(authReply).type).toBe(BtpType.Response);
-  return peer;
-}
-
-/** Prepares a peer received (request id and the Fulfill frame that answers it). */
-function prepares(peer: RawPeer): { requestId: number; fulfill: Buffer }[] {
-  const out: { requestId: number; fulfill: Buffer }[] = [];
-  for (const f of peer.frames) {
-    const frame = decodeBtp(f);
-    const ilp = getIlpData(frame);
-    if (frame.type !== BtpType.Message || ilp?.[0] !== IlpPacketType.Prepare) continue;
-    const p = deserializeIlpPacket(ilp);
-    if (p.type !== IlpPacketType.Prepare) continue;
-    const fulfillment = computeConditionFromData(p.prepare.data).fulfillment;
-    out.push({ requestId: frame.requestId, fulfill: encodeBtpIlp(BtpType.Response, frame.requestId, serializeFulfill({ fulfillment, data: Buffer.alloc(0) })) });
-  }
-  return out;
-}
+const hub = async () => {
+  const { hub: node, url } = await startHub(h, '1000000');
+  return { node, url };
+};
+const raw = (url: string, id: string) => connectRaw(h, url, id);
+const aliceNode = (url: string) => startChild(h, url, 'alice', '1000000');
+const pay = (from: ConnectorNode, amount: bigint, expiresInMs: number) => payTo(from, 'g.hub.bob', amount, expiresInMs);
 
 /** The ILP answers (RESPONSE frames) a peer received, by request id. */
 function answers(peer: RawPeer): Map<number, number> {
@@ -73,17 +44,6 @@ function prepareFrame(requestId: number, amount: bigint, expiresInMs: number): B
   const data = Buffer.from(`replaced ${Math.random()}`);
   const ilp = serializePrepare({ amount, expiresAt: new Date(Date.now() + expiresInMs), executionCondition: computeConditionFromData(data).condition, destination: 'g.hub.bob', data });
   return encodeBtpIlp(BtpType.Message, requestId, ilp);
-}
-
-async function aliceNode(url: string): Promise<ConnectorNode> {
-  const alice = h.node({ nodeId: 'alice', peers: [{ id: 'hub', url, authToken: 'alice-secret', relation: 'parent', creditLimit: '1000000' }] } as never);
-  await alice.start();
-  return alice;
-}
-
-function pay(from: ConnectorNode, amount: bigint, expiresInMs: number) {
-  const data = Buffer.from(`replaced ${Math.random()}`);
-  return from.sendPacket({ destination: 'g.hub.bob', amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + expiresInMs), data });
 }
 
 describe('a link replaced by a new login', () => {

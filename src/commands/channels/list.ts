@@ -9,7 +9,8 @@ export default class ChannelsList extends AdminCommand {
 
   static override description =
     'List the payment channels a running node pays through (outgoing) and is paid through (incoming), on every chain it ' +
-    'settles on, with their deposit, the latest claim and what was redeemed on-chain. Amounts are asset units (GET /admin/channels).';
+    'settles on, with their deposit, the latest claim, what was redeemed on-chain and our last transaction on it (pending with its ' +
+    'confirmations, final, failed or reorged). Amounts are asset units (GET /admin/channels).';
 
   static override examples = [
     '<%= config.bin %> channels list',
@@ -32,7 +33,7 @@ export default class ChannelsList extends AdminCommand {
     if (flags.chain !== undefined) query.set('chain', flags.chain);
     const qs = query.size > 0 ? `?${query.toString()}` : '';
     return fetchList(this.client(flags), `/admin/channels${qs}`, this.jsonEnabled(), {
-      rows: (channels: ChannelView[]) => channels,
+      rows: (channels: ChannelView[]) => channels.map((c) => ({ ...c, lastTx: lastOperation(c) })),
       columns: [
         { key: 'channelId', header: 'channel' },
         { key: 'peerId', header: 'peer' },
@@ -43,8 +44,16 @@ export default class ChannelsList extends AdminCommand {
         { key: 'latestClaim', header: 'claimed' },
         { key: 'claimedOnchain', header: 'redeemed' },
         'available',
+        { key: 'lastTx', header: 'our last tx' },
       ],
       empty: 'No channels. Open one with `agent-runtime channels open <peer> --deposit <amount>`.',
     });
   }
+}
+
+/** `deposit pending 1/3`, `redeem final`: the channel's newest operation, or undefined. */
+function lastOperation(c: ChannelView): string | undefined {
+  const op = c.operations?.[0];
+  if (op === undefined) return undefined;
+  return op.state === 'pending' ? `${op.operation} pending ${op.confirmations}/${op.required}` : `${op.operation} ${op.state}`;
 }

@@ -28,6 +28,7 @@ import { PgLane } from './pg-lane.js';
 import { CONSOLIDATE, FOLD, existingIds, findEntry, importDb, isEmpty, readAssets, snapshotDb, storedBalances, verifyDb, writeAssets } from './queries.js';
 import { sumByRecordedAsset } from '../asset-records.js';
 import type { LedgerAsset } from '../assets.js';
+import { applyStored } from './refresh.js';
 import { migrate, OWNER_LOCK, SCHEMA_VERSION, schemaVersion, type MigrateResult } from './schema.js';
 
 /** Options of `PostgresLedger.open`. */
@@ -44,6 +45,12 @@ export interface PostgresLedgerOptions extends PostgresTarget {
   probeIntervalMs?: number;
   /** Create or upgrade the schema at open (default true); false: a schema not at this build's version is an error. */
   migrate?: boolean;
+  /**
+   * One instance of a cluster (cluster.enabled): the owner lock is taken shared (instances coexist, a
+   * lone node is refused, and the other way round), and every `refreshMs` the balances other instances
+   * booked are read back (see refreshBalances).
+   */
+  shared?: { refreshMs: number };
   onWarning?: (message: string, details: Record<string, unknown>) => void;
 }
 
@@ -84,6 +91,8 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
   private probeTimer: NodeJS.Timeout | undefined;
   private folding: Promise<number> | undefined;
   private probing = false;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing = false;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -120,6 +129,10 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
     ledger.consolidateTimer.unref();
     ledger.foldTimer = setInterval(() => void ledger.foldNow().catch(() => undefined), opts.compactIntervalMs ?? DEFAULTS.compactMs);
     ledger.foldTimer.unref();
+    if (opts.shared) {
+      ledger.refreshTimer = setInterval(() => void ledger.refreshBalances().catch(() => undefined), opts.shared.refreshMs);
+      ledger.refreshTimer.unref();
+    }
     return ledger;
   }
 
@@ -263,8 +276,10 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
       throw unavailable(this.opts, err);
     }
     try {
-      const got = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [OWNER_LOCK]);
-      if (!got.rows[0].ok) throw new LedgerError('LEDGER_IN_USE', `The PostgreSQL ledger at ${this.where} is held by another node process`, 'Stop the other node (or point this one at another database), or run the command against the running node with --url.', { details: { dataDir: this.where } });
+      const lock = this.opts.shared ? 'pg_try_advisory_lock_shared' : 'pg_try_advisory_lock';
+      const got = await c.query<{ ok: boolean }>(`SELECT ${lock}($1) AS ok`, [OWNER_LOCK]);
+      const holder = this.opts.shared ? 'a node process outside a cluster' : 'another node process (or cluster instances)';
+      if (!got.rows[0].ok) throw new LedgerError('LEDGER_IN_USE', `The PostgreSQL ledger at ${this.where} is held by ${holder}`, 'Stop the other node (or point this one at another database), or run the command against the running node with --url.', { details: { dataDir: this.where } });
       const found = doMigrate ? (await migrate(c)).to : await schemaVersion(c);
       if (found !== SCHEMA_VERSION) throw new LedgerError('LEDGER_SCHEMA_MISMATCH', `The PostgreSQL ledger schema is version ${found}, this build needs ${SCHEMA_VERSION}`, undefined, { details: { found, wanted: SCHEMA_VERSION } });
     } catch (err) {
@@ -275,6 +290,28 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
       if (this.owner === c && !this.closed) this.enterFault(new Error('the connection holding the ledger lock was closed'));
     });
     this.owner = c;
+  }
+
+  /**
+   * Cluster: reads back the durable balances, which include what other instances booked. The lane is
+   * held and this instance's batches drained first, so the one-statement read holds exactly this
+   * instance's committed batches and none half: nothing is counted twice or missed. Reservations and
+   * pending amounts stay as they are (they are this instance's own).
+   */
+  async refreshBalances(): Promise<void> {
+    if (this.refreshing || this.closed || this.faultState !== undefined || this.probing) return;
+    this.refreshing = true;
+    this.laneHeld = true;
+    let changed: Map<AccountId, bigint> | undefined;
+    try {
+      while (this.inFlight.length > 0) await new Promise((r) => setTimeout(r, 1));
+      changed = applyStored(await storedBalances(this.pool), (id) => this.accts.get(id) ?? this.account(id));
+    } finally {
+      this.laneHeld = false;
+      this.refreshing = false;
+      if (!this.group.empty) this.schedule();
+    }
+    if (changed.size > 0 && this.onBalanceChanged) safely(() => this.onBalanceChanged!(changed));
   }
 
   /** Consolidates what a previous run left, then loads every balance. */
@@ -354,7 +391,7 @@ export class PostgresLedger extends PgLane implements LedgerBackend {
 
   private async shutdown(): Promise<void> {
     this.closed = true;
-    for (const t of [this.consolidateTimer, this.foldTimer, this.probeTimer]) if (t) clearInterval(t);
+    for (const t of [this.consolidateTimer, this.foldTimer, this.probeTimer, this.refreshTimer]) if (t) clearInterval(t);
     const owner = this.owner;
     this.owner = undefined;
     await owner?.end().catch(() => undefined);

@@ -47,12 +47,26 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
         amount numeric(40,0) NOT NULL
       );`,
   },
+  {
+    name: 'cluster instance registry',
+    sql: `
+      CREATE TABLE cluster_instances (
+        id text PRIMARY KEY,
+        backend_pid int NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        heartbeat_at timestamptz NOT NULL DEFAULT now(),
+        info jsonb NOT NULL DEFAULT '{}'
+      );`,
+  },
 ];
 
 /** The schema version this build writes. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Arbitrary constant keys of the advisory locks (migration; the one node that owns the books). */
+/**
+ * Arbitrary constant keys of the advisory locks (migration; the books' owner: one node takes it
+ * exclusively, cluster instances each take it shared, so a lone node and a cluster never mix).
+ */
 export const MIGRATE_LOCK = 0x4c_45_44_47; // "LEDG"
 export const OWNER_LOCK = 0x4c_45_44_4f; // "LEDO"
 

@@ -39,6 +39,13 @@ export interface BtpServerOptions {
   authenticate(username: string, token: string): AuthResult;
   /** Called with an authenticated socket; the auth RESPONSE has already been queued. */
   onAuthenticated(peerId: string, socket: WebSocket): void;
+  /**
+   * Cluster: asked after the credentials check and before the auth RESPONSE; a string refuses the
+   * login with that message (the peer's link is held by another instance).
+   */
+  claim?(peerId: string): Promise<string | undefined>;
+  /** Cluster: a claimed login whose socket closed before it was answered (the claim is given back). */
+  unclaim?(peerId: string): void;
 }
 
 export class BtpServer {
@@ -170,15 +177,31 @@ export class BtpServer {
           this.refuse(socket, requestId, result.message);
           return;
         }
-        socket.send(encodeBtp({ type: BtpType.Response, requestId, protocolData: [] }));
-        this.gate.release(tcp);
-        this.raw.delete(tcp);
-        this.sockets.delete(socket);
-        this.opts.onAuthenticated(result.peerId, socket);
+        if (this.opts.claim === undefined) {
+          this.accept(socket, tcp, requestId, result.peerId);
+          return;
+        }
+        const id = requestId;
+        this.opts.claim(result.peerId).then(
+          (refused) => (refused === undefined ? this.accept(socket, tcp, id, result.peerId) : this.refuse(socket, id, refused)),
+          () => this.refuse(socket, id, 'could not claim the link'),
+        );
       } catch {
         this.refuse(socket, requestId, 'unreadable auth frame');
       }
     });
+  }
+
+  private accept(socket: WebSocket, tcp: Socket, requestId: number, peerId: string): void {
+    if (socket.readyState !== 1) {
+      this.opts.unclaim?.(peerId);
+      return;
+    }
+    socket.send(encodeBtp({ type: BtpType.Response, requestId, protocolData: [] }));
+    this.gate.release(tcp);
+    this.raw.delete(tcp);
+    this.sockets.delete(socket);
+    this.opts.onAuthenticated(peerId, socket);
   }
 
   private refuse(socket: WebSocket, requestId: number, message: string): void {

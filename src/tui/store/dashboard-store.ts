@@ -14,16 +14,18 @@ import type {
   PacketRejectedEvent,
   RedeemedEvent,
   SettlementFailedEvent,
+  SettlementOperationEvent,
   SettlementRequiredEvent,
 } from '../../node/events.js';
 import type { PeerRelation } from '../../node/types.js';
 import type { DashboardPeer, DefenceCounters } from '../source.js';
 import { RingBuffer } from './ring-buffer.js';
+import type { RoutesStore } from './routes.js';
 
 /** A finished packet as the packet pane lists it. */
 export type PacketRecord = PacketFulfilledEvent | PacketRejectedEvent | PacketLateFulfillEvent;
 /** A settlement or channel event as the settlements pane lists it. */
-export type ActivityRecord = SettlementRequiredEvent | ClaimSentEvent | ClaimReceivedEvent | RedeemedEvent | SettlementFailedEvent | ChannelEvent;
+export type ActivityRecord = SettlementRequiredEvent | ClaimSentEvent | ClaimReceivedEvent | RedeemedEvent | SettlementFailedEvent | SettlementOperationEvent | ChannelEvent;
 
 /** The last settlement step seen for a peer. */
 export interface PeerSettlement {
@@ -63,6 +65,12 @@ export interface SettlementTotals {
   claimsReceivedAmount: bigint;
   redeemed: number;
   failed: number;
+  /** our settlement transactions waiting for their confirmations (pending or reorged) */
+  operationsPending: number;
+  /** our settlement transactions final since the dashboard started */
+  operationsFinal: number;
+  /** the newest waiting one, e.g. `deposit 1/3` */
+  pendingOperation?: string;
 }
 
 /** What the node's defences did: shown on the header's defence line once any is non-zero. */
@@ -107,10 +115,14 @@ export interface DashboardStore {
   balances: Map<string, string>;
   activity: RingBuffer<ActivityRecord>;
   channels: Map<string, ChannelState>;
+  /** our settlement transactions not final yet, by operation id */
+  operations: Map<string, SettlementOperationEvent>;
   settlement: SettlementTotals;
   defences: Defences;
   /** set by events after which the node's peer list is worth reading again (stats, peer changes) */
   peersStale: boolean;
+  /** static and learned routes, re-read with the peers (see routes.ts) */
+  routes: RoutesStore;
 }
 
 const PEER_ACCOUNT = 'peer:';
@@ -135,9 +147,11 @@ export function createStore(snapshot: EventSnapshot, ilpAddress: string, now = D
     balances: new Map(Object.entries(snapshot.balances)),
     activity: new RingBuffer<ActivityRecord>(ACTIVITY_HISTORY),
     channels: new Map(),
-    settlement: { claimsSent: 0, claimsSentAmount: 0n, claimsReceived: 0, claimsReceivedAmount: 0n, redeemed: 0, failed: 0 },
+    operations: new Map(),
+    settlement: { claimsSent: 0, claimsSentAmount: 0n, claimsReceived: 0, claimsReceivedAmount: 0n, redeemed: 0, failed: 0, operationsPending: 0, operationsFinal: 0 },
     defences: { ledgerFault: undefined, preAuthRefused: 0, inFlightRejected: 0, lateFulfills: 0, lateAmount: 0n },
     peersStale: true,
+    routes: { routes: [], key: '' },
   };
   for (const [id, p] of Object.entries(snapshot.peers)) {
     const peer = peerOf(s, id);
@@ -190,6 +204,10 @@ export function applyEvent(s: DashboardStore, e: NodeEvent): void {
       return;
     case 'ledger:recovered':
       s.defences.ledgerFault = undefined;
+      return;
+    case 'ledger:corrupt':
+      // a damaged store found by a reopen: the ledger stays stopped (found elsewhere, it still books)
+      if (e.phase === 'reopen') s.defences.ledgerFault = `store damaged: ${e.file}${e.offset === undefined ? '' : ` at offset ${e.offset}`} (LEDGER_CORRUPT: ledger salvage)`;
       return;
     case 'balance:changed': {
       s.balances.set(e.account, e.balance);
@@ -274,6 +292,9 @@ function settlementOrChannel(s: DashboardStore, e: ActivityRecord | NodeEvent): 
       s.settlement.failed++;
       setSettlement(s, e.peerId, { state: 'failed', detail: e.reason, ts: e.ts });
       break;
+    case 'settlement:operation':
+      if (!operation(s, e)) return;
+      break;
     case 'channel:opened':
     case 'channel:funded':
     case 'channel:closing':
@@ -293,6 +314,25 @@ function settlementOrChannel(s: DashboardStore, e: ActivityRecord | NodeEvent): 
       return;
   }
   s.activity.push(e);
+}
+
+/**
+ * Folds an operation's state in; true when it belongs in the activity list (it started, was reorged,
+ * or ended: the hash and confirmation updates in between only move the summary).
+ */
+function operation(s: DashboardStore, e: SettlementOperationEvent): boolean {
+  const had = s.operations.has(e.operationId);
+  if (e.state === 'final' || e.state === 'failed') {
+    s.operations.delete(e.operationId);
+    if (e.state === 'final') s.settlement.operationsFinal++;
+  } else {
+    s.operations.set(e.operationId, e);
+  }
+  s.settlement.operationsPending = s.operations.size;
+  let newest: SettlementOperationEvent | undefined;
+  for (const op of s.operations.values()) newest = op;
+  s.settlement.pendingOperation = newest === undefined ? undefined : `${newest.operation} ${newest.state === 'reorged' ? 'reorged' : `${newest.confirmations}/${newest.required}`}`;
+  return !had || e.state !== 'pending';
 }
 
 function setSettlement(s: DashboardStore, peerId: string, st: PeerSettlement): void {

@@ -110,13 +110,27 @@ describe('applyEvent (the reducer)', () => {
       ev({ type: 'settlement:failed', peerId: 'carol', chain: 'xrpl', reason: 'rpc down' }),
       ev({ type: 'channel:closing', peerId: 'bob', chain: 'evm', channelId: '0xabc' }),
     ]);
-    expect(s.settlement).toEqual({ claimsSent: 1, claimsSentAmount: 6000n, claimsReceived: 1, claimsReceivedAmount: 700n, redeemed: 1, failed: 1 });
+    expect(s.settlement).toEqual({ claimsSent: 1, claimsSentAmount: 6000n, claimsReceived: 1, claimsReceivedAmount: 700n, redeemed: 1, failed: 1, operationsPending: 0, operationsFinal: 0 });
     expect(s.peers.get('bob')?.settlement).toMatchObject({ state: 'claim-sent', detail: '6000' });
     expect(s.peers.get('alice')?.settlement).toMatchObject({ state: 'redeemed', detail: '1700' });
     expect(s.peers.get('carol')?.settlement).toMatchObject({ state: 'failed', detail: 'rpc down' });
     expect(s.activity.size).toBe(7);
     // closing keeps what the channel opened with
     expect(s.channels.get('0xabc')).toEqual({ channelId: '0xabc', peerId: 'bob', chain: 'evm', state: 'closing', deposit: '100000', txHash: '0x01' });
+  });
+
+  it('tracks our settlement transactions: pending with confirmations in the summary, the activity list only at start, reorg and end', () => {
+    const s = createStore(emptySnapshot(), 'g.hub', T0);
+    const op = { type: 'settlement:operation', operationId: 'evm-1', operation: 'deposit', peerId: 'bob', chain: 'evm', channelId: '0xabc', required: 3, amount: '500' } as const;
+    applyBatch(s, [ev({ ...op, state: 'pending', confirmations: 0 }), ev({ ...op, state: 'pending', confirmations: 0, txHash: '0x01' }), ev({ ...op, state: 'pending', confirmations: 1, txHash: '0x01' })]);
+    expect(s.settlement).toMatchObject({ operationsPending: 1, operationsFinal: 0, pendingOperation: 'deposit 1/3' });
+    expect(s.activity.size).toBe(1);
+    applyEvent(s, ev({ ...op, state: 'reorged', confirmations: 0, txHash: '0x01', reason: 'reorg: …' }));
+    expect(s.settlement.pendingOperation).toBe('deposit reorged');
+    applyEvent(s, ev({ ...op, state: 'final', confirmations: 3, txHash: '0x01', gasUsed: '50000' }));
+    expect(s.settlement).toMatchObject({ operationsPending: 0, operationsFinal: 1, pendingOperation: undefined });
+    expect(s.operations.size).toBe(0);
+    expect(s.activity.size).toBe(3);
   });
 
   it('marks late fulfills, the address, and the node stopping', () => {

@@ -23,6 +23,21 @@ export interface ChannelClaim {
   ts: number;
 }
 
+/** One of our transactions on the channel (a settlement:operation), in its latest state. */
+export interface ChannelOperation {
+  operationId: string;
+  /** open, deposit, withdraw, redeem, close, settle */
+  operation: string;
+  /** pending, final, failed, reorged */
+  state: string;
+  txHash?: string;
+  confirmations: number;
+  required: number;
+  amount?: string;
+  reason?: string;
+  ts: number;
+}
+
 export interface ChannelInfo {
   channelId: string;
   peerId: string;
@@ -35,12 +50,18 @@ export interface ChannelInfo {
   /** sum redeemed on-chain (node asset units) */
   redeemed: string;
   transactions: ChannelTx[];
+  /** our transactions on it, newest first (at most 10), each in its latest state */
+  operations: ChannelOperation[];
+  /** how many of them are not final yet (pending or reorged) */
+  pendingOperations: number;
   /** ms since the epoch of the last event */
   updatedAt: number;
 }
 
 /** Transactions kept per channel (the newest). */
 const MAX_TX_PER_CHANNEL = 50;
+/** Operations kept per channel (the newest). */
+const MAX_OPERATIONS_PER_CHANNEL = 10;
 
 export class ChannelView {
   private readonly channels = new Map<string, ChannelInfo>();
@@ -72,6 +93,24 @@ export class ChannelView {
         if (e.txHash) this.addTx(c, { event: e.type, txHash: e.txHash, ts: e.ts, amount: e.amount });
         break;
       }
+      case 'settlement:operation': {
+        if (e.channelId === '') break; // an open before its channel id is known: its final event names it
+        const c = this.touch(e.channelId, e.peerId, e.chain, e.ts);
+        const op: ChannelOperation = {
+          operationId: e.operationId,
+          operation: e.operation,
+          state: e.state,
+          confirmations: e.confirmations,
+          required: e.required,
+          ts: e.ts,
+          ...(e.txHash === undefined ? {} : { txHash: e.txHash }),
+          ...(e.amount === undefined ? {} : { amount: e.amount }),
+          ...(e.reason === undefined ? {} : { reason: e.reason }),
+        };
+        c.operations = [op, ...c.operations.filter((o) => o.operationId !== e.operationId)].slice(0, MAX_OPERATIONS_PER_CHANNEL);
+        c.pendingOperations = c.operations.filter((o) => o.state === 'pending' || o.state === 'reorged').length;
+        break;
+      }
       default:
         break;
     }
@@ -85,7 +124,7 @@ export class ChannelView {
   private touch(channelId: string, peerId: string, chain: string, ts: number): ChannelInfo {
     let c = this.channels.get(channelId);
     if (c === undefined) {
-      c = { channelId, peerId, chain, state: 'unknown', redeemed: '0', transactions: [], updatedAt: ts };
+      c = { channelId, peerId, chain, state: 'unknown', redeemed: '0', transactions: [], operations: [], pendingOperations: 0, updatedAt: ts };
       if (this.channels.size >= this.maxChannels) {
         const oldest = this.channels.keys().next().value;
         if (oldest !== undefined) this.channels.delete(oldest);

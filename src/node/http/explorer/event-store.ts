@@ -186,6 +186,7 @@ const KNOWN_TYPES = new Set<string>([
   'settlement:claim-received',
   'settlement:redeemed',
   'settlement:failed',
+  'settlement:operation',
   'channel:opened',
   'channel:funded',
   'channel:closing',

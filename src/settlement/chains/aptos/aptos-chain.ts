@@ -27,6 +27,7 @@ import { channelIdBytes, claimMessageBytes, toHex } from './claim-message.js';
 import { timeoutClient } from './http.js';
 import { loadAptosSdk, type AptosSdk } from './sdk.js';
 import { redactUrl } from '../redact.js';
+import { txSent } from '../../operation-log.js';
 import { SerialQueue, settleDelayProblem } from '../shared.js';
 import { AptosCallError, abortIn } from './abort-codes.js';
 import { buildSignedTransaction, describe, entryAbis, fetchLedgerInfo, makeAccount, parseModule, quietConfig, u64 } from './support.js';
@@ -329,6 +330,7 @@ export class AptosChain implements ChainAdapter {
       const expireTimestamp = BigInt(Math.floor(Number(info.ledger_timestamp) / 1_000_000) + this.txExpirySecs);
       const built = this.buildSigned(fn, args, { sequenceNumber: BigInt(sequence_number), gasUnitPrice: BigInt(gas_estimate), expireTimestamp });
       hash = (await this.aptos.transaction.submit.simple({ transaction: built.transaction, senderAuthenticator: built.senderAuthenticator })).hash;
+      txSent(hash);
     } catch (err) {
       const unfunded = /account not found|SENDING_ACCOUNT_DOES_NOT_EXIST|INSUFFICIENT_BALANCE/i.test(describe(err));
       const hint = unfunded ? `: fund the account ${this.address} with ${APTOS_COIN} for gas` : '';

@@ -5,6 +5,7 @@
  */
 import type { JsonRpcProvider, TransactionReceipt } from 'ethers';
 import { appError } from '../../../errors/index.js';
+import { txConfirmations } from '../../operation-log.js';
 
 export interface ConfirmOptions {
   /** Blocks that must hold the transaction, its own included (1 = mined). */
@@ -44,6 +45,7 @@ export async function waitConfirmations(provider: JsonRpcProvider, txHash: strin
       seen = { block: receipt.blockNumber, hash: receipt.blockHash };
       if (receipt.status !== 1) throw appError('TX_FAILED', { what, txHash });
       have = (await provider.getBlockNumber()) - receipt.blockNumber + 1;
+      txConfirmations(have);
       if (have >= o.confirmations) return receipt;
     }
     if (Date.now() > deadline) {

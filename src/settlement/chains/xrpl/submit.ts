@@ -4,6 +4,7 @@ import type { TxResult } from '../../chain.js';
 import { sleep, type XrplConnection } from './connection.js';
 import { entryCloseTime } from './ledger-answers.js';
 import { XrplCallError, resultMeaning } from './result-codes.js';
+import { txSent } from '../../operation-log.js';
 
 /**
  * Submits a transaction: autofill (sequence, fee, LastLedgerSequence), sign locally with the wallet,
@@ -42,6 +43,7 @@ export async function submitAndWait(
     prelim = 'no answer to submit';
   }
   logger.debug({ what, txHash: hash, prelim }, 'transaction submitted');
+  txSent(hash);
   for (;;) {
     await sleep(validationPollMs);
     let found: { validated?: boolean; meta?: TransactionMetadata | string; ledger_index?: number; close_time_iso?: string } | undefined;

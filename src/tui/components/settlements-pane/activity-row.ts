@@ -10,6 +10,8 @@ export function shortHash(h: string, keep = 6): string {
 /** An on-chain transaction's state as a channel event reports it. */
 const CHANNEL_TX_STATUS: Record<string, string> = { opened: 'confirmed', funded: 'confirmed', closing: 'pending', settled: 'settled' };
 
+const OPERATION_COLOR: Record<string, Color | undefined> = { pending: 'yellow', reorged: 'red', failed: 'red', final: 'green' };
+
 /** What one settlement or channel event says, in columns: kind, amount, detail (and a colour). */
 export function describeActivity(e: ActivityRecord): { kind: string; amount: string; detail: string; color?: Color } {
   switch (e.type) {
@@ -23,6 +25,13 @@ export function describeActivity(e: ActivityRecord): { kind: string; amount: str
       return { kind: 'redeemed', amount: e.amount, detail: `tx ${shortHash(e.txHash)} confirmed`, color: 'green' };
     case 'settlement:failed':
       return { kind: 'failed', amount: '', detail: e.reason, color: 'red' };
+    case 'settlement:operation': {
+      // The state first, then the transaction: at 80 columns the channel id is what gets cut.
+      const state = e.state === 'pending' ? `pending ${e.confirmations}/${e.required}` : e.state === 'failed' ? `failed: ${e.reason ?? ''}` : e.state;
+      const tx = e.txHash ? ` · tx ${shortHash(e.txHash)}` : '';
+      const ch = e.channelId ? ` · ch ${shortHash(e.channelId)}` : '';
+      return { kind: e.operation, amount: e.amount ?? '', detail: `${state}${tx}${ch}`, color: OPERATION_COLOR[e.state] };
+    }
     default: {
       const state = e.type.slice('channel:'.length);
       // The transaction and its state first: at 80 columns the channel id is what gets cut.
@@ -52,8 +61,9 @@ export function activitySegments(e: ActivityRecord, width: number): Segment[] {
 }
 
 /**
- * `claims sent 3 (4.5k) · received 2 (3.0k) · redeemed 1 · failed 0 · channels 2 open`. Counts are
- * since the dashboard started; channels only once one has been seen (the node's snapshot has none).
+ * `claims sent 3 (4.5k) · received 2 (3.0k) · redeemed 1 · failed 0 · channels 2 open · tx pending 1
+ * (deposit 1/3)`. Counts are since the dashboard started; channels only once one has been seen (the
+ * node's snapshot has none); our transactions waiting for confirmations, else how many became final.
  */
 export function settlementSummary(t: Readonly<SettlementTotals>, channels: readonly Readonly<ChannelState>[]): Segment[] {
   const open = channels.filter((c) => c.state !== 'settled').length;
@@ -61,5 +71,8 @@ export function settlementSummary(t: Readonly<SettlementTotals>, channels: reado
     { text: `claims sent ${t.claimsSent} (${compact(t.claimsSentAmount)}) · received ${t.claimsReceived} (${compact(t.claimsReceivedAmount)}) · redeemed ${t.redeemed} · ` },
     { text: `failed ${t.failed}`, color: t.failed > 0 ? 'red' : undefined },
     { text: channels.length > 0 ? ` · channels ${open} open` : '' },
+    t.operationsPending > 0
+      ? { text: ` · tx pending ${t.operationsPending}${t.pendingOperation === undefined ? '' : ` (${t.pendingOperation})`}`, color: 'yellow' }
+      : { text: t.operationsFinal > 0 ? ` · tx final ${t.operationsFinal}` : '' },
   ];
 }

@@ -1,0 +1,128 @@
+/**
+ * This process as one instance of a cluster (`cluster.enabled`, docs/scaling.md): several node
+ * processes sharing one PostgreSQL ledger as one logical node. The instance keeps its registry row
+ * alive (heartbeat), holds the link leases of the peers it serves (leases.ts), learns who holds the
+ * others, and re-opens its session when the database drops it (meanwhile it holds no link).
+ */
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { PostgresTarget } from '../ledger/postgres/connect.js';
+import { LinkLeases, type LinkHost } from './leases.js';
+import { ClusterSession, type Member } from './session.js';
+
+/** The cluster part of /health. */
+export interface ClusterHealth {
+  instanceId: string;
+  /** false while the instance has no database session (it holds no link then) */
+  session: boolean;
+  /** live instances (heartbeat within deadAfterMs), this one included */
+  members: string[];
+  /** instances whose heartbeat is older than deadAfterMs (seen dead) */
+  dead: string[];
+  /** peers whose link this instance holds */
+  leases: string[];
+}
+
+export interface ClusterOptions {
+  target: PostgresTarget;
+  /** default `<hostname>-<pid>` */
+  instanceId?: string;
+  heartbeatMs: number;
+  deadAfterMs: number;
+  leaseCheckMs: number;
+  logger: Logger;
+  host: LinkHost;
+  /** every peer id the node knows (whose link holder the heartbeat looks up) */
+  peerIds(): string[];
+  /** what the registry row tells other instances (ports) */
+  info(): Record<string, unknown>;
+}
+
+/** `<hostname>-<pid>`, the default instance id. */
+export const defaultInstanceId = (): string => `${hostname().replace(/[^a-zA-Z0-9_.~-]/g, '-')}-${process.pid}`;
+
+export class Cluster {
+  readonly instanceId: string;
+  readonly leases: LinkLeases;
+  private session: ClusterSession | undefined;
+  private members: Member[] = [];
+  private holders = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private beating = false;
+  private stopped = false;
+
+  constructor(private readonly o: ClusterOptions) {
+    this.instanceId = o.instanceId ?? defaultInstanceId();
+    this.leases = new LinkLeases(o.host, o.leaseCheckMs, o.logger);
+  }
+
+  /** Registers the instance (CLUSTER_INSTANCE_IN_USE when its id is live elsewhere) and starts the heartbeat. */
+  async start(): Promise<void> {
+    this.session = await this.openSession();
+    this.leases.attach(this.session);
+    await this.beat();
+    this.timer = setInterval(() => void this.beat(), this.o.heartbeatMs);
+    this.timer.unref();
+    this.o.logger.info({ instanceId: this.instanceId, members: this.health().members }, 'cluster instance registered');
+  }
+
+  /** The instance holding `peerId`'s link, when it is another live one (as of the last heartbeat). */
+  heldElsewhere(peerId: string): string | undefined {
+    const at = this.holders.get(peerId);
+    if (at === undefined || at === this.instanceId || this.leases.holds(peerId)) return undefined;
+    return this.members.some((m) => m.id === at && m.alive) ? at : undefined;
+  }
+
+  health(): ClusterHealth {
+    return {
+      instanceId: this.instanceId,
+      session: this.session !== undefined && !this.session.isLost,
+      members: this.members.filter((m) => m.alive).map((m) => m.id),
+      dead: this.members.filter((m) => !m.alive).map((m) => m.id),
+      leases: this.leases.heldPeers(),
+    };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.leases.stop();
+    const s = this.session;
+    this.session = undefined;
+    await s?.close();
+  }
+
+  private openSession(): Promise<ClusterSession> {
+    return ClusterSession.open({
+      target: this.o.target,
+      instanceId: this.instanceId,
+      deadAfterMs: this.o.deadAfterMs,
+      info: this.o.info(),
+      onLost: (reason) => {
+        if (this.stopped) return;
+        this.o.logger.error({ instanceId: this.instanceId, reason }, 'cluster session lost: every link this instance held is closed until it is back');
+        this.leases.lost(reason);
+      },
+    });
+  }
+
+  /** Heartbeat and the link holders; a lost session is opened again first. */
+  private async beat(): Promise<void> {
+    if (this.beating || this.stopped) return;
+    this.beating = true;
+    try {
+      if (this.session === undefined || this.session.isLost) {
+        this.session = await this.openSession();
+        this.o.logger.info({ instanceId: this.instanceId }, 'cluster session back');
+        this.leases.attach(this.session);
+      }
+      const s = this.session;
+      this.members = await s.heartbeat(this.o.info());
+      this.holders = await s.linkHolders(this.o.peerIds());
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message }, 'cluster heartbeat failed');
+    } finally {
+      this.beating = false;
+    }
+  }
+}
