@@ -36,7 +36,7 @@ import { startStats } from './stats-timer.js';
 import { loadSettlement } from './settlement-wiring.js';
 import { adminPlugins, createPeerSet, registerPartMetrics } from './node-wiring.js';
 import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
-import { wireLedgerEvents } from './ledger-events.js';
+import { ledgerOpenFailed, wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
@@ -176,7 +176,7 @@ export class ConnectorNode extends PeerRouteApi {
     const c = this.config;
     const specs = this.controlPlane.restore();
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning).catch(ledgerOpenFailed({ events: this.events, logger: this.logger, dataDir: c.dataDir })));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));

@@ -18,6 +18,7 @@ import type { BtpFrame } from './btp/codec.js';
 import type { EventStream } from './events.js';
 import type { AdminRoutePlugin } from './http/admin-server.js';
 import { registerHttpPeerMetrics } from './http/http-peer-metrics.js';
+import { registerLedgerMetrics } from './http/ledger-metrics.js';
 import { ledgerRoutes } from './http/ledger-routes.js';
 import { settlementDisabledRoutes } from './http/settlement-disabled.js';
 import type { NodeControl } from './node-control.js';
@@ -80,4 +81,5 @@ export function registerPartMetrics(control: NodeControl, p: SurfaceParts): void
   if (control.metricsRegistry) registerHttpPeerMetrics(control.metricsRegistry, p.peers.httpStats);
   if (control.metricsRegistry) p.rates()!.registerMetrics(control.metricsRegistry);
   if (control.metricsRegistry) p.agents.registerMetrics(control.metricsRegistry);
+  if (control.metricsRegistry) registerLedgerMetrics(control.metricsRegistry, p.ledger);
 }
