@@ -49,17 +49,22 @@ export interface Agents {
 /**
  * Builds the agents module; reads `<dataDir>/agents/` for runtime policies, spend history and pending
  * approvals and `<dataDir>/identity.key` for the identity key (made when missing). `emit` gets its
- * events; `send` sends an approved payment restored from the last run (called only once the node runs).
+ * events.
  */
 export function createAgents(
   config: NodeConfig,
   logger: Logger,
   address: () => string,
   emit: (e: NodeEventInput) => void = () => undefined,
-  send?: RawSend,
+  opts: {
+    /** Sends an approved payment restored from the last run (called only once the node runs). */
+    send?: RawSend;
+    /** The ledger's durable balance of an account (spend memo accounts; policies.ts). */
+    booked?: (account: string) => bigint;
+  } = {},
 ): Agents {
   const signals = new AgentSignals(emit);
-  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger, signals.denied);
+  const policies = new Policies(config.dataDir, config.policies as PoliciesConfig, logger, signals.denied, opts.booked);
   const approvals = new ApprovalQueue({
     max: () => policies.config.local?.maxPendingApprovals ?? 100,
     timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
@@ -70,7 +75,7 @@ export function createAgents(
   const identity = loadIdentity(config.dataDir, logger);
   const receipts = new ReceiptStore(config.dataDir);
   const payments = new LocalPayments(policies, approvals, address, receipts, logger);
-  if (send !== undefined) payments.restore(send);
+  if (opts.send !== undefined) payments.restore(opts.send);
   const asset = { code: config.assetCode, scale: config.assetScale };
   let quoteParts: QuoteParts | undefined;
   const quoter = (destination: string, amount: bigint) => (quoteParts === undefined ? undefined : quote(quoteParts, policies, destination, amount));

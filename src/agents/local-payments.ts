@@ -22,7 +22,8 @@ export type LocalOutcome =
   | { pending: false; result: SendPacketResult }
   | { pending: true; approval: ApprovalView; done: Promise<SendPacketResult> };
 
-export type RawSend = (params: SendPacketParams) => Promise<SendPacketResult>;
+/** A send through the pipeline; `memo`: the spend memo account the ledger books its amount on with it. */
+export type RawSend = (params: SendPacketParams, memo?: string) => Promise<SendPacketResult>;
 
 /** The body /admin/ilp/send answers for a result (also an approval's outcome). */
 export function sendResponse(r: ResultWithReceipt): Record<string, unknown> {
@@ -141,7 +142,8 @@ export class LocalPayments {
     const amount = BigInt(params.amount);
     let r: SendPacketResult;
     try {
-      r = await this.raw(params, rawSend)(params);
+      // Booked on the policy's memo account in the payment's own ledger entry (policies.ts).
+      r = await this.raw(params, (p) => rawSend(p, account.memoAccount))(params);
     } catch (err) {
       account.release(amount);
       throw err;

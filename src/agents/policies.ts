@@ -2,12 +2,19 @@
  * The spend policies in force: one SpendAccount per payer with a policy (`local` for the local
  * agent, else a peer id), their persistence, and runtime changes (persist first, apply second).
  *
+ * Spend survives a kill -9 because the ledger keeps it: every payment a policy counts is booked with
+ * a memo posting on the payer's `spend:` account in the payment's own entry (same batch), and the
+ * history counts it only once that entry is durable. `spend.json` (written behind) keeps the windows'
+ * buckets and the total they hold; at start whatever the ledger's memo balance holds beyond that total
+ * (payments of the last moments before a crash) is counted as spent at the start time: never less
+ * than was paid, and never earlier.
+ *
  * The packet path asks `forPeer(id)` once per Prepare: a Map lookup that is undefined for a
  * policy-free peer, so such a peer pays nothing more.
  */
 import type { Logger } from 'pino';
 import { policiesSchema, type PoliciesConfig } from '../config/schema-agents.js';
-import { SpendAccount, type BudgetStatus, type PolicyDenial } from './spend-account.js';
+import { SpendAccount, memoAccountOf, type BudgetStatus, type PolicyDenial } from './spend-account.js';
 import { SpendHistory } from './spend-history.js';
 import { PolicyStore } from './policy-store.js';
 
@@ -35,6 +42,8 @@ export class Policies {
     private readonly logger: Logger,
     /** Called for every payment a policy refuses (events and metrics). */
     private readonly onDenied?: (subject: string, denial: PolicyDenial, destination: string, amount: bigint) => void,
+    /** The durable balance of a spend memo account (the ledger's); none: spend.json alone. */
+    private readonly booked?: (memoAccount: string) => bigint,
   ) {
     this.store = new PolicyStore(dataDir, logger, () => this.dumpHistories());
     const stored = this.store.loadPolicies();
@@ -46,7 +55,12 @@ export class Policies {
         logger.warn('spend policies set at runtime (data/agents/policies.json) override the config file');
       } else logger.error({ issue: parsed.error.issues[0]?.message }, 'stored policies are invalid; using the config file');
     }
-    for (const [subject, h] of Object.entries(this.store.loadHistory())) this.history(subject).restore(h);
+    for (const [subject, h] of Object.entries(this.store.loadHistory())) {
+      const history = new SpendHistory();
+      history.restore(h);
+      this.histories.set(subject, history);
+      this.catchUp(subject, history);
+    }
     this.current = initial;
     this.apply(initial);
   }
@@ -115,8 +129,22 @@ export class Policies {
     if (h === undefined) {
       h = new SpendHistory();
       this.histories.set(subject, h);
+      this.catchUp(subject, h);
     }
     return h;
+  }
+
+  /** Counts what the ledger booked for `subject` beyond what its history holds, as spent now. */
+  private catchUp(subject: string, h: SpendHistory): void {
+    if (this.booked === undefined) return;
+    const durable = this.booked(memoAccountOf(subject));
+    const missing = durable - h.total;
+    if (missing > 0n) {
+      h.add(Date.now(), missing);
+      this.logger.warn({ subject, amount: missing.toString() }, 'spend booked in the ledger but not yet in spend.json (the node stopped abruptly) is counted as spent now');
+      this.store.historyChanged();
+    }
+    h.total = durable;
   }
 
   private dumpHistories(): Record<string, ReturnType<SpendHistory['dump']>> {

@@ -5,8 +5,8 @@
  * - `spend.json`: the spend history of every payer, so budget windows survive a restart.
  *
  * Both are written atomically (temporary file, then rename). The history is written behind the
- * payments, at most `flushDelayMs` after a commit and at close, never on the packet path: a kill -9
- * can forget the payments of that last interval (a restart then under-counts them), which the docs say.
+ * payments, at most `flushDelayMs` after a commit and at close, never on the packet path: what a
+ * kill -9 keeps it from writing is in the ledger's spend memo accounts, and policies.ts counts it at start.
  */
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';

@@ -9,6 +9,7 @@
  */
 import type { LocalPolicy, PeerPolicy, Window } from '../config/schema-agents.js';
 import type { SpendHistory } from './spend-history.js';
+import { accounts } from '../ledger/types.js';
 
 /** Which rule refused a payment. */
 export type PolicyRule = 'deniedPrefixes' | 'allowedPrefixes' | 'maxPerPayment' | 'budget';
@@ -38,9 +39,16 @@ export function underPrefix(destination: string, prefix: string): boolean {
   return destination === prefix || (destination.startsWith(prefix) && destination.charCodeAt(prefix.length) === 46 /* . */);
 }
 
+/** The spend memo account of a payer: `local` (the local agent) or a peer id. */
+export function memoAccountOf(subject: string): string {
+  return subject === 'local' ? accounts.spend() : accounts.spend(subject);
+}
+
 export class SpendAccount {
   /** Held by payments in flight (not yet fulfilled or rejected). */
   private reserved = 0n;
+  /** The ledger memo account its payments are booked on, with each payment (ledger accounts.spend). */
+  readonly memoAccount: string;
 
   constructor(
     /** 'local' or the peer id. */
@@ -51,7 +59,9 @@ export class SpendAccount {
     private readonly onCommit: () => void,
     /** Called for every denial (events and metrics). */
     private readonly onDenied?: (subject: string, denial: PolicyDenial, destination: string, amount: bigint) => void,
-  ) {}
+  ) {
+    this.memoAccount = memoAccountOf(subject);
+  }
 
   /** Checks a payment and reserves its amount; a denial reserves nothing. */
   reserve(destination: string, amount: bigint, now: number): PolicyDenial | undefined {

@@ -66,16 +66,22 @@ class Ring {
   }
 }
 
-/** The stored form of a history: per window, [bucket index, amount] rows. */
-export type StoredHistory = Partial<Record<Window, [number, string][]>>;
+/** The stored form of a history: per window, [bucket index, amount] rows, and the total ever added. */
+export type StoredHistory = Partial<Record<Window, [number, string][]>> & { total?: string };
 
 /** Committed spending of one payer over every window. */
 export class SpendHistory {
   private readonly rings = new Map<Window, Ring>(WINDOWS.map((w) => [w, new Ring(WINDOW_MS[w])]));
+  /**
+   * Everything ever added: compared at start with the payer's spend memo balance in the ledger,
+   * which every counted payment also raised, in its own batch (policies.ts).
+   */
+  total = 0n;
 
   /** Records a fulfilled payment at `now` (ms epoch). */
   add(now: number, amount: bigint): void {
     for (const r of this.rings.values()) r.add(now, amount);
+    this.total += amount;
   }
 
   /** Spent within the window ending at `now`. */
@@ -84,7 +90,7 @@ export class SpendHistory {
   }
 
   dump(now: number): StoredHistory {
-    const out: StoredHistory = {};
+    const out: StoredHistory = { total: this.total.toString() };
     for (const [w, r] of this.rings) {
       const rows = r.dump(now);
       if (rows.length > 0) out[w] = rows;
@@ -97,5 +103,6 @@ export class SpendHistory {
       const rows = stored[w];
       if (Array.isArray(rows)) this.rings.get(w)!.restore(rows);
     }
+    if (typeof stored.total === 'string' && /^\d+$/.test(stored.total)) this.total = BigInt(stored.total);
   }
 }

@@ -3,7 +3,7 @@
  * settlement thresholds. See DESIGN.md "The ledger" and `ledger.ts` for the write model.
  */
 export { Ledger, type LedgerFault, type WriteHook } from './ledger.js';
-export { accounts, entryKinds } from './types.js';
+export { accounts, entryKinds, isSpendMemo } from './types.js';
 export type { CommitCallback, LedgerBackend } from './backend.js';
 export type {
   AccountId,

@@ -10,7 +10,7 @@
  * e.g. a failed fsync), the original entry is booked and the loss entry books the difference, so the
  * books end the same either way.
  */
-import { accounts, type JournalEntry, type Posting } from './types.js';
+import { accounts, isSpendMemo, type JournalEntry, type Posting } from './types.js';
 
 /** Id of the loss entry of packet `id` (a repeat books nothing: replaying the side journal twice is harmless). */
 export const lossId = (id: string): string => `loss:${id}`;
@@ -24,7 +24,9 @@ function add(into: Map<string, bigint>, postings: readonly Posting[], sign: bigi
  * when nothing is left to book.
  */
 export function lossEntry(e: JournalEntry, landed: boolean): JournalEntry | undefined {
-  const downstream = e.postings.slice(1).filter((p) => p.account !== accounts.fees);
+  // Spend memo legs (types.ts accounts.spend) move no money and count a payment nobody paid for: left
+  // out, so a landed entry's memo is booked back.
+  const downstream = e.postings.filter((p) => !isSpendMemo(p.account)).slice(1).filter((p) => p.account !== accounts.fees);
   let sum = 0n;
   for (const p of downstream) sum += p.amount;
   const wanted: Posting[] = [...downstream, { account: accounts.fees, amount: -sum }];

@@ -25,6 +25,7 @@ function cachedId(cache: Map<string, AccountId>, prefix: string, id: string): Ac
 const peerIds = new Map<string, AccountId>();
 const channelInIds = new Map<string, AccountId>();
 const channelOutIds = new Map<string, AccountId>();
+const spendIds = new Map<string, AccountId>();
 
 /** Builders for account ids; use these rather than concatenating strings by hand. */
 export const accounts = {
@@ -40,7 +41,21 @@ export const accounts = {
   channelIn: (id: string): AccountId => cachedId(channelInIds, 'channelIn:', id),
   /** Payment-channel claims we sent the peer that it has not redeemed yet. */
   channelOut: (id: string): AccountId => cachedId(channelOutIds, 'channelOut:', id),
+  /**
+   * Memo accounts of spend policies (src/agents): a payment a policy counts adds its amount to
+   * `spend:agent` (the local agent; no peer id given) or `spend:peer:<id>`, balanced by `spend`, in the
+   * payment's own entry. They move no money: each one's balance is what that payer ever spent under a
+   * policy, as durable as the payment, so budget windows survive a kill -9 (src/agents/policies.ts).
+   */
+  spend: (peerId?: string): AccountId => (peerId === undefined ? 'spend:agent' : cachedId(spendIds, 'spend:peer:', peerId)),
+  /** The balancing side of every spend memo posting. */
+  spendTotal: 'spend' as AccountId,
 } as const;
+
+/** True for the spend memo accounts (`spend`, `spend:agent`, `spend:peer:<id>`), which move no money. */
+export function isSpendMemo(account: AccountId): boolean {
+  return account.startsWith('spend') && (account.length === 5 || account.charCodeAt(5) === 58 /* : */);
+}
 
 /** One leg of a journal entry. `amount` is signed, in asset units; the legs of an entry sum to zero. */
 export interface Posting {
@@ -111,7 +126,8 @@ export interface LedgerOptions {
   recentIdCapacity?: number;
   /**
    * How many batches may be written at once (default 3). Batches carry balance deltas, not absolute
-   * balances, so LevelDB may apply them in any order. 1 writes one batch at a time.
+   * balances, so LevelDB may apply them in any order. 1 writes one batch at a time; at most 16 (the
+   * batches ACKED names, integrity/ack-file.ts), a higher value is taken as 16.
    */
   maxBatchesInFlight?: number;
   /** After a failed write, how often (ms) the ledger tries to reopen the store. Default 1000. */

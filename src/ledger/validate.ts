@@ -9,7 +9,8 @@ import { entryKinds, type EntryKind, type JournalEntry, type PeerLimits } from '
 
 // exchange:, fees: and onchain:<code>@<scale>: per-asset accounts of cross-asset forwards (src/ledger/assets.ts)
 const ID = ID_PATTERN.source.slice(1, -1); // the one id pattern (config/fields.ts), without its anchors
-const ACCOUNT_RE = new RegExp(`^(?:agent|fees|onchain|(?:peer|channelIn|channelOut):${ID}|(?:exchange|fees|onchain):[!-~]{1,32}@\\d{1,3})$`);
+// spend, spend:agent, spend:peer:<id>: spend policies' memo accounts (types.ts accounts.spend)
+const ACCOUNT_RE = new RegExp(`^(?:agent|fees|onchain|spend|spend:agent|(?:peer|channelIn|channelOut|spend:peer):${ID}|(?:exchange|fees|onchain):[!-~]{1,32}@\\d{1,3})$`);
 const PEER_ID_RE = ID_PATTERN;
 /** Longest account id and source peer id in bytes (one length byte on disk). */
 export const MAX_NAME_BYTES = 255;
@@ -27,7 +28,7 @@ function invalid(message: string): never {
 /** Throws unless `account` is a well-formed account id. */
 export function checkAccount(account: unknown): asserts account is string {
   if (typeof account !== 'string' || account.length > MAX_NAME_BYTES || !ACCOUNT_RE.test(account)) {
-    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id>, channelOut:<id>, exchange:<code>@<scale>, fees:<code>@<scale> or onchain:<code>@<scale>`);
+    invalid(`invalid account id ${JSON.stringify(account)}: expected agent, fees, onchain, peer:<id>, channelIn:<id>, channelOut:<id>, spend, spend:agent, spend:peer:<id>, exchange:<code>@<scale>, fees:<code>@<scale> or onchain:<code>@<scale>`);
   }
 }
 

@@ -6,7 +6,7 @@
  * asset, and the records are written now.
  */
 import { appError } from '../errors/index.js';
-import { accounts, type AccountId, type LedgerAsset } from '../ledger/index.js';
+import { accounts, assetOfAccountId, type AccountId, type LedgerAsset } from '../ledger/index.js';
 import type { LedgerBackend } from '../ledger/backend.js';
 
 /** A peer as far as its accounts' asset goes. */
@@ -29,8 +29,8 @@ export function peerAccountAssets(peer: AssetPeer, node: LedgerAsset): [AccountI
  * or changed. A backend without asset records (optional methods) is left alone.
  * @throws AppError LEDGER_ASSET_MISMATCH when the store's agent asset is not the node's
  */
-export async function reconcileLedgerAssets(ledger: LedgerBackend, node: LedgerAsset, peers: readonly AssetPeer[], dataDir: string): Promise<void> {
-  if (ledger.accountAssets === undefined || ledger.recordAssets === undefined) return;
+export async function reconcileLedgerAssets(ledger: LedgerBackend, node: LedgerAsset, peers: readonly AssetPeer[], dataDir: string): Promise<Map<AccountId, LedgerAsset>> {
+  if (ledger.accountAssets === undefined || ledger.recordAssets === undefined) return new Map();
   const recorded = await ledger.accountAssets();
   const agent = recorded.get(accounts.agent);
   if (agent !== undefined && !same(agent, node)) {
@@ -47,4 +47,42 @@ export async function reconcileLedgerAssets(ledger: LedgerBackend, node: LedgerA
     return r === undefined || !same(r, a);
   });
   if (changed.length > 0) await ledger.recordAssets(changed);
+  for (const [id, a] of changed) recorded.set(id, a);
+  return recorded;
+}
+
+/** The prefixes of the accounts a peer owns (its own and its two channel accounts). */
+const PEER_ACCOUNT = /^(?:peer|channelIn|channelOut):(.+)$/;
+
+/**
+ * Which asset each account's balance is an amount of, answered synchronously for the views (balances,
+ * /metrics): a present peer's accounts are in its asset; an account the store recorded at start (or
+ * that was seen here for a present peer, e.g. a runtime peer since removed) keeps that one;
+ * `exchange:`/`fees:`/`onchain:<code>@<scale>` name theirs; anything else is in the node's asset.
+ */
+export class AccountAssets {
+  private readonly known = new Map<AccountId, LedgerAsset>();
+
+  constructor(
+    private readonly node: LedgerAsset,
+    private readonly peerAsset: (peerId: string) => { asset?: LedgerAsset } | undefined,
+  ) {}
+
+  /** The assets the store holds (reconcileLedgerAssets' answer at start). */
+  load(recorded: ReadonlyMap<AccountId, LedgerAsset>): void {
+    for (const [id, a] of recorded) this.known.set(id, a);
+  }
+
+  of(account: AccountId): LedgerAsset {
+    const m = PEER_ACCOUNT.exec(account);
+    if (m !== null) {
+      const peer = this.peerAsset(m[1]);
+      if (peer !== undefined) {
+        const a = peer.asset ?? this.node;
+        this.known.set(account, a);
+        return a;
+      }
+    }
+    return this.known.get(account) ?? assetOfAccountId(account) ?? this.node;
+  }
 }

@@ -25,6 +25,8 @@ export function sendFromAgent(
   params: SendPacketParams,
   address: string,
   onPacketId?: (packetId: string) => void,
+  /** The local policy counts this send: the spend memo account its entry books the amount on. */
+  spendMemo?: string,
 ): Promise<SendPacketResult> {
   if (!Buffer.isBuffer(params.executionCondition) || params.executionCondition.length !== 32) {
     return Promise.resolve(localReject(address, 'F00', 'executionCondition must be a 32-byte Buffer'));
@@ -47,7 +49,7 @@ export function sendFromAgent(
     return Promise.resolve(localReject(address, 'F00', `invalid packet: ${err instanceof Error ? err.message : String(err)}`));
   }
   return new Promise((resolve) => {
-    const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)) });
+    const packetId = processor.handle(LOCAL, 0, buf, { respondIlp: (_requestId, ilp) => resolve(toResult(ilp)), spendMemo });
     if (packetId !== undefined) onPacketId?.(packetId);
   });
 }

@@ -59,6 +59,7 @@ export class NodeControl {
       removeRoute: (p) => node.removeRoute(p),
       getBalance: (id) => node.getBalance(id),
       getAccounts: () => node.getAccounts(),
+      accountAsset: (account) => node.accountAsset(account),
       sendIlp: (r) => sendIlp(node, r),
     };
   }

@@ -3,11 +3,12 @@
  * every ledger account, and the health report.
  */
 import type { ClusterHealth } from '../cluster/cluster.js';
-import { accounts, type LedgerBackend } from '../ledger/index.js';
+import { accounts, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
 import type { PeerSet } from './peers.js';
 import type { HealthReport, PeerAccountBalance } from './types.js';
 import { PeerNotFoundError } from '../errors/index.js';
 import type { LateFulfillTotals } from './http/security-stats.js';
+import type { AccountAssets } from './ledger-assets.js';
 
 /** Late fulfills per next hop (pipeline/late-fulfills.ts). */
 type LateTotals = ReadonlyMap<string, LateFulfillTotals>;
@@ -19,15 +20,18 @@ function lateOf(late: LateTotals | undefined, peerId: string): { count: number; 
 }
 
 /** The seed's balance body for one peer; PeerNotFoundError for an id with neither a peer nor a balance. */
-export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, peerId: string, assetCode: string, late?: LateTotals): PeerAccountBalance {
+export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, peerId: string, assets: AccountAssets, late?: LateTotals): PeerAccountBalance {
   const b = ledger?.balance(accounts.peer(peerId)) ?? 0n;
   const lateFulfills = lateOf(late, peerId);
   if (!peers.get(peerId) && b === 0n && lateFulfills === undefined) throw new PeerNotFoundError(peerId);
+  const asset = assets.of(accounts.peer(peerId)); // the peer's own asset: its balance is an amount of it
   return {
     peerId,
     balances: [
       {
-        tokenId: peers.get(peerId)?.asset?.code ?? assetCode, // the peer's own asset: its balance is an amount of it
+        tokenId: asset.code,
+        assetCode: asset.code,
+        assetScale: asset.scale,
         netBalance: b.toString(),
         creditBalance: (b > 0n ? b : 0n).toString(),
         debitBalance: (b < 0n ? -b : 0n).toString(),
@@ -40,27 +44,33 @@ export function peerBalance(ledger: LedgerBackend | undefined, peers: PeerSet, p
 /** One line of `balances`: late fulfills appear on the account of the next hop that sent them. */
 export interface AccountLine {
   account: string;
+  /** in units of the account's asset: an amount of 1 is 10^-assetScale of one assetCode */
   balance: string;
+  assetCode: string;
+  assetScale: number;
   reserved?: string;
   lateFulfills?: { count: number; amount: string };
 }
 
 /** Every ledger account with its balance (and what is reserved on peer accounts), sorted by name. */
-export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, late?: LateTotals): AccountLine[] {
+export function accountList(ledger: LedgerBackend | undefined, peers: PeerSet, assets: AccountAssets, late?: LateTotals): AccountLine[] {
   if (!ledger) return [];
   const out: AccountLine[] = [];
   const seen = new Set<string>();
   for (const [account, balance] of ledger.balances()) {
+    if (isSpendMemo(account)) continue; // spend policies' memo accounts move no money (docs/agents.md)
     seen.add(account);
     const peerId = account.startsWith(PEER_PREFIX) ? account.slice(PEER_PREFIX.length) : undefined;
     const lateFulfills = peerId === undefined ? undefined : lateOf(late, peerId);
-    out.push({ account, balance: balance.toString(), ...(peerId ? { reserved: ledger.reserved(peerId).toString() } : {}), ...(lateFulfills ? { lateFulfills } : {}) });
+    const a = assets.of(account);
+    out.push({ account, balance: balance.toString(), assetCode: a.code, assetScale: a.scale, ...(peerId ? { reserved: ledger.reserved(peerId).toString() } : {}), ...(lateFulfills ? { lateFulfills } : {}) });
   }
   const ids = new Set([...peers.all().map((p) => p.id), ...(late?.keys() ?? [])]);
   for (const id of ids) {
     if (seen.has(accounts.peer(id))) continue;
     const lateFulfills = lateOf(late, id);
-    out.push({ account: accounts.peer(id), balance: '0', reserved: ledger.reserved(id).toString(), ...(lateFulfills ? { lateFulfills } : {}) });
+    const a = assets.of(accounts.peer(id));
+    out.push({ account: accounts.peer(id), balance: '0', assetCode: a.code, assetScale: a.scale, reserved: ledger.reserved(id).toString(), ...(lateFulfills ? { lateFulfills } : {}) });
   }
   return out.sort((a, b) => a.account.localeCompare(b.account));
 }

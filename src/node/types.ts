@@ -67,7 +67,8 @@ export interface RouteInfo {
 /** The seed's balance body: netBalance = balance, creditBalance = max(balance,0), debitBalance = max(-balance,0). */
 export interface PeerAccountBalance {
   peerId: string;
-  balances: { tokenId: string; debitBalance: string; creditBalance: string; netBalance: string }[];
+  /** `tokenId` is the asset code (the seed's name); amounts are units of assetCode at assetScale. */
+  balances: { tokenId: string; assetCode: string; assetScale: number; debitBalance: string; creditBalance: string; netBalance: string }[];
   /** Fulfills from this peer we could not pass upstream (not booked; reconcile with the peer). Absent: none. */
   lateFulfills?: { count: number; amount: string };
 }

@@ -5,3 +5,4 @@ export * from './rate-book.js';
 export * from './source.js';
 export * from './convert.js';
 export { parseExactJson, JsonNumber, type ExactJson } from './exact-json.js';
+export { formatAmount, formatUnits } from './amount.js';

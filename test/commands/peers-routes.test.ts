@@ -152,12 +152,12 @@ describe('balances', () => {
     expect(accounts.find((a) => a.account === 'peer:bob')?.balance).toBe('-250');
     const human = await run(['balances', '--url', net.url]);
     expect(human.stdout).toMatch(/^ACCOUNT\s+BALANCE\s+RESERVED\n/);
-    expect(human.stdout).toMatch(/\npeer:bob\s+-250\s+0\n/);
+    expect(human.stdout).toMatch(/\npeer:bob\s+-0\.000000250 USD\s+0\.000000000 USD\n/);
 
     const one = await run(['balances', 'bob', '--url', net.url, '--json']);
-    expect(json(one)).toMatchObject({ peerId: 'bob', balances: [{ netBalance: '-250', creditBalance: '0', debitBalance: '250' }] });
+    expect(json(one)).toMatchObject({ peerId: 'bob', balances: [{ tokenId: 'USD', assetCode: 'USD', assetScale: 9, netBalance: '-250', creditBalance: '0', debitBalance: '250' }] });
     const oneHuman = await run(['balances', 'bob', '--url', net.url]);
-    expect(oneHuman.stdout).toMatch(/^ASSET\s+NET\s+OWES US\s+WE OWE\nUSD\s+-250\s+0\s+250\n$/);
+    expect(oneHuman.stdout).toMatch(/^ASSET\s+NET\s+OWES US\s+WE OWE\nUSD@9\s+-0\.000000250 USD\s+0\.000000000 USD\s+0\.000000250 USD\n$/);
 
     const unknown = await run(['balances', 'zed', '--url', net.url, '--json']);
     expect(unknown.exitCode).toBe(1);

@@ -43,8 +43,8 @@ describe('examples/topologies: mesh', () => {
     expect(run.stderr).toBe('');
     // the second went a → c → d: c holds a's 1000 and owes d 999 (c kept its fee of 1)
     const balances = run.stdout.slice(run.stdout.lastIndexOf('fulfilled'));
-    expect(balances).toMatch(/^peer:a +1000 /m);
-    expect(balances).toMatch(/^peer:d +-999 /m);
+    expect(balances).toMatch(/^peer:a +0\.000001000 USD /m);
+    expect(balances).toMatch(/^peer:d +-0\.000000999 USD /m);
     // the nodes' logs went to their files, not to the terminal
     for (const n of ['a', 'b', 'c', 'd']) expect(existsSync(join(box.dir, 'data', `mesh-${n}`, 'node.log'))).toBe(true);
   }, 180_000);

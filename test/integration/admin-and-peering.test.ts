@@ -41,7 +41,7 @@ describe('admin API and Option B against a real node', () => {
 
     // the seed's balance shape; alice's node: agent paid 1000 to bob (no fee at the first hop)
     const bal = await json(await fetch(`${adminUrl}/admin/balances/bob`));
-    expect(bal).toEqual({ peerId: 'bob', balances: [{ tokenId: 'USD', netBalance: '-1000', creditBalance: '0', debitBalance: '1000' }] });
+    expect(bal).toEqual({ peerId: 'bob', balances: [{ tokenId: 'USD', assetCode: 'USD', assetScale: 9, netBalance: '-1000', creditBalance: '0', debitBalance: '1000' }] });
     const b = await json(await fetch(`${bob.endpoints.admin!}/admin/balances/alice`));
     expect((b.balances as { netBalance: string }[])[0].netBalance).toBe('1000');
 

@@ -80,7 +80,7 @@ describe('a next hop that fulfills late', () => {
     expect(accounts.find((a) => a.account === 'peer:bob')?.lateFulfills).toEqual({ count: 1, amount: '900' });
     const human = await run(['balances', '--url', admin]);
     expect(human.stdout).toMatch(/LATE FULFILLS/);
-    expect(human.stdout).toMatch(/peer:bob +0 +0 +1 \(amount 900\)/);
+    expect(human.stdout).toMatch(/peer:bob +0\.000000000 USD +0\.000000000 USD +1 \(amount 0\.000000900 USD\)/);
 
     const metrics = await (await fetch(`${hub.endpoints.health!}/metrics`)).text();
     expect(metrics).toMatch(/^ilp_late_fulfills\{peer="bob"[^}]*\} 1$/m);

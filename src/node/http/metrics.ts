@@ -166,7 +166,7 @@ function num(amount: string | undefined): number {
  * snapshot, so metrics created after start still report the current values; from then on only
  * events move them.
  */
-export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' | 'version' | 'listPeers' | 'getAccounts' | 'security'>): NodeMetrics {
+export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' | 'version' | 'listPeers' | 'getAccounts' | 'security' | 'accountAsset'>): NodeMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: node.nodeId });
   if (node.security) registerSecurityMetrics(registry, node.security);
@@ -175,7 +175,17 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const packets: Tally = new Map(); // result SEP code
   const late: Tally = new Map();
   const inFlight: Tally = new Map();
-  const balances: Tally = new Map(); // account
+  const balances: Tally = new Map(); // account SEP asset code SEP asset scale
+  /** account → its key in `balances` (an account's asset changes only at a zero balance, rarely) */
+  const balanceKeys = new Map<string, string>();
+  const setBalance = (account: string, value: number, asset: { code: string; scale: number } | undefined): void => {
+    const before = balanceKeys.get(account);
+    const key = asset === undefined ? (before ?? `${account}${SEP}${SEP}`) : `${account}${SEP}${asset.code}${SEP}${asset.scale}`;
+    if (before !== undefined && before !== key) balances.delete(before);
+    balanceKeys.set(account, key);
+    balances.set(key, value);
+  };
+  const assetOf = (account: string) => node.accountAsset?.(account);
   const connected: Tally = new Map(); // peer
   const reconnects: Tally = new Map(); // peer
   const required: Tally = new Map(); // peer
@@ -198,7 +208,7 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const latency = new BucketHistogram(registry, 'ilp_packet_latency_seconds', 'Time from a Prepare entering the node to its Fulfill or Reject leaving it.', 'result', LATENCY_BUCKETS);
   tallyGauge(registry, 'ilp_packets_in_flight', 'Prepares waiting for a Fulfill or Reject.', [], inFlight);
   tallyCounter(registry, 'ilp_packets_late_fulfill_total', 'Fulfills that came back after the expiry we sent (not booked).', [], late);
-  tallyGauge(registry, 'ilp_account_balance', 'Ledger balance per account in the node asset units (positive: the account owes us).', ['account'], balances);
+  tallyGauge(registry, 'ilp_account_balance', "Ledger balance per account in units of the account's asset (labels asset, asset_scale; positive: the account owes us).", ['account', 'asset', 'asset_scale'], balances);
   tallyGauge(registry, 'ilp_peer_connected', '1 when the peer has an open, authenticated BTP link.', ['peer'], connected);
   tallyCounter(registry, 'ilp_peer_reconnects_total', 'Dial attempts after a lost link.', ['peer'], reconnects);
   tallyCounter(registry, 'ilp_settlements_required_total', 'Times what we owe a peer crossed its settle threshold.', ['peer'], required);
@@ -223,13 +233,13 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   // Seed the current values: balances and peers change rarely, and a scrape right after start must
   // not show an empty node. Packet counters start at zero with the registry, as Prometheus expects.
   try {
-    for (const a of node.getAccounts()) balances.set(a.account, num(a.balance));
+    for (const a of node.getAccounts()) setBalance(a.account, num(a.balance), { code: a.assetCode, scale: a.assetScale });
     for (const p of node.listPeers()) connected.set(p.id, p.connected ? 1 : 0);
   } catch {
     // not started yet: the events fill these in
   }
   const snap = events.snapshot();
-  for (const [account, value] of Object.entries(snap.balances)) balances.set(account, num(value));
+  for (const [account, value] of Object.entries(snap.balances)) setBalance(account, num(value), assetOf(account));
   for (const [peer, state] of Object.entries(snap.peers)) connected.set(peer, state.connected ? 1 : 0);
 
   function moveChannel(channelId: string, key: string): void {
@@ -255,7 +265,7 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
         add(late, '');
         break;
       case 'balance:changed':
-        balances.set(e.account, num(e.balance));
+        setBalance(e.account, num(e.balance), assetOf(e.account));
         break;
       case 'peer:connected':
         connected.set(e.peerId, 1);

@@ -45,7 +45,9 @@ export interface NodeApi {
   /** Throws NotFoundError for an unknown peer. */
   getBalance(peerId: string): PeerAccountBalance;
   /** Every ledger account: peer:<id>, agent, fees, onchain, channelIn:<id>, channelOut:<id>. */
-  getAccounts(): { account: string; balance: string; reserved?: string; lateFulfills?: { count: number; amount: string } }[];
+  getAccounts(): { account: string; balance: string; assetCode: string; assetScale: number; reserved?: string; lateFulfills?: { count: number; amount: string } }[];
+  /** The asset an account's balance is an amount of (its peer's, the one its id names, else the node's). */
+  accountAsset?(account: string): { code: string; scale: number };
   /** Sends a packet from the local agent; condition = sha256(sha256(data)). */
   sendIlp(request: IlpSendRequest): Promise<IlpSendResponse>;
 }

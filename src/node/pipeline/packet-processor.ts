@@ -115,6 +115,8 @@ export interface InFlight {
   fulfill: Buffer | undefined;
   /** The source's spend policy holding amountIn, until the packet ends. */
   spend: SpendAccount | undefined;
+  /** The spend memo account booked with the payment (ledger accounts.spend): the payer's policy counts it. */
+  memo: string | undefined;
 }
 
 /** Who gets the packet's answer: a BTP link (respondIlp) or the local agent. */
@@ -122,6 +124,8 @@ export interface Replier {
   respondIlp(requestId: number, ilp: Buffer): void;
   /** false once an answer can no longer reach the source (its link closed and was not replaced) */
   readonly canRespond?: boolean;
+  /** A local send its policy counts: the spend memo account to book its amount on (agents/local-payments.ts). */
+  readonly spendMemo?: string;
 }
 
 /**
@@ -145,6 +149,7 @@ class Packet implements InFlight {
   deadline = 0;
   fulfill: Buffer | undefined = undefined;
   spend: SpendAccount | undefined = undefined;
+  memo: string | undefined;
 
   constructor(
     readonly packetId: string,
@@ -161,6 +166,7 @@ class Packet implements InFlight {
     // a view into the frame: the frame is ours until the packet ends and the condition is never patched
     this.condition = view.executionCondition;
     this.control = view.destination.startsWith('peer.');
+    this.memo = replier.spendMemo;
   }
 }
 
@@ -271,6 +277,7 @@ export class PacketProcessor {
       const denial = spend.reserve(p.destination, p.amountIn, now);
       if (denial !== undefined) throw policyError(denial, p.amountIn);
       p.spend = spend;
+      p.memo = spend.memoAccount;
     }
 
     if (nextHop === LOCAL) {
@@ -351,12 +358,9 @@ export class PacketProcessor {
   }
 
   private commit(p: InFlight, fulfill: Buffer): void {
-    if (p.spend !== undefined) {
-      p.spend.commit(p.amountIn, Date.now());
-      p.spend = undefined;
-    }
     const postings = this.postings(p);
     if (postings === undefined) {
+      this.spent(p, true);
       this.finish(p, fulfill, true);
       return;
     }
@@ -377,6 +381,8 @@ export class PacketProcessor {
     const p = ctx as InFlight;
     const fulfill = p.fulfill!;
     p.fulfill = undefined;
+    // The policy counts the payment once its memo is durable with it (kill -9 safe; agents/policies.ts).
+    this.spent(p, err === undefined);
     if (err) {
       // The next hop was paid but we could not record it: never tell upstream it succeeded.
       this.o.logger.error({ packetId: p.packetId, err: err.message }, 'ledger write failed; rejecting a fulfilled packet');
@@ -386,9 +392,26 @@ export class PacketProcessor {
     this.finish(p, fulfill, true);
   };
 
-  /** Postings for a fulfilled packet, per DESIGN's table; undefined when nothing moves. */
+  /** The packet's policy reservation becomes spent (booked) or is given back. */
+  private spent(p: InFlight, booked: boolean): void {
+    if (p.spend === undefined) return;
+    if (booked) p.spend.commit(p.amountIn, Date.now());
+    else p.spend.release(p.amountIn);
+    p.spend = undefined;
+  }
+
+  /** Postings for a fulfilled packet, per DESIGN's table, with its spend memo; undefined when nothing moves. */
   private postings(p: InFlight): Posting[] | undefined {
     if (p.amountIn === 0n) return undefined;
+    const legs = this.moneyLegs(p);
+    if (p.memo === undefined) return legs;
+    const memo: Posting[] = [{ account: p.memo, amount: p.amountIn }, { account: accounts.spendTotal, amount: -p.amountIn }];
+    if (legs === undefined) return memo;
+    legs.push(memo[0], memo[1]);
+    return legs;
+  }
+
+  private moneyLegs(p: InFlight): Posting[] | undefined {
     const from = this.accountOf(p.from);
     const to = this.accountOf(p.to);
     if (from === to) return undefined;

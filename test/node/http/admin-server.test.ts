@@ -210,7 +210,7 @@ describe('admin API: balances', () => {
   it("GET /admin/balances/:peerId answers the seed's shape, 404 for an unknown peer", async () => {
     const r = await call(base, 'GET', '/admin/balances/bob');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ peerId: 'bob', balances: [{ tokenId: 'USD', debitBalance: '0', creditBalance: '250', netBalance: '250' }] });
+    expect(r.body).toEqual({ peerId: 'bob', balances: [{ tokenId: 'USD', assetCode: 'USD', assetScale: 9, debitBalance: '0', creditBalance: '250', netBalance: '250' }] });
     const missing = await call(base, 'GET', '/admin/balances/zed');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ error: 'NotFound', code: 'PEER_NOT_FOUND', message: 'Peer not found: zed' });

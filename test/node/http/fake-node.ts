@@ -104,11 +104,11 @@ export function createFakeNode(): FakeNode {
     },
     getBalance(peerId) {
       if (!node.peers.some((p) => p.id === peerId)) throw new NotFoundError('PEER_NOT_FOUND', { peerId });
-      return { peerId, balances: [{ tokenId: 'USD', debitBalance: '0', creditBalance: '250', netBalance: '250' }] };
+      return { peerId, balances: [{ tokenId: 'USD', assetCode: 'USD', assetScale: 9, debitBalance: '0', creditBalance: '250', netBalance: '250' }] };
     },
     getAccounts: () => [
-      { account: 'peer:bob', balance: '250', reserved: '0' },
-      { account: 'agent', balance: '-250' },
+      { account: 'peer:bob', balance: '250', assetCode: 'USD', assetScale: 9, reserved: '0' },
+      { account: 'agent', balance: '-250', assetCode: 'USD', assetScale: 9 },
     ],
     sendIlp(request) {
       node.sent.push(request);

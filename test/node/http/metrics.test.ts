@@ -22,7 +22,7 @@ const fakeNode = {
   nodeId: 'alice',
   version: '9.9.9',
   listPeers: () => [{ id: 'bob', relation: 'peer' as const, connected: true, direction: 'outbound' as const, ilpAddresses: [], routeCount: 0, balance: '0' }],
-  getAccounts: () => [{ account: 'peer:bob', balance: '-40' }],
+  getAccounts: () => [{ account: 'peer:bob', balance: '-40', assetCode: 'USD', assetScale: 9 }],
 };
 
 function metricsOn(events: EventStream): NodeMetrics {
