@@ -22,6 +22,8 @@ export interface FolderOptions {
   folded: (checkpoints: Map<AccountId, bigint>) => void;
   /** Called when every entry booked before `cutoff` has been folded. */
   foldedBefore: (cutoff: number) => void;
+  /** Hears why a background fold failed (it is retried on the next tick). */
+  failed?: (err: unknown) => void;
 }
 
 /** Runs folds on a timer, one at a time. */
@@ -41,7 +43,7 @@ export class Folder {
     if (this.o.intervalMs <= 0 || this.stopped) return;
     this.timer = setInterval(() => {
       // A failed background fold is retried on the next tick; the journal just stays longer.
-      if (!this.running) this.run().catch(() => undefined);
+      if (!this.running) this.run().catch((err: unknown) => this.o.failed?.(err));
     }, this.o.intervalMs);
     this.timer.unref();
   }

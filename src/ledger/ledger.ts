@@ -21,12 +21,13 @@ import { LedgerError } from './errors.js';
 import { Folder } from './folder.js';
 import { safely, type Callback } from './group.js';
 import { closedError } from './group-lane.js';
-import { openWithLosses, type OpenedStore } from './reopen.js';
-import { SideJournal, sideJournalPath } from './side-journal.js';
+import { openLedgerFiles, openWithLosses, type OpenedStore } from './reopen.js';
+import type { SideJournal } from './side-journal.js';
 import { buildSnapshot, planImport } from './snapshot.js';
 import { SnapshotSchedule, writeSnapshotFile, type SnapshotScheduleHooks } from './snapshot-files.js';
-import { findEntry, mapOpenError, scanStore, storeLocation, verifyStore, writeImport } from './store.js';
-import { AckFile } from './integrity/ack-file.js';
+import { findEntry, scanStore, verifyStore, writeImport } from './store.js';
+import { ACK_SLOTS, type AckFile } from './integrity/ack-file.js';
+import { StoreSignals, type CorruptionInfo, type StoreSignalCounts } from './store-signals.js';
 import { type AccountId, type JournalEntry, type LedgerOptions, type LedgerSnapshot, type Reservation, type VerifyResult } from './types.js';
 import { WriteLane } from './write-lane.js';
 import { readAssets, sumByRecordedAsset, writeAssets } from './asset-records.js';
@@ -51,6 +52,11 @@ export class Ledger extends WriteLane {
   private readonly snapshots: SnapshotSchedule;
   /** Hears about scheduled snapshots (`LedgerOptions.snapshot`): each file written, each failure. */
   snapshotHooks: SnapshotScheduleHooks = {};
+  /** Hears of each distinct damage found after open (a reopen's check, a page failing its CRC where it is read). */
+  onCorrupt?: (info: CorruptionInfo) => void;
+  private readonly sig = new StoreSignals();
+  /** Side journal packets read for booking and not booked yet. */
+  private unbooked = 0;
 
   private constructor(
     private readonly opts: LedgerOptions,
@@ -59,7 +65,7 @@ export class Ledger extends WriteLane {
     ack: AckFile,
     opened: OpenedStore,
   ) {
-    super(opened.db, side, ack, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT)), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
     this.checkpoints = opened.state.checkpoints;
     this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
@@ -70,8 +76,11 @@ export class Ledger extends WriteLane {
         this.checkpoints = checkpoints;
       },
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
+      failed: (err) => this.sig.corrupt(err, 'read'),
     });
     this.load(opened);
+    this.sig.tornTails = opened.torn;
+    this.sig.onCorrupt = (info) => this.onCorrupt?.(info);
     // A faulted ledger's store is closed or failing: no snapshot until it works again.
     this.snapshots = new SnapshotSchedule(opts.snapshot?.intervalMs ?? 0, () => (this.faultState !== undefined ? Promise.resolve() : this.snapshotNow()).then(() => undefined, (err: unknown) => this.snapshotHooks.failed?.(err)));
   }
@@ -93,25 +102,8 @@ export class Ledger extends WriteLane {
    * Throws LedgerInUseError when another process holds the store, LedgerOpenError otherwise.
    */
   static async open(opts: LedgerOptions): Promise<Ledger> {
-    const retention = opts.journalRetentionMs ?? DEFAULT_RETENTION_MS;
-    if (typeof opts.dataDir !== 'string' || opts.dataDir === '') {
-      throw new LedgerError('LEDGER_INVALID_OPTIONS', 'Ledger.open needs a dataDir', 'Pass the node data directory (config key dataDir).');
-    }
-    if (!Number.isFinite(retention) || retention < 0) {
-      throw new LedgerError('LEDGER_INVALID_OPTIONS', `journalRetentionMs must be a non-negative number of ms, got ${retention}`, 'Fix ledger.journalRetentionMs in the config.');
-    }
     const capacity = Math.max(0, opts.recentIdCapacity ?? DEFAULT_RECENT_IDS);
-    const side = new SideJournal(sideJournalPath(opts.dataDir));
-    const opened = await openWithLosses(opts.dataDir, capacity, side, opts.onWarning);
-    const ack = new AckFile(storeLocation(opts.dataDir), opened.acked);
-    try {
-      side.open();
-      ack.open();
-    } catch (err) {
-      side.close();
-      await opened.db.close().catch(() => undefined);
-      throw mapOpenError(opts.dataDir, err);
-    }
+    const { side, ack, opened } = await openLedgerFiles(opts, capacity);
     const ledger = new Ledger(opts, capacity, side, ack, opened);
     try {
       await ledger.bookLosses(opened.losses);
@@ -126,6 +118,12 @@ export class Ledger extends WriteLane {
     }, CONSOLIDATE_MS);
     ledger.consolidateTimer.unref();
     return ledger;
+  }
+
+  /** Storage-fault counters since open (`/metrics`): damage found, torn tails, side journal, reopens. */
+  get signals(): StoreSignalCounts {
+    this.sig.sidePending = (this.faultState?.recorded ?? 0) + this.unbooked;
+    return this.sig;
   }
 
   /** The node's data directory this ledger was opened in. */
@@ -171,7 +169,7 @@ export class Ledger extends WriteLane {
   async verify(): Promise<VerifyResult> {
     if (this.closed) throw closedError();
     await this.flush();
-    const result = await verifyStore(this.db);
+    const result = await verifyStore(this.db).catch((err: unknown) => this.readFailed(err));
     const recorded = await readAssets(this.db);
     const fallback = recorded.get('agent');
     if (fallback === undefined) return result;
@@ -197,7 +195,7 @@ export class Ledger extends WriteLane {
   async exportSnapshot(): Promise<LedgerSnapshot> {
     if (this.closed) throw closedError();
     await this.flush();
-    const scan = await scanStore(this.db, true);
+    const scan = await scanStore(this.db, true).catch((err: unknown) => this.readFailed(err));
     const assets = [...(await readAssets(this.db))].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, a]) => [k, `${a.code}@${a.scale}`]);
     return { ...buildSnapshot(scan.balances, scan.checkpoints, scan.entries), ...(assets.length > 0 ? { assets: Object.fromEntries(assets) as Record<AccountId, string> } : {}) };
   }
@@ -303,8 +301,17 @@ export class Ledger extends WriteLane {
   /** Books the side journal's losses, then empties it. Throws (the ledger stays faulted) when a write fails. */
   private async bookLosses(losses: JournalEntry[]): Promise<void> {
     if (losses.length === 0) return;
+    this.unbooked = losses.length;
     await Promise.all(losses.map((e) => this.commitAsync(e)));
     this.side.clear();
+    this.sig.sideReplayed += losses.length;
+    this.unbooked = 0;
+  }
+
+  /** A read of the store failed: damage is counted and reported (once), then the error goes on. */
+  private readFailed(err: unknown): never {
+    this.sig.corrupt(err, 'read');
+    throw err;
   }
 
   protected faulted(): void {
@@ -320,6 +327,7 @@ export class Ledger extends WriteLane {
     if (fault === undefined) return;
     this.reopening = true;
     this.laneHeld = true;
+    this.sig.reopenAttempts++;
     let opened: OpenedStore | undefined;
     try {
       opened = await this.folder.hold(async () => {
@@ -329,10 +337,14 @@ export class Ledger extends WriteLane {
         // Everything written so far was consolidated by the open: start over from the store's state.
         this.unconsolidated = [];
         this.load(o, true);
+        this.sig.tornTails += o.torn;
         return o;
       });
-    } catch {
-      // still broken: the next tick tries again (the old handle is closed, so writes keep failing)
+    } catch (err) {
+      this.sig.reopenFailures++;
+      // Damage does not heal: stop probing (each try would copy the store aside again); the fault stays.
+      if (this.sig.corrupt(err, 'reopen')) clearInterval(this.probeTimer);
+      // else still broken: the next tick tries again (the old handle is closed, so writes keep failing)
     } finally {
       this.laneHeld = false;
       this.reopening = false;

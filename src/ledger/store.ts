@@ -79,7 +79,7 @@ export type WarningSink = (message: string, details: Record<string, unknown>) =>
  * Every log record and table block is checked first (see integrity/check-store.ts): a damaged store
  * is copied aside and refused with LedgerCorruptError.
  */
-export async function openStore(dataDir: string, warn?: WarningSink): Promise<{ db: Db; acked: number }> {
+export async function openStore(dataDir: string, warn?: WarningSink): Promise<{ db: Db; acked: number; torn: number }> {
   const dir = storeLocation(dataDir);
   let check: ReturnType<typeof checkStoreFiles>;
   try {
@@ -135,7 +135,7 @@ export async function openStore(dataDir: string, warn?: WarningSink): Promise<{ 
     await db.close().catch(() => undefined);
     throw err instanceof LedgerError ? err : mapOpenError(dataDir, err);
   }
-  return { db, acked: check.acked };
+  return { db, acked: check.acked, torn: check.torn.length };
 }
 
 /** What `Ledger.open` restores from the store. */

@@ -126,7 +126,8 @@ export interface LedgerOptions {
   recentIdCapacity?: number;
   /**
    * How many batches may be written at once (default 3). Batches carry balance deltas, not absolute
-   * balances, so LevelDB may apply them in any order. 1 writes one batch at a time.
+   * balances, so LevelDB may apply them in any order. 1 writes one batch at a time; at most 16 (the
+   * batches ACKED names, integrity/ack-file.ts), a higher value is taken as 16.
    */
   maxBatchesInFlight?: number;
   /** After a failed write, how often (ms) the ledger tries to reopen the store. Default 1000. */

@@ -2,7 +2,8 @@
  * ConnectorNode: assembles the parts (config, ledger, BTP, routing, pipeline, delivery, HTTP) and owns
  * the lifecycle. This is the library API of the seed README: `new ConnectorNode(configOrPath, logger)`,
  * `start`, `stop`, `sendPacket`, `registerPeer`, `setPacketHandler`, `setLocalDeliveryHandler`, …
- * Peer and route changes belong to the ControlPlane (./control), our address to the AddressLearner.
+ * Peer and route changes belong to the ControlPlane (./control; its API on the node: peer-route-api.ts),
+ * our address to the AddressLearner; how the parts reach each other is node-wiring.ts.
  */
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
@@ -12,11 +13,8 @@ import { openLedgerBackend } from './ledger-backend.js';
 import { AccountAssets, reconcileLedgerAssets } from './ledger-assets.js';
 import { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError } from '../errors/index.js';
 import type { BtpServer } from './btp/btp-server.js';
-import type { BtpLink } from './btp/btp-link.js';
-import type { BtpFrame } from './btp/codec.js';
 import { SecurityStats } from './http/security-stats.js';
 import { NodeRates } from '../rates/node-rates.js';
-import { ratesRoutes } from '../rates/admin-routes.js';
 import type { RateProvider } from '../rates/source.js';
 import type { SettlementModule } from './ports.js';
 import { EventStream } from './events.js';
@@ -25,30 +23,27 @@ import type { LocalDelivery } from './delivery/local-delivery.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { PacketProcessor } from './pipeline/packet-processor.js';
 import { RoutingTable } from './routing/routing-table.js';
-import { PeerSet, type IlpSender, type Peer } from './peers.js';
+import type { PeerSet } from './peers.js';
 import { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
-import { registerCcpMetrics } from './routing/ccp/metrics.js';
-import { registerHttpPeerMetrics } from './http/http-peer-metrics.js';
-import { ledgerRoutes } from './http/ledger-routes.js';
 import { createAgents, type Agents, type LocalOutcome } from '../agents/index.js';
-import { settlementDisabledRoutes } from './http/settlement-disabled.js';
-import { ControlPlane, type PeerPatch } from './control/control-plane.js';
-import type { PeerField } from './control/validate.js';
+import { ControlPlane } from './control/control-plane.js';
+import { PeerRouteApi } from './peer-route-api.js';
 import { AddressLearner } from './address-learner.js';
 import { startStats } from './stats-timer.js';
-import { loadSettlement, onSettlementFrame } from './settlement-wiring.js';
+import { loadSettlement } from './settlement-wiring.js';
+import { adminPlugins, createPeerSet, registerPartMetrics } from './node-wiring.js';
 import { accountList, healthReport, peerBalance, type AccountLine } from './node-views.js';
-import { wireLedgerEvents } from './ledger-events.js';
+import { ledgerOpenFailed, wireLedgerEvents } from './ledger-events.js';
 import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { clusterClaims, clusterDialGate, createCluster } from '../cluster/node-cluster.js';
-import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance, PeerInfo } from './types.js';
-import type { PeerRegistrationRequest, RemovePeerResult, RouteInfo, SendPacketParams } from './types.js';
+import { clusterClaims, createCluster } from '../cluster/node-cluster.js';
+import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance } from './types.js';
+import type { SendPacketParams } from './types.js';
 
 export type { SendPacketResult } from './local-send.js';
 
@@ -59,7 +54,7 @@ export { ConnectorNotStartedError, InvalidArgumentError, PeerNotFoundError };
 
 type State = 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
 
-export class ConnectorNode {
+export class ConnectorNode extends PeerRouteApi {
   readonly config: NodeConfig;
   readonly logger: Logger;
   /** the logger as given: module loggers are its children (so `module` appears once per line) */
@@ -78,8 +73,8 @@ export class ConnectorNode {
   private btp: BtpServer | undefined;
   /** the ILP-over-HTTP listener (RFC 0035), when on */
   private ilpHttp: IlpHttpServer | undefined;
-  private readonly routes: RoutingTable;
-  private readonly peers: PeerSet;
+  protected readonly routes: RoutingTable;
+  protected readonly peers: PeerSet;
   private readonly assets: AccountAssets;
   private readonly delivery: LocalDelivery;
   private processor: PacketProcessor | undefined;
@@ -107,6 +102,7 @@ export class ConnectorNode {
     logger?: Logger,
     opts?: { env?: Record<string, string | undefined>; overrides?: Record<string, unknown>; defaults?: Record<string, unknown>; cwd?: string },
   ) {
+    super();
     const loaded = loadConfig(configOrPath, { env: opts?.env, overrides: opts?.overrides, defaults: opts?.defaults, cwd: opts?.cwd });
     const c = (this.config = loaded.config);
     this.configWarnings = loaded.warnings;
@@ -117,21 +113,7 @@ export class ConnectorNode {
     const asset = { assetCode: c.assetCode, assetScale: c.assetScale };
     this.address = new AddressLearner({ nodeId: c.nodeId, ...configured, ...asset, logger: this.logger, onLearned: () => this.refreshImplicitRoutes() });
     this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true);
-    const handlers = {
-      onIlpRequest: (link: BtpLink, requestId: number, ilp: Buffer) => this.processor?.handle(link.peerId, requestId, ilp, link),
-      onOtherRequest: (link: BtpLink, frame: BtpFrame) => onSettlementFrame(this.settlement, link, frame),
-    };
-    const onLinkUp = (peer: Peer, link: IlpSender) => {
-      this.settlement?.onPeerConnected(peer.id);
-      this.ccp?.peerUp(peer.id);
-      this.address.linkUp(peer, link);
-    };
-    const onLinkDown = (peer: Peer) => {
-      this.ccp?.peerDown(peer.id);
-      this.cluster?.leases.linkDown(peer.id);
-    };
-    const httpDownAfterFailures = c.http.downAfterFailures;
-    this.peers = new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: this.moduleLogger('btp'), events: this.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, () => this.cluster) });
+    this.peers = createPeerSet(c, { processor: () => this.processor, settlement: () => this.settlement, ccp: () => this.ccp, cluster: () => this.cluster, address: this.address, events: this.events, logger: this.moduleLogger('btp') });
     this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
       config: c,
@@ -194,7 +176,7 @@ export class ConnectorNode {
     const c = this.config;
     const specs = this.controlPlane.restore();
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
-    const ledger = (this.ledger = await openLedgerBackend(c, onWarning));
+    const ledger = (this.ledger = await openLedgerBackend(c, onWarning).catch(ledgerOpenFailed({ events: this.events, logger: this.logger, dataDir: c.dataDir })));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
@@ -219,13 +201,10 @@ export class ConnectorNode {
       this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
     }
 
-    const plugins = [...ledgerRoutes(() => this.ledgerHandle), ...ratesRoutes(() => this.rates), ...(this.settlement?.adminRoutes() ?? [settlementDisabledRoutes]), ...this.agents.adminRoutes()];
-    this.control = new NodeControl(this, plugins);
+    const surface = { ledger: () => this.ledgerHandle, rates: () => this.rates, settlement: this.settlement, agents: this.agents, ccp: this.ccp, peers };
+    this.control = new NodeControl(this, adminPlugins(surface));
     await this.control.start();
-    if (this.ccp && this.control.metrics) registerCcpMetrics(this.control.metrics.registry, () => this.ccp!.stats());
-    if (this.control.metricsRegistry) registerHttpPeerMetrics(this.control.metricsRegistry, peers.httpStats);
-    if (this.control.metricsRegistry) this.rates.registerMetrics(this.control.metricsRegistry);
-    if (this.control.metricsRegistry) this.agents.registerMetrics(this.control.metricsRegistry);
+    registerPartMetrics(this.control, surface);
     await this.settlement?.start();
 
     for (const spec of specs) this.controlPlane.install(spec);
@@ -315,55 +294,6 @@ export class ConnectorNode {
     this.delivery.setLocalDeliveryHandler(handler);
   }
 
-  /**
-   * Adds a peer at runtime, or replaces the one with its id (the seed's registerPeer; persisted in the
-   * data directory). The admin API's `POST /admin/peers` refuses an existing id unless `?replace=true`.
-   */
-  async registerPeer(request: PeerRegistrationRequest): Promise<PeerInfo> {
-    return (await this.addPeer(request, { replace: true })).peer;
-  }
-
-  /** Adds a peer; an existing id is PEER_EXISTS unless `replace`. */
-  addPeer(request: PeerRegistrationRequest, opts: { replace?: boolean } = {}): Promise<{ peer: PeerInfo; created: boolean }> {
-    this.requireStarted('addPeer');
-    return this.controlPlane.addPeer(request, opts);
-  }
-
-  /** Changes only the given fields of a peer (persisted). */
-  updatePeer(peerId: string, patch: PeerPatch): Promise<{ peer: PeerInfo; changed: PeerField[] }> {
-    this.requireStarted('updatePeer');
-    return this.controlPlane.updatePeer(peerId, patch);
-  }
-
-  /** Removes a peer (its ledger account is kept; a non-zero balance draws a warning). */
-  removePeer(peerId: string, removeRoutes = true): Promise<RemovePeerResult> {
-    this.requireStarted('removePeer');
-    return this.controlPlane.removePeer(peerId, removeRoutes);
-  }
-
-  listPeers(): PeerInfo[] {
-    return this.controlPlane.listPeers();
-  }
-
-  listRoutes(): RouteInfo[] {
-    return this.controlPlane.listRoutes();
-  }
-
-  /** Adds a route at runtime (persisted). Returns a warning when nextHop names no known peer. */
-  addRoute(route: { prefix: string; nextHop: string; priority?: number }): Promise<{ route: RouteInfo; warning?: string }> {
-    return this.controlPlane.addRoute(route);
-  }
-
-  /** Removes every route for `prefix`; false when there was none. */
-  removeRoute(prefix: string): Promise<boolean> {
-    return this.controlPlane.removeRoute(prefix);
-  }
-
-  /** The routing table itself (route speakers such as CCP add and withdraw learned routes on it). */
-  get routingTable(): RoutingTable {
-    return this.routes;
-  }
-
   /** The seed's balance body for one peer. */
   getBalance(peerId: string): PeerAccountBalance {
     return peerBalance(this.ledger, this.peers, peerId, this.assets, this.securityStats.lateFulfills());
@@ -408,14 +338,6 @@ export class ConnectorNode {
     return this.state === 'started' && this.address.known;
   }
 
-  /** Drops a peer's socket at once (tests and operators); a dialled peer reconnects. */
-  dropPeerConnection(peerId: string): boolean {
-    const peer = this.peers.get(peerId);
-    if (!peer?.link) return false;
-    peer.link.socket.terminate();
-    return true;
-  }
-
   // ---------------------------------------------------------------- internals
 
   /** Own address → local; `<address>.<childId>` → that child; a parent is the default route. */
@@ -426,10 +348,6 @@ export class ConnectorNode {
   private sweep(): void {
     const now = Date.now();
     for (const p of this.peers.all()) p.link?.sweep(now);
-  }
-
-  private requireStarted(method: string): void {
-    if (this.state !== 'started') throw new ConnectorNotStartedError(method);
   }
 }
 

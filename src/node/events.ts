@@ -226,6 +226,24 @@ export interface LedgerFaultEvent extends Base {
   reason: string;
   dataDir: string;
 }
+/**
+ * The store is damaged (LEDGER_CORRUPT): found at open (`open`: the node does not start), by the
+ * check of a reopen after a failed write (`reopen`: the ledger stays stopped until a restart, which
+ * refuses the store too) or where a journal page failing its checksum is read (`read`: verify,
+ * export, folding). Each distinct damage once.
+ */
+export interface LedgerCorruptEvent extends Base {
+  type: 'ledger:corrupt';
+  phase: 'open' | 'reopen' | 'read';
+  /** the damaged file (the store folder when no single file is named) */
+  file: string;
+  /** byte offset of the damaged record or block, when known */
+  offset?: number;
+  reason: string;
+  /** where the store was copied before anything touched it */
+  copiedTo?: string;
+  dataDir: string;
+}
 /** The store works again: the losses of the fault (paid downstream, rejected upstream) are booked. */
 export interface LedgerRecoveredEvent extends Base {
   type: 'ledger:recovered';
@@ -270,6 +288,7 @@ export type NodeEvent =
   | NodeStoppingEvent
   | NodeStatsEvent
   | LedgerFaultEvent
+  | LedgerCorruptEvent
   | LedgerRecoveredEvent;
 
 export type NodeEventType = NodeEvent['type'];

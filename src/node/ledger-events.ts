@@ -3,7 +3,8 @@
  * its recovery, and settlement thresholds (also handed to the settlement engine when there is one).
  */
 import type { Logger } from 'pino';
-import { Ledger, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
+import { Ledger, LedgerError, isSpendMemo, type LedgerBackend } from '../ledger/index.js';
+import { corruptionInfo, type CorruptionInfo } from '../ledger/store-signals.js';
 import type { EventStream } from './events.js';
 import type { SettlementModule } from './ports.js';
 
@@ -23,6 +24,7 @@ export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream
     events.emit({ type: 'ledger:recovered', ...info });
   };
   if (ledger instanceof Ledger) {
+    ledger.onCorrupt = (info) => reportCorrupt(info, o);
     // scheduled snapshots (ledger.snapshot) are the LevelDB store's
     ledger.snapshotHooks = {
       written: (info) => logger.info(info, 'ledger snapshot written'),
@@ -32,5 +34,24 @@ export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream
   ledger.onSettlementRequired = (peerId, owed, threshold) => {
     events.emit({ type: 'settlement:required', peerId, owed: owed.toString(), threshold: threshold.toString() });
     o.settlement()?.onSettlementRequired(peerId, owed, threshold);
+  };
+}
+
+/** One error line and one `ledger:corrupt` event for a damaged store. */
+function reportCorrupt(info: CorruptionInfo, o: { events: EventStream; logger: Logger; dataDir: string }): void {
+  const { phase, file, offset, reason, copiedTo } = info;
+  const what = phase === 'open' ? 'refusing to start' : phase === 'reopen' ? 'the ledger stays stopped (T00); a restart refuses it too' : 'found reading it';
+  o.logger.error({ phase, file, offset, reason, copiedTo, dataDir: o.dataDir }, `ledger store damaged (LEDGER_CORRUPT): ${what}; see ledger salvage`);
+  o.events.emit({ type: 'ledger:corrupt', phase, file, ...(offset !== undefined ? { offset } : {}), reason, ...(copiedTo !== undefined ? { copiedTo } : {}), dataDir: o.dataDir });
+}
+
+/**
+ * A rejection handler for the ledger's open: a damaged store (LEDGER_CORRUPT) is reported as damage
+ * found later is (error line, `ledger:corrupt`), then the error goes on (the start fails with it).
+ */
+export function ledgerOpenFailed(o: { events: EventStream; logger: Logger; dataDir: string }): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof LedgerError && err.code === 'LEDGER_CORRUPT') reportCorrupt(corruptionInfo(err, 'open', o.dataDir), o);
+    throw err;
   };
 }

@@ -6,63 +6,17 @@
  * at a record boundary). A genuinely torn write of a batch never acknowledged still opens with a
  * warning. Journal pages carry their own CRC: a page damaged inside LevelDB is LEDGER_CORRUPT too.
  */
-import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger, LedgerCorruptError, entries, storeLocation } from '../../src/ledger/index.js';
 import { FORMAT_VERSION, META_KEY, PAGE_MARK_V5 } from '../../src/ledger/codec.js';
 import { readAck } from '../../src/ledger/integrity/ack-file.js';
+import { killedStore, logRecords, newestStoreFile } from './damaged-store.js';
 import { openLedger, openRaw, tempDir } from './helpers.js';
 
-const BLOCK = 32 * 1024;
-
-/** Offsets of the records of a LevelDB log (whole FULL records only: small batches). */
-function records(buf: Buffer): { offset: number; length: number }[] {
-  const out: { offset: number; length: number }[] = [];
-  let off = 0;
-  while (off + 7 <= buf.length) {
-    if (BLOCK - (off % BLOCK) < 7) {
-      off += BLOCK - (off % BLOCK);
-      continue;
-    }
-    const length = buf.readUInt16LE(off + 4);
-    if (length === 0 && buf[off + 6] === 0) break;
-    out.push({ offset: off, length });
-    off += 7 + length;
-  }
-  return out;
-}
-
-function newestLog(dataDir: string): string {
-  const dir = storeLocation(dataDir);
-  const logs = readdirSync(dir)
-    .filter((f) => /^\d+\.log$/.test(f))
-    .sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10));
-  return join(dir, logs[0]);
-}
-
-/**
- * A store left as a kill -9 leaves it: `n` acknowledged batches in the newest log, the last one its
- * final record (no close, so no consolidation after it). The ledger is abandoned open, as a killed
- * process would; the lock goes with a copy of the folder.
- */
-async function killedStore(n: number): Promise<{ dataDir: string; log: string; acked: number }> {
-  const src = tempDir();
-  const l = await Ledger.open({ dataDir: src, sync: true, compactIntervalMs: 0 });
-  l.consolidate = () => Promise.resolve(); // nothing after the last batch, as when killed right after it
-  for (let i = 0; i < n; i++) await l.commitAsync(entries.forward(`k-${i}`, 'alice', 'bob', 10n, 10n));
-  const dataDir = tempDir();
-  // Copy the files while the process still holds them (what the disk holds at the kill), lock excepted.
-  const from = storeLocation(src);
-  const to = storeLocation(dataDir);
-  const { mkdirSync, copyFileSync } = await import('node:fs');
-  mkdirSync(to, { recursive: true });
-  for (const f of readdirSync(from)) if (f !== 'LOCK') copyFileSync(join(from, f), join(to, f));
-  await l.close();
-  const acked = readAck(to);
-  expect(typeof acked).toBe('number');
-  return { dataDir, log: newestLog(dataDir), acked: acked as number };
-}
+const records = logRecords;
+const newestLog = (dataDir: string) => newestStoreFile(dataDir, '.log');
 
 async function openFails(dataDir: string): Promise<LedgerCorruptError> {
   const err = await Ledger.open({ dataDir, compactIntervalMs: 0 }).then(
@@ -198,6 +152,6 @@ describe('journal pages carry their own checksum and sequence number', () => {
     const check = await openRaw(dataDir);
     expect(JSON.parse((await check.get(META_KEY)).toString('utf8'))).toMatchObject({ version: FORMAT_VERSION });
     await check.close();
-    expect(FORMAT_VERSION).toBe(5);
+    expect(FORMAT_VERSION).toBe(6);
   });
 });

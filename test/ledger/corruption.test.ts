@@ -4,35 +4,18 @@
  * fail with LEDGER_CORRUPT naming the file and offset, after the files were copied aside (and the
  * originals are left as they were). A torn final record (a write cut short) opens with a warning.
  */
-import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Ledger, LedgerCorruptError, accounts, entries, storeLocation } from '../../src/ledger/index.js';
+import { Ledger, LedgerCorruptError, accounts } from '../../src/ledger/index.js';
 import { crc32c, maskCrc } from '../../src/ledger/integrity/crc32c.js';
-import { openLedger, tempDir } from './helpers.js';
+import { acknowledgedStore, flipByte, newestStoreFile } from './damaged-store.js';
+import { openLedger } from './helpers.js';
 
 /** A closed store whose newest log holds `n` acknowledged batches (one entry each). */
 async function storeWithLog(n: number): Promise<{ dataDir: string; log: string }> {
-  const dataDir = tempDir();
-  const l = await openLedger({ dataDir, sync: true });
-  for (let i = 0; i < n; i++) await l.commitAsync(entries.forward(`c-${i}`, 'alice', 'bob', 10n, 10n));
-  await l.close();
-  return { dataDir, log: newest(dataDir, '.log') };
-}
-
-function newest(dataDir: string, ext: string): string {
-  const dir = storeLocation(dataDir);
-  const names = readdirSync(dir)
-    .filter((f) => f.endsWith(ext))
-    .sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10));
-  expect(names.length).toBeGreaterThan(0);
-  return join(dir, names[0]);
-}
-
-function flip(file: string, offset: number): void {
-  const buf = readFileSync(file);
-  buf[offset] ^= 0x5a;
-  writeFileSync(file, buf);
+  const dataDir = await acknowledgedStore(n);
+  return { dataDir, log: newestStoreFile(dataDir, '.log') };
 }
 
 async function openError(dataDir: string): Promise<LedgerCorruptError> {
@@ -62,8 +45,7 @@ describe('a damaged newest log', () => {
     const { dataDir, log } = await storeWithLog(60);
     const size = statSync(log).size;
     expect(size).toBeGreaterThan(4096);
-    flip(log, at(size));
-    const damaged = readFileSync(log);
+    const damaged = flipByte(log, at(size));
     const err = await openError(dataDir);
     expect(err.code).toBe('LEDGER_CORRUPT');
     expect(err.file).toBe(log);
@@ -92,11 +74,9 @@ describe('a damaged newest log', () => {
 
 describe('a damaged table file', () => {
   it('a byte flipped inside a data block: LEDGER_CORRUPT naming the table, never an internal error', async () => {
-    const { dataDir } = await storeWithLog(30);
-    // reopening moves the log into a level-0 table
-    await (await Ledger.open({ dataDir, compactIntervalMs: 0 })).close();
-    const table = newest(dataDir, '.ldb');
-    flip(table, 40);
+    const dataDir = await acknowledgedStore(30, { toTable: true });
+    const table = newestStoreFile(dataDir, '.ldb');
+    flipByte(table, 40);
     const err = await openError(dataDir);
     expect(err.file).toBe(table);
     expect(err.offset).toBe(0);

@@ -4,36 +4,15 @@
  * loss arithmetic and the sync hook (each acknowledged batch was written with sync). Skipped, saying
  * why, where chattr or an ext-like temp filesystem is missing.
  */
-import { execFileSync } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { accounts, entries, storeLocation, type Ledger } from '../../src/ledger/index.js';
 import { lossEntry } from '../../src/ledger/loss.js';
 import { SideJournal, sideJournalPath } from '../../src/ledger/side-journal.js';
 import { openLedger, tempDir, waitFor } from './helpers.js';
+import { canMakeImmutable, setImmutable, unfreezeAll } from './immutable.js';
 
-function chattrWorks(): boolean {
-  try {
-    const f = join(tempDir(), 'probe');
-    writeFileSync(f, 'x');
-    execFileSync('chattr', ['+i', f], { stdio: 'ignore' });
-    execFileSync('chattr', ['-i', f], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const canFault = chattrWorks();
-if (!canFault && process.env.CI) throw new Error('chattr +i does not work in the temp folder: CI needs e2fsprogs (scripts/debian-packages.txt) and an ext4/xfs temp filesystem');
-const frozen: string[] = [];
-const setImmutable = (dir: string, on: boolean) => {
-  execFileSync('chattr', [on ? '+i' : '-i', dir, ...readdirSync(dir).map((f) => join(dir, f))], { stdio: 'ignore' });
-  if (on) frozen.push(dir);
-};
-afterEach(() => {
-  for (const d of frozen.splice(0)) execFileSync('chattr', ['-R', '-i', d], { stdio: 'ignore' });
-});
+const canFault = canMakeImmutable();
+afterEach(unfreezeAll);
 
 const commit = (l: Ledger, e: ReturnType<typeof entries.forward>) =>
   new Promise<Error | undefined>((resolve) => l.commit(e, undefined, (err) => resolve(err)));

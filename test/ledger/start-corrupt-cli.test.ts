@@ -7,30 +7,11 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Ledger, entries, storeLocation } from '../../src/ledger/index.js';
 import { json, run } from '../cli/run-command.js';
-import { tempDir } from './helpers.js';
+import { acknowledgedStore, flipByte, newestStoreFile } from './damaged-store.js';
 
 interface Failure {
   error: { code: string; message: string; suggestion?: string };
-}
-
-async function store(n: number, toTable: boolean): Promise<string> {
-  const dataDir = tempDir();
-  const l = await Ledger.open({ dataDir, sync: true, compactIntervalMs: 0 });
-  for (let i = 0; i < n; i++) await l.commitAsync(entries.forward(`s-${i}`, 'alice', 'bob', 10n, 10n));
-  await l.close();
-  // reopening moves the log into a level-0 table
-  if (toTable) await (await Ledger.open({ dataDir, compactIntervalMs: 0 })).close();
-  return dataDir;
-}
-
-function newest(dataDir: string, ext: string): string {
-  const dir = storeLocation(dataDir);
-  const names = readdirSync(dir)
-    .filter((f) => f.endsWith(ext))
-    .sort((a, b) => Number.parseInt(b, 10) - Number.parseInt(a, 10));
-  return join(dir, names[0]);
 }
 
 function config(dataDir: string): string {
@@ -44,11 +25,9 @@ describe.each([
   ["inside a table file's data block", true, '.ldb', () => 40],
 ])('a byte flipped %s', (_label, toTable, ext, at) => {
   it('start refuses with LEDGER_CORRUPT naming file and offset, with the recovery hint; ledger verify reports it; originals copied aside', async () => {
-    const dataDir = await store(40, toTable);
-    const file = newest(dataDir, ext);
-    const buf = readFileSync(file);
-    buf[at(buf.length)] ^= 0x5a;
-    writeFileSync(file, buf);
+    const dataDir = await acknowledgedStore(40, { toTable, prefix: 's' });
+    const file = newestStoreFile(dataDir, ext);
+    const buf = flipByte(file, at(readFileSync(file).length));
 
     const started = await run(['start', '--config', config(dataDir), '--json']);
     expect(started.exitCode).toBe(1);

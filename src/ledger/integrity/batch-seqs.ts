@@ -1,11 +1,12 @@
 /**
  * Our own batch sequence numbers, read back from LevelDB's files before LevelDB opens them: the open
- * check compares the highest batch found intact with the highest batch ever acknowledged (ack-file.ts),
- * so losing acknowledged data is corruption, never a torn tail.
+ * check looks for every batch acknowledged recently (ack-file.ts) among the batches found intact, so
+ * losing acknowledged data is corruption, never a torn tail.
  *
- * Where a ledger batch's sequence number shows: the key of its delta record (`d` + u48), the header of
- * its journal page (format 5: `t` key, value 0xfe + u48 seq + crc), and the watermark record `q` (u48:
- * the highest batch folded into the base balances, kept when delta records and pages are gone).
+ * Where a ledger batch's sequence number shows: the key of its delta record (`d` + u48, also when the
+ * record is deleted by consolidation), the header of its journal page (format 5: `t` key, value 0xfe
+ * + u48 seq + crc), and the watermark record `q` (u48: the highest batch consolidated into the base
+ * balances, kept when delta records and pages are gone: every batch up to it counts as found).
  */
 
 const PREFIX_DELTA = 0x64; // 'd'
@@ -13,13 +14,33 @@ const PREFIX_TIME = 0x74; // 't'
 const PREFIX_WATERMARK = 0x71; // 'q'
 const PAGE_MARK_V5 = 0xfe;
 
-/** The batch sequence number a record names (0: none). `value` is undefined for a deletion. */
-export function recordSeq(key: Buffer, value: Buffer | undefined): number {
-  if (key.length === 7 && key[0] === PREFIX_DELTA) return key.readUIntBE(1, 6);
-  if (value === undefined) return 0;
-  if (key[0] === PREFIX_TIME && value.length >= 11 && value[0] === PAGE_MARK_V5) return value.readUIntBE(1, 6);
-  if (key.length === 1 && key[0] === PREFIX_WATERMARK && value.length === 6) return value.readUIntBE(0, 6);
-  return 0;
+/** The batches found intact so far. */
+export class FoundSeqs {
+  private readonly seqs = new Set<number>();
+  /** Highest consolidated batch named by a `q` record: every batch up to it is in the base balances. */
+  watermark = 0;
+  /** Highest batch named anywhere (for messages). */
+  max = 0;
+
+  /** Notes the batch a record names. `value` is undefined for a deletion. */
+  note(key: Buffer, value: Buffer | undefined): void {
+    let seq = 0;
+    if (key.length === 7 && key[0] === PREFIX_DELTA) seq = key.readUIntBE(1, 6);
+    else if (value === undefined) return;
+    else if (key[0] === PREFIX_TIME && value.length >= 11 && value[0] === PAGE_MARK_V5) seq = value.readUIntBE(1, 6);
+    else if (key.length === 1 && key[0] === PREFIX_WATERMARK && value.length === 6) {
+      this.watermark = Math.max(this.watermark, value.readUIntBE(0, 6));
+      this.max = Math.max(this.max, this.watermark);
+      return;
+    } else return;
+    this.seqs.add(seq);
+    if (seq > this.max) this.max = seq;
+  }
+
+  /** Whether batch `seq` was found (or consolidated). */
+  has(seq: number): boolean {
+    return seq <= this.watermark || this.seqs.has(seq);
+  }
 }
 
 function varint32(buf: Buffer, pos: { at: number }): number {
@@ -34,16 +55,15 @@ function varint32(buf: Buffer, pos: { at: number }): number {
 }
 
 /**
- * Highest batch sequence number named in a LevelDB write batch (doc: `write_batch.cc`: u64 sequence,
- * u32 count, then per record a tag (1 put, 0 delete), varint key length, key, and for a put a varint
- * value length and the value). A batch whose CRC was valid but that does not parse yields what it
- * named before the bad spot: the CRC check, not this, decides damage.
+ * Notes every batch named in a LevelDB write batch (doc: `write_batch.cc`: u64 sequence, u32 count,
+ * then per record a tag (1 put, 0 delete), varint key length, key, and for a put a varint value length
+ * and the value). A batch whose CRC was valid but that does not parse yields what it named before the
+ * bad spot: the CRC check, not this, decides damage.
  */
-export function batchMaxSeq(data: Buffer): number {
-  if (data.length < 12) return 0;
+export function noteBatchSeqs(data: Buffer, found: FoundSeqs): void {
+  if (data.length < 12) return;
   const count = data.readUInt32LE(8);
   const pos = { at: 12 };
-  let max = 0;
   try {
     for (let i = 0; i < count && pos.at < data.length; i++) {
       const tag = data[pos.at++];
@@ -56,10 +76,9 @@ export function batchMaxSeq(data: Buffer): number {
         value = data.subarray(pos.at, pos.at + vlen);
         pos.at += vlen;
       } else if (tag !== 0) break;
-      max = Math.max(max, recordSeq(key, value));
+      found.note(key, value);
     }
   } catch {
     // a malformed tail names nothing more
   }
-  return max;
 }

@@ -4,12 +4,14 @@
  * are copied aside, so neither LevelDB's recovery (which drops a damaged log tail and deletes the old
  * log) nor anything else can destroy the evidence. Only a torn log tail (the final record of a write
  * that never completed, hence never acknowledged) is let through, with a warning: LevelDB's recovery
- * drops it. "Never acknowledged" is decided by our own sequence numbers: the batch recorded in ACKED
- * (ack-file.ts) must be found intact in the logs or tables, else acknowledged data is missing.
+ * drops it. "Never acknowledged" is decided by our own sequence numbers: every batch ACKED names (the
+ * last ones acknowledged, ack-file.ts) must be found intact in the logs or tables, else acknowledged
+ * data is missing.
  */
 import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ACK_FILE, readAck } from './ack-file.js';
+import { ACK_FILE, readAckedSeqs } from './ack-file.js';
+import { FoundSeqs } from './batch-seqs.js';
 import { scanLog } from './log-scan.js';
 import { scanTable } from './table-scan.js';
 
@@ -26,7 +28,7 @@ export interface StoreCheck {
   damage?: StoreDamage;
   /** Logs ending in a torn record (LevelDB drops it when it opens). */
   torn: { file: string; offset: number }[];
-  /** Highest batch acknowledged (ACKED), 0 when none was recorded. */
+  /** Highest batch ACKED names, 0 when none was recorded. */
   acked: number;
 }
 
@@ -62,45 +64,47 @@ export function checkStoreFiles(dir: string): StoreCheck {
   const out: StoreCheck = { torn: [], acked: 0 };
   if (!existsSync(dir) || storeLocked(dir)) return out;
   const names = readdirSync(dir);
-  const ack = readAck(dir);
+  const ack = readAckedSeqs(dir);
   if (ack === 'damaged') {
-    out.damage = { file: join(dir, ACK_FILE), offset: 0, reason: 'the record of the last acknowledged batch fails its checksum' };
+    out.damage = { file: join(dir, ACK_FILE), offset: 0, reason: 'the record of the last acknowledged batches fails its checksum' };
     return out;
   }
-  out.acked = ack === 'none' ? 0 : ack;
-  let found = 0;
+  const wanted = ack === 'none' ? [] : ack;
+  out.acked = Math.max(0, ...wanted);
+  const found = new FoundSeqs();
+  const missing = () => wanted.filter((seq) => !found.has(seq));
   const logs = names.filter((n) => n.endsWith('.log') && /^\d+\.log$/.test(n)).sort((a, b) => fileNumber(b) - fileNumber(a));
   for (const name of logs) {
     const file = join(dir, name);
-    const v = scanLog(readFileSync(file));
+    const v = scanLog(readFileSync(file), found);
     if (v.kind === 'corrupt') {
       out.damage = { file, offset: v.offset, reason: `log record: ${v.reason}` };
       return out;
     }
     if (v.kind === 'torn') out.torn.push({ file, offset: v.offset });
-    found = Math.max(found, v.maxSeq);
   }
   const tables = names.filter((n) => /^\d+\.(ldb|sst)$/.test(n));
-  // The tables are read for sequence numbers only when the logs do not hold the acknowledged batch
-  // (it was flushed into a table, or it is missing): the common open reads them for CRCs alone.
-  const needSeqs = out.acked > found;
+  // The tables are read for sequence numbers only when the logs do not hold every acknowledged batch
+  // (flushed into a table, or missing): the common open reads them for CRCs alone.
+  const needSeqs = missing().length > 0;
   for (const name of tables) {
     const file = join(dir, name);
-    const v = scanTable(readFileSync(file), needSeqs);
+    const v = scanTable(readFileSync(file), needSeqs ? found : undefined);
     if (v.kind === 'corrupt') {
       out.damage = { file, offset: v.offset, reason: `table: ${v.reason}` };
       return out;
     }
-    if (v.kind === 'ok') found = Math.max(found, v.maxSeq);
   }
-  if (out.acked > found) {
+  const lost = missing();
+  if (lost.length > 0) {
     // Acknowledged data is gone: in a record that looked torn, or cut off the end of the log.
     const newestLog = logs.length > 0 ? join(dir, logs[0]) : undefined;
     const torn = out.torn[0];
     const file = torn?.file ?? newestLog ?? dir;
     const offset = torn?.offset ?? (newestLog === undefined ? 0 : statSync(newestLog).size);
     const where = torn === undefined ? 'missing from the store' : 'in a damaged final log record';
-    out.damage = { file, offset, reason: `batch ${out.acked} was acknowledged but is ${where} (the intact store ends at batch ${found})` };
+    const what = lost.length === 1 ? `batch ${lost[0]} was acknowledged but is` : `batches ${lost.join(', ')} were acknowledged but are`;
+    out.damage = { file, offset, reason: `${what} ${where} (the highest batch found intact is ${found.max})` };
   }
   return out;
 }

@@ -11,16 +11,13 @@
  * power cut never wrote), so it was never acknowledged; `corrupt` for a bad record followed by a valid
  * one, or a complete final record with bad bytes (a flipped byte in data that was written in full).
  */
-import { batchMaxSeq } from './batch-seqs.js';
+import { noteBatchSeqs, type FoundSeqs } from './batch-seqs.js';
 import { crc32c, maskCrc } from './crc32c.js';
 
 const BLOCK = 32 * 1024;
 const HEADER = 7;
 
-export type LogVerdict = ({ kind: 'ok' } | { kind: 'torn'; offset: number } | { kind: 'corrupt'; offset: number; reason: string }) & {
-  /** Highest ledger batch sequence number found in the log's intact write batches (0: none). */
-  maxSeq: number;
-};
+export type LogVerdict = { kind: 'ok' } | { kind: 'torn'; offset: number } | { kind: 'corrupt'; offset: number; reason: string };
 
 interface Rec {
   offset: number;
@@ -51,15 +48,14 @@ function allZero(buf: Buffer, from: number): boolean {
   return true;
 }
 
-/** Scans a whole log file's bytes. */
-export function scanLog(buf: Buffer): LogVerdict {
+/** Scans a whole log file's bytes; the ledger batches of its intact write batches go into `found`. */
+export function scanLog(buf: Buffer, found?: FoundSeqs): LogVerdict {
   let off = 0;
   let firstBad: Rec | undefined;
-  let maxSeq = 0;
   // fragments of a write batch split over blocks (FIRST, MIDDLE..., LAST)
   let parts: Buffer[] = [];
   const deliver = (data: Buffer) => {
-    maxSeq = Math.max(maxSeq, batchMaxSeq(data));
+    if (found !== undefined) noteBatchSeqs(data, found);
   };
   while (off < buf.length) {
     const left = BLOCK - (off % BLOCK);
@@ -83,7 +79,7 @@ export function scanLog(buf: Buffer): LogVerdict {
       continue;
     }
     const { rec, next } = readRecord(buf, off);
-    if (rec.ok && firstBad !== undefined) return { kind: 'corrupt', offset: firstBad.offset, reason: `${firstBad.reason}, followed by valid records`, maxSeq };
+    if (rec.ok && firstBad !== undefined) return { kind: 'corrupt', offset: firstBad.offset, reason: `${firstBad.reason}, followed by valid records` };
     if (rec.ok) {
       const type = buf[off + 6];
       const data = buf.subarray(off + HEADER, next);
@@ -106,6 +102,6 @@ export function scanLog(buf: Buffer): LogVerdict {
     }
     off = next;
   }
-  if (firstBad === undefined) return { kind: 'ok', maxSeq };
-  return firstBad.short ? { kind: 'torn', offset: firstBad.offset, maxSeq } : { kind: 'corrupt', offset: firstBad.offset, reason: firstBad.reason, maxSeq };
+  if (firstBad === undefined) return { kind: 'ok' };
+  return firstBad.short ? { kind: 'torn', offset: firstBad.offset } : { kind: 'corrupt', offset: firstBad.offset, reason: firstBad.reason };
 }

@@ -9,7 +9,7 @@
  * handles; it may be snappy-compressed, so it is decompressed to read them (data blocks are checked
  * as stored, never decompressed).
  */
-import { recordSeq } from './batch-seqs.js';
+import type { FoundSeqs } from './batch-seqs.js';
 import { crc32c, maskCrc } from './crc32c.js';
 
 const FOOTER = 48;
@@ -17,7 +17,7 @@ const TRAILER = 5;
 const MAGIC_LO = 0x8b80fb57;
 const MAGIC_HI = 0xdb477524;
 
-export type TableVerdict = { kind: 'ok'; maxSeq: number } | { kind: 'incomplete' } | { kind: 'corrupt'; offset: number; reason: string };
+export type TableVerdict = { kind: 'ok' } | { kind: 'incomplete' } | { kind: 'corrupt'; offset: number; reason: string };
 
 class Bad extends Error {
   constructor(
@@ -120,15 +120,14 @@ function indexHandles(index: Buffer, at: number): Handle[] {
   return out;
 }
 
-/** Highest ledger batch sequence number named by a (decompressed) data block's records. */
-function blockMaxSeq(data: Buffer, at: number): number {
+/** Notes the ledger batches named by a (decompressed) data block's records. */
+function noteBlockSeqs(data: Buffer, at: number, found: FoundSeqs): void {
   if (data.length < 4) throw new Bad(at, 'data block too short');
   const restarts = data.readUInt32LE(data.length - 4);
   const limit = data.length - 4 - restarts * 4;
   if (limit < 0) throw new Bad(at, 'data block restart array too long');
   const pos = { at: 0 };
   let key = Buffer.alloc(0);
-  let max = 0;
   while (pos.at < limit) {
     const shared = varint(data, pos);
     const unshared = varint(data, pos);
@@ -139,19 +138,18 @@ function blockMaxSeq(data: Buffer, at: number): number {
     // an internal key: the user key, then 8 bytes of LevelDB sequence << 8 | type (1 value, 0 deletion)
     if (key.length >= 8) {
       const isValue = key[key.length - 8] === 1;
-      max = Math.max(max, recordSeq(key.subarray(0, key.length - 8), isValue ? data.subarray(pos.at, pos.at + valueLength) : undefined));
+      found.note(key.subarray(0, key.length - 8), isValue ? data.subarray(pos.at, pos.at + valueLength) : undefined);
     }
     pos.at += valueLength;
   }
-  return max;
 }
 
 /**
  * Checks a table file's bytes. `incomplete`: no valid footer (a table still being written by a
- * running node, or left half-written by a crash: LevelDB does not use such a file). With `seqs`, the
- * data blocks are also decompressed and read for the highest ledger batch sequence number they name.
+ * running node, or left half-written by a crash: LevelDB does not use such a file). With `found`, the
+ * data blocks are also decompressed and read for the ledger batches they name.
  */
-export function scanTable(file: Buffer, seqs = false): TableVerdict {
+export function scanTable(file: Buffer, found?: FoundSeqs): TableVerdict {
   if (file.length < FOOTER) return { kind: 'incomplete' };
   const f = file.length - FOOTER;
   if (file.readUInt32LE(file.length - 8) !== MAGIC_LO || file.readUInt32LE(file.length - 4) !== MAGIC_HI) return { kind: 'incomplete' };
@@ -161,12 +159,11 @@ export function scanTable(file: Buffer, seqs = false): TableVerdict {
     const index = { offset: varint(file, pos), size: varint(file, pos) };
     block(file, meta, 'metaindex');
     const handles = indexHandles(block(file, index, 'index'), index.offset);
-    let maxSeq = 0;
     for (const h of handles) {
-      const data = block(file, h, 'data', !seqs);
-      if (seqs) maxSeq = Math.max(maxSeq, blockMaxSeq(data, h.offset));
+      const data = block(file, h, 'data', found === undefined);
+      if (found !== undefined) noteBlockSeqs(data, h.offset, found);
     }
-    return { kind: 'ok', maxSeq };
+    return { kind: 'ok' };
   } catch (err) {
     if (err instanceof Bad) return { kind: 'corrupt', offset: err.offset, reason: err.message };
     return { kind: 'corrupt', offset: 0, reason: err instanceof Error ? err.message : String(err) };

@@ -201,6 +201,10 @@ export function applyEvent(s: DashboardStore, e: NodeEvent): void {
     case 'ledger:recovered':
       s.defences.ledgerFault = undefined;
       return;
+    case 'ledger:corrupt':
+      // a damaged store found by a reopen: the ledger stays stopped (found elsewhere, it still books)
+      if (e.phase === 'reopen') s.defences.ledgerFault = `store damaged: ${e.file}${e.offset === undefined ? '' : ` at offset ${e.offset}`} (LEDGER_CORRUPT: ledger salvage)`;
+      return;
     case 'balance:changed': {
       s.balances.set(e.account, e.balance);
       if (e.account.startsWith(PEER_ACCOUNT)) peerOf(s, e.account.slice(PEER_ACCOUNT.length)).balance = e.balance;
