@@ -349,11 +349,14 @@ export class ControlPlane {
     const c = this.o.config;
     const code = (s: PeerSpec) => `${s.asset?.code ?? c.assetCode}@${s.asset?.scale ?? c.assetScale}`;
     if (code(before) === code(after)) return;
-    const balance = this.o.ledger()?.balance(accounts.peer(before.id)) ?? 0n;
-    if (balance === 0n) return;
+    // its channel accounts too: unredeemed claims are amounts of the old asset, converted to chain units at its scale
+    const ledger = this.o.ledger();
+    const held = [accounts.peer(before.id), accounts.channelIn(before.id), accounts.channelOut(before.id)].map((a) => [a, ledger?.balance(a) ?? 0n] as const).filter(([, b]) => b !== 0n);
+    if (held.length === 0) return;
+    const [account, balance] = held[0];
     throw appError('INVALID_ARGUMENT', {
       field: before.asset?.code === after.asset?.code ? 'assetScale' : 'assetCode',
-      reason: `peer ${before.id} has a balance of ${balance} in ${code(before)}: settle it to 0 before changing its asset to ${code(after)}`,
+      reason: `peer ${before.id} has a balance of ${balance} in ${code(before)}${account === accounts.peer(before.id) ? '' : ` on ${account}`}: settle it to 0 before changing its asset to ${code(after)}`,
     });
   }
 

@@ -14,6 +14,7 @@ interface Load {
 }
 
 export class InFlightCaps {
+  /** One entry per peer that has sent a Prepare (configured peers only: the pipeline admits known sources). */
   private readonly load = new Map<string, Load>();
 
   constructor(
@@ -52,7 +53,7 @@ export class InFlightCaps {
     if (l === undefined) return;
     l.count--;
     l.bytes -= bytes;
-    if (l.count <= 0) this.load.delete(peer);
+    // Kept at zero, not deleted: a peer with one packet at a time would otherwise cost a new entry per packet.
   }
 
   /** What a peer has in flight now. */

@@ -405,10 +405,9 @@ export class PacketProcessor {
     if (p.amountIn === 0n) return undefined;
     const legs = this.moneyLegs(p);
     if (p.memo === undefined) return legs;
-    const memo: Posting[] = [{ account: p.memo, amount: p.amountIn }, { account: accounts.spendTotal, amount: -p.amountIn }];
-    if (legs === undefined) return memo;
-    legs.push(memo[0], memo[1]);
-    return legs;
+    const out = legs ?? [];
+    out.push({ account: p.memo, amount: p.amountIn }, { account: accounts.spendTotal, amount: -p.amountIn });
+    return out;
   }
 
   private moneyLegs(p: InFlight): Posting[] | undefined {

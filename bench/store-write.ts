@@ -1,0 +1,80 @@
+/**
+ * The ledger's durable write path alone, in one process: `--callers` (default 10) concurrent callers
+ * commit fresh packet entries (forward alice -> bob) through a `sync: true` Ledger in a temp folder for
+ * `--seconds` (default 5); prints batches/s, packets/s, packets per batch, synced writes per batch (the
+ * writeHook's sync flag: one fdatasync per LevelDB batch; ACKED is a pwrite without fsync) and the
+ * CRC-32C throughput of the page checksum. No network, no node: what format 5's per-batch work costs.
+ *
+ *   node --import tsx bench/store-write.ts [--callers 10] [--seconds 5]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Ledger, entries } from '../src/ledger/index.js';
+import { crc32c } from '../src/ledger/integrity/crc32c.js';
+
+const { values } = parseArgs({ options: { callers: { type: 'string', default: '10' }, seconds: { type: 'string', default: '5' } } });
+const callers = Number(values.callers);
+const seconds = Number(values.seconds);
+
+function crcMBps(): number {
+  const buf = Buffer.alloc(10_000, 7);
+  let x = 0;
+  const t0 = process.hrtime.bigint();
+  const rounds = 5_000;
+  for (let i = 0; i < rounds; i++) x ^= crc32c(buf);
+  const ns = Number(process.hrtime.bigint() - t0);
+  if (x === 0.5) console.log(x); // keeps the loop
+  return (buf.length * rounds) / 1e6 / (ns / 1e9);
+}
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'store-write-'));
+  const ledger = await Ledger.open({ dataDir, sync: true, compactIntervalMs: 0 });
+  let batches = 0;
+  let synced = 0;
+  ledger.writeHook = (w) => {
+    batches++;
+    if (w.sync) synced++;
+  };
+  let n = 0;
+  let done = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    let running = callers;
+    const next = (): void => {
+      if (Date.now() >= deadline) {
+        if (--running === 0) resolve();
+        return;
+      }
+      const id = `b-${n++}`;
+      ledger.commit({ ...entries.forward(id, 'alice', 'bob', 10n, 9n), fresh: true }, undefined, (err) => {
+        if (err) throw err;
+        done++;
+        next();
+      });
+    };
+    for (let c = 0; c < callers; c++) next();
+  });
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  await ledger.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  const out = {
+    callers,
+    seconds: Number(secs.toFixed(2)),
+    batchesPerSec: Math.round(batches / secs),
+    packetsPerSec: Math.round(done / secs),
+    packetsPerBatch: Number((done / Math.max(1, batches)).toFixed(2)),
+    syncedWritesPerBatch: Number((synced / Math.max(1, batches)).toFixed(2)),
+    crc32cMBps: Math.round(crcMBps()),
+    loadavg: loadavg().map((l) => Number(l.toFixed(1))),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
