@@ -1,5 +1,6 @@
 /**
- * The load generator process: a BTP sender and a BTP receiver, closed loop with C packets in flight.
+ * The load generator process: a BTP sender and a BTP receiver, closed loop with C packets in flight
+ * (with `http` in its config: the same over ILP-over-HTTP, loadgen-http.ts).
  *
  *   node --import tsx bench/one-hop/loadgen.ts      (forked by run.ts; config in BENCH_LOADGEN_CONFIG)
  *
@@ -13,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { LatencyRecorder } from './stats.js';
+import { runLoadHttp } from './loadgen-http.js';
 import type { BtpEndpoint, LoadgenConfig, LoadgenMessage, LoadgenResult } from './types.js';
 import {
   BENCH_CONDITION,
@@ -460,7 +462,8 @@ async function main(): Promise<void> {
   };
   try {
     if (!raw) throw new Error('BENCH_LOADGEN_CONFIG is not set');
-    const result = await runLoad(JSON.parse(raw) as LoadgenConfig, (m) => send(m));
+    const cfg = JSON.parse(raw) as LoadgenConfig;
+    const result = await (cfg.http ? runLoadHttp : runLoad)(cfg, (m) => send(m));
     send({ type: 'result', result }, () => process.exit(0));
   } catch (err) {
     send({ type: 'error', message: err instanceof Error ? err.message : String(err) }, () => process.exit(1));

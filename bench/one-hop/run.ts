@@ -1,5 +1,6 @@
 /**
- * One-hop connector benchmark (issue 10): agent-runtime against ilp-connector and a bare relay.
+ * One-hop connector benchmark (issue 10): agent-runtime (over BTP, and over ILP-over-HTTP: target h)
+ * against ilp-connector and a bare relay.
  *
  *   npm run bench                      3 rounds, C = 1, 10, 100, 1000
  *   npm run bench -- --quick           1 round, C = 10 and 100, short windows (under a minute)
@@ -27,7 +28,7 @@ const HELP = `npm run bench -- [options]
   --concurrency <list>    packets in flight, comma-separated (default 1,10,100,1000)
   --warmup <ms>           warm-up before each window (default 2000)
   --duration <ms>         measurement window (default 8000)
-  --targets <list>        agent-runtime,ilp-connector,relay (or a,b,c; default all)
+  --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http (or a,b,c,h; default all)
   --no-direct             skip the loadgen's direct round trip (no hop)
   --amount <n>            amount of every Prepare (default 1000)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
@@ -84,10 +85,10 @@ function parseOptions(argv: string[]): Options {
   };
   const levels = (values.concurrency ?? (quick ? '10,100' : '1,10,100,1000')).split(',').map((s) => int(s.trim(), 0, 'concurrency'));
   if (levels.some((c) => c < 1 || c > 1024)) throw new Error('--concurrency values must be 1..1024');
-  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay' };
+  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http' };
   const targets = (values.targets ?? TARGET_IDS.join(',')).split(',').map((s) => {
     const t = byLetter[s.trim()] ?? (s.trim() as TargetId);
-    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c`);
+    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h`);
     return t;
   });
   if (!/^[0-9]+$/.test(values.amount)) throw new Error('--amount must be an unsigned integer');
@@ -139,6 +140,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
         mode: 'remote',
         sender: running.sender,
         receiver: running.receiver,
+        ...(running.http ? { http: running.http } : {}),
         destination: DESTINATION,
         amount: o.amount,
         concurrency: c,
@@ -216,7 +218,7 @@ async function main(): Promise<number> {
   process.stdout.write(`one-hop bench: ${settings}\n`);
   process.stdout.write(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, node ${machine.node}\n`);
   for (const [id, err] of await buildTargets(o.targets)) {
-    if (id === 'agent-runtime' && shippedStartAvailable()) continue;
+    if ((id === 'agent-runtime' || id === 'agent-runtime-http') && shippedStartAvailable()) continue;
     process.stdout.write(`!! could not compile the ${id} wrapper (running it under tsx instead): ${err.split('\n').slice(0, 6).join('\n')}\n`);
   }
   if (o.targets.includes('agent-runtime')) {

@@ -3,6 +3,7 @@
  *
  *   agent-runtime  (a)  `node bin/run.js start --config bench.yaml` when dist/commands/start.js exists,
  *                  (a') else `node bench/one-hop/agent-runtime-target.ts bench.yaml`
+ *   agent-runtime-http (h)  the same node with both peers over ILP-over-HTTP instead of BTP (http-target.ts)
  *   ilp-connector  (b)  `node bench/one-hop/ilp-connector-target.ts config.json`
  *   relay          (c)  `node bench/one-hop/relay.ts <senderPort> <receiverPort>`
  *
@@ -13,16 +14,17 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TSX_IMPORT, freePorts, spawnLogged, stopChild, tail, waitForPort, type Spawned } from './procs.js';
-import type { BtpEndpoint } from './types.js';
+import type { BtpEndpoint, LoadgenConfig } from './types.js';
+import { startAgentRuntimeHttp } from './http-target.js';
 import type { build as EsbuildBuild } from 'esbuild';
 
-export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay';
+export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http';
 
 /** Every target, in the order the report lists them. */
-export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay'];
+export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
 
-/** Short letters of the issue: a, b, c. */
-export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c' };
+/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP. */
+export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h' };
 
 /** Destination of every Prepare: the receiver, a child of the node g.bench. */
 export const DESTINATION = 'g.bench.receiver';
@@ -39,6 +41,8 @@ export interface RunningTarget {
   proc: Spawned;
   sender: BtpEndpoint;
   receiver: BtpEndpoint;
+  /** set for a target peered over ILP-over-HTTP: the load generator speaks HTTP (sender and receiver unused) */
+  http?: LoadgenConfig['http'];
   stop(): Promise<void>;
 }
 
@@ -110,6 +114,7 @@ export const BUILD_DIR = join(ROOT, 'tmp', 'bench-build');
 
 const ENTRY: Record<TargetId, string> = {
   'agent-runtime': 'agent-runtime-target',
+  'agent-runtime-http': 'agent-runtime-target',
   'ilp-connector': 'ilp-connector-target',
   relay: 'relay',
 };
@@ -240,5 +245,14 @@ export function startTarget(id: TargetId, o: StartOptions): Promise<RunningTarge
       return startIlpConnector(o);
     case 'relay':
       return startRelay(o);
+    case 'agent-runtime-http':
+      return startHttp(o);
   }
+}
+
+async function startHttp(o: StartOptions): Promise<RunningTarget> {
+  const l = launch('agent-runtime-http');
+  const t = await startAgentRuntimeHttp({ dir: o.dir, nodeArgs: o.nodeArgs, env: childEnv(o.env), startTimeoutMs: o.startTimeoutMs, shipped: shippedStartAvailable(), wrapperArgs: l.args });
+  const unused: BtpEndpoint = { url: '', username: '', token: '' };
+  return { id: 'agent-runtime-http', command: t.command, proc: t.proc, sender: unused, receiver: unused, http: t.http, stop: () => stopChild(t.proc, 15_000) };
 }

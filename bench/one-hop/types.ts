@@ -28,6 +28,11 @@ export interface LoadgenConfig {
   readyTimeoutMs: number;
   /** Bytes of ILP data per Prepare (default 64). */
   dataBytes?: number;
+  /**
+   * Set: ILP-over-HTTP instead of BTP (loadgen-http.ts). The sender POSTs to `senderUrl` with
+   * `senderToken`; the receiver listens on 127.0.0.1:`receiverPort` and wants `receiverToken`.
+   */
+  http?: { senderUrl: string; senderToken: string; receiverPort: number; receiverToken: string };
 }
 
 /** What the load generator reports when it is done. */

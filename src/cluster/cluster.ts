@@ -36,6 +36,8 @@ export interface ClusterOptions {
   peerIds(): string[];
   /** what the registry row tells other instances (ports) */
   info(): Record<string, unknown>;
+  /** Another instance changed the runtime state (or the session is back and may have missed some). */
+  runtimeChanged?(): void;
 }
 
 /** `<hostname>-<pid>`, the default instance id. */
@@ -103,6 +105,9 @@ export class Cluster {
         this.o.logger.error({ instanceId: this.instanceId, reason }, 'cluster session lost: every link this instance held is closed until it is back');
         this.leases.lost(reason);
       },
+      onRuntime: (payload) => {
+        if (payload.split(' ')[0] !== this.instanceId) this.o.runtimeChanged?.();
+      },
     });
   }
 
@@ -115,6 +120,7 @@ export class Cluster {
         this.session = await this.openSession();
         this.o.logger.info({ instanceId: this.instanceId }, 'cluster session back');
         this.leases.attach(this.session);
+        this.o.runtimeChanged?.();
       }
       const s = this.session;
       this.members = await s.heartbeat(this.o.info());

@@ -6,7 +6,42 @@ import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
 import { postgresOptions } from '../node/ledger-backend.js';
 import type { PeerSet } from '../node/peers.js';
-import { Cluster } from './cluster.js';
+import type { ControlPlane } from '../node/control/control-plane.js';
+import { RuntimeStore } from '../node/runtime-store.js';
+import { Cluster, defaultInstanceId } from './cluster.js';
+import { ClusterRuntimeStore } from './runtime-store.js';
+
+/** This process's instance id (config, else `<hostname>-<pid>`). */
+const instanceIdOf = (c: NodeConfig): string => c.cluster.instanceId ?? defaultInstanceId();
+
+/** Where runtime peer and route changes are kept: runtime.json, and in a cluster the database too. */
+export function runtimeStoreFor(c: NodeConfig): RuntimeStore {
+  if (!c.cluster.enabled) return new RuntimeStore(c.dataDir);
+  const { url, tls } = postgresOptions(c);
+  return new ClusterRuntimeStore(c.dataDir, { url, ...(tls ? { tls } : {}) }, () => instanceIdOf(c));
+}
+
+/** Before restore: a cluster instance starts from the cluster's runtime state. */
+export async function fetchRuntime(store: RuntimeStore): Promise<void> {
+  if (store instanceof ClusterRuntimeStore) await store.fetch();
+}
+
+/**
+ * What a cluster instance does when another changed the runtime state: read it and adopt it, one
+ * read at a time (so an older read never lands after a newer one), once the node has started.
+ */
+export function runtimeAdopter(store: RuntimeStore, control: ControlPlane, started: () => boolean, logger: Logger): () => void {
+  let chain = Promise.resolve();
+  return () => {
+    if (!(store instanceof ClusterRuntimeStore)) return;
+    chain = chain.then(async () => {
+      if (!started()) return;
+      const state = await store.fetch();
+      if (state !== undefined) await control.adopt(state);
+      logger.info({ version: store.version }, 'adopted the cluster\'s runtime peers and routes');
+    }).catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not adopt the cluster\'s runtime changes'));
+  };
+}
 
 /** The peer set's dial gate: leases decide who dials (undefined when the cluster is off). */
 export function clusterDialGate(c: NodeConfig, cluster: () => Cluster | undefined): { want(id: string): void; unwant(id: string): void } | undefined {
@@ -15,13 +50,13 @@ export function clusterDialGate(c: NodeConfig, cluster: () => Cluster | undefine
 }
 
 /** The cluster instance of a node, not started (undefined when the cluster is off). */
-export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, info: () => Record<string, unknown>): Cluster | undefined {
+export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, info: () => Record<string, unknown>, runtimeChanged?: () => void): Cluster | undefined {
   if (!c.cluster.enabled) return undefined;
   const { url, tls } = postgresOptions(c);
   const k = c.cluster;
   return new Cluster({
     target: { url, ...(tls ? { tls } : {}) },
-    ...(k.instanceId !== undefined ? { instanceId: k.instanceId } : {}),
+    instanceId: instanceIdOf(c),
     heartbeatMs: k.heartbeatMs,
     deadAfterMs: k.deadAfterMs,
     leaseCheckMs: k.leaseCheckMs,
@@ -29,6 +64,7 @@ export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, inf
     host: { dial: (id) => peers.dialNow(id), hangUp: (id, reason) => peers.hangUp(id, reason) },
     peerIds: () => peers.all().map((p) => p.id),
     info,
+    ...(runtimeChanged ? { runtimeChanged } : {}),
   });
 }
 

@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import { appError } from '../errors/index.js';
+import { RUNTIME_CHANNEL } from './runtime-store.js';
 import { connectionConfig, loadPg, redactPostgresUrl, unavailable, type PostgresTarget } from '../ledger/postgres/connect.js';
 
 /** Advisory lock namespaces (first key of the two-key form): instance ids, and links per peer. */
@@ -34,6 +35,8 @@ export interface SessionOptions {
   info: Record<string, unknown>;
   /** The connection ended or failed: every link lock is gone with it. */
   onLost(reason: string): void;
+  /** A NOTIFY on RUNTIME_CHANNEL (another instance changed peers or routes): its payload. */
+  onRuntime?(payload: string): void;
 }
 
 /** Rows dead this long (ms) are deleted by any instance's heartbeat. */
@@ -61,6 +64,9 @@ export class ClusterSession {
     const s = new ClusterSession(c, o);
     c.on('error', (err) => s.fail(err.message));
     c.on('end', () => s.fail('the cluster session was closed'));
+    c.on('notification', (m) => {
+      if (m.channel === RUNTIME_CHANNEL && !s.lost) o.onRuntime?.(m.payload ?? '');
+    });
     try {
       await c.connect();
     } catch (err) {
@@ -76,6 +82,7 @@ export class ClusterSession {
          ON CONFLICT (id) DO UPDATE SET backend_pid = EXCLUDED.backend_pid, started_at = now(), heartbeat_at = now(), info = EXCLUDED.info`,
         [o.instanceId, JSON.stringify(o.info)],
       );
+      await c.query(`LISTEN ${RUNTIME_CHANNEL}`);
     } catch (err) {
       s.lost = true;
       await c.end().catch(() => undefined);

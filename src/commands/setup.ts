@@ -1,5 +1,7 @@
 import { Flags } from '@oclif/core';
-import { validateConfigFile } from '../config/index.js';
+import { join } from 'node:path';
+import { loadConfig, validateConfigFile } from '../config/index.js';
+import { IDENTITY_FILE, loadIdentity } from '../agents/identity.js';
 import { appError } from '../errors/index.js';
 import { BaseCommand } from '../cli/base-command.js';
 import { CLI_CONFIG_DEFAULTS } from '../cli/cli-defaults.js';
@@ -43,7 +45,7 @@ export default class Setup extends BaseCommand {
     yes: Flags.boolean({ char: 'y', description: 'Do not prompt, even on a terminal', default: false }),
   };
 
-  async run(): Promise<SetupResult> {
+  async run(): Promise<SetupResult & { identity: { algorithm: 'ed25519'; publicKey: string; file: string } }> {
     const { flags } = await this.parse(Setup);
     const peers: SetupPeer[] = [];
     if (flags.parent !== undefined) peers.push({ ...idUrl('--parent', flags.parent), relation: 'parent' });
@@ -64,15 +66,20 @@ export default class Setup extends BaseCommand {
     // The files must pass `validate`: check them the way start will read them (only their own .env).
     const check = validateConfigFile(result.configPath, { env: {}, cwd: flags['output-dir'], defaults: CLI_CONFIG_DEFAULTS });
     if (!check.ok) throw new ConfigInvalidError(check.issues, result.configPath, 'This is a bug in setup: please report it with the issues above.');
+    // The node's Ed25519 identity key, made now as start would make it (kept if one is there): its
+    // data directory as start resolves it when run from the output directory.
+    const { dataDir } = loadConfig(result.configPath, { env: {}, cwd: flags['output-dir'], defaults: CLI_CONFIG_DEFAULTS }).config;
+    const identity = { algorithm: 'ed25519' as const, publicKey: loadIdentity(dataDir).publicKey, file: join(dataDir, IDENTITY_FILE) };
 
     if (!this.jsonEnabled()) {
       out(`Wrote ${result.configPath}`);
       out(`Wrote ${result.envPath} (mode 600): ${result.secrets.join(', ')}`);
+      out(`Identity key ${identity.file} (mode 600), public key ${identity.publicKey}`);
       for (const p of result.peers) {
         out(`  ${p.id} (${p.relation}): give its operator the value of ${p.secretEnv}; they configure it for ${answers.nodeId}`);
       }
       out(`Next: agent-runtime validate ${result.configPath} && agent-runtime start --config ${result.configPath}`);
     }
-    return result;
+    return { ...result, identity };
   }
 }

@@ -24,7 +24,7 @@ import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { PacketProcessor } from './pipeline/packet-processor.js';
 import { RoutingTable } from './routing/routing-table.js';
 import type { PeerSet } from './peers.js';
-import { RuntimeStore } from './runtime-store.js';
+import type { RuntimeStore } from './runtime-store.js';
 import { createLogger } from './logger.js';
 import { NodeControl } from './node-control.js';
 import type { CcpService } from './routing/ccp/ccp-service.js';
@@ -41,7 +41,7 @@ import { refreshImplicitRoutes } from './routing/implicit-routes.js';
 import { announceStarted, createBtpServer, createCcp, createDelivery, createPipeline, drainWithin, startIlpHttpServer } from './assembly.js';
 import type { IlpHttpServer } from './http/ilp-http-server.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { clusterClaims, createCluster } from '../cluster/node-cluster.js';
+import { clusterClaims, createCluster, fetchRuntime, runtimeAdopter, runtimeStoreFor } from '../cluster/node-cluster.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance } from './types.js';
 import type { SendPacketParams } from './types.js';
 
@@ -91,6 +91,7 @@ export class ConnectorNode extends PeerRouteApi {
   private settlement: SettlementModule | undefined;
   /** this process as a cluster instance (cluster.enabled) */
   private cluster: Cluster | undefined;
+  private readonly runtimeStore: RuntimeStore;
 
   /**
    * @param configOrPath a YAML file path, or a config object (the schema's input shape)
@@ -119,7 +120,7 @@ export class ConnectorNode extends PeerRouteApi {
       config: c,
       peers: this.peers,
       routes: this.routes,
-      store: new RuntimeStore(c.dataDir),
+      store: (this.runtimeStore = runtimeStoreFor(c)),
       events: this.events,
       logger: this.baseLogger.child({ module: 'control' }),
       ledger: () => this.ledger,
@@ -174,12 +175,14 @@ export class ConnectorNode extends PeerRouteApi {
 
   private async doStart(): Promise<void> {
     const c = this.config;
+    await fetchRuntime(this.runtimeStore);
     const specs = this.controlPlane.restore();
     const onWarning = (message: string, details: object) => this.logger.warn(details, message);
     const ledger = (this.ledger = await openLedgerBackend(c, onWarning).catch(ledgerOpenFailed({ events: this.events, logger: this.logger, dataDir: c.dataDir })));
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
-    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }));
+    const adopt = runtimeAdopter(this.runtimeStore, this.controlPlane, () => this.isStarted, this.moduleLogger('cluster'));
+    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), adopt);
     await this.cluster?.start();
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });

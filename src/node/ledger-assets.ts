@@ -46,9 +46,35 @@ export async function reconcileLedgerAssets(ledger: LedgerBackend, node: LedgerA
     const r = recorded.get(id);
     return r === undefined || !same(r, a);
   });
+  refuseBookedAssetChange(ledger, recorded, changed, dataDir);
   if (changed.length > 0) await ledger.recordAssets(changed);
   for (const [id, a] of changed) recorded.set(id, a);
   return recorded;
+}
+
+/**
+ * A peer's accounts may take another asset only while they are all 0: a non-zero balance (or channel
+ * claim, converted to the chain's units at the booked scale) is an amount of the recorded asset, and a
+ * new scale would read it 10^n off. The control plane applies the same rule to runtime changes.
+ * @throws AppError LEDGER_PEER_ASSET_CHANGED naming the peer, both assets and the non-zero accounts
+ */
+function refuseBookedAssetChange(ledger: LedgerBackend, recorded: ReadonlyMap<AccountId, LedgerAsset>, changed: readonly [AccountId, LedgerAsset][], dataDir: string): void {
+  for (const [id, a] of changed) {
+    const before = recorded.get(id);
+    const m = PEER_ACCOUNT.exec(id);
+    if (before === undefined || m === null || !id.startsWith(accounts.peer(''))) continue;
+    const held = peerAccountAssets({ id: m[1] }, before)
+      .map(([account]) => [account, ledger.balance(account)] as const)
+      .filter(([, b]) => b !== 0n);
+    if (held.length === 0) continue;
+    throw appError('LEDGER_PEER_ASSET_CHANGED', {
+      peerId: m[1],
+      dataDir,
+      storeAsset: name(before),
+      configAsset: name(a),
+      balances: held.map(([account, b]) => `${account} ${b}`).join(', '),
+    });
+  }
 }
 
 /** The prefixes of the accounts a peer owns (its own and its two channel accounts). */

@@ -55,6 +55,11 @@ export class RuntimeStore {
     } catch {
       return emptyRuntimeState();
     }
+    return this.parse(raw);
+  }
+
+  /** A state from its stored JSON text. */
+  protected parse(raw: string): RuntimeState {
     const json = JSON.parse(raw) as { peers?: StoredPeer[]; removedPeers?: string[]; routes?: RuntimeRoute[]; removedRoutes?: string[] };
     return {
       peers: (json.peers ?? []).map((p) => ({
@@ -91,7 +96,8 @@ export class RuntimeStore {
     await rename(tmp, this.file);
   }
 
-  private serialise(state: RuntimeState): string {
+  /** A state as its stored JSON text. */
+  protected serialise(state: RuntimeState): string {
     const peers: StoredPeer[] = state.peers.map(({ source: _source, ...p }) => ({
       ...p,
       maxPacketAmount: str(p.maxPacketAmount),

@@ -35,10 +35,12 @@ function scrollLimits(l: Layout, vm: ViewModel): ScrollLimits {
   return {
     max: {
       peers: vm.peers.length - l.peerRows,
+      routes: vm.routes.length - l.routeRows,
       packets: vm.packets.length - packetBody,
       settlements: vm.activity.length - activityBody,
     },
-    page: { peers: l.peerRows, packets: packetBody, settlements: activityBody },
+    // a hidden routes pane has no page: the focus skips it
+    page: { peers: l.peerRows, routes: l.routeRows, packets: packetBody, settlements: activityBody },
   };
 }
 
@@ -47,7 +49,7 @@ export function DashboardApp({ feed, onQuit, columns, rows, intervalMs, budget, 
   const size = useTerminalSize({ columns, rows });
   const [ui, dispatch] = useDashboardState();
   const vm = useViewModel(feed, { paused: ui.paused, filter: ui.filter, intervalMs, budget, now });
-  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(endpoints, vm));
+  const layout = computeLayout(size.columns, size.rows, vm.peers.length, vm.activity.length, headerLines(endpoints, vm), vm.routes.length);
   // Quitting is passed on from the key handler itself: no effect to wait for (Ink flushes those late).
   const act: Dispatch<UiAction> = (a) => {
     dispatch(a);

@@ -5,6 +5,7 @@
  */
 import { applyBatch, createStore, refreshDefences, refreshHealth, refreshPeers, type DashboardStore } from './store/dashboard-store.js';
 import type { DashboardSource } from './source.js';
+import { replaceRoutes, routesFrom } from './store/routes.js';
 
 export class DashboardFeed {
   readonly store: DashboardStore;
@@ -39,6 +40,7 @@ export class DashboardFeed {
       refreshPeers(this.store, this.source.listPeers());
       refreshHealth(this.store, this.source.health(), this.source.ilpAddress, t);
       if (this.source.securityStats) refreshDefences(this.store, this.source.securityStats);
+      if (this.source.listRoutes && replaceRoutes(this.store.routes, routesFrom(this.source.listRoutes(), t))) this.store.version++;
     } catch {
       // A node that is stopping may refuse; the next refresh catches up.
     }

@@ -2,4 +2,4 @@
 export { runDashboard, type DashboardResult, type RunDashboardOptions } from './run-dashboard.js';
 export { DashboardApp, type DashboardAppProps } from './app.js';
 export { DashboardFeed } from './feed.js';
-export type { DashboardEndpoint, DashboardPeer, DashboardSource } from './source.js';
+export type { DashboardEndpoint, DashboardPeer, DashboardRoute, DashboardSource } from './source.js';

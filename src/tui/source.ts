@@ -3,10 +3,13 @@
  * structurally. The dashboard never calls anything else on the node (stopping is the caller's job).
  */
 import type { EventSnapshot, EventListener } from '../node/events.js';
-import type { PeerInfo, HealthReport } from '../node/types.js';
+import type { PeerInfo, HealthReport, RouteInfo } from '../node/types.js';
 
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
 export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement'>>;
+
+/** One route as the routes pane shows it (a subset of the node's RouteInfo). */
+export type DashboardRoute = Readonly<Pick<RouteInfo, 'prefix' | 'nextHop' | 'source' | 'path' | 'ageMs'>>;
 
 /** The node's defence counters (ConnectorNode's securityStats), read about once a second. */
 export interface DefenceCounters {
@@ -35,6 +38,8 @@ export interface DashboardSource {
   };
   /** Called about once a second (never per event or per frame). */
   listPeers(): readonly DashboardPeer[];
+  /** Called with the peers; absent: the routes pane stays hidden. */
+  listRoutes?(): readonly DashboardRoute[];
   /** Called about once a second for the uptime and status. */
   health(): Pick<HealthReport, 'uptime' | 'status'>;
   /** Read with the health; absent: the defence line counts late fulfills from events only. */

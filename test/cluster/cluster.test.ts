@@ -12,7 +12,7 @@ import { BtpType, decodeBtp } from '../../src/node/btp/codec.js';
 import { Harness, waitFor } from '../helpers/node.js';
 import { havePostgres, TestPostgres } from '../helpers/postgres.js';
 import { RawPeer } from '../reliability/helpers.js';
-import { balanceAt, getJson, health, hubConfig, InstanceProcess, type Ready } from './helpers.js';
+import { balanceAt, getJson, health, hubConfig, InstanceProcess, postJson, type Ready } from './helpers.js';
 
 const h = new Harness();
 let server: TestPostgres | undefined;
@@ -100,6 +100,23 @@ describe.skipIf(!havePostgres())('two cluster instances on one PostgreSQL ledger
     const b = await health(i1);
     expect(b.checks.peers.find((p) => p.id === 'alice')).toEqual({ id: 'alice', connected: true });
     expect(b.cluster?.leases).toEqual(['alice', 'bob']);
+  });
+
+  it('a peer and a route added at i1\'s admin API are known at i2 (stored in PostgreSQL, announced by NOTIFY); a removal too', async () => {
+    const add = await postJson(`${i1.admin}/admin/peers`, { id: 'erin', authToken: 'erin-secret', relation: 'child', creditLimit: '500', routes: [{ prefix: 'g.erin' }] });
+    expect(add.status).toBe(201);
+    expect((await postJson(`${i1.admin}/admin/routes`, { prefix: 'g.elsewhere', nextHop: 'erin', priority: 2 })).status).toBe(201);
+    type Peers = { peers: { id: string; relation: string }[] };
+    type Routes = { routes: { prefix: string; nextHop: string }[] };
+    await waitFor(async () => (await getJson<Peers>(`${i2.admin}/admin/peers`)).body.peers.some((p) => p.id === 'erin' && p.relation === 'child'), 20_000, 'erin known at i2');
+    await waitFor(async () => (await getJson<Routes>(`${i2.admin}/admin/routes`)).body.routes.some((r) => r.prefix === 'g.elsewhere' && r.nextHop === 'erin'), 20_000, 'g.elsewhere at i2');
+    // erin may now log in at i2 (the peer and its token came from i1)
+    const { peer, authReply } = await RawPeer.connect(`ws://127.0.0.1:${i2.btpPort}`, 'erin', 'erin-secret');
+    expect(decodeBtp(authReply).type).toBe(BtpType.Response);
+    peer.terminate();
+    const removed = await fetch(`${i1.admin}/admin/peers/erin`, { method: 'DELETE' });
+    expect(removed.status).toBe(200);
+    await waitFor(async () => !(await getJson<Peers>(`${i2.admin}/admin/peers`)).body.peers.some((p) => p.id === 'erin'), 20_000, 'erin gone at i2');
   });
 
   it('a lone node is refused on the cluster\'s database (LEDGER_IN_USE), and so is a second process with a live instance id', async () => {

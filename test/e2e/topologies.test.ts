@@ -108,8 +108,10 @@ describe('examples', () => {
     expect(n.get('b')!.getBalance('c').balances[0].netBalance).toBe('-999');
   });
 
-  it('mesh: a pays d through b (the priority route), not c', async () => {
+  it('mesh: a learns g.d by CCP (no static routes) and pays d through b (the smaller peer id of two equal routes), not c', async () => {
     const n = await startFiles(topology('mesh'));
+    const viaB = () => n.get('a')!.listRoutes().filter((r) => r.prefix === 'g.d' && r.source === 'ccp').map((r) => r.nextHop).join();
+    await waitFor(() => viaB() === 'b,c', 20_000, 'a learns g.d through b and c');
     const got = await pay(n.get('a')!, n.get('d')!, 'g.d');
     expect(got.amount).toBe('999');
     expect(n.get('b')!.getBalance('d').balances[0].netBalance).toBe('-999');

@@ -13,6 +13,9 @@
  * - `ledger_balances`: base balances (stored balance = base + Σ deltas); `asset` names the account's
  *   asset when known (the assets issue's column; the sum per asset is zero).
  * - `ledger_checkpoints`: sums of folded (deleted) journal entries.
+ * - `cluster_instances` (cluster.enabled, src/cluster): one row per instance with its heartbeat and the
+ *   backend pid of the session that holds its link locks (pg_locks names who holds what).
+ * - `cluster_runtime`: the one row of runtime peer and route changes every instance applies.
  */
 import type pg from 'pg';
 
@@ -56,6 +59,15 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
         started_at timestamptz NOT NULL DEFAULT now(),
         heartbeat_at timestamptz NOT NULL DEFAULT now(),
         info jsonb NOT NULL DEFAULT '{}'
+      );`,
+  },
+  {
+    name: 'cluster runtime state',
+    sql: `
+      CREATE TABLE cluster_runtime (
+        id int PRIMARY KEY CHECK (id = 1),
+        state jsonb NOT NULL,
+        version bigint NOT NULL
       );`,
   },
 ];

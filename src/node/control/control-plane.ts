@@ -84,22 +84,9 @@ export class ControlPlane {
    * versions in place of updated ones), then peers added at runtime. Logs one line on precedence.
    */
   restore(): PeerSpec[] {
-    const c = this.o.config;
     this.state = this.o.store.load();
-    const runtimeById = new Map(this.state.peers.map((p) => [p.id, p]));
-    const fromConfig: PeerSpec[] = [];
-    const overridden: string[] = [];
-    for (const p of c.peers) {
-      if (this.state.removedPeers.includes(p.id)) continue;
-      const r = runtimeById.get(p.id);
-      if (r) overridden.push(p.id);
-      fromConfig.push(r ?? configPeerSpec(p, { code: c.assetCode, scale: c.assetScale }));
-    }
-    const added = this.state.peers.filter((r) => !c.peers.some((p) => p.id === r.id));
-    for (const r of c.routes) {
-      if (!this.state.removedRoutes.includes(r.prefix)) this.o.routes.add({ prefix: r.prefix, nextHop: this.hop(r.nextHop), priority: r.priority, source: 'config' });
-    }
-    for (const r of this.state.routes) this.o.routes.add({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' });
+    const { fromConfig, overridden, added, routes } = this.merged(this.state);
+    for (const r of routes) this.o.routes.add(r);
 
     const s = this.state;
     const any = s.peers.length + s.removedPeers.length + s.routes.length + s.removedRoutes.length > 0;
@@ -118,6 +105,69 @@ export class ControlPlane {
       if (spec.creditLimit === undefined) this.o.logger.warn({ peer: spec.id }, 'peer has no creditLimit: it may owe us without limit');
     }
     return specs;
+  }
+
+  /** The peers and static routes of the config file with a runtime state over it (runtime wins). */
+  private merged(state: RuntimeState) {
+    const c = this.o.config;
+    const runtimeById = new Map(state.peers.map((p) => [p.id, p]));
+    const fromConfig: PeerSpec[] = [];
+    const overridden: string[] = [];
+    for (const p of c.peers) {
+      if (state.removedPeers.includes(p.id)) continue;
+      const r = runtimeById.get(p.id);
+      if (r) overridden.push(p.id);
+      fromConfig.push(r ?? configPeerSpec(p, { code: c.assetCode, scale: c.assetScale }));
+    }
+    const added = state.peers.filter((r) => !c.peers.some((p) => p.id === r.id));
+    const routes = [
+      ...c.routes.filter((r) => !state.removedRoutes.includes(r.prefix)).map((r) => ({ prefix: r.prefix, nextHop: this.hop(r.nextHop), priority: r.priority, source: 'config' as const })),
+      ...state.routes.map((r) => ({ ...r, nextHop: this.hop(r.nextHop), source: 'runtime' as const })),
+    ];
+    return { fromConfig, overridden, added, routes };
+  }
+
+  /**
+   * Cluster: another instance changed the runtime state (src/cluster): apply the difference here
+   * (peers added, replaced or removed, static routes), emit the events; nothing is persisted again.
+   */
+  adopt(state: RuntimeState): Promise<void> {
+    return this.serial(() => {
+      const m = this.merged(state);
+      const specs = [...m.fromConfig, ...m.added];
+      const ids = new Set(specs.map((p) => p.id));
+      for (const p of this.o.peers.all()) {
+        if (ids.has(p.id)) continue;
+        this.o.peers.remove(p.id);
+        this.o.peerRemoved?.(p.id);
+        this.o.events.emit({ type: 'peer:removed', peerId: p.id });
+      }
+      const key = (x: unknown) => JSON.stringify(x, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+      for (const spec of specs) {
+        const cur = this.o.peers.get(spec.id);
+        if (cur !== undefined && key(cur.spec) === key(spec)) continue;
+        if (cur === undefined) this.install(spec);
+        else this.o.peers.replace(spec);
+        this.setLimits(spec);
+        this.o.events.emit({ type: cur === undefined ? 'peer:added' : 'peer:updated', peerId: spec.id, relation: spec.relation });
+      }
+      const want = new Set(m.routes.map((r) => `${r.source} ${r.prefix} ${r.nextHop}`));
+      const have = this.o.routes.list().filter((r) => r.source === 'config' || r.source === 'runtime');
+      for (const r of have) {
+        if (want.has(`${r.source} ${r.prefix} ${r.nextHop}`)) continue;
+        this.o.routes.removeOne(r.prefix, r.nextHop, r.source);
+        this.o.events.emit({ type: 'route:removed', prefix: r.prefix, nextHop: r.nextHop });
+      }
+      const had = new Set(have.map((r) => `${r.source} ${r.prefix} ${r.nextHop}`));
+      for (const r of m.routes) {
+        if (had.has(`${r.source} ${r.prefix} ${r.nextHop}`)) continue;
+        this.o.routes.add(r);
+        this.o.events.emit({ type: 'route:added', prefix: r.prefix, nextHop: r.nextHop });
+      }
+      this.state = state;
+      this.o.peersChanged();
+      return Promise.resolve();
+    });
   }
 
   /** Adds a restored or configured peer without persisting (start-up). */
@@ -299,11 +349,14 @@ export class ControlPlane {
     const c = this.o.config;
     const code = (s: PeerSpec) => `${s.asset?.code ?? c.assetCode}@${s.asset?.scale ?? c.assetScale}`;
     if (code(before) === code(after)) return;
-    const balance = this.o.ledger()?.balance(accounts.peer(before.id)) ?? 0n;
-    if (balance === 0n) return;
+    // its channel accounts too: unredeemed claims are amounts of the old asset, converted to chain units at its scale
+    const ledger = this.o.ledger();
+    const held = [accounts.peer(before.id), accounts.channelIn(before.id), accounts.channelOut(before.id)].map((a) => [a, ledger?.balance(a) ?? 0n] as const).filter(([, b]) => b !== 0n);
+    if (held.length === 0) return;
+    const [account, balance] = held[0];
     throw appError('INVALID_ARGUMENT', {
       field: before.asset?.code === after.asset?.code ? 'assetScale' : 'assetCode',
-      reason: `peer ${before.id} has a balance of ${balance} in ${code(before)}: settle it to 0 before changing its asset to ${code(after)}`,
+      reason: `peer ${before.id} has a balance of ${balance} in ${code(before)}${account === accounts.peer(before.id) ? '' : ` on ${account}`}: settle it to 0 before changing its asset to ${code(after)}`,
     });
   }
 

@@ -6,6 +6,7 @@ import { Header } from '../components/header/header.js';
 import { Help } from '../components/help/help.js';
 import { PacketsPane } from '../components/packets-pane/packets-pane.js';
 import { PeersPane } from '../components/peers-pane/peers-pane.js';
+import { RoutesPane } from '../components/routes-pane/routes-pane.js';
 import { SettlementsPane } from '../components/settlements-pane/settlements-pane.js';
 import type { Layout } from './layout.js';
 import type { UiState } from './use-dashboard-state.js';
@@ -17,7 +18,7 @@ export interface DashboardProps {
   readonly endpoints?: readonly DashboardEndpoint[];
 }
 
-/** The whole screen, render-only: header, peers, packets, settlements (or the help), footer. */
+/** The whole screen, render-only: header, peers, routes (when there are any and room), packets, settlements (or the help), footer. */
 export function Dashboard({ vm, ui, layout: l, endpoints }: DashboardProps) {
   return (
     <Box flexDirection="column" width={l.width} height={l.height}>
@@ -27,6 +28,7 @@ export function Dashboard({ vm, ui, layout: l, endpoints }: DashboardProps) {
       ) : (
         <>
           <PeersPane peers={vm.peers} focused={ui.focus === 'peers'} width={l.width} rows={l.peerRows} scroll={ui.scroll.peers} />
+          {l.routeRows > 0 && <RoutesPane routes={vm.routes} focused={ui.focus === 'routes'} width={l.width} rows={l.routeRows} scroll={ui.scroll.routes} />}
           <PacketsPane
             packets={vm.packets}
             focused={ui.focus === 'packets'}

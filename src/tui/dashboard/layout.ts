@@ -15,22 +15,31 @@ export interface Layout {
   readonly packetRows: number;
   /** lines under the settlements title: the summary, then events */
   readonly activityRows: number;
+  /** route lines under the routes title; 0: the routes pane is not shown (no routes, or no room) */
+  readonly routeRows: number;
 }
 
 const HEADER = 3;
 const FOOTER = 1;
 const TITLES = 3;
+/** Below this many content lines the routes pane gives its room to the others. */
+const ROUTES_MIN_CONTENT = 10;
 /** Smallest frame that still shows every pane. */
 export const MIN_COLUMNS = 40;
 export const MIN_ROWS = 12;
 
-/** @param header lines the header takes (3, one more with the endpoints line, one more with the defence line) */
-export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = HEADER): Layout {
+/**
+ * @param header lines the header takes (3, one more with the endpoints line, one more with the defence line)
+ * @param routeCount routes the routes pane would list (0: no routes pane)
+ */
+export function computeLayout(columns: number, rows: number, peerCount: number, activityCount: number, header = HEADER, routeCount = 0): Layout {
   const width = Math.max(MIN_COLUMNS, columns);
   const height = Math.max(MIN_ROWS, rows) - 1;
   const body = height - header - FOOTER;
-  const content = body - TITLES;
+  const withRoutes = routeCount > 0 && body - TITLES >= ROUTES_MIN_CONTENT;
+  const content = body - TITLES - (withRoutes ? 1 : 0);
   const peerRows = Math.min(Math.max(1, peerCount), Math.max(1, Math.floor(content * 0.25)));
   const activityRows = Math.min(1 + activityCount, Math.max(1, Math.floor(content * 0.2)));
-  return { width, height, body, peerRows, activityRows, packetRows: content - peerRows - activityRows };
+  const routeRows = withRoutes ? Math.min(routeCount, Math.max(1, Math.floor(content * 0.2))) : 0;
+  return { width, height, body, peerRows, activityRows, routeRows, packetRows: content - peerRows - activityRows - routeRows };
 }

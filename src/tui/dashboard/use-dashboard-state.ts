@@ -5,8 +5,8 @@
 import { useReducer } from 'react';
 import type { Key } from 'ink';
 
-export type Pane = 'peers' | 'packets' | 'settlements';
-export const PANES: readonly Pane[] = ['peers', 'packets', 'settlements'];
+export type Pane = 'peers' | 'routes' | 'packets' | 'settlements';
+export const PANES: readonly Pane[] = ['peers', 'routes', 'packets', 'settlements'];
 
 export interface UiState {
   readonly focus: Pane;
@@ -25,7 +25,8 @@ export type UiAction =
   | { type: 'quit' }
   | { type: 'toggle-pause' }
   | { type: 'toggle-help' }
-  | { type: 'focus'; step: 1 | -1 }
+  /** to the next pane in `step`'s direction that is not in `skip` (panes not on screen) */
+  | { type: 'focus'; step: 1 | -1; skip?: readonly Pane[] }
   /** moves the focused pane by `delta`, within 0..max */
   | { type: 'scroll'; delta: number; max: number }
   | { type: 'filter-open' }
@@ -40,7 +41,7 @@ export const initialUiState: UiState = {
   paused: false,
   help: false,
   filter: '',
-  scroll: { peers: 0, packets: 0, settlements: 0 },
+  scroll: { peers: 0, routes: 0, packets: 0, settlements: 0 },
   quit: false,
 };
 
@@ -55,7 +56,11 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
     case 'toggle-help':
       return { ...s, help: !s.help };
     case 'focus': {
-      const i = (PANES.indexOf(s.focus) + a.step + PANES.length) % PANES.length;
+      let i = PANES.indexOf(s.focus);
+      for (let n = 0; n < PANES.length; n++) {
+        i = (i + a.step + PANES.length) % PANES.length;
+        if (!a.skip?.includes(PANES[i])) break;
+      }
       return { ...s, focus: PANES[i] };
     }
     case 'scroll':
@@ -98,7 +103,7 @@ export function keyToAction(input: string, key: Partial<Key>, s: UiState, limits
   if (key.escape) return s.help ? { type: 'toggle-help' } : s.filter ? { type: 'filter-clear' } : undefined;
   if (input === 'p' || input === ' ') return { type: 'toggle-pause' };
   if (input === '/') return { type: 'filter-open' };
-  if (key.tab) return { type: 'focus', step: key.shift ? -1 : 1 };
+  if (key.tab) return { type: 'focus', step: key.shift ? -1 : 1, skip: PANES.filter((p) => (limits.page[p] ?? 1) <= 0) };
   if (key.downArrow || input === 'j') return { type: 'scroll', delta: 1, max };
   if (key.upArrow || input === 'k') return { type: 'scroll', delta: -1, max };
   if (key.pageDown) return { type: 'scroll', delta: page, max };

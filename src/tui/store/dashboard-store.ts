@@ -21,6 +21,7 @@ import type {
 import type { PeerRelation } from '../../node/types.js';
 import type { DashboardPeer, DefenceCounters } from '../source.js';
 import { RingBuffer } from './ring-buffer.js';
+import type { RoutesStore } from './routes.js';
 
 /** A finished packet as the packet pane lists it. */
 export type PacketRecord = PacketFulfilledEvent | PacketRejectedEvent | PacketLateFulfillEvent;
@@ -121,6 +122,8 @@ export interface DashboardStore {
   defences: Defences;
   /** set by events after which the node's peer list is worth reading again (stats, peer changes) */
   peersStale: boolean;
+  /** static and learned routes, re-read with the peers (see routes.ts) */
+  routes: RoutesStore;
 }
 
 const PEER_ACCOUNT = 'peer:';
@@ -149,6 +152,7 @@ export function createStore(snapshot: EventSnapshot, ilpAddress: string, now = D
     settlement: { claimsSent: 0, claimsSentAmount: 0n, claimsReceived: 0, claimsReceivedAmount: 0n, redeemed: 0, failed: 0, operationsPending: 0, operationsFinal: 0 },
     defences: { ledgerFault: undefined, preAuthRefused: 0, inFlightRejected: 0, lateFulfills: 0, lateAmount: 0n },
     peersStale: true,
+    routes: { routes: [], key: '' },
   };
   for (const [id, p] of Object.entries(snapshot.peers)) {
     const peer = peerOf(s, id);

@@ -4,6 +4,15 @@
  * packets a second.
  */
 import type { ActivityRecord, ChannelState, DashboardStore, Defences, PacketRecord, PeerState, SettlementTotals } from './dashboard-store.js';
+import type { RouteState } from './routes.js';
+
+/** A route as the routes pane draws it. */
+export interface RouteView extends RouteState {
+  /** learned routes: s since its speaker last announced or refreshed it */
+  readonly ageSec?: number;
+  /** its next hop is connected (local delivery always is) */
+  readonly up: boolean;
+}
 
 export interface ViewModel {
   readonly nodeId: string;
@@ -27,6 +36,8 @@ export interface ViewModel {
   readonly channels: readonly Readonly<ChannelState>[];
   readonly settlement: Readonly<SettlementTotals>;
   readonly defences: Readonly<Defences>;
+  /** static first, then learned, by prefix */
+  readonly routes: readonly RouteView[];
 }
 
 export interface ViewOptions {
@@ -61,5 +72,10 @@ export function buildViewModel(s: DashboardStore, o: ViewOptions): ViewModel {
     channels: [...s.channels.values()].map((c) => ({ ...c })),
     settlement: { ...s.settlement },
     defences: { ...s.defences },
+    routes: s.routes.routes.map((r) => ({
+      ...r,
+      ...(r.since === undefined ? {} : { ageSec: Math.max(0, Math.floor((o.now - r.since) / 1000)) }),
+      up: r.nextHop === 'local' || s.nodeId === r.nextHop || s.peers.get(r.nextHop)?.connected === true,
+    })),
   };
 }

@@ -4,7 +4,8 @@ import { inputToActions } from '../../../src/tui/dashboard/use-dashboard-input.j
 import { computeLayout } from '../../../src/tui/dashboard/layout.js';
 import { FramePacer } from '../../../src/tui/dashboard/frame-pacer.js';
 
-const limits: ScrollLimits = { max: { peers: 2, packets: 50, settlements: 0 }, page: { peers: 3, packets: 10, settlements: 1 } };
+// no routes pane on this screen (page 0): the focus skips it
+const limits: ScrollLimits = { max: { peers: 2, routes: 0, packets: 50, settlements: 0 }, page: { peers: 3, routes: 0, packets: 10, settlements: 1 } };
 const press = (s: UiState, input: string, key: Record<string, boolean> = {}) => {
   const a = keyToAction(input, key, s, limits);
   return a ? uiReducer(s, a) : s;
@@ -29,6 +30,16 @@ describe('the key map and the UI reducer', () => {
     expect(press(initialUiState, '', { tab: true, shift: true }).focus).toBe('peers');
   });
 
+  it('with a routes pane on screen, the focus stops there between peers and packets, and it scrolls', () => {
+    const shown: ScrollLimits = { max: { ...limits.max, routes: 4 }, page: { ...limits.page, routes: 3 } };
+    const at = (s: UiState, input: string, key: Record<string, boolean> = {}) => uiReducer(s, keyToAction(input, key, s, shown)!);
+    const routes = at(initialUiState, '', { tab: true, shift: true });
+    expect(routes.focus).toBe('routes');
+    expect(at(routes, '', { tab: true, shift: true }).focus).toBe('peers');
+    expect(at(at(routes, '', { tab: true, shift: true }), '', { tab: true }).focus).toBe('routes');
+    expect(at(at(routes, '', { pageDown: true }), '', { pageDown: true }).scroll).toMatchObject({ routes: 4, packets: 0 });
+  });
+
   it('arrows, pages, g and G scroll the focused pane within its limits', () => {
     let s = press(initialUiState, '', { downArrow: true });
     expect(s.scroll.packets).toBe(1);
@@ -43,7 +54,7 @@ describe('the key map and the UI reducer', () => {
     s = press(s, '', { upArrow: true });
     expect(s.scroll.packets).toBe(0);
     s = press(press(s, '', { tab: true, shift: true }), '', { pageDown: true });
-    expect(s.scroll).toEqual({ peers: 2, packets: 0, settlements: 0 });
+    expect(s.scroll).toEqual({ peers: 2, routes: 0, packets: 0, settlements: 0 });
   });
 
   it('/ opens the filter prompt; typing, backspace, enter apply it; esc cancels, esc again clears', () => {
@@ -81,13 +92,13 @@ describe('the key map and the UI reducer', () => {
 describe('computeLayout', () => {
   it('fills 80x24 (one line short of the terminal) and gives the packets the rest', () => {
     const l = computeLayout(80, 24, 2, 0);
-    expect(l).toEqual({ width: 80, height: 23, body: 19, peerRows: 2, activityRows: 1, packetRows: 13 });
+    expect(l).toEqual({ width: 80, height: 23, body: 19, peerRows: 2, activityRows: 1, routeRows: 0, packetRows: 13 });
     expect(3 + 1 + l.peerRows + 1 + l.packetRows + 1 + l.activityRows + 1).toBe(l.height);
   });
 
   it('gives a four-line header (with the endpoints line) one line less of packets', () => {
     const l = computeLayout(80, 24, 2, 0, 4);
-    expect(l).toEqual({ width: 80, height: 23, body: 18, peerRows: 2, activityRows: 1, packetRows: 12 });
+    expect(l).toEqual({ width: 80, height: 23, body: 18, peerRows: 2, activityRows: 1, routeRows: 0, packetRows: 12 });
     expect(4 + 1 + l.peerRows + 1 + l.packetRows + 1 + l.activityRows + 1).toBe(l.height);
   });
 
@@ -95,6 +106,15 @@ describe('computeLayout', () => {
     const l = computeLayout(120, 40, 50, 50);
     expect(l).toMatchObject({ peerRows: 8, activityRows: 6, packetRows: 18 });
     expect(computeLayout(10, 5, 1, 0)).toMatchObject({ width: 40, height: 11 });
+  });
+
+  it('with routes: a routes pane of its own (title and at most a fifth of the lines), none when the frame is too small for it', () => {
+    const l = computeLayout(80, 24, 2, 0, 3, 7);
+    expect(l).toEqual({ width: 80, height: 23, body: 19, peerRows: 2, activityRows: 1, routeRows: 3, packetRows: 9 });
+    expect(3 + 1 + l.peerRows + 1 + l.routeRows + 1 + l.packetRows + 1 + l.activityRows + 1).toBe(l.height);
+    expect(computeLayout(80, 24, 2, 0, 3, 1).routeRows).toBe(1);
+    expect(computeLayout(40, 12, 1, 0, 3, 5)).toEqual(computeLayout(40, 12, 1, 0, 3, 0));
+    expect(computeLayout(40, 12, 1, 0, 3, 5).routeRows).toBe(0);
   });
 });
 

@@ -9,7 +9,7 @@ export interface HelpProps {
 const KEYS: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit: the node stops gracefully (packets in flight finish)'],
   ['p, space', 'pause or resume the packet list (the counters go on)'],
-  ['tab, shift-tab', 'move the focus: peers, packets, settlements'],
+  ['tab, shift-tab', 'move the focus: peers, routes, packets, settlements'],
   ['↑ ↓, PgUp PgDn', 'scroll the focused pane (g newest, G oldest)'],
   ['/', 'filter packets by destination prefix (esc clears it)'],
   ['?, esc', 'show or hide this help'],
@@ -20,6 +20,8 @@ const NOTES: readonly string[] = [
   'bar: left = we owe the peer (full at its settle threshold),',
   '     right = it owes us (full at its credit limit); red = due or near it',
   'codes: F final · T temporary (may work later) · R relative (amount, expiry)',
+  'routes: static (config, runtime) or ccp (learned); age: since its speaker',
+  '        last announced it; path: the connectors it passes, nearest first',
 ];
 
 /** The key list and what the columns mean; it replaces the panes while open. */
