@@ -19,7 +19,7 @@ import { runLoadgen } from './harness.js';
 import { loadProfiles, summarizeProfiles, type Row } from './profile-summary.js';
 import { ROOT, installCleanup, killAll, procCpuMs, procStatusKb } from './procs.js';
 import { aggregate, machineInfo, ratios, renderReport, type Measurement, type RowId } from './report.js';
-import { DESTINATION, TARGET_IDS, TARGET_LETTER, buildTargets, shippedStartAvailable, startTarget, type TargetId } from './targets.js';
+import { DESTINATION, DEFAULT_TARGETS, TARGET_IDS, TARGET_LETTER, buildTargets, shippedStartAvailable, startTarget, type TargetId } from './targets.js';
 
 const HELP = `npm run bench -- [options]
 
@@ -28,7 +28,8 @@ const HELP = `npm run bench -- [options]
   --concurrency <list>    packets in flight, comma-separated (default 1,10,100,1000)
   --warmup <ms>           warm-up before each window (default 2000)
   --duration <ms>         measurement window (default 8000)
-  --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http (or a,b,c,h; default all)
+  --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http,agent-runtime-rates
+                          (or a,b,c,h,r; default a,b,c,h; r = (a) converting USD@9 to XRP@6)
   --no-direct             skip the loadgen's direct round trip (no hop)
   --amount <n>            amount of every Prepare (default 1000)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
@@ -85,10 +86,10 @@ function parseOptions(argv: string[]): Options {
   };
   const levels = (values.concurrency ?? (quick ? '10,100' : '1,10,100,1000')).split(',').map((s) => int(s.trim(), 0, 'concurrency'));
   if (levels.some((c) => c < 1 || c > 1024)) throw new Error('--concurrency values must be 1..1024');
-  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http' };
-  const targets = (values.targets ?? TARGET_IDS.join(',')).split(',').map((s) => {
+  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http', r: 'agent-runtime-rates' };
+  const targets = (values.targets ?? DEFAULT_TARGETS.join(',')).split(',').map((s) => {
     const t = byLetter[s.trim()] ?? (s.trim() as TargetId);
-    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h`);
+    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h, r`);
     return t;
   });
   if (!/^[0-9]+$/.test(values.amount)) throw new Error('--amount must be an unsigned integer');
@@ -218,7 +219,7 @@ async function main(): Promise<number> {
   process.stdout.write(`one-hop bench: ${settings}\n`);
   process.stdout.write(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, node ${machine.node}\n`);
   for (const [id, err] of await buildTargets(o.targets)) {
-    if ((id === 'agent-runtime' || id === 'agent-runtime-http') && shippedStartAvailable()) continue;
+    if (id !== 'ilp-connector' && id !== 'relay' && shippedStartAvailable()) continue;
     process.stdout.write(`!! could not compile the ${id} wrapper (running it under tsx instead): ${err.split('\n').slice(0, 6).join('\n')}\n`);
   }
   if (o.targets.includes('agent-runtime')) {

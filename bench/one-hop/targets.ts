@@ -18,13 +18,16 @@ import type { BtpEndpoint, LoadgenConfig } from './types.js';
 import { startAgentRuntimeHttp } from './http-target.js';
 import type { build as EsbuildBuild } from 'esbuild';
 
-export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http';
+export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates';
 
 /** Every target, in the order the report lists them. */
-export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
+export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates'];
 
-/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP. */
-export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h' };
+/** What `npm run bench` runs without --targets (r is `npm run bench:rates`). */
+export const DEFAULT_TARGETS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
+
+/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6. */
+export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r' };
 
 /** Destination of every Prepare: the receiver, a child of the node g.bench. */
 export const DESTINATION = 'g.bench.receiver';
@@ -66,7 +69,10 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean }): string {
+  // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
+  const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
+  const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
   return [
     'nodeId: bench',
     'ilpAddress: g.bench',
@@ -78,6 +84,7 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     `  port: ${p.adminPort}`,
     'metrics:',
     '  enabled: true',
+    ...rates,
     '# auth tokens come from BTP_PEER_SENDER_SECRET and BTP_PEER_RECEIVER_SECRET',
     'peers:',
     '  - id: sender',
@@ -85,6 +92,7 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     `    creditLimit: "${CREDIT_LIMIT}"`,
     '  - id: receiver',
     '    relation: child',
+    ...receiverAsset,
     `    creditLimit: "${CREDIT_LIMIT}"`,
     '',
   ].join('\n');
@@ -115,6 +123,7 @@ export const BUILD_DIR = join(ROOT, 'tmp', 'bench-build');
 const ENTRY: Record<TargetId, string> = {
   'agent-runtime': 'agent-runtime-target',
   'agent-runtime-http': 'agent-runtime-target',
+  'agent-runtime-rates': 'agent-runtime-target',
   'ilp-connector': 'ilp-connector-target',
   relay: 'relay',
 };
@@ -166,23 +175,23 @@ function launch(id: TargetId): Launch {
   return launches.get(id) ?? { args: ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`)], mode: 'tsx' };
 }
 
-async function startAgentRuntime(o: StartOptions): Promise<RunningTarget> {
+async function startAgentRuntime(o: StartOptions, id: 'agent-runtime' | 'agent-runtime-rates' = 'agent-runtime'): Promise<RunningTarget> {
   const [btpPort, healthPort, adminPort] = await freePorts(3);
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates' }));
   const shipped = shippedStartAvailable();
-  const l = launch('agent-runtime');
+  const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
   const proc = spawnLogged(process.execPath, args, join(o.dir, 'target.log'), {
     cwd: o.dir,
     env: childEnv({ ...o.env, BTP_PEER_SENDER_SECRET: SENDER_TOKEN, BTP_PEER_RECEIVER_SECRET: RECEIVER_TOKEN }),
   });
-  await ready(proc, [btpPort], o.startTimeoutMs ?? 30_000, 'agent-runtime');
+  await ready(proc, [btpPort], o.startTimeoutMs ?? 30_000, id);
   const url = `ws://127.0.0.1:${btpPort}`;
   return {
-    id: 'agent-runtime',
+    id,
     command: shipped
       ? 'node bin/run.js start --config bench.yaml'
       : `node ${l.mode === 'tsx' ? '--import tsx ' : ''}bench/one-hop/agent-runtime-target.ts bench.yaml (a': bin/run.js start not built${l.mode === 'compiled' ? '; compiled with esbuild' : ''})`,
@@ -247,6 +256,8 @@ export function startTarget(id: TargetId, o: StartOptions): Promise<RunningTarge
       return startRelay(o);
     case 'agent-runtime-http':
       return startHttp(o);
+    case 'agent-runtime-rates':
+      return startAgentRuntime(o, 'agent-runtime-rates');
   }
 }
 
