@@ -31,6 +31,8 @@ const HELP = `npm run bench -- [options]
   --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http,agent-runtime-rates
                           (or a,b,c,h,r; default a,b,c,h; r = (a) converting USD@9 to XRP@6)
   --no-direct             skip the loadgen's direct round trip (no hop)
+  --no-sync               run agent-runtime (a, r) with ledger.sync false (page cache only, not power-loss
+                          durable): the non-durable figure issue 17 compares the shipped default against
   --amount <n>            amount of every Prepare (default 1000)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
   --node-arg <flag>       extra node flag for agent-runtime (repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
@@ -45,6 +47,8 @@ interface Options {
   durationMs: number;
   targets: TargetId[];
   direct: boolean;
+  /** false: agent-runtime runs with ledger.sync false (--no-sync) */
+  sync: boolean;
   amount: string;
   cpuProfDir?: string;
   nodeArgs: string[];
@@ -64,6 +68,7 @@ function parseOptions(argv: string[]): Options {
       duration: { type: 'string' },
       targets: { type: 'string' },
       'no-direct': { type: 'boolean', default: false },
+      'no-sync': { type: 'boolean', default: false },
       amount: { type: 'string', default: '1000' },
       'cpu-prof': { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
@@ -100,6 +105,7 @@ function parseOptions(argv: string[]): Options {
     durationMs: int(values.duration, quick ? 2500 : 8000, 'duration') || 1000,
     targets,
     direct: !values['no-direct'],
+    sync: !values['no-sync'],
     amount: values.amount,
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
     nodeArgs: values['node-arg'] ?? [],
@@ -129,7 +135,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
-    running = await startTarget(id, { dir, nodeArgs });
+    running = await startTarget(id, { dir, nodeArgs, ledgerSync: o.sync });
     const pid = running.proc.pid;
     let cpu0 = NaN;
     let cpu1 = NaN;
@@ -215,7 +221,7 @@ async function main(): Promise<number> {
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const tmp = mkdtempSync(join(tmpdir(), 'ar-bench-'));
   const started = new Date();
-  const settings = `rounds ${o.rounds}, C ${o.levels.join('/')}, warm-up ${o.warmupMs} ms, window ${o.durationMs} ms, 64 B data, amount ${o.amount}, targets ${o.targets.map((t) => `${TARGET_LETTER[t]}=${t}`).join(' ')}`;
+  const settings = `rounds ${o.rounds}, C ${o.levels.join('/')}, warm-up ${o.warmupMs} ms, window ${o.durationMs} ms, 64 B data, amount ${o.amount}, ledger.sync ${o.sync}, targets ${o.targets.map((t) => `${TARGET_LETTER[t]}=${t}`).join(' ')}`;
   process.stdout.write(`one-hop bench: ${settings}\n`);
   process.stdout.write(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, node ${machine.node}\n`);
   for (const [id, err] of await buildTargets(o.targets)) {

@@ -58,6 +58,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** ms to wait for the target to listen. */
   startTimeoutMs?: number;
+  /** false: agent-runtime (a, r) runs with `ledger.sync: false` (bench --no-sync); default the shipped true */
+  ledgerSync?: boolean;
 }
 
 /** Credit limit of both peers: far above anything a run books. */
@@ -69,7 +71,7 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean }): string {
   // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
   const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
   const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
@@ -85,6 +87,7 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     'metrics:',
     '  enabled: true',
     ...rates,
+    ...(p.sync === false ? ['ledger:', '  sync: false'] : []),
     '# auth tokens come from BTP_PEER_SENDER_SECRET and BTP_PEER_RECEIVER_SECRET',
     'peers:',
     '  - id: sender',
@@ -180,7 +183,7 @@ async function startAgentRuntime(o: StartOptions, id: 'agent-runtime' | 'agent-r
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates' }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', sync: o.ledgerSync }));
   const shipped = shippedStartAvailable();
   const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
