@@ -6,31 +6,20 @@
  * is sent again, so the chain holds it exactly once.
  */
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpc } from '../../src/settlement/chains/evm/anvil.js';
 import { loadArtifact } from '../../src/settlement/chains/evm/artifacts.js';
-import { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
+import type { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
 import { waitFor } from '../helpers/node.js';
+import { connectEvm } from './helpers.js';
 
 let chain: DemoChain;
 const adapters: EvmChain[] = [];
 const reorgs: string[] = [];
 
 async function adapter(key: number, confirmations: number): Promise<EvmChain> {
-  const a = await EvmChain.connect({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    contract: chain.contract,
-    token: chain.token,
-    privateKey: chain.keys[key].privateKey,
-    logger: pino({ level: 'silent' }),
-    receiptPollMs: 50,
-    confirmations,
-    confirmTimeoutMs: 30_000,
-    onReorg: (r) => reorgs.push(r),
-  });
+  const a = await connectEvm(chain, key, { confirmations, onReorg: (r) => reorgs.push(r) });
   adapters.push(a);
   return a;
 }

@@ -10,14 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonRpcProvider, Transaction } from 'ethers';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpc } from '../../src/settlement/chains/evm/anvil.js';
-import { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
+import type { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
 import type { TxReport } from '../../src/settlement/chains/evm/sender.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
 import { SettlementStore } from '../../src/settlement/store.js';
 import { waitFor } from '../helpers/node.js';
+import { connectEvm } from './helpers.js';
 
 let chain: DemoChain;
 let provider: JsonRpcProvider;
@@ -27,19 +27,7 @@ const adapters: EvmChain[] = [];
 const reports: TxReport[] = [];
 
 async function adapter(o: { replaceAfterMs: number; maxFeePerGas?: bigint }): Promise<EvmChain> {
-  const a = await EvmChain.connect({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    contract: chain.contract,
-    token: chain.token,
-    privateKey: chain.keys[0].privateKey,
-    logger: pino({ level: 'silent' }),
-    receiptPollMs: 50,
-    confirmTimeoutMs: 30_000,
-    intents: store,
-    onTx: (r) => reports.push(r),
-    ...o,
-  });
+  const a = await connectEvm(chain, 0, { intents: store, onTx: (r) => reports.push(r), ...o });
   adapters.push(a);
   return a;
 }

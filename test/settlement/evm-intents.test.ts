@@ -10,15 +10,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Contract, JsonRpcProvider, Transaction, Wallet } from 'ethers';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rpc } from '../../src/settlement/chains/evm/anvil.js';
 import { loadArtifact } from '../../src/settlement/chains/evm/artifacts.js';
-import { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
+import type { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
 import type { TxReport } from '../../src/settlement/chains/evm/sender.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
 import { SettlementStore, type TxIntent } from '../../src/settlement/store.js';
 import { waitFor } from '../helpers/node.js';
+import { connectEvm } from './helpers.js';
 
 let chain: DemoChain;
 let dir: string;
@@ -29,18 +29,7 @@ const reports: TxReport[] = [];
 let channelId: string;
 
 async function adapter(key = 0): Promise<EvmChain> {
-  const a = await EvmChain.connect({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    contract: chain.contract,
-    token: chain.token,
-    privateKey: chain.keys[key].privateKey,
-    logger: pino({ level: 'silent' }),
-    receiptPollMs: 50,
-    confirmTimeoutMs: 30_000,
-    intents: store,
-    onTx: (r) => reports.push(r),
-  });
+  const a = await connectEvm(chain, key, { intents: store, onTx: (r) => reports.push(r) });
   adapters.push(a);
   return a;
 }

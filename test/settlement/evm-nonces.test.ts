@@ -7,12 +7,12 @@
  * through with the next free nonce.
  */
 import { Contract, JsonRpcProvider, Wallet } from 'ethers';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadArtifact } from '../../src/settlement/chains/evm/artifacts.js';
-import { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
+import type { EvmChain } from '../../src/settlement/chains/evm/evm-chain.js';
 import type { TxReport } from '../../src/settlement/chains/evm/sender.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
+import { connectEvm } from './helpers.js';
 
 let chain: DemoChain;
 let provider: JsonRpcProvider;
@@ -20,17 +20,7 @@ const adapters: EvmChain[] = [];
 const reports: TxReport[] = [];
 
 async function adapter(key: number, onTx?: (r: TxReport) => void): Promise<EvmChain> {
-  const a = await EvmChain.connect({
-    rpcUrl: chain.rpcUrl,
-    chainId: chain.chainId,
-    contract: chain.contract,
-    token: chain.token,
-    privateKey: chain.keys[key].privateKey,
-    logger: pino({ level: 'silent' }),
-    receiptPollMs: 50,
-    confirmTimeoutMs: 30_000,
-    ...(onTx === undefined ? {} : { onTx }),
-  });
+  const a = await connectEvm(chain, key, onTx === undefined ? {} : { onTx });
   adapters.push(a);
   return a;
 }

@@ -8,7 +8,9 @@ import { ConnectorNode, computeConditionFromData, IlpPacketType } from '../../sr
 import type { NodeConfigInput } from '../../src/config/index.js';
 import type { BtpFrame } from '../../src/node/btp/codec.js';
 import type { NodeEvent } from '../../src/node/events.js';
+import pino from 'pino';
 import type { ChainKind } from '../../src/settlement/chain.js';
+import { EvmChain, type EvmChainOptions } from '../../src/settlement/chains/evm/evm-chain.js';
 import type { DemoChain } from '../../src/settlement/demo-chain.js';
 import { waitFor, type Harness } from '../helpers/node.js';
 
@@ -19,6 +21,24 @@ export function settlementSection(chain: DemoChain, privateKey: string, extra: R
     ...extra,
     evm: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, contract: chain.contract, token: chain.token, privateKey, pollIntervalMs: 200, resendIntervalMs: 500 },
   };
+}
+
+/**
+ * An EVM adapter on `chain` with key `key`: silent logger, receipts polled every 50 ms, 30 s to
+ * confirm; `extra` adds or overrides options (confirmations, intents, onTx, replaceAfterMs, ...).
+ */
+export function connectEvm(chain: DemoChain, key: number, extra: Partial<EvmChainOptions> = {}): Promise<EvmChain> {
+  return EvmChain.connect({
+    rpcUrl: chain.rpcUrl,
+    chainId: chain.chainId,
+    contract: chain.contract,
+    token: chain.token,
+    privateKey: chain.keys[key].privateKey,
+    logger: pino({ level: 'silent' }),
+    receiptPollMs: 50,
+    confirmTimeoutMs: 30_000,
+    ...extra,
+  });
 }
 
 /** Calls a node's admin API; resolves to {status, body}. */
