@@ -216,7 +216,14 @@ function summarizeRunProfiles(ms: readonly Measurement[]): { round: number; conc
 async function main(): Promise<number> {
   installCleanup();
   const argv = process.argv.slice(2);
-  const o = parseOptions(argv);
+  let o: Options;
+  try {
+    o = parseOptions(argv);
+  } catch (err) {
+    // bad options: the message says what was wrong; no stack
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\nSee npm run bench -- --help\n`);
+    return 2;
+  }
   const machine = machineInfo();
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
   const tmp = mkdtempSync(join(tmpdir(), 'ar-bench-'));

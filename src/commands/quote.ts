@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import type { Quote } from '../agents/quote.js';
 import { AdminCommand } from '../cli/admin-command.js';
+import { checkAmountArg } from '../cli/amount-arg.js';
 import { out } from '../cli/output.js';
 
 /** `agent-runtime quote <destination> <amount>`: GET /admin/quote. */
@@ -19,6 +20,7 @@ export default class QuoteCommand extends AdminCommand {
 
   async run(): Promise<Quote> {
     const { args, flags } = await this.parse(QuoteCommand);
+    checkAmountArg(args.amount);
     const query = new URLSearchParams({ destination: args.destination, amount: args.amount });
     const q = await this.client(flags).get<Quote>(`/admin/quote?${query.toString()}`);
     if (!this.jsonEnabled()) {

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { appError } from '../errors/index.js';
 import type { IlpSendResponse } from '../node/types.js';
 import { AdminCommand } from '../cli/admin-command.js';
+import { checkAmountArg } from '../cli/amount-arg.js';
 import { describeData, out } from '../cli/output.js';
 import { readPacketData } from '../cli/read-data.js';
 
@@ -35,9 +36,7 @@ export default class Send extends AdminCommand {
 
   async run(): Promise<IlpSendResponse> {
     const { args, flags } = await this.parse(Send);
-    if (!/^[0-9]+$/.test(args.amount)) {
-      throw appError('INVALID_ARGUMENT', { field: 'amount', reason: `must be an unsigned integer in asset units, got ${JSON.stringify(args.amount)}` });
-    }
+    checkAmountArg(args.amount);
     const data = await readPacketData({ data: flags.data, dataFile: flags['data-file'], stdin: process.stdin });
     const client = this.client(flags, flags.timeout + 5000);
     const result = await client.post<IlpSendResponse>('/admin/ilp/send', {
