@@ -7,7 +7,8 @@ import { amount, short, time } from './format.js';
  * @typedef {import('./state.js').State} State
  * @typedef {{ peerId: string, relation: string, connected: boolean, balance: string, creditLimit?: string, settleThreshold?: string }} PeerBalance
  * @typedef {{ peers: PeerBalance[], accounts: { account: string, balance: string, reserved?: string }[] }} Balances
- * @typedef {{ id: string, relation: string, connected: boolean, direction: string, url?: string, ilpAddresses: string[], routeCount: number, balance: string, reconnectAttempt?: number }} Peer
+ * @typedef {{ sent: number, failed: number, received: number, refused: number }} HttpActivity
+ * @typedef {{ id: string, relation: string, connected: boolean, direction: string, url?: string, transport?: string, http?: HttpActivity, ilpAddresses: string[], routeCount: number, balance: string, reconnectAttempt?: number }} Peer
  * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string, path?: string[], ageMs?: number }} Route
  * @typedef {{ event: string, txHash: string, ts: number, amount?: string }} ChannelTx
  * @typedef {{ amount: string, cumulative: string, ts: number }} Claim
@@ -30,6 +31,15 @@ function table(heads, rows, empty) {
 /** @param {boolean} up */
 function linkBadge(up) {
   return h('span', { class: `badge ${up ? 'fulfilled' : 'rejected'}` }, up ? 'connected' : 'down');
+}
+
+/**
+ * An ILP-over-HTTP peer's requests: ours to it (and how many failed), its to us (and how many we refused).
+ * @param {HttpActivity | undefined} a
+ */
+function httpRequests(a) {
+  if (a === undefined) return '';
+  return `out ${a.sent}${a.failed > 0 ? ` (${a.failed} failed)` : ''} · in ${a.received}${a.refused > 0 ? ` (${a.refused} refused)` : ''}`;
 }
 
 /**
@@ -97,18 +107,20 @@ export function renderPeers(s, peers, routes) {
   mount(
     byId('peers'),
     table(
-      ['peer', 'relation', 'link', 'direction', 'url', 'addresses', '#routes'],
+      ['peer', 'relation', 'transport', 'link', 'direction', 'url', 'addresses', '#routes', 'requests'],
       peers.map((p) =>
         h(
           'tr',
           { dataset: { peer: p.id } },
           h('td', null, p.id),
           h('td', null, p.relation),
+          h('td', null, p.transport ?? 'btp'),
           h('td', null, linkBadge(s.connected[p.id] ?? p.connected), p.reconnectAttempt ? h('span', { class: 'dim' }, ` retry ${p.reconnectAttempt}`) : null),
           h('td', null, p.direction),
           h('td', { class: 'mono dim' }, p.url ?? ''),
           h('td', { class: 'mono' }, p.ilpAddresses.join(' ')),
           h('td', { class: 'num' }, p.routeCount),
+          h('td', { dataset: { field: 'requests' } }, httpRequests(p.http)),
         ),
       ),
       'No peers configured.',

@@ -40,6 +40,8 @@ export interface PeerInfo {
   url?: string;
   /** set for an ILP-over-HTTP peer (then `url` is its http.url, and connected means it answers) */
   transport?: 'http';
+  /** ILP-over-HTTP peers: requests since start (see HttpPeerActivity) */
+  http?: HttpPeerActivity;
   ilpAddresses: string[];
   routeCount: number;
   /** What the peer owes us, in the node's asset units (decimal string; negative = we owe it). */
@@ -49,6 +51,18 @@ export interface PeerInfo {
   settlement?: { chain: string; address: string };
   /** The peer's asset: its balance, limits and claims are amounts of it. */
   asset?: { code: string; scale: number };
+}
+
+/** An ILP-over-HTTP peer's requests since start, as the explorer and the TUI show them. */
+export interface HttpPeerActivity {
+  /** our requests to it that ended (answered, failed or timed out) */
+  sent: number;
+  /** of `sent`: no 200 answer (another status, no connection, or no answer before expiry) */
+  failed: number;
+  /** its authenticated requests to us */
+  received: number;
+  /** of `received`: refused (answered other than 200: wrong content type, body too large) */
+  refused: number;
 }
 
 /** One routing table entry. `nextHop` is a peer id, or 'local' for local delivery. */

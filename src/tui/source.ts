@@ -6,7 +6,7 @@ import type { EventSnapshot, EventListener } from '../node/events.js';
 import type { PeerInfo, HealthReport, RouteInfo } from '../node/types.js';
 
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
-export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement'>>;
+export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement' | 'transport' | 'http'>>;
 
 /** One route as the routes pane shows it (a subset of the node's RouteInfo). */
 export type DashboardRoute = Readonly<Pick<RouteInfo, 'prefix' | 'nextHop' | 'source' | 'path' | 'ageMs'>>;

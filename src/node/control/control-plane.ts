@@ -20,6 +20,7 @@ import type { Peer, PeerSet, PeerSpec } from '../peers.js';
 import { LEARNED, LOCAL, type RoutingTable } from '../routing/routing-table.js';
 import type { RuntimeState, RuntimeStore } from '../runtime-store.js';
 import type { PeerInfo, RemovePeerResult, RouteInfo } from '../types.js';
+import { httpActivity } from '../http/http-peer-metrics.js';
 import { peerAccountAssets } from '../ledger-assets.js';
 import { changedFields, parsePeer, parseRoute, specToInput, type PeerField, type PeerInput } from './validate.js';
 
@@ -318,7 +319,7 @@ export class ControlPlane {
       relation: p.relation,
       connected: p.connected,
       direction: url ? 'outbound' : 'inbound',
-      ...(p.isHttp ? { transport: 'http' as const } : {}),
+      ...(p.isHttp ? { transport: 'http' as const, http: httpActivity(this.o.peers.httpStats.of(p.id)) } : {}),
       // a secret inside the URL (user:pass@, ?token=) is never shown: it belongs in authToken
       url: redactUrl(url),
       ilpAddresses: [...new Set(routes.map((r) => r.prefix))],

@@ -14,6 +14,7 @@
  */
 import { Counter, type Registry } from 'prom-client';
 import { BucketHistogram, LATENCY_BUCKETS, type Series } from './metrics.js';
+import type { HttpPeerActivity } from '../types.js';
 
 /** What an outgoing request ended with. */
 export type OutClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error' | 'timeout';
@@ -110,4 +111,13 @@ export function registerHttpPeerMetrics(registry: Registry, stats: HttpPeeringSt
       for (const [peer, c] of stats.peers) if (c.latency.count > 0) yield [peer, c.latency];
     },
   );
+}
+
+/** An HTTP peer's request counts in the shape PeerInfo shows (from its /metrics counts). */
+export function httpActivity(c: HttpPeerCounts): HttpPeerActivity {
+  let sent = 0;
+  for (const n of Object.values(c.out)) sent += n;
+  let received = 0;
+  for (const n of c.in.values()) received += n;
+  return { sent, failed: sent - c.out['2xx'], received, refused: received - (c.in.get('2xx') ?? 0) };
 }

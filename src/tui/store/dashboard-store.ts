@@ -18,7 +18,7 @@ import type {
   SettlementOperationEvent,
   SettlementRequiredEvent,
 } from '../../node/events.js';
-import type { PeerRelation } from '../../node/types.js';
+import type { HttpPeerActivity, PeerRelation } from '../../node/types.js';
 import type { DashboardPeer, DefenceCounters } from '../source.js';
 import { RingBuffer } from './ring-buffer.js';
 import type { RoutesStore } from './routes.js';
@@ -48,6 +48,9 @@ export interface PeerState {
   settleThreshold?: string;
   chain?: string;
   settlement: PeerSettlement;
+  /** 'http' for an ILP-over-HTTP peer, with its request counts */
+  transport?: 'http';
+  http?: HttpPeerActivity;
 }
 
 export interface ChannelState {
@@ -355,6 +358,8 @@ export function refreshPeers(s: DashboardStore, peers: readonly DashboardPeer[])
     p.creditLimit = info.creditLimit;
     p.settleThreshold = info.settleThreshold;
     p.chain = info.settlement?.chain;
+    p.transport = info.transport;
+    p.http = info.http;
   }
   for (const id of s.peers.keys()) if (!seen.has(id)) s.peers.delete(id);
   s.peersStale = false;

@@ -17,8 +17,16 @@ function connection(p: Readonly<PeerState>): { text: string; color: Color } {
   return { text: 'down', color: 'red' };
 }
 
-/** The settlement column: the last step seen for this peer. */
+/**
+ * The settlement column: the last step seen for this peer. An ILP-over-HTTP peer cannot settle (claims
+ * need BTP): its column shows the transport and its requests instead (out, failed, in).
+ */
 export function settlementText(p: Readonly<PeerState>): { text: string; color?: Color } {
+  if (p.transport === 'http') {
+    const h = p.http;
+    if (h === undefined) return { text: 'http', color: 'gray' };
+    return { text: `http out ${compact(h.sent)}${h.failed > 0 ? ` (${compact(h.failed)} failed)` : ''} · in ${compact(h.received)}`, color: h.failed > 0 ? 'yellow' : undefined };
+  }
   const s = p.settlement;
   switch (s.state) {
     case 'required':
