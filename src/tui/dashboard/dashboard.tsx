@@ -37,6 +37,7 @@ export function Dashboard({ vm, ui, layout: l, endpoints }: DashboardProps) {
             width={l.width}
             rows={l.packetRows}
             scroll={ui.scroll.packets}
+            assets={vm.assets}
           />
           <SettlementsPane
             activity={vm.activity}
