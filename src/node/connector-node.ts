@@ -113,7 +113,7 @@ export class ConnectorNode extends PeerRouteApi {
     const configured = c.ilpAddress === undefined ? {} : { configured: c.ilpAddress };
     const asset = { assetCode: c.assetCode, assetScale: c.assetScale };
     this.address = new AddressLearner({ nodeId: c.nodeId, ...configured, ...asset, logger: this.logger, onLearned: () => this.refreshImplicitRoutes() });
-    this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true);
+    this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true || this.cluster?.canForwardTo(id) === true);
     this.peers = createPeerSet(c, { processor: () => this.processor, settlement: () => this.settlement, ccp: () => this.ccp, cluster: () => this.cluster, address: this.address, events: this.events, logger: this.moduleLogger('btp') });
     this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
@@ -182,7 +182,7 @@ export class ConnectorNode extends PeerRouteApi {
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     const adopt = runtimeAdopter(this.runtimeStore, this.controlPlane, () => this.isStarted, this.moduleLogger('cluster'));
-    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), adopt);
+    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), () => this.address.value, adopt);
     await this.cluster?.start();
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
