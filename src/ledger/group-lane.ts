@@ -79,6 +79,8 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
   onRecovered?: (info: { lossesBooked: number; downMs: number }) => void;
   /** See WriteHook. */
   writeHook?: WriteHook;
+  /** Called when a batch write completes (ok or failed), before its callers hear (tests, bench/store-write.ts). */
+  writtenHook?: (info: { seq: number; ok: boolean }) => void;
 
   protected readonly accts = new Map<AccountId, A>();
   protected readonly peers = new Map<string, A>();
@@ -266,12 +268,21 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
 
   private readonly writeNext = (): void => {
     this.scheduled = false;
+    this.startGroup();
+  };
+
+  /**
+   * Starts writing the current group now if a slot is free. Called when a slot frees (settle, before
+   * the finished group's callbacks run: the disk gets the next batch without waiting for them or for
+   * another event-loop phase) and by `schedule` once the turn's commits are in.
+   */
+  protected startGroup(): void {
     if (this.laneHeld || this.inFlight.length >= this.maxInFlight || this.group.empty) return;
     const g = this.group;
     this.group = this.newGroup(++this.groupSeq);
     this.inFlight.push(g);
     this.writeGroup(g);
-  };
+  }
 
   /** The store's reason for a failed write, as the fault names it. */
   protected describe(err: unknown): string {
@@ -303,7 +314,10 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
       this.recordLosses(g);
       failure = this.writeFailure(err);
     }
-    if (!this.group.empty) this.schedule();
+    // The commits made while g was written go out now, before g's callbacks: a Fulfill waits for the
+    // write in progress when it was committed and then its own, nothing else (no timer, no extra turn).
+    if (this.writtenHook) safely(() => this.writtenHook!({ seq: g.seq, ok: err === undefined }));
+    this.startGroup();
     callAll(g.waiters, g.ctxs, failure);
     if (touched.length > 0) this.notify(touched);
   }

@@ -38,6 +38,12 @@ export type { LedgerFault, WriteHook } from './write-lane.js';
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
 const DEFAULT_RECENT_IDS = 2_000_000;
+/**
+ * Batches written at once with `sync: false`. With `sync: true` the default is 1: LevelDB runs one
+ * synced write at a time (its writer queue), so a second batch in flight only waits in that queue,
+ * its members fixed early: a commit made after it went out waits for the write in progress, that
+ * batch's fdatasync and then its own. With one in flight it waits for the write in progress and its own.
+ */
 const DEFAULT_IN_FLIGHT = 3;
 const DEFAULT_PROBE_MS = 1_000;
 const CONSOLIDATE_MS = 1_000;
@@ -65,7 +71,7 @@ export class Ledger extends WriteLane {
     ack: AckFile,
     opened: OpenedStore,
   ) {
-    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? (opts.sync === true ? 1 : DEFAULT_IN_FLIGHT)))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
     this.checkpoints = opened.state.checkpoints;
     this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
@@ -113,9 +119,7 @@ export class Ledger extends WriteLane {
     }
     ledger.folder.start();
     ledger.snapshots.start();
-    ledger.consolidateTimer = setInterval(() => {
-      if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined && ledger.faultState === undefined) ledger.consolidate().catch(() => undefined);
-    }, CONSOLIDATE_MS);
+    ledger.consolidateTimer = setInterval(() => ledger.consolidateInBackground(), CONSOLIDATE_MS);
     ledger.consolidateTimer.unref();
     return ledger;
   }

@@ -29,13 +29,13 @@ import { ConnectorNode } from '../../src/index.js';
 import { extractBlocks, where, type DocBlock } from './extract.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const BASH_TIMEOUT_MS = 45_000;
-const TS_TIMEOUT_MS = 30_000;
-const TSC_TIMEOUT_MS = 60_000;
+const BASH_TIMEOUT_MS = 120_000;
+const TS_TIMEOUT_MS = 90_000;
+const TSC_TIMEOUT_MS = 150_000;
 /** Blocks run this many at a time (each bash block has its own node, so they cannot disturb each other). */
 const PARALLEL = 3;
 /** A test's own timeout also covers its wait for a slot. */
-const QUEUED_TIMEOUT_MS = 150_000;
+const QUEUED_TIMEOUT_MS = 420_000;
 
 const docFiles = [
   ...readdirSync(join(root, 'docs'))
