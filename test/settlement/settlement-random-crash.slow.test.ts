@@ -20,7 +20,7 @@
  * run's choices (the timing of the traffic around them still differs). SETTLEMENT_CRASH_ROUNDS sets the
  * number of rounds (default 10).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -33,7 +33,7 @@ import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.
 import { SettlementStore } from '../../src/settlement/store.js';
 import { root } from '../e2e/process.js';
 import { Harness, waitFor } from '../helpers/node.js';
-import { cliSnapshot, freePort, removeCliSnapshot, startNodeProcess, sumBalances, type NodeProcess } from '../reliability/helpers.js';
+import { cliSnapshot, freePort, removeCliSnapshot, sumBalances } from '../reliability/helpers.js';
 import { connectEvm } from './helpers.js';
 
 const ROUNDS = Number(process.env.SETTLEMENT_CRASH_ROUNDS ?? 10);
@@ -53,13 +53,67 @@ function generator(seed: number): () => number {
   };
 }
 
+/**
+ * A node process kept warm (standby-node.ts: the node's code loaded, nothing opened) until `go`,
+ * which builds and starts the node from its config as `agent-runtime start` does. Killed by pid.
+ */
+class StandbyNode {
+  readonly child: ChildProcess;
+  private out = '';
+  private err = '';
+  readonly ready: Promise<void>;
+  private readonly exited: Promise<void>;
+  private readonly started: Promise<string>;
+
+  constructor(runJs: string, config: string, env: Record<string, string>) {
+    const base: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('AGENT_RUNTIME_') && !k.startsWith('BTP_PEER_') && k !== 'NODE_OPTIONS') base[k] = v;
+    const dist = join(runJs, '..', '..', 'dist');
+    this.child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'standby-node.ts'), dist, config], { cwd: root, env: { ...base, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
+    this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.err = (this.err + d).slice(-20_000)));
+    const line = (prefix: string) =>
+      new Promise<string>((resolve, reject) => {
+        const look = () => {
+          const l = this.out.split('\n').find((x) => x.startsWith(prefix));
+          if (l !== undefined) resolve(l);
+        };
+        this.child.stdout!.on('data', look);
+        void this.exited.then(() => reject(new Error(`standby node exited before ${prefix}: ${this.err}`)));
+      });
+    this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.out = (this.out + d).slice(-200_000)));
+    this.ready = line('{"type":"standby:ready"').then(() => undefined);
+    this.started = line('{"type":"node:started"').then((l) => (JSON.parse(l) as { adminUrl: string }).adminUrl);
+    this.ready.catch(() => undefined);
+    this.started.catch(() => undefined);
+  }
+
+  /** Starts the node; resolves to its admin URL. */
+  async go(): Promise<string> {
+    await this.ready;
+    this.child.stdin!.write('go\n');
+    return this.started;
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      try {
+        process.kill(this.child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await this.exited;
+  }
+}
+
 const h = new Harness();
 let chain: DemoChain;
 let reader: EvmChain;
 let runJs = '';
 let dir = '';
 let handler: Server | undefined;
-const procs: NodeProcess[] = [];
+const procs: StandbyNode[] = [];
 
 beforeAll(async () => {
   runJs = await cliSnapshot();
@@ -71,7 +125,7 @@ beforeAll(async () => {
 }, 400_000);
 
 afterAll(async () => {
-  for (const p of procs) await p.kill('SIGKILL');
+  for (const p of procs) await p.kill();
   await h.cleanup();
   handler?.closeAllConnections();
   await new Promise((resolve) => (handler ? handler.close(resolve) : resolve(undefined)));
@@ -83,7 +137,7 @@ afterAll(async () => {
 
 /** A node process and its admin API. */
 interface Running {
-  proc: NodeProcess;
+  proc: StandbyNode;
   admin: string;
 }
 
@@ -107,7 +161,7 @@ interface View {
 }
 
 describe(`settlement crash harness, random moments (anvil; alice and bob real processes; seed ${SEED})`, () => {
-  it(`${ROUNDS} rounds of SIGKILL to the payer, the payee or both while claims are sent, acknowledged and redeemed: nothing booked twice or lost; ledgers agree with the chain`, { timeout: 600_000 }, async () => {
+  it(`${ROUNDS} rounds of SIGKILL to the payer, the payee or both while claims are sent, acknowledged and redeemed: nothing booked twice or lost; ledgers agree with the chain`, { timeout: 900_000 }, async () => {
     console.log(`settlement random crash: seed ${SEED} (SETTLEMENT_CRASH_SEED=${SEED} replays these choices), ${ROUNDS} rounds`);
     const random = generator(SEED);
     handler = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"accept":true}'));
@@ -124,6 +178,14 @@ describe(`settlement crash harness, random moments (anvil; alice and bob real pr
       '    resendIntervalMs: 500',
     ];
     const common = (id: string, port: number) => [`nodeId: ${id}`, `ilpAddress: g.${id}`, 'assetScale: 6', `dataDir: ${JSON.stringify(join(dir, id))}`, `btpServerPort: ${port}`, 'healthCheckPort: 0', 'adminApi:', '  enabled: true', '  port: 0'];
+    // carol listens and alice dials her (and bob): a restarted alice links up at once, with no backoff
+    const carol: ConnectorNode = h.node({
+      nodeId: 'carol',
+      assetScale: 6,
+      peers: [{ id: 'alice', relation: 'peer', authToken: SECRET, creditLimit: '0' }],
+      routes: [{ prefix: 'g.bob', nextHop: 'alice' }],
+    });
+    await carol.start();
     const aliceYaml = join(dir, 'alice.yaml');
     writeFileSync(
       aliceYaml,
@@ -138,6 +200,7 @@ describe(`settlement crash harness, random moments (anvil; alice and bob real pr
         `    settlement: { chain: evm, address: "${bobKey.address}" }`,
         '  - id: carol',
         '    relation: peer',
+        `    url: ws://127.0.0.1:${carol.btpPort}`,
         '    creditLimit: "1000000000000"',
         'routes:',
         '  - { prefix: g.bob, nextHop: bob }',
@@ -171,19 +234,19 @@ describe(`settlement crash harness, random moments (anvil; alice and bob real pr
       alice: { BTP_PEER_BOB_SECRET: SECRET, BTP_PEER_CAROL_SECRET: SECRET, AGENT_RUNTIME_EVM_PRIVATE_KEY: aliceKey.privateKey },
       bob: { BTP_PEER_ALICE_SECRET: SECRET, AGENT_RUNTIME_EVM_PRIVATE_KEY: bobKey.privateKey },
     };
-    const start = async (who: 'alice' | 'bob'): Promise<Running> => {
-      const proc = startNodeProcess(runJs, who === 'alice' ? aliceYaml : bobYaml, env[who]);
+    const standby = (who: 'alice' | 'bob'): StandbyNode => {
+      const proc = new StandbyNode(runJs, who === 'alice' ? aliceYaml : bobYaml, env[who]);
       procs.push(proc);
-      return { proc, admin: (await proc.started).adminUrl! };
+      return proc;
+    };
+    // each node's next process is loaded while the current one runs
+    const next = { alice: standby('alice'), bob: standby('bob') };
+    const start = async (who: 'alice' | 'bob'): Promise<Running> => {
+      const proc = next[who];
+      next[who] = standby(who);
+      return { proc, admin: await proc.go() };
     };
     const nodes = { bob: await start('bob'), alice: await start('alice') };
-    const carol: ConnectorNode = h.node({
-      nodeId: 'carol',
-      assetScale: 6,
-      peers: [{ id: 'alice', relation: 'peer', url: `ws://127.0.0.1:${alicePort}`, authToken: SECRET, creditLimit: '0' }],
-      routes: [{ prefix: 'g.bob', nextHop: 'alice' }],
-    });
-    await carol.start();
     const linked = async (): Promise<boolean> => {
       if (carol.listPeers()[0]?.connected !== true) return false;
       const list = await call<{ peers: { id: string; connected: boolean }[] }>(nodes.alice, 'GET', '/admin/peers').catch(() => ({ peers: [] }));
@@ -262,15 +325,20 @@ describe(`settlement crash harness, random moments (anvil; alice and bob real pr
       const victims: ('alice' | 'bob')[] = pick < 0.4 ? ['alice'] : pick < 0.8 ? ['bob'] : ['alice', 'bob'];
       await new Promise((resolve) => setTimeout(resolve, delay));
       console.log(`round ${round}: kill -9 ${victims.join(' and ')} ${delay} ms into the traffic (${t.fulfilled()} packets so far)`);
-      await Promise.all(victims.map((v) => nodes[v].proc.kill('SIGKILL')));
+      await Promise.all(victims.map((v) => nodes[v].proc.kill()));
       await t.stop();
-      for (const v of victims) nodes[v] = await start(v);
+      const t0 = Date.now();
+      await Promise.all(victims.map(async (v) => (nodes[v] = await start(v))));
+      const t1 = Date.now();
+      await waitFor(linked, 60_000, `round ${round}: carol → alice → bob connected again`);
+      const t2 = Date.now();
       await check(`round ${round} (${victims.join('+')}, ${delay} ms)`);
+      console.log(`round ${round}: restart ${t1 - t0} ms, reconnect ${t2 - t1} ms, settle and check ${Date.now() - t2} ms`);
     }
     console.log(`settlement random crash: ${ROUNDS} rounds in ${Math.round((Date.now() - started) / 1000)} s (seed ${SEED})`);
 
     // the data directories themselves: ledger verify by the CLI, no open transaction intent
-    await Promise.all([nodes.alice.proc.kill('SIGKILL'), nodes.bob.proc.kill('SIGKILL')]);
+    await Promise.all([nodes.alice.proc, nodes.bob.proc, next.alice, next.bob].map((p) => p.kill()));
     for (const who of ['alice', 'bob']) {
       const out = execFileSync(process.execPath, [runJs, 'ledger', 'verify', '--data-dir', join(dir, who), '--json'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
       expect((JSON.parse(out) as { ok: boolean }).ok, `${who}: ledger verify --data-dir`).toBe(true);
