@@ -22,7 +22,7 @@ beforeAll(() => ensureBuilt(), 120_000);
 /** Runs the demo in the shell; the shell prints `exit=<code>` when it ends. */
 function demo(t: Tmux, ...flags: string[]): void {
   dir = mkdtempSync(join(tmpdir(), 'ar-tui-'));
-  t.type(`clear; stty -g > ${dir}/stty.before; node bin/run.js demo --interval 20 --log-file ${dir}/demo.log ${flags.join(' ')}; echo "exit=$?"`);
+  t.type(`clear; stty -g > ${dir}/stty.before; TMPDIR=${dir} node bin/run.js demo --interval 20 --log-file ${dir}/demo.log ${flags.join(' ')}; echo "exit=$?"`);
 }
 
 /** After the demo: the shell prompt works, the terminal is back to cooked mode, the cursor shows. */
