@@ -68,6 +68,8 @@ export class Cluster {
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
   private stopped = false;
+  /** Hears SHARED_CHANNEL payloads from other instances, and '' when the session is back (catch up). */
+  private sharedListener: ((payload: string) => void) | undefined;
   private readonly counts: ForwardCounts = { sent: 0, relayed: 0 };
   private server: ForwardServer | undefined;
   private client: ForwardClient | undefined;
@@ -99,6 +101,16 @@ export class Cluster {
     const at = this.holders.get(peerId);
     if (at === undefined || at === this.instanceId || this.leases.holds(peerId)) return undefined;
     return this.members.some((m) => m.id === at && m.alive) ? at : undefined;
+  }
+
+  /** Sets who hears shared-state changes (shared-wiring.ts). */
+  onShared(fn: (payload: string) => void): void {
+    this.sharedListener = fn;
+  }
+
+  /** Whether `id` is a live member (as of the last heartbeat). */
+  isLive(id: string): boolean {
+    return id === this.instanceId || this.members.some((m) => m.id === id && m.alive);
   }
 
   /** Whether a Prepare for `peerId` can go to the live instance holding its link (forwarding on). */
@@ -167,6 +179,9 @@ export class Cluster {
       onRuntime: (payload) => {
         if (payload.split(' ')[0] !== this.instanceId) this.o.runtimeChanged?.();
       },
+      onShared: (payload) => {
+        if (payload.split(' ')[0] !== this.instanceId) this.sharedListener?.(payload);
+      },
     });
   }
 
@@ -180,6 +195,7 @@ export class Cluster {
         this.o.logger.info({ instanceId: this.instanceId }, 'cluster session back');
         this.leases.attach(this.session);
         this.o.runtimeChanged?.();
+        this.sharedListener?.('');
       }
       const s = this.session;
       this.members = await s.heartbeat(this.info());
