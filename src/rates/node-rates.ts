@@ -140,7 +140,14 @@ export class NodeRates {
    * Rates set at another instance of the cluster (its whole set of runtime rates): written to
    * `<dataDir>/rates.json`, then applied. A base mismatch or a bad rate throws (nothing changes).
    */
-  async adopt(saved: Record<string, string>): Promise<void> {
+  adopt(saved: Record<string, string>): Promise<void> {
+    // in line with the local sets: they write the same file
+    const next = this.setting.then(() => this.adoptNow(saved));
+    this.setting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async adoptNow(saved: Record<string, string>): Promise<void> {
     const doc = readRatesDocument({ base: this.book.base, rates: saved });
     await this.writeSaved(saved);
     this.book.setStatic(doc.rates);
