@@ -78,8 +78,12 @@ export async function runInteractive(node: ConnectorNode, context: InteractiveCo
   for (const line of whereLines(node, context)) write(line);
   for (const w of context.warnings ?? []) write(`  warning: ${w}`);
 
-  const { runDashboard } = await loadDashboard();
-  const result = await runDashboard(node, { endpoints: endpointsOf(node) });
+  const { runDashboard, adminApprovals } = await loadDashboard();
+  // the approvals pane decides through the admin API, with the config's key, like the CLI
+  const admin = node.endpoints.admin;
+  const asset = { code: node.config.assetCode, scale: node.config.assetScale };
+  const approvals = admin === undefined ? undefined : adminApprovals(admin, node.config.adminApi, asset);
+  const result = await runDashboard(node, { endpoints: endpointsOf(node), approvals });
   if (result.reason === 'error') {
     process.stderr.write(`the dashboard failed: ${result.error instanceof Error ? result.error.message : String(result.error)}\n`);
   }
