@@ -233,6 +233,9 @@ export class Lane {
     await this.meta.save();
     for (const r of this.core.records.values()) {
       if (r.pending.length > 0) await this.core.locks.run(r.channelId, () => this.core.flushPending(r));
+      // The sender is closing a channel that pays us: redeem on every poll until it is done (a redeem
+      // cut off by a crash or a failed transaction is tried again; a running one is not doubled).
+      if (r.direction === 'incoming' && r.state === 'closing') this.incoming.onClosing(r);
       if (r.direction === 'outgoing' && r.state === 'closing' && timestamp >= r.closedAt + r.settlementTimeout) void this.settleExpired(r.channelId);
     }
   }

@@ -105,6 +105,23 @@ const MESSAGES: Record<string, string> = {
   terNO_ACCOUNT: 'The source account does not exist.',
 };
 
+/**
+ * rippled's numeric error codes (ErrorCodes.h; a few changed between versions, clients read the name).
+ * Checked for shape against xrpl.js's recorded error (xrpl-stand-in-fidelity.test.ts).
+ */
+const ERROR_CODES: Record<string, number> = {
+  actNotFound: 19,
+  lgrNotFound: 21,
+  txnNotFound: 29,
+  invalidParams: 31,
+  unknownCmd: 32,
+  lgrIdxMalformed: 58,
+  internal: 73,
+  malformedRequest: 31,
+  invalidTransaction: 31,
+  entryNotFound: 92,
+};
+
 /** A rippled stand-in. Start with `StandInRippled.start()`, stop with `stop()`. */
 export class StandInRippled {
   /** The open ledger's state (what `current` reads). */
@@ -246,8 +263,10 @@ export class StandInRippled {
         answer = { id, status: 'success', type: 'response', result: this.handle(command, req) };
       } catch (err) {
         const e = err instanceof RpcError ? err : new RpcError('internal', String(err));
-        answer = { id, status: 'error', type: 'response', error: e.code, error_message: e.message, request: req };
+        answer = { id, status: 'error', type: 'response', error: e.code, error_code: ERROR_CODES[e.code] ?? ERROR_CODES.internal, error_message: e.message, request: req };
       }
+      // rippled echoes the API version a request asked for (xrpl.js integration expectations).
+      if (typeof req.api_version === 'number') answer = { api_version: req.api_version, ...answer };
       if (command === 'submit' && this.unansweredSubmits) return;
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(answer));
     });
@@ -313,8 +332,9 @@ export class StandInRippled {
     }
     const l = which === 'validated' || which === 'closed' ? this.ledgers[this.ledgers.length - 1] : this.ledgers.find((x) => x.index === Number(which));
     if (l === undefined) throw new RpcError('lgrNotFound', 'ledgerNotFound');
+    // API v2 gives the ledger's index as a number, v1 as a string (xrpl.js ledger.test.ts).
     return {
-      ledger: { closed: true, ledger_index: String(l.index), ledger_hash: l.hash, close_time: l.closeTime, parent_close_time: l.closeTime - 1 },
+      ledger: { closed: true, ledger_index: req.api_version === 2 ? l.index : String(l.index), ledger_hash: l.hash, close_time: l.closeTime, parent_close_time: l.closeTime - 1 },
       ledger_hash: l.hash,
       ledger_index: l.index,
       validated: true,
@@ -333,7 +353,7 @@ export class StandInRippled {
     if (a === undefined) throw new RpcError('actNotFound', 'Account not found.');
     return {
       account_data: { Account: address, Balance: a.Balance.toString(), Flags: 0, LedgerEntryType: 'AccountRoot', OwnerCount: a.OwnerCount, Sequence: a.Sequence },
-      ...(current ? { ledger_current_index: this.validatedIndex + 1 } : { ledger_index: this.validatedIndex }),
+      ...(current ? { ledger_current_index: this.validatedIndex + 1 } : { ledger_hash: this.ledgers[this.ledgers.length - 1].hash, ledger_index: this.validatedIndex }),
       validated: !current,
     };
   }
@@ -413,6 +433,14 @@ export class StandInRippled {
       tx_json: { ...tx, hash },
       accepted: result === 'tesSUCCESS' || result.startsWith('tec'),
       applied: result === 'tesSUCCESS' || result.startsWith('tec'),
+      // the rest of rippled's submit answer (xrpl.js submit.test.ts): the account's next sequence after it, queue and relay flags
+      account_sequence_available: this.open.accounts.get(str(tx.Account))?.Sequence ?? 0,
+      account_sequence_next: this.open.accounts.get(str(tx.Account))?.Sequence ?? 0,
+      broadcast: result === 'tesSUCCESS' || result.startsWith('tec'),
+      kept: result === 'tesSUCCESS' || result.startsWith('tec') || result.startsWith('ter'),
+      queued: false,
+      open_ledger_cost: BASE_FEE.toString(),
+      validated_ledger_index: this.validatedIndex,
     });
     const pre = this.preflight(tx);
     if (pre !== 'tesSUCCESS') return answer(pre);
