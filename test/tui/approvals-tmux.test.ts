@@ -87,7 +87,7 @@ describe.skipIf(!hasTmux())('the approvals pane in a real terminal (tmux)', () =
     // the header's endpoints line says where a's admin API answers
     const up = await t.until((s) => /admin (http:\/\/127\.0\.0\.1:\d+)/.exec(s.join('\n')), "a's admin address in the header", 40_000);
     const base = up[1];
-    await waitFor(async () => b.listPeers().find((p) => p.id === 'a')?.connected === true, 30_000, 'a connects to b');
+    await waitFor(() => b.listPeers().find((p) => p.id === 'a')?.connected === true, 30_000, 'a connects to b');
 
     const sent = await call(base, 'POST', '/admin/ilp/send', AGENT, { destination: 'g.b.shop', amount: '300', data: Buffer.from('an apple').toString('base64') });
     expect(sent.status).toBe(202);

@@ -11,7 +11,7 @@ export interface ApprovalsState {
   /** the last decision or error, shown on the pane's title */
   readonly note?: string;
   /** approves or denies the approval with this id (ignored while another decision runs) */
-  decide(id: string, approve: boolean): void;
+  readonly decide: (id: string, approve: boolean) => void;
 }
 
 const sameRows = (a: readonly PendingApproval[], b: readonly PendingApproval[]) => a.length === b.length && a.every((r, i) => r.id === b[i].id);
