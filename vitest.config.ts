@@ -11,8 +11,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     exclude: ['**/node_modules/**', 'test/**/*.slow.test.ts', ...slowFiles],
     pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 120_000,
     // Integration tests open real sockets and LevelDB folders; two workers match the 2-core CI machine.
     maxWorkers: 2,
   },

@@ -3,9 +3,11 @@
  * commit fresh packet entries (forward alice -> bob) through a `sync: true` Ledger in a temp folder for
  * `--seconds` (default 5); prints batches/s, packets/s, packets per batch, synced writes per batch (the
  * writeHook's sync flag: one fdatasync per LevelDB batch; ACKED is a pwrite without fsync) and the
- * CRC-32C throughput of the page checksum. No network, no node: what format 5's per-batch work costs.
+ * CRC-32C throughput of the page checksum, and each entry's wait in synced writes: how many batch writes
+ * completed between its commit and its callback (1: its own; 2: the one in progress when it was
+ * committed, then its own; more would mean something else on the path). No network, no node.
  *
- *   node --import tsx bench/store-write.ts [--callers 10] [--seconds 5]
+ *   node --import tsx bench/store-write.ts [--callers 10] [--seconds 5] [--stagger 0] [--in-flight N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -14,8 +16,11 @@ import { parseArgs } from 'node:util';
 import { Ledger, entries } from '../src/ledger/index.js';
 import { crc32c } from '../src/ledger/integrity/crc32c.js';
 
-const { values } = parseArgs({ options: { callers: { type: 'string', default: '10' }, seconds: { type: 'string', default: '5' } } });
+const { values } = parseArgs({ options: { callers: { type: 'string', default: '10' }, seconds: { type: 'string', default: '5' }, stagger: { type: 'string', default: '0' }, 'in-flight': { type: 'string' } } });
 const callers = Number(values.callers);
+/** Caller c waits c % stagger event-loop turns before each commit (arrivals spread over turns, as a node's Fulfills are). */
+const stagger = Number(values.stagger);
+const inFlight = values['in-flight'] === undefined ? undefined : Number(values['in-flight']);
 const seconds = Number(values.seconds);
 
 function crcMBps(): number {
@@ -31,12 +36,17 @@ function crcMBps(): number {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'store-write-'));
-  const ledger = await Ledger.open({ dataDir, sync: true, compactIntervalMs: 0 });
+  const ledger = await Ledger.open({ dataDir, sync: true, compactIntervalMs: 0, ...(inFlight !== undefined ? { maxBatchesInFlight: inFlight } : {}) });
   let batches = 0;
   let synced = 0;
+  let completed = 0;
+  const waits = new Map<number, number>();
   ledger.writeHook = (w) => {
     batches++;
     if (w.sync) synced++;
+  };
+  ledger.writtenHook = () => {
+    completed++;
   };
   let n = 0;
   let done = 0;
@@ -44,30 +54,41 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   await new Promise<void>((resolve) => {
     let running = callers;
-    const next = (): void => {
+    const later = (c: number, turns: number): void => {
+      if (turns <= 0) next(c);
+      else setImmediate(() => later(c, turns - 1));
+    };
+    const next = (c: number): void => {
       if (Date.now() >= deadline) {
         if (--running === 0) resolve();
         return;
       }
       const id = `b-${n++}`;
+      const at = completed;
       ledger.commit({ ...entries.forward(id, 'alice', 'bob', 10n, 9n), fresh: true }, undefined, (err) => {
         if (err) throw err;
         done++;
-        next();
+        const w = completed - at;
+        waits.set(w, (waits.get(w) ?? 0) + 1);
+        later(c, stagger > 0 ? c % stagger : 0);
       });
     };
-    for (let c = 0; c < callers; c++) next();
+    for (let c = 0; c < callers; c++) later(c, stagger > 0 ? c % stagger : 0);
   });
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
   await ledger.close();
   rmSync(dataDir, { recursive: true, force: true });
   const out = {
     callers,
+    stagger,
+    maxBatchesInFlight: inFlight ?? 'default',
     seconds: Number(secs.toFixed(2)),
     batchesPerSec: Math.round(batches / secs),
     packetsPerSec: Math.round(done / secs),
     packetsPerBatch: Number((done / Math.max(1, batches)).toFixed(2)),
     syncedWritesPerBatch: Number((synced / Math.max(1, batches)).toFixed(2)),
+    /** entries by how many batch writes completed between their commit and their callback */
+    entryWaitInWrites: Object.fromEntries([...waits].sort(([a], [b]) => a - b)),
     crc32cMBps: Math.round(crcMBps()),
     loadavg: loadavg().map((l) => Number(l.toFixed(1))),
   };

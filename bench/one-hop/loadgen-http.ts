@@ -18,9 +18,9 @@ const EXPIRY_AHEAD_MS = 30_000;
 const EXPIRY_REFRESH_MS = 50;
 const DRAIN_TIMEOUT_MS = 35_000;
 /**
- * Slots started at once; each answer starts one more until all C run. Every slot may need a new
- * connection, and the target's pre-auth gate (performance.maxPreAuthPerAddress, 32 by default) closes
- * connections from one address past that many not yet authenticated: a pool grows as load does.
+ * Slots started at once; each answer starts one more until all C run, so the pool of connections
+ * grows as load does. (The target's pre-auth gate no longer closes a burst of new connections past
+ * performance.maxPreAuthPerAddress, it queues them; the ramp stays so the figures compare with earlier runs.)
  */
 const RAMP = 16;
 

@@ -50,14 +50,17 @@ export function agentAdminRoutes(policies: Policies, approvals: ApprovalQueue, q
       return policies.view();
     });
 
-    app.get('/admin/approvals', () => ({ pending: approvals.pendingCount, approvals: approvals.list() }));
+    app.get('/admin/approvals', async () => {
+      const all = await approvals.listAll();
+      return { pending: all.filter((a) => a.status === 'pending').length, approvals: all };
+    });
 
-    app.get<{ Params: { id: string } }>('/admin/approvals/:id', { schema: { params: idParams } }, (request) => approvals.get(request.params.id));
+    app.get<{ Params: { id: string } }>('/admin/approvals/:id', { schema: { params: idParams } }, (request) => approvals.find(request.params.id));
 
     app.post<{ Params: { id: string }; Body: { decision: 'approve' | 'deny' } }>(
       '/admin/approvals/:id',
       { schema: { params: idParams, body: decisionBody }, config: { scope: 'approve' } satisfies ScopeRouteConfig },
-      (request) => approvals.decide(request.params.id, request.body.decision === 'approve', callerOf(request).name),
+      (request) => approvals.decideAnywhere(request.params.id, request.body.decision === 'approve', callerOf(request).name),
     );
   };
 }

@@ -48,9 +48,19 @@ const KEEP_DECIDED = 1000;
 /** Decided approvals kept on disk (pending ones are always kept). */
 const STORE_DECIDED = 100;
 
+/** Approvals held by the other instances of a cluster (src/cluster/shared-wiring.ts). */
+export interface RemoteApprovals {
+  list(): Promise<ApprovalView[]>;
+  get(id: string): Promise<ApprovalView | undefined>;
+  /** Has the owner decide it; undefined when no instance has it. */
+  decide(id: string, approve: boolean, by: string): Promise<ApprovalView | undefined>;
+}
+
 export class ApprovalQueue {
   private readonly entries = new Map<string, Entry>();
   private pending = 0;
+  /** A cluster instance's view of the other instances' approvals (none on a lone node). */
+  remote: RemoteApprovals | undefined;
 
   constructor(
     private readonly opts: {
@@ -142,6 +152,30 @@ export class ApprovalQueue {
     const e = this.entries.get(id);
     if (e === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
     return { ...e.view };
+  }
+
+  /** This node's approvals and, in a cluster, the other instances' (the admin API's list). */
+  async listAll(): Promise<ApprovalView[]> {
+    const local = this.list();
+    if (this.remote === undefined) return local;
+    const known = new Set(local.map((v) => v.id));
+    return [...local, ...(await this.remote.list()).filter((v) => !known.has(v.id))];
+  }
+
+  /** One approval, here or (in a cluster) at another instance. */
+  async find(id: string): Promise<ApprovalView> {
+    if (this.entries.has(id) || this.remote === undefined) return this.get(id);
+    const v = await this.remote.get(id);
+    if (v === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    return v;
+  }
+
+  /** `decide`, or in a cluster the owner instance decides an approval this one does not hold. */
+  async decideAnywhere(id: string, approve: boolean, by: string): Promise<ApprovalView> {
+    if (this.entries.has(id) || this.remote === undefined) return this.decide(id, approve, by);
+    const v = await this.remote.decide(id, approve, by);
+    if (v === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    return v;
   }
 
   /** Approves (runs the payment, resolving when it ends) or denies a pending send. */

@@ -61,6 +61,9 @@ export function createAgents(
     send?: RawSend;
     /** The ledger's durable balance of an account (spend memo accounts; policies.ts). */
     booked?: (account: string) => bigint;
+    /** Where approvals and receipts are kept (a cluster instance's stores: src/cluster); default the data directory. */
+    approvalStore?: ApprovalStore;
+    receipts?: ReceiptStore;
   } = {},
 ): Agents {
   const signals = new AgentSignals(emit);
@@ -69,11 +72,11 @@ export function createAgents(
     max: () => policies.config.local?.maxPendingApprovals ?? 100,
     timeoutMs: () => policies.config.local?.approvalTimeoutMs ?? 300_000,
     onChange: signals.approvalChanged,
-    store: new ApprovalStore(config.dataDir, logger),
+    store: opts.approvalStore ?? new ApprovalStore(config.dataDir, logger),
     onPersistError: (err) => logger.error({ err }, 'could not write an approval decision to disk'),
   });
   const identity = loadIdentity(config.dataDir, logger);
-  const receipts = new ReceiptStore(config.dataDir);
+  const receipts = opts.receipts ?? new ReceiptStore(config.dataDir);
   const payments = new LocalPayments(policies, approvals, address, receipts, logger);
   if (opts.send !== undefined) payments.restore(opts.send);
   const asset = { code: config.assetCode, scale: config.assetScale };

@@ -84,9 +84,21 @@ export class Policies {
   async set(input: unknown): Promise<PoliciesConfig> {
     const next = policiesSchema.parse(input);
     await this.store.savePolicies(next);
+    await this.publish?.(next);
     this.current = next;
     this.apply(next);
     return next;
+  }
+
+  /** A cluster instance's hook (src/cluster): every change made here, after its local write and before it applies. */
+  publish: ((policies: PoliciesConfig) => Promise<void>) | undefined;
+
+  /** Policies set at another instance of the cluster: validated, written to disk, then applied. */
+  async adopt(input: unknown): Promise<void> {
+    const next = policiesSchema.parse(input);
+    await this.store.savePolicies(next);
+    this.current = next;
+    this.apply(next);
   }
 
   /** Every policy with its budgets' state at `now`. */

@@ -7,6 +7,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PostgresTarget } from '../ledger/postgres/connect.js';
+import type { ResponseCallback } from '../node/btp/btp-link.js';
+import { ForwardClient, ForwardServer, type ForwardCounts, type RelayHost } from './forward.js';
 import { LinkLeases, type LinkHost } from './leases.js';
 import { ClusterSession, type Member } from './session.js';
 
@@ -21,6 +23,19 @@ export interface ClusterHealth {
   dead: string[];
   /** peers whose link this instance holds */
   leases: string[];
+  /** in-cluster forwarding (cluster.secret set): packets sent to other instances, and relayed for them */
+  forwarded?: ForwardCounts;
+}
+
+/** In-cluster forwarding (on when cluster.secret is set). */
+export interface ForwardOptions {
+  secret: string;
+  host: string;
+  port: number;
+  /** the host other instances dial (default `host`) */
+  advertiseHost?: string;
+  maxBodyBytes: number;
+  relay: RelayHost;
 }
 
 export interface ClusterOptions {
@@ -38,6 +53,7 @@ export interface ClusterOptions {
   info(): Record<string, unknown>;
   /** Another instance changed the runtime state (or the session is back and may have missed some). */
   runtimeChanged?(): void;
+  forward?: ForwardOptions;
 }
 
 /** `<hostname>-<pid>`, the default instance id. */
@@ -52,6 +68,11 @@ export class Cluster {
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
   private stopped = false;
+  /** Hears SHARED_CHANNEL payloads from other instances, and '' when the session is back (catch up). */
+  private sharedListener: ((payload: string) => void) | undefined;
+  private readonly counts: ForwardCounts = { sent: 0, relayed: 0 };
+  private server: ForwardServer | undefined;
+  private client: ForwardClient | undefined;
 
   constructor(private readonly o: ClusterOptions) {
     this.instanceId = o.instanceId ?? defaultInstanceId();
@@ -60,6 +81,13 @@ export class Cluster {
 
   /** Registers the instance (CLUSTER_INSTANCE_IN_USE when its id is live elsewhere) and starts the heartbeat. */
   async start(): Promise<void> {
+    const f = this.o.forward;
+    if (f !== undefined) {
+      const server = new ForwardServer({ ...f, instanceId: this.instanceId, logger: this.o.logger, counts: this.counts });
+      await server.listen();
+      this.server = server;
+      this.client = new ForwardClient(f.secret, this.instanceId, this.counts);
+    }
     this.session = await this.openSession();
     this.leases.attach(this.session);
     await this.beat();
@@ -75,6 +103,32 @@ export class Cluster {
     return this.members.some((m) => m.id === at && m.alive) ? at : undefined;
   }
 
+  /** Sets who hears shared-state changes (shared-wiring.ts). */
+  onShared(fn: (payload: string) => void): void {
+    this.sharedListener = fn;
+  }
+
+  /** Whether `id` is a live member (as of the last heartbeat). */
+  isLive(id: string): boolean {
+    return id === this.instanceId || this.members.some((m) => m.id === id && m.alive);
+  }
+
+  /** Whether a Prepare for `peerId` can go to the live instance holding its link (forwarding on). */
+  canForwardTo(peerId: string): boolean {
+    return this.client !== undefined && this.forwardUrl(peerId) !== undefined;
+  }
+
+  /**
+   * Forwards a Prepare for `peerId` to the live instance holding its link; false (nothing sent) when
+   * forwarding is off or no other live instance holds it.
+   */
+  readonly relay = (peerId: string, ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown): boolean => {
+    const to = this.client === undefined ? undefined : this.forwardUrl(peerId);
+    if (to === undefined) return false;
+    this.client!.send(to.url, to.instance, peerId, ilp, deadline, cb, ctx);
+    return true;
+  };
+
   health(): ClusterHealth {
     return {
       instanceId: this.instanceId,
@@ -82,6 +136,7 @@ export class Cluster {
       members: this.members.filter((m) => m.alive).map((m) => m.id),
       dead: this.members.filter((m) => !m.alive).map((m) => m.id),
       leases: this.leases.heldPeers(),
+      ...(this.server ? { forwarded: { ...this.counts } } : {}),
     };
   }
 
@@ -92,6 +147,22 @@ export class Cluster {
     const s = this.session;
     this.session = undefined;
     await s?.close();
+    this.client?.close();
+    await this.server?.close();
+  }
+
+  /** The registry's forward url of the live instance holding `peerId`'s link. */
+  private forwardUrl(peerId: string): { instance: string; url: string } | undefined {
+    const at = this.heldElsewhere(peerId);
+    const url = at === undefined ? undefined : this.members.find((m) => m.id === at)?.info.forward;
+    return typeof url === 'string' ? { instance: at!, url } : undefined;
+  }
+
+  /** The registry row's info: the node's, and this instance's forward url. */
+  private info(): Record<string, unknown> {
+    const f = this.o.forward;
+    const forward = this.server === undefined || f === undefined ? {} : { forward: `http://${hostForUrl(f.advertiseHost ?? f.host)}:${this.server.port}` };
+    return { ...this.o.info(), ...forward };
   }
 
   private openSession(): Promise<ClusterSession> {
@@ -99,7 +170,7 @@ export class Cluster {
       target: this.o.target,
       instanceId: this.instanceId,
       deadAfterMs: this.o.deadAfterMs,
-      info: this.o.info(),
+      info: this.info(),
       onLost: (reason) => {
         if (this.stopped) return;
         this.o.logger.error({ instanceId: this.instanceId, reason }, 'cluster session lost: every link this instance held is closed until it is back');
@@ -107,6 +178,9 @@ export class Cluster {
       },
       onRuntime: (payload) => {
         if (payload.split(' ')[0] !== this.instanceId) this.o.runtimeChanged?.();
+      },
+      onShared: (payload) => {
+        if (payload.split(' ')[0] !== this.instanceId) this.sharedListener?.(payload);
       },
     });
   }
@@ -121,9 +195,10 @@ export class Cluster {
         this.o.logger.info({ instanceId: this.instanceId }, 'cluster session back');
         this.leases.attach(this.session);
         this.o.runtimeChanged?.();
+        this.sharedListener?.('');
       }
       const s = this.session;
-      this.members = await s.heartbeat(this.o.info());
+      this.members = await s.heartbeat(this.info());
       this.holders = await s.linkHolders(this.o.peerIds());
     } catch (err) {
       this.o.logger.warn({ err: (err as Error).message }, 'cluster heartbeat failed');
@@ -132,3 +207,6 @@ export class Cluster {
     }
   }
 }
+
+/** An IPv6 literal in brackets, for a URL. */
+const hostForUrl = (h: string): string => (h.includes(':') ? `[${h}]` : h);

@@ -4,8 +4,10 @@
  */
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import { postgresOptions } from '../node/ledger-backend.js';
-import type { PeerSet } from '../node/peers.js';
+import type { PeerSet, RelaySend } from '../node/peers.js';
+import type { ResponseCallback } from '../node/btp/btp-link.js';
 import type { ControlPlane } from '../node/control/control-plane.js';
 import { RuntimeStore } from '../node/runtime-store.js';
 import { Cluster, defaultInstanceId } from './cluster.js';
@@ -49,11 +51,25 @@ export function clusterDialGate(c: NodeConfig, cluster: () => Cluster | undefine
   return { want: (id) => cluster()?.leases.want(id), unwant: (id) => cluster()?.leases.unwant(id) };
 }
 
+/** The peer set's relay: forwarding to the instance holding a peer's link (undefined without cluster.secret). */
+export function clusterRelay(c: NodeConfig, cluster: () => Cluster | undefined): RelaySend | undefined {
+  if (!c.cluster.enabled || c.cluster.secret === undefined) return undefined;
+  return (peerId, ilp, deadline, cb, ctx) => cluster()?.relay(peerId, ilp, deadline, cb, ctx) ?? false;
+}
+
 /** The cluster instance of a node, not started (undefined when the cluster is off). */
-export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, info: () => Record<string, unknown>, runtimeChanged?: () => void): Cluster | undefined {
+export function createCluster(c: NodeConfig, peers: PeerSet, ledger: LedgerBackend, logger: Logger, info: () => Record<string, unknown>, address: () => string, runtimeChanged?: () => void): Cluster | undefined {
   if (!c.cluster.enabled) return undefined;
   const { url, tls } = postgresOptions(c);
   const k = c.cluster;
+  const forward = k.secret === undefined ? undefined : {
+    secret: k.secret,
+    host: k.forwardHost,
+    port: k.forwardPort,
+    ...(k.advertiseHost === undefined ? {} : { advertiseHost: k.advertiseHost }),
+    maxBodyBytes: c.performance.maxFrameBytes,
+    relay: { sendHere: (id: string, ilp: Buffer, deadline: number, cb: ResponseCallback) => peers.get(id)?.sendHere(ilp, deadline, cb) ?? false, address },
+  };
   return new Cluster({
     target: { url, ...(tls ? { tls } : {}) },
     instanceId: instanceIdOf(c),
@@ -61,11 +77,24 @@ export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, inf
     deadAfterMs: k.deadAfterMs,
     leaseCheckMs: k.leaseCheckMs,
     logger,
-    host: { dial: (id) => peers.dialNow(id), hangUp: (id, reason) => peers.hangUp(id, reason) },
+    host: { dial: (id) => peers.dialNow(id), hangUp: (id, reason) => peers.hangUp(id, reason), settled: (id) => settled(ledger, id), taken: () => readBooks(ledger) },
     peerIds: () => peers.all().map((p) => p.id),
     info,
     ...(runtimeChanged ? { runtimeChanged } : {}),
+    ...(forward ? { forward } : {}),
   });
+}
+
+/** Resolves once no reservation of `peerId` is open in this instance and every booking is durable. */
+async function settled(ledger: LedgerBackend, peerId: string): Promise<void> {
+  while (ledger.reserved(peerId) !== 0n && ledger.fault === undefined) await new Promise((r) => setTimeout(r, 10));
+  await ledger.flush();
+}
+
+/** A PostgreSQL ledger reads back every instance's bookings now (others have no such read). */
+async function readBooks(ledger: LedgerBackend): Promise<void> {
+  const refresh = (ledger as { refreshBalances?: () => Promise<void> }).refreshBalances;
+  await refresh?.call(ledger);
 }
 
 /** The BTP listener's claim hooks for a cluster instance (none when the cluster is off). */

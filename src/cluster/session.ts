@@ -10,6 +10,7 @@
 import type pg from 'pg';
 import { appError } from '../errors/index.js';
 import { RUNTIME_CHANNEL } from './runtime-store.js';
+import { SHARED_CHANNEL } from './shared-state.js';
 import { connectionConfig, loadPg, redactPostgresUrl, unavailable, type PostgresTarget } from '../ledger/postgres/connect.js';
 
 /** Advisory lock namespaces (first key of the two-key form): instance ids, and links per peer. */
@@ -37,6 +38,8 @@ export interface SessionOptions {
   onLost(reason: string): void;
   /** A NOTIFY on RUNTIME_CHANNEL (another instance changed peers or routes): its payload. */
   onRuntime?(payload: string): void;
+  /** A NOTIFY on SHARED_CHANNEL (rates, policies, approvals: shared-state.ts): its payload. */
+  onShared?(payload: string): void;
 }
 
 /** Rows dead this long (ms) are deleted by any instance's heartbeat. */
@@ -66,6 +69,7 @@ export class ClusterSession {
     c.on('end', () => s.fail('the cluster session was closed'));
     c.on('notification', (m) => {
       if (m.channel === RUNTIME_CHANNEL && !s.lost) o.onRuntime?.(m.payload ?? '');
+      if (m.channel === SHARED_CHANNEL && !s.lost) o.onShared?.(m.payload ?? '');
     });
     try {
       await c.connect();
@@ -83,6 +87,7 @@ export class ClusterSession {
         [o.instanceId, JSON.stringify(o.info)],
       );
       await c.query(`LISTEN ${RUNTIME_CHANNEL}`);
+      await c.query(`LISTEN ${SHARED_CHANNEL}`);
     } catch (err) {
       s.lost = true;
       await c.end().catch(() => undefined);

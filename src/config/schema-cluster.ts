@@ -3,7 +3,7 @@
  * (docs/scaling.md). Off by default; on, it needs `ledger.backend: postgres`.
  */
 import { z } from 'zod';
-import { key, positiveInt } from './fields.js';
+import { hostField, key, portField, positiveInt, secretField } from './fields.js';
 
 /** An instance id: letters, digits, `_ ~ - .` (a host name fits). */
 export const INSTANCE_ID_PATTERN = /^[a-zA-Z0-9_.~-]+$/;
@@ -19,6 +19,20 @@ export const clusterSchema = z.strictObject({
   deadAfterMs: key(positiveInt(5000), { description: 'An instance whose heartbeat is older than this is seen dead (ms); must exceed heartbeatMs.' }),
   leaseCheckMs: key(positiveInt(500), { description: 'How often this instance tries to take the links of dialled peers no live instance holds (ms).' }),
   balanceRefreshMs: key(positiveInt(500), { description: 'How often this instance reads the balances other instances booked (ms).' }),
+  secret: key(secretField().optional(), {
+    description: 'The cluster secret (the same in every instance): a packet whose next hop is served by another instance is forwarded to it over the internal link, authenticated with this. Unset: no forwarding (such a packet gets T01).',
+    secret: true,
+    env: 'AGENT_RUNTIME_CLUSTER_SECRET',
+  }),
+  forwardHost: key(hostField('127.0.0.1'), {
+    type: 'host',
+    description: 'Bind address of the internal forwarding listener (on with cluster.secret); other instances must reach it.',
+  }),
+  forwardPort: key(portField(0), { description: 'Port of the internal forwarding listener (0 = any free port; instances advertise theirs in the registry).' }),
+  advertiseHost: key(hostField('127.0.0.1').unwrap().optional(), {
+    type: 'host',
+    description: 'The host other instances dial to reach this one\'s forwarding listener (default: cluster.forwardHost; set it when that is 0.0.0.0).',
+  }),
 });
 
 type ClusterRuleInput = { cluster: z.output<typeof clusterSchema>; ledger: { backend: string } };

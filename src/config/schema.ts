@@ -257,10 +257,10 @@ const performanceSchema = z.strictObject({
     description: 'Most data bytes of one peer\'s Prepares awaiting an answer at once; more get T03 (0 = no limit; peer.route.* exempt).',
   }),
   maxPreAuthConnections: key(positiveInt(512), {
-    description: 'BTP connections not yet authenticated, in total; past it new connections are closed at once.',
+    description: 'Connections not yet authenticated (BTP; ILP-over-HTTP before their first authenticated request), in total; past it new connections are closed at once.',
   }),
   maxPreAuthPerAddress: key(positiveInt(32), {
-    description: 'BTP connections not yet authenticated from one client address; past it that address is closed at once.',
+    description: 'Connections not yet authenticated from one client address; past it BTP closes them at once and ILP-over-HTTP holds them unread until one of the address\'s connections authenticates.',
   }),
   preAuthTimeoutMs: key(positiveInt(5000), {
     description: 'How long a new BTP connection has to upgrade and authenticate (ms).',

@@ -16,10 +16,14 @@ import type { SideJournal, SideRecord } from './side-journal.js';
 import { accounts, type AccountId, type JournalEntry, type PeerLimits, type Reservation } from './types.js';
 import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
 
-/** Why the ledger stopped taking money: the first failed write since the store was (re)opened. */
+/**
+ * Why the ledger stopped taking money: the first failed write since the store was (re)opened
+ * (`LEDGER_WRITE_FAILED`: cleared once the store works again), or damage found reading the store
+ * (`LEDGER_CORRUPT`: stays until a restart; see `ledger salvage`).
+ */
 export interface LedgerFault {
-  code: 'LEDGER_WRITE_FAILED';
-  /** The store's own error message (ENOSPC, EPERM, EIO ...; a database URL masked). */
+  code: 'LEDGER_WRITE_FAILED' | 'LEDGER_CORRUPT';
+  /** The store's own error message (ENOSPC, EPERM, EIO ...; a database URL masked), or the damage found. */
   reason: string;
   /** ms since the epoch of the first failure. */
   since: number;
@@ -79,6 +83,8 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
   onRecovered?: (info: { lossesBooked: number; downMs: number }) => void;
   /** See WriteHook. */
   writeHook?: WriteHook;
+  /** Called when a batch write completes (ok or failed), before its callers hear (tests, bench/store-write.ts). */
+  writtenHook?: (info: { seq: number; ok: boolean }) => void;
 
   protected readonly accts = new Map<AccountId, A>();
   protected readonly peers = new Map<string, A>();
@@ -266,12 +272,21 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
 
   private readonly writeNext = (): void => {
     this.scheduled = false;
+    this.startGroup();
+  };
+
+  /**
+   * Starts writing the current group now if a slot is free. Called when a slot frees (settle, before
+   * the finished group's callbacks run: the disk gets the next batch without waiting for them or for
+   * another event-loop phase) and by `schedule` once the turn's commits are in.
+   */
+  protected startGroup(): void {
     if (this.laneHeld || this.inFlight.length >= this.maxInFlight || this.group.empty) return;
     const g = this.group;
     this.group = this.newGroup(++this.groupSeq);
     this.inFlight.push(g);
     this.writeGroup(g);
-  };
+  }
 
   /** The store's reason for a failed write, as the fault names it. */
   protected describe(err: unknown): string {
@@ -279,9 +294,9 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
   }
 
   /** The store refused a write: stop taking money (once), and let the subclass start probing. */
-  protected enterFault(err: unknown): void {
+  protected enterFault(err: unknown, code: LedgerFault['code'] = 'LEDGER_WRITE_FAILED'): void {
     if (this.faultState !== undefined) return;
-    this.faultState = { code: 'LEDGER_WRITE_FAILED', reason: this.describe(err), since: Date.now(), recorded: 0, unrecorded: 0 };
+    this.faultState = { code, reason: this.describe(err), since: Date.now(), recorded: 0, unrecorded: 0 };
     this.faulted();
     const f = this.faultState;
     if (this.onFault) safely(() => this.onFault!(f));
@@ -303,7 +318,10 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
       this.recordLosses(g);
       failure = this.writeFailure(err);
     }
-    if (!this.group.empty) this.schedule();
+    // The commits made while g was written go out now, before g's callbacks: a Fulfill waits for the
+    // write in progress when it was committed and then its own, nothing else (no timer, no extra turn).
+    if (this.writtenHook) safely(() => this.writtenHook!({ seq: g.seq, ok: err === undefined }));
+    this.startGroup();
     callAll(g.waiters, g.ctxs, failure);
     if (touched.length > 0) this.notify(touched);
   }

@@ -38,6 +38,12 @@ export type { LedgerFault, WriteHook } from './write-lane.js';
 const DEFAULT_RETENTION_MS = 900_000;
 const DEFAULT_COMPACT_MS = 5_000;
 const DEFAULT_RECENT_IDS = 2_000_000;
+/**
+ * Batches written at once with `sync: false`. With `sync: true` the default is 1: LevelDB runs one
+ * synced write at a time (its writer queue), so a second batch in flight only waits in that queue,
+ * its members fixed early: a commit made after it went out waits for the write in progress, that
+ * batch's fdatasync and then its own. With one in flight it waits for the write in progress and its own.
+ */
 const DEFAULT_IN_FLIGHT = 3;
 const DEFAULT_PROBE_MS = 1_000;
 const CONSOLIDATE_MS = 1_000;
@@ -65,7 +71,7 @@ export class Ledger extends WriteLane {
     ack: AckFile,
     opened: OpenedStore,
   ) {
-    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? DEFAULT_IN_FLIGHT))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
+    super(opened.db, side, ack, Math.min(ACK_SLOTS, Math.max(1, Math.floor(opts.maxBatchesInFlight ?? (opts.sync === true ? 1 : DEFAULT_IN_FLIGHT)))), opts.sync === true, capacity, opened.state.maxDeltaSeq);
     this.checkpoints = opened.state.checkpoints;
     this.folder = new Folder(() => this.db, {
       retentionMs: opts.journalRetentionMs ?? DEFAULT_RETENTION_MS,
@@ -76,7 +82,7 @@ export class Ledger extends WriteLane {
         this.checkpoints = checkpoints;
       },
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
-      failed: (err) => this.sig.corrupt(err, 'read'),
+      failed: (err) => this.readDamage(err),
     });
     this.load(opened);
     this.sig.tornTails = opened.torn;
@@ -113,9 +119,7 @@ export class Ledger extends WriteLane {
     }
     ledger.folder.start();
     ledger.snapshots.start();
-    ledger.consolidateTimer = setInterval(() => {
-      if (ledger.unconsolidated.length > 0 && ledger.consolidating === undefined && ledger.faultState === undefined) ledger.consolidate().catch(() => undefined);
-    }, CONSOLIDATE_MS);
+    ledger.consolidateTimer = setInterval(() => ledger.consolidateInBackground(), CONSOLIDATE_MS);
     ledger.consolidateTimer.unref();
     return ledger;
   }
@@ -159,7 +163,7 @@ export class Ledger extends WriteLane {
    */
   async getEntry(id: string): Promise<JournalEntry | undefined> {
     if (this.closed) throw closedError();
-    return findEntry(this.db, id);
+    return findEntry(this.db, id).catch((err: unknown) => this.readFailed(err));
   }
 
   /**
@@ -308,14 +312,32 @@ export class Ledger extends WriteLane {
     this.unbooked = 0;
   }
 
-  /** A read of the store failed: damage is counted and reported (once), then the error goes on. */
+  /** A read of the store failed: damage is counted and reported (once) and stops the money path, then the error goes on. */
   private readFailed(err: unknown): never {
-    this.sig.corrupt(err, 'read');
+    this.readDamage(err);
     throw err;
   }
 
+  /**
+   * Damage found reading the store (verify, export, folding, getEntry): counted and reported once, and
+   * fail-stop as a failed write is (the node refuses Prepares with T00, /health answers 503), but with
+   * no probe: damage does not heal. Writes go on (packets already forwarded are still booked); the
+   * fault stays until a restart, whose open check refuses the store when the damage is where it reads.
+   */
+  private readDamage(err: unknown): void {
+    if (!this.sig.corrupt(err, 'read') || this.closed) return;
+    if (this.faultState === undefined) this.enterFault(err, 'LEDGER_CORRUPT');
+    else if (this.faultState.code !== 'LEDGER_CORRUPT') {
+      // faulted on a write already: the reopen must not clear what the damage says
+      this.faultState.code = 'LEDGER_CORRUPT';
+      this.faultState.reason = this.describe(err);
+    }
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
   protected faulted(): void {
-    if (this.probeTimer !== undefined || this.closed) return;
+    if (this.probeTimer !== undefined || this.closed || this.faultState?.code === 'LEDGER_CORRUPT') return;
     this.probeTimer = setInterval(() => void this.probe(), this.opts.probeIntervalMs ?? DEFAULT_PROBE_MS);
     this.probeTimer.unref();
   }
@@ -351,6 +373,8 @@ export class Ledger extends WriteLane {
       if (!this.group.empty) this.schedule();
     }
     if (opened === undefined || this.closed) return;
+    // damage found reading meanwhile (verify, export): that fault stays, the losses wait for the next open
+    if (fault.code === 'LEDGER_CORRUPT') return;
     this.faultState = undefined;
     try {
       await this.bookLosses(opened.losses);

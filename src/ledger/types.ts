@@ -125,7 +125,8 @@ export interface LedgerOptions {
    */
   recentIdCapacity?: number;
   /**
-   * How many batches may be written at once (default 3). Batches carry balance deltas, not absolute
+   * How many batches may be written at once (default 3, with `sync: true` 1: LevelDB syncs one write
+   * at a time, a second batch would only queue behind it). Batches carry balance deltas, not absolute
    * balances, so LevelDB may apply them in any order. 1 writes one batch at a time; at most 16 (the
    * batches ACKED names, integrity/ack-file.ts), a higher value is taken as 16.
    */

@@ -30,6 +30,14 @@ interface PendingDeltas {
   deltas: bigint[];
 }
 
+/** One consolidation: the written batches it takes and the base balance it writes for each account. */
+interface ConsolidationPlan {
+  take: PendingDeltas[];
+  bases: Map<Account, bigint>;
+  /** The highest batch seq taken (the `q` watermark it writes). */
+  high: number;
+}
+
 export abstract class WriteLane extends GroupLane<Account, Item, Group> {
   /** Fingerprints of durable ids, for replay detection. */
   protected readonly recent: RecentIds;
@@ -39,6 +47,10 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
   private mark = 0;
   private scratch: Buffer = Buffer.allocUnsafe(64 * 1024);
   protected readonly writeOptions: { sync: boolean };
+  /** A consolidation riding in the batch of group `seq` (see `write`). */
+  private riding: { seq: number; plan: ConsolidationPlan; resolve: () => void } | undefined;
+  /** The timer found delta records to consolidate while batches were being written: the next batch takes them. */
+  private consolidateDue = false;
 
   protected constructor(
     protected db: Db,
@@ -65,6 +77,17 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
       this.consolidating = undefined;
     });
     return this.consolidating;
+  }
+
+  /**
+   * The background timer's consolidation: a write of its own only when the lane is idle; while batches
+   * are being written the next batch carries it instead (a synced write of its own would sit in
+   * LevelDB's writer queue ahead of a packet batch and cost that batch's Fulfills one more fdatasync).
+   */
+  protected consolidateInBackground(): void {
+    if (this.unconsolidated.length === 0 || this.consolidating !== undefined || this.faultState !== undefined || this.closed) return;
+    if (this.inFlight.length > 0 || !this.group.empty) this.consolidateDue = true;
+    else this.consolidate().catch(() => undefined);
   }
 
   /** Looks up on disk the ids that may have been booked before, then writes the batch. */
@@ -101,6 +124,18 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
       this.done(g, err);
       return;
     }
+    // Consolidation rides in this batch (same LevelDB write, same fdatasync) instead of queueing a write
+    // of its own in front of the next packet batch. It takes only batches already written (seq <= doneSeq).
+    if ((this.consolidateDue || this.unconsolidated.length >= CONSOLIDATE_BATCHES) && this.consolidating === undefined && this.faultState === undefined) {
+      const plan = this.consolidationPlan();
+      if (plan !== undefined) {
+        this.consolidateDue = false;
+        fillConsolidation(batch, plan);
+        let resolve!: () => void;
+        this.consolidating = new Promise<void>((r) => (resolve = r));
+        this.riding = { seq: g.seq, plan, resolve };
+      }
+    }
     if (batch.length === 0) {
       void batch.close();
       this.done(g, undefined);
@@ -131,11 +166,12 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
       }
       this.unconsolidated.push({ seq: g.seq, touched, deltas });
     }
-    if (this.unconsolidated.length >= CONSOLIDATE_BATCHES && this.consolidating === undefined && !this.closed && this.faultState === undefined) {
-      // Off the packet path: after this turn's callbacks, and its write goes to the threadpool.
-      setImmediate(() => {
-        if (this.consolidating === undefined) this.consolidate().catch(() => undefined);
-      });
+    const r = this.riding;
+    if (r !== undefined && r.seq === g.seq) {
+      this.riding = undefined;
+      if (err === undefined) this.applyConsolidation(r.plan);
+      this.consolidating = undefined;
+      r.resolve();
     }
     this.settle(g, err, touched);
   }
@@ -150,12 +186,12 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
     return firstId === undefined || g.bookedAt === 0 ? '' : timeKey(g.bookedAt, firstId).toString('hex');
   }
 
-  private async consolidateOnce(): Promise<void> {
+  /** What a consolidation now would take: every written batch up to doneSeq (undefined: none). */
+  private consolidationPlan(): ConsolidationPlan | undefined {
     const upTo = this.doneSeq;
     const take = this.unconsolidated.filter((u) => u.seq <= upTo);
-    if (take.length === 0) return;
+    if (take.length === 0) return undefined;
     const bases = new Map<Account, bigint>();
-    const batch = this.db.batch();
     let high = 0;
     for (const u of take) {
       high = Math.max(high, u.seq);
@@ -163,19 +199,36 @@ export abstract class WriteLane extends GroupLane<Account, Item, Group> {
         const a = u.touched[i];
         bases.set(a, (bases.get(a) ?? a.base) + u.deltas[i]);
       }
-      batch.del(deltaKey(u.seq));
     }
-    for (const [a, b] of bases) batch.put(a.key, encodeI128(b));
-    // Keeps the highest batch number findable once its delta record and page are gone (open check).
-    batch.put(WATERMARK_KEY, encodeU48(high));
+    return { take, bases, high };
+  }
+
+  /** The plan's write succeeded: the bases are the stored ones, its batches' delta records are gone. */
+  private applyConsolidation(plan: ConsolidationPlan): void {
+    for (const [a, b] of plan.bases) a.base = b;
+    const taken = new Set(plan.take);
+    this.unconsolidated = this.unconsolidated.filter((u) => !taken.has(u));
+  }
+
+  private async consolidateOnce(): Promise<void> {
+    const plan = this.consolidationPlan();
+    if (plan === undefined) return;
+    const batch = this.db.batch();
+    fillConsolidation(batch, plan);
     try {
       await batch.write(this.writeOptions);
     } catch (err) {
       this.enterFault(err);
       throw err;
     }
-    for (const [a, b] of bases) a.base = b;
-    const taken = new Set(take);
-    this.unconsolidated = this.unconsolidated.filter((u) => !taken.has(u));
+    this.applyConsolidation(plan);
   }
+}
+
+/** A consolidation's writes: each taken batch's delta record deleted, the new bases, the watermark. */
+function fillConsolidation(batch: ReturnType<Db['batch']>, plan: ConsolidationPlan): void {
+  for (const u of plan.take) batch.del(deltaKey(u.seq));
+  for (const [a, b] of plan.bases) batch.put(a.key, encodeI128(b));
+  // Keeps the highest batch number findable once its delta record and page are gone (open check).
+  batch.put(WATERMARK_KEY, encodeU48(plan.high));
 }

@@ -116,6 +116,7 @@ export async function startIlpHttpServer(c: NodeConfig, peers: PeerSet, stats: S
     },
   });
   await server.listen();
+  stats.httpPreAuth = server.preAuth;
   return server;
 }
 

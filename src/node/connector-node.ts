@@ -42,6 +42,7 @@ import { announceStarted, createBtpServer, createCcp, createDelivery, createPipe
 import type { IlpHttpServer } from './http/ilp-http-server.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { clusterClaims, createCluster, fetchRuntime, runtimeAdopter, runtimeStoreFor } from '../cluster/node-cluster.js';
+import { ClusterShared } from '../cluster/shared-wiring.js';
 import type { HealthReport, LocalDeliveryHandler, PaymentHandler, PeerAccountBalance } from './types.js';
 import type { SendPacketParams } from './types.js';
 
@@ -91,6 +92,8 @@ export class ConnectorNode extends PeerRouteApi {
   private settlement: SettlementModule | undefined;
   /** this process as a cluster instance (cluster.enabled) */
   private cluster: Cluster | undefined;
+  /** rates, policies, approvals and receipts shared by the cluster's instances */
+  private shared: ClusterShared | undefined;
   private readonly runtimeStore: RuntimeStore;
 
   /**
@@ -113,7 +116,7 @@ export class ConnectorNode extends PeerRouteApi {
     const configured = c.ilpAddress === undefined ? {} : { configured: c.ilpAddress };
     const asset = { assetCode: c.assetCode, assetScale: c.assetScale };
     this.address = new AddressLearner({ nodeId: c.nodeId, ...configured, ...asset, logger: this.logger, onLearned: () => this.refreshImplicitRoutes() });
-    this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true);
+    this.routes = new RoutingTable((id) => this.peers.get(id)?.relation, (id) => this.peers.get(id)?.connected === true || this.cluster?.canForwardTo(id) === true);
     this.peers = createPeerSet(c, { processor: () => this.processor, settlement: () => this.settlement, ccp: () => this.ccp, cluster: () => this.cluster, address: this.address, events: this.events, logger: this.moduleLogger('btp') });
     this.assets = new AccountAssets({ code: c.assetCode, scale: c.assetScale }, (id) => this.peers.get(id));
     this.controlPlane = new ControlPlane({
@@ -182,8 +185,9 @@ export class ConnectorNode extends PeerRouteApi {
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     const adopt = runtimeAdopter(this.runtimeStore, this.controlPlane, () => this.isStarted, this.moduleLogger('cluster'));
-    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), adopt);
+    this.cluster = createCluster(c, this.peers, ledger, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), () => this.address.value, adopt);
     await this.cluster?.start();
+    const shared = (this.shared = await ClusterShared.open(c, this.cluster, this.moduleLogger('cluster')));
 
     this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
@@ -191,7 +195,9 @@ export class ConnectorNode extends PeerRouteApi {
     this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), {
       send: (p, memo) => this.rawSend(p, undefined, memo),
       booked: (account) => ledger.balance(account),
+      ...(shared ? { approvalStore: shared.approvalStore, receipts: shared.receipts } : {}),
     });
+    await shared?.attach(this.rates, this.agents);
     const { routes, peers, events, delivery, address, securityStats: stats } = this;
     this.processor = createPipeline({ config: c, ledger, routes, peers, events, delivery, address, stats, agents: this.agents, rates: this.rates.book, logger: this.moduleLogger('pipeline'), ccp: () => this.ccp });
     this.ccp = createCcp(c, routes, peers, () => address.value, this.moduleLogger('ccp'));
@@ -252,6 +258,7 @@ export class ConnectorNode extends PeerRouteApi {
     await this.ilpHttp?.close();
     await this.control?.stop();
     await this.agents?.close();
+    await this.shared?.close();
     await this.ledger?.close();
     this.events.flushNow();
     this.state = 'stopped';

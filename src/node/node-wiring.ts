@@ -9,7 +9,7 @@ import type { NodeConfig } from '../config/index.js';
 import type { LedgerBackend } from '../ledger/index.js';
 import type { Agents } from '../agents/index.js';
 import type { Cluster } from '../cluster/cluster.js';
-import { clusterDialGate } from '../cluster/node-cluster.js';
+import { clusterDialGate, clusterRelay } from '../cluster/node-cluster.js';
 import { ratesRoutes } from '../rates/admin-routes.js';
 import type { NodeRates } from '../rates/node-rates.js';
 import type { AddressLearner } from './address-learner.js';
@@ -56,7 +56,8 @@ export function createPeerSet(c: NodeConfig, p: LinkParts): PeerSet {
     p.cluster()?.leases.linkDown(peer.id);
   };
   const httpDownAfterFailures = c.http.downAfterFailures;
-  return new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: p.logger, events: p.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, p.cluster) });
+  const relay = clusterRelay(c, p.cluster);
+  return new PeerSet({ nodeId: c.nodeId, maxFrameBytes: c.performance.maxFrameBytes, logger: p.logger, events: p.events, handlers, onLinkUp, onLinkDown, httpDownAfterFailures, dialGate: clusterDialGate(c, p.cluster), ...(relay ? { relay } : {}) });
 }
 
 /** The parts that add admin routes or metrics. */

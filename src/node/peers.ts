@@ -57,6 +57,8 @@ export class Peer implements PeerPort {
   bucket: TokenBucket | undefined;
   /** set while the peer is removed or the node stops, so closing sockets do not trigger reconnects */
   retired = false;
+  /** Cluster forwarding: sends through the instance holding this peer's link when none is open here (false: none does). */
+  relay: RelaySend | undefined;
 
   constructor(public spec: PeerSpec) {
     if (spec.rateLimit) this.bucket = new TokenBucket(spec.rateLimit.packetsPerSecond, spec.rateLimit.burst);
@@ -91,12 +93,29 @@ export class Peer implements PeerPort {
     }
     const link = this.link;
     if (link === undefined || !link.isOpen) {
+      if (this.relay?.(this.id, ilp, deadline, cb, ctx) === true) return;
       cb(new LinkError(`peer ${this.id} is not connected`, 'closed'), undefined, undefined, ctx);
       return;
     }
     link.sendIlp(ilp, deadline, cb, ctx);
   };
+
+  /** Sends on this process's own link only (what a cluster relay does): false when it has none to send on. */
+  sendHere(ilp: Buffer, deadline: number, cb: ResponseCallback): boolean {
+    if (this.isHttp) {
+      if (this.http === undefined) return false;
+      this.http.sendIlp(ilp, deadline, cb);
+      return true;
+    }
+    const link = this.link;
+    if (link === undefined || !link.isOpen) return false;
+    link.sendIlp(ilp, deadline, cb);
+    return true;
+  }
 }
+
+/** Forwards a Prepare to the cluster instance holding `peerId`'s link; false when no other instance does. */
+export type RelaySend = (peerId: string, ilp: Buffer, deadline: number, cb: ResponseCallback, ctx?: unknown) => boolean;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s, 'utf8').digest();
@@ -119,6 +138,8 @@ export interface PeerSetOptions {
    * `want` asks for it (the lease holder calls `dialNow`), `unwant` gives it up when the peer goes.
    */
   dialGate?: { want(peerId: string): void; unwant(peerId: string): void };
+  /** Cluster forwarding (src/cluster/forward.ts): where a Prepare goes when the peer's link is held by another instance. */
+  relay?: RelaySend;
 }
 
 export class PeerSet {
@@ -139,6 +160,7 @@ export class PeerSet {
   /** Adds a peer and, when it has a url, starts dialling it. */
   add(spec: PeerSpec): Peer {
     const peer = new Peer(spec);
+    peer.relay = this.o.relay;
     this.peers.set(spec.id, peer);
     if (peer.isHttp) this.startHttp(peer);
     else if (spec.url && this.o.dialGate) this.o.dialGate.want(spec.id);

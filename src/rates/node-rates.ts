@@ -116,13 +116,32 @@ export class NodeRates {
     if (doc.base !== this.book.base) throw new RatesDocumentError(`base is ${doc.base} but the node's rates are quoted against ${this.book.base}`);
     if (doc.rates.size === 0) throw new RatesDocumentError('rates is empty: name at least one asset, e.g. { "rates": { "XRP": "1.923077" } }');
     const next = { ...this.savedObject(), ...Object.fromEntries([...doc.rates].map(([k, r]) => [k, r.text])) };
-    makeDirectory(this.o.dataDir);
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ static: next }, null, 2)}\n`);
-    await rename(tmp, this.file);
+    await this.writeSaved(next);
+    await this.publish?.(next);
     this.book.setStatic(doc.rates);
     this.o.emit({ type: 'rates:updated', source: 'admin', assets: [...doc.rates.keys()] });
     return this.view();
+  }
+
+  /** A cluster instance's hook (src/cluster): every rate set here, after its local write and before it applies. */
+  publish: ((saved: Record<string, string>) => Promise<void>) | undefined;
+
+  /**
+   * Rates set at another instance of the cluster (its whole set of runtime rates): written to
+   * `<dataDir>/rates.json`, then applied. A base mismatch or a bad rate throws (nothing changes).
+   */
+  async adopt(saved: Record<string, string>): Promise<void> {
+    const doc = readRatesDocument({ base: this.book.base, rates: saved });
+    await this.writeSaved(saved);
+    this.book.setStatic(doc.rates);
+    this.o.emit({ type: 'rates:updated', source: 'admin', assets: [...doc.rates.keys()] });
+  }
+
+  private async writeSaved(saved: Record<string, string>): Promise<void> {
+    makeDirectory(this.o.dataDir);
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${JSON.stringify({ static: saved }, null, 2)}\n`);
+    await rename(tmp, this.file);
   }
 
   /** Registers `ilp_rate_age_seconds` and `ilp_rate_stale` (read at scrape time). */

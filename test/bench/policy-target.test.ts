@@ -1,5 +1,5 @@
 /**
- * Smoke test of the bench's policy target (p, `npm run bench:policy`): target (a) whose sender is a
+ * Smoke test of the bench's policy target (s, `npm run bench:policy`): target (a) whose sender is a
  * child under a spend policy (maxPerPayment and a day budget), so every packet pays the policy's
  * reserve and commit and the two spend memo legs. One short window with exact counts, then the
  * node's own view: the budget spent exactly the fulfilled packets' amounts, nothing held, nothing

@@ -12,7 +12,7 @@ function issues(input: Record<string, unknown>): { path: string; message: string
 describe('cluster config', () => {
   it('is off by default and changes nothing', () => {
     const c = configSchema.parse({});
-    expect(c.cluster).toEqual({ enabled: false, heartbeatMs: 1000, deadAfterMs: 5000, leaseCheckMs: 500, balanceRefreshMs: 500 });
+    expect(c.cluster).toEqual({ enabled: false, heartbeatMs: 1000, deadAfterMs: 5000, leaseCheckMs: 500, balanceRefreshMs: 500, forwardHost: '127.0.0.1', forwardPort: 0 });
   });
 
   it('needs ledger.backend: postgres', () => {

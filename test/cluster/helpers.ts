@@ -78,7 +78,7 @@ export async function postJson<T = Record<string, unknown>>(url: string, body: u
 export interface ClusterHealthBody {
   status: string;
   checks: { peers: { id: string; connected: boolean; instance?: string }[] };
-  cluster?: { instanceId: string; session: boolean; members: string[]; dead: string[]; leases: string[] };
+  cluster?: { instanceId: string; session: boolean; members: string[]; dead: string[]; leases: string[]; forwarded?: { sent: number; relayed: number } };
 }
 
 /** An instance's /health body. */
@@ -93,6 +93,9 @@ export async function balanceAt(r: Ready, account: string): Promise<bigint> {
 }
 
 const CHILDREN = ['alice', 'bob', 'carol', 'dave'];
+
+/** The test clusters' secret (in-cluster forwarding). */
+export const CLUSTER_SECRET = 'cluster-test-secret';
 
 /** The hub's child peers (each logs in with `<id>-secret`). */
 export const childPeers = (): Record<string, unknown>[] => CHILDREN.map((id) => ({ id, authToken: `${id}-secret`, relation: 'child', creditLimit: '100000000' }));
@@ -109,7 +112,7 @@ export function hubConfig(url: string, instanceId: string, dataDir: string, extr
     adminApi: { enabled: true, port: 0 },
     routing: { enabled: false },
     ledger: { backend: 'postgres', postgres: { url } },
-    cluster: { enabled: true, instanceId, heartbeatMs: 200, deadAfterMs: 3000, leaseCheckMs: 200, balanceRefreshMs: 200 },
+    cluster: { enabled: true, instanceId, heartbeatMs: 200, deadAfterMs: 3000, leaseCheckMs: 200, balanceRefreshMs: 200, secret: CLUSTER_SECRET },
     peers: childPeers(),
     ...extra,
   };

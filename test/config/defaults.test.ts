@@ -45,7 +45,7 @@ describe('loadConfig defaults and discovery', () => {
       rates: { base: 'USD', static: {}, spread: '0' },
       routing: { enabled: true, broadcastIntervalMs: 30000, holdDownMs: 45000, maxRoutesPerPeer: 10000, exportPolicy: 'all' },
       http: { host: '127.0.0.1', port: 3002, maxBodyBytes: 65536, downAfterFailures: 3 },
-      cluster: { enabled: false, heartbeatMs: 1000, deadAfterMs: 5000, leaseCheckMs: 500, balanceRefreshMs: 500 },
+      cluster: { enabled: false, heartbeatMs: 1000, deadAfterMs: 5000, leaseCheckMs: 500, balanceRefreshMs: 500, forwardHost: '127.0.0.1', forwardPort: 0 },
     });
   });
 

@@ -86,6 +86,7 @@ describe('describeConfigKeys', () => {
       ['settlement.aptos.privateKey', 'AGENT_RUNTIME_APTOS_PRIVATE_KEY'],
       ['ledger.postgres.url', 'AGENT_RUNTIME_LEDGER_POSTGRES_URL'],
       ['routing.secret', 'AGENT_RUNTIME_ROUTING_SECRET'],
+      ['cluster.secret', 'AGENT_RUNTIME_CLUSTER_SECRET'],
     ]);
   });
 
@@ -105,6 +106,7 @@ describe('the full example', () => {
     AGENT_RUNTIME_XRPL_SEED: 'sXrplSeed',
     AGENT_RUNTIME_APTOS_PRIVATE_KEY: `ed25519-priv-0x${'34'.repeat(32)}`,
     AGENT_RUNTIME_ROUTING_SECRET: 'routing-secret',
+    AGENT_RUNTIME_CLUSTER_SECRET: 'cluster-secret',
     AGENT_RUNTIME_LEDGER_POSTGRES_URL: 'postgres://hub:pw@db.example:5432/ledger',
     HTTP_PEER_CAROL_INCOMING_TOKEN: 'carol-to-us',
     HTTP_PEER_CAROL_OUTGOING_TOKEN: 'us-to-carol',

@@ -29,13 +29,13 @@ import { ConnectorNode } from '../../src/index.js';
 import { extractBlocks, where, type DocBlock } from './extract.js';
 
 const root = join(import.meta.dirname, '..', '..');
-const BASH_TIMEOUT_MS = 45_000;
-const TS_TIMEOUT_MS = 30_000;
-const TSC_TIMEOUT_MS = 60_000;
+const BASH_TIMEOUT_MS = 120_000;
+const TS_TIMEOUT_MS = 90_000;
+const TSC_TIMEOUT_MS = 150_000;
 /** Blocks run this many at a time (each bash block has its own node, so they cannot disturb each other). */
 const PARALLEL = 3;
 /** A test's own timeout also covers its wait for a slot. */
-const QUEUED_TIMEOUT_MS = 150_000;
+const QUEUED_TIMEOUT_MS = 420_000;
 
 const docFiles = [
   ...readdirSync(join(root, 'docs'))
@@ -56,14 +56,17 @@ const blocksDir = join(root, 'tmp', 'docs-blocks');
 const tsFile = (b: DocBlock) => join(blocksDir, `${b.file.replace(/[^a-zA-Z0-9]+/g, '-')}-L${b.line}.ts`);
 const tsxLoader = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx').replace(/loader\.cjs$/, 'loader.mjs')).href;
 
-/** The environment of every block: ours, without anything that would point the CLI elsewhere. */
+/**
+ * The environment of every block: ours, without anything that would point the CLI elsewhere, and with
+ * TMPDIR inside this run's work directory, so what a killed block leaves (a demo's data) goes with it.
+ */
 function blockEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (k.startsWith('AGENT_RUNTIME_') || k.startsWith('BTP_PEER_') || k.startsWith('VITEST') || k === 'NODE_OPTIONS') continue;
     env[k] = v;
   }
-  return { ...env, NO_COLOR: '1', ...extra };
+  return { ...env, NO_COLOR: '1', TMPDIR: work, ...extra };
 }
 
 interface RunResult {

@@ -57,7 +57,7 @@ export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
 }
 
 /** Polls `fn` until it returns a truthy value (no fixed sleeps). */
-export async function until<T>(fn: () => T, label: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function until<T>(fn: () => T, label: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
   const started = Date.now();
   for (;;) {
     const v = fn();

@@ -52,8 +52,10 @@ describe.skipIf(!hasScript)('start on a terminal', () => {
 
   it('demo: the hub on the dashboard; q stops the three nodes and removes their data (exit 0)', async () => {
     ensureBuilt();
+    // The demo's data goes under a private TMPDIR, so a run killed on timeout leaves nothing behind.
+    dir = mkdtempSync(join(tmpdir(), 'ar-demo-term-'));
     const p = new Proc('script', ['-qfec', `"${process.execPath}" "${bin}" demo --interval 50`, '/dev/null'], {
-      env: { ...process.env, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' },
+      env: { ...process.env, TMPDIR: dir, TERM: 'xterm-256color', COLUMNS: '120', LINES: '40' },
     });
     procs.push(p);
     const dataDir = await until(() => /data dir {5}(\S+)/.exec(plain(p.stdout))?.[1], 'the data dir on the screen');

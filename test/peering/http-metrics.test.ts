@@ -1,13 +1,14 @@
 /**
  * /metrics for ILP-over-HTTP peering, read as Prometheus text: requests per peer by direction and
  * status class (2xx, 4xx, 5xx, error: no connection, timeout: no answer before expiry), and the
- * duration histogram of our requests per peer. A real local HTTP server plays peer z and answers
+ * duration histogram of our requests per peer (an answer after the expiry in it too, and counted as
+ * late). A real local HTTP server plays peer z and answers
  * each packet as its destination says; z also posts to our listener.
  */
 import { createServer, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Harness } from '../helpers/node.js';
+import { Harness, waitFor } from '../helpers/node.js';
 import { sample, scrape } from '../helpers/metrics-text.js';
 import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
 import { deserializePrepare, serializeFulfill, serializePrepare } from '../../src/node/ilp/packet.js';
@@ -106,5 +107,16 @@ describe('ILP-over-HTTP peering metrics', () => {
     expect(sample(m, 'ilp_http_peer_request_duration_seconds_bucket', { peer: 'z', le: '+Inf' })).toBe(4);
     expect(sample(m, 'ilp_http_peer_request_duration_seconds_sum', { peer: 'z' })).toBeGreaterThan(0);
     expect(sample(m, 'ilp_http_peer_request_duration_seconds_count', { peer: 'gone' })).toBeUndefined();
+    expect(sample(m, 'ilp_http_peer_late_responses_total', { peer: 'z' })).toBeUndefined();
+
+    // z answers the timed-out request now: counted as late and in the histogram, still one timeout
+    held.shift()!.writeHead(200, { 'content-type': 'application/octet-stream' }).end(serializeFulfill({ fulfillment: Buffer.alloc(32), data: Buffer.alloc(0) }));
+    const after = await waitFor(async () => {
+      const m2 = await scrape(a.endpoints.health!);
+      return sample(m2, 'ilp_http_peer_late_responses_total', { peer: 'z' }) === 1 ? m2 : undefined;
+    }, 30_000, 'the late answer counted');
+    expect(sample(after, 'ilp_http_peer_request_duration_seconds_count', { peer: 'z' })).toBe(5);
+    expect(sample(after, 'ilp_http_peer_requests_total', { peer: 'z', direction: 'out', class: 'timeout' })).toBe(1);
+    expect(sample(after, 'ilp_http_peer_requests_total', { peer: 'z', direction: 'out', class: '2xx' })).toBe(2);
   });
 });

@@ -100,7 +100,7 @@ export const stats = (extra: Partial<{ packetsIn: number; fulfilledPerSec: numbe
 });
 
 /** Polls until `fn` returns something truthy (no fixed sleeps). Uses the monotonic clock: tests fake Date. */
-export async function until<T>(fn: () => T, label: string | (() => string), timeoutMs = 20_000): Promise<NonNullable<T>> {
+export async function until<T>(fn: () => T, label: string | (() => string), timeoutMs = 60_000): Promise<NonNullable<T>> {
   const start = performance.now();
   for (;;) {
     const v = fn();

@@ -42,7 +42,7 @@ function routeRows(screen: readonly string[]): string[] {
 // Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
 if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
 describe.skipIf(!hasTmux())('the routes pane in a real terminal (tmux)', () => {
-  it('shows static and learned routes with next hop, source, age and path; a withdrawn route leaves; tab focuses it', { timeout: 90_000 }, async () => {
+  it('shows static and learned routes with next hop, source, age and path; a withdrawn route leaves; tab focuses it', { timeout: 240_000 }, async () => {
     const c = h.node({ nodeId: 'c', routing, peers: [{ id: 'b', relation: 'peer', authToken: 'b-c' }] } as never);
     await c.start();
     const b = h.node({

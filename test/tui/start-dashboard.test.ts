@@ -38,7 +38,7 @@ function config(nodeId: string): string {
 // Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
 if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
 describe.skipIf(!hasTmux())('start on a terminal (tmux): where things are', () => {
-  it('the header shows admin, explorer, health and BTP; the explorer answers; q prints them again on exit', { timeout: 90_000 }, async () => {
+  it('the header shows admin, explorer, health and BTP; the explorer answers; q prints them again on exit', { timeout: 180_000 }, async () => {
     const file = config('shown');
     term = new Tmux(140, 30);
     const t = term;
@@ -72,7 +72,7 @@ describe.skipIf(!hasTmux())('start on a terminal (tmux): where things are', () =
 });
 
 describe('start --explorer, piped', () => {
-  it('node:started carries explorerUrl when the explorer is on, and none when it is off', { timeout: 60_000 }, async () => {
+  it('node:started carries explorerUrl when the explorer is on, and none when it is off', { timeout: 180_000 }, async () => {
     const file = config('piped');
     const on = cli(['start', '--json', '--config', file, '--explorer', '--explorer-port', '0', '--data-dir', join(dir!, 'on')]);
     const off = cli(['start', '--json', '--config', file, '--data-dir', join(dir!, 'off')]);

@@ -22,7 +22,7 @@ beforeAll(() => ensureBuilt(), 120_000);
 /** Runs the demo in the shell; the shell prints `exit=<code>` when it ends. */
 function demo(t: Tmux, ...flags: string[]): void {
   dir = mkdtempSync(join(tmpdir(), 'ar-tui-'));
-  t.type(`clear; stty -g > ${dir}/stty.before; node bin/run.js demo --interval 20 --log-file ${dir}/demo.log ${flags.join(' ')}; echo "exit=$?"`);
+  t.type(`clear; stty -g > ${dir}/stty.before; TMPDIR=${dir} node bin/run.js demo --interval 20 --log-file ${dir}/demo.log ${flags.join(' ')}; echo "exit=$?"`);
 }
 
 /** After the demo: the shell prompt works, the terminal is back to cooked mode, the cursor shows. */
@@ -39,7 +39,7 @@ async function terminalUsable(t: Tmux, columns: number): Promise<void> {
 // Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
 if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
 describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
-  it('120x40: packets flow, an on-chain settle shows, p pauses the list while the totals go on, it follows a resize to 80x24, q stops cleanly', { timeout: 120_000 }, async () => {
+  it('120x40: packets flow, an on-chain settle shows, p pauses the list while the totals go on, it follows a resize to 80x24, q stops cleanly', { timeout: 300_000 }, async () => {
     term = new Tmux(120, 40);
     const t = term;
     demo(t);

@@ -135,7 +135,7 @@ export class Tmux {
   }
 
   /** Polls the screen until `test` returns something truthy. */
-  async until<T>(test: (screen: string[]) => T, label: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
+  async until<T>(test: (screen: string[]) => T, label: string, timeoutMs = 60_000): Promise<NonNullable<T>> {
     const start = performance.now();
     let last: string[] = [];
     for (;;) {
@@ -148,7 +148,7 @@ export class Tmux {
   }
 
   /** Polls until `test` holds for the screen, and returns that screen. */
-  async screenWhere(test: (screen: string[]) => boolean, label: string, timeoutMs = 20_000): Promise<string[]> {
+  async screenWhere(test: (screen: string[]) => boolean, label: string, timeoutMs = 60_000): Promise<string[]> {
     return this.until((s) => (test(s) ? s : undefined), label, timeoutMs);
   }
 

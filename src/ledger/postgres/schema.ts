@@ -16,6 +16,8 @@
  * - `cluster_instances` (cluster.enabled, src/cluster): one row per instance with its heartbeat and the
  *   backend pid of the session that holds its link locks (pg_locks names who holds what).
  * - `cluster_runtime`: the one row of runtime peer and route changes every instance applies.
+ * - `cluster_shared` (rates, policies), `cluster_approvals`, `cluster_receipts`: the cluster's shared
+ *   runtime state besides peers and routes (src/cluster/shared-state.ts).
  */
 import type pg from 'pg';
 
@@ -68,6 +70,27 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
         id int PRIMARY KEY CHECK (id = 1),
         state jsonb NOT NULL,
         version bigint NOT NULL
+      );`,
+  },
+  {
+    name: 'cluster shared state',
+    sql: `
+      CREATE TABLE cluster_shared (
+        kind text PRIMARY KEY,
+        value jsonb NOT NULL,
+        version bigint NOT NULL
+      );
+      CREATE TABLE cluster_approvals (
+        id text PRIMARY KEY,
+        instance text NOT NULL,
+        view jsonb NOT NULL,
+        decision jsonb,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE cluster_receipts (
+        seq bigserial PRIMARY KEY,
+        instance text NOT NULL,
+        record jsonb NOT NULL
       );`,
   },
 ];

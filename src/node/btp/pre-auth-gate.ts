@@ -1,8 +1,17 @@
 /**
- * Bounds the BTP connections that have not authenticated yet: in total and per client address.
- * A connection past either cap is destroyed at once (no handshake, no timer, no log line per
- * connection); the refusals are counted and logged at most once per interval, so a flood of idle
- * sockets costs the node a file descriptor for an instant and nothing else.
+ * Bounds the connections that have not authenticated yet (BTP and ILP-over-HTTP listeners): in total
+ * and per client address. A connection past either cap is destroyed at once (no handshake, no timer,
+ * no log line per connection); the refusals are counted and logged at most once per interval, so a
+ * flood of idle sockets costs the node a file descriptor for an instant and nothing else.
+ *
+ * With a `queue` (the ILP-over-HTTP listener), a connection over its address's share is not
+ * destroyed while the total has room: it waits unread (`hold`) until one of its address's admitted
+ * connections authenticates or closes, then takes that place (`resume`). An HTTP peer with 100
+ * packets in flight opens 100 keep-alive sockets at once, each authenticated by its first request;
+ * the queue lets that burst in a share at a time. What an address without a token gets is unchanged:
+ * at most `maxPerAddress` of its connections are read, and the total stays within `maxTotal`. A
+ * waiting connection gives way (`evict`, oldest first) to a new one from an address within its
+ * share, so queued sockets never keep out an address the per-address cap would admit.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -16,6 +25,16 @@ export interface PreAuthLimits {
   timeoutMs: number;
 }
 
+/** What the gate does with a connection over its address's share (see the header). */
+export interface PreAuthQueue {
+  /** The socket waits: stop reading it. */
+  hold(socket: Socket): void;
+  /** Its turn came: read it. */
+  resume(socket: Socket): void;
+  /** It gives way to a connection within its address's share: close it. */
+  evict(socket: Socket): void;
+}
+
 /** Counters of the gate, read by /metrics and health. */
 export interface PreAuthStats {
   /** Connections open and not yet authenticated. */
@@ -26,6 +45,18 @@ export interface PreAuthStats {
   readonly timedOut: number;
   /** ms epoch of the last refusal (0: never). */
   readonly lastRefusedAt: number;
+  /** Of `open`, connections waiting unread for their address's share (queue mode only). */
+  readonly queued?: number;
+  /** Waiting connections closed to make room for one within its address's share (queue mode only). */
+  readonly evicted?: number;
+}
+
+interface Entry {
+  /** '' when not counted per address */
+  address: string;
+  timer: NodeJS.Timeout;
+  /** over its address's share, waiting unread */
+  queued: boolean;
 }
 
 /** One refusal log line per this many ms at most. */
@@ -36,18 +67,35 @@ export class PreAuthGate implements PreAuthStats {
   refused = 0;
   timedOut = 0;
   lastRefusedAt = 0;
+  evicted = 0;
   private refusedSinceLog = 0;
   private lastLogAt = 0;
+  /** Admitted (not queued) pending connections per address. */
   private readonly byAddress = new Map<string, number>();
-  /** The address each pending socket is counted under ('' when not counted per address). */
-  private readonly pending = new Map<Socket, { address: string; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<Socket, Entry>();
+  /** Queued sockets, oldest first: all of them, and per address. */
+  private readonly waiting = new Set<Socket>();
+  private readonly waitingBy = new Map<string, Set<Socket>>();
 
   constructor(
     readonly limits: PreAuthLimits,
     private readonly logger: Logger,
     /** Called when a pending socket's time is up (it is released first). */
     private readonly onTimeout: (socket: Socket) => void,
+    /** Named in the refusal log line. */
+    private readonly listener = 'BTP',
+    /** Queue connections over their address's share instead of refusing them (see the header). */
+    private readonly queue?: PreAuthQueue,
   ) {}
+
+  get queued(): number {
+    return this.waiting.size;
+  }
+
+  /** True while `socket` waits for its address's share. */
+  isQueued(socket: Socket): boolean {
+    return this.waiting.has(socket);
+  }
 
   /**
    * Admits a new connection, or refuses it (false: the caller destroys it). `address` '' skips the
@@ -55,19 +103,31 @@ export class PreAuthGate implements PreAuthStats {
    */
   admit(socket: Socket, address: string): boolean {
     const n = address === '' ? 0 : (this.byAddress.get(address) ?? 0);
-    if (this.open >= this.limits.maxTotal || n >= this.limits.maxPerAddress) {
-      this.refuse(address, this.open >= this.limits.maxTotal ? 'total' : 'address');
+    const overShare = n >= this.limits.maxPerAddress;
+    if (overShare && this.queue === undefined) {
+      this.refuse(address, 'address');
+      return false;
+    }
+    // a connection within its share may take a waiting one's place; a waiting one may not
+    if (this.open >= this.limits.maxTotal && (overShare || !this.evictOldest())) {
+      this.refuse(address, 'total');
       return false;
     }
     this.open++;
-    if (address !== '') this.byAddress.set(address, n + 1);
     const timer = setTimeout(() => {
       if (!this.release(socket)) return;
       this.timedOut++;
       this.onTimeout(socket);
     }, this.limits.timeoutMs);
     timer.unref();
-    this.pending.set(socket, { address, timer });
+    this.pending.set(socket, { address, timer, queued: overShare });
+    if (overShare) {
+      this.waiting.add(socket);
+      let mine = this.waitingBy.get(address);
+      if (mine === undefined) this.waitingBy.set(address, (mine = new Set()));
+      mine.add(socket);
+      this.queue?.hold(socket);
+    } else if (address !== '') this.byAddress.set(address, n + 1);
     return true;
   }
 
@@ -93,10 +153,15 @@ export class PreAuthGate implements PreAuthStats {
     this.pending.delete(socket);
     clearTimeout(entry.timer);
     this.open--;
+    if (entry.queued) {
+      this.unqueue(socket, entry.address);
+      return true;
+    }
     if (entry.address !== '') {
       const n = (this.byAddress.get(entry.address) ?? 1) - 1;
       if (n <= 0) this.byAddress.delete(entry.address);
       else this.byAddress.set(entry.address, n);
+      this.promote(entry.address);
     }
     return true;
   }
@@ -106,7 +171,38 @@ export class PreAuthGate implements PreAuthStats {
     for (const { timer } of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     this.byAddress.clear();
+    this.waiting.clear();
+    this.waitingBy.clear();
     this.open = 0;
+  }
+
+  /** The oldest waiting socket of `address` takes the share a released one left. */
+  private promote(address: string): void {
+    const mine = this.waitingBy.get(address);
+    if (mine === undefined) return;
+    const next = mine.values().next().value as Socket;
+    this.unqueue(next, address);
+    const entry = this.pending.get(next);
+    if (entry !== undefined) entry.queued = false;
+    this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
+    this.queue?.resume(next);
+  }
+
+  private unqueue(socket: Socket, address: string): void {
+    this.waiting.delete(socket);
+    const mine = this.waitingBy.get(address);
+    mine?.delete(socket);
+    if (mine?.size === 0) this.waitingBy.delete(address);
+  }
+
+  /** Closes the oldest waiting socket to free a place; false when none waits. */
+  private evictOldest(): boolean {
+    const oldest = this.waiting.values().next();
+    if (oldest.done === true) return false;
+    this.release(oldest.value);
+    this.evicted++;
+    this.queue?.evict(oldest.value);
+    return true;
   }
 
   private refuse(address: string, cap: 'total' | 'address'): void {
@@ -125,7 +221,7 @@ export class PreAuthGate implements PreAuthStats {
         maxTotal: this.limits.maxTotal,
         maxPerAddress: this.limits.maxPerAddress,
       },
-      'BTP connections refused: too many not yet authenticated (performance.maxPreAuthConnections / maxPreAuthPerAddress)',
+      `${this.listener} connections refused: too many not yet authenticated (performance.maxPreAuthConnections / maxPreAuthPerAddress)`,
     );
     this.refusedSinceLog = 0;
   }

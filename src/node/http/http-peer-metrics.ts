@@ -7,7 +7,10 @@
  *   came back (`2xx` ... `5xx`, `error`: no HTTP answer, the connection failed; `timeout`: none before
  *   the packet's expiry); `in` are the peer's authenticated POSTs to us, by the status we answered.
  * - `ilp_http_peer_request_duration_seconds{peer}`: our POSTs, from the request to the whole response
- *   body, whatever the status (requests with no answer are not in it: see `error` and `timeout`).
+ *   body, whatever the status, late answers included (requests with no answer at all are not in it:
+ *   see `error` and `timeout`).
+ * - `ilp_http_peer_late_responses_total{peer}`: answers that came after the packet's expiry (the
+ *   request was counted as `timeout`; a late Fulfill is recorded, never booked).
  */
 import { Counter, type Registry } from 'prom-client';
 import { BucketHistogram, LATENCY_BUCKETS, type Series } from './metrics.js';
@@ -20,6 +23,8 @@ export interface HttpPeerCounts {
   readonly out: Record<OutClass, number>;
   /** status class we answered → requests */
   readonly in: Map<string, number>;
+  /** answers to our requests that came after their expiry (counted as `timeout` in `out`) */
+  late: number;
   /** our requests' durations in seconds, over LATENCY_BUCKETS */
   readonly latency: Series;
 }
@@ -41,6 +46,7 @@ export class HttpPeeringStats {
       c = {
         out: { '1xx': 0, '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, error: 0, timeout: 0 },
         in: new Map(),
+        late: 0,
         latency: { counts: new Array<number>(LATENCY_BUCKETS.length).fill(0), sum: 0, count: 0 },
       };
       this.peers.set(peerId, c);
@@ -48,9 +54,12 @@ export class HttpPeeringStats {
     return c;
   }
 
-  /** A request of ours ended with an answer after `seconds`. */
-  static answered(c: HttpPeerCounts, status: number, seconds: number): void {
-    c.out[statusClass(status)]++;
+  /**
+   * A request of ours ended with an answer after `seconds`. `countClass` false: it was already
+   * counted (as `timeout`: a late answer), only its duration goes in.
+   */
+  static answered(c: HttpPeerCounts, status: number, seconds: number, countClass = true): void {
+    if (countClass) c.out[statusClass(status)]++;
     const s = c.latency;
     let i = 0;
     while (i < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[i]) i++;
@@ -81,10 +90,20 @@ export function registerHttpPeerMetrics(registry: Registry, stats: HttpPeeringSt
       }
     },
   });
+  new Counter({
+    name: 'ilp_http_peer_late_responses_total',
+    help: 'Answers to our ILP-over-HTTP requests that came after the packet expired (the request counts as timeout; a late Fulfill is recorded, never booked).',
+    labelNames: ['peer'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [peer, c] of stats.peers) if (c.late > 0) this.inc({ peer }, c.late);
+    },
+  });
   new BucketHistogram(
     registry,
     'ilp_http_peer_request_duration_seconds',
-    'Our ILP-over-HTTP requests per peer, from the POST to the whole response body (any status).',
+    'Our ILP-over-HTTP requests per peer, from the POST to the whole response body (any status, late answers included).',
     'peer',
     LATENCY_BUCKETS,
     function* () {

@@ -1,7 +1,8 @@
 /**
  * Our side of an ILP-over-HTTP peer (RFC 0035, synchronous mode): each Prepare is POSTed to the
  * peer's URL with `Authorization: Bearer <outgoingToken>` and the response body is its Fulfill or
- * Reject. Connections are pooled (keep-alive); a request waits no longer than the packet's expiry.
+ * Reject. Connections are pooled (keep-alive); a request waits no longer than the packet's expiry,
+ * every request's expiry kept in one deadline heap with one timer (deadline-heap.ts).
  *
  * There is no socket to watch, so "up" is inferred: the peer is down after `downAfterFailures`
  * consecutive transport failures (refused or reset connection, a status other than 200, a body that
@@ -21,6 +22,7 @@ import { CodecError } from '../ilp/errors.js';
 import { deserializeIlpPacket, IlpPacketType, serializePrepare } from '../ilp/packet.js';
 import { notIlpError, statusError, transportError } from './ilp-http-errors.js';
 import { HttpPeeringStats, type HttpPeerCounts } from './http-peer-metrics.js';
+import { DeadlineHeap } from './deadline-heap.js';
 
 export interface HttpPeerLinkOptions {
   peerId: string;
@@ -47,17 +49,44 @@ const PROBE_INTERVAL_MS = 3000;
 const MAX_RESPONSE_BYTES = 65_536;
 const PROBE_DESTINATION = 'peer.http.probe';
 
+/** Where a request's Call hangs on its ClientRequest and IncomingMessage (shared listeners, no closures). */
+const CALL = Symbol('ilp-http-call');
+type WithCall = { [CALL]?: Call };
+
+/** Where a call is in the deadline heap. */
+const enum Watch {
+  /** waiting for its answer until `deadline` */
+  Answer,
+  /** timed out and reported; a late answer is still reported until `deadline + LATE_WATCH_MS` */
+  Late,
+  /** out of it: answered, failed, or given up */
+  Off,
+}
+
+/** What the shared listeners need of a call's link (one per link, not per request). */
+interface CallSink {
+  readonly peerId: string;
+  readonly counts: HttpPeerCounts | undefined;
+  succeed(call: Call, body: Buffer): void;
+  fail(call: Call, err: LinkError): void;
+}
+
 /** One request in flight. */
 interface Call {
+  sink: CallSink;
   cb: ResponseCallback;
   ctx: unknown;
   req: ClientRequest | undefined;
-  timer: NodeJS.Timeout | undefined;
+  /** ms epoch: the packet's expiry as the caller passed it */
+  deadline: number;
+  watch: Watch;
   /** answered, failed or reported as timed out to the caller */
   done: boolean;
   timedOut: boolean;
   /** performance.now() when the request went out */
   started: number;
+  chunks: Buffer[];
+  size: number;
 }
 
 export class HttpPeerLink {
@@ -69,12 +98,16 @@ export class HttpPeerLink {
   private probe: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly calls = new Set<Call>();
+  /** every call's deadline under one timer (deadline-heap.ts), not a setTimeout per request */
+  private readonly deadlines = new DeadlineHeap<Call>((c) => c.watch !== Watch.Off, (c) => this.onDeadline(c));
+  private readonly sink: CallSink;
   /** false once `downAfterFailures` consecutive failures happened; true again on the next 200 */
   up = true;
   /** requests sent and answered (200 with a packet), and transport failures, since start */
   readonly counts = { sent: 0, ok: 0, failed: 0 };
 
   constructor(private readonly o: HttpPeerLinkOptions) {
+    this.sink = { peerId: o.peerId, counts: o.counts, succeed: (c, body) => this.succeed(c, body), fail: (c, err) => this.fail(c, err) };
     this.target = new URL(o.url);
     this.isHttps = this.target.protocol === 'https:';
     const agentOptions = { keepAlive: true, maxSockets: 256, scheduling: 'lifo' as const };
@@ -96,19 +129,16 @@ export class HttpPeerLink {
       cb(new LinkError(`peer ${this.o.peerId} is removed`, 'closed'), undefined, undefined, ctx);
       return;
     }
-    const call: Call = { cb, ctx, req: undefined, timer: undefined, done: false, timedOut: false, started: performance.now() };
+    const call: Call = { sink: this.sink, cb, ctx, req: undefined, deadline, watch: Watch.Answer, done: false, timedOut: false, started: performance.now(), chunks: [], size: 0 };
     this.calls.add(call);
     this.counts.sent++;
-    const wait = Math.max(0, deadline - Date.now());
-    call.timer = setTimeout(this.onDeadline, wait, call);
+    this.deadlines.add(deadline, call);
     const send = this.isHttps ? httpsRequest : httpRequest;
-    const req = send(this.target, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': String(ilp.length) } });
+    const req = send(this.target, { method: 'POST', agent: this.agent, headers: { ...this.headers, 'content-length': String(ilp.length) } }) as ClientRequest & WithCall;
+    req[CALL] = call;
     call.req = req;
-    req.on('response', (res) => this.onResponse(call, res));
-    req.on('error', (err) => {
-      if (this.o.counts && !call.done) this.o.counts.out.error++;
-      this.fail(call, transportError(this.o.peerId, err));
-    });
+    req.on('response', onReqResponse);
+    req.on('error', onReqError);
     req.end(ilp);
   }
 
@@ -121,10 +151,17 @@ export class HttpPeerLink {
       call.req?.destroy();
       this.fail(call, new LinkError(`peer ${this.o.peerId} is removed`, 'closed'));
     }
+    this.deadlines.clear();
     this.agent.destroy();
   }
 
-  private readonly onDeadline = (call: Call): void => {
+  /** From the deadline heap: the call's expiry (report the timeout), or the end of its late watch (give up). */
+  private onDeadline(call: Call): void {
+    if (call.watch === Watch.Late) {
+      this.settle(call);
+      call.req?.destroy();
+      return;
+    }
     if (call.done) return;
     call.done = true;
     call.timedOut = true;
@@ -132,43 +169,21 @@ export class HttpPeerLink {
     this.countFailure('no answer before expiry');
     call.cb(new LinkError(`no response from ${this.o.peerId} before expiry`, 'timeout'), undefined, undefined, call.ctx);
     // keep listening a while: a late Fulfill is reported (the pipeline records it), then give up
-    call.timer = setTimeout(this.abandon, LATE_WATCH_MS, call);
-  };
+    call.watch = Watch.Late;
+    this.deadlines.add(call.deadline + LATE_WATCH_MS, call);
+  }
 
-  private readonly abandon = (call: Call): void => {
+  /** The call leaves the set and the deadline heap (it may still sit there, skipped). */
+  private settle(call: Call): void {
+    if (call.watch === Watch.Off) return;
+    call.watch = Watch.Off;
     this.calls.delete(call);
-    call.req?.destroy();
-  };
-
-  private onResponse(call: Call, res: IncomingMessage): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_RESPONSE_BYTES) {
-        res.destroy();
-        this.fail(call, new LinkError(`peer ${this.o.peerId} answered a body over ${MAX_RESPONSE_BYTES} bytes`, 'btp-error', 'HTTP', 'T00'));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    res.on('error', (err) => this.fail(call, transportError(this.o.peerId, err)));
-    res.on('end', () => {
-      if (this.o.counts && !call.timedOut) HttpPeeringStats.answered(this.o.counts, res.statusCode ?? 0, (performance.now() - call.started) / 1000);
-      const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      if (res.statusCode !== 200) {
-        this.fail(call, statusError(this.o.peerId, res.statusCode ?? 0, body));
-        return;
-      }
-      const why = unreadable(body);
-      if (why === undefined) this.succeed(call, body);
-      else this.fail(call, notIlpError(this.o.peerId, body, res.headers['content-type'], why));
-    });
+    this.deadlines.forget();
+    call.chunks = [];
   }
 
   private succeed(call: Call, body: Buffer): void {
-    this.calls.delete(call);
-    clearTimeout(call.timer);
+    this.settle(call);
     this.counts.ok++;
     this.failures = 0;
     if (!this.up && !this.closed) {
@@ -188,8 +203,7 @@ export class HttpPeerLink {
   }
 
   private fail(call: Call, err: LinkError): void {
-    this.calls.delete(call);
-    clearTimeout(call.timer);
+    this.settle(call);
     if (call.done) return;
     call.done = true;
     this.countFailure(err.message);
@@ -215,6 +229,60 @@ export class HttpPeerLink {
     const probe = serializePrepare({ amount: 0n, expiresAt, executionCondition: Buffer.alloc(32), destination: PROBE_DESTINATION, data: Buffer.alloc(0) });
     this.sendIlp(probe, expiresAt.getTime(), () => undefined);
   };
+}
+
+// The request's and response's listeners are shared by every call (`this` is the emitter, the call
+// hangs on it under CALL): no closures per request.
+
+function onReqResponse(this: ClientRequest & WithCall, res: IncomingMessage & WithCall): void {
+  res[CALL] = this[CALL];
+  res.on('data', onResData);
+  res.on('error', onResError);
+  res.on('end', onResEnd);
+}
+
+function onReqError(this: ClientRequest & WithCall, err: Error): void {
+  const call = this[CALL]!;
+  const link = call.sink;
+  if (link.counts && !call.done) link.counts.out.error++;
+  link.fail(call, transportError(link.peerId, err));
+}
+
+function onResData(this: IncomingMessage & WithCall, chunk: Buffer): void {
+  const call = this[CALL]!;
+  if (call.watch === Watch.Off) return;
+  call.size += chunk.length;
+  if (call.size > MAX_RESPONSE_BYTES) {
+    this.destroy();
+    call.sink.fail(call, new LinkError(`peer ${call.sink.peerId} answered a body over ${MAX_RESPONSE_BYTES} bytes`, 'btp-error', 'HTTP', 'T00'));
+    return;
+  }
+  call.chunks.push(chunk);
+}
+
+function onResError(this: IncomingMessage & WithCall, err: Error): void {
+  const call = this[CALL]!;
+  call.sink.fail(call, transportError(call.sink.peerId, err));
+}
+
+function onResEnd(this: IncomingMessage & WithCall): void {
+  const call = this[CALL]!;
+  const link = call.sink;
+  if (call.watch === Watch.Off) return;
+  const status = this.statusCode ?? 0;
+  // a late answer counts too: the histogram is the peer's real latency, and `late` says how many
+  if (link.counts) {
+    if (call.timedOut) link.counts.late++;
+    HttpPeeringStats.answered(link.counts, status, (performance.now() - call.started) / 1000, !call.timedOut);
+  }
+  const body = call.chunks.length === 1 ? call.chunks[0] : Buffer.concat(call.chunks);
+  if (status !== 200) {
+    link.fail(call, statusError(link.peerId, status, body));
+    return;
+  }
+  const why = unreadable(body);
+  if (why === undefined) link.succeed(call, body);
+  else link.fail(call, notIlpError(link.peerId, body, this.headers['content-type'], why));
 }
 
 /** Why a 200's body is not a Fulfill or Reject we can pass on, or undefined when it is one. */

@@ -5,7 +5,11 @@
  *
  * What a request must get past, in this order, before its body is read:
  * - the pre-auth gate: connections that have not sent an authenticated request yet are capped in
- *   total and per address and get `preAuth.timeoutMs` to do it (the BTP listener's gate);
+ *   total and per address and get `preAuth.timeoutMs` to do it (the BTP listener's gate). A
+ *   connection leaves the gate when its first request's token verifies: every request carries the
+ *   token, so an established keep-alive connection is never pre-auth again. One over its address's
+ *   share waits unread, in a queue, until one of that address's connections verifies or closes (a
+ *   peer with 100 packets in flight opens 100 sockets at once; pre-auth-gate.ts);
  * - the Host check (host-check.ts): 403; a browser's `Origin`: 403 (no CORS, no web page may post);
  * - path and method: 404;
  * - the token (`Authorization: Bearer <token>`, or the bare token), compared in constant time: 401;
@@ -56,7 +60,14 @@ export class IlpHttpServer {
 
   constructor(private readonly o: IlpHttpServerOptions) {
     this.hosts = createHostPolicy(o.host, o.allowedHosts);
-    this.gate = new PreAuthGate(o.preAuth, o.logger, (socket) => socket.destroy());
+    this.gate = new PreAuthGate(o.preAuth, o.logger, (socket) => socket.destroy(), 'ILP-over-HTTP', {
+      // after node:http's own connection listener, which starts reading on the next tick
+      hold: (socket) => process.nextTick(() => {
+        if (this.gate.isQueued(socket)) socket.pause();
+      }),
+      resume: (socket) => socket.resume(),
+      evict: (socket) => socket.destroy(),
+    });
   }
 
   /** Connections that have not authenticated yet, and those refused or timed out. */

@@ -37,6 +37,10 @@ export function registerSecurityMetrics(registry: Registry, s: SecurityStats): v
   gauge(registry, 'ilp_btp_preauth_connections', 'BTP connections open and not yet authenticated.', () => s.preAuth?.open ?? 0);
   counter(registry, 'ilp_btp_preauth_refused_total', 'BTP connections closed at once because a pre-auth cap (total or per address) was reached.', () => s.preAuth?.refused ?? 0);
   counter(registry, 'ilp_btp_preauth_timeouts_total', 'BTP connections closed for not authenticating within performance.preAuthTimeoutMs.', () => s.preAuth?.timedOut ?? 0);
+  gauge(registry, 'ilp_http_preauth_connections', 'ILP-over-HTTP connections open whose first request has not authenticated yet (queued ones included).', () => s.httpPreAuth?.open ?? 0);
+  gauge(registry, 'ilp_http_preauth_queued', 'ILP-over-HTTP connections over their address\'s pre-auth share, waiting unread for one of its connections to authenticate.', () => s.httpPreAuth?.queued ?? 0);
+  counter(registry, 'ilp_http_preauth_refused_total', 'ILP-over-HTTP connections closed at once (total cap reached) or evicted from the queue to make room for an address within its share.', () => (s.httpPreAuth?.refused ?? 0) + (s.httpPreAuth?.evicted ?? 0));
+  counter(registry, 'ilp_http_preauth_timeouts_total', 'ILP-over-HTTP connections closed for sending no authenticated request within performance.preAuthTimeoutMs.', () => s.httpPreAuth?.timedOut ?? 0);
   new Counter({
     name: 'ilp_inflight_rejected_total',
     help: 'Prepares refused with T03 by a per-peer in-flight cap, by limit (count: maxInFlightPerPeer, bytes: maxInFlightBytesPerPeer).',

@@ -26,6 +26,8 @@ export class SecurityStats {
   readonly inFlightRejected = new Map<string, number>();
   /** The BTP server's pre-auth gate, once it exists. */
   preAuth: PreAuthStats | undefined;
+  /** The ILP-over-HTTP listener's pre-auth gate, once it exists. */
+  httpPreAuth: PreAuthStats | undefined;
   /** Late fulfills per next hop (durable: loaded from the data directory at start). */
   lateFulfills: () => ReadonlyMap<string, LateFulfillTotals> = () => new Map();
 

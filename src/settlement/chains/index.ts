@@ -7,12 +7,13 @@ import type { Logger } from 'pino';
 import type { NodeConfig } from '../../config/index.js';
 import type { ChainAdapter, ChainKind } from '../chain.js';
 import type { IntentLog, TxReport } from './evm/sender.js';
+import type { XrplIntentLog } from './xrpl/submit.js';
 
 type Sections = NodeConfig['settlement'];
 
-/** Where an adapter that persists its transactions (EVM) keeps them, and who hears their outcomes. */
+/** Where an adapter that persists its transactions (EVM, XRPL) keeps them, and who hears their outcomes. */
 export interface TxHooks {
-  intents?: IntentLog;
+  intents?: IntentLog & XrplIntentLog;
   onTx?: (r: TxReport) => void;
 }
 
@@ -88,7 +89,7 @@ export async function connectChain(kind: ChainKind, s: Sections, logger: Logger,
       if (xrpl.seed === undefined) throw new Error(SECRET.xrpl);
       await loadChainSdk('xrpl');
       const { XrplChain } = await import('./xrpl/xrpl-chain.js');
-      return XrplChain.connect({ server: xrpl.server, seed: xrpl.seed, logger });
+      return XrplChain.connect({ server: xrpl.server, seed: xrpl.seed, logger, ...(tx === undefined ? {} : { hooks: tx }) });
     }
     case 'aptos': {
       const aptos = need(s, 'aptos');

@@ -21,7 +21,8 @@ import { SerialQueue, settleDelayProblem } from '../shared.js';
 import { RIPPLE_EPOCH_OFFSET, XrplConnection, describe } from './connection.js';
 import { HISTORY_GONE, XrplCallError } from './result-codes.js';
 import { affectedNodes, channelEvent, deletedChannels, entryCloseTime, type AccountTxEntry, type PayChannelEntry } from './ledger-answers.js';
-import { submitAndWait } from './submit.js';
+import { submitAndWait, type SubmitHooks, type TxLabel } from './submit.js';
+import { recoverXrplIntents } from './recover.js';
 
 export { TF_CLOSE } from './transactions.js';
 export { RIPPLE_EPOCH_OFFSET } from './connection.js';
@@ -38,6 +39,8 @@ export interface XrplChainOptions {
   requestTimeoutMs?: number;
   /** How often a submitted transaction is looked up until validated, ms (default 1000). */
   validationPollMs?: number;
+  /** Where each transaction's intent is written before it is submitted, and who hears outcomes (submit.ts). */
+  hooks?: SubmitHooks;
 }
 
 /** How many deleted channels the adapter remembers (their final state, for getChannel). */
@@ -66,6 +69,7 @@ export class XrplChain implements ChainAdapter {
     readonly chainId: number,
     private readonly logger: Logger,
     private readonly validationPollMs: number,
+    private readonly hooks: SubmitHooks,
   ) {}
 
   /**
@@ -83,7 +87,7 @@ export class XrplChain implements ChainAdapter {
       });
     }
     const connection = await XrplConnection.open(xrpl, o.server, o.logger, o.requestTimeoutMs ?? 10_000);
-    return new XrplChain(xrpl, connection, wallet, connection.networkId, o.logger, o.validationPollMs ?? 1000);
+    return new XrplChain(xrpl, connection, wallet, connection.networkId, o.logger, o.validationPollMs ?? 1000, o.hooks ?? {});
   }
 
   get address(): string {
@@ -132,7 +136,7 @@ export class XrplChain implements ChainAdapter {
       if (this.sameAddress(receiver, this.address)) throw new XrplCallError('cannot open a channel to our own account');
       this.checkTimeout(settlementTimeout);
       this.checkDrops('deposit', deposit);
-      const r = await this.submit('PaymentChannelCreate', channelCreateTx(this.address, receiver, deposit, settlementTimeout, this.wallet.publicKey));
+      const r = await this.submit({ what: 'PaymentChannelCreate', amount: deposit }, channelCreateTx(this.address, receiver, deposit, settlementTimeout, this.wallet.publicKey));
       const created = affectedNodes(r.meta).find((n) => n.CreatedNode?.LedgerEntryType === 'PayChannel')?.CreatedNode;
       if (created === undefined) throw new XrplCallError(`PaymentChannelCreate ${r.txHash} was validated but its metadata names no created PayChannel`, 'tesSUCCESS', r.txHash);
       return { txHash: r.txHash, gasUsed: r.gasUsed, channelId: created.LedgerIndex.toUpperCase() };
@@ -150,7 +154,7 @@ export class XrplChain implements ChainAdapter {
       }
       const add = totalDeposit - current.deposit;
       this.checkDrops('deposit increase', add);
-      const r = await this.submit('PaymentChannelFund', channelFundTx(this.address, id, add));
+      const r = await this.submit({ what: 'PaymentChannelFund', channelId: id, amount: totalDeposit }, channelFundTx(this.address, id, add));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -178,7 +182,7 @@ export class XrplChain implements ChainAdapter {
       } else {
         throw new XrplCallError(`nothing to redeem on channel ${id}: ${ch.claimed} drops are already paid out and the claim is for ${transferredAmount}`);
       }
-      const r = await this.submit('PaymentChannelClaim', tx);
+      const r = await this.submit({ what: 'PaymentChannelClaim', channelId: id, amount: transferredAmount }, tx);
       // An expired channel is deleted by any transaction on it, and the claim in it is then ignored
       // (tesSUCCESS all the same): the final Balance says whether it was paid.
       if (tx.Balance !== undefined) {
@@ -204,7 +208,7 @@ export class XrplChain implements ChainAdapter {
   closeChannel(channelId: string): Promise<TxResult> {
     return this.serial(async () => {
       const id = this.channelId(channelId);
-      const r = await this.submit('PaymentChannelClaim', channelCloseTx(this.address, id));
+      const r = await this.submit({ what: 'PaymentChannelClaim', channelId: id }, channelCloseTx(this.address, id));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -224,7 +228,7 @@ export class XrplChain implements ChainAdapter {
           `cannot settle channel ${id} yet: it expires at ${new Date(expiresAt * 1000).toISOString()} and the last validated ledger closed at ${new Date(now * 1000).toISOString()}`,
         );
       }
-      const r = await this.submit('PaymentChannelClaim', channelCloseTx(this.address, id));
+      const r = await this.submit({ what: 'PaymentChannelClaim', channelId: id }, channelCloseTx(this.address, id));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
   }
@@ -323,6 +327,21 @@ export class XrplChain implements ChainAdapter {
     }
   }
 
+  /**
+   * Reconciles the transactions a crash left open (recover.ts): decided ones are reported at once; one
+   * submitted again is followed in the transaction queue, ahead of anything sent after the start.
+   */
+  async recoverIntents(): Promise<void> {
+    for (const r of await recoverXrplIntents(this.xrpl, this.connection, this.address, this.logger, this.validationPollMs, this.hooks)) {
+      const wait = r.wait;
+      if (wait === undefined) continue;
+      void this.serial(async () => {
+        const v = await wait();
+        this.rememberDeleted(v.meta, v.closeTime);
+      }).catch((err: unknown) => this.logger.warn({ kind: r.intent.kind, sequence: r.intent.nonce, err: describe(err) }, 'recovered XRPL transaction failed'));
+    }
+  }
+
   close(): void {
     this.connection.close();
   }
@@ -367,8 +386,8 @@ export class XrplChain implements ChainAdapter {
   }
 
   /** Submits `tx` and waits until a validated ledger holds it (submit.ts); remembers channels it deleted. */
-  private async submit(what: string, tx: SubmittableTransaction): Promise<TxResult & { meta: TransactionMetadata }> {
-    const r = await submitAndWait(this.connection, this.wallet, this.logger, this.validationPollMs, what, tx);
+  private async submit(label: TxLabel, tx: SubmittableTransaction): Promise<TxResult & { meta: TransactionMetadata }> {
+    const r = await submitAndWait(this.connection, this.wallet, this.logger, this.validationPollMs, label, tx, this.hooks);
     this.rememberDeleted(r.meta, r.closeTime);
     return { txHash: r.txHash, gasUsed: r.gasUsed, meta: r.meta };
   }
