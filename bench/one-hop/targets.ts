@@ -21,16 +21,22 @@ import { startAgentRuntimeHttp } from './http-target.js';
 import type { build as EsbuildBuild } from 'esbuild';
 import { TestPostgres } from '../../test/helpers/postgres.js';
 
-export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres';
+export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
 
 /** Every target, in the order the report lists them. */
-export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates', 'agent-runtime-postgres'];
+export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates', 'agent-runtime-postgres', 'agent-runtime-policy'];
 
-/** What `npm run bench` runs without --targets (r is `npm run bench:rates`, p `npm run bench:postgres`). */
+/** What `npm run bench` runs without --targets (r is `npm run bench:rates`, p `npm run bench:postgres`, s `npm run bench:policy`). */
 export const DEFAULT_TARGETS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
 
 /** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6; p for (a) on PostgreSQL. */
-export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r', 'agent-runtime-postgres': 'p' };
+export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r', 'agent-runtime-postgres': 'p', 'agent-runtime-policy': 's' };
+
+/** (s): the operator's admin key (a node with policies needs keys) and the sender's spend policy. */
+export const POLICY_ADMIN_KEY = 'bench-operator-key-0123456789';
+export const POLICY_MAX_PER_PAYMENT = '1000000';
+/** far above anything a run books: the budget is counted on every packet and never refuses one */
+export const POLICY_BUDGET = '1000000000000000000';
 
 /** Destination of every Prepare: the receiver, a child of the node g.bench. */
 export const DESTINATION = 'g.bench.receiver';
@@ -74,12 +80,16 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; policy?: boolean }): string {
   // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
   const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
   const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
   // (p): the books in PostgreSQL (durability is the server's: synchronous_commit on, ledger.sync does not apply)
   const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`] : p.sync === false ? ['ledger:', '  sync: false'] : [];
+  // (s): each Prepare from the sender pays the policy's reserve and commit and the two spend memo legs
+  const policy = p.policy
+    ? ['policies:', '  peers:', '    sender:', `      maxPerPayment: "${POLICY_MAX_PER_PAYMENT}"`, `      budgets: [{ amount: "${POLICY_BUDGET}", per: day }]`]
+    : [];
   return [
     'nodeId: bench',
     'ilpAddress: g.bench',
@@ -89,10 +99,12 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     'adminApi:',
     '  enabled: true',
     `  port: ${p.adminPort}`,
+    ...(p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
     'metrics:',
     '  enabled: true',
     ...rates,
     ...ledger,
+    ...policy,
     '# auth tokens come from BTP_PEER_SENDER_SECRET and BTP_PEER_RECEIVER_SECRET',
     'peers:',
     '  - id: sender',
@@ -133,6 +145,7 @@ const ENTRY: Record<TargetId, string> = {
   'agent-runtime-http': 'agent-runtime-target',
   'agent-runtime-rates': 'agent-runtime-target',
   'agent-runtime-postgres': 'agent-runtime-target',
+  'agent-runtime-policy': 'agent-runtime-target',
   'ilp-connector': 'ilp-connector-target',
   relay: 'relay',
 };
@@ -184,14 +197,14 @@ function launch(id: TargetId): Launch {
   return launches.get(id) ?? { args: ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`)], mode: 'tsx' };
 }
 
-type NodeTarget = 'agent-runtime' | 'agent-runtime-rates' | 'agent-runtime-postgres';
+type NodeTarget = 'agent-runtime' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
 
 async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtime', postgresUrl?: string): Promise<RunningTarget> {
   const [btpPort, healthPort, adminPort] = await freePorts(3);
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', sync: o.ledgerSync, postgresUrl }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl }));
   const shipped = shippedStartAvailable();
   const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
@@ -271,6 +284,8 @@ export function startTarget(id: TargetId, o: StartOptions): Promise<RunningTarge
       return startAgentRuntime(o, 'agent-runtime-rates');
     case 'agent-runtime-postgres':
       return startPostgres(o);
+    case 'agent-runtime-policy':
+      return startAgentRuntime(o, 'agent-runtime-policy');
   }
 }
 
