@@ -119,7 +119,7 @@ describe('start and the store asset', () => {
     const raw = await openRaw(dataDir);
     await raw.put(META_KEY, Buffer.from(JSON.stringify({ format: 'agent-runtime-ledger', version: 6, createdAt: new Date().toISOString() })));
     await raw.close();
-    const node = h.node({ nodeId: 'hub', dataDir, peers: [{ id: 'bob', authToken: 't', relation: 'child' as const, assetCode: 'XRP', assetScale: 6 }] } as never);
+    const node = h.node({ nodeId: 'hub', dataDir, peers: [{ id: 'bob', authToken: 't', relation: 'child' as const, assetCode: 'XRP', assetScale: 6 }] });
     await node.start();
     expect((await node.ledgerHandle!.accountAssets!()).get('agent')).toEqual(USD9);
     await node.stop();
