@@ -36,8 +36,9 @@ export interface PacketFulfilledEvent extends Base {
   to: string;
   destination: string;
   amount: string;
-  /** amount forwarded (after the fee) */
+  /** amount forwarded (after the fee), in the next hop's asset */
   amountOut: string;
+  /** what this node kept, in the next hop's asset: the converted amount minus amountOut */
   fee: string;
   /** ms from ingress to the fulfill being sent upstream */
   latencyMs: number;

@@ -53,6 +53,7 @@ export function Dashboard({ vm, ui, layout: l, endpoints, approvals }: Dashboard
             width={l.width}
             rows={l.packetRows}
             scroll={ui.scroll.packets}
+            assets={vm.assets}
           />
           <SettlementsPane
             activity={vm.activity}
