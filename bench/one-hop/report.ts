@@ -6,7 +6,7 @@ import { median } from './stats.js';
 import type { LoadgenResult } from './types.js';
 
 /** A row key: a target id, or `direct` (the loadgen's own sender → in-process receiver round trip). */
-export type RowId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'direct';
+export type RowId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy' | 'direct';
 
 /** One measurement: one target, one concurrency, one round. */
 export interface Measurement {
@@ -117,7 +117,7 @@ export function aggregate(ms: readonly Measurement[]): Aggregate[] {
       errors: g.filter((m) => m.error).map((m) => `round ${m.round}: ${m.error}`),
     });
   }
-  const order: RowId[] = ['agent-runtime', 'agent-runtime-rates', 'agent-runtime-http', 'ilp-connector', 'relay', 'direct'];
+  const order: RowId[] = ['agent-runtime', 'agent-runtime-postgres', 'agent-runtime-rates', 'agent-runtime-policy', 'agent-runtime-http', 'ilp-connector', 'relay', 'direct'];
   return out.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || a.concurrency - b.concurrency);
 }
 
@@ -132,6 +132,7 @@ export function ratios(aggs: readonly Aggregate[]): Ratio[] {
   const find = (t: RowId, c: number) => aggs.find((a) => a.target === t && a.concurrency === c);
   const pps = (t: RowId, c: number) => find(t, c)?.pps ?? NaN;
   const cpu = (t: RowId, c: number) => find(t, c)?.cpuUsPerPacket ?? NaN;
+  const p99 = (t: RowId, c: number) => find(t, c)?.p99 ?? NaN;
   const levels = [...new Set(aggs.map((a) => a.concurrency))].sort((x, y) => x - y);
   const out: Ratio[] = [];
   for (const c of levels) {
@@ -142,6 +143,9 @@ export function ratios(aggs: readonly Aggregate[]): Ratio[] {
     out.push({ concurrency: c, name: 'h/a pkts/s over HTTP / over BTP', value: pps('agent-runtime-http', c) / pps('agent-runtime', c) });
     out.push({ concurrency: c, name: 'h/a packets per CPU-second', value: cpu('agent-runtime', c) / cpu('agent-runtime-http', c) });
     out.push({ concurrency: c, name: 'r/a CPU µs/pkt converting / same asset', value: cpu('agent-runtime-rates', c) / cpu('agent-runtime', c) });
+    out.push({ concurrency: c, name: 's/a CPU µs/pkt policied sender / policy-free', value: cpu('agent-runtime-policy', c) / cpu('agent-runtime', c) });
+    out.push({ concurrency: c, name: 'p/a pkts/s PostgreSQL ledger / LevelDB', value: pps('agent-runtime-postgres', c) / pps('agent-runtime', c) });
+    out.push({ concurrency: c, name: 'p/a p99 PostgreSQL ledger / LevelDB', value: p99('agent-runtime-postgres', c) / p99('agent-runtime', c) });
   }
   return out;
 }

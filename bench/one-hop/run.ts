@@ -28,10 +28,12 @@ const HELP = `npm run bench -- [options]
   --concurrency <list>    packets in flight, comma-separated (default 1,10,100,1000)
   --warmup <ms>           warm-up before each window (default 2000)
   --duration <ms>         measurement window (default 8000)
-  --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http,agent-runtime-rates
-                          (or a,b,c,h,r; default a,b,c,h; r = (a) converting USD@9 to XRP@6)
+  --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http,agent-runtime-rates,
+                          agent-runtime-postgres,agent-runtime-policy (or a,b,c,h,r,p,s; default a,b,c,h;
+                          r = (a) converting USD@9 to XRP@6; p = (a) with its books on a private
+                          PostgreSQL the bench starts; s = (a) whose sender is a policied child)
   --no-direct             skip the loadgen's direct round trip (no hop)
-  --no-sync               run agent-runtime (a, r) with ledger.sync false (page cache only, not power-loss
+  --no-sync               run agent-runtime (a, r, s) with ledger.sync false (page cache only, not power-loss
                           durable): the non-durable figure issue 17 compares the shipped default against
   --amount <n>            amount of every Prepare (default 1000)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
@@ -91,10 +93,10 @@ function parseOptions(argv: string[]): Options {
   };
   const levels = (values.concurrency ?? (quick ? '10,100' : '1,10,100,1000')).split(',').map((s) => int(s.trim(), 0, 'concurrency'));
   if (levels.some((c) => c < 1 || c > 1024)) throw new Error('--concurrency values must be 1..1024');
-  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http', r: 'agent-runtime-rates' };
+  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http', r: 'agent-runtime-rates', p: 'agent-runtime-postgres', s: 'agent-runtime-policy' };
   const targets = (values.targets ?? DEFAULT_TARGETS.join(',')).split(',').map((s) => {
     const t = byLetter[s.trim()] ?? (s.trim() as TargetId);
-    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h, r`);
+    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h, r, p, s`);
     return t;
   });
   if (!/^[0-9]+$/.test(values.amount)) throw new Error('--amount must be an unsigned integer');

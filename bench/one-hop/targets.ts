@@ -4,6 +4,8 @@
  *   agent-runtime  (a)  `node bin/run.js start --config bench.yaml` when dist/commands/start.js exists,
  *                  (a') else `node bench/one-hop/agent-runtime-target.ts bench.yaml`
  *   agent-runtime-http (h)  the same node with both peers over ILP-over-HTTP instead of BTP (http-target.ts)
+ *   agent-runtime-postgres (p)  (a) with `ledger.backend: postgres` on a private PostgreSQL the bench
+ *                  starts (test/helpers/postgres.ts: fsync on, synchronous_commit on) and stops
  *   ilp-connector  (b)  `node bench/one-hop/ilp-connector-target.ts config.json`
  *   relay          (c)  `node bench/one-hop/relay.ts <senderPort> <receiverPort>`
  *
@@ -17,17 +19,24 @@ import { ROOT, TSX_IMPORT, freePorts, spawnLogged, stopChild, tail, waitForPort,
 import type { BtpEndpoint, LoadgenConfig } from './types.js';
 import { startAgentRuntimeHttp } from './http-target.js';
 import type { build as EsbuildBuild } from 'esbuild';
+import { TestPostgres } from '../../test/helpers/postgres.js';
 
-export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates';
+export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
 
 /** Every target, in the order the report lists them. */
-export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates'];
+export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates', 'agent-runtime-postgres', 'agent-runtime-policy'];
 
-/** What `npm run bench` runs without --targets (r is `npm run bench:rates`). */
+/** What `npm run bench` runs without --targets (r is `npm run bench:rates`, p `npm run bench:postgres`, s `npm run bench:policy`). */
 export const DEFAULT_TARGETS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
 
-/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6. */
-export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r' };
+/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6; p for (a) on PostgreSQL. */
+export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r', 'agent-runtime-postgres': 'p', 'agent-runtime-policy': 's' };
+
+/** (s): the operator's admin key (a node with policies needs keys) and the sender's spend policy. */
+export const POLICY_ADMIN_KEY = 'bench-operator-key-0123456789';
+export const POLICY_MAX_PER_PAYMENT = '1000000';
+/** far above anything a run books: the budget is counted on every packet and never refuses one */
+export const POLICY_BUDGET = '1000000000000000000';
 
 /** Destination of every Prepare: the receiver, a child of the node g.bench. */
 export const DESTINATION = 'g.bench.receiver';
@@ -71,10 +80,16 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; policy?: boolean }): string {
   // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
   const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
   const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
+  // (p): the books in PostgreSQL (durability is the server's: synchronous_commit on, ledger.sync does not apply)
+  const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`] : p.sync === false ? ['ledger:', '  sync: false'] : [];
+  // (s): each Prepare from the sender pays the policy's reserve and commit and the two spend memo legs
+  const policy = p.policy
+    ? ['policies:', '  peers:', '    sender:', `      maxPerPayment: "${POLICY_MAX_PER_PAYMENT}"`, `      budgets: [{ amount: "${POLICY_BUDGET}", per: day }]`]
+    : [];
   return [
     'nodeId: bench',
     'ilpAddress: g.bench',
@@ -84,10 +99,12 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     'adminApi:',
     '  enabled: true',
     `  port: ${p.adminPort}`,
+    ...(p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
     'metrics:',
     '  enabled: true',
     ...rates,
-    ...(p.sync === false ? ['ledger:', '  sync: false'] : []),
+    ...ledger,
+    ...policy,
     '# auth tokens come from BTP_PEER_SENDER_SECRET and BTP_PEER_RECEIVER_SECRET',
     'peers:',
     '  - id: sender',
@@ -127,6 +144,8 @@ const ENTRY: Record<TargetId, string> = {
   'agent-runtime': 'agent-runtime-target',
   'agent-runtime-http': 'agent-runtime-target',
   'agent-runtime-rates': 'agent-runtime-target',
+  'agent-runtime-postgres': 'agent-runtime-target',
+  'agent-runtime-policy': 'agent-runtime-target',
   'ilp-connector': 'ilp-connector-target',
   relay: 'relay',
 };
@@ -178,12 +197,14 @@ function launch(id: TargetId): Launch {
   return launches.get(id) ?? { args: ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`)], mode: 'tsx' };
 }
 
-async function startAgentRuntime(o: StartOptions, id: 'agent-runtime' | 'agent-runtime-rates' = 'agent-runtime'): Promise<RunningTarget> {
+type NodeTarget = 'agent-runtime' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
+
+async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtime', postgresUrl?: string): Promise<RunningTarget> {
   const [btpPort, healthPort, adminPort] = await freePorts(3);
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', sync: o.ledgerSync }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl }));
   const shipped = shippedStartAvailable();
   const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
@@ -261,6 +282,32 @@ export function startTarget(id: TargetId, o: StartOptions): Promise<RunningTarge
       return startHttp(o);
     case 'agent-runtime-rates':
       return startAgentRuntime(o, 'agent-runtime-rates');
+    case 'agent-runtime-postgres':
+      return startPostgres(o);
+    case 'agent-runtime-policy':
+      return startAgentRuntime(o, 'agent-runtime-policy');
+  }
+}
+
+/** (p): a private PostgreSQL (durable settings), then (a) with its books there; stop() stops both. */
+async function startPostgres(o: StartOptions): Promise<RunningTarget> {
+  const db = await TestPostgres.start('agent_runtime_bench');
+  try {
+    const t = await startAgentRuntime(o, 'agent-runtime-postgres', db.url);
+    return {
+      ...t,
+      command: `${t.command} with ledger.backend postgres (a private PostgreSQL on 127.0.0.1, fsync on, synchronous_commit on; its CPU is not in the target's figure)`,
+      stop: async () => {
+        try {
+          await t.stop();
+        } finally {
+          await db.stop();
+        }
+      },
+    };
+  } catch (err) {
+    await db.stop();
+    throw err;
   }
 }
 

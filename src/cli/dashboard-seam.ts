@@ -5,6 +5,8 @@
  * node emits `node:stopping` (SIGINT/SIGTERM, a duration). Back on the normal screen it prints the
  * addresses again (the node's output may have scrolled them away) and the caller stops the node.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ConnectorNode } from '../node/connector-node.js';
 import type * as Tui from '../tui/index.js';
 
@@ -78,8 +80,14 @@ export async function runInteractive(node: ConnectorNode, context: InteractiveCo
   for (const line of whereLines(node, context)) write(line);
   for (const w of context.warnings ?? []) write(`  warning: ${w}`);
 
-  const { runDashboard } = await loadDashboard();
-  const result = await runDashboard(node, { endpoints: endpointsOf(node) });
+  const { runDashboard, adminApprovals } = await loadDashboard();
+  // The approvals pane decides through the admin API, with the config's key, like the CLI. Only a
+  // node with a local policy (in its config, or set at runtime and kept in its data dir) can have any.
+  const admin = node.endpoints.admin;
+  const asset = { code: node.config.assetCode, scale: node.config.assetScale };
+  const local = (node.config.policies as { local?: unknown } | undefined)?.local !== undefined || existsSync(join(node.config.dataDir, 'agents', 'policies.json'));
+  const approvals = admin === undefined || !local ? undefined : adminApprovals(admin, node.config.adminApi, asset);
+  const result = await runDashboard(node, { endpoints: endpointsOf(node), approvals });
   if (result.reason === 'error') {
     process.stderr.write(`the dashboard failed: ${result.error instanceof Error ? result.error.message : String(result.error)}\n`);
   }

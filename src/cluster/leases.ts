@@ -15,12 +15,19 @@ export interface LinkHost {
   dial(peerId: string): void;
   /** Stop dialling and close the peer's link (the lease is gone). */
   hangUp(peerId: string, reason: string): void;
+  /**
+   * Resolves once no reservation of the peer is open here and every booking made here is durable:
+   * only then does an incoming link's lease go back (credit limits hold across a handover).
+   */
+  settled?(peerId: string): Promise<void>;
+  /** Reads the books (others' bookings included) after a lease was taken, before the peer is served. */
+  taken?(peerId: string): Promise<void>;
 }
 
 export class LinkLeases {
   private readonly wanted = new Set<string>();
-  /** peers whose lock this instance holds, and why */
-  private readonly held = new Map<string, 'outbound' | 'inbound'>();
+  /** peers whose lock this instance holds, and why ('settling': an incoming link closed, its packets still open here) */
+  private readonly held = new Map<string, 'outbound' | 'inbound' | 'settling'>();
   private session: ClusterSession | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
@@ -75,6 +82,7 @@ export class LinkLeases {
    * why it is refused.
    */
   async claimInbound(peerId: string): Promise<string | undefined> {
+    if (this.held.get(peerId) === 'settling') this.held.set(peerId, 'inbound');
     if (this.held.has(peerId)) return undefined;
     const s = this.session;
     if (s === undefined) return 'this cluster instance has lost its database session: connect to another instance';
@@ -87,6 +95,7 @@ export class LinkLeases {
     if (!ok) return `peer ${peerId} is already connected to another instance of this cluster`;
     if (this.session !== s) return 'this cluster instance has lost its database session: connect to another instance';
     this.held.set(peerId, 'inbound');
+    await this.read(peerId);
     return undefined;
   }
 
@@ -97,7 +106,7 @@ export class LinkLeases {
   linkDown(peerId: string): void {
     if (this.held.get(peerId) !== 'inbound') return;
     if (!this.wanted.has(peerId)) {
-      this.release(peerId);
+      this.settleThenRelease(peerId);
       return;
     }
     this.held.set(peerId, 'outbound');
@@ -108,6 +117,30 @@ export class LinkLeases {
     clearInterval(this.timer);
     this.timer = undefined;
     this.session = undefined;
+  }
+
+  /**
+   * An incoming link closed: the lease goes back once the peer's packets here have ended and their
+   * bookings are durable, so the next holder's first read of the books sees all of them. A new login
+   * of the peer here meanwhile keeps the lease (claimInbound).
+   */
+  private settleThenRelease(peerId: string): void {
+    this.held.set(peerId, 'settling');
+    const settled = this.host.settled?.(peerId) ?? Promise.resolve();
+    void settled
+      .catch((err: unknown) => this.logger.warn({ peer: peerId, err: err instanceof Error ? err.message : String(err) }, 'waiting for a peer\'s open packets failed; giving its lease back'))
+      .then(() => {
+        if (this.held.get(peerId) === 'settling') this.release(peerId);
+      });
+  }
+
+  /** The books as they are now (others' bookings included), before a taken peer is served. */
+  private async read(peerId: string): Promise<void> {
+    try {
+      await this.host.taken?.(peerId);
+    } catch (err) {
+      this.logger.warn({ peer: peerId, err: (err as Error).message }, 'could not read the books after taking a link lease');
+    }
   }
 
   private release(peerId: string): void {
@@ -131,6 +164,7 @@ export class LinkLeases {
           continue;
         }
         this.held.set(id, 'outbound');
+        await this.read(id);
         this.logger.info({ peer: id }, 'took the link lease: dialling the peer');
         this.host.dial(id);
       }

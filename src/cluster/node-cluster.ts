@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { NodeConfig } from '../config/index.js';
+import type { LedgerBackend } from '../ledger/index.js';
 import { postgresOptions } from '../node/ledger-backend.js';
 import type { PeerSet, RelaySend } from '../node/peers.js';
 import type { ResponseCallback } from '../node/btp/btp-link.js';
@@ -57,7 +58,7 @@ export function clusterRelay(c: NodeConfig, cluster: () => Cluster | undefined):
 }
 
 /** The cluster instance of a node, not started (undefined when the cluster is off). */
-export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, info: () => Record<string, unknown>, address: () => string, runtimeChanged?: () => void): Cluster | undefined {
+export function createCluster(c: NodeConfig, peers: PeerSet, ledger: LedgerBackend, logger: Logger, info: () => Record<string, unknown>, address: () => string, runtimeChanged?: () => void): Cluster | undefined {
   if (!c.cluster.enabled) return undefined;
   const { url, tls } = postgresOptions(c);
   const k = c.cluster;
@@ -76,12 +77,24 @@ export function createCluster(c: NodeConfig, peers: PeerSet, logger: Logger, inf
     deadAfterMs: k.deadAfterMs,
     leaseCheckMs: k.leaseCheckMs,
     logger,
-    host: { dial: (id) => peers.dialNow(id), hangUp: (id, reason) => peers.hangUp(id, reason) },
+    host: { dial: (id) => peers.dialNow(id), hangUp: (id, reason) => peers.hangUp(id, reason), settled: (id) => settled(ledger, id), taken: () => readBooks(ledger) },
     peerIds: () => peers.all().map((p) => p.id),
     info,
     ...(runtimeChanged ? { runtimeChanged } : {}),
     ...(forward ? { forward } : {}),
   });
+}
+
+/** Resolves once no reservation of `peerId` is open in this instance and every booking is durable. */
+async function settled(ledger: LedgerBackend, peerId: string): Promise<void> {
+  while (ledger.reserved(peerId) !== 0n && ledger.fault === undefined) await new Promise((r) => setTimeout(r, 10));
+  await ledger.flush();
+}
+
+/** A PostgreSQL ledger reads back every instance's bookings now (others have no such read). */
+async function readBooks(ledger: LedgerBackend): Promise<void> {
+  const refresh = (ledger as { refreshBalances?: () => Promise<void> }).refreshBalances;
+  await refresh?.call(ledger);
 }
 
 /** The BTP listener's claim hooks for a cluster instance (none when the cluster is off). */

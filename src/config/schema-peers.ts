@@ -107,6 +107,10 @@ export const peerSchema = z.strictObject({
     description: 'BTP WebSocket URL. Present: we dial the peer. Absent: the peer dials us.',
     type: 'ws(s) URL',
   }),
+  urls: key(z.array(urlField(['ws:', 'wss:'])).min(1, 'must list at least one URL').optional(), {
+    description: 'More BTP URLs of the same peer (e.g. each instance of a cluster): we dial url, then these in turn, moving to the next when one fails or drops.',
+    type: 'ws(s) URL list',
+  }),
   authToken: key(z.string().min(1, 'must not be empty').optional(), {
     description: 'Shared BTP secret for this peer (both directions); required for transport btp.',
     secret: true,
@@ -166,6 +170,7 @@ export function peerTransportIssues(p: {
   transport?: (typeof TRANSPORTS)[number];
   authToken?: string;
   url?: string;
+  urls?: string[];
   http?: { url?: string; incomingToken?: string; outgoingToken?: string };
   settlement?: unknown;
   settleThreshold?: unknown;
@@ -177,6 +182,7 @@ export function peerTransportIssues(p: {
     return out;
   }
   if (p.url !== undefined) out.push({ path: ['url'], message: 'is a BTP URL but transport is http', hint: "put the peer's ILP-over-HTTP endpoint in http.url" });
+  if (p.urls !== undefined) out.push({ path: ['urls'], message: 'are BTP URLs but transport is http', hint: "put the peer's ILP-over-HTTP endpoint in http.url" });
   if (p.http?.incomingToken === undefined) out.push({ path: ['http', 'incomingToken'], message: 'is required for transport http', hint: 'the bearer token this peer sends us with each Prepare' });
   if (p.http?.url !== undefined && p.http.outgoingToken === undefined) {
     out.push({ path: ['http', 'outgoingToken'], message: 'is required when http.url is set', hint: 'the bearer token we send the peer with each Prepare' });

@@ -28,6 +28,7 @@ const packetsUi = {
   selected: null,
   mode: 'text',
   details: new Map(),
+  assets: {},
   select(packetId) {
     packetsUi.selected = packetId;
     void loadDetail(packetId);
@@ -146,10 +147,23 @@ function onEvent(e) {
   schedule();
 }
 
+/**
+ * Each peer's asset by id and the node's as `local`, from GET /api/balances.
+ * @param {import('./tables-view.js').Balances} b
+ */
+function assetsOf(b) {
+  /** @type {Record<string, import('./format.js').Asset>} */
+  const out = {};
+  if (b.asset) out.local = b.asset;
+  for (const p of b.peers) if (p.asset) out[p.peerId] = p.asset;
+  return out;
+}
+
 async function refreshTables() {
   try {
     const [balances, peers, routes, health, defences] = await Promise.all([call('/api/balances'), call('/api/peers'), call('/api/routes'), call('/api/health'), call('/api/defences')]);
     api.balances = balances;
+    packetsUi.assets = assetsOf(balances);
     api.peers = peers.peers;
     api.routes = routes.routes;
     const badge = byId('node-health');
@@ -159,7 +173,7 @@ async function refreshTables() {
     const line = byId('node-defences');
     line.textContent = defencesText(defences);
     line.hidden = line.textContent === '';
-    dirty.add('balances').add('peers');
+    dirty.add('balances').add('peers').add('packets');
     schedule();
   } catch {
     // the stream indicator already says when the node is gone

@@ -23,6 +23,29 @@ export function amount(s) {
 }
 
 /**
+ * @typedef {{ code: string, scale: number }} Asset
+ */
+
+/**
+ * Integer units of an asset as a decimal with its code, every fraction digit of the scale shown:
+ * `1923077` of XRP@6 is `1.923077 XRP`, `-1234500000` of USD@9 is `−1.234500000 USD` (exact: string
+ * arithmetic, never a float). Without an asset: the units as `amount` shows them.
+ * @param {string | undefined} s
+ * @param {Asset | undefined} asset
+ */
+export function assetAmount(s, asset) {
+  if (s === undefined || s === '') return '';
+  if (asset === undefined || !/^-?\d+$/.test(s)) return amount(s);
+  const neg = s.startsWith('-');
+  const digits = (neg ? s.slice(1) : s).replace(/^0+(?=\d)/, '');
+  const scale = Math.max(0, asset.scale);
+  const padded = digits.padStart(scale + 1, '0');
+  const whole = padded.slice(0, padded.length - scale);
+  const fraction = padded.slice(padded.length - scale);
+  return `${amount((neg ? '-' : '') + whole)}${scale > 0 ? `.${fraction}` : ''} ${asset.code}`;
+}
+
+/**
  * @param {number | undefined} ms
  */
 export function latency(ms) {

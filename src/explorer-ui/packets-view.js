@@ -1,7 +1,7 @@
 // @ts-check
 /** The packets tab: the live table and the detail panel of the selected packet. */
 import { byId, h, mount } from './dom.js';
-import { amount, asHex, asText, fromBase64, latency, short, time } from './format.js';
+import { asHex, asText, assetAmount, fromBase64, latency, short, time } from './format.js';
 import { filterPackets } from './state.js';
 
 /** Rows drawn at once (the state keeps more; the filter reaches all of them). */
@@ -16,6 +16,7 @@ export const MAX_ROWS = 300;
  * @property {string | null} selected the packet whose details are open
  * @property {'text' | 'hex'} mode how data previews are shown
  * @property {Map<string, PacketDetail | 'loading' | 'missing'>} details fetched from /api/packets/:id
+ * @property {Record<string, import('./format.js').Asset>} assets each peer's asset and `local`'s (the node's)
  * @property {(packetId: string) => void} select
  * @property {(mode: 'text' | 'hex') => void} setMode
  * @property {() => void} close
@@ -44,6 +45,7 @@ export function renderPacketTable(s, ui) {
  * @param {PacketsUi} ui
  */
 function row(p, ui) {
+  const out = p.to === undefined ? undefined : ui.assets[p.to];
   return h(
     'tr',
     {
@@ -58,9 +60,10 @@ function row(p, ui) {
     h('td', null, p.from ?? ''),
     h('td', null, p.to ?? ''),
     h('td', { class: 'mono' }, p.destination),
-    h('td', { class: 'num' }, amount(p.amount)),
-    h('td', { class: 'num' }, amount(p.amountOut)),
-    h('td', { class: 'num' }, amount(p.fee)),
+    // amount in: the sender's asset; amount out and the fee: the next hop's (the fee is taken on the converted amount)
+    h('td', { class: 'num', dataset: { field: 'amount in' } }, assetAmount(p.amount, p.from === undefined ? undefined : ui.assets[p.from])),
+    h('td', { class: 'num', dataset: { field: 'amount out' } }, assetAmount(p.amountOut, out)),
+    h('td', { class: 'num' }, assetAmount(p.fee, out)),
     h('td', null, resultBadge(p)),
     h('td', { class: 'num' }, latency(p.latencyMs)),
   );
@@ -87,6 +90,10 @@ export function renderPacketDetail(s, ui) {
   }
   panel.hidden = false;
   const detail = ui.details.get(id);
+  const out = p.to === undefined ? undefined : ui.assets[p.to];
+  /** `0.000004321 USD (4321 units)`, or the units alone while the asset is not known */
+  const exact = (/** @type {string | undefined} */ units, /** @type {import('./format.js').Asset | undefined} */ asset) =>
+    units === undefined || asset === undefined ? units : `${assetAmount(units, asset)} (${units} units)`;
   /** @type {[string, string | number | undefined][]} */
   const fields = [
     ['packet id', p.packetId],
@@ -94,9 +101,9 @@ export function renderPacketDetail(s, ui) {
     ['destination', p.destination],
     ['from', p.from],
     ['to', p.to],
-    ['amount in', p.amount],
-    ['amount out', p.amountOut],
-    ['fee', p.fee],
+    ['amount in', exact(p.amount, p.from === undefined ? undefined : ui.assets[p.from])],
+    ['amount out', exact(p.amountOut, out)],
+    ['fee', exact(p.fee, out)],
     ['latency', latency(p.latencyMs)],
     ['code', p.code],
     ['message', p.message],

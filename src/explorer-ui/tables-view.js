@@ -1,12 +1,13 @@
 // @ts-check
 /** The balances, peers & routes, settlements and channels tabs: tables drawn from API data and live events. */
 import { byId, h, mount } from './dom.js';
-import { amount, short, time } from './format.js';
+import { amount, assetAmount, short, time } from './format.js';
 
 /**
  * @typedef {import('./state.js').State} State
- * @typedef {{ peerId: string, relation: string, connected: boolean, balance: string, creditLimit?: string, settleThreshold?: string }} PeerBalance
- * @typedef {{ peers: PeerBalance[], accounts: { account: string, balance: string, reserved?: string }[] }} Balances
+ * @typedef {import('./format.js').Asset} Asset
+ * @typedef {{ peerId: string, relation: string, connected: boolean, balance: string, creditLimit?: string, settleThreshold?: string, asset?: Asset }} PeerBalance
+ * @typedef {{ asset?: Asset, peers: PeerBalance[], accounts: { account: string, balance: string, reserved?: string, assetCode?: string, assetScale?: number }[] }} Balances
  * @typedef {{ sent: number, failed: number, received: number, refused: number }} HttpActivity
  * @typedef {{ id: string, relation: string, connected: boolean, direction: string, url?: string, transport?: string, http?: HttpActivity, ilpAddresses: string[], routeCount: number, balance: string, reconnectAttempt?: number }} Peer
  * @typedef {{ prefix: string, nextHop: string, priority: number, source?: string, path?: string[], ageMs?: number }} Route
@@ -74,9 +75,10 @@ export function renderBalances(s, data) {
           h('td', null, p.peerId),
           h('td', null, p.relation),
           h('td', null, linkBadge(s.connected[p.peerId] ?? p.connected)),
-          h('td', { class: `num ${balance.startsWith('-') ? 'neg' : ''}`, dataset: { field: 'balance' } }, amount(balance)),
-          h('td', { class: 'num' }, p.creditLimit === undefined ? 'unlimited' : amount(p.creditLimit)),
-          h('td', { class: 'num' }, p.settleThreshold === undefined ? '—' : amount(p.settleThreshold)),
+          // each amount in the peer's own asset (issue 19): `12.500000 XRP`
+          h('td', { class: `num ${balance.startsWith('-') ? 'neg' : ''}`, dataset: { field: 'balance' } }, assetAmount(balance, p.asset)),
+          h('td', { class: 'num', dataset: { field: 'credit limit' } }, p.creditLimit === undefined ? 'unlimited' : assetAmount(p.creditLimit, p.asset)),
+          h('td', { class: 'num', dataset: { field: 'settle threshold' } }, p.settleThreshold === undefined ? '—' : assetAmount(p.settleThreshold, p.asset)),
           h('td', null, used === undefined ? '' : h('span', { class: 'meter', title: `${Math.round(used * 100)} %` }, h('span', { style: { width: `${(used * 100).toFixed(1)}%` } }))),
         );
       }),
@@ -85,14 +87,19 @@ export function renderBalances(s, data) {
   );
   /** @type {Record<string, string>} */
   const merged = {};
-  for (const a of data?.accounts ?? []) merged[a.account] = a.balance;
+  /** @type {Record<string, Asset>} */
+  const assets = {};
+  for (const a of data?.accounts ?? []) {
+    merged[a.account] = a.balance;
+    if (a.assetCode !== undefined && a.assetScale !== undefined) assets[a.account] = { code: a.assetCode, scale: a.assetScale };
+  }
   Object.assign(merged, s.accounts);
   const names = Object.keys(merged).sort();
   mount(
     byId('accounts'),
     table(
       ['account', '#balance'],
-      names.map((n) => h('tr', { dataset: { account: n } }, h('td', { class: 'mono' }, n), h('td', { class: 'num' }, amount(merged[n])))),
+      names.map((n) => h('tr', { dataset: { account: n } }, h('td', { class: 'mono' }, n), h('td', { class: 'num', dataset: { field: 'balance' } }, assetAmount(merged[n], assets[n])))),
       'No ledger accounts yet.',
     ),
   );

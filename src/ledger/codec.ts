@@ -28,8 +28,12 @@ import { LedgerError, corruptHint } from './errors.js';
 import { crc32c } from './integrity/crc32c.js';
 import { entryKinds, type EntryKind, type JournalEntry, type Posting } from './types.js';
 
-/** Version of the store layout written in the meta record (6: ACKED names the last batches acknowledged, not only the newest). */
-export const FORMAT_VERSION = 6;
+/**
+ * Version of the store layout written in the meta record (6: ACKED names the last batches acknowledged,
+ * not only the newest; 7: accounts may carry an asset record (`a`), so a build reading 6, which would
+ * take an XRP peer's drops for the node's units, refuses the store with LEDGER_FORMAT_NEWER).
+ */
+export const FORMAT_VERSION = 7;
 /** First byte of a version-3/4 journal page value (read, no longer written). */
 export const PAGE_MARK = 0xff;
 /**

@@ -16,10 +16,14 @@ import type { SideJournal, SideRecord } from './side-journal.js';
 import { accounts, type AccountId, type JournalEntry, type PeerLimits, type Reservation } from './types.js';
 import { checkAccount, checkAmount, checkEntryShape, checkLimits, checkPeerId } from './validate.js';
 
-/** Why the ledger stopped taking money: the first failed write since the store was (re)opened. */
+/**
+ * Why the ledger stopped taking money: the first failed write since the store was (re)opened
+ * (`LEDGER_WRITE_FAILED`: cleared once the store works again), or damage found reading the store
+ * (`LEDGER_CORRUPT`: stays until a restart; see `ledger salvage`).
+ */
 export interface LedgerFault {
-  code: 'LEDGER_WRITE_FAILED';
-  /** The store's own error message (ENOSPC, EPERM, EIO ...; a database URL masked). */
+  code: 'LEDGER_WRITE_FAILED' | 'LEDGER_CORRUPT';
+  /** The store's own error message (ENOSPC, EPERM, EIO ...; a database URL masked), or the damage found. */
   reason: string;
   /** ms since the epoch of the first failure. */
   since: number;
@@ -290,9 +294,9 @@ export abstract class GroupLane<A extends LaneAccount, I extends LaneItem, G ext
   }
 
   /** The store refused a write: stop taking money (once), and let the subclass start probing. */
-  protected enterFault(err: unknown): void {
+  protected enterFault(err: unknown, code: LedgerFault['code'] = 'LEDGER_WRITE_FAILED'): void {
     if (this.faultState !== undefined) return;
-    this.faultState = { code: 'LEDGER_WRITE_FAILED', reason: this.describe(err), since: Date.now(), recorded: 0, unrecorded: 0 };
+    this.faultState = { code, reason: this.describe(err), since: Date.now(), recorded: 0, unrecorded: 0 };
     this.faulted();
     const f = this.faultState;
     if (this.onFault) safely(() => this.onFault!(f));

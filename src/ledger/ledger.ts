@@ -82,7 +82,7 @@ export class Ledger extends WriteLane {
         this.checkpoints = checkpoints;
       },
       foldedBefore: (cutoff) => this.recent.foldedBefore(cutoff),
-      failed: (err) => this.sig.corrupt(err, 'read'),
+      failed: (err) => this.readDamage(err),
     });
     this.load(opened);
     this.sig.tornTails = opened.torn;
@@ -163,7 +163,7 @@ export class Ledger extends WriteLane {
    */
   async getEntry(id: string): Promise<JournalEntry | undefined> {
     if (this.closed) throw closedError();
-    return findEntry(this.db, id);
+    return findEntry(this.db, id).catch((err: unknown) => this.readFailed(err));
   }
 
   /**
@@ -312,14 +312,32 @@ export class Ledger extends WriteLane {
     this.unbooked = 0;
   }
 
-  /** A read of the store failed: damage is counted and reported (once), then the error goes on. */
+  /** A read of the store failed: damage is counted and reported (once) and stops the money path, then the error goes on. */
   private readFailed(err: unknown): never {
-    this.sig.corrupt(err, 'read');
+    this.readDamage(err);
     throw err;
   }
 
+  /**
+   * Damage found reading the store (verify, export, folding, getEntry): counted and reported once, and
+   * fail-stop as a failed write is (the node refuses Prepares with T00, /health answers 503), but with
+   * no probe: damage does not heal. Writes go on (packets already forwarded are still booked); the
+   * fault stays until a restart, whose open check refuses the store when the damage is where it reads.
+   */
+  private readDamage(err: unknown): void {
+    if (!this.sig.corrupt(err, 'read') || this.closed) return;
+    if (this.faultState === undefined) this.enterFault(err, 'LEDGER_CORRUPT');
+    else if (this.faultState.code !== 'LEDGER_CORRUPT') {
+      // faulted on a write already: the reopen must not clear what the damage says
+      this.faultState.code = 'LEDGER_CORRUPT';
+      this.faultState.reason = this.describe(err);
+    }
+    if (this.probeTimer !== undefined) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
   protected faulted(): void {
-    if (this.probeTimer !== undefined || this.closed) return;
+    if (this.probeTimer !== undefined || this.closed || this.faultState?.code === 'LEDGER_CORRUPT') return;
     this.probeTimer = setInterval(() => void this.probe(), this.opts.probeIntervalMs ?? DEFAULT_PROBE_MS);
     this.probeTimer.unref();
   }
@@ -355,6 +373,8 @@ export class Ledger extends WriteLane {
       if (!this.group.empty) this.schedule();
     }
     if (opened === undefined || this.closed) return;
+    // damage found reading meanwhile (verify, export): that fault stays, the losses wait for the next open
+    if (fault.code === 'LEDGER_CORRUPT') return;
     this.faultState = undefined;
     try {
       await this.bookLosses(opened.losses);

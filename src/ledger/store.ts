@@ -126,7 +126,7 @@ export async function openStore(dataDir: string, warn?: WarningSink): Promise<{ 
       if (meta.version > FORMAT_VERSION) throw new LedgerFormatNewerError(dataDir, meta.version, FORMAT_VERSION);
       if (meta.version < FORMAT_VERSION) {
         // Every older version is this layout minus something (v1: delta records; v2: inline pages;
-        // v3: loss entries; v4: page checksums and sequence numbers): old and new records are read
+        // v3: loss entries; v4: page checksums and sequence numbers; v6: asset records): old and new records are read
         // side by side, so only the meta changes. Bumping it stops an older build from misreading the store.
         await db.put(META_KEY, Buffer.from(JSON.stringify({ ...meta, version: FORMAT_VERSION, migratedAt: new Date().toISOString() })), { sync: true });
       }

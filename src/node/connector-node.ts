@@ -185,7 +185,7 @@ export class ConnectorNode extends PeerRouteApi {
     wireLedgerEvents(ledger, { events: this.events, logger: this.logger, dataDir: c.dataDir, settlement: () => this.settlement });
     this.assets.load(await reconcileLedgerAssets(ledger, { code: c.assetCode, scale: c.assetScale }, specs, c.dataDir));
     const adopt = runtimeAdopter(this.runtimeStore, this.controlPlane, () => this.isStarted, this.moduleLogger('cluster'));
-    this.cluster = createCluster(c, this.peers, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), () => this.address.value, adopt);
+    this.cluster = createCluster(c, this.peers, ledger, this.moduleLogger('cluster'), () => ({ pid: process.pid, btpPort: this.btpPort }), () => this.address.value, adopt);
     await this.cluster?.start();
     const shared = (this.shared = await ClusterShared.open(c, this.cluster, this.moduleLogger('cluster')));
 

@@ -36,8 +36,9 @@ export interface PacketFulfilledEvent extends Base {
   to: string;
   destination: string;
   amount: string;
-  /** amount forwarded (after the fee) */
+  /** amount forwarded (after the fee), in the next hop's asset */
   amountOut: string;
+  /** what this node kept, in the next hop's asset: the converted amount minus amountOut */
   fee: string;
   /** ms from ingress to the fulfill being sent upstream */
   latencyMs: number;
@@ -243,7 +244,9 @@ export interface NodeStatsEvent extends Base {
 /** A ledger write failed: the node refuses payments (T00) until the store works again. */
 export interface LedgerFaultEvent extends Base {
   type: 'ledger:fault';
-  /** the store's error (ENOSPC, EPERM, EIO ...) */
+  /** LEDGER_WRITE_FAILED (cleared when the store works again) or LEDGER_CORRUPT (damage found reading it: until a restart) */
+  code?: 'LEDGER_WRITE_FAILED' | 'LEDGER_CORRUPT';
+  /** the store's error (ENOSPC, EPERM, EIO ...) or the damage found */
   reason: string;
   dataDir: string;
 }

@@ -16,8 +16,9 @@ export function wireLedgerEvents(ledger: LedgerBackend, o: { events: EventStream
     for (const [account, balance] of changes) if (!isSpendMemo(account)) events.emit({ type: 'balance:changed', account, balance: balance.toString() });
   };
   ledger.onFault = (fault) => {
-    logger.error({ reason: fault.reason, dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
-    events.emit({ type: 'ledger:fault', reason: fault.reason, dataDir });
+    if (fault.code === 'LEDGER_CORRUPT') logger.error({ reason: fault.reason, dataDir }, 'ledger store damaged: refusing payments (T00) until a restart; see ledger salvage');
+    else logger.error({ reason: fault.reason, dataDir }, 'ledger write failed: refusing payments (T00) until the store works again');
+    events.emit({ type: 'ledger:fault', code: fault.code, reason: fault.reason, dataDir });
   };
   ledger.onRecovered = (info) => {
     logger.warn(info, 'ledger store reopened: losses booked, taking payments again');

@@ -82,7 +82,7 @@ export interface HealthInputs {
   phase: 'new' | 'starting' | 'started' | 'stopping' | 'stopped';
   ledgerOpen: boolean;
   /** Set while the ledger refuses writes (fail-stop). */
-  ledgerFault?: { reason: string } | undefined;
+  ledgerFault?: { reason: string; code?: string } | undefined;
   /** The BTP pre-auth gate's counters, when it runs. */
   preAuth?: { open: number; refused: number; lastRefusedAt: number } | undefined;
   /** Assets whose rates are stale (pairs touching them get T00). */
@@ -113,7 +113,8 @@ export function healthReport(h: HealthInputs): HealthReport {
   const ledgerOk = h.ledgerOpen && h.phase === 'started' && fault === undefined;
   const btpOk = h.btpListening && h.phase === 'started';
   const reasons: string[] = [];
-  if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
+  if (fault !== undefined && fault.code === 'LEDGER_CORRUPT') reasons.push(`ledger store damaged (${fault.reason}): refusing payments until a restart; see ledger salvage`);
+  else if (fault !== undefined) reasons.push(`ledger write failed (${fault.reason}): refusing payments until the store works again`);
   else if (!ledgerOk) reasons.push('ledger is not open');
   if (!btpOk) reasons.push('BTP server is not listening');
   for (const p of peers) if (!p.connected && p.instance === undefined) reasons.push(`peer ${p.id} is not connected`);

@@ -24,6 +24,8 @@ import type { PeerRelation } from './types.js';
 export interface PeerSpec {
   id: string;
   url?: string;
+  /** every BTP URL of the peer, `url` first (config `urls`): the client tries them in turn */
+  urls?: string[];
   /** the BTP secret; unset for an ILP-over-HTTP peer */
   authToken?: string;
   /** unset: btp. http: packets go over ILP-over-HTTP (RFC 0035) with `http`'s endpoint and tokens. */
@@ -192,7 +194,7 @@ export class PeerSet {
     const peer = this.peers.get(spec.id);
     if (!peer) return this.add(spec);
     const transportChanged = JSON.stringify([peer.spec.transport, peer.spec.http]) !== JSON.stringify([spec.transport, spec.http]);
-    if (peer.spec.url !== spec.url || peer.spec.authToken !== spec.authToken || transportChanged) {
+    if (peer.spec.url !== spec.url || String(peer.spec.urls) !== String(spec.urls) || peer.spec.authToken !== spec.authToken || transportChanged) {
       this.remove(spec.id);
       return this.add(spec);
     }
@@ -299,6 +301,7 @@ export class PeerSet {
     const client = new BtpClient({
       peerId: spec.id,
       url: spec.url!,
+      ...(spec.urls ? { urls: spec.urls } : {}),
       username: this.o.nodeId,
       token: spec.authToken ?? '',
       maxFrameBytes: this.o.maxFrameBytes,

@@ -55,6 +55,8 @@ export class NodeRates {
   private poller: RatePoller | undefined;
   private provider: RateProvider | undefined;
   private readonly file: string;
+  /** the admin changes, one after another: each reads the file the previous one wrote */
+  private setting: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: NodeRatesOptions) {
     const c = o.config;
@@ -107,7 +109,15 @@ export class NodeRates {
    * written to `<dataDir>/rates.json`, then applied.
    * @throws RatesDocumentError naming what is wrong (nothing changes)
    */
-  async set(body: unknown): Promise<RatesView> {
+  set(body: unknown): Promise<RatesView> {
+    // Two PUTs at once shared one temp file (the second rename found it gone: a 500) and could each
+    // persist without the other's rates; one at a time, each persists the union and then applies.
+    const next = this.setting.then(() => this.setNow(body));
+    this.setting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async setNow(body: unknown): Promise<RatesView> {
     const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     for (const [code, v] of Object.entries(typeof b.rates === 'object' && b.rates !== null ? b.rates : {})) {
       if (typeof v === 'number') throw new RatesDocumentError(`rates.${code}: send the rate as a decimal string ("${v}"): a JSON number is read as a float`);
@@ -130,7 +140,14 @@ export class NodeRates {
    * Rates set at another instance of the cluster (its whole set of runtime rates): written to
    * `<dataDir>/rates.json`, then applied. A base mismatch or a bad rate throws (nothing changes).
    */
-  async adopt(saved: Record<string, string>): Promise<void> {
+  adopt(saved: Record<string, string>): Promise<void> {
+    // in line with the local sets: they write the same file
+    const next = this.setting.then(() => this.adoptNow(saved));
+    this.setting = next.catch(() => undefined);
+    return next;
+  }
+
+  private async adoptNow(saved: Record<string, string>): Promise<void> {
     const doc = readRatesDocument({ base: this.book.base, rates: saved });
     await this.writeSaved(saved);
     this.book.setStatic(doc.rates);

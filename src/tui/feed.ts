@@ -24,6 +24,7 @@ export class DashboardFeed {
       if (this.store.stopping) for (const fn of this.stopListeners) fn();
     });
     this.store = createStore(source.events.snapshot(), source.ilpAddress, now());
+    this.store.nodeAsset = source.accountAsset?.('agent');
     if (source.isStarted === false) {
       this.store.stopping = true;
       this.store.status = 'stopping';

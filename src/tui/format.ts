@@ -1,5 +1,6 @@
 /** Number, time and code formats for the dashboard. Amounts stay bigint: display never goes through a float. */
 import { ILP_ERROR_NAMES, isKnownIlpErrorCode } from '../errors/ilp-codes.js';
+import { formatUnits } from '../rates/amount.js';
 
 /** `F02` → `F02 Unreachable`; an unknown code stays as it is. */
 export function describeCode(code: string): string {
@@ -56,4 +57,46 @@ export function compact(value: string | number | bigint): string {
     text = tenths >= 1000n ? `${tenths / 10n}${SUFFIXES[tier]}` : `${tenths / 10n}.${tenths % 10n}${SUFFIXES[tier]}`;
   }
   return neg ? `-${text}` : text;
+}
+
+/** An asset as the dashboard shows amounts of it (code, scale). */
+export interface AssetView {
+  readonly code: string;
+  readonly scale: number;
+}
+
+/**
+ * `units` of `asset` in at most `width` characters, exact whenever it can be: every fraction digit of
+ * the scale (`12.500000 XRP`), else without the trailing zeros (`12.5 XRP`), else an amount below one
+ * unit as integer units times a power of ten (`1000e-9 USD`), else shortened toward zero and marked
+ * `~` (`~1234.56 USD`, `~1.2M USD`). Without an asset: the units grouped (`1,000`) or compact.
+ */
+export function fitAmount(units: string, asset: AssetView | undefined, width: number): string {
+  let v: bigint;
+  try {
+    v = BigInt(units);
+  } catch {
+    return units;
+  }
+  if (asset === undefined) {
+    const full = grouped(v);
+    return full.length <= width ? full : compact(v);
+  }
+  const code = ` ${asset.code}`;
+  const full = formatUnits(v, asset.scale);
+  if (full.length + code.length <= width) return full + code;
+  const trimmed = full.includes('.') ? full.replace(/\.?0+$/, '') : full;
+  if (trimmed.length + code.length <= width) return trimmed + code;
+  const neg = v < 0n;
+  const abs = neg ? -v : v;
+  const sign = neg ? '-' : '';
+  const unit = 10n ** BigInt(Math.max(0, asset.scale));
+  if (asset.scale > 0 && abs < unit) {
+    const exact = `${sign}${abs}e-${asset.scale}`;
+    if (exact.length + code.length <= width) return exact + code;
+  }
+  const room = width - code.length - 1;
+  const whole = trimmed.split('.')[0];
+  if (whole.length + 2 <= room) return `~${trimmed.slice(0, room).replace(/\.$/, '')}${code}`;
+  return `~${compact(neg ? -(abs / unit) : abs / unit)}${code}`;
 }

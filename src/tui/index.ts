@@ -3,3 +3,5 @@ export { runDashboard, type DashboardResult, type RunDashboardOptions } from './
 export { DashboardApp, type DashboardAppProps } from './app.js';
 export { DashboardFeed } from './feed.js';
 export type { DashboardEndpoint, DashboardPeer, DashboardRoute, DashboardSource } from './source.js';
+export { adminApprovals } from './approvals/admin-approvals.js';
+export type { DashboardApprovals, PendingApproval } from './approvals/types.js';

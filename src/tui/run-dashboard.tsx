@@ -7,6 +7,7 @@ import { render } from 'ink';
 import { DashboardApp } from './app.js';
 import { DashboardFeed } from './feed.js';
 import type { DashboardEndpoint, DashboardSource } from './source.js';
+import type { DashboardApprovals } from './approvals/types.js';
 
 export interface RunDashboardOptions {
   stdout?: NodeJS.WriteStream;
@@ -20,6 +21,8 @@ export interface RunDashboardOptions {
   patchConsole?: boolean;
   /** where the node's surfaces answer, shown in the header */
   endpoints?: readonly DashboardEndpoint[];
+  /** the approvals pane's port (absent: no approvals pane) */
+  approvals?: DashboardApprovals;
 }
 
 export interface DashboardResult {
@@ -48,7 +51,7 @@ export async function runDashboard(source: DashboardSource, o: RunDashboardOptio
     finish = resolve;
   });
   if (alt) stdout.write(ENTER_ALT_SCREEN);
-  const ink = render(<DashboardApp feed={feed} colors={colors} endpoints={o.endpoints} onQuit={() => finish({ reason: 'quit' })} />, {
+  const ink = render(<DashboardApp feed={feed} colors={colors} endpoints={o.endpoints} approvals={o.approvals} onQuit={() => finish({ reason: 'quit' })} />, {
     stdout,
     stdin: o.stdin ?? process.stdin,
     stderr: o.stderr ?? process.stderr,

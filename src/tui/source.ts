@@ -6,7 +6,7 @@ import type { EventSnapshot, EventListener } from '../node/events.js';
 import type { PeerInfo, HealthReport, RouteInfo } from '../node/types.js';
 
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
-export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement' | 'transport' | 'http'>>;
+export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement' | 'asset' | 'transport' | 'http'>>;
 
 /** One route as the routes pane shows it (a subset of the node's RouteInfo). */
 export type DashboardRoute = Readonly<Pick<RouteInfo, 'prefix' | 'nextHop' | 'source' | 'path' | 'ageMs'>>;
@@ -40,6 +40,11 @@ export interface DashboardSource {
   listPeers(): readonly DashboardPeer[];
   /** Called with the peers; absent: the routes pane stays hidden. */
   listRoutes?(): readonly DashboardRoute[];
+  /**
+   * The asset an account's balance is an amount of (`agent` names the node's own asset). Absent:
+   * amounts show as units without an asset.
+   */
+  accountAsset?(account: string): { code: string; scale: number };
   /** Called about once a second for the uptime and status. */
   health(): Pick<HealthReport, 'uptime' | 'status'>;
   /** Read with the health; absent: the defence line counts late fulfills from events only. */

@@ -33,6 +33,10 @@ describe('approvals', () => {
     const listed = await run(['approvals', 'list', '--json', '--url', base, '--api-key', AGENT]);
     expect(json<{ pending: number; approvals: { id: string; status: string; amount: string }[] }>(listed)).toMatchObject({ pending: 1, approvals: [{ id, status: 'pending', amount: '300' }] });
 
+    // payments get: the agent's own (read) key can follow where its payment stands
+    const waiting = await run(['payments', 'get', id, '--json', '--url', base, '--api-key', AGENT]);
+    expect(json(waiting)).toMatchObject({ id, status: 'pending', amount: '300', standing: expect.stringMatching(/^pending: waiting for approval until /) });
+
     const self = await run(['approvals', 'approve', id, '--json', '--url', base, '--api-key', AGENT]);
     expect(self.exitCode).toBe(1);
     expect(self.stdout).toMatch(/SCOPE_DENIED/);
@@ -44,6 +48,8 @@ describe('approvals', () => {
     expect(approved.exitCode).toBe(0);
     expect(json(approved)).toMatchObject({ status: 'approved', decidedBy: 'apiKey', outcome: { fulfilled: true, data: Buffer.from('ping').toString('base64') } });
     expect((await call(base, 'GET', '/admin/policies', AGENT)).body).toMatchObject({ local: { budgets: [{ spent: '350', reserved: '0' }] } });
+    const paid = await run(['payments', 'get', id, '--url', base, '--api-key', AGENT]);
+    expect(paid.stdout).toMatch(new RegExp(`^Payment ${id}: approved by apiKey: paid\n {2}300 to g\\.alice\\.shop, asked `));
     const again = await run(['approvals', 'deny', id, '--json', '--url', base, '--api-key', OPERATOR]);
     expect(again.stdout).toMatch(/already approved/);
   });
@@ -55,11 +61,17 @@ describe('approvals', () => {
     expect(full.body).toMatchObject({ fulfilled: false, code: 'T03', message: expect.stringMatching(/approval queue is full/) });
     const denied = await run(['approvals', 'deny', first.body.approvalId as string, '--json', '--url', base, '--api-key', OPERATOR]);
     expect(json(denied)).toMatchObject({ status: 'denied' });
+    const deniedStanding = await run(['payments', 'get', first.body.approvalId as string, '--json', '--url', base, '--api-key', AGENT]);
+    expect(json(deniedStanding)).toMatchObject({ status: 'denied', standing: 'denied by apiKey: not sent, its budget released' });
 
     const second = await send(base, '400');
     expect(second.status).toBe(202);
     const id = second.body.approvalId as string;
     await waitFor(async () => (await call(base, 'GET', `/admin/approvals/${id}`, AGENT)).body.status === 'expired', 20_000, 'the approval expired');
+    const expired = await run(['payments', 'get', id, '--json', '--url', base, '--api-key', AGENT]);
+    expect(json(expired)).toMatchObject({ status: 'expired', standing: 'expired: not approved in time, not sent, its budget released' });
+    const unknown = await run(['payments', 'get', 'no-such-approval', '--json', '--url', base, '--api-key', AGENT]);
+    expect(unknown.exitCode).toBe(1);
     expect((await call(base, 'GET', '/admin/policies', AGENT)).body).toMatchObject({ local: { budgets: [{ spent: '0', reserved: '0', remaining: '1000' }] } });
   });
 

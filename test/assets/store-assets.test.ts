@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger, entries, type JournalEntry } from '../../src/ledger/index.js';
 import { Harness } from '../helpers/node.js';
+import { FORMAT_VERSION, META_KEY } from '../../src/ledger/codec.js';
+import { openRaw } from '../ledger/helpers.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup());
@@ -106,5 +108,33 @@ describe('start and the store asset', () => {
     expect(node.ledgerHandle!.balance('peer:bob')).toBe(-7n);
     expect((await node.ledgerHandle!.accountAssets!()).get('agent')).toEqual(USD9);
     expect(await node.ledgerHandle!.verify()).toEqual({ ok: true, sum: '0', mismatches: [] }); // one asset: its sum is the total
+  });
+
+  it('Upgrading: the store says format 7 once it may hold asset records, so a build that reads format 6 refuses it by name', async () => {
+    const dataDir = h.dir();
+    // a store as the build before asset records left it: format 6, no `a` records
+    const old = await Ledger.open({ dataDir });
+    await old.commitAsync(entries.localSend('old-send', 'bob', 7n));
+    await old.close();
+    const raw = await openRaw(dataDir);
+    await raw.put(META_KEY, Buffer.from(JSON.stringify({ format: 'agent-runtime-ledger', version: 6, createdAt: new Date().toISOString() })));
+    await raw.close();
+    const node = h.node({ nodeId: 'hub', dataDir, peers: [{ id: 'bob', authToken: 't', relation: 'child' as const, assetCode: 'XRP', assetScale: 6 }] });
+    await node.start();
+    expect((await node.ledgerHandle!.accountAssets!()).get('agent')).toEqual(USD9);
+    await node.stop();
+    const meta = await openRaw(dataDir);
+    expect(JSON.parse((await meta.get(META_KEY)).toString('utf8'))).toMatchObject({ version: 7 });
+    await meta.close();
+    expect(FORMAT_VERSION).toBe(7);
+    // what a format-6 build does with it: the same check this build applies to a store newer than it reads
+    const newer = await openRaw(dataDir);
+    await newer.put(META_KEY, Buffer.from(JSON.stringify({ format: 'agent-runtime-ledger', version: FORMAT_VERSION + 1, createdAt: new Date().toISOString() })));
+    await newer.close();
+    const err = await Ledger.open({ dataDir }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'LEDGER_FORMAT_NEWER', version: FORMAT_VERSION + 1, supported: FORMAT_VERSION });
   });
 });

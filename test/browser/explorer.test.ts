@@ -117,8 +117,9 @@ describe.skipIf(skip)('explorer in chromium', () => {
     const packetId = (done as { packetId: string }).packetId;
     const row = page.locator(`#packets tbody tr[data-packet-id="${packetId}"]`);
     await row.and(page.locator('[data-result="fulfilled"]')).waitFor({ timeout: 10_000 });
-    await containsText(row, '4,321');
-    await containsText(row, '4,317'); // 10 bps: the hub keeps 4
+    // amounts with their asset (issue 19): every node here is USD@9
+    await hasText(row.locator('td[data-field="amount in"]'), '0.000004321 USD');
+    await hasText(row.locator('td[data-field="amount out"]'), '0.000004317 USD'); // 10 bps: the hub keeps 4
     await containsText(row, 'alice');
 
     // A rejected one, and the filters.
@@ -138,8 +139,8 @@ describe.skipIf(skip)('explorer in chromium', () => {
     const detail = page.locator('#packet-detail');
     await detail.waitFor({ state: 'visible' });
     await hasText(detail.locator('dd[data-field="packet id"]'), packetId);
-    await hasText(detail.locator('dd[data-field="amount out"]'), '4317');
-    await hasText(detail.locator('dd[data-field="fee"]'), '4');
+    await hasText(detail.locator('dd[data-field="amount out"]'), '0.000004317 USD (4317 units)');
+    await hasText(detail.locator('dd[data-field="fee"]'), '0.000000004 USD (4 units)');
     await containsText(detail.locator('#preview'), 'No data preview');
     await containsText(detail.locator('pre.events'), 'packet:fulfilled');
     await page.screenshot({ path: join(SHOTS, 'explorer-packets.png') });
@@ -152,7 +153,7 @@ describe.skipIf(skip)('explorer in chromium', () => {
     await page.click('#send-form button[type="submit"]');
     await containsText(page.locator('#send-result'), 'fulfilled');
     await page.click('#send-packet-link');
-    await hasText(detail.locator('dd[data-field="amount in"]'), '55');
+    await hasText(detail.locator('dd[data-field="amount in"]'), '0.000000055 USD (55 units)');
     await hasText(detail.locator('pre[data-part="prepare"]'), 'hello from the explorer');
     await hasText(detail.locator('pre[data-part="fulfill"]'), 'receipt: 42');
     await page.click('#preview-hex');
@@ -170,12 +171,12 @@ describe.skipIf(skip)('explorer in chromium', () => {
 
     await page.click('a[data-tab="balances"]');
     const aliceRow = page.locator('#peer-balances tr[data-peer="alice"]');
-    await hasText(aliceRow.locator('td[data-field="balance"]'), '2,000');
-    await containsText(aliceRow, '1,000,000');
+    await hasText(aliceRow.locator('td[data-field="balance"]'), '0.000002000 USD');
+    await hasText(aliceRow.locator('td[data-field="credit limit"]'), '0.001000000 USD');
     const bobRow = page.locator('#peer-balances tr[data-peer="bob"]');
-    await hasText(bobRow.locator('td[data-field="balance"]'), '−1,998');
-    await containsText(bobRow, '50,000');
-    await containsText(page.locator('#accounts tr[data-account="fees"]'), '−2');
+    await hasText(bobRow.locator('td[data-field="balance"]'), '−0.000001998 USD');
+    await hasText(bobRow.locator('td[data-field="settle threshold"]'), '0.000050000 USD');
+    await hasText(page.locator('#accounts tr[data-account="fees"] td[data-field="balance"]'), '−0.000000002 USD');
     await page.screenshot({ path: join(SHOTS, 'explorer-balances.png') });
 
     await page.click('a[data-tab="peers"]');
@@ -215,6 +216,50 @@ describe.skipIf(skip)('explorer in chromium', () => {
     await containsText(page.locator('#settlements tr[data-type="settlement:redeemed"]'), '60,000');
     expect(await page.locator(`#settlements tr[data-type="settlement:redeemed"] [title="${redeemTx}"]`).count()).toBe(1);
     await containsText(page.locator('#settlements tr[data-type="settlement:required"]'), 'threshold 50,000');
+    expect(problems).toEqual([]);
+  });
+
+  it('cross-asset (issue 19): a packet shows amount in USD and out in XRP, and balances show each peer its own asset', async () => {
+    const hub = h.node({
+      nodeId: 'hub',
+      ilpAddress: 'g.hub',
+      feeBps: 10,
+      explorer: { enabled: true, port: 0 },
+      rates: { base: 'USD', static: { XRP: '1.923077' } },
+      peers: [
+        { id: 'alice', authToken: 'alice-secret', relation: 'child', creditLimit: '100000000000' },
+        { id: 'bob', authToken: 'bob-secret', relation: 'child', creditLimit: '100000000', assetCode: 'XRP', assetScale: 6 },
+      ],
+    } as never);
+    await hub.start();
+    const url = `ws://127.0.0.1:${hub.btpPort}`;
+    const alice = h.node({ nodeId: 'alice', peers: [{ id: 'hub', url, authToken: 'alice-secret', relation: 'parent', creditLimit: '100000000000' }] } as never);
+    const bob = h.node({ nodeId: 'bob', assetCode: 'XRP', assetScale: 6, peers: [{ id: 'hub', url, authToken: 'bob-secret', relation: 'parent', creditLimit: '100000000' }] } as never);
+    bob.setPacketHandler(() => ({ accept: true }));
+    await Promise.all([alice.start(), bob.start()]);
+    await waitFor(() => hub.listPeers().every((p) => p.connected), 20_000, 'both children connected');
+    const seen: NodeEvent[] = [];
+    h.onCleanup(hub.events.subscribe((b) => seen.push(...b)));
+    const { page, problems } = await open(hub.endpoints.explorer!);
+
+    // 1 USD at scale 9 → floor(1e9 × 1.923077 × 10^-3) = 1923077 drops, the hub keeps 10 bps of them (1923)
+    expect((await pay(alice, 'g.hub.bob', 1_000_000_000n, 'one dollar')).type).toBe(13);
+    const done = await waitFor(() => seen.find((e) => e.type === 'packet:fulfilled'), 20_000, 'fulfilled event');
+    const row = page.locator(`#packets tbody tr[data-packet-id="${(done as { packetId: string }).packetId}"]`);
+    await hasText(row.locator('td[data-field="amount in"]'), '1.000000000 USD', 20_000);
+    await hasText(row.locator('td[data-field="amount out"]'), '1.921154 XRP', 20_000);
+    await containsText(row, '0.001923 XRP'); // the fee, in the asset it was earned in
+    await row.click();
+    await hasText(page.locator('#packet-detail dd[data-field="amount out"]'), '1.921154 XRP (1921154 units)');
+
+    await page.click('a[data-tab="balances"]');
+    await hasText(page.locator('#peer-balances tr[data-peer="alice"] td[data-field="balance"]'), '1.000000000 USD');
+    await hasText(page.locator('#peer-balances tr[data-peer="bob"] td[data-field="balance"]'), '−1.921154 XRP');
+    await hasText(page.locator('#peer-balances tr[data-peer="bob"] td[data-field="credit limit"]'), '100.000000 XRP');
+    await hasText(page.locator('#accounts tr[data-account="exchange:XRP@6"] td[data-field="balance"]'), '1.923077 XRP');
+    await hasText(page.locator('#accounts tr[data-account="exchange:USD@9"] td[data-field="balance"]'), '−1.000000000 USD');
+    await hasText(page.locator('#accounts tr[data-account="fees:XRP@6"] td[data-field="balance"]'), '−0.001923 XRP');
+    await page.screenshot({ path: join(SHOTS, 'explorer-assets.png') });
     expect(problems).toEqual([]);
   });
 });

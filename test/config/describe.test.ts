@@ -136,6 +136,7 @@ describe('the full example', () => {
       {
         id: 'alice',
         url: 'wss://alice.example/btp',
+        urls: ['wss://alice-2.example/btp'],
         authToken: 'alice-secret',
         relation: 'child',
         assetCode: 'EUR',

@@ -152,6 +152,6 @@ describe('journal pages carry their own checksum and sequence number', () => {
     const check = await openRaw(dataDir);
     expect(JSON.parse((await check.get(META_KEY)).toString('utf8'))).toMatchObject({ version: FORMAT_VERSION });
     await check.close();
-    expect(FORMAT_VERSION).toBe(6);
+    expect(FORMAT_VERSION).toBe(7); // 7: account asset records (issue 19)
   });
 });

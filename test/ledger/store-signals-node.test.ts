@@ -7,13 +7,14 @@
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectorNode } from '../../src/index.js';
+import { ConnectorNode, IlpPacketType, computeConditionFromData } from '../../src/index.js';
 import { entries, storeLocation, type Ledger } from '../../src/ledger/index.js';
 import { SideJournal, sideJournalPath } from '../../src/ledger/side-journal.js';
 import type { NodeEvent } from '../../src/node/events.js';
 import { acknowledgedStore, flipByte, killedStore, logRecords, newestStoreFile } from './damaged-store.js';
 import { canMakeImmutable, setImmutable, unfreezeAll } from './immutable.js';
 import { waitFor } from './helpers.js';
+import type { Level } from 'level';
 
 const nodes: ConnectorNode[] = [];
 afterEach(async () => {
@@ -117,5 +118,39 @@ describe('/metrics of the store', () => {
     const attempts = (await metric(n, 'ilp_ledger_reopen_attempts_total'))!;
     expect(attempts).toBeGreaterThanOrEqual(2);
     expect(await metric(n, 'ilp_ledger_reopen_failures_total')).toBe(attempts - 1);
+  }, 60_000);
+});
+
+describe('damage found while the node runs (phase read)', () => {
+  it('stops the money path as a failed write does: T00 before forwarding, /health 503, ledger:fault LEDGER_CORRUPT, one error line', async () => {
+    const dataDir = await acknowledgedStore(3);
+    const { node: n, logs, events } = node(dataDir);
+    await n.start();
+    // the oldest journal page goes bad under the running node (damage LevelDB's own CRCs do not see:
+    // a bad write through LevelDB, memory): its own CRC fails where it is read
+    const db = (n.ledgerHandle as unknown as { db: Level<Buffer, Buffer> }).db;
+    const pages: [Buffer, Buffer][] = [];
+    for await (const [k, v] of db.iterator({ gte: Buffer.from('t'), lt: Buffer.from('u') })) pages.push([k, v]);
+    const bad = Buffer.from(pages[0][1]);
+    bad[bad.length - 1] ^= 1;
+    await db.put(pages[0][0], bad);
+    const send = () => {
+      const data = Buffer.from('read-damage');
+      return n.sendPacket({ destination: 'test.nowhere', amount: 5n, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 10_000), data });
+    };
+    // before: the packet is routed (and finds no route)
+    expect(await send()).toMatchObject({ type: IlpPacketType.Reject, code: 'F02' });
+    expect((await fetch(`${n.endpoints.health}/health`)).status).toBe(200);
+    await expect((n.ledgerHandle as Ledger).verify()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    // after: refused before anything is routed
+    expect(await send()).toMatchObject({ type: IlpPacketType.Reject, code: 'T00' });
+    expect((await fetch(`${n.endpoints.health}/health`)).status).toBe(503);
+    expect((await fetch(`${n.endpoints.health}/health/ready`)).status).toBe(503);
+    expect(await metric(n, 'ilp_ledger_faulted')).toBe(1);
+    expect(await metric(n, 'ilp_ledger_corruptions_total', 'phase="read"')).toBe(1);
+    await waitFor(() => events.some((e) => e.type === 'ledger:fault'), 20_000, 'the ledger:fault event');
+    expect(events.filter((e) => e.type === 'ledger:fault')).toEqual([expect.objectContaining({ code: 'LEDGER_CORRUPT', reason: expect.stringMatching(/fails its checksum/) })]);
+    expect(events.filter((e) => e.type === 'ledger:corrupt')).toEqual([expect.objectContaining({ phase: 'read' })]);
+    expect(logs.filter((l) => l.level === ERROR && /ledger store damaged: refusing payments/.test(l.msg))).toHaveLength(1);
   }, 60_000);
 });

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { entries, storeLocation, type Ledger } from '../../src/ledger/index.js';
+import { entries, storeLocation, type Ledger, type LedgerFault } from '../../src/ledger/index.js';
 import type { CorruptionInfo } from '../../src/ledger/store-signals.js';
 import { acknowledgedStore, flipByte, newestStoreFile } from './damaged-store.js';
 import { openLedger, openRaw, tempDir, waitFor } from './helpers.js';
@@ -63,14 +63,43 @@ describe('a journal page failing its checksum, found where it is read', () => {
     await raw.put(key, bad);
     await raw.close();
     // an open reading only the newest page gets past the damaged oldest one; folding everything reads it
-    const l = await openLedger({ dataDir, recentIdCapacity: 1, journalRetentionMs: 0, compactIntervalMs: 20 });
+    const l = await openLedger({ dataDir, recentIdCapacity: 1, journalRetentionMs: 0, compactIntervalMs: 20, probeIntervalMs: 10 });
     const reports: CorruptionInfo[] = [];
+    const faults: LedgerFault[] = [];
     l.onCorrupt = (info) => reports.push(info);
+    l.onFault = (f) => faults.push({ ...f });
     await waitFor(() => reports.length > 0, 20_000, 'folding to find the damaged page');
     expect(reports).toEqual([expect.objectContaining({ phase: 'read', reason: expect.stringMatching(/journal page of batch \d+ fails its checksum/) })]);
     await expect(l.verify()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
     expect(reports).toHaveLength(1);
     expect(l.signals.corruptions).toEqual({ open: 0, reopen: 0, read: 1 });
-    expect(l.fault).toBeUndefined();
+    // fail-stop as a failed write is (the node refuses Prepares while `fault` is set), once, and for good:
+    // no reopen probe (damage does not heal)
+    expect(l.fault).toMatchObject({ code: 'LEDGER_CORRUPT', reason: expect.stringMatching(/fails its checksum/) });
+    expect(faults).toEqual([expect.objectContaining({ code: 'LEDGER_CORRUPT' })]);
+    expect((l as unknown as { probeTimer: unknown }).probeTimer).toBeUndefined();
+    expect(l.signals.reopenAttempts).toBe(0);
+    // packets already forwarded are still booked: the store takes writes
+    expect(await commit(l, 'in-flight-1')).toBeUndefined();
+    expect(l.fault?.code).toBe('LEDGER_CORRUPT');
+  });
+
+  it('damage found by verify on a ledger already faulted on a write: the fault becomes LEDGER_CORRUPT and probing stops', async () => {
+    const dataDir = await acknowledgedStore(3);
+    const raw = await openRaw(dataDir);
+    const pages: [Buffer, Buffer][] = [];
+    for await (const [k, v] of raw.iterator({ gte: Buffer.from('t'), lt: Buffer.from('u') })) pages.push([k, v]);
+    const bad = Buffer.from(pages[0][1]);
+    bad[bad.length - 1] ^= 1;
+    await raw.put(pages[0][0], bad);
+    await raw.close();
+    const l = await openLedger({ dataDir, recentIdCapacity: 1, probeIntervalMs: 60_000 });
+    // a failed write first (the lane's own fault entry, as a refused batch would make it)
+    (l as unknown as { enterFault: (e: unknown) => void }).enterFault(new Error('EIO: i/o error, write'));
+    expect(l.fault?.code).toBe('LEDGER_WRITE_FAILED');
+    expect((l as unknown as { probeTimer: unknown }).probeTimer).toBeDefined();
+    await expect(l.verify()).rejects.toMatchObject({ code: 'LEDGER_CORRUPT' });
+    expect(l.fault).toMatchObject({ code: 'LEDGER_CORRUPT', reason: expect.stringMatching(/fails its checksum/) });
+    expect((l as unknown as { probeTimer: unknown }).probeTimer).toBeUndefined();
   });
 });

@@ -68,6 +68,8 @@ describe('XRPL intents and finality against a stand-in rippled', () => {
   });
 
   afterEach(() => {
+    server.resumeClosing();
+    server.dropSubmits = false;
     for (const a of adapters.splice(0)) a.close();
     reports.length = 0;
   });
@@ -119,6 +121,7 @@ describe('XRPL intents and finality against a stand-in rippled', () => {
     // The intent reaches the disk, then the process dies before submitting it.
     const dying = { putIntent: async (i: TxIntent) => { await store.putIntent(i); throw new Error('killed after persisting the intent'); }, removeIntent: (i: TxIntent) => store.removeIntent(i), intents: (c: 'evm' | 'xrpl' | 'aptos') => store.intents(c) };
     const crashing = await connect(pw, dying);
+    server.pauseClosing(); // no ledger closes while "down": its LastLedgerSequence cannot pass however slow the restart
     await expect(crashing.setTotalDeposit(id, 15n * XRP)).rejects.toThrow(/killed/);
     crashing.close();
     await reopen();
@@ -128,6 +131,7 @@ describe('XRPL intents and finality against a stand-in rippled', () => {
 
     const restarted = await connect(pw);
     await restarted.recoverIntents();
+    server.resumeClosing();
     await waitFor(async () => (await ours(pw)).length === 0, 30_000, 'the recovered fund decided');
     expect(reports.filter((r) => r.txHash === left.txs[0].hash).map((r) => r.outcome)).toEqual(['resent', 'mined']);
     expect(submittedCount(left.txs[0].raw)).toBe(1);
@@ -142,6 +146,7 @@ describe('XRPL intents and finality against a stand-in rippled', () => {
     const first = await connect(pw);
     const id = await channel(first, payee);
     const before = server.balance(pw.classicAddress) ?? 0n;
+    server.pauseClosing(); // no ledger closes while "down": its LastLedgerSequence cannot pass however slow the restart
     server.dropSubmits = true; // the submit is answered but never reaches a ledger: still open at the crash
     const sending = first.setTotalDeposit(id, 12n * XRP);
     sending.catch(() => undefined);
@@ -154,6 +159,7 @@ describe('XRPL intents and finality against a stand-in rippled', () => {
 
     const restarted = await connect(pw);
     await restarted.recoverIntents();
+    server.resumeClosing();
     await waitFor(async () => (await ours(pw)).length === 0, 30_000, 'the recovered fund decided');
     expect(reports.filter((r) => r.txHash === left.txs[0].hash).map((r) => r.outcome)).toEqual(['sent', 'resent', 'mined']);
     expect(submittedCount(left.txs[0].raw)).toBe(2); // the same signed bytes: one sequence, applied once

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clock, compact, describeCode, duration, grouped } from '../../src/tui/format.js';
+import { clock, compact, describeCode, duration, fitAmount, grouped } from '../../src/tui/format.js';
 import { T0 } from './helpers.js';
 
 describe('format', () => {
@@ -32,5 +32,33 @@ describe('format', () => {
     expect(duration(3 * 3600 + 4 * 60)).toBe('3h04m');
     expect(duration(2 * 86400 + 3 * 3600)).toBe('2d03h');
     expect(clock(T0)).toBe('03:04:05');
+  });
+});
+
+describe('fitAmount (issue 19: amounts with their asset)', () => {
+  const XRP6 = { code: 'XRP', scale: 6 };
+  const USD9 = { code: 'USD', scale: 9 };
+  it('shows every fraction digit of the scale with the code when it fits', () => {
+    expect(fitAmount('12500000', XRP6, 14)).toBe('12.500000 XRP');
+    expect(fitAmount('-1921154', XRP6, 14)).toBe('-1.921154 XRP');
+    expect(fitAmount('1000000000', USD9, 15)).toBe('1.000000000 USD');
+    expect(fitAmount('7', { code: 'JPY', scale: 0 }, 10)).toBe('7 JPY');
+  });
+  it('drops trailing zeros, then writes an amount below one unit exactly as units × 10^-scale', () => {
+    expect(fitAmount('12500000', XRP6, 11)).toBe('12.5 XRP');
+    expect(fitAmount('1000000000', USD9, 11)).toBe('1 USD');
+    expect(fitAmount('1000', USD9, 11)).toBe('1000e-9 USD');
+    expect(fitAmount('-5', XRP6, 10)).toBe('-5e-6 XRP');
+  });
+  it('shortens toward zero, marked ~, only when nothing exact fits', () => {
+    expect(fitAmount('1234567890123', USD9, 11)).toBe('~1234.5 USD');
+    expect(fitAmount('123456789', USD9, 11)).toBe('~0.1234 USD');
+    expect(fitAmount('1234567890000000000', USD9, 11)).toBe('~1.2G USD');
+    expect(fitAmount('-1234567890000000000', USD9, 11)).toBe('~-1.2G USD');
+  });
+  it('without an asset: grouped units, compact when they do not fit', () => {
+    expect(fitAmount('1000', undefined, 11)).toBe('1,000');
+    expect(fitAmount('25000000', undefined, 8)).toBe('25.0M');
+    expect(fitAmount('x', USD9, 8)).toBe('x');
   });
 });

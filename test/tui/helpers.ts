@@ -17,6 +17,8 @@ export class FakeSource implements DashboardSource {
   uptime = 0;
   status = 'healthy';
   ilpAddress: string;
+  /** the node's asset (`agent`'s) and any other account's; unset: amounts show as units */
+  accountAsset?: (account: string) => { code: string; scale: number };
 
   constructor(readonly nodeId = 'hub', ilpAddress = 'g.hub') {
     this.events = new EventStream(nodeId);

@@ -162,7 +162,8 @@ export class Tmux {
 }
 
 /** The packet rows on a dashboard screen. */
-export const packetRows = (screen: readonly string[]) => screen.filter((l) => /^\d\d:\d\d:\d\d (fwd|in |out) /.test(l));
+/** Packet rows: the clock leads them from 100 columns on, below it the direction does. */
+export const packetRows = (screen: readonly string[]) => screen.filter((l) => /^(\d\d:\d\d:\d\d )?(fwd|in |out) /.test(l));
 
 /** The fulfilled total in the header, or -1. */
 export function fulfilledTotal(screen: readonly string[]): number {

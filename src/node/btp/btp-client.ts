@@ -10,6 +10,8 @@ import { BtpType, decodeBtp, encodeAuthMessage } from './codec.js';
 export interface BtpClientOptions {
   peerId: string;
   url: string;
+  /** Every URL of the peer (`url` among them): after a failed dial or a dropped connection the next one is tried. */
+  urls?: string[];
   /** our nodeId, sent as auth_username */
   username: string;
   token: string;
@@ -33,9 +35,19 @@ export class BtpClient {
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
+  private readonly urls: string[];
+  private at = 0;
   lastError = '';
 
-  constructor(private readonly opts: BtpClientOptions) {}
+  constructor(private readonly opts: BtpClientOptions) {
+    this.urls = opts.urls !== undefined && opts.urls.length > 0 ? opts.urls : [opts.url];
+    this.at = Math.max(0, this.urls.indexOf(opts.url));
+  }
+
+  /** The URL dialled now (or next). */
+  get url(): string {
+    return this.urls[this.at];
+  }
 
   start(): void {
     this.stopped = false;
@@ -62,14 +74,15 @@ export class BtpClient {
       this.schedule('another connection serves this peer');
       return;
     }
-    const socket = new WebSocket(this.opts.url, { maxPayload: this.opts.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: 5000 });
+    const url = this.url;
+    const socket = new WebSocket(url, { maxPayload: this.opts.maxFrameBytes, perMessageDeflate: false, handshakeTimeout: 5000 });
     this.socket = socket;
     let authenticated = false;
     const authId = (Math.random() * 0xffffffff) >>> 0;
     socket.on('open', () => socket.send(encodeAuthMessage(authId, this.opts.username, this.opts.token)));
     socket.on('error', (err) => {
       // an error may quote the URL; its user info or token never reaches a log or an event
-      this.lastError = redactSecretsOf(err.message, this.opts.url);
+      this.lastError = redactSecretsOf(err.message, url);
     });
     const onAuthReply = (data: Buffer) => {
       try {
@@ -95,6 +108,8 @@ export class BtpClient {
     socket.once('close', () => {
       clearInterval(this.pingTimer);
       if (this.socket === socket) this.socket = undefined;
+      // with several URLs, the next one is tried (a cluster instance that died, or refuses this peer)
+      this.at = (this.at + 1) % this.urls.length;
       if (!this.stopped) this.schedule(authenticated ? 'connection closed' : this.lastError || 'connection failed');
     });
   }

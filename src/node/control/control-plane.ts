@@ -51,7 +51,8 @@ export type PeerPatch = Partial<Omit<PeerInput, 'id'>>;
 function configPeerSpec(p: PeerConfig, nodeAsset: { code: string; scale: number }): PeerSpec {
   return {
     id: p.id,
-    url: p.url,
+    url: p.url ?? p.urls?.[0],
+    ...(p.urls ? { urls: [...new Set([...(p.url === undefined ? [] : [p.url]), ...p.urls])] } : {}),
     authToken: p.authToken,
     ...(p.transport === 'http' ? { transport: p.transport, http: p.http } : {}),
     relation: p.relation,

@@ -22,7 +22,8 @@ export function emitResult(events: EventStream, p: InFlight, ilp: Buffer, fulfil
       destination: p.destination,
       amount: p.amountIn.toString(),
       amountOut: p.amountOut.toString(),
-      fee: (p.amountIn - p.amountOut).toString(),
+      // in the next hop's asset, where it was earned (= amountIn − amountOut when both assets are the same)
+      fee: (p.converted - p.amountOut).toString(),
       latencyMs,
     });
     return;

@@ -19,6 +19,14 @@ export interface Layout {
   readonly routeRows: number;
 }
 
+/** A layout with the approvals pane's share. */
+export interface DashboardLayout extends Layout {
+  /** approval lines under the approvals title */
+  readonly approvalRows: number;
+  /** the approvals pane is on screen (something waits, or a decision was just made) */
+  readonly approvalsShown: boolean;
+}
+
 const HEADER = 3;
 const FOOTER = 1;
 const TITLES = 3;
@@ -42,4 +50,15 @@ export function computeLayout(columns: number, rows: number, peerCount: number, 
   const activityRows = Math.min(1 + activityCount, Math.max(1, Math.floor(content * 0.2)));
   const routeRows = withRoutes ? Math.min(routeCount, Math.max(1, Math.floor(content * 0.2))) : 0;
   return { width, height, body, peerRows, activityRows, routeRows, packetRows: content - peerRows - activityRows - routeRows };
+}
+
+/**
+ * Gives the approvals pane its lines (a title and at most a fifth of the content), taken from the
+ * packets, which keep at least two. Shown while any approval waits, or `shown` (a decision's note).
+ */
+export function withApprovals(l: Layout, count: number, shown: boolean): DashboardLayout {
+  if ((count === 0 && !shown) || l.packetRows < 3) return { ...l, approvalRows: 0, approvalsShown: false };
+  const content = l.peerRows + l.routeRows + l.packetRows + l.activityRows;
+  const approvalRows = Math.min(count, Math.max(1, Math.floor(content * 0.2)), l.packetRows - 3);
+  return { ...l, approvalRows, approvalsShown: true, packetRows: l.packetRows - 1 - approvalRows };
 }

@@ -5,8 +5,10 @@
 import { useReducer } from 'react';
 import type { Key } from 'ink';
 
-export type Pane = 'peers' | 'routes' | 'packets' | 'settlements';
-export const PANES: readonly Pane[] = ['peers', 'routes', 'packets', 'settlements'];
+export type Pane = 'peers' | 'routes' | 'approvals' | 'packets' | 'settlements';
+export const PANES: readonly Pane[] = ['peers', 'routes', 'approvals', 'packets', 'settlements'];
+/** Panes that are on screen only sometimes: without limits of their own they are skipped. */
+const OPTIONAL: readonly Pane[] = ['approvals'];
 
 export interface UiState {
   readonly focus: Pane;
@@ -16,8 +18,8 @@ export interface UiState {
   readonly filter: string;
   /** the prefix being typed; undefined when the prompt is closed */
   readonly draft?: string;
-  /** first item shown, per pane (packets: 0 = the newest) */
-  readonly scroll: Readonly<Record<Pane, number>>;
+  /** first item shown, per pane (packets: 0 = the newest; approvals: the selected one, once moved) */
+  readonly scroll: Readonly<Record<Exclude<Pane, 'approvals'>, number>> & { readonly approvals?: number };
   readonly quit: boolean;
 }
 
@@ -34,7 +36,9 @@ export type UiAction =
   | { type: 'filter-erase' }
   | { type: 'filter-apply' }
   | { type: 'filter-cancel' }
-  | { type: 'filter-clear' };
+  | { type: 'filter-clear' }
+  /** approve or deny the selected approval (the app sends it through the admin API; the state is unchanged) */
+  | { type: 'decide'; approve: boolean };
 
 export const initialUiState: UiState = {
   focus: 'packets',
@@ -64,7 +68,7 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, focus: PANES[i] };
     }
     case 'scroll':
-      return { ...s, scroll: { ...s.scroll, [s.focus]: clamp(s.scroll[s.focus] + a.delta, a.max) } };
+      return { ...s, scroll: { ...s.scroll, [s.focus]: clamp((s.scroll[s.focus] ?? 0) + a.delta, a.max) } };
     case 'filter-open':
       return { ...s, draft: s.filter, help: false };
     case 'filter-type':
@@ -77,14 +81,19 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, draft: undefined };
     case 'filter-clear':
       return { ...s, filter: '', scroll: { ...s.scroll, packets: 0 } };
+    case 'decide':
+      return s;
   }
 }
 
 /** How far each pane can scroll and how many lines a page is, for the key map. */
 export interface ScrollLimits {
-  readonly max: Readonly<Record<Pane, number>>;
-  readonly page: Readonly<Record<Pane, number>>;
+  readonly max: Readonly<Record<Exclude<Pane, 'approvals'>, number>> & { readonly approvals?: number };
+  readonly page: Readonly<Record<Exclude<Pane, 'approvals'>, number>> & { readonly approvals?: number };
 }
+
+/** Lines a pane shows (0: not on screen); an optional pane without limits is not on screen. */
+const pageOf = (limits: ScrollLimits, p: Pane): number => limits.page[p] ?? (OPTIONAL.includes(p) ? 0 : 1);
 
 /** The key map. Returns undefined for keys that do nothing. */
 export function keyToAction(input: string, key: Partial<Key>, s: UiState, limits: ScrollLimits): UiAction | undefined {
@@ -96,14 +105,15 @@ export function keyToAction(input: string, key: Partial<Key>, s: UiState, limits
     if (input && !key.ctrl && !key.meta && !key.tab && /^[\x20-\x7e]+$/.test(input)) return { type: 'filter-type', text: input };
     return undefined;
   }
-  const max = limits.max[s.focus];
-  const page = Math.max(1, limits.page[s.focus]);
+  const max = limits.max[s.focus] ?? 0;
+  const page = Math.max(1, pageOf(limits, s.focus));
   if (input === 'q') return { type: 'quit' };
   if (input === '?') return { type: 'toggle-help' };
   if (key.escape) return s.help ? { type: 'toggle-help' } : s.filter ? { type: 'filter-clear' } : undefined;
   if (input === 'p' || input === ' ') return { type: 'toggle-pause' };
   if (input === '/') return { type: 'filter-open' };
-  if (key.tab) return { type: 'focus', step: key.shift ? -1 : 1, skip: PANES.filter((p) => (limits.page[p] ?? 1) <= 0) };
+  if (key.tab) return { type: 'focus', step: key.shift ? -1 : 1, skip: PANES.filter((p) => pageOf(limits, p) <= 0) };
+  if (s.focus === 'approvals' && (input === 'a' || input === 'd') && pageOf(limits, 'approvals') > 0) return { type: 'decide', approve: input === 'a' };
   if (key.downArrow || input === 'j') return { type: 'scroll', delta: 1, max };
   if (key.upArrow || input === 'k') return { type: 'scroll', delta: -1, max };
   if (key.pageDown) return { type: 'scroll', delta: page, max };

@@ -47,6 +47,8 @@ export interface PeerState {
   creditLimit?: string;
   settleThreshold?: string;
   chain?: string;
+  /** its asset: balance, limits and claims are amounts of it */
+  asset?: { code: string; scale: number };
   settlement: PeerSettlement;
   /** 'http' for an ILP-over-HTTP peer, with its request counts */
   transport?: 'http';
@@ -127,6 +129,8 @@ export interface DashboardStore {
   peersStale: boolean;
   /** static and learned routes, re-read with the peers (see routes.ts) */
   routes: RoutesStore;
+  /** the node's own asset (its local agent's): what `local` packets are amounts of; unknown: units */
+  nodeAsset?: { code: string; scale: number };
 }
 
 const PEER_ACCOUNT = 'peer:';
@@ -360,6 +364,7 @@ export function refreshPeers(s: DashboardStore, peers: readonly DashboardPeer[])
     p.chain = info.settlement?.chain;
     p.transport = info.transport;
     p.http = info.http;
+    p.asset = info.asset;
   }
   for (const id of s.peers.keys()) if (!seen.has(id)) s.peers.delete(id);
   s.peersStale = false;

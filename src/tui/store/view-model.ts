@@ -5,6 +5,7 @@
  */
 import type { ActivityRecord, ChannelState, DashboardStore, Defences, PacketRecord, PeerState, SettlementTotals } from './dashboard-store.js';
 import type { RouteState } from './routes.js';
+import type { AssetView } from '../format.js';
 
 /** A route as the routes pane draws it. */
 export interface RouteView extends RouteState {
@@ -38,6 +39,8 @@ export interface ViewModel {
   readonly defences: Readonly<Defences>;
   /** static first, then learned, by prefix */
   readonly routes: readonly RouteView[];
+  /** the asset of each peer by id, and of `local` (the node's): what packet amounts are amounts of */
+  readonly assets: ReadonlyMap<string, AssetView>;
 }
 
 export interface ViewOptions {
@@ -55,6 +58,9 @@ export function buildViewModel(s: DashboardStore, o: ViewOptions): ViewModel {
   if (o.frozen) packets = keep ? o.frozen.filter(keep) : o.frozen;
   else packets = keep ? s.packets.select(keep, 0, s.packets.size).items : s.packets.newest();
   const fees = s.balances.get('fees');
+  const assets = new Map<string, AssetView>();
+  if (s.nodeAsset) assets.set('local', s.nodeAsset);
+  for (const p of s.peers.values()) if (p.asset) assets.set(p.id, p.asset);
   return {
     nodeId: s.nodeId,
     ilpAddress: s.ilpAddress,
@@ -77,5 +83,6 @@ export function buildViewModel(s: DashboardStore, o: ViewOptions): ViewModel {
       ...(r.since === undefined ? {} : { ageSec: Math.max(0, Math.floor((o.now - r.since) / 1000)) }),
       up: r.nextHop === 'local' || s.nodeId === r.nextHop || s.peers.get(r.nextHop)?.connected === true,
     })),
+    assets,
   };
 }

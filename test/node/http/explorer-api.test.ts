@@ -139,8 +139,10 @@ describe('explorer on a real node', () => {
     expect(routes.body.routes).toEqual(expect.arrayContaining([expect.objectContaining({ prefix: 'g.hub.bob', nextHop: 'bob' })]));
     const balances = await call(explorer, 'GET', '/api/balances');
     expect(balances.body.peers).toEqual(
-      expect.arrayContaining([{ peerId: 'bob', relation: 'child', connected: true, balance: '-2000', creditLimit: '1000000', settleThreshold: '5000' }]),
+      expect.arrayContaining([{ peerId: 'bob', relation: 'child', connected: true, balance: '-2000', creditLimit: '1000000', settleThreshold: '5000', asset: { code: 'USD', scale: 9 } }]),
     );
+    // each peer's asset and the node's (issue 19): what the explorer shows amounts with
+    expect(balances.body.asset).toEqual({ code: 'USD', scale: 9 });
     expect(balances.body.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ account: 'agent', balance: '2000' })]));
   });
 

@@ -182,6 +182,18 @@ export class StandInRippled {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
+  /** Stops closing ledgers on the clock (on demand only) until `resumeClosing`: tests that must not see a LastLedgerSequence pass. */
+  pauseClosing(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Closes ledgers on the clock again (every `closeEveryMs`, default 100). */
+  resumeClosing(): void {
+    const every = this.options.closeEveryMs ?? 100;
+    if (this.timer === undefined && every > 0) this.timer = setInterval(() => this.closeLedger(), every);
+  }
+
   /** Cuts every client connection (the server keeps listening): a dropped socket. */
   dropConnections(): void {
     for (const ws of this.wss.clients) ws.terminate();

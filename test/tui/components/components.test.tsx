@@ -34,7 +34,9 @@ function busyStore(): DashboardStore {
     ev({ type: 'settlement:claim-sent', peerId: 'bob', chain: 'evm', channelId: '0x9f8e7d6c5b4a39281706', amount: '6000', cumulative: '6000' }, 7000),
     ev({ type: 'settlement:failed', peerId: 'carol', chain: 'xrpl', reason: 'rippled unreachable' }, 8000),
   ]);
-  s.peers.set('alice', { id: 'alice', relation: 'child', connected: true, balance: '250000', creditLimit: '1000000', settlement: { state: 'idle' } });
+  // each peer in its own asset (issue 19): balances and packet amounts show with it
+  s.nodeAsset = { code: 'USD', scale: 9 };
+  s.peers.set('alice', { id: 'alice', relation: 'child', connected: true, balance: '250000', creditLimit: '1000000', asset: { code: 'USD', scale: 9 }, settlement: { state: 'idle' } });
   s.peers.set('bob', {
     id: 'bob',
     relation: 'peer',
@@ -43,9 +45,10 @@ function busyStore(): DashboardStore {
     balance: '-6000',
     creditLimit: '1000000',
     settleThreshold: '5000',
+    asset: { code: 'XRP', scale: 6 },
     settlement: { state: 'claim-sent', detail: '6000' },
   });
-  s.peers.set('carol', { id: 'carol', relation: 'parent', connected: false, balance: '950000', creditLimit: '1000000', settlement: { state: 'failed', detail: 'rippled unreachable' } });
+  s.peers.set('carol', { id: 'carol', relation: 'parent', connected: false, balance: '950000', creditLimit: '1000000', asset: { code: 'EUR', scale: 2 }, settlement: { state: 'failed', detail: 'rippled unreachable' } });
   s.uptimeSec = 3725;
   s.status = 'degraded';
   s.rates = { inPerSec: 1234, outPerSec: 1200, fulfilledPerSec: 1, rejectedPerSec: 0 };
@@ -93,9 +96,20 @@ describe('PeersPane at 80 columns', () => {
     expect(frame(<PeersPane peers={vm.peers} focused={false} width={80} rows={3} scroll={0} />)).toBe(
       lines(
         '  peers  1/3 up · bar: we owe │ owes us ────────────────────────────────────────',
-        'up       alice     child  ········│██······     250k 1.0M/-      off',
-        'retry 3  bob       peer   ████████│········    -6000 1.0M/5000   claim sent 6000',
-        'down     carol     parent ········│████████     950k 1.0M/-      failed: ripple…',
+        'up       alice     child  ·····│██···    0.00025 USD 1.0M/-      off',
+        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1.0M/5000   claim sent 6000',
+        'down     carol     parent ·····│█████    9500.00 EUR 1.0M/-      failed: ripple…',
+      ),
+    );
+  });
+
+  it('at 120 columns each balance shows every fraction digit of its asset (issue 19)', () => {
+    expect(frame(<PeersPane peers={vm.peers} focused width={120} rows={3} scroll={0} />)).toBe(
+      lines(
+        '▸ peers  1/3 up · bar: we owe │ owes us ────────────────────────────────────────────────────────────────────────────────',
+        'up       alice          child  ·········│███······  0.000250000 USD limit 1.0M · settle -      off',
+        'retry 3  bob            peer   █████████│·········    -0.006000 XRP limit 1.0M · settle 5000   claim sent 6000',
+        'down     carol          parent ·········│█████████      9500.00 EUR limit 1.0M · settle -      failed: rippled unreacha…',
       ),
     );
   });
@@ -104,41 +118,41 @@ describe('PeersPane at 80 columns', () => {
     expect(frame(<PeersPane peers={vm.peers} focused width={80} rows={1} scroll={1} />)).toBe(
       lines(
         '▸ peers  1/3 up · 2-2 of 3 · bar: we owe │ owes us ─────────────────────────────',
-        'retry 3  bob       peer   ████████│········    -6000 1.0M/5000   claim sent 6000',
+        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1.0M/5000   claim sent 6000',
       ),
     );
   });
 });
 
 describe('PacketsPane', () => {
-  it('at 80 columns: newest first, direction, hops, amounts, latency, the reject code’s name', () => {
-    expect(frame(<PacketsPane packets={vm.packets} focused paused={false} filter="" width={80} rows={6} scroll={0} />)).toBe(
+  it('at 80 columns: newest first, direction, hops, amount in and out each in its asset, latency, the reject code’s name', () => {
+    expect(frame(<PacketsPane packets={vm.packets} focused paused={false} filter="" width={80} rows={6} scroll={0} assets={vm.assets} />)).toBe(
       lines(
         '▸ packets  1-5 of 5 ────────────────────────────────────────────────────────────',
-        'time     dir from→to      destination           amount    ms result',
-        '03:04:09 fwd →bob         g.hub.bob                  5     - late: not booked',
-        '03:04:08 in  alice→local  g.hub                   1.2T     1 fulfilled',
-        '03:04:07 out local→bob    g.hub.bob                  7    12 fulfilled',
-        '03:04:06 fwd carol→×      g.hub.bob.inbox        25.0M     0 T04 Insufficient L…',
-        '03:04:05 fwd alice→bob    g.hub.bob              1,000     4 fulfilled',
+        'dir from→to     destination         amount in  amount out   ms result',
+        'fwd →bob        g.hub.bob                   -    5e-6 XRP    - late: not booked',
+        'in  alice→local g.hub             ~1234.5 USD  999e-9 USD    1 fulfilled',
+        'out local→bob   g.hub.bob            7e-9 USD  999e-6 XRP   12 fulfilled',
+        'fwd carol→×     g.hub.bob.inbox    250000 EUR           -    0 T04 Insufficient…',
+        'fwd alice→bob   g.hub.bob         1000e-9 USD  999e-6 XRP    4 fulfilled',
       ),
     );
   });
 
   it('at 120 columns, scrolled, filtered and paused', () => {
-    expect(frame(<PacketsPane packets={vm.packets} focused={false} paused filter="g.hub" width={120} rows={3} scroll={1} />)).toBe(
+    expect(frame(<PacketsPane packets={vm.packets} focused={false} paused filter="g.hub" width={120} rows={3} scroll={1} assets={vm.assets} />)).toBe(
       lines(
         '  packets  2-3 of 5 · filter g.hub · PAUSED ────────────────────────────────────────────────────────────────────────────',
-        'time     dir from→to           destination                             amount     ms result',
-        '03:04:08 in  alice→local       g.hub                                     1.2T      1 fulfilled',
-        '03:04:07 out local→bob         g.hub.bob                                    7     12 fulfilled',
+        'time     dir from→to           destination                     amount in      amount out     ms result',
+        '03:04:08 in  alice→local       g.hub                     ~1234.56789 USD 0.000000999 USD      1 fulfilled',
+        '03:04:07 out local→bob         g.hub.bob                 0.000000007 USD    0.000999 XRP     12 fulfilled',
       ),
     );
   });
 
   it('says what it waits for when empty', () => {
     expect(frame(<PacketsPane packets={[]} focused paused={false} filter="g.x" width={40} rows={2} scroll={0} />)).toBe(
-      lines('▸ packets  filter g.x ──────────────────', 'time     dir from→to         amount    …', '  no packets to g.x…'),
+      lines('▸ packets  filter g.x ──────────────────', 'dir from→to        amount in  amount out', '  no packets to g.x…'),
     );
   });
 
@@ -148,8 +162,8 @@ describe('PacketsPane', () => {
         <PacketsPane packets={vm.packets.slice(3, 4)} focused paused={false} filter="" width={80} rows={2} scroll={0} />
       </ColorsContext.Provider>,
     ).lastFrame();
-    expect(out).toContain('\x1b[31mT04 Insufficient L…\x1b[39m');
-    expect(out).toContain('\x1b[2m03:04:06\x1b[22m fwd carol→×');
+    expect(out).toContain('\x1b[31mT04 Insufficient…\x1b[39m');
+    expect(out).toContain('fwd carol→×');
   });
 });
 

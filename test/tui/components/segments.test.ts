@@ -29,7 +29,7 @@ describe('segments', () => {
     const e = { ...rejected('T04'), seq: 1, ts: T0, nodeId: 'hub' };
     const result = packetSegments(e as never, 80).at(-1)!;
     expect(result).toMatchObject({ color: 'red' });
-    expect(result.text.trim()).toBe('T04 Insufficient L…');
+    expect(result.text.trim()).toBe('T04 Insufficient…');
     expect(cells(packetSegments(e as never, 80))).toBe(80);
   });
 });

@@ -17,7 +17,9 @@ beforeEach(() => {
   vi.useFakeTimers({ toFake: ['Date'] });
   vi.setSystemTime(T0);
   src = new FakeSource();
-  src.peers = [peer('alice', { balance: '250000' }), peer('bob', { balance: '-3000', settleThreshold: '5000' })];
+  // the node in USD@9, alice in XRP@6 (issue 19: each amount shows with its asset)
+  src.accountAsset = () => ({ code: 'USD', scale: 9 });
+  src.peers = [peer('alice', { balance: '250000', asset: { code: 'XRP', scale: 6 } }), peer('bob', { balance: '-3000', settleThreshold: '5000', asset: { code: 'USD', scale: 9 } })];
   src.uptime = 75;
   feed = new DashboardFeed(src, () => T0);
 });
@@ -49,12 +51,12 @@ describe('the dashboard at 80x24', () => {
         'in 1/s  out 1/s  in flight 2  fulfilled 1  rejected 1',
         'throughput █                                                    now 1/s  max 1/s',
         '  peers  2/2 up · bar: we owe │ owes us ────────────────────────────────────────',
-        'up       alice     child  ········│██······     250k 1.0M/-      off',
-        'up       bob       child  ···█████│········    -3000 1.0M/5000   idle',
+        'up       alice     child  ·····│██···   0.250000 XRP 1.0M/-      off',
+        'up       bob       child  ··███│·····  -0.000003 USD 1.0M/5000   idle',
         '▸ packets  1-2 of 2 ────────────────────────────────────────────────────────────',
-        'time     dir from→to      destination           amount    ms result',
-        '03:04:05 fwd alice→×      g.nowhere                  5     1 F02 Unreachable',
-        '03:04:05 fwd alice→bob    g.hub.bob              1,000     3 fulfilled',
+        'dir from→to     destination         amount in  amount out   ms result',
+        'fwd alice→×     g.nowhere            5e-6 XRP           -    1 F02 Unreachable',
+        'fwd alice→bob   g.hub.bob           0.001 XRP  999e-9 USD    3 fulfilled',
         ...Array<string>(10).fill(''),
         '  settlements & channels ───────────────────────────────────────────────────────',
         'claims sent 0 (0) · received 0 (0) · redeemed 0 · failed 0',

@@ -124,8 +124,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
       balance: p.balance,
       ...(p.creditLimit === undefined ? {} : { creditLimit: p.creditLimit }),
       ...(p.settleThreshold === undefined ? {} : { settleThreshold: p.settleThreshold }),
+      ...(p.asset === undefined ? {} : { asset: p.asset }),
     }));
-    return { nodeId: node.nodeId, peers, accounts: node.getAccounts() };
+    // the node's own asset (the local agent's): what packets from or to `local` are amounts of
+    const asset = node.accountAsset?.('agent');
+    return { nodeId: node.nodeId, ...(asset === undefined ? {} : { asset }), peers, accounts: node.getAccounts() };
   });
 
   app.get('/api/channels', () => ({ channels: channels.list() }));

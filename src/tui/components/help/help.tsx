@@ -9,7 +9,7 @@ export interface HelpProps {
 const KEYS: readonly (readonly [string, string])[] = [
   ['q, Ctrl-C', 'quit: the node stops gracefully (packets in flight finish)'],
   ['p, space', 'pause or resume the packet list (the counters go on)'],
-  ['tab, shift-tab', 'move the focus: peers, routes, packets, settlements'],
+  ['tab, shift-tab', 'move the focus: peers, routes, approvals, packets, settlements'],
   ['↑ ↓, PgUp PgDn', 'scroll the focused pane (g newest, G oldest)'],
   ['/', 'filter packets by destination prefix (esc clears it)'],
   ['?, esc', 'show or hide this help'],

@@ -1,5 +1,6 @@
 import { Box } from 'ink';
 import type { PacketRecord } from '../../store/dashboard-store.js';
+import type { AssetView } from '../../format.js';
 import { Line } from '../line/line.js';
 import { PaneTitle } from '../pane-title/pane-title.js';
 import { packetHeading, packetSegments } from './packet-row.js';
@@ -16,10 +17,12 @@ export interface PacketsPaneProps {
   readonly rows: number;
   /** packets skipped from the newest */
   readonly scroll: number;
+  /** the asset of each peer and of `local`: amounts show with it (absent: units) */
+  readonly assets?: ReadonlyMap<string, AssetView>;
 }
 
 /** The live packet stream, newest on top: a window over the last packets the store keeps. */
-export function PacketsPane({ packets, focused, paused, filter, width, rows, scroll }: PacketsPaneProps) {
+export function PacketsPane({ packets, focused, paused, filter, width, rows, scroll, assets }: PacketsPaneProps) {
   const body = Math.max(0, rows - 1);
   const start = Math.max(0, Math.min(scroll, packets.length - body));
   const shown = packets.slice(start, start + body);
@@ -34,7 +37,7 @@ export function PacketsPane({ packets, focused, paused, filter, width, rows, scr
       {shown.length === 0 ? (
         <Line segments={[{ text: `  ${empty}`, dim: true }]} width={width} />
       ) : (
-        shown.map((p, i) => <Line key={i} segments={packetSegments(p, width)} width={width} />)
+        shown.map((p, i) => <Line key={i} segments={packetSegments(p, width, assets)} width={width} />)
       )}
     </Box>
   );

@@ -1,12 +1,12 @@
 import type { PeerState } from '../../store/dashboard-store.js';
-import { compact } from '../../format.js';
+import { compact, fitAmount } from '../../format.js';
 import { barSegments } from '../balance-bar/bar.js';
 import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
 /** Column widths of the peers pane at a given total width. */
 export function peerColumns(width: number) {
   const wide = width >= 100;
-  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 25 : 17, balance: wide ? 10 : 8, limits: wide ? 26 : 11 };
+  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 19 : 11, balance: wide ? 16 : 14, limits: wide ? 26 : 11 };
   const used = fixed.state + fixed.id + fixed.relation + fixed.bar + fixed.balance + fixed.limits + 6;
   return { ...fixed, wide, settlement: Math.max(0, width - used) };
 }
@@ -44,7 +44,7 @@ export function settlementText(p: Readonly<PeerState>): { text: string; color?: 
   }
 }
 
-/** state, id, relation, balance bar, balance, limit/threshold, settlement. */
+/** state, id, relation, balance bar, balance (with its asset: `12.500000 XRP`), limit/threshold (units), settlement. */
 export function peerSegments(p: Readonly<PeerState>, width: number): Segment[] {
   const c = peerColumns(width);
   const conn = connection(p);
@@ -60,7 +60,7 @@ export function peerSegments(p: Readonly<PeerState>, width: number): Segment[] {
     SPACE,
     ...barSegments(p.balance, p.settleThreshold, p.creditLimit, c.bar),
     SPACE,
-    col(compact(p.balance), c.balance, { align: 'right' }),
+    col(fitAmount(p.balance, p.asset, c.balance), c.balance, { align: 'right' }),
     SPACE,
     col(c.wide ? `limit ${limit} · settle ${threshold}` : `${limit}/${threshold}`, c.limits, { dim: true }),
     SPACE,
