@@ -351,11 +351,18 @@ describe('one node, three lanes (evm on anvil, xrpl and aptos on stand-ins)', ()
   });
 
   it('the peers redeem on their own chains; a chain going away stops only its own lane', async () => {
+    const pxBefore = rippled.balance(xrplWallets.px.classicAddress)!;
     for (const id of ['px', 'pa']) {
       const r = await admin<SettleResult>(peers.get(id)!, 'POST', '/admin/settlement/settle/hub');
       expect(r.body.ok, JSON.stringify(r.body)).toBe(true);
       expect(balance(peers.get(id)!, 'onchain')).toBe(1_000_000n);
     }
+    // the XRPL stand-in's own records agree with the books: the channel paid out exactly the booked claim
+    // in drops, and px's account grew by it less the claim transaction's fee (the books hold XRP@6 = drops)
+    const xrplChannel = (await admin<ChannelView[]>(hub, 'GET', '/admin/channels?chain=xrpl')).body[0];
+    expect(rippled.channel(xrplChannel.channelId)?.Balance).toBe(1_000_000n);
+    const pxGain = rippled.balance(xrplWallets.px.classicAddress)! - pxBefore;
+    expect(pxGain > 1_000_000n - 1_000n && pxGain <= 1_000_000n, `px gained ${pxGain} drops`).toBe(true);
     await payTo('pa', 600_000n);
     await waitFor(() => balance(peers.get('pa')!, 'channelIn:hub') === 600_000n, 15_000, 'pa holds an unredeemed claim');
     await aptos.stop();
