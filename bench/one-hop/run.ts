@@ -36,6 +36,7 @@ const HELP = `npm run bench -- [options]
   --no-sync               run agent-runtime (a, r, s) with ledger.sync false (page cache only, not power-loss
                           durable): the non-durable figure issue 17 compares the shipped default against
   --amount <n>            amount of every Prepare (default 1000)
+  --pg-in-flight <n>      target p: ledger.postgres.maxBatchesInFlight (default: the shipped default)
   --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
   --node-arg <flag>       extra node flag for agent-runtime (repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
   --out <file>            JSON report (default bench/results/latest.json)
@@ -54,6 +55,8 @@ interface Options {
   amount: string;
   cpuProfDir?: string;
   nodeArgs: string[];
+  /** target p: ledger.postgres.maxBatchesInFlight (undefined: the shipped default) */
+  pgInFlight?: number;
   out: string;
   keep: boolean;
   quick: boolean;
@@ -74,6 +77,7 @@ function parseOptions(argv: string[]): Options {
       amount: { type: 'string', default: '1000' },
       'cpu-prof': { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
+      'pg-in-flight': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -111,6 +115,7 @@ function parseOptions(argv: string[]): Options {
     amount: values.amount,
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
     nodeArgs: values['node-arg'] ?? [],
+    ...(values['pg-in-flight'] !== undefined ? { pgInFlight: int(values['pg-in-flight'], 0, 'pg-in-flight') || 1 } : {}),
     out: resolve(values.out ?? join(ROOT, 'bench', 'results', 'latest.json')),
     keep: values.keep,
     quick,
@@ -137,7 +142,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
-    running = await startTarget(id, { dir, nodeArgs, ledgerSync: o.sync });
+    running = await startTarget(id, { dir, nodeArgs, ledgerSync: o.sync, pgInFlight: o.pgInFlight });
     const pid = running.proc.pid;
     let cpu0 = NaN;
     let cpu1 = NaN;

@@ -69,6 +69,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** false: agent-runtime (a, r) runs with `ledger.sync: false` (bench --no-sync); default the shipped true */
   ledgerSync?: boolean;
+  /** target p: `ledger.postgres.maxBatchesInFlight` (bench --pg-in-flight); default the shipped one */
+  pgInFlight?: number;
 }
 
 /** Credit limit of both peers: far above anything a run books. */
@@ -80,12 +82,13 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; policy?: boolean }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; pgInFlight?: number; policy?: boolean }): string {
   // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
   const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
   const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
   // (p): the books in PostgreSQL (durability is the server's: synchronous_commit on, ledger.sync does not apply)
-  const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`] : p.sync === false ? ['ledger:', '  sync: false'] : [];
+  const pgInFlight = p.pgInFlight !== undefined ? [`    maxBatchesInFlight: ${p.pgInFlight}`] : [];
+  const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`, ...pgInFlight] : p.sync === false ? ['ledger:', '  sync: false'] : [];
   // (s): each Prepare from the sender pays the policy's reserve and commit and the two spend memo legs
   const policy = p.policy
     ? ['policies:', '  peers:', '    sender:', `      maxPerPayment: "${POLICY_MAX_PER_PAYMENT}"`, `      budgets: [{ amount: "${POLICY_BUDGET}", per: day }]`]
@@ -204,7 +207,7 @@ async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtim
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl, pgInFlight: o.pgInFlight }));
   const shipped = shippedStartAvailable();
   const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
