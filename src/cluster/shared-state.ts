@@ -12,6 +12,7 @@
  */
 import type pg from 'pg';
 import { connectionConfig, loadPg, unavailable, type PostgresTarget } from '../ledger/postgres/connect.js';
+import { inTransaction } from '../ledger/postgres/queries.js';
 import { migrate } from '../ledger/postgres/schema.js';
 
 /** The NOTIFY channel of shared-state changes. */
@@ -139,19 +140,8 @@ export class SharedState {
     await c.query('SELECT pg_notify($1, $2)', [SHARED_CHANNEL, `${this.instanceId} ${what}`]);
   }
 
-  private async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 }
 

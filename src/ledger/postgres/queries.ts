@@ -111,11 +111,14 @@ export async function storedBalances(db: pg.ClientBase | pg.Pool): Promise<Map<A
   return toMap((await db.query<AmountRow>(STORED)).rows);
 }
 
-/** Runs `fn` in one read-only REPEATABLE READ transaction (one consistent view of every table). */
-export async function consistentRead<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction on a client of `pool` opened by `begin`: committed when `fn` returns,
+ * rolled back (and `fn`'s error rethrown) when it throws; the client goes back to the pool either way.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    await c.query(begin);
     const out = await fn(c);
     await c.query('COMMIT');
     return out;
@@ -125,6 +128,11 @@ export async function consistentRead<T>(pool: pg.Pool, fn: (c: pg.PoolClient) =>
   } finally {
     c.release();
   }
+}
+
+/** Runs `fn` in one read-only REPEATABLE READ transaction (one consistent view of every table). */
+export function consistentRead<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, fn, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
 }
 
 /** Stored balances against checkpoints + journal, in one consistent read. */
@@ -199,10 +207,8 @@ export async function isEmpty(db: pg.Pool | pg.ClientBase): Promise<boolean> {
 const IMPORT_CHUNK = 5_000;
 
 /** Writes a checked snapshot into empty tables, in one transaction. */
-export async function importDb(pool: pg.Pool, plan: ImportPlan): Promise<void> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
+export function importDb(pool: pg.Pool, plan: ImportPlan): Promise<void> {
+  return inTransaction(pool, async (c) => {
     for (let i = 0; i < plan.entries.length; i += IMPORT_CHUNK) {
       const chunk = plan.entries.slice(i, i + IMPORT_CHUNK).map((entry) => ({ entry, ts: entry.ts ?? 0 }));
       await c.query(`INSERT INTO ledger_journal (id, kind, ts, accounts, amounts, condition, source_peer, request_id) ${JOURNAL_FROM_JSON}`, [rowsJson(chunk)]);
@@ -211,11 +217,5 @@ export async function importDb(pool: pg.Pool, plan: ImportPlan): Promise<void> {
     await c.query('INSERT INTO ledger_balances (account, balance) SELECT * FROM unnest($1::text[], $2::numeric[])', pairs(plan.balances));
     await c.query('INSERT INTO ledger_checkpoints (account, amount) SELECT * FROM unnest($1::text[], $2::numeric[])', pairs(plan.checkpoints));
     await writeAssets(c, plan.assets);
-    await c.query('COMMIT');
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
+  });
 }
