@@ -102,7 +102,10 @@ const explorerSchema = z.strictObject({
   maxEvents: key(positiveInt(10_000), { description: 'Events kept in memory for the UI.' }),
   retentionMs: key(positiveInt(3_600_000), { description: 'How long events are kept (ms).' }),
   allowSend: key(z.boolean().default(false), {
-    description: 'Enable the send form (POST /api/send); it then needs the admin apiKey when one is set. Ignored (off) in production.',
+    description: 'Enable the send form (POST /api/send); with admin keys set it then needs one with the send scope (the apiKey has every scope). Ignored (off) in production.',
+  }),
+  allowApprove: key(z.boolean().default(false), {
+    description: 'Enable the approve/deny buttons of the Approvals tab (POST /api/approvals/:id); with admin keys set they then need one with the approve scope. Ignored (off) in production.',
   }),
 });
 

@@ -34,10 +34,16 @@ export function securityWarnings(config: NodeConfig): string[] {
   if (config.performance.maxInFlightBytesPerPeer === 0) {
     out.push('performance.maxInFlightBytesPerPeer is 0 (no limit): one peer can pin memory with large Prepares; the default is 8 MiB');
   }
+  const keyed = config.adminApi.apiKey !== undefined || (config.adminApi.keys ?? []).length > 0;
   if (config.explorer.allowSend && config.security.environment === 'production') {
     out.push('explorer.allowSend is ignored: security.environment is production, where the explorer never sends (use the admin API or the CLI)');
-  } else if (config.explorer.enabled && config.explorer.allowSend && config.adminApi.apiKey === undefined) {
-    out.push('explorer.allowSend is on and the admin API has no apiKey: any local process or page that reaches the explorer can send money');
+  } else if (config.explorer.enabled && config.explorer.allowSend && !keyed) {
+    out.push('explorer.allowSend is on and the admin API has no key: any local process or page that reaches the explorer can send money');
+  }
+  if (config.explorer.allowApprove && config.security.environment === 'production') {
+    out.push('explorer.allowApprove is ignored: security.environment is production, where the explorer never approves (use the admin API or the CLI)');
+  } else if (config.explorer.enabled && config.explorer.allowApprove && !keyed) {
+    out.push('explorer.allowApprove is on and the admin API has no key: any local process or page that reaches the explorer can approve waiting payments');
   }
   return out;
 }

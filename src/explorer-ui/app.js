@@ -9,11 +9,13 @@ import { amount, defencesText, textToBase64 } from './format.js';
 import { renderPacketDetail, renderPacketTable } from './packets-view.js';
 import { applyEvent, createState } from './state.js';
 import { renderBalances, renderChannels, renderPeers, renderSettlements } from './tables-view.js';
+import { renderEvents, renderFamilies } from './events-view.js';
+import { renderApprovals } from './approvals-view.js';
 
 const RENDER_MS = 150;
 /** Tables that events do not carry (limits, routes) are re-read this often, in ms. */
 const REFRESH_MS = 5000;
-const TABS = ['packets', 'balances', 'peers', 'settlements', 'channels', 'send'];
+const TABS = ['packets', 'balances', 'peers', 'settlements', 'channels', 'events', 'approvals', 'send'];
 
 const state = createState();
 /** API data: what the event stream alone cannot rebuild. */
@@ -22,7 +24,10 @@ const api = {
   /** @type {import('./tables-view.js').Peer[]} */ peers: [],
   /** @type {import('./tables-view.js').Route[]} */ routes: [],
   /** @type {import('./tables-view.js').Channel[]} */ channels: [],
+  /** @type {import('./approvals-view.js').Approvals | null} */ approvals: null,
 };
+/** Families whose history was loaded for the Events tab. */
+const loadedFamilies = new Set();
 /** @type {import('./packets-view.js').PacketsUi} */
 const packetsUi = {
   selected: null,
@@ -96,6 +101,13 @@ function render() {
   else if (tab === 'peers') renderPeers(state, api.peers, api.routes);
   else if (tab === 'settlements') renderSettlements(state);
   else if (tab === 'channels') renderChannels(api.channels);
+  else if (tab === 'events') renderEvents(state, familySelect().value || 'all');
+  else if (tab === 'approvals') renderApprovals(api.approvals, (id, decision) => void decide(id, decision), Date.now());
+}
+
+/** @returns {HTMLSelectElement} */
+function familySelect() {
+  return byId('filter-family');
 }
 
 function renderHeader() {
@@ -129,6 +141,8 @@ async function loadDetail(packetId) {
 /** @param {any} e a node event */
 function onEvent(e) {
   const changed = applyEvent(state, e);
+  if (e.type !== 'node:stats') dirty.add('events');
+  if (changed === 'approvals') void refreshApprovals();
   if (changed === 'packets') {
     dirty.add('packets');
     // A finished packet whose details are open: refetch its events (and the reply's data).
@@ -180,6 +194,62 @@ async function refreshTables() {
   }
 }
 
+async function refreshApprovals() {
+  try {
+    api.approvals = await call('/api/approvals');
+    const count = byId('approvals-count');
+    count.textContent = String(api.approvals?.pending.length ?? 0);
+    count.hidden = (api.approvals?.pending.length ?? 0) === 0;
+    dirty.add('approvals');
+    schedule();
+  } catch {
+    // the stream indicator already says when the node is gone
+  }
+}
+
+/**
+ * Loads one family's history (once) for the Events tab.
+ * @param {string} family
+ */
+async function loadFamily(family) {
+  if (family === 'all' || loadedFamilies.has(family)) return;
+  loadedFamilies.add(family);
+  const page = await call(`/api/events?type=${encodeURIComponent(family)}&limit=1000`);
+  for (const e of page.events) applyEvent(state, e);
+  dirty.add('events');
+  schedule();
+}
+
+/**
+ * Approves or denies one waiting send with the key typed in the tab (when the node needs one).
+ * @param {string} id
+ * @param {'approve' | 'deny'} decision
+ */
+async function decide(id, decision) {
+  const out = byId('approval-result');
+  out.hidden = false;
+  out.className = 'result';
+  out.textContent = decision === 'approve' ? 'approving (the payment is sent now)…' : 'denying…';
+  const key = /** @type {HTMLInputElement} */ (byId('approval-key')).value;
+  try {
+    const view = await call(`/api/approvals/${encodeURIComponent(id)}`, {
+      method: 'POST',
+      ...(key === '' ? {} : { headers: { 'x-api-key': key } }),
+      body: JSON.stringify({ decision }),
+    });
+    const outcome = view.outcome;
+    out.className = `result ${view.status === 'approved' && outcome?.fulfilled ? 'ok' : view.status === 'denied' ? '' : 'bad'}`;
+    out.textContent =
+      view.status === 'approved'
+        ? `approved ${id}: ${outcome?.fulfilled ? 'paid' : `not paid: ${outcome?.code ?? ''} ${outcome?.message ?? ''}`}`
+        : `${view.status} ${id}: not sent, its budget released`;
+  } catch (err) {
+    out.className = 'result bad';
+    out.textContent = err instanceof Error ? err.message : String(err);
+  }
+  await refreshApprovals();
+}
+
 let channelsPending = false;
 async function refreshChannels() {
   if (channelsPending) return;
@@ -200,17 +270,20 @@ async function load() {
   byId('node-address').textContent = info.ilpAddress;
   byId('send-tab').hidden = !info.sendEnabled;
   byId('send-key-label').hidden = !info.sendNeedsKey;
+  renderFamilies(info.eventFamilies ?? []);
   if (info.stats) applyEvent(state, info.stats);
   // Packets and settlements separately: a busy node's packets would crowd settlements out of one page.
-  const [packets, settlements] = await Promise.all([
+  const [packets, settlements, recent] = await Promise.all([
     call('/api/events?type=packet&limit=1000'),
     call('/api/events?type=settlement,channel&limit=1000'),
+    call('/api/events?limit=500'),
   ]);
-  for (const e of [...packets.events, ...settlements.events]) applyEvent(state, e);
-  await Promise.all([refreshTables(), refreshChannels()]);
+  for (const e of [...packets.events, ...settlements.events, ...recent.events].sort((a, b) => a.seq - b.seq)) applyEvent(state, e);
+  loadedFamilies.clear();
+  await Promise.all([refreshTables(), refreshChannels(), refreshApprovals(), loadFamily(familySelect().value || 'all')]);
   for (const t of TABS) dirty.add(t);
   schedule();
-  follow(Math.min(packets.latestSeq, settlements.latestSeq));
+  follow(Math.min(packets.latestSeq, settlements.latestSeq, recent.latestSeq));
 }
 
 /** @type {EventSource | null} */
@@ -248,6 +321,11 @@ function wire() {
   };
   byId('filter-address').addEventListener('input', refilter);
   byId('filter-result').addEventListener('change', refilter);
+  familySelect().addEventListener('change', () => {
+    dirty.add('events');
+    schedule();
+    void loadFamily(familySelect().value).catch(() => undefined);
+  });
   document.addEventListener('keydown', (ev) => {
     if (ev.key === 'Escape' && packetsUi.selected !== null) packetsUi.close();
   });
@@ -257,6 +335,12 @@ function wire() {
     void send(form);
   });
   setInterval(() => void refreshTables(), REFRESH_MS);
+  // ages and expiries move with the clock; decisions made elsewhere (CLI, dashboard) arrive as events
+  setInterval(() => {
+    if (currentTab() !== 'approvals') return;
+    dirty.add('approvals');
+    schedule();
+  }, 1000);
 }
 
 /** @param {HTMLFormElement} form */

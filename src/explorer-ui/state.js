@@ -8,6 +8,8 @@
 export const MAX_PACKETS = 5000;
 /** Settlement and channel events kept in the page. */
 export const MAX_SETTLEMENT_EVENTS = 1000;
+/** Events of every type (but node:stats) kept for the Events tab. */
+export const MAX_EVENTS = 2000;
 
 /**
  * One packet as the table shows it, joined from packet:prepared / fulfilled / rejected / late-fulfill.
@@ -37,6 +39,7 @@ export const MAX_SETTLEMENT_EVENTS = 1000;
  * @typedef {object} State
  * @property {Map<string, PacketRow>} packets by id, in arrival order
  * @property {Map<number, NodeEvent>} settlements settlement and channel events by seq
+ * @property {Map<number, NodeEvent>} events every event but node:stats, by seq (the Events tab)
  * @property {Record<string, string>} accounts ledger balances by account (peer:<id>, agent, fees, …)
  * @property {Record<string, boolean>} connected live peer link state
  * @property {NodeEvent | null} stats the latest node:stats
@@ -45,17 +48,18 @@ export const MAX_SETTLEMENT_EVENTS = 1000;
 
 /** @returns {State} */
 export function createState() {
-  return { packets: new Map(), settlements: new Map(), accounts: {}, connected: {}, stats: null, latestSeq: 0 };
+  return { packets: new Map(), settlements: new Map(), events: new Map(), accounts: {}, connected: {}, stats: null, latestSeq: 0 };
 }
 
 /**
  * Folds one event into the state. Idempotent per event (the history and the stream may overlap).
  * @param {State} s
  * @param {NodeEvent} e
- * @returns {'packets' | 'settlements' | 'balances' | 'peers' | 'stats' | null} what changed
+ * @returns {'packets' | 'settlements' | 'balances' | 'peers' | 'stats' | 'approvals' | null} what changed (every event but node:stats also changes the Events tab)
  */
 export function applyEvent(s, e) {
   if (e.seq > s.latestSeq) s.latestSeq = e.seq;
+  if (e.type !== 'node:stats') keepEvent(s, e);
   switch (e.type) {
     case 'packet:prepared':
     case 'packet:fulfilled':
@@ -77,6 +81,7 @@ export function applyEvent(s, e) {
       s.stats = e;
       return 'stats';
     default:
+      if (e.type.startsWith('approval:')) return 'approvals';
       if (e.type.startsWith('settlement:') || e.type.startsWith('channel:')) {
         s.settlements.set(e.seq, e);
         if (s.settlements.size > MAX_SETTLEMENT_EVENTS) {
@@ -144,4 +149,39 @@ export function filterPackets(s, filter, max) {
     if (rows.length < max) rows.push(p);
   }
   return { rows, matched };
+}
+
+/**
+ * Keeps one event for the Events tab (past MAX_EVENTS the first kept is dropped: events mostly arrive in order).
+ * @param {State} s
+ * @param {NodeEvent} e
+ */
+function keepEvent(s, e) {
+  if (s.events.has(e.seq)) return;
+  s.events.set(e.seq, e);
+  if (s.events.size > MAX_EVENTS) {
+    const first = s.events.keys().next().value;
+    if (first !== undefined) s.events.delete(first);
+  }
+}
+
+/**
+ * The family of an event type: `policy` for `policy:denied`.
+ * @param {string} type
+ */
+export function familyOf(type) {
+  const i = type.indexOf(':');
+  return i < 0 ? type : type.slice(0, i);
+}
+
+/**
+ * The kept events of one family ('all' for every one), newest first, at most `max`.
+ * @param {State} s
+ * @param {string} family
+ * @param {number} max
+ * @returns {{ rows: NodeEvent[], matched: number }}
+ */
+export function filterEvents(s, family, max) {
+  const all = [...s.events.values()].filter((e) => family === 'all' || familyOf(e.type) === family).sort((a, b) => b.seq - a.seq);
+  return { rows: all.slice(0, max), matched: all.length };
 }

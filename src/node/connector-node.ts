@@ -211,7 +211,7 @@ export class ConnectorNode extends PeerRouteApi {
     }
 
     const surface = { ledger: () => this.ledgerHandle, rates: () => this.rates, settlement: this.settlement, agents: this.agents, ccp: this.ccp, peers };
-    this.control = new NodeControl(this, adminPlugins(surface));
+    this.control = new NodeControl(this, adminPlugins(surface), this.agents.approvals);
     await this.control.start();
     registerPartMetrics(this.control, surface);
     await this.settlement?.start();

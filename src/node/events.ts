@@ -178,6 +178,8 @@ export interface AutoDepositEvent extends Base {
   /** the channel's deposit after a top-up */
   deposit?: string;
   walletBalance?: string;
+  /** wallet-short on a chain that holds part of the balance back (XRPL: base and owner reserve and the fee): that part */
+  walletReserve?: string;
   txHash?: string;
   reason?: string;
 }

@@ -8,6 +8,7 @@ import { createAdminServer, type AdminRoutePlugin } from './http/admin-server.js
 import { createHealthServer } from './http/health-server.js';
 import { createMetrics, type NodeMetrics } from './http/metrics.js';
 import { startExplorer, type Explorer } from './http/explorer/index.js';
+import type { ExplorerApprovals } from './http/explorer/approval-routes.js';
 import { IlpPacketType } from './ilp/packet.js';
 import { computeConditionFromData } from './delivery/payment-adapter.js';
 import type { IlpSendRequest, IlpSendResponse } from './types.js';
@@ -34,6 +35,8 @@ export class NodeControl {
     private readonly node: ConnectorNode,
     /** Admin routes added by other parts (settlement, ledger), registered before listen. */
     private readonly adminPlugins: AdminRoutePlugin[] = [],
+    /** The approval queue, for the explorer's Approvals tab. */
+    private readonly approvals?: ExplorerApprovals,
   ) {}
 
   api(): NodeApi {
@@ -94,10 +97,17 @@ export class NodeControl {
     }
     if (c.explorer.enabled) {
       const { host, port, maxEvents, retentionMs } = c.explorer;
-      // The send form is never on in production, whatever explorer.allowSend says; with a key, it needs it.
-      const allowSend = c.explorer.allowSend && c.security.environment !== 'production';
-      const apiKey = c.adminApi.apiKey;
-      this.explorer = await startExplorer(api, { host, port, maxEvents, retentionMs, logger, allowedHosts, stats, allowSend, ...(apiKey ? { apiKey } : {}) });
+      // The send form and the approve buttons are never on in production, whatever explorer.allowSend
+      // and allowApprove say; with admin keys, they need one with the send / approve scope (gate.ts).
+      const development = c.security.environment !== 'production';
+      const allowSend = c.explorer.allowSend && development;
+      const allowApprove = c.explorer.allowApprove && development;
+      const { apiKey, keys } = c.adminApi;
+      const approvals = this.approvals;
+      this.explorer = await startExplorer(api, {
+        host, port, maxEvents, retentionMs, logger, allowedHosts, stats, allowSend, allowApprove,
+        ...(apiKey ? { apiKey } : {}), ...(keys ? { keys } : {}), ...(approvals ? { approvals } : {}),
+      });
       this.urls.explorer = this.explorer.url;
     }
   }

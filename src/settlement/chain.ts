@@ -141,5 +141,12 @@ export interface ChainAdapter {
   recoverIntents?(): Promise<void>;
   /** The account's balance of the channel asset, base units. */
   tokenBalance(address: string): Promise<bigint>;
+  /**
+   * What our wallet can put into a channel now, base units, on chains that hold part of a balance back
+   * (XRPL: the base and owner reserve and the fee; `newChannel` counts the channel a create adds).
+   * `why` names what is held back, for messages. Chains without it omit the method: all of
+   * `tokenBalance` is spendable.
+   */
+  spendable?(newChannel: boolean): Promise<{ balance: bigint; held: bigint; spendable: bigint; why: string }>;
   close(): void;
 }

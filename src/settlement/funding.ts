@@ -2,7 +2,8 @@
  * Automatic top-ups (`peers[].settlement.autoDeposit {below, topUpTo, maxDeposit?}`, the peer's asset
  * units): when what our open channel to a peer still covers beyond our latest claim (deposit − withdrawn
  * − latest claim) falls below `below`, we deposit enough to bring it back to `topUpTo`, never taking
- * the channel's total deposit above `maxDeposit`, and only what our wallet holds. Checked on the lane's
+ * the channel's total deposit above `maxDeposit`, and only what our wallet can spend (its balance, less
+ * what the chain holds back: on XRPL the base and owner reserve and the fee). Checked on the lane's
  * resend timer (after claims consumed the channel), one top-up per channel at a time; each outcome is
  * a `settlement:auto-deposit` event (`deposited`, `wallet-short`, `at-cap`, `failed`), the refusals once
  * per channel until something changes.
@@ -66,12 +67,16 @@ export class Funding {
     }
     this.running.add(r.channelId);
     try {
-      const wallet = await chain.tokenBalance(chain.address);
-      if (wallet < units.toBase(amount)) {
-        const reason = `our wallet ${chain.address} holds ${units.toAsset(wallet)} but the top-up of channel ${r.channelId} needs ${amount}: fund the wallet`;
-        this.once(r.channelId, `wallet-short:${wallet}`, () => {
-          this.core.log.warn({ peer: peerId, channelId: r.channelId, wallet: wallet.toString(), needed: amount.toString() }, 'auto-deposit: the wallet cannot cover the top-up');
-          this.core.emit({ type: 'settlement:auto-deposit', ...base, outcome: 'wallet-short', amount: amount.toString(), walletBalance: units.toAsset(wallet).toString(), reason });
+      // what the wallet can spend: its balance, less what the chain holds back (XRPL: the reserve)
+      const w = chain.spendable === undefined ? undefined : await chain.spendable(false);
+      const wallet = w?.balance ?? (await chain.tokenBalance(chain.address));
+      if ((w?.spendable ?? wallet) < units.toBase(amount)) {
+        const held = w === undefined ? '' : `, of which ${w.why} stay behind, leaving ${units.toAsset(w.spendable)},`;
+        const reason = `our wallet ${chain.address} holds ${units.toAsset(wallet)}${held} but the top-up of channel ${r.channelId} needs ${amount}: fund the wallet`;
+        this.once(r.channelId, `wallet-short:${wallet}:${w?.held}`, () => {
+          this.core.log.warn({ peer: peerId, channelId: r.channelId, wallet: wallet.toString(), held: w?.held.toString(), needed: amount.toString() }, 'auto-deposit: the wallet cannot cover the top-up');
+          const reserve = w === undefined ? {} : { walletReserve: units.toAsset(w.held).toString() };
+          this.core.emit({ type: 'settlement:auto-deposit', ...base, outcome: 'wallet-short', amount: amount.toString(), walletBalance: units.toAsset(wallet).toString(), ...reserve, reason });
         });
         return;
       }

@@ -25,7 +25,7 @@ describe('loadConfig defaults and discovery', () => {
       routes: [],
       localDelivery: { enabled: false, timeout: 30000 },
       adminApi: { enabled: false, host: '127.0.0.1', port: 8081, allowedIps: [], maxBodyBytes: 65536 },
-      explorer: { enabled: false, host: '127.0.0.1', port: 3001, maxEvents: 10000, retentionMs: 3600000, allowSend: false },
+      explorer: { enabled: false, host: '127.0.0.1', port: 3001, maxEvents: 10000, retentionMs: 3600000, allowSend: false, allowApprove: false },
       metrics: { enabled: true },
       settlement: { enabled: false, redeem: { minAmount: 0n, intervalMs: 0, onClose: true } },
       security: { environment: 'development', allowedHosts: [], trustProxy: false },

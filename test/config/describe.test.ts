@@ -122,8 +122,8 @@ describe('the full example', () => {
   it('loads, and every key outside lists differs from its default: none is silently dropped', () => {
     const cwd = tempDir();
     const { config, warnings } = loadConfig(fixture, { env, cwd });
-    // the fixture is production and sets explorer.allowSend (to differ from its default): that one is ignored, with a warning
-    expect(warnings.filter((w) => !w.startsWith('explorer.allowSend is ignored'))).toEqual([]);
+    // the fixture is production and sets explorer.allowSend and allowApprove (to differ from their defaults): those are ignored, with warnings
+    expect(warnings.filter((w) => !w.startsWith('explorer.allowSend is ignored') && !w.startsWith('explorer.allowApprove is ignored'))).toEqual([]);
     const defaults = loadConfig(undefined, { env: {}, cwd }).config;
     for (const k of describeConfigKeys()) {
       if (k.path.includes('[]') || k.path === 'adminApi.allowedIPs') continue;

@@ -138,9 +138,22 @@ describe('stand-in rippled answers have the shape of recorded real rippled answe
 
   it('server_info (stand-in): network id, build version, fee and reserve fields as a real server names them', async () => {
     const a = await ask(server.url, { command: 'server_info', api_version: 2 });
-    checkShape(a, recorded('serverInfo.json'), ['result.info.build_version', 'result.info.load_factor', 'result.info.validated_ledger.base_fee_xrp', 'result.info.validated_ledger.seq', 'result.info.complete_ledgers'], {
-      api_version: 'rippled echoes the request api_version (xrpl.js integration expectations); the v1-era recording has none',
-    });
+    checkShape(
+      a,
+      recorded('serverInfo.json'),
+      [
+        'result.info.build_version',
+        'result.info.load_factor',
+        'result.info.validated_ledger.base_fee_xrp',
+        'result.info.validated_ledger.reserve_base_xrp',
+        'result.info.validated_ledger.reserve_inc_xrp',
+        'result.info.validated_ledger.seq',
+        'result.info.complete_ledgers',
+      ],
+      {
+        api_version: 'rippled echoes the request api_version (xrpl.js integration expectations); the v1-era recording has none',
+      },
+    );
     const withId = await (async () => {
       const s = await StandInRippled.start({ closeEveryMs: 0, networkId: 21338 });
       try {
@@ -150,6 +163,33 @@ describe('stand-in rippled answers have the shape of recorded real rippled answe
       }
     })();
     checkShape(withId, recorded('serverInfoNetworkID.json'), ['result.info.network_id', 'result.info.build_version'], { api_version: 'echoed, as above' });
+  });
+
+  it('server_state (stand-in): the same facts in drops, as a real server gives them', async () => {
+    const a = await ask(server.url, { command: 'server_state', api_version: 2 });
+    checkShape(
+      a,
+      expectations.server_state,
+      ['result.state.validated_ledger.reserve_base', 'result.state.validated_ledger.reserve_inc', 'result.state.validated_ledger.base_fee', 'result.state.validated_ledger.seq', 'result.state.load_factor'],
+      {},
+    );
+  });
+
+  it('server_info and server_state (stand-in): the reserves in force, in XRP and in drops, agreeing; a new vote shows at once', async () => {
+    const s = await StandInRippled.start({ closeEveryMs: 0, reserveBase: 10_000_000n, reserveIncrement: 2_000_000n });
+    try {
+      const figures = async () => {
+        const info = ((await ask(s.url, { command: 'server_info', api_version: 2 })).result as Json).info as Json;
+        const state = ((await ask(s.url, { command: 'server_state', api_version: 2 })).result as Json).state as Json;
+        const [vi, vs] = [info.validated_ledger as Json, state.validated_ledger as Json];
+        return [vi.reserve_base_xrp, vi.reserve_inc_xrp, vi.base_fee_xrp, vs.reserve_base, vs.reserve_inc, vs.base_fee];
+      };
+      expect(await figures()).toEqual([10, 2, 0.00001, 10_000_000, 2_000_000, 10]);
+      s.setReserves(1_000_000n, 200_000n);
+      expect(await figures()).toEqual([1, 0.2, 0.00001, 1_000_000, 200_000, 10]);
+    } finally {
+      await s.stop();
+    }
   });
 
   it('fee (stand-in): the drops and sizes a real server returns', async () => {

@@ -6,7 +6,9 @@
  * signature with ripple-keypairs, and applies Payment, PaymentChannelCreate, PaymentChannelFund and
  * PaymentChannelClaim with the ledger's rules as documented (claim Balance within Amount, the claim
  * signature over (channel, amount) verified against the channel's PublicKey, tfClose semantics,
- * Expiration, deletion on close, reserves, sequence numbers, LastLedgerSequence). A transaction is
+ * Expiration, deletion on close, reserves, sequence numbers, LastLedgerSequence). The reserves are
+ * options (`setReserves` changes them: a validators' vote) and server_info / server_state report them
+ * as rippled does (XRP numbers / drops). A transaction is
  * applied to the open ledger at submit (its result is the preliminary one) and validated when the next
  * ledger closes: every `closeEveryMs`, on `ledger_accept`, or on `closeLedger()`. What tests built on it
  * prove is our client logic, not the chain.
@@ -21,8 +23,6 @@ import { WebSocketServer, type WebSocket } from 'ws';
 export const GENESIS_ADDRESS = 'rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh';
 const RIPPLE_EPOCH_OFFSET = 946_684_800;
 const BASE_FEE = 10n;
-const RESERVE_BASE = 1_000_000n;
-const RESERVE_INC = 200_000n;
 const TF_RENEW = 0x00010000;
 const TF_CLOSE = 0x00020000;
 
@@ -74,6 +74,12 @@ export interface StandInOptions {
   closeEveryMs?: number;
   /** Port to listen on (default 0: any free port). */
   port?: number;
+  /**
+   * The reserves, drops (default: the XRP Ledger's since December 2024, 1 XRP base and 0.2 XRP per
+   * owned object). server_info and server_state report them; transactions are held to them.
+   */
+  reserveBase?: bigint;
+  reserveIncrement?: bigint;
 }
 
 
@@ -149,12 +155,15 @@ export class StandInRippled {
   readonly commands: string[] = [];
   /** Every tx_blob submitted, in order (tests decode them). */
   readonly submitted: string[] = [];
+  /** The reserves in force, drops: base (per account) and increment (per owned object). */
+  private reserves: { base: bigint; increment: bigint };
 
   private constructor(
     private readonly wss: WebSocketServer,
     readonly url: string,
     private readonly options: StandInOptions,
   ) {
+    this.reserves = { base: options.reserveBase ?? 1_000_000n, increment: options.reserveIncrement ?? 200_000n };
     const genesis: Account = { Balance: 100_000_000_000_000_000n, Sequence: 1, OwnerCount: 0 };
     this.open = { accounts: new Map([[GENESIS_ADDRESS, genesis]]), channels: new Map() };
     this.validatedState = cloneState(this.open);
@@ -197,6 +206,16 @@ export class StandInRippled {
   /** Cuts every client connection (the server keeps listening): a dropped socket. */
   dropConnections(): void {
     for (const ws of this.wss.clients) ws.terminate();
+  }
+
+  /** New reserves, drops, from the next transaction on (validators voted them; server_info reports them at once). */
+  setReserves(base: bigint, increment: bigint): void {
+    this.reserves = { base, increment };
+  }
+
+  /** The validated account's OwnerCount (undefined: no such account). */
+  ownerCount(address: string): number | undefined {
+    return this.validatedState.accounts.get(address)?.OwnerCount;
   }
 
   /** Moves the ledger clock forward (seconds), e.g. past a channel's SettleDelay. */
@@ -289,8 +308,9 @@ export class StandInRippled {
       case 'ping':
         return {};
       case 'server_info':
-      case 'server_state':
         return this.serverInfo();
+      case 'server_state':
+        return this.serverState();
       case 'fee':
         return {
           current_ledger_size: String(this.pending.length),
@@ -332,7 +352,37 @@ export class StandInRippled {
         load_factor: 1,
         server_state: 'full',
         ...(this.options.networkId === undefined ? {} : { network_id: this.options.networkId }),
-        validated_ledger: { seq: last.index, hash: last.hash, base_fee_xrp: 0.00001, reserve_base_xrp: 1, reserve_inc_xrp: 0.2, age: 0 },
+        validated_ledger: {
+          seq: last.index,
+          hash: last.hash,
+          base_fee_xrp: xrp(BASE_FEE),
+          reserve_base_xrp: xrp(this.reserves.base),
+          reserve_inc_xrp: xrp(this.reserves.increment),
+          age: 0,
+        },
+      },
+    };
+  }
+
+  /** server_state: server_info's facts in machine units (drops; load in 1/256ths), as rippled gives them. */
+  private serverState(): Json {
+    const last = this.ledgers[this.ledgers.length - 1];
+    return {
+      state: {
+        build_version: '2.3.0-standin',
+        complete_ledgers: `2-${last.index}`,
+        load_base: 256,
+        load_factor: 256,
+        server_state: 'full',
+        ...(this.options.networkId === undefined ? {} : { network_id: this.options.networkId }),
+        validated_ledger: {
+          base_fee: Number(BASE_FEE),
+          close_time: last.closeTime,
+          hash: last.hash,
+          reserve_base: Number(this.reserves.base),
+          reserve_inc: Number(this.reserves.increment),
+          seq: last.index,
+        },
       },
     };
   }
@@ -548,7 +598,7 @@ export class StandInRippled {
     if (src === undefined) return fail('terNO_ACCOUNT');
     const fee = BigInt(str(tx.Fee));
     const prior = src.Balance; // rippled's mPriorBalance: before the fee
-    const reserve = (owners: number): bigint => RESERVE_BASE + RESERVE_INC * BigInt(owners);
+    const reserve = (owners: number): bigint => this.reserves.base + this.reserves.increment * BigInt(owners);
     switch (tx.TransactionType) {
       case 'Payment': {
         const dst = str(tx.Destination);
@@ -557,7 +607,7 @@ export class StandInRippled {
         let to = s.accounts.get(dst);
         const created = to === undefined;
         if (to === undefined) {
-          if (amount < RESERVE_BASE) return fail('tecNO_DST_INSUF_XRP');
+          if (amount < this.reserves.base) return fail('tecNO_DST_INSUF_XRP');
           to = { Balance: 0n, Sequence: this.validatedIndex + 1, OwnerCount: 0 };
           s.accounts.set(dst, to);
         }
@@ -594,7 +644,9 @@ export class StandInRippled {
         if (this.expired(c)) return this.closeChannel(s, id, c);
         if (c.Account !== account) return fail('tecNO_PERMISSION');
         const amount = BigInt(str(tx.Amount));
-        if (prior < reserve(src.OwnerCount) + amount) return fail('tecUNFUNDED');
+        // rippled's PayChanFund::doApply reads the balance after the fee (PaymentChannelCreate's preclaim, before it)
+        if (prior - fee < reserve(src.OwnerCount)) return fail('tecINSUFFICIENT_RESERVE');
+        if (prior - fee < reserve(src.OwnerCount) + amount) return fail('tecUNFUNDED');
         src.Balance -= amount;
         c.Amount += amount;
         return { result: 'tesSUCCESS', nodes: [accountNode(account, src, 'ModifiedNode'), channelNode('ModifiedNode', id, c)], accounts: new Set([c.Destination]) };
@@ -717,6 +769,11 @@ function isDrops(v: unknown): boolean {
 
 function isPublicKey(v: string): boolean {
   return /^(ED|ed|0[23])[0-9a-fA-F]{64}$/.test(v);
+}
+
+/** Drops as the XRP number server_info prints (0.2, 1e-05). */
+function xrp(drops: bigint): number {
+  return Number(drops) / 1_000_000;
 }
 
 function iso(rippleTime: number): string {

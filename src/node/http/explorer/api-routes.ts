@@ -8,7 +8,8 @@
  * - `GET /api/defences`  ledger fail-stop, pre-auth refusals, in-flight cap T03s, late fulfills (defences.ts)
  * - `GET /api/packets/:packetId`  every held event of one packet, and its data preview when known
  * - `POST /api/send`    send a packet from the local agent: only with `explorer.allowSend`, never in
- *   production, and with the admin API's X-Api-Key when one is set
+ *   production, and with an admin API key holding the send scope when the admin API has keys (gate.ts)
+ * - `GET /api/approvals`, `POST /api/approvals/:id`  approval-routes.ts
  */
 import type { FastifyInstance } from 'fastify';
 import { appError } from '../../../errors/index.js';
@@ -18,9 +19,10 @@ import { healthReply } from '../health-server.js';
 import type { NodeApi } from '../node-api.js';
 import { ilpSendBody, parseUint64 } from '../schemas.js';
 import type { ChannelView } from './channel-view.js';
-import { isKnownTypeFilter, type EventStore } from './event-store.js';
+import { EVENT_FAMILIES, isKnownTypeFilter, type EventStore } from './event-store.js';
 import { preview, type SendPreview, type SendPreviews } from './send-previews.js';
 import { defencesOf } from './defences.js';
+import { checkAction, needsKey, type ExplorerAction } from './gate.js';
 
 /** Largest page of /api/events. */
 export const MAX_PAGE = 1000;
@@ -34,9 +36,10 @@ export interface ApiContext {
   store: EventStore;
   channels: ChannelView;
   previews: SendPreviews;
-  sendEnabled: boolean;
-  /** The admin key check (createKeyMatcher) when the admin API has a key: /api/send then needs X-Api-Key. */
-  keyMatches?: (given: string | undefined) => boolean;
+  /** The send form's gate (gate.ts). */
+  send: ExplorerAction;
+  /** The approve/deny buttons' gate (gate.ts). */
+  approve: ExplorerAction;
 }
 
 interface EventsQuery {
@@ -71,8 +74,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     nodeId: node.nodeId,
     ilpAddress: node.ilpAddress,
     version: node.version,
-    sendEnabled: ctx.sendEnabled,
-    sendNeedsKey: ctx.sendEnabled && ctx.keyMatches !== undefined,
+    sendEnabled: ctx.send.enabled,
+    sendNeedsKey: needsKey(ctx.send),
+    approveEnabled: ctx.approve.enabled,
+    approveNeedsKey: needsKey(ctx.approve),
+    eventFamilies: EVENT_FAMILIES,
     maxEvents: store.maxEvents,
     retentionMs: store.retentionMs,
     oldestSeq: store.oldestSeq,
@@ -94,7 +100,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     if (unknown !== undefined) {
       throw appError('INVALID_ARGUMENT', {
         field: 'query parameter type',
-        reason: `has an unknown event type "${unknown}" (use a type such as packet:fulfilled or a family: packet, peer, balance, settlement, channel, node)`,
+        reason: `has an unknown event type "${unknown}" (use a type such as packet:fulfilled or a family: ${EVENT_FAMILIES.join(', ')})`,
       });
     }
     return store.query({
@@ -147,22 +153,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/send',
     {
       schema: { body: ilpSendBody },
-      preValidation: (_request, _reply, done) => {
-        if (!ctx.sendEnabled) {
-          done(
-            appError('FORBIDDEN', {
-              message: 'Sending from the explorer is off (explorer.allowSend is false, or security.environment is production)',
-              suggestion: 'Use the admin API (POST /admin/ilp/send with its X-Api-Key), or set explorer.allowSend: true on a development node.',
-            }),
-          );
-          return;
-        }
-        const key = _request.headers['x-api-key'];
-        if (ctx.keyMatches !== undefined && !ctx.keyMatches(typeof key === 'string' ? key : undefined)) {
-          done(appError('UNAUTHORIZED', { message: 'Sending from the explorer needs the admin API key: send it in the X-Api-Key header' }));
-          return;
-        }
-        done(node.isReady() ? undefined : appError('NOT_READY'));
+      preValidation: (request, _reply, done) => {
+        const checked = checkAction(ctx.send, request);
+        if ('error' in checked) done(checked.error);
+        else done(node.isReady() ? undefined : appError('NOT_READY'));
       },
     },
     async (request) => {

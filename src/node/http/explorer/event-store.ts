@@ -9,9 +9,6 @@
  */
 import type { NodeEvent, NodeEventType, NodeStatsEvent } from '../../events.js';
 
-/** Event type families: `packet` matches `packet:*` in a type filter. */
-export const EVENT_FAMILIES = ['packet', 'peer', 'balance', 'settlement', 'channel', 'node'] as const;
-
 export interface EventQuery {
   /** At most this many events (1..1000). */
   limit: number;
@@ -167,35 +164,63 @@ export class EventStore {
   }
 }
 
+/**
+ * Every event type the node emits, by name: a Record over NodeEventType, so a type added to the
+ * stream without being added here fails to compile (and could not be filtered for).
+ */
+const TYPES: Record<NodeEventType, true> = {
+  'packet:prepared': true,
+  'packet:fulfilled': true,
+  'packet:rejected': true,
+  'packet:late-fulfill': true,
+  'peer:connected': true,
+  'peer:disconnected': true,
+  'peer:reconnecting': true,
+  'peer:added': true,
+  'peer:updated': true,
+  'peer:removed': true,
+  'route:added': true,
+  'route:removed': true,
+  'balance:changed': true,
+  'settlement:required': true,
+  'settlement:claim-sent': true,
+  'settlement:claim-received': true,
+  'settlement:redeemed': true,
+  'settlement:failed': true,
+  'settlement:operation': true,
+  'settlement:auto-deposit': true,
+  'settlement:tx': true,
+  'channel:opened': true,
+  'channel:funded': true,
+  'channel:closing': true,
+  'channel:settled': true,
+  'rates:updated': true,
+  'rates:stale': true,
+  'rates:fresh': true,
+  'rates:error': true,
+  'policy:denied': true,
+  'approval:requested': true,
+  'approval:approved': true,
+  'approval:denied': true,
+  'approval:expired': true,
+  'node:started': true,
+  'node:stopping': true,
+  'node:stats': true,
+  'ledger:fault': true,
+  'ledger:corrupt': true,
+  'ledger:recovered': true,
+};
+
+/** Every exact event type, in the order above. */
+export const EVENT_TYPES = Object.keys(TYPES) as NodeEventType[];
+
+/** Event type families (the part before the colon): `packet` matches `packet:*` in a type filter. */
+export const EVENT_FAMILIES: readonly string[] = [...new Set(EVENT_TYPES.map((t) => t.slice(0, t.indexOf(':'))))];
+
 /** true for an exact event type or a family name (see EVENT_FAMILIES). */
 export function isKnownTypeFilter(t: string): boolean {
-  return (EVENT_FAMILIES as readonly string[]).includes(t) || KNOWN_TYPES.has(t);
+  return EVENT_FAMILIES.includes(t) || Object.hasOwn(TYPES, t);
 }
-
-const KNOWN_TYPES = new Set<string>([
-  'packet:prepared',
-  'packet:fulfilled',
-  'packet:rejected',
-  'packet:late-fulfill',
-  'peer:connected',
-  'peer:disconnected',
-  'peer:reconnecting',
-  'balance:changed',
-  'settlement:required',
-  'settlement:claim-sent',
-  'settlement:claim-received',
-  'settlement:redeemed',
-  'settlement:failed',
-  'settlement:operation',
-  'settlement:auto-deposit',
-  'channel:opened',
-  'channel:funded',
-  'channel:closing',
-  'channel:settled',
-  'node:started',
-  'node:stopping',
-  'node:stats',
-] satisfies NodeEventType[]);
 
 function matcher(q: EventQuery): (e: NodeEvent) => boolean {
   const exact = new Set<string>();

@@ -4,8 +4,9 @@
  * stream. Assets ship with the package and are served from memory; the page loads nothing from
  * elsewhere (its Content-Security-Policy says so).
  *
- * It is a read-only view, except for its "send" form, which is off unless the operator enables it
- * (`explorer.allowSend`, never in production) and then needs the admin API key when one is set.
+ * It is a read-only view, except for its "send" form and its approve/deny buttons, each off unless
+ * the operator enables it (`explorer.allowSend`, `explorer.allowApprove`, never in production) and
+ * then needing an admin API key with the `send` or `approve` scope when the admin API has keys (gate.ts).
  * Because it has no login, it defends the things a browser can be tricked into: a Host header that
  * is not ours (DNS rebinding, host-check.ts) is refused, and a cross-site POST (Origin or
  * Sec-Fetch-Site) is refused everywhere.
@@ -16,10 +17,12 @@ import { isLoopbackHost } from '../../../config/index.js';
 import { appError } from '../../../errors/index.js';
 import type { NodeApi } from '../node-api.js';
 import type { SecurityStats } from '../security-stats.js';
-import { createKeyMatcher } from '../admin-auth.js';
+import { createKeyRing, type AdminKey } from '../../../agents/scopes.js';
 import { createHostPolicy, installHostCheck } from '../host-check.js';
 import { createBaseApp, installErrorHandling, installRequestLog, serverHandle } from '../server-common.js';
 import { registerApiRoutes } from './api-routes.js';
+import { registerApprovalRoutes, type ExplorerApprovals } from './approval-routes.js';
+import type { ExplorerAction } from './gate.js';
 import { loadAssets } from './assets.js';
 import { ChannelView } from './channel-view.js';
 import { EventStore } from './event-store.js';
@@ -38,8 +41,14 @@ export interface ExplorerOptions {
   logger: Logger;
   /** Enables POST /api/send (default false). */
   allowSend?: boolean;
-  /** The admin API key: when set, POST /api/send needs it in X-Api-Key. */
+  /** Enables POST /api/approvals/:id (default false). */
+  allowApprove?: boolean;
+  /** The admin API's operator key: when set, sending and deciding need a key in X-Api-Key. */
   apiKey?: string;
+  /** The admin API's scoped keys (adminApi.keys): when any, sending and deciding need one with the scope. */
+  keys?: readonly AdminKey[];
+  /** The node's approval queue (the Approvals tab); none: the tab lists nothing. */
+  approvals?: ExplorerApprovals;
   /** Host header names accepted besides loopback / the bound address (host-check.ts). */
   allowedHosts?: readonly string[];
   /** Counters of refusals (Host) for /metrics. */
@@ -84,8 +93,10 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   const previews = new SendPreviews();
   const hub = new SseHub({ flushMs: opts.flushMs });
   const loopback = isLoopbackHost(opts.host);
-  const sendEnabled = opts.allowSend ?? false;
-  const keyMatches = opts.apiKey === undefined || opts.apiKey === '' ? undefined : createKeyMatcher(opts.apiKey);
+  const ring = createKeyRing(opts.apiKey, opts.keys);
+  const keyed = ring === undefined ? {} : { ring };
+  const send: ExplorerAction = { what: 'Sending', configKey: 'explorer.allowSend', scope: 'send', enabled: opts.allowSend ?? false, ...keyed };
+  const approve: ExplorerAction = { what: 'Approving and denying', configKey: 'explorer.allowApprove', scope: 'approve', enabled: opts.allowApprove ?? false, ...keyed };
 
   const unsubscribe = node.events.subscribe((batch) => {
     for (const e of batch) {
@@ -104,7 +115,8 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   installRequestLog(app, log);
   installHostCheck(app, createHostPolicy(opts.host, opts.allowedHosts), 'explorer', opts.stats);
   installGuards(app);
-  registerApiRoutes(app, { node, store, channels, previews, sendEnabled, ...(keyMatches ? { keyMatches } : {}) });
+  registerApiRoutes(app, { node, store, channels, previews, send, approve });
+  registerApprovalRoutes(app, node, opts.approvals, approve);
   registerStream(app, store, hub);
   registerAssets(app, opts.assetDir, log);
 
@@ -122,7 +134,7 @@ export async function startExplorer(node: NodeApi, opts: ExplorerOptions): Promi
   try {
     const { url, port } = await server.listen();
     if (!loopback) log.warn({ host: opts.host }, 'explorer listens beyond loopback: anyone who can reach it sees every packet');
-    log.info({ url, sendEnabled }, 'explorer listening');
+    log.info({ url, sendEnabled: send.enabled, approveEnabled: approve.enabled }, 'explorer listening');
     return { url, port, store, close };
   } catch (err) {
     await close();

@@ -23,6 +23,7 @@ import { HISTORY_GONE, XrplCallError } from './result-codes.js';
 import { affectedNodes, channelEvent, deletedChannels, entryCloseTime, type AccountTxEntry, type PayChannelEntry } from './ledger-answers.js';
 import { submitAndWait, type SubmitHooks, type TxLabel } from './submit.js';
 import { recoverXrplIntents } from './recover.js';
+import { checkCovers, spendable, type XrplSpendable } from './reserve.js';
 
 export { TF_CLOSE } from './transactions.js';
 export { RIPPLE_EPOCH_OFFSET } from './connection.js';
@@ -136,6 +137,7 @@ export class XrplChain implements ChainAdapter {
       if (this.sameAddress(receiver, this.address)) throw new XrplCallError('cannot open a channel to our own account');
       this.checkTimeout(settlementTimeout);
       this.checkDrops('deposit', deposit);
+      checkCovers(await this.spendable(true), deposit, `Opening a channel to ${receiver}`, this.address);
       const r = await this.submit({ what: 'PaymentChannelCreate', amount: deposit }, channelCreateTx(this.address, receiver, deposit, settlementTimeout, this.wallet.publicKey));
       const created = affectedNodes(r.meta).find((n) => n.CreatedNode?.LedgerEntryType === 'PayChannel')?.CreatedNode;
       if (created === undefined) throw new XrplCallError(`PaymentChannelCreate ${r.txHash} was validated but its metadata names no created PayChannel`, 'tesSUCCESS', r.txHash);
@@ -154,6 +156,7 @@ export class XrplChain implements ChainAdapter {
       }
       const add = totalDeposit - current.deposit;
       this.checkDrops('deposit increase', add);
+      checkCovers(await this.spendable(false), add, `Funding channel ${id}`, this.address);
       const r = await this.submit({ what: 'PaymentChannelFund', channelId: id, amount: totalDeposit }, channelFundTx(this.address, id, add));
       return { txHash: r.txHash, gasUsed: r.gasUsed };
     });
@@ -240,7 +243,7 @@ export class XrplChain implements ChainAdapter {
     const id = this.channelId(channelId);
     let node: PayChannelEntry;
     try {
-      const res = await this.request<{ node?: PayChannelEntry }>({ command: 'ledger_entry', payment_channel: id, ledger_index: 'validated' });
+      const res = await this.connection.request<{ node?: PayChannelEntry }>({ command: 'ledger_entry', payment_channel: id, ledger_index: 'validated' });
       if (res.node === undefined) throw new XrplCallError(`ledger_entry for channel ${id} returned no node`);
       node = res.node;
     } catch (err) {
@@ -281,7 +284,7 @@ export class XrplChain implements ChainAdapter {
     do {
       let res: { transactions: AccountTxEntry[]; marker?: unknown };
       try {
-        res = await this.request({
+        res = await this.connection.request({
           command: 'account_tx',
           account: this.address,
           ledger_index_min: min,
@@ -319,12 +322,17 @@ export class XrplChain implements ChainAdapter {
   /** account_info Balance in drops from the last validated ledger; 0 for an account the ledger does not hold. */
   async tokenBalance(address: string): Promise<bigint> {
     try {
-      const res = await this.request<{ account_data: { Balance: string } }>({ command: 'account_info', account: address, ledger_index: 'validated' });
+      const res = await this.connection.request<{ account_data: { Balance: string } }>({ command: 'account_info', account: address, ledger_index: 'validated' });
       return BigInt(res.account_data.Balance);
     } catch (err) {
       if (err instanceof XrplCallError && err.resultCode === 'actNotFound') return 0n;
       throw err;
     }
+  }
+
+  /** Our validated Balance less the base and owner reserve (server_info's figures) and the fee (reserve.ts). */
+  spendable(newChannel: boolean): Promise<XrplSpendable> {
+    return spendable(this.connection, this.address, newChannel);
   }
 
   /**
@@ -379,10 +387,6 @@ export class XrplChain implements ChainAdapter {
 
   private latestValidated(): Promise<{ index: number; closeTime: number }> {
     return this.connection.latestValidated();
-  }
-
-  private request<T>(req: Record<string, unknown>): Promise<T> {
-    return this.connection.request<T>(req);
   }
 
   /** Submits `tx` and waits until a validated ledger holds it (submit.ts); remembers channels it deleted. */
