@@ -39,8 +39,8 @@ const HELP = `npm run bench -- [options]
                           durable): the non-durable figure issue 17 compares the shipped default against
   --amount <n>            amount of every Prepare (default 1000)
   --pg-in-flight <n>      target p: ledger.postgres.maxBatchesInFlight (default: the shipped default)
-  --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
-  --node-arg <flag>       extra node flag for agent-runtime (repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
+  --cpu-prof <dir>        run agent-runtime (a, and r) with node --cpu-prof, profiles written to <dir>
+  --node-arg <flag>       extra node flag for agent-runtime (a and r; repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
   --out <file>            JSON report (default bench/results/latest.json)
   --keep                  keep the temp folder (configs, target logs)
   --help`;
@@ -138,8 +138,10 @@ function describe(m: Measurement): string {
 
 async function measureTarget(id: TargetId, c: number, round: number, o: Options, tmp: string): Promise<Measurement> {
   const dir = join(tmp, `round${round}-c${c}-${id}`);
-  const cpuProfileDir = id === 'agent-runtime' && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}`) : undefined;
-  const nodeArgs = id === 'agent-runtime' ? [...o.nodeArgs] : [];
+  // (r) is (a) converting: profiled beside it, so the two profiles of one run can be compared
+  const profiled = id === 'agent-runtime' || id === 'agent-runtime-rates';
+  const cpuProfileDir = profiled && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}${id === 'agent-runtime' ? '' : '-r'}`) : undefined;
+  const nodeArgs = profiled ? [...o.nodeArgs] : [];
   if (cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
@@ -216,7 +218,7 @@ function summarizeRunProfiles(ms: readonly Measurement[]): { round: number; conc
     const files = s.files.slice(0, 12);
     const line = (r: Row) => `${r.percent.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}\n`;
     const text =
-      `agent-runtime CPU profile, round ${m.round} C=${m.concurrency}, window only (${s.totalMs.toFixed(0)} ms sampled; ${m.cpuProfileDir})\n` +
+      `${m.target} CPU profile, round ${m.round} C=${m.concurrency}, window only (${s.totalMs.toFixed(0)} ms sampled; ${m.cpuProfileDir})\n` +
       `self time by function:\n${top.map(line).join('')}self time by file:\n${files.map(line).join('')}`;
     out.push({ round: m.round, concurrency: m.concurrency, dir: m.cpuProfileDir, totalMs: s.totalMs, top, files, text });
   }
