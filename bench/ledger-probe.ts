@@ -3,7 +3,9 @@
  * into the bench's agent-runtime target (after tsx, which loads this file):
  *
  *   npm run build && LEDGER_PROBE_OUT=/tmp/probe.jsonl npm run bench -- --targets a --concurrency 10 --rounds 1 \
- *     --node-arg=--import=tsx --node-arg=--import=$PWD/bench/ledger-probe.ts
+ *     --node-arg=--import=$PWD/node_modules/tsx/dist/loader.mjs --node-arg=--import=$PWD/bench/ledger-probe.ts
+ *
+ * (tsx by path: the target runs in a temp folder, where a bare `--import=tsx` does not resolve.)
  *
  * It wraps, in the built dist/ (what the shipped `start` runs), Ledger.prototype.commit (per entry:
  * commit to callback, and how many batch writes completed in between) and the LevelDB chained batch's
@@ -11,8 +13,15 @@
  * wait for the main thread to take the completion), samples the event loop's delay with a 1 ms timer,
  * and LevelDB's level-0 file count and compaction stats every ~100 ms. At exit it appends one JSON line
  * of percentiles (ms) to $LEDGER_PROBE_OUT. Bench only: nothing in src/ knows of it.
+ *
+ * LEDGER_PROBE_JOURNAL=1 simulates the own-journal design's latency (src/ledger/README.md, "Where the
+ * rest of the C=10 tail comes from"): each synced batch is written unsynced to LevelDB and, together,
+ * 2 KB go with O_DSYNC into a preallocated 64 MB file in the temp folder; the batch completes when both
+ * have. NOT durable (the journal holds no real record and nothing replays it): a latency experiment.
  */
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, fsyncSync, mkdtempSync, openSync, rmSync, write as fsWrite, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbstractChainedBatch } from 'abstract-level';
 import type { Ledger as LedgerClass } from '../src/ledger/ledger.js';
@@ -53,13 +62,36 @@ Ledger.prototype.commit = function probedCommit(this: LedgerClass, entry, reserv
   );
 } satisfies Commit;
 
+/** The simulated journal (LEDGER_PROBE_JOURNAL=1): a preallocated file written in place with O_DSYNC. */
+const JOURNAL_BYTES = 64 << 20;
+const RECORD = Buffer.alloc(2048, 0x5a);
+const journal = process.env.LEDGER_PROBE_JOURNAL === '1' ? openJournal() : undefined;
+let journalSlot = 0;
+
+function openJournal(): { fd: number; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-probe-journal-'));
+  const fd = openSync(join(dir, 'journal'), constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC);
+  const zero = Buffer.alloc(1 << 20);
+  for (let off = 0; off < JOURNAL_BYTES; off += zero.length) writeSync(fd, zero, 0, zero.length, off);
+  fsyncSync(fd);
+  return { fd, dir };
+}
+
+function journalWrite(fd: number): Promise<void> {
+  const pos = (journalSlot++ % (JOURNAL_BYTES / RECORD.length)) * RECORD.length;
+  return new Promise((res, rej) => fsWrite(fd, RECORD, 0, RECORD.length, pos, (err) => (err ? rej(err) : res())));
+}
+
 const proto = AbstractChainedBatch.prototype as unknown as { write: BatchWrite };
 const write = proto.write;
 proto.write = function probedWrite(options) {
   const t0 = performance.now();
   const into = options?.sync === true ? writes.sync : writes.nosync;
   dbs.add(this.db);
-  const p = write.call(this, options);
+  const p =
+    journal !== undefined && options?.sync === true
+      ? Promise.all([write.call(this, { ...options, sync: false }), journalWrite(journal.fd)]).then(() => undefined)
+      : write.call(this, options);
   const done = (): void => {
     completed++;
     into.push(performance.now() - t0);
@@ -107,8 +139,13 @@ process.on('exit', () => {
     syncedWrite: pct(writes.sync),
     unsyncedWrite: pct(writes.nosync),
     eventLoopLag1msTimer: pct(lags),
+    simulatedJournal: journal !== undefined,
     level0FilesMax: l0Max,
     ledgerCompactionStats: stats,
   };
   if (out) appendFileSync(out, JSON.stringify(line) + '\n');
+  if (journal !== undefined) {
+    closeSync(journal.fd);
+    rmSync(journal.dir, { recursive: true, force: true });
+  }
 });

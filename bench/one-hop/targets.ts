@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { ROOT, TSX_IMPORT, freePorts, spawnLogged, stopChild, tail, waitForPort, type Spawned } from './procs.js';
 import type { BtpEndpoint, LoadgenConfig } from './types.js';
 import { startAgentRuntimeHttp } from './http-target.js';
+import { CREDIT_LIMIT, benchNodeYaml } from './node-yaml.js';
 import type { build as EsbuildBuild } from 'esbuild';
 import { TestPostgres } from '../../test/helpers/postgres.js';
 
@@ -82,8 +83,6 @@ export interface StartOptions {
   pgInFlight?: number;
 }
 
-/** Credit limit of both peers: far above anything a run books. */
-const CREDIT_LIMIT = '1000000000000000000';
 
 /** True when `bin/run.js start` can run (the oclif command is built). */
 export function shippedStartAvailable(): boolean {
@@ -103,17 +102,7 @@ export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; admin
     ? ['policies:', '  peers:', '    sender:', `      maxPerPayment: "${POLICY_MAX_PER_PAYMENT}"`, `      budgets: [{ amount: "${POLICY_BUDGET}", per: day }]`]
     : [];
   return [
-    'nodeId: bench',
-    'ilpAddress: g.bench',
-    `dataDir: ${JSON.stringify(p.dataDir)}`,
-    `btpServerPort: ${p.btpPort}`,
-    `healthCheckPort: ${p.healthPort}`,
-    'adminApi:',
-    '  enabled: true',
-    `  port: ${p.adminPort}`,
-    ...(p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
-    'metrics:',
-    '  enabled: true',
+    ...benchNodeYaml(p, p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
     ...rates,
     ...ledger,
     // (x): one instance of a cluster; the secret comes from AGENT_RUNTIME_CLUSTER_SECRET
