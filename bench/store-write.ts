@@ -5,13 +5,15 @@
  * writeHook's sync flag: one fdatasync per LevelDB batch; ACKED is a pwrite without fsync) and the
  * CRC-32C throughput of the page checksum, and each entry's wait in synced writes: how many batch writes
  * completed between its commit and its callback (1: its own; 2: the one in progress when it was
- * committed, then its own; more would mean something else on the path). No network, no node.
+ * committed, then its own; more would mean something else on the path) and its commit-to-callback time
+ * (p50/p90/p99/p99.9, ms). No network, no node. UV_THREADPOOL_SIZE is printed (A/B it from the shell).
  *
  *   node --import tsx bench/store-write.ts [--callers 10] [--seconds 5] [--stagger 0] [--in-flight N]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Ledger, entries } from '../src/ledger/index.js';
 import { crc32c } from '../src/ledger/integrity/crc32c.js';
@@ -34,6 +36,12 @@ function crcMBps(): number {
   return (buf.length * rounds) / 1e6 / (ns / 1e9);
 }
 
+function percentiles(a: number[]): Record<string, number> {
+  const s = Float64Array.from(a).sort();
+  const q = (p: number) => Number((s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(3));
+  return { p50: q(0.5), p90: q(0.9), p99: q(0.99), p999: q(0.999) };
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'store-write-'));
   const ledger = await Ledger.open({ dataDir, sync: true, compactIntervalMs: 0, ...(inFlight !== undefined ? { maxBatchesInFlight: inFlight } : {}) });
@@ -41,6 +49,8 @@ async function main(): Promise<void> {
   let synced = 0;
   let completed = 0;
   const waits = new Map<number, number>();
+  /** Each entry's commit-to-callback time (ms). */
+  const latencies: number[] = [];
   ledger.writeHook = (w) => {
     batches++;
     if (w.sync) synced++;
@@ -65,9 +75,11 @@ async function main(): Promise<void> {
       }
       const id = `b-${n++}`;
       const at = completed;
+      const t0 = performance.now();
       ledger.commit({ ...entries.forward(id, 'alice', 'bob', 10n, 9n), fresh: true }, undefined, (err) => {
         if (err) throw err;
         done++;
+        latencies.push(performance.now() - t0);
         const w = completed - at;
         waits.set(w, (waits.get(w) ?? 0) + 1);
         later(c, stagger > 0 ? c % stagger : 0);
@@ -89,6 +101,9 @@ async function main(): Promise<void> {
     syncedWritesPerBatch: Number((synced / Math.max(1, batches)).toFixed(2)),
     /** entries by how many batch writes completed between their commit and their callback */
     entryWaitInWrites: Object.fromEntries([...waits].sort(([a], [b]) => a - b)),
+    /** commit to callback, ms */
+    latency: percentiles(latencies),
+    threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     crc32cMBps: Math.round(crcMBps()),
     loadavg: loadavg().map((l) => Number(l.toFixed(1))),
   };

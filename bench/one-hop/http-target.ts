@@ -11,26 +11,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CREDIT_LIMIT, benchNodeYaml } from './node-yaml.js';
 import { ROOT, freePorts, spawnLogged, stopChild, waitForPort, tail, type Spawned } from './procs.js';
 
 export const HTTP_SENDER_TOKEN = 'bench-http-sender-token';
 export const HTTP_RECEIVER_TOKEN = 'bench-http-receiver-token';
 
-const CREDIT_LIMIT = '1000000000000000000';
-
 /** The agent-runtime config of the HTTP target. */
 export function agentRuntimeHttpYaml(p: { btpPort: number; healthPort: number; adminPort: number; httpPort: number; receiverPort: number; dataDir: string }): string {
   return [
-    'nodeId: bench',
-    'ilpAddress: g.bench',
-    `dataDir: ${JSON.stringify(p.dataDir)}`,
-    `btpServerPort: ${p.btpPort}`,
-    `healthCheckPort: ${p.healthPort}`,
-    'adminApi:',
-    '  enabled: true',
-    `  port: ${p.adminPort}`,
-    'metrics:',
-    '  enabled: true',
+    ...benchNodeYaml(p),
     'http:',
     '  enabled: true',
     `  port: ${p.httpPort}`,

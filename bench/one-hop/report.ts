@@ -6,7 +6,7 @@ import { median } from './stats.js';
 import type { LoadgenResult } from './types.js';
 
 /** A row key: a target id, or `direct` (the loadgen's own sender → in-process receiver round trip). */
-export type RowId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy' | 'direct';
+export type RowId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy' | 'agent-runtime-cluster' | 'direct';
 
 /** One measurement: one target, one concurrency, one round. */
 export interface Measurement {
@@ -117,7 +117,7 @@ export function aggregate(ms: readonly Measurement[]): Aggregate[] {
       errors: g.filter((m) => m.error).map((m) => `round ${m.round}: ${m.error}`),
     });
   }
-  const order: RowId[] = ['agent-runtime', 'agent-runtime-postgres', 'agent-runtime-rates', 'agent-runtime-policy', 'agent-runtime-http', 'ilp-connector', 'relay', 'direct'];
+  const order: RowId[] = ['agent-runtime', 'agent-runtime-postgres', 'agent-runtime-cluster', 'agent-runtime-rates', 'agent-runtime-policy', 'agent-runtime-http', 'ilp-connector', 'relay', 'direct'];
   return out.sort((a, b) => order.indexOf(a.target) - order.indexOf(b.target) || a.concurrency - b.concurrency);
 }
 
@@ -146,6 +146,8 @@ export function ratios(aggs: readonly Aggregate[]): Ratio[] {
     out.push({ concurrency: c, name: 's/a CPU µs/pkt policied sender / policy-free', value: cpu('agent-runtime-policy', c) / cpu('agent-runtime', c) });
     out.push({ concurrency: c, name: 'p/a pkts/s PostgreSQL ledger / LevelDB', value: pps('agent-runtime-postgres', c) / pps('agent-runtime', c) });
     out.push({ concurrency: c, name: 'p/a p99 PostgreSQL ledger / LevelDB', value: p99('agent-runtime-postgres', c) / p99('agent-runtime', c) });
+    out.push({ concurrency: c, name: 'x/p pkts/s two instances, crossing / one instance', value: pps('agent-runtime-cluster', c) / pps('agent-runtime-postgres', c) });
+    out.push({ concurrency: c, name: 'x/p p99 two instances, crossing / one instance', value: p99('agent-runtime-cluster', c) / p99('agent-runtime-postgres', c) });
   }
   return out;
 }

@@ -29,15 +29,18 @@ const HELP = `npm run bench -- [options]
   --warmup <ms>           warm-up before each window (default 2000)
   --duration <ms>         measurement window (default 8000)
   --targets <list>        agent-runtime,ilp-connector,relay,agent-runtime-http,agent-runtime-rates,
-                          agent-runtime-postgres,agent-runtime-policy (or a,b,c,h,r,p,s; default a,b,c,h;
-                          r = (a) converting USD@9 to XRP@6; p = (a) with its books on a private
-                          PostgreSQL the bench starts; s = (a) whose sender is a policied child)
+                          agent-runtime-postgres,agent-runtime-policy,agent-runtime-cluster (or
+                          a,b,c,h,r,p,s,x; default a,b,c,h; r = (a) converting USD@9 to XRP@6; p = (a)
+                          with its books on a private PostgreSQL the bench starts; s = (a) whose sender
+                          is a policied child; x = two instances of (p) in one cluster, every packet
+                          entering at one and leaving through a peer held by the other)
   --no-direct             skip the loadgen's direct round trip (no hop)
   --no-sync               run agent-runtime (a, r, s) with ledger.sync false (page cache only, not power-loss
                           durable): the non-durable figure issue 17 compares the shipped default against
   --amount <n>            amount of every Prepare (default 1000)
-  --cpu-prof <dir>        run agent-runtime with node --cpu-prof, profiles written to <dir>
-  --node-arg <flag>       extra node flag for agent-runtime (repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
+  --pg-in-flight <n>      target p: ledger.postgres.maxBatchesInFlight (default: the shipped default)
+  --cpu-prof <dir>        run agent-runtime (a, and r) with node --cpu-prof, profiles written to <dir>
+  --node-arg <flag>       extra node flag for agent-runtime (a and r; repeatable; e.g. --node-arg=--trace-gc, with --keep to read target.log)
   --out <file>            JSON report (default bench/results/latest.json)
   --keep                  keep the temp folder (configs, target logs)
   --help`;
@@ -54,6 +57,8 @@ interface Options {
   amount: string;
   cpuProfDir?: string;
   nodeArgs: string[];
+  /** target p: ledger.postgres.maxBatchesInFlight (undefined: the shipped default) */
+  pgInFlight?: number;
   out: string;
   keep: boolean;
   quick: boolean;
@@ -74,6 +79,7 @@ function parseOptions(argv: string[]): Options {
       amount: { type: 'string', default: '1000' },
       'cpu-prof': { type: 'string' },
       'node-arg': { type: 'string', multiple: true },
+      'pg-in-flight': { type: 'string' },
       out: { type: 'string' },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -93,10 +99,10 @@ function parseOptions(argv: string[]): Options {
   };
   const levels = (values.concurrency ?? (quick ? '10,100' : '1,10,100,1000')).split(',').map((s) => int(s.trim(), 0, 'concurrency'));
   if (levels.some((c) => c < 1 || c > 1024)) throw new Error('--concurrency values must be 1..1024');
-  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http', r: 'agent-runtime-rates', p: 'agent-runtime-postgres', s: 'agent-runtime-policy' };
+  const byLetter: Record<string, TargetId> = { a: 'agent-runtime', b: 'ilp-connector', c: 'relay', h: 'agent-runtime-http', r: 'agent-runtime-rates', p: 'agent-runtime-postgres', s: 'agent-runtime-policy', x: 'agent-runtime-cluster' };
   const targets = (values.targets ?? DEFAULT_TARGETS.join(',')).split(',').map((s) => {
     const t = byLetter[s.trim()] ?? (s.trim() as TargetId);
-    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h, r, p, s`);
+    if (!TARGET_IDS.includes(t)) throw new Error(`unknown target ${s}: use ${TARGET_IDS.join(', ')} or a, b, c, h, r, p, s, x`);
     return t;
   });
   if (!/^[0-9]+$/.test(values.amount)) throw new Error('--amount must be an unsigned integer');
@@ -111,6 +117,7 @@ function parseOptions(argv: string[]): Options {
     amount: values.amount,
     cpuProfDir: values['cpu-prof'] ? resolve(values['cpu-prof']) : undefined,
     nodeArgs: values['node-arg'] ?? [],
+    ...(values['pg-in-flight'] !== undefined ? { pgInFlight: int(values['pg-in-flight'], 0, 'pg-in-flight') || 1 } : {}),
     out: resolve(values.out ?? join(ROOT, 'bench', 'results', 'latest.json')),
     keep: values.keep,
     quick,
@@ -131,14 +138,17 @@ function describe(m: Measurement): string {
 
 async function measureTarget(id: TargetId, c: number, round: number, o: Options, tmp: string): Promise<Measurement> {
   const dir = join(tmp, `round${round}-c${c}-${id}`);
-  const cpuProfileDir = id === 'agent-runtime' && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}`) : undefined;
-  const nodeArgs = id === 'agent-runtime' ? [...o.nodeArgs] : [];
+  // (r) is (a) converting: profiled beside it, so the two profiles of one run can be compared
+  const profiled = id === 'agent-runtime' || id === 'agent-runtime-rates';
+  const cpuProfileDir = profiled && o.cpuProfDir ? join(o.cpuProfDir, `round${round}-c${c}${id === 'agent-runtime' ? '' : '-r'}`) : undefined;
+  const nodeArgs = profiled ? [...o.nodeArgs] : [];
   if (cpuProfileDir) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`);
   const base = { target: id as RowId, concurrency: c, round, peakRssMb: NaN, targetCpuPercent: NaN, cpuUsPerPacket: NaN };
   let running: Awaited<ReturnType<typeof startTarget>> | undefined;
   try {
-    running = await startTarget(id, { dir, nodeArgs, ledgerSync: o.sync });
-    const pid = running.proc.pid;
+    running = await startTarget(id, { dir, nodeArgs, ledgerSync: o.sync, pgInFlight: o.pgInFlight });
+    const pids = [running.proc.pid, ...(running.extraPids ?? [])];
+    const cpuMs = () => pids.reduce((sum, p) => sum + procCpuMs(p), 0);
     let cpu0 = NaN;
     let cpu1 = NaN;
     let t0 = 0;
@@ -159,12 +169,12 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
       },
       {
         onWindowStart: () => {
-          cpu0 = procCpuMs(pid);
+          cpu0 = cpuMs();
           t0 = performance.now();
           mono[0] = Number(process.hrtime.bigint() / 1000n);
         },
         onWindowEnd: () => {
-          cpu1 = procCpuMs(pid);
+          cpu1 = cpuMs();
           t1 = performance.now();
           mono[1] = Number(process.hrtime.bigint() / 1000n);
         },
@@ -174,7 +184,7 @@ async function measureTarget(id: TargetId, c: number, round: number, o: Options,
       ...base,
       command: running.command,
       result,
-      peakRssMb: procStatusKb(pid, 'VmHWM') / 1024,
+      peakRssMb: pids.reduce((sum, p) => sum + procStatusKb(p, 'VmHWM'), 0) / 1024,
       targetCpuPercent: ((cpu1 - cpu0) / (t1 - t0)) * 100,
       cpuUsPerPacket: ((cpu1 - cpu0) * 1000) / result.fulfilledInWindow,
       windowMonotonicUs: mono,
@@ -208,7 +218,7 @@ function summarizeRunProfiles(ms: readonly Measurement[]): { round: number; conc
     const files = s.files.slice(0, 12);
     const line = (r: Row) => `${r.percent.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(6)} ms  ${r.name}\n`;
     const text =
-      `agent-runtime CPU profile, round ${m.round} C=${m.concurrency}, window only (${s.totalMs.toFixed(0)} ms sampled; ${m.cpuProfileDir})\n` +
+      `${m.target} CPU profile, round ${m.round} C=${m.concurrency}, window only (${s.totalMs.toFixed(0)} ms sampled; ${m.cpuProfileDir})\n` +
       `self time by function:\n${top.map(line).join('')}self time by file:\n${files.map(line).join('')}`;
     out.push({ round: m.round, concurrency: m.concurrency, dir: m.cpuProfileDir, totalMs: s.totalMs, top, files, text });
   }

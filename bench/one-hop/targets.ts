@@ -6,6 +6,8 @@
  *   agent-runtime-http (h)  the same node with both peers over ILP-over-HTTP instead of BTP (http-target.ts)
  *   agent-runtime-postgres (p)  (a) with `ledger.backend: postgres` on a private PostgreSQL the bench
  *                  starts (test/helpers/postgres.ts: fsync on, synchronous_commit on) and stops
+ *   agent-runtime-cluster (x)  two instances of (p) as one cluster on that PostgreSQL: the sender logs in
+ *                  at instance i1, the receiver at i2, so every packet crosses from i1 to i2 (in-cluster forwarding)
  *   ilp-connector  (b)  `node bench/one-hop/ilp-connector-target.ts config.json`
  *   relay          (c)  `node bench/one-hop/relay.ts <senderPort> <receiverPort>`
  *
@@ -18,19 +20,23 @@ import { join } from 'node:path';
 import { ROOT, TSX_IMPORT, freePorts, spawnLogged, stopChild, tail, waitForPort, type Spawned } from './procs.js';
 import type { BtpEndpoint, LoadgenConfig } from './types.js';
 import { startAgentRuntimeHttp } from './http-target.js';
+import { CREDIT_LIMIT, benchNodeYaml } from './node-yaml.js';
 import type { build as EsbuildBuild } from 'esbuild';
 import { TestPostgres } from '../../test/helpers/postgres.js';
 
-export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
+export type TargetId = 'agent-runtime' | 'ilp-connector' | 'relay' | 'agent-runtime-http' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy' | 'agent-runtime-cluster';
 
 /** Every target, in the order the report lists them. */
-export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates', 'agent-runtime-postgres', 'agent-runtime-policy'];
+export const TARGET_IDS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http', 'agent-runtime-rates', 'agent-runtime-postgres', 'agent-runtime-policy', 'agent-runtime-cluster'];
 
 /** What `npm run bench` runs without --targets (r is `npm run bench:rates`, p `npm run bench:postgres`, s `npm run bench:policy`). */
 export const DEFAULT_TARGETS: readonly TargetId[] = ['agent-runtime', 'ilp-connector', 'relay', 'agent-runtime-http'];
 
-/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6; p for (a) on PostgreSQL. */
-export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r', 'agent-runtime-postgres': 'p', 'agent-runtime-policy': 's' };
+/** Short letters of the issue: a, b, c; h for agent-runtime peered over HTTP; r for (a) converting USD@9 to XRP@6; p for (a) on PostgreSQL; x for two cluster instances with traffic crossing. */
+export const TARGET_LETTER: Record<TargetId, string> = { 'agent-runtime': 'a', 'ilp-connector': 'b', relay: 'c', 'agent-runtime-http': 'h', 'agent-runtime-rates': 'r', 'agent-runtime-postgres': 'p', 'agent-runtime-policy': 's', 'agent-runtime-cluster': 'x' };
+
+/** (x): the cluster secret both instances get from AGENT_RUNTIME_CLUSTER_SECRET (in-cluster forwarding). */
+export const CLUSTER_SECRET = 'bench-cluster-secret-0123456789';
 
 /** (s): the operator's admin key (a node with policies needs keys) and the sender's spend policy. */
 export const POLICY_ADMIN_KEY = 'bench-operator-key-0123456789';
@@ -55,6 +61,10 @@ export interface RunningTarget {
   receiver: BtpEndpoint;
   /** set for a target peered over ILP-over-HTTP: the load generator speaks HTTP (sender and receiver unused) */
   http?: LoadgenConfig['http'];
+  /** (x): the other processes of the target (CPU and peak RSS are summed over proc and these) */
+  extraPids?: number[];
+  /** (x): each instance's admin API port, i1 first */
+  adminPorts?: number[];
   stop(): Promise<void>;
 }
 
@@ -69,10 +79,10 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** false: agent-runtime (a, r) runs with `ledger.sync: false` (bench --no-sync); default the shipped true */
   ledgerSync?: boolean;
+  /** target p: `ledger.postgres.maxBatchesInFlight` (bench --pg-in-flight); default the shipped one */
+  pgInFlight?: number;
 }
 
-/** Credit limit of both peers: far above anything a run books. */
-const CREDIT_LIMIT = '1000000000000000000';
 
 /** True when `bin/run.js start` can run (the oclif command is built). */
 export function shippedStartAvailable(): boolean {
@@ -80,30 +90,23 @@ export function shippedStartAvailable(): boolean {
 }
 
 /** The agent-runtime config: shipped defaults except ports, data folder and the two child peers. */
-export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; policy?: boolean }): string {
+export function agentRuntimeYaml(p: { btpPort: number; healthPort: number; adminPort: number; dataDir: string; rates?: boolean; sync?: boolean; postgresUrl?: string; pgInFlight?: number; policy?: boolean; instanceId?: string }): string {
   // (r): the receiver's asset is XRP at scale 6, so every packet goes through the exact converter
   const receiverAsset = p.rates ? ['    assetCode: XRP', '    assetScale: 6'] : [];
   const rates = p.rates ? ['rates:', '  base: USD', '  static:', '    XRP: "1.923077"'] : [];
   // (p): the books in PostgreSQL (durability is the server's: synchronous_commit on, ledger.sync does not apply)
-  const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`] : p.sync === false ? ['ledger:', '  sync: false'] : [];
+  const pgInFlight = p.pgInFlight !== undefined ? [`    maxBatchesInFlight: ${p.pgInFlight}`] : [];
+  const ledger = p.postgresUrl !== undefined ? ['ledger:', '  backend: postgres', '  postgres:', `    url: ${JSON.stringify(p.postgresUrl)}`, ...pgInFlight] : p.sync === false ? ['ledger:', '  sync: false'] : [];
   // (s): each Prepare from the sender pays the policy's reserve and commit and the two spend memo legs
   const policy = p.policy
     ? ['policies:', '  peers:', '    sender:', `      maxPerPayment: "${POLICY_MAX_PER_PAYMENT}"`, `      budgets: [{ amount: "${POLICY_BUDGET}", per: day }]`]
     : [];
   return [
-    'nodeId: bench',
-    'ilpAddress: g.bench',
-    `dataDir: ${JSON.stringify(p.dataDir)}`,
-    `btpServerPort: ${p.btpPort}`,
-    `healthCheckPort: ${p.healthPort}`,
-    'adminApi:',
-    '  enabled: true',
-    `  port: ${p.adminPort}`,
-    ...(p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
-    'metrics:',
-    '  enabled: true',
+    ...benchNodeYaml(p, p.policy ? [`  apiKey: ${POLICY_ADMIN_KEY}`] : []),
     ...rates,
     ...ledger,
+    // (x): one instance of a cluster; the secret comes from AGENT_RUNTIME_CLUSTER_SECRET
+    ...(p.instanceId !== undefined ? ['cluster:', '  enabled: true', `  instanceId: ${p.instanceId}`] : []),
     ...policy,
     '# auth tokens come from BTP_PEER_SENDER_SECRET and BTP_PEER_RECEIVER_SECRET',
     'peers:',
@@ -146,6 +149,7 @@ const ENTRY: Record<TargetId, string> = {
   'agent-runtime-rates': 'agent-runtime-target',
   'agent-runtime-postgres': 'agent-runtime-target',
   'agent-runtime-policy': 'agent-runtime-target',
+  'agent-runtime-cluster': 'agent-runtime-target',
   'ilp-connector': 'ilp-connector-target',
   relay: 'relay',
 };
@@ -197,14 +201,14 @@ function launch(id: TargetId): Launch {
   return launches.get(id) ?? { args: ['--import', TSX_IMPORT, join(ROOT, 'bench', 'one-hop', `${ENTRY[id]}.ts`)], mode: 'tsx' };
 }
 
-type NodeTarget = 'agent-runtime' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy';
+type NodeTarget = 'agent-runtime' | 'agent-runtime-rates' | 'agent-runtime-postgres' | 'agent-runtime-policy' | 'agent-runtime-cluster';
 
-async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtime', postgresUrl?: string): Promise<RunningTarget> {
+async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtime', postgresUrl?: string, instanceId?: string): Promise<RunningTarget> {
   const [btpPort, healthPort, adminPort] = await freePorts(3);
   const dataDir = join(o.dir, 'data');
   mkdirSync(dataDir, { recursive: true });
   const config = join(o.dir, 'bench.yaml');
-  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl }));
+  writeFileSync(config, agentRuntimeYaml({ btpPort, healthPort, adminPort, dataDir, rates: id === 'agent-runtime-rates', policy: id === 'agent-runtime-policy', sync: o.ledgerSync, postgresUrl, pgInFlight: o.pgInFlight, instanceId }));
   const shipped = shippedStartAvailable();
   const l = launch(id);
   const args = shipped ? [...(o.nodeArgs ?? []), join(ROOT, 'bin', 'run.js'), 'start', '--config', config] : [...(o.nodeArgs ?? []), ...l.args, config];
@@ -222,6 +226,7 @@ async function startAgentRuntime(o: StartOptions, id: NodeTarget = 'agent-runtim
     proc,
     sender: { url, username: 'sender', token: SENDER_TOKEN },
     receiver: { url, username: 'receiver', token: RECEIVER_TOKEN },
+    adminPorts: [adminPort],
     stop: () => stopChild(proc, 15_000),
   };
 }
@@ -286,6 +291,44 @@ export function startTarget(id: TargetId, o: StartOptions): Promise<RunningTarge
       return startPostgres(o);
     case 'agent-runtime-policy':
       return startAgentRuntime(o, 'agent-runtime-policy');
+    case 'agent-runtime-cluster':
+      return startCluster(o);
+  }
+}
+
+/**
+ * (x): a private PostgreSQL and two instances of (p) as one cluster on it (subfolders i1 and i2, each
+ * with its own bench.yaml and target.log). The sender dials i1 and the receiver i2: every packet
+ * enters at i1, which books it and forwards it to i2 over the internal link, i2 puts it on the
+ * receiver's link unchanged. stop() stops both instances, then the server.
+ */
+async function startCluster(o: StartOptions): Promise<RunningTarget> {
+  const db = await TestPostgres.start('agent_runtime_bench');
+  const started: RunningTarget[] = [];
+  const stopAll = async () => {
+    try {
+      await Promise.all(started.map((t) => t.stop()));
+    } finally {
+      await db.stop();
+    }
+  };
+  try {
+    const env = { ...o.env, AGENT_RUNTIME_CLUSTER_SECRET: CLUSTER_SECRET };
+    // one after the other: the first migrates the schema, the second finds it
+    for (const instanceId of ['i1', 'i2']) started.push(await startAgentRuntime({ ...o, dir: join(o.dir, instanceId), env }, 'agent-runtime-cluster', db.url, instanceId));
+    const [i1, i2] = started;
+    return {
+      ...i1,
+      id: 'agent-runtime-cluster',
+      command: `${i1.command} twice (instances i1 and i2 of one cluster, ledger.backend postgres on a private PostgreSQL, fsync on, synchronous_commit on; sender at i1, receiver at i2: every packet is forwarded i1 -> i2; CPU and RSS are the two instances' sum, the database's CPU is not counted)`,
+      receiver: i2.receiver,
+      extraPids: [i2.proc.pid],
+      adminPorts: [...(i1.adminPorts ?? []), ...(i2.adminPorts ?? [])],
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
   }
 }
 

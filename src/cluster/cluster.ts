@@ -8,7 +8,10 @@ import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PostgresTarget } from '../ledger/postgres/connect.js';
 import type { ResponseCallback } from '../node/btp/btp-link.js';
+import type { BtpFrame } from '../node/btp/codec.js';
 import { ForwardClient, ForwardServer, type ForwardCounts, type RelayHost } from './forward.js';
+import { ClusterFrames } from './frames.js';
+import { LaneLeaders } from './lanes.js';
 import { LinkLeases, type LinkHost } from './leases.js';
 import { ClusterSession, type Member } from './session.js';
 
@@ -25,6 +28,8 @@ export interface ClusterHealth {
   leases: string[];
   /** in-cluster forwarding (cluster.secret set): packets sent to other instances, and relayed for them */
   forwarded?: ForwardCounts;
+  /** settlement lanes (settlement enabled): each configured chain and the instance leading it (null: none now) */
+  lanes?: Record<string, string | null>;
 }
 
 /** In-cluster forwarding (on when cluster.secret is set). */
@@ -54,6 +59,10 @@ export interface ClusterOptions {
   /** Another instance changed the runtime state (or the session is back and may have missed some). */
   runtimeChanged?(): void;
   forward?: ForwardOptions;
+  /** Settlement is enabled: elect lane leaders (lanes.ts) and carry settlement frames (frames.ts). */
+  lanes?: boolean;
+  /** Sends a settlement request frame on this instance's own link to a peer (false: no open link here). */
+  requestHere?(peerId: string, frame: BtpFrame, deadline: number, cb: ResponseCallback): boolean;
 }
 
 /** `<hostname>-<pid>`, the default instance id. */
@@ -73,17 +82,31 @@ export class Cluster {
   private readonly counts: ForwardCounts = { sent: 0, relayed: 0 };
   private server: ForwardServer | undefined;
   private client: ForwardClient | undefined;
+  /** settlement lanes and their frames (settlement enabled) */
+  readonly frames: ClusterFrames | undefined;
+  private readonly leaders: LaneLeaders | undefined;
 
   constructor(private readonly o: ClusterOptions) {
     this.instanceId = o.instanceId ?? defaultInstanceId();
     this.leases = new LinkLeases(o.host, o.leaseCheckMs, o.logger);
+    if (o.lanes === true) {
+      const leaders = (this.leaders = new LaneLeaders({ target: o.target, instanceId: this.instanceId, checkMs: o.leaseCheckMs, logger: o.logger }));
+      this.frames = new ClusterFrames({
+        instanceId: this.instanceId,
+        leaders,
+        urlOf: (id) => this.urlOf(id),
+        heldElsewhere: (id) => this.heldElsewhere(id),
+        client: () => this.client,
+        requestHere: (id, frame, deadline, cb) => o.requestHere?.(id, frame, deadline, cb) ?? false,
+      });
+    }
   }
 
   /** Registers the instance (CLUSTER_INSTANCE_IN_USE when its id is live elsewhere) and starts the heartbeat. */
   async start(): Promise<void> {
     const f = this.o.forward;
     if (f !== undefined) {
-      const server = new ForwardServer({ ...f, instanceId: this.instanceId, logger: this.o.logger, counts: this.counts });
+      const server = new ForwardServer({ ...f, instanceId: this.instanceId, logger: this.o.logger, counts: this.counts, ...(this.frames ? { routes: this.frames.route } : {}) });
       await server.listen();
       this.server = server;
       this.client = new ForwardClient(f.secret, this.instanceId, this.counts);
@@ -137,6 +160,7 @@ export class Cluster {
       dead: this.members.filter((m) => !m.alive).map((m) => m.id),
       leases: this.leases.heldPeers(),
       ...(this.server ? { forwarded: { ...this.counts } } : {}),
+      ...(this.leaders ? { lanes: this.leaders.view() } : {}),
     };
   }
 
@@ -144,6 +168,7 @@ export class Cluster {
     this.stopped = true;
     clearInterval(this.timer);
     this.leases.stop();
+    await this.leaders?.stop();
     const s = this.session;
     this.session = undefined;
     await s?.close();
@@ -154,8 +179,14 @@ export class Cluster {
   /** The registry's forward url of the live instance holding `peerId`'s link. */
   private forwardUrl(peerId: string): { instance: string; url: string } | undefined {
     const at = this.heldElsewhere(peerId);
-    const url = at === undefined ? undefined : this.members.find((m) => m.id === at)?.info.forward;
-    return typeof url === 'string' ? { instance: at!, url } : undefined;
+    const url = at === undefined ? undefined : this.urlOf(at);
+    return url === undefined ? undefined : { instance: at!, url };
+  }
+
+  /** The forward url of another live instance (as of the last heartbeat). */
+  private urlOf(id: string): string | undefined {
+    const m = this.members.find((x) => x.id === id && x.alive);
+    return typeof m?.info.forward === 'string' ? m.info.forward : undefined;
   }
 
   /** The registry row's info: the node's, and this instance's forward url. */

@@ -39,7 +39,15 @@ export interface ForwardCounts {
   relayed: number;
 }
 
+/**
+ * Other requests an instance serves on the same listener (frames.ts: settlement frames for a lane
+ * leader, BTP requests for a peer's link holder): the path after `/cluster/`, the body and headers.
+ */
+export type ClusterRoute = (path: string, body: Buffer, headers: http.IncomingHttpHeaders) => Promise<{ status: number; type: string; body: Buffer }>;
+
 export interface ForwardServerOptions {
+  /** the other `/cluster/<name>/...` paths (frames.ts) */
+  routes?: ClusterRoute;
   secret: string;
   host: string;
   port: number;
@@ -81,7 +89,8 @@ export class ForwardServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
-    if (req.method !== 'POST' || !url.startsWith(PATH)) return this.plain(res, 404, 'not found: POST /cluster/forward/<peerId>');
+    const other = this.o.routes !== undefined && url.startsWith('/cluster/') && !url.startsWith(PATH);
+    if (req.method !== 'POST' || (!url.startsWith(PATH) && !other)) return this.plain(res, 404, 'not found: POST /cluster/forward/<peerId>');
     const auth = req.headers.authorization ?? '';
     const given = digest(auth.startsWith('Bearer ') ? auth.slice(7) : '');
     if (!timingSafeEqual(given, this.key)) return this.plain(res, 401, 'wrong cluster secret: every instance must have the same cluster.secret');
@@ -101,6 +110,16 @@ export class ForwardServer {
     req.on('end', () => {
       if (res.headersSent) return;
       const ilp = Buffer.concat(chunks);
+      if (other) {
+        this.o.routes!(url.slice('/cluster/'.length), ilp, req.headers)
+          .then((r) => {
+            if (res.writableEnded || res.destroyed) return;
+            res.writeHead(r.status, { 'content-type': r.type, 'content-length': r.body.length });
+            res.end(r.body);
+          })
+          .catch((err: unknown) => this.plain(res, 500, err instanceof Error ? err.message : String(err)));
+        return;
+      }
       if (!Number.isFinite(deadline)) return this.plain(res, 400, 'x-cluster-deadline is missing or not a number');
       const answer = (buf: Buffer) => {
         if (res.writableEnded || res.destroyed) return;
@@ -183,6 +202,27 @@ export class ForwardClient {
     });
     req.on('error', (err) => finish(new LinkError(`cluster instance ${target} is unreachable: ${err.message}`, 'closed')));
     req.end(ilp);
+  }
+
+  /** POSTs `body` to `<baseUrl>/cluster/<path>` (frames.ts); the answer's status and body, or the reason it has none. */
+  post(baseUrl: string, path: string, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${baseUrl}/cluster/${path}`, {
+        method: 'POST',
+        agent: this.agent,
+        timeout: timeoutMs,
+        headers: { authorization: `Bearer ${this.secret}`, 'content-type': 'application/octet-stream', 'content-length': body.length, 'x-cluster-from': this.instanceId, ...headers },
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   close(): void {

@@ -82,6 +82,13 @@ export function createCluster(c: NodeConfig, peers: PeerSet, ledger: LedgerBacke
     info,
     ...(runtimeChanged ? { runtimeChanged } : {}),
     ...(forward ? { forward } : {}),
+    lanes: c.settlement.enabled && (c.settlement.evm !== undefined || c.settlement.xrpl !== undefined || c.settlement.aptos !== undefined),
+    requestHere: (id, frame, deadline, cb) => {
+      const link = peers.get(id)?.link;
+      if (link?.isOpen !== true) return false;
+      link.request(frame, deadline, cb);
+      return true;
+    },
   });
 }
 

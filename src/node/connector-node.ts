@@ -207,7 +207,7 @@ export class ConnectorNode extends PeerRouteApi {
     this.ilpHttp = await startIlpHttpServer(c, peers, stats, this.moduleLogger('ilp-http'), () => this.processor);
 
     if (c.settlement.enabled) {
-      this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers });
+      this.settlement = await loadSettlement({ config: c, ledger, events: this.events, logger: this.moduleLogger('settlement'), peers: this.peers, cluster: this.cluster });
     }
 
     const surface = { ledger: () => this.ledgerHandle, rates: () => this.rates, settlement: this.settlement, agents: this.agents, ccp: this.ccp, peers };

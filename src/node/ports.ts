@@ -37,8 +37,32 @@ export interface SettlementPeer {
 /** The peer's answer to a request: a BTP ERROR as an error, or the RESPONSE frame. */
 export type RequestCallback = (err: Error | undefined, response?: BtpFrame) => void;
 
+/**
+ * A cluster's settlement lane session (src/cluster/lanes.ts): statements on the lane state, refused
+ * (throws) unless this instance leads `chain` now (`undefined`: any lane).
+ */
+export interface LaneStateSession {
+  query<R>(chain: string | undefined, sql: string, params?: unknown[]): Promise<R[]>;
+  leads(chain: string): boolean;
+}
+
+/** A cluster's settlement lanes as the engine sees them (src/cluster/frames.ts): one leader per chain. */
+export interface SettlementLanes extends LaneStateSession {
+  readonly instanceId: string;
+  /** Takes part in the election of `chains`: `lead` when this instance takes one, `lose` when it loses one. */
+  elect(chains: readonly string[], hooks: { lead(chain: string): Promise<void>; lose(chain: string): Promise<void> }): void;
+  /** The instance leading `chain` as last seen (undefined: none). */
+  leaderOf(chain: string): string | undefined;
+  /** Hands a peer's settlement request on `chain` to the live instance leading it; false (nothing sent) when it cannot. */
+  toLeader(chain: string, peerId: string, frame: BtpFrame, respond: (reply: SettlementReply) => void): boolean;
+  /** Serves the settlement requests other instances hand to this one (their peers' claims for the lanes led here). */
+  serve(handler: (chain: string, peerId: string, frame: BtpFrame, respond: (reply: SettlementReply) => void) => void): void;
+}
+
 /** What the core gives the engine. */
 export interface SettlementContext {
+  /** In a cluster (cluster.enabled, ledger on PostgreSQL): the lane leaders and their state. */
+  readonly lanes?: SettlementLanes;
   readonly config: NodeConfig;
   /** Balances (read) and claim and redemption bookings (write), in one atomic batch each. */
   readonly ledger: LedgerBackend;

@@ -10,20 +10,29 @@ import type { BtpLink } from './btp/btp-link.js';
 import type { BtpFrame } from './btp/codec.js';
 import type { EventStream } from './events.js';
 import type { PeerSet } from './peers.js';
+import type { Cluster } from '../cluster/cluster.js';
 
-/** Loads and creates the settlement engine over the node's ledger, events and peer links. */
-export async function loadSettlement(o: { config: NodeConfig; ledger: LedgerBackend; events: EventStream; logger: Logger; peers: PeerSet }): Promise<SettlementModule> {
+/**
+ * Loads and creates the settlement engine over the node's ledger, events and peer links. A cluster
+ * instance (`cluster`) hands it the lane leaders (src/cluster/lanes.ts): a peer whose link another
+ * live instance holds counts as connected, and a claim for it goes through that instance.
+ */
+export async function loadSettlement(o: { config: NodeConfig; ledger: LedgerBackend; events: EventStream; logger: Logger; peers: PeerSet; cluster?: Cluster | undefined }): Promise<SettlementModule> {
   const { createSettlementModule } = await import('../settlement/index.js');
+  const frames = o.cluster?.frames;
+  const elsewhere = (id: string): boolean => frames !== undefined && o.cluster?.heldElsewhere(id) !== undefined;
   return createSettlementModule({
     config: o.config,
     ledger: o.ledger,
     events: o.events,
     logger: o.logger,
     dataDir: o.config.dataDir,
-    peers: () => o.peers.all().map((p) => ({ id: p.id, connected: p.connected, settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement, asset: p.asset })),
+    ...(frames ? { lanes: frames } : {}),
+    peers: () => o.peers.all().map((p) => ({ id: p.id, connected: p.connected || elsewhere(p.id), settleThreshold: p.spec.settleThreshold, settlement: p.spec.settlement, asset: p.asset })),
     request: (peerId, frame, deadline, cb) => {
       const link = o.peers.get(peerId)?.link;
       if (!link?.isOpen) {
+        if (frames?.requestElsewhere(peerId, frame, deadline, cb) === true) return;
         cb(new Error(`peer ${peerId} is not connected`));
         return;
       }

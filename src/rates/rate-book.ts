@@ -4,8 +4,9 @@
  * Rates come from `rates.static` (and `PUT /admin/rates`) and from one polled source (an HTTP URL
  * or a library provider function). A source's rate wins over a static one while the source is
  * fresh; once the source is older than `maxAgeMs`, every pair touching an asset it supplies has no
- * rate (T00 naming the pair) until it answers again. Factors are cached per pair and rebuilt when a
- * rate changes, so the packet path does one map lookup and one multiply-divide.
+ * rate (T00 naming the pair) until it answers again. Factors are cached per pair of asset objects
+ * (a peer's asset is one object for its life) and rebuilt when a rate changes, so the packet path
+ * builds no key string: two identity lookups and one multiply-divide.
  */
 import type { Rate, RatesDocument } from './document.js';
 import { divide, multiply, oneMinus, parsePositiveDecimal, powerOfTen, rational, toDecimal, type Rational } from './rational.js';
@@ -51,7 +52,8 @@ export class RateBook {
   private sourceAt: number | undefined;
   private readonly keep: Rational;
   private readonly maxAgeMs: number;
-  private readonly cache = new Map<string, PairFactor>();
+  /** from → to → factor, by object identity; replaced (emptied) whenever a rate changes */
+  private cache = new WeakMap<Asset, WeakMap<Asset, PairFactor>>();
 
   constructor(o: RateBookOptions) {
     this.base = o.base;
@@ -63,7 +65,7 @@ export class RateBook {
   /** Sets static rates (merged over the present ones). */
   setStatic(rates: ReadonlyMap<string, Rate>): void {
     for (const [code, rate] of rates) this.statics.set(code, rate);
-    this.cache.clear();
+    this.cache = new WeakMap();
   }
 
   /** The static rates as decimal strings (what PUT persists). */
@@ -76,7 +78,7 @@ export class RateBook {
     this.sourceRates = new Map(doc.rates);
     this.sourceRates.delete(this.base);
     this.sourceAt = at;
-    this.cache.clear();
+    this.cache = new WeakMap();
   }
 
   /** ms since the source's last good answer; undefined when there is no source answer yet. */
@@ -114,19 +116,22 @@ export class RateBook {
    * changes and no spread is taken.
    */
   factor(from: Asset, to: Asset, now: number): PairFactor {
-    const pairKey = `${from.code}\u0000${from.scale}\u0000${to.code}\u0000${to.scale}`;
-    if (from.code !== to.code && this.sourceAt !== undefined && now - this.sourceAt > this.maxAgeMs) {
-      if (this.sourceRates.has(from.code) || this.sourceRates.has(to.code)) {
-        const code = this.sourceRates.has(from.code) ? from.code : to.code;
-        const ageS = Math.floor((now - this.sourceAt) / 1000);
-        return { ok: false, reason: `rate ${from.code}→${to.code} is stale: the source gave ${code} ${ageS}s ago (maxAgeMs ${this.maxAgeMs})` };
-      }
+    if (this.sourceAt !== undefined && now - this.sourceAt > this.maxAgeMs && from.code !== to.code) {
+      const stale = this.staleReason(from, to, now);
+      if (stale !== undefined) return stale;
     }
-    const cached = this.cache.get(pairKey);
-    if (cached !== undefined) return cached;
-    const computed = this.compute(from, to);
-    this.cache.set(pairKey, computed);
-    return computed;
+    let byTo = this.cache.get(from);
+    if (byTo === undefined) this.cache.set(from, (byTo = new WeakMap()));
+    let f = byTo.get(to);
+    if (f === undefined) byTo.set(to, (f = this.compute(from, to)));
+    return f;
+  }
+
+  private staleReason(from: Asset, to: Asset, now: number): PairFactor | undefined {
+    if (!this.sourceRates.has(from.code) && !this.sourceRates.has(to.code)) return undefined;
+    const code = this.sourceRates.has(from.code) ? from.code : to.code;
+    const ageS = Math.floor((now - this.sourceAt!) / 1000);
+    return { ok: false, reason: `rate ${from.code}→${to.code} is stale: the source gave ${code} ${ageS}s ago (maxAgeMs ${this.maxAgeMs})` };
   }
 
   private rateOf(code: string): Rational | undefined {

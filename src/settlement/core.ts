@@ -11,7 +11,7 @@ import type { NodeEventInput } from '../node/ports.js';
 import type { ChainAdapter, ChainKind, OnchainChannel } from './chain.js';
 import { KeyedLock } from './lock.js';
 import type { SettlementContext } from './module.js';
-import type { Booking, ChannelRecord, SettlementStore } from './store.js';
+import type { Booking, ChannelRecord, SettlementStorage } from './store.js';
 import { chainAssetCode, settlementAssetProblem } from '../config/chain-assets.js';
 import { Units } from './units.js';
 
@@ -36,7 +36,7 @@ export class Core {
   constructor(
     readonly kind: ChainKind,
     readonly ctx: SettlementContext,
-    readonly store: SettlementStore,
+    readonly store: SettlementStorage,
     readonly log: Logger,
   ) {}
 

@@ -14,7 +14,7 @@ import type { SettlementContext } from './module.js';
 import { txSent, type OperationLog } from './operation-log.js';
 import { Operations } from './operations.js';
 import { Outgoing, claimed } from './outgoing.js';
-import type { ChannelRecord, SettlementStore, StoreMeta } from './store.js';
+import type { ChannelRecord, SettlementStorage, StoreMeta } from './store.js';
 import { trackedChain } from './tracked-chain.js';
 import { Funding } from './funding.js';
 import { Units } from './units.js';
@@ -45,7 +45,7 @@ export class Lane {
   constructor(
     readonly kind: ChainKind,
     private readonly ctx: SettlementContext,
-    store: SettlementStore,
+    store: SettlementStorage,
     private readonly meta: LaneMeta,
     policy: RedeemPolicy,
     /** Our transactions, pending vs final (shared by every lane). */

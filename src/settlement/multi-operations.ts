@@ -109,6 +109,7 @@ export class SettlementOperations implements OperationsApi {
     }
     const lane = this.lanes.get(kind);
     if (lane === undefined) {
+      this.ledElsewhere(kind);
       throw appError('INVALID_ARGUMENT', { field: 'chain', reason: `this node does not settle on ${kind}: add ${SECTION[kind]} to its config and restart it` });
     }
     if (asked?.chainId !== undefined && lane.core.chain !== undefined && asked.chainId !== lane.core.chain.chainId) {
@@ -140,6 +141,7 @@ export class SettlementOperations implements OperationsApi {
     const chain = this.ctx.peers().find((p) => p.id === peerId)?.settlement?.chain;
     const involved = [...this.lanes.values()].filter((l) => l.kind === chain || [...l.core.records.values()].some((r) => r.peerId === peerId));
     if (involved.length === 0) {
+      if (chain !== undefined) this.ledElsewhere(chain);
       if (chain !== undefined) throw appError('INVALID_ARGUMENT', { field: 'peerId', reason: `peer ${peerId} settles on ${chain} but this node does not: add ${SECTION[chain]} to its config` });
       throw appError('PEER_NOT_FOUND', { peerId });
     }
@@ -160,7 +162,23 @@ export class SettlementOperations implements OperationsApi {
       const r = lane.operations.find(channelId);
       if (r !== undefined) return { lane, id: r.channelId };
     }
+    // In a cluster the channel may be on a lane another instance leads: name it.
+    for (const kind of ['evm', 'xrpl', 'aptos'] as const) if (!this.lanes.has(kind)) this.ledElsewhere(kind);
     throw appError('CHANNEL_NOT_FOUND', { channelId });
+  }
+
+  /** In a cluster, a configured lane this instance does not lead: a 409 naming its leader. */
+  private ledElsewhere(kind: ChainKind): void {
+    const lanes = this.ctx.lanes;
+    if (lanes === undefined || this.ctx.config.settlement[kind] === undefined) return;
+    const leader = lanes.leaderOf(kind);
+    const what = `The ${kind} settlement lane`;
+    throw appError('CONFLICT', {
+      what,
+      message: leader === undefined
+        ? `${what} has no leader in this cluster right now (an instance takes it within cluster.leaseCheckMs): try again shortly`
+        : `${what} is led by cluster instance ${leader}: call that instance's admin API (GET /health names each lane's leader)`,
+    });
   }
 }
 

@@ -120,13 +120,15 @@ function key(chain: ChainKind, channelId: string): string {
 
 const BIG = ['deposit', 'withdrawn', 'claimed', 'nonce', 'booked', 'redeemed', 'consented', 'closeConsent'] as const;
 
-function encode(r: ChannelRecord): unknown {
+/** A record as JSON (bigints as decimal strings). */
+export function encode(r: ChannelRecord): unknown {
   const out: Record<string, unknown> = { ...r, pending: r.pending.map((b) => ({ ...b, amount: b.amount.toString() })) };
   for (const k of BIG) if (r[k] !== undefined) out[k] = r[k].toString();
   return out;
 }
 
-function decode(v: Record<string, unknown>): ChannelRecord {
+/** A record read back from JSON. */
+export function decode(v: Record<string, unknown>): ChannelRecord {
   const r = { ...v } as Record<string, unknown>;
   for (const k of BIG) if (typeof v[k] === 'string') r[k] = BigInt(v[k]);
   r.pending = ((v.pending ?? []) as Record<string, unknown>[]).map((b) => ({ ...b, amount: BigInt(b.amount as string) }));
@@ -149,7 +151,27 @@ function settlementCorrupt(dataDir: string, dir: string, damage: StoreDamage): L
   );
 }
 
-export class SettlementStore {
+/**
+ * Where a settlement engine keeps its channels, intents and meta: the node's LevelDB store
+ * (SettlementStore, below) or, in a cluster, PostgreSQL (pg-store.ts), written only by the instance
+ * leading the record's chain lane.
+ */
+export interface SettlementStorage {
+  channels(): Promise<ChannelRecord[]>;
+  /** Writes a record (one atomic write). */
+  put(r: ChannelRecord): Promise<void>;
+  /** Writes a transaction intent durably: call before sending any of its txs. */
+  putIntent(i: TxIntent): Promise<void>;
+  /** Forgets an intent whose outcome is known (mined, failed, superseded). */
+  removeIntent(i: Pick<TxIntent, 'chain' | 'from' | 'nonce'>): Promise<void>;
+  /** The intents of `chain` still open, oldest nonce first. */
+  intents(chain: ChainKind): Promise<TxIntent[]>;
+  meta(): Promise<StoreMeta>;
+  putMeta(meta: StoreMeta): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class SettlementStore implements SettlementStorage {
   private constructor(private readonly db: Level<string, unknown>) {}
 
   /** Folder of the store inside the node's data directory. */

@@ -68,7 +68,7 @@ export interface AssetView {
 /**
  * `units` of `asset` in at most `width` characters, exact whenever it can be: every fraction digit of
  * the scale (`12.500000 XRP`), else without the trailing zeros (`12.5 XRP`), else an amount below one
- * unit as integer units times a power of ten (`1000e-9 USD`), else shortened toward zero and marked
+ * unit as integer units times a power of ten (`1000e-9 USD`, or `1e-6 USD` when that is too long), else shortened toward zero and marked
  * `~` (`~1234.56 USD`, `~1.2M USD`). Without an asset: the units grouped (`1,000`) or compact.
  */
 export function fitAmount(units: string, asset: AssetView | undefined, width: number): string {
@@ -94,9 +94,24 @@ export function fitAmount(units: string, asset: AssetView | undefined, width: nu
   if (asset.scale > 0 && abs < unit) {
     const exact = `${sign}${abs}e-${asset.scale}`;
     if (exact.length + code.length <= width) return exact + code;
+    // still exact with the integer's trailing zeros moved into the exponent: 5000e-9 is 5e-6
+    const digits = abs.toString().replace(/0+$/, '');
+    const shorter = `${sign}${digits}e-${asset.scale - (abs.toString().length - digits.length)}`;
+    if (shorter.length + code.length <= width) return shorter + code;
   }
   const room = width - code.length - 1;
   const whole = trimmed.split('.')[0];
   if (whole.length + 2 <= room) return `~${trimmed.slice(0, room).replace(/\.$/, '')}${code}`;
   return `~${compact(neg ? -(abs / unit) : abs / unit)}${code}`;
+}
+
+/**
+ * `fitAmount` without the asset code: the amount of `asset` in at most `width` characters, for a
+ * column whose asset is named once beside it (`1/0.005 XRP`). Without an asset: as `fitAmount`.
+ */
+export function fitValue(units: string, asset: AssetView | undefined, width: number): string {
+  if (asset === undefined) return fitAmount(units, undefined, width);
+  const code = ` ${asset.code}`;
+  const text = fitAmount(units, asset, width + code.length);
+  return text.endsWith(code) ? text.slice(0, -code.length) : text;
 }

@@ -131,6 +131,42 @@ describe('durable write path (sync: true)', () => {
     expect(await l.verify()).toEqual({ ok: true, mismatches: [], sum: '0' });
     await reopenSame(l);
   });
+
+  it('in lockstep (a round of 10 commits in one turn while no write runs, the next round after all of them are released, as the node at 10 in flight) each round is one batch and one synced write, and each entry waits for that write alone', async () => {
+    // The construction behind src/ledger/README.md, "Where the rest of the C=10 tail comes from": the
+    // durable cost of a packet in that pattern is exactly one synced write, its own.
+    const l = await openLedger({ sync: true });
+    const perBatch: number[] = [];
+    let syncedWrites = 0;
+    let completed = 0;
+    l.writeHook = (w) => {
+      perBatch.push(w.entries);
+      if (w.sync) syncedWrites++;
+    };
+    l.writtenHook = () => {
+      completed++;
+    };
+    const rounds = 30;
+    const waits: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      await new Promise<void>((resolve, reject) => {
+        let left = 10;
+        for (let c = 0; c < 10; c++) {
+          const at = completed;
+          l.commit({ ...entries.forward(`r${r}-${c}`, 'a', 'b', 3n, 2n), fresh: true }, undefined, (err) => {
+            if (err) return reject(err);
+            waits.push(completed - at);
+            if (--left === 0) setImmediate(resolve); // the round trip: the next round comes on a later turn
+          });
+        }
+      });
+    }
+    expect(waits).toEqual(new Array<number>(rounds * 10).fill(1));
+    expect(perBatch).toEqual(new Array<number>(rounds).fill(10));
+    expect(syncedWrites).toBe(rounds);
+    expect(l.balance('peer:a')).toBe(BigInt(3 * 10 * rounds));
+    await l.close();
+  });
 });
 
 /** Closes and reopens the ledger's store: the consolidated bases plus the remaining deltas give the same balances. */

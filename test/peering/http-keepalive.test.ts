@@ -6,23 +6,19 @@
  * pool is warm. Every request carries the outgoing token as a Bearer token and an ILP content type.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness, waitFor } from '../helpers/node.js';
-import { computeConditionFromData, computeFulfillmentFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import { Harness } from '../helpers/node.js';
+import { computeFulfillmentFromData, IlpPacketType } from '../../src/index.js';
 import { deserializePrepare, serializeFulfill } from '../../src/node/ilp/packet.js';
+import { listen, startLine, type Line } from './http-line.js';
 
 const h = new Harness();
 let server: Server;
-let u: ConnectorNode;
-let a: ConnectorNode;
+let line: Line;
 let connections = 0;
 const seen: { authorization?: string; contentType?: string }[] = [];
 
-function pay() {
-  const data = Buffer.from(`keep-alive ${Math.random()}`);
-  return u.sendPacket({ destination: 'g.z.shop', amount: 10n, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 30_000), data });
-}
+const pay = () => line.pay('g.z.shop');
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -37,27 +33,8 @@ beforeAll(async () => {
   // long enough that an idle pooled socket is never closed by the server between two packets of a loaded run
   server.keepAliveTimeout = 120_000;
   server.on('connection', () => connections++);
-  const port = await new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
-
-  a = h.node({
-    nodeId: 'a',
-    http: { enabled: true, port: 0 },
-    routing: { enabled: false },
-    peers: [
-      { id: 'u', authToken: 'u-and-a', creditLimit: '100000000' },
-      { id: 'z', transport: 'http', http: { url: `http://127.0.0.1:${port}/ilp`, incomingToken: 'z-in', outgoingToken: 'z-out' } },
-    ],
-    routes: [{ prefix: 'g.z', nextHop: 'z' }],
-  } as never);
-  await a.start();
-  u = h.node({
-    nodeId: 'u',
-    routing: { enabled: false },
-    peers: [{ id: 'a', authToken: 'u-and-a', url: `ws://127.0.0.1:${a.btpPort}` }],
-    routes: [{ prefix: 'g', nextHop: 'a' }],
-  });
-  await u.start();
-  await waitFor(() => u.listPeers().find((p) => p.id === 'a')?.connected, 30_000, 'u connects to a');
+  const port = await listen(server);
+  line = await startLine(h, { peers: [{ id: 'z', url: `http://127.0.0.1:${port}/ilp`, prefix: 'g.z' }], creditLimit: '100000000', expiryMs: 30_000 });
 }, 90_000);
 
 afterAll(async () => {

@@ -5,13 +5,13 @@
  * late). A real local HTTP server plays peer z and answers
  * each packet as its destination says; z also posts to our listener.
  */
-import { createServer, request, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request, type ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
 import { sample, scrape } from '../helpers/metrics-text.js';
 import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
 import { deserializePrepare, serializeFulfill, serializePrepare } from '../../src/node/ilp/packet.js';
+import { closedPort, listen } from './http-line.js';
 
 const h = new Harness();
 afterEach(() => h.cleanup(), 30_000);
@@ -19,10 +19,6 @@ afterEach(() => h.cleanup(), 30_000);
 function pay(node: ConnectorNode, destination: string, timeoutMs = 20_000) {
   const data = Buffer.from(`to ${destination} ${Math.random()}`);
   return node.sendPacket({ destination, amount: 10n, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + timeoutMs), data });
-}
-
-function listen(s: Server): Promise<number> {
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
 }
 
 /** A POST to our listener as peer z; resolves with the status. */
@@ -55,9 +51,7 @@ describe('ILP-over-HTTP peering metrics', () => {
       });
     });
     const port = await listen(server);
-    const gone = createServer();
-    const closedPort = await listen(gone);
-    await new Promise<void>((r) => gone.close(() => r()));
+    const gonePort = await closedPort();
     h.onCleanup(
       () =>
         new Promise<void>((r) => {
@@ -73,7 +67,7 @@ describe('ILP-over-HTTP peering metrics', () => {
       routing: { enabled: false },
       peers: [
         { id: 'z', transport: 'http', http: { url: `http://127.0.0.1:${port}/ilp`, incomingToken: 'z-in', outgoingToken: 'z-out' }, creditLimit: '1000000' },
-        { id: 'gone', transport: 'http', http: { url: `http://127.0.0.1:${closedPort}/ilp`, incomingToken: 'g-in', outgoingToken: 'g-out' } },
+        { id: 'gone', transport: 'http', http: { url: `http://127.0.0.1:${gonePort}/ilp`, incomingToken: 'g-in', outgoingToken: 'g-out' } },
       ],
       routes: [
         { prefix: 'g.z', nextHop: 'z' },

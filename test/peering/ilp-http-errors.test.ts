@@ -6,17 +6,16 @@
  * packet → T00, each message naming the peer and what it answered. No money moves on any of them.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness, waitFor } from '../helpers/node.js';
-import { computeConditionFromData, IlpPacketType, type ConnectorNode } from '../../src/index.js';
+import { Harness } from '../helpers/node.js';
+import { IlpPacketType } from '../../src/index.js';
 import { statusToIlpCode, transportError } from '../../src/node/http/ilp-http-errors.js';
 import { deserializePrepare, serializeFulfill, serializeReject } from '../../src/node/ilp/packet.js';
+import { closedPort, listen, startLine, type Line } from './http-line.js';
 
 const h = new Harness();
 let server: Server;
-let u: ConnectorNode;
-let a: ConnectorNode;
+let line: Line;
 
 /** The peer's answer per case; the case rides in the destination's last segment (g.z.<case>). */
 const answers: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
@@ -38,14 +37,7 @@ const answers: Record<string, (req: IncomingMessage, res: ServerResponse) => voi
     res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(serializeReject({ code: 'F99', triggeredBy: 'g.z', message: 'no thanks', data: Buffer.alloc(0) })),
 };
 
-function pay(destination: string, amount = 10n) {
-  const data = Buffer.from(`to ${destination} ${Math.random()}`);
-  return u.sendPacket({ destination, amount, executionCondition: computeConditionFromData(data).condition, expiresAt: new Date(Date.now() + 20_000), data });
-}
-
-function listen(s: Server): Promise<number> {
-  return new Promise((r) => s.listen(0, '127.0.0.1', () => r((s.address() as AddressInfo).port)));
-}
+const pay = (destination: string) => line.pay(destination);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -59,35 +51,15 @@ beforeAll(async () => {
     });
   });
   const port = await listen(server);
-  // a port nothing listens on: bind one, then close it
-  const gone = createServer();
-  const closedPort = await listen(gone);
-  await new Promise<void>((r) => gone.close(() => r()));
-
-  a = h.node({
-    nodeId: 'a',
-    // many failures in a row are expected here: keep z up so every case reaches it the same way
-    http: { enabled: true, port: 0, downAfterFailures: 1000 },
-    routing: { enabled: false },
+  line = await startLine(h, {
     peers: [
-      { id: 'u', authToken: 'u-and-a', creditLimit: '1000000' },
-      { id: 'z', transport: 'http', http: { url: `http://127.0.0.1:${port}/ilp`, incomingToken: 'z-in', outgoingToken: 'z-out' } },
-      { id: 'gone', transport: 'http', http: { url: `http://127.0.0.1:${closedPort}/ilp`, incomingToken: 'g-in', outgoingToken: 'g-out' } },
+      { id: 'z', url: `http://127.0.0.1:${port}/ilp`, prefix: 'g.z' },
+      { id: 'gone', url: `http://127.0.0.1:${await closedPort()}/ilp`, prefix: 'g.gone' },
     ],
-    routes: [
-      { prefix: 'g.z', nextHop: 'z' },
-      { prefix: 'g.gone', nextHop: 'gone' },
-    ],
-  } as never);
-  await a.start();
-  u = h.node({
-    nodeId: 'u',
-    routing: { enabled: false },
-    peers: [{ id: 'a', authToken: 'u-and-a', url: `ws://127.0.0.1:${a.btpPort}` }],
-    routes: [{ prefix: 'g', nextHop: 'a' }],
+    // many failures in a row are expected here: keep z up so every case reaches it the same way
+    http: { downAfterFailures: 1000 },
+    creditLimit: '1000000',
   });
-  await u.start();
-  await waitFor(() => u.listPeers().find((p) => p.id === 'a')?.connected, 20_000, 'u connects to a');
 }, 60_000);
 
 afterAll(async () => {
@@ -134,6 +106,6 @@ describe('ILP-over-HTTP failures become Rejects upstream', () => {
   it("the peer's own Reject passes through unchanged, and nothing failed was booked", async () => {
     const r = await pay('g.z.reject');
     expect(r).toMatchObject({ type: IlpPacketType.Reject, code: 'F99', triggeredBy: 'g.z', message: 'no thanks' });
-    for (const peer of ['u', 'z', 'gone']) expect(a.getBalance(peer).balances[0].netBalance).toBe('0');
+    for (const peer of ['u', 'z', 'gone']) expect(line.a.getBalance(peer).balances[0].netBalance).toBe('0');
   });
 });

@@ -5,84 +5,49 @@
  * waits, and shows on a's screen with its amount and asset, destination and age. Shift-tab focuses
  * the pane, `a` approves it through the admin API, and the payment completes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Harness, waitFor } from '../helpers/node.js';
 import { AGENT, OPERATOR, acceptAll, call } from '../agents/helpers.js';
-import { Tmux, ensureBuilt, hasTmux } from './tmux.js';
+import { paneRows, paneTitle, quitStart, startTerminals, tmuxOrFailOnCi } from './tmux.js';
 
 const h = new Harness();
-let term: Tmux | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  term?.kill();
-  term = undefined;
-  await h.cleanup();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-}, 30_000);
+const startTerminal = startTerminals('ar-tui-approvals-', () => h.cleanup());
 
-beforeAll(() => ensureBuilt(), 120_000);
+const approvalRows = (screen: readonly string[]) => paneRows(screen, 'approvals');
+const title = (screen: readonly string[]) => paneTitle(screen, 'approvals');
 
-/** The approvals pane's rows on a screen: from its title to the next pane's title. */
-function approvalRows(screen: readonly string[]): string[] {
-  const top = screen.findIndex((l) => /^[▸ ] approvals {2}/.test(l));
-  if (top < 0) return [];
-  const rows: string[] = [];
-  for (const l of screen.slice(top + 1)) {
-    if (/^[▸ ] (packets|settlements)/.test(l)) break;
-    rows.push(l);
-  }
-  return rows;
-}
-
-const title = (screen: readonly string[]) => screen.find((l) => /^[▸ ] approvals {2}/.test(l)) ?? '';
-
-if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
-describe.skipIf(!hasTmux())('the approvals pane in a real terminal (tmux)', () => {
+describe.skipIf(!tmuxOrFailOnCi())('the approvals pane in a real terminal (tmux)', () => {
   it('a send above approvalAbove shows in the pane; a approves it and the payment completes', { timeout: 120_000 }, async () => {
     const b = h.node({ nodeId: 'b', peers: [{ id: 'a', relation: 'peer', authToken: 'a-b' }] } as never);
     acceptAll(b);
     await b.start();
 
-    dir = mkdtempSync(join(tmpdir(), 'ar-tui-approvals-'));
-    const file = join(dir, 'config.yaml');
-    writeFileSync(
-      file,
-      [
-        'nodeId: a',
-        'assetCode: USD',
-        'assetScale: 2',
-        'btpServerPort: 0',
-        'healthCheckPort: 0',
-        'adminApi:',
-        '  port: 0',
-        `  apiKey: ${OPERATOR}`,
-        '  keys:',
-        '    - name: agent',
-        `      key: ${AGENT}`,
-        '      scopes: [send, read]',
-        `dataDir: ${join(dir, 'data')}`,
-        'policies:',
-        '  local:',
-        '    budgets: [{ amount: 100000, per: day }]',
-        '    approvalAbove: 100',
-        'peers:',
-        '  - id: b',
-        '    relation: peer',
-        `    url: ws://127.0.0.1:${b.btpPort}`,
-        '    authToken: a-b',
-        'routes:',
-        '  - prefix: g.b',
-        '    nextHop: b',
-        '',
-      ].join('\n'),
-    );
-    term = new Tmux(120, 40);
-    const t = term;
-    t.type(`clear; node bin/run.js start --config ${file} --log-file ${join(dir, 'a.log')}; echo "exit=$?"`);
+    const { term: t } = startTerminal([
+      'nodeId: a',
+      'assetCode: USD',
+      'assetScale: 2',
+      'btpServerPort: 0',
+      'healthCheckPort: 0',
+      'adminApi:',
+      '  port: 0',
+      `  apiKey: ${OPERATOR}`,
+      '  keys:',
+      '    - name: agent',
+      `      key: ${AGENT}`,
+      '      scopes: [send, read]',
+      'policies:',
+      '  local:',
+      '    budgets: [{ amount: 100000, per: day }]',
+      '    approvalAbove: 100',
+      'peers:',
+      '  - id: b',
+      '    relation: peer',
+      `    url: ws://127.0.0.1:${b.btpPort}`,
+      '    authToken: a-b',
+      'routes:',
+      '  - prefix: g.b',
+      '    nextHop: b',
+    ]);
 
     // the header's endpoints line says where a's admin API answers
     const up = await t.until((s) => /admin (http:\/\/127\.0\.0\.1:\d+)/.exec(s.join('\n')), "a's admin address in the header", 40_000);
@@ -110,8 +75,6 @@ describe.skipIf(!hasTmux())('the approvals pane in a real terminal (tmux)', () =
     expect(decided.body).toMatchObject({ status: 'approved', decidedBy: 'apiKey', outcome: { fulfilled: true, data: Buffer.from('an apple').toString('base64') } });
     expect((await call(base, 'GET', '/admin/policies', AGENT)).body).toMatchObject({ local: { budgets: [{ spent: '300', reserved: '0' }] } });
 
-    t.keys('q');
-    const after = await t.screenWhere((s) => s.some((l) => /^exit=\d+$/.test(l)), 'start to exit', 30_000);
-    expect(after.join('\n')).toMatch(/^exit=0$/m);
+    await quitStart(t);
   });
 });

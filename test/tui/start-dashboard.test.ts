@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type Proc, until } from '../e2e/process.js';
-import { Tmux, ensureBuilt, hasTmux } from './tmux.js';
+import { Tmux, ensureBuilt, tmuxOrFailOnCi } from './tmux.js';
 
 let term: Tmux | undefined;
 let dir: string | undefined;
@@ -34,10 +34,7 @@ function config(nodeId: string): string {
   return file;
 }
 
-// Needs the tmux binary (scripts/debian-packages.txt installs it for the README's test command).
-// Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
-if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
-describe.skipIf(!hasTmux())('start on a terminal (tmux): where things are', () => {
+describe.skipIf(!tmuxOrFailOnCi())('start on a terminal (tmux): where things are', () => {
   it('the header shows admin, explorer, health and BTP; the explorer answers; q prints them again on exit', { timeout: 180_000 }, async () => {
     const file = config('shown');
     term = new Tmux(140, 30);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Tmux, ensureBuilt, fulfilledTotal, hasTmux, packetRows } from './tmux.js';
+import { Tmux, ensureBuilt, fulfilledTotal, packetRows, tmuxOrFailOnCi } from './tmux.js';
 
 let term: Tmux | undefined;
 let dir: string | undefined;
@@ -35,10 +35,7 @@ async function terminalUsable(t: Tmux, columns: number): Promise<void> {
   expect(t.get('alternate_on')).toBe('0');
 }
 
-// Needs the tmux binary (scripts/debian-packages.txt installs it for the README's test command).
-// Skipped only off CI on a machine without it; under CI=true a missing tmux fails loudly instead.
-if (process.env.CI && !hasTmux()) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
-describe.skipIf(!hasTmux())('the dashboard in a real terminal (tmux)', () => {
+describe.skipIf(!tmuxOrFailOnCi())('the dashboard in a real terminal (tmux)', () => {
   it('120x40: packets flow, an on-chain settle shows, p pauses the list while the totals go on, it follows a resize to 80x24, q stops cleanly', { timeout: 300_000 }, async () => {
     term = new Tmux(120, 40);
     const t = term;

@@ -3,8 +3,10 @@
  * running a plain shell, keys sent with send-keys and the screen read with capture-pane.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach, beforeAll, expect } from 'vitest';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -15,6 +17,17 @@ export function hasTmux(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * True when tmux runs. Needs the tmux binary (scripts/debian-packages.txt installs it for the README's
+ * test command): off CI a machine without it skips the tmux tests; under CI=true a missing tmux
+ * throws, failing the file loudly instead.
+ */
+export function tmuxOrFailOnCi(): boolean {
+  const has = hasTmux();
+  if (process.env.CI && !has) throw new Error('tmux is missing: scripts/test.sh installs it from scripts/debian-packages.txt');
+  return has;
 }
 
 /** The dashboard's sources (src/tui and the seam), relative to the root. */
@@ -169,4 +182,66 @@ export const packetRows = (screen: readonly string[]) => screen.filter((l) => /^
 export function fulfilledTotal(screen: readonly string[]): number {
   const m = /in flight [\d,]+ {2}fulfilled ([\d,]+)/.exec(screen.join('\n'));
   return m ? Number(m[1].replaceAll(',', '')) : -1;
+}
+
+/** True for the title line of the dashboard pane `name` (`▸` marks the focused pane). */
+const isTitleOf = (name: string) => (line: string) => line.startsWith(`▸ ${name}  `) || line.startsWith(`  ${name}  `);
+
+/** The title line of the dashboard pane `name` on a screen, or ''. */
+export function paneTitle(screen: readonly string[], name: string): string {
+  return screen.find(isTitleOf(name)) ?? '';
+}
+
+/** The rows of the dashboard pane `name` on a screen: below its title, up to the next pane's title. */
+export function paneRows(screen: readonly string[], name: string): string[] {
+  const top = screen.findIndex(isTitleOf(name));
+  if (top < 0) return [];
+  const rows: string[] = [];
+  for (const l of screen.slice(top + 1)) {
+    if (/^[▸ ] (packets|settlements)/.test(l)) break;
+    rows.push(l);
+  }
+  return rows;
+}
+
+/** `agent-runtime start` of the built CLI running in a real terminal. */
+export interface StartTerminal {
+  term: Tmux;
+  /** A fresh folder: config.yaml, data/ (the node's dataDir) and a.log. */
+  dir: string;
+}
+
+/**
+ * For a test file whose tests run `agent-runtime start` in a terminal: builds the CLI before all
+ * (ensureBuilt) and, after each test, kills the terminal, runs `cleanup` (the test's own nodes),
+ * then removes the folder. Returns `open`: writes `config` (YAML lines; `dataDir` is added) into a
+ * fresh folder and types `node bin/run.js start --config …` into a new 120 × 40 terminal, the
+ * shell printing `exit=<code>` when start ends.
+ */
+export function startTerminals(prefix: string, cleanup: () => Promise<void>): (config: readonly string[]) => StartTerminal {
+  let open: StartTerminal | undefined;
+  beforeAll(() => ensureBuilt(), 120_000);
+  afterEach(async () => {
+    const was = open;
+    open = undefined;
+    was?.term.kill();
+    await cleanup();
+    if (was) rmSync(was.dir, { recursive: true, force: true });
+  }, 30_000);
+  return (config) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, [...config, `dataDir: ${join(dir, 'data')}`, ''].join('\n'));
+    const term = new Tmux(120, 40);
+    open = { term, dir };
+    term.type(`clear; node bin/run.js start --config ${file} --log-file ${join(dir, 'a.log')}; echo "exit=$?"`);
+    return open;
+  };
+}
+
+/** Presses q on a started dashboard and expects start to exit 0. */
+export async function quitStart(t: Tmux): Promise<void> {
+  t.keys('q');
+  const after = await t.screenWhere((s) => s.some((l) => /^exit=\d+$/.test(l)), 'start to exit', 30_000);
+  expect(after.join('\n')).toMatch(/^exit=0$/m);
 }

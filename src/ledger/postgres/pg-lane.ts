@@ -1,7 +1,7 @@
 /**
  * The PostgreSQL ledger's write lane: the shared group commit (../group-lane.ts) over a connection pool.
  *
- * The commits of one event-loop turn form a group, written as one statement (`BATCH`: journal rows
+ * The commits of one event-loop turn form a group, written as one statement (batch.ts `BATCH`: journal rows
  * plus one delta row, its own transaction); up to `maxInFlight` statements run at once on separate
  * connections, and commits made meanwhile go into the next group. A callback runs only after its
  * group's statement answered, i.e. after COMMIT with synchronous_commit on: the WAL record is flushed
@@ -18,7 +18,7 @@ import type { Callback } from '../group.js';
 import { GroupLane, type LaneGroup } from '../group-lane.js';
 import type { SideJournal } from '../side-journal.js';
 import type { AccountId, JournalEntry } from '../types.js';
-import { BATCH, rowsJson } from './queries.js';
+import { BATCH, batchParams, type BatchResult } from './batch.js';
 
 /** One account in memory. */
 export type PgAccount = LaneAccount;
@@ -61,23 +61,23 @@ export abstract class PgLane extends GroupLane<PgAccount, Item, PgGroup> {
 
   protected writeGroup(g: PgGroup): void {
     if (this.writeHook) this.writeHook({ seq: g.seq, entries: g.items.length, sync: true });
-    let json: string;
+    let values: string[];
     try {
-      json = rowsJson(g.items);
+      values = batchParams(g.items);
     } catch (err) {
       this.done(g, err, undefined);
       return;
     }
-    this.pool.query<{ id: string }>({ name: BATCH.name, text: BATCH.text, values: [json] }).then(
-      (r) => this.done(g, undefined, r.rows),
+    this.pool.query<BatchResult>({ name: BATCH.name, text: BATCH.text, values }).then(
+      (r) => this.done(g, undefined, r.rows[0]),
       (err: unknown) => this.done(g, err, undefined),
     );
   }
 
-  private done(g: PgGroup, err: unknown, inserted: { id: string }[] | undefined): void {
+  private done(g: PgGroup, err: unknown, result: BatchResult | undefined): void {
     const changes = new Map<PgAccount, bigint>();
-    const all = inserted !== undefined && inserted.length === g.items.length;
-    const fresh = all ? undefined : new Set(inserted?.map((r) => r.id));
+    const all = result !== undefined && result.n === g.items.length;
+    const fresh = all ? undefined : new Set(result?.ids ?? []);
     for (const it of g.items) {
       this.untrack(it.entry, it.accts);
       if (err !== undefined) continue;

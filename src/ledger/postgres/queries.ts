@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL ledger's statements. Each write is one statement (its own transaction: committed,
- * with synchronous_commit on, before the server answers), so a batch is one round trip.
+ * The PostgreSQL ledger's statements besides the batch write (batch.ts). Each write is one statement
+ * (its own transaction: committed, with synchronous_commit on, before the server answers).
  */
 import type pg from 'pg';
 import { parseAssetKey } from '../asset-records.js';
@@ -20,7 +20,7 @@ interface Row {
   r?: number;
 }
 
-/** JSON of entries for BATCH / IMPORT_JOURNAL. */
+/** JSON of entries for the import's journal statement (the packet path's batch is batch.ts). */
 export function rowsJson(items: readonly { entry: JournalEntry; ts: number }[]): string {
   const rows: Row[] = new Array<Row>(items.length);
   for (let n = 0; n < items.length; n++) {
@@ -46,26 +46,6 @@ const JOURNAL_FROM_JSON = `
     ARRAY(SELECT x::numeric FROM jsonb_array_elements_text(e->'m') WITH ORDINALITY AS t(x, n) ORDER BY n),
     decode(e->>'c', 'hex'), e->>'s', (e->>'r')::bigint
   FROM jsonb_array_elements($1::jsonb) AS e`;
-
-/**
- * One batch: the entries whose id is new go into the journal, their summed changes into one delta
- * row; answers the ids it inserted (the others were booked before: replays).
- */
-export const BATCH = {
-  name: 'ledger_batch',
-  text: `
-    WITH ins AS (
-      INSERT INTO ledger_journal (id, kind, ts, accounts, amounts, condition, source_peer, request_id)
-      ${JOURNAL_FROM_JSON}
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id, accounts, amounts
-    ), d AS (
-      SELECT p.account, sum(p.amount) AS amount FROM ins, unnest(ins.accounts, ins.amounts) AS p(account, amount) GROUP BY p.account
-    ), dr AS (
-      INSERT INTO ledger_deltas (accounts, amounts) SELECT array_agg(account), array_agg(amount) FROM d HAVING count(*) > 0 RETURNING seq
-    )
-    SELECT id FROM ins`,
-};
 
 /** Adds every committed delta row into the base balances and deletes it, atomically. */
 export const CONSOLIDATE = `

@@ -18,8 +18,10 @@
  * - `cluster_runtime`: the one row of runtime peer and route changes every instance applies.
  * - `cluster_shared` (rates, policies), `cluster_approvals`, `cluster_receipts`: the cluster's shared
  *   runtime state besides peers and routes (src/cluster/shared-state.ts).
+ * - `settlement_*` (migration 5, settlement-schema.ts): a cluster's settlement lanes and their state.
  */
 import type pg from 'pg';
+import { SETTLEMENT_MIGRATION } from './settlement-schema.js';
 
 /** Ordered migrations; append only (a step's index + 1 is the schema version it produces). */
 export const MIGRATIONS: readonly { name: string; sql: string }[] = [
@@ -93,6 +95,7 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
         record jsonb NOT NULL
       );`,
   },
+  SETTLEMENT_MIGRATION,
 ];
 
 /** The schema version this build writes. */

@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { LedgerBackend, Posting } from '../../ledger/index.js';
-import { accounts, exchangeAccount, feesAccount } from '../../ledger/index.js';
+import { accounts } from '../../ledger/index.js';
 import type { Asset, RateBook } from '../../rates/index.js';
 import { readPrepareView, patchPrepare, serializeReject, type PrepareView } from '../ilp/packet.js';
 import {
@@ -34,7 +34,8 @@ import type { EventStream } from '../events.js';
 import type { ResponseCallback } from '../btp/btp-link.js';
 import type { InFlightCaps } from './in-flight-caps.js';
 import { checkMaxPacketAmount } from './amount.js';
-import { exchange, sameAsset } from './exchange.js';
+import { Crossings, exchangeAcross, type Crossing } from './exchange.js';
+import { amountAfterFee } from './amount.js';
 import { forwardExpiry, replyDeadline, type ExpiryPolicy } from './expiry.js';
 import type { LateFulfillLog, LateReason } from './late-fulfills.js';
 import { emitResult, reportLate } from './packet-events.js';
@@ -102,6 +103,8 @@ export interface InFlight {
   /** Assets of the source and the next hop, fixed when the amount is converted (undefined: the node's). */
   assetIn: Asset | undefined;
   assetOut: Asset | undefined;
+  /** The pair's booking plan (exchange.ts Crossings), set with the assets. */
+  crossing: Crossing | undefined;
   readonly condition: Buffer;
   readonly requestId: number;
   readonly started: number;
@@ -141,6 +144,7 @@ class Packet implements InFlight {
   converted: bigint;
   assetIn: Asset | undefined = undefined;
   assetOut: Asset | undefined = undefined;
+  crossing: Crossing | undefined = undefined;
   readonly condition: Buffer;
   reserved = false;
   readonly control: boolean;
@@ -186,8 +190,13 @@ export class PacketProcessor {
   private draining = false;
   private drainWaiters: (() => void)[] = [];
   private readonly accountIds = new Map<string, string>();
+  private readonly node: Asset;
+  private readonly crossings: Crossings;
 
-  constructor(private readonly o: ProcessorOptions) {}
+  constructor(private readonly o: ProcessorOptions) {
+    this.node = o.asset ?? DEFAULT_ASSET;
+    this.crossings = new Crossings(this.node);
+  }
 
   get inFlightCount(): number {
     return this.inFlight;
@@ -301,10 +310,17 @@ export class PacketProcessor {
 
   /** Sets the amount in the next hop's asset and after the fee (the local agent has the node's asset). */
   private convert(p: InFlight, from: PeerPort | undefined, to: PeerPort | undefined, feeBps: bigint, now: number): void {
-    const node = this.o.asset ?? DEFAULT_ASSET;
-    p.assetIn = from?.asset;
-    p.assetOut = to?.asset;
-    const x = exchange(p.amountIn, from?.asset ?? node, to?.asset ?? node, this.o.rates, feeBps, now);
+    const assetIn = (p.assetIn = from?.asset);
+    const assetOut = (p.assetOut = to?.asset);
+    // Both in the node's asset (the common case): nothing to look up. Two peers may share one asset
+    // object of their own: that pair goes through its Crossing, whose fees account is that asset's.
+    const c = assetIn === undefined && assetOut === undefined ? undefined : this.crossings.get(assetIn ?? this.node, assetOut ?? this.node);
+    p.crossing = c;
+    if (c === undefined || c.same) {
+      p.amountOut = amountAfterFee(p.amountIn, feeBps);
+      return;
+    }
+    const x = exchangeAcross(p.amountIn, c.from, c.to, this.o.rates, feeBps, now);
     p.converted = x.converted;
     p.amountOut = x.out;
   }
@@ -414,18 +430,16 @@ export class PacketProcessor {
     const from = this.accountOf(p.from);
     const to = this.accountOf(p.to);
     if (from === to) return undefined;
-    const node = this.o.asset ?? DEFAULT_ASSET;
-    const fromAsset = p.assetIn ?? node;
-    const toAsset = p.assetOut ?? node;
+    const c = p.crossing;
     const fee = p.converted - p.amountOut;
     const legs: Posting[] = [{ account: from, amount: p.amountIn }];
-    if (!sameAsset(fromAsset, toAsset)) {
+    if (c !== undefined && !c.same) {
       // both legs through the per-asset exchange accounts: the entry sums to zero in each asset
-      legs.push({ account: exchangeAccount(fromAsset), amount: -p.amountIn });
-      if (p.converted !== 0n) legs.push({ account: exchangeAccount(toAsset), amount: p.converted });
+      legs.push({ account: c.exchangeFrom, amount: -p.amountIn });
+      if (p.converted !== 0n) legs.push({ account: c.exchangeTo, amount: p.converted });
     }
     if (p.amountOut !== 0n || legs.length === 1) legs.push({ account: to, amount: -p.amountOut });
-    if (fee !== 0n) legs.push({ account: sameAsset(toAsset, node) ? accounts.fees : feesAccount(toAsset, node), amount: -fee });
+    if (fee !== 0n) legs.push({ account: c === undefined ? accounts.fees : c.fees, amount: -fee });
     return legs;
   }
 

@@ -95,10 +95,10 @@ describe('PeersPane at 80 columns', () => {
   it('shows connection, relation, the balance bar, limits and the settlement state', () => {
     expect(frame(<PeersPane peers={vm.peers} focused={false} width={80} rows={3} scroll={0} />)).toBe(
       lines(
-        '  peers  1/3 up · bar: we owe │ owes us ────────────────────────────────────────',
-        'up       alice     child  ·····│██···    0.00025 USD 1.0M/-      off',
-        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1.0M/5000   claim sent 6000',
-        'down     carol     parent ·····│█████    9500.00 EUR 1.0M/-      failed: ripple…',
+        '  peers  1/3 up · bar: we owe │ owes us · limit / settle at ────────────────────',
+        'up       alice     child  ·····│██···    0.00025 USD 0.001/- USD     off',
+        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1/0.005000 XRP  claim sent…',
+        'down     carol     parent ·····│█████    9500.00 EUR 10000/- EUR     failed: ri…',
       ),
     );
   });
@@ -106,10 +106,10 @@ describe('PeersPane at 80 columns', () => {
   it('at 120 columns each balance shows every fraction digit of its asset (issue 19)', () => {
     expect(frame(<PeersPane peers={vm.peers} focused width={120} rows={3} scroll={0} />)).toBe(
       lines(
-        '▸ peers  1/3 up · bar: we owe │ owes us ────────────────────────────────────────────────────────────────────────────────',
-        'up       alice          child  ·········│███······  0.000250000 USD limit 1.0M · settle -      off',
-        'retry 3  bob            peer   █████████│·········    -0.006000 XRP limit 1.0M · settle 5000   claim sent 6000',
-        'down     carol          parent ·········│█████████      9500.00 EUR limit 1.0M · settle -      failed: rippled unreacha…',
+        '▸ peers  1/3 up · bar: we owe │ owes us · limit / settle at ────────────────────────────────────────────────────────────',
+        'up       alice          child  ·········│███······  0.000250000 USD 0.001000000 USD /               - off',
+        'retry 3  bob            peer   █████████│·········    -0.006000 XRP    1.000000 XRP /    0.005000 XRP claim sent 6000',
+        'down     carol          parent ·········│█████████      9500.00 EUR    10000.00 EUR /               - failed: rippled u…',
       ),
     );
   });
@@ -117,8 +117,8 @@ describe('PeersPane at 80 columns', () => {
   it('scrolls when there are more peers than lines', () => {
     expect(frame(<PeersPane peers={vm.peers} focused width={80} rows={1} scroll={1} />)).toBe(
       lines(
-        '▸ peers  1/3 up · 2-2 of 3 · bar: we owe │ owes us ─────────────────────────────',
-        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1.0M/5000   claim sent 6000',
+        '▸ peers  1/3 up · 2-2 of 3 · bar: we owe │ owes us · limit / settle at ─────────',
+        'retry 3  bob       peer   █████│·····  -0.006000 XRP 1/0.005000 XRP  claim sent…',
       ),
     );
   });

@@ -1,12 +1,14 @@
 import type { PeerState } from '../../store/dashboard-store.js';
-import { compact, fitAmount } from '../../format.js';
+import { compact, fitAmount, fitValue, type AssetView } from '../../format.js';
 import { barSegments } from '../balance-bar/bar.js';
 import { SPACE, col, type Color, type Segment } from '../line/segments.js';
 
 /** Column widths of the peers pane at a given total width. */
 export function peerColumns(width: number) {
   const wide = width >= 100;
-  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 19 : 11, balance: wide ? 16 : 14, limits: wide ? 26 : 11 };
+  // limits: two amounts with their asset; from 110 columns on they grow to 15 characters each (`12.500000 XRP`)
+  const limits = wide ? 27 + Math.min(6, Math.max(0, width - 110)) : 15;
+  const fixed = { state: 8, id: wide ? 14 : 9, relation: 6, bar: wide ? 19 : 11, balance: wide ? 16 : 14, limits };
   const used = fixed.state + fixed.id + fixed.relation + fixed.bar + fixed.balance + fixed.limits + 6;
   return { ...fixed, wide, settlement: Math.max(0, width - used) };
 }
@@ -44,12 +46,35 @@ export function settlementText(p: Readonly<PeerState>): { text: string; color?: 
   }
 }
 
-/** state, id, relation, balance bar, balance (with its asset: `12.500000 XRP`), limit/threshold (units), settlement. */
+/**
+ * The credit limit and settle threshold in the peer's asset (issue 19), `∞` for no limit and `-` for
+ * no threshold. Wide: each amount as balances show it, right-aligned (`1.000000 XRP / 0.005000 XRP`);
+ * narrow: both values and the asset named once (`1/0.005 XRP`). Unknown asset: the units, compact.
+ */
+export function limitsText(p: Readonly<Pick<PeerState, 'creditLimit' | 'settleThreshold' | 'asset'>>, width: number, wide: boolean): string {
+  const asset: AssetView | undefined = p.asset;
+  if (asset === undefined) {
+    const limit = p.creditLimit === undefined ? '∞' : compact(p.creditLimit);
+    const threshold = p.settleThreshold === undefined ? '-' : compact(p.settleThreshold);
+    return wide ? `limit ${limit} · settle ${threshold}` : `${limit}/${threshold}`;
+  }
+  if (wide) {
+    const half = (width - 3) >> 1;
+    const limit = p.creditLimit === undefined ? '∞' : fitAmount(p.creditLimit, asset, half);
+    const threshold = p.settleThreshold === undefined ? '-' : fitAmount(p.settleThreshold, asset, width - 3 - half);
+    return `${limit.padStart(half)} / ${threshold.padStart(width - 3 - half)}`;
+  }
+  const room = width - asset.code.length - 2; // "a/b CODE": one slash, one space
+  const half = Math.max(1, room >> 1);
+  const limit = p.creditLimit === undefined ? '∞' : fitValue(p.creditLimit, asset, half);
+  const threshold = p.settleThreshold === undefined ? '-' : fitValue(p.settleThreshold, asset, Math.max(1, room - limit.length));
+  return `${limit}/${threshold} ${asset.code}`;
+}
+
+/** state, id, relation, balance bar, balance (with its asset: `12.500000 XRP`), limit / threshold (in the asset too), settlement. */
 export function peerSegments(p: Readonly<PeerState>, width: number): Segment[] {
   const c = peerColumns(width);
   const conn = connection(p);
-  const limit = p.creditLimit === undefined ? '∞' : compact(p.creditLimit);
-  const threshold = p.settleThreshold === undefined ? '-' : compact(p.settleThreshold);
   const settle = settlementText(p);
   return [
     col(conn.text, c.state, { color: conn.color }),
@@ -62,7 +87,7 @@ export function peerSegments(p: Readonly<PeerState>, width: number): Segment[] {
     SPACE,
     col(fitAmount(p.balance, p.asset, c.balance), c.balance, { align: 'right' }),
     SPACE,
-    col(c.wide ? `limit ${limit} · settle ${threshold}` : `${limit}/${threshold}`, c.limits, { dim: true }),
+    col(limitsText(p, c.limits, c.wide), c.limits, { dim: true }),
     SPACE,
     col(settle.text, c.settlement, { color: settle.color }),
   ];

@@ -22,7 +22,7 @@ export function PeersPane({ peers, focused, width, rows, scroll }: PeersPaneProp
   const more = peers.length > rows ? ` · ${start + 1}-${start + shown.length} of ${peers.length}` : '';
   return (
     <Box flexDirection="column" width={width} height={rows + 1}>
-      <PaneTitle title="peers" detail={`${up}/${peers.length} up${more} · bar: we owe │ owes us`} focused={focused} width={width} />
+      <PaneTitle title="peers" detail={`${up}/${peers.length} up${more} · bar: we owe │ owes us · limit / settle at`} focused={focused} width={width} />
       {shown.length === 0 ? (
         <Line segments={[{ text: '  no peers configured', dim: true }]} width={width} />
       ) : (
