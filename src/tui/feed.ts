@@ -3,7 +3,8 @@
  * (O(1) per event), and re-reads the node's peer list and health about once a second. React never
  * sees an event; it polls `store.version` on a timer (see use-view-model.ts).
  */
-import { applyBatch, createStore, refreshDefences, refreshHealth, refreshPeers, type DashboardStore } from './store/dashboard-store.js';
+import { applyBatch, createStore, refreshDefences, refreshPeers, type DashboardStore } from './store/dashboard-store.js';
+import { refreshHealth } from './store/health.js';
 import type { DashboardSource } from './source.js';
 import { replaceRoutes, routesFrom } from './store/routes.js';
 

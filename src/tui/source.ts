@@ -3,7 +3,8 @@
  * structurally. The dashboard never calls anything else on the node (stopping is the caller's job).
  */
 import type { EventSnapshot, EventListener } from '../node/events.js';
-import type { PeerInfo, HealthReport, RouteInfo } from '../node/types.js';
+import type { PeerInfo, RouteInfo } from '../node/types.js';
+import type { HealthInput } from './store/health.js';
 
 /** One peer as the peers pane shows it (a subset of the node's PeerInfo). */
 export type DashboardPeer = Readonly<Pick<PeerInfo, 'id' | 'relation' | 'connected' | 'balance' | 'creditLimit' | 'settleThreshold' | 'settlement' | 'asset' | 'transport' | 'http'>>;
@@ -45,8 +46,8 @@ export interface DashboardSource {
    * amounts show as units without an asset.
    */
   accountAsset?(account: string): { code: string; scale: number };
-  /** Called about once a second for the uptime and status. */
-  health(): Pick<HealthReport, 'uptime' | 'status'>;
+  /** Called about once a second for the uptime and status (and, on a cluster instance, its cluster fields). */
+  health(): HealthInput;
   /** Read with the health; absent: the defence line counts late fulfills from events only. */
   readonly securityStats?: DefenceCounters;
   /**

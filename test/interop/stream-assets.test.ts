@@ -9,13 +9,13 @@
  * last packet converts to 0 (forwarded as 0, as ilp-connector does; STREAM's minimum for such a packet
  * is 0, so it is fulfilled), the reverse direction, and a 3-asset chain of two hubs.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer } from 'ilp-protocol-stream';
+import { createConnection } from 'ilp-protocol-stream';
 import { Harness, waitFor } from '../helpers/node.js';
 import { InteropHarness } from '../helpers/interop.js';
+import { fulfilledAt, startStreamReceiver, type Fulfilled } from '../helpers/stream-receiver.js';
 import { json, run } from '../cli/run-command.js';
-import type { ConnectorNode, NodeEvent } from '../../src/index.js';
+import type { ConnectorNode } from '../../src/index.js';
 
 const h = new Harness();
 const ih = new InteropHarness();
@@ -47,17 +47,6 @@ function expectedOut(amount: bigint, from: Asset, to: Asset, rates: Rates = RATE
   return converted - (converted * FEE_BPS) / 10_000n;
 }
 
-/** What the test uses of ilp-protocol-stream's server side. */
-interface MoneyStream {
-  setReceiveMax(max: number): void;
-  on(event: 'money', cb: (amount: string) => void): void;
-}
-interface ServerConnection {
-  totalReceived: string;
-  on(event: 'stream', cb: (stream: MoneyStream) => void): void;
-}
-type Fulfilled = Extract<NodeEvent, { type: 'packet:fulfilled' }>;
-
 interface Setup {
   hub: ConnectorNode;
   fulfilled: Fulfilled[];
@@ -76,10 +65,7 @@ async function hubWith(from: Asset, to: Asset, maxPacket: bigint): Promise<Setup
       { id: 'payee', relation: 'child', authToken: 'payee-token', creditLimit: '100000000000000', ...asset(to) },
     ],
   } as never);
-  const fulfilled: Fulfilled[] = [];
-  hub.events.subscribe((batch) => {
-    for (const e of batch) if (e.type === 'packet:fulfilled') fulfilled.push(e);
-  });
+  const fulfilled = fulfilledAt(hub);
   await hub.start();
   return { hub, fulfilled };
 }
@@ -90,30 +76,12 @@ async function streamPay(hub: ConnectorNode, total: bigint, payeeHub = hub): Pro
   const payerPlugin = ih.plugin(url('payer', hub));
   const payeePlugin = ih.plugin(url('payee', payeeHub));
   await Promise.all([payerPlugin.connect(), payeePlugin.connect()]);
-  const server = await createServer({ plugin: payeePlugin, serverSecret: randomBytes(32) });
-  ih.onCleanup(() => server.close());
-  let received = 0n;
-  const connections: ServerConnection[] = [];
-  server.on('connection', (conn: ServerConnection) => {
-    connections.push(conn);
-    conn.on('stream', (stream) => {
-      stream.setReceiveMax(Infinity);
-      stream.on('money', (amount: string) => {
-        received += BigInt(amount);
-      });
-    });
-  });
-  const { destinationAccount, sharedSecret } = server.generateAddressAndSecret();
-  const conn = await createConnection({ plugin: payerPlugin, destinationAccount, sharedSecret });
+  const payee = await startStreamReceiver(ih, payeePlugin);
+  const conn = await createConnection({ plugin: payerPlugin, destinationAccount: payee.destinationAccount, sharedSecret: payee.sharedSecret });
   const stream = conn.createStream();
   await stream.sendTotal(total.toString());
   await conn.end();
-  // ilp-protocol-stream sometimes opens a second, empty server-side connection: sum them all
-  const total_ = () => connections.reduce((s, c) => s + BigInt(c.totalReceived), 0n);
-  await waitFor(() => received > 0n && total_() === received, 20_000, 'the payee has the money').catch((err: Error) => {
-    throw new Error(`${err.message}: ${connections.length} connection(s), totalReceived ${connections.map((c) => c.totalReceived).join()}, money events ${received}`);
-  });
-  return { received, totalSent: BigInt(stream.totalSent) };
+  return { received: await payee.settled(), totalSent: BigInt(stream.totalSent) };
 }
 
 const bal = (n: ConnectorNode, account: string) => BigInt(n.getAccounts().find((a) => a.account === account)?.balance ?? '0');
@@ -215,10 +183,8 @@ describe('stock ilp-protocol-stream across an asset boundary (USD@9 ↔ XRP@6)',
       ],
       routes: [{ prefix: 'g.hub1', nextHop: 'hub1' }],
     } as never);
-    const at1: Fulfilled[] = [];
-    const at2: Fulfilled[] = [];
-    hub1.events.subscribe((b) => at1.push(...b.filter((e): e is Fulfilled => e.type === 'packet:fulfilled')));
-    hub2.events.subscribe((b) => at2.push(...b.filter((e): e is Fulfilled => e.type === 'packet:fulfilled')));
+    const at1 = fulfilledAt(hub1);
+    const at2 = fulfilledAt(hub2);
     await hub2.start();
     await waitFor(() => hub1.listPeers().find((p) => p.id === 'hub2')?.connected, 20_000, 'hub2 connected to hub1');
 

@@ -4,13 +4,13 @@
  * crosses our node between two of them. The payer's link has a max packet amount, so STREAM learns
  * it from our F08 and splits the payment; our fee is taken per packet and the books add up exactly.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import Ildcp from 'ilp-protocol-ildcp';
-import { createConnection, createServer } from 'ilp-protocol-stream';
+import { createConnection } from 'ilp-protocol-stream';
 import { Harness, waitFor } from '../helpers/node.js';
 import { InteropHarness, sendThroughPlugin } from '../helpers/interop.js';
-import type { ConnectorNode, NodeEvent } from '../../src/index.js';
+import { fulfilledAt, startStreamReceiver, type Fulfilled } from '../helpers/stream-receiver.js';
+import type { ConnectorNode } from '../../src/index.js';
 
 const h = new Harness();
 const ih = new InteropHarness();
@@ -22,7 +22,7 @@ afterEach(async () => {
 const TOTAL = 100_000n;
 const MAX_PACKET = 10_000n;
 
-async function hubWithChildren(): Promise<{ hub: ConnectorNode; url: (id: string, token: string) => string; fulfilled: Extract<NodeEvent, { type: 'packet:fulfilled' }>[] }> {
+async function hubWithChildren(): Promise<{ hub: ConnectorNode; url: (id: string, token: string) => string; fulfilled: Fulfilled[] }> {
   const hub = h.node({
     nodeId: 'hub',
     ilpAddress: 'g.hub',
@@ -31,22 +31,9 @@ async function hubWithChildren(): Promise<{ hub: ConnectorNode; url: (id: string
       { id: 'payee', relation: 'child', authToken: 'payee-token', creditLimit: '10000000' },
     ],
   } as never);
-  const fulfilled: Extract<NodeEvent, { type: 'packet:fulfilled' }>[] = [];
-  hub.events.subscribe((batch) => {
-    for (const e of batch) if (e.type === 'packet:fulfilled') fulfilled.push(e);
-  });
+  const fulfilled = fulfilledAt(hub);
   await hub.start();
   return { hub, url: (id, token) => `btp+ws://${id}:${token}@127.0.0.1:${hub.btpPort}`, fulfilled };
-}
-
-/** What the test uses of ilp-protocol-stream's server side. */
-interface MoneyStream {
-  setReceiveMax(max: number): void;
-  on(event: 'money', cb: (amount: string) => void): void;
-}
-interface ServerConnection {
-  totalReceived: string;
-  on(event: 'stream', cb: (stream: MoneyStream) => void): void;
 }
 
 const bal = (n: ConnectorNode, account: string) => BigInt(n.getAccounts().find((a) => a.account === account)?.balance ?? '0');
@@ -86,20 +73,8 @@ describe('ilp-plugin-btp children and a STREAM payment across our node', () => {
     const payeePlugin = ih.plugin(url('payee', 'payee-token'));
     await Promise.all([payerPlugin.connect(), payeePlugin.connect()]);
 
-    const server = await createServer({ plugin: payeePlugin, serverSecret: randomBytes(32) });
-    ih.onCleanup(() => server.close());
-    let received = 0n;
-    const connections: ServerConnection[] = [];
-    server.on('connection', (conn: ServerConnection) => {
-      connections.push(conn);
-      conn.on('stream', (stream) => {
-        stream.setReceiveMax(Infinity);
-        stream.on('money', (amount: string) => {
-          received += BigInt(amount);
-        });
-      });
-    });
-    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret();
+    const payee = await startStreamReceiver(ih, payeePlugin);
+    const { destinationAccount, sharedSecret } = payee;
     expect(destinationAccount.startsWith('g.hub.payee.')).toBe(true);
 
     const conn = await createConnection({ plugin: payerPlugin, destinationAccount, sharedSecret });
@@ -109,12 +84,7 @@ describe('ilp-plugin-btp children and a STREAM payment across our node', () => {
     await conn.end();
 
     expect(BigInt(stream.totalSent)).toBe(TOTAL);
-    // ilp-protocol-stream sometimes opens a second, empty server-side connection (seen under load):
-    // the money is what all of them received together
-    const settled = () => received > 0n && connections.reduce((sum, c) => sum + BigInt(c.totalReceived), 0n) === received;
-    await waitFor(settled, 10_000, 'the payee has the money').catch((err: Error) => {
-      throw new Error(`${err.message}: ${connections.length} connection(s), totalReceived ${connections.map((c) => c.totalReceived).join()}, money events ${received}`);
-    });
+    const received = await payee.settled();
 
     // money packets: several (the link allows 10000 a packet), each paying exactly 10 bps rounded down
     const money = fulfilled.filter((e) => e.from === 'payer' && BigInt(e.amount) > 0n);

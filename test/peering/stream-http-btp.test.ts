@@ -4,12 +4,12 @@
  * of b, and money back the other way on the same STREAM connection. Fees are off, so exactly what
  * one side sent arrives at the other, and each node's books say so and sum to zero.
  */
-import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConnection, createServer } from 'ilp-protocol-stream';
+import { createConnection } from 'ilp-protocol-stream';
 import { Harness, waitFor } from '../helpers/node.js';
 import { InteropHarness } from '../helpers/interop.js';
-import type { ConnectorNode, NodeEvent } from '../../src/index.js';
+import { fulfilledAt, startStreamReceiver, type Fulfilled, type MoneyStream } from '../helpers/stream-receiver.js';
+import type { ConnectorNode } from '../../src/index.js';
 
 const h = new Harness();
 const ih = new InteropHarness();
@@ -25,28 +25,10 @@ const MAX_PACKET = 10_000n;
 const http = { enabled: true, port: 0 };
 const routing = { enabled: false };
 
-/** What the test uses of ilp-protocol-stream's streams and server connections. */
-interface MoneyStream {
-  totalSent: string;
-  totalReceived: string;
-  setReceiveMax(max: number): void;
-  sendTotal(amount: string): Promise<void>;
-  on(event: 'money', cb: (amount: string) => void): void;
-}
-interface ServerConnection {
-  totalReceived: string;
-  on(event: 'stream', cb: (stream: MoneyStream) => void): void;
-}
-
-type Fulfilled = Extract<NodeEvent, { type: 'packet:fulfilled' }>;
-
 /** a ⇄ b over HTTP only, each with one BTP child, static routes both ways, no fees. */
 async function mixedPath(): Promise<{ a: ConnectorNode; b: ConnectorNode; fulfilled: Map<string, Fulfilled[]> }> {
-  const fulfilled = new Map<string, Fulfilled[]>([['a', []], ['b', []]]);
-  const watch = (n: ConnectorNode, id: string) =>
-    n.events.subscribe((batch) => {
-      for (const e of batch) if (e.type === 'packet:fulfilled') fulfilled.get(id)!.push(e);
-    });
+  const fulfilled = new Map<string, Fulfilled[]>();
+  const watch = (n: ConnectorNode, id: string) => fulfilled.set(id, fulfilledAt(n));
   const b = h.node({
     nodeId: 'b',
     feeBps: 0,
@@ -87,22 +69,8 @@ describe('STREAM over ILP-over-HTTP and BTP', () => {
     const payeePlugin = ih.plugin(`btp+ws://payee:payee-token@127.0.0.1:${b.btpPort}`);
     await Promise.all([payerPlugin.connect(), payeePlugin.connect()]);
 
-    const server = await createServer({ plugin: payeePlugin, serverSecret: randomBytes(32) });
-    ih.onCleanup(() => server.close());
-    let received = 0n;
-    const serverStreams: MoneyStream[] = [];
-    const connections: ServerConnection[] = [];
-    server.on('connection', (conn: ServerConnection) => {
-      connections.push(conn);
-      conn.on('stream', (stream) => {
-        serverStreams.push(stream);
-        stream.setReceiveMax(Infinity);
-        stream.on('money', (amount: string) => {
-          received += BigInt(amount);
-        });
-      });
-    });
-    const { destinationAccount, sharedSecret } = server.generateAddressAndSecret();
+    const payee = await startStreamReceiver(ih, payeePlugin);
+    const { destinationAccount, sharedSecret } = payee;
     expect(destinationAccount.startsWith('g.b.payee.')).toBe(true);
 
     const conn = await createConnection({ plugin: payerPlugin, destinationAccount, sharedSecret });
@@ -117,10 +85,10 @@ describe('STREAM over ILP-over-HTTP and BTP', () => {
     // forward: exactly FORWARD arrives (no fees anywhere)
     await stream.sendTotal(FORWARD.toString());
     expect(BigInt(stream.totalSent)).toBe(FORWARD);
-    await waitFor(() => received === FORWARD, 20_000, `the payee has ${FORWARD} (has ${received})`);
+    await waitFor(() => payee.received() === FORWARD, 20_000, `the payee has ${FORWARD}`);
 
     // back: the payee's side of the same stream pays BACK to the payer, over b → HTTP → a → BTP
-    const back = await waitFor(() => serverStreams[0], 10_000, 'the server side of the stream');
+    const back = await waitFor(() => payee.streams[0], 10_000, 'the server side of the stream');
     await back.sendTotal(BACK.toString());
     await waitFor(() => returned === BACK, 20_000, `the payer has ${BACK} back (has ${returned})`);
     expect(BigInt(stream.totalReceived)).toBe(BACK);
@@ -143,6 +111,6 @@ describe('STREAM over ILP-over-HTTP and BTP', () => {
     expect(bal(a, 'fees')).toBe(0n);
     expect(bal(b, 'fees')).toBe(0n);
     for (const n of [a, b]) expect(await n.ledgerHandle!.verify()).toMatchObject({ ok: true });
-    expect(connections.reduce((s, c) => s + BigInt(c.totalReceived), 0n)).toBe(FORWARD);
+    expect(payee.totalReceived()).toBe(FORWARD);
   });
 });

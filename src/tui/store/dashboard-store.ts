@@ -18,6 +18,7 @@ import type {
   SettlementOperationEvent,
   SettlementRequiredEvent,
 } from '../../node/events.js';
+import type { ClusterView } from './cluster.js';
 import type { HttpPeerActivity, PeerRelation } from '../../node/types.js';
 import type { DashboardPeer, DefenceCounters } from '../source.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -131,6 +132,8 @@ export interface DashboardStore {
   routes: RoutesStore;
   /** the node's own asset (its local agent's): what `local` packets are amounts of; unknown: units */
   nodeAsset?: { code: string; scale: number };
+  /** cluster instances only: this instance, its leases and the lane leaders, from the health (health.ts) */
+  cluster?: ClusterView;
 }
 
 const PEER_ACCOUNT = 'peer:';
@@ -389,11 +392,5 @@ export function refreshDefences(s: DashboardStore, c: DefenceCounters): void {
   s.version++;
 }
 
-/** Records the node's health (uptime in s, status) as read at `now`. */
-export function refreshHealth(s: DashboardStore, h: { uptime: number; status: string }, ilpAddress: string, now = Date.now()): void {
-  s.uptimeSec = h.uptime;
-  s.uptimeAt = now;
-  if (!s.stopping) s.status = h.status;
-  s.ilpAddress = ilpAddress;
-  s.version++;
-}
+// refreshHealth lives in health.ts (with the cluster fields); re-exported for the store's callers
+export { refreshHealth } from './health.js';

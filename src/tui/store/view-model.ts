@@ -5,6 +5,7 @@
  */
 import type { ActivityRecord, ChannelState, DashboardStore, Defences, PacketRecord, PeerState, SettlementTotals } from './dashboard-store.js';
 import type { RouteState } from './routes.js';
+import type { ClusterView } from './cluster.js';
 import type { AssetView } from '../format.js';
 
 /** A route as the routes pane draws it. */
@@ -41,6 +42,8 @@ export interface ViewModel {
   readonly routes: readonly RouteView[];
   /** the asset of each peer by id, and of `local` (the node's): what packet amounts are amounts of */
   readonly assets: ReadonlyMap<string, AssetView>;
+  /** cluster instances only: instance id, members, leases held, lane leaders */
+  readonly cluster?: ClusterView;
 }
 
 export interface ViewOptions {
@@ -84,5 +87,6 @@ export function buildViewModel(s: DashboardStore, o: ViewOptions): ViewModel {
       up: r.nextHop === 'local' || s.nodeId === r.nextHop || s.peers.get(r.nextHop)?.connected === true,
     })),
     assets,
+    ...(s.cluster === undefined ? {} : { cluster: s.cluster }),
   };
 }

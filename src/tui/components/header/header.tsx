@@ -50,6 +50,27 @@ export function defenceSegments(vm: ViewModel): Segment[] {
   return out;
 }
 
+/**
+ * `cluster  instance i1  members 2  leases 2: alice, bob  lanes evm i1, xrpl none`: this instance of a
+ * cluster (no line on a lone node); `NO SESSION` while it has no database session, dead instances when any.
+ */
+export function clusterSegments(vm: ViewModel): Segment[] {
+  const c = vm.cluster;
+  if (c === undefined) return [];
+  const out: Segment[] = [{ text: 'cluster', dim: true }, { text: '  instance ' }, { text: c.instanceId, bold: true, color: 'cyan' }];
+  if (!c.session) out.push({ text: '  NO SESSION', color: 'red', bold: true });
+  out.push({ text: `  members ${c.members}` });
+  if (c.dead > 0) out.push({ text: `  dead ${c.dead}`, color: 'yellow' });
+  out.push({ text: `  leases ${c.leases.length}${c.leases.length > 0 ? `: ${c.leases.join(', ')}` : ''}` });
+  if (c.lanes !== undefined && c.lanes.length > 0) {
+    out.push({ text: '  lanes ' });
+    c.lanes.forEach(([lane, leader], i) => {
+      out.push({ text: `${i === 0 ? '' : ', '}${lane} ` }, leader === null ? { text: 'none', color: 'yellow' } : { text: leader, bold: leader === c.instanceId });
+    });
+  }
+  return out;
+}
+
 /** `admin http://127.0.0.1:8081  explorer http://127.0.0.1:3001  health …`: where each surface answers. */
 export function endpointSegments(endpoints: readonly DashboardEndpoint[]): Segment[] {
   return endpoints.flatMap((e, i) => [{ text: `${i === 0 ? '' : '  '}${e.label} `, color: 'gray' as const }, { text: e.url }]);
@@ -57,7 +78,7 @@ export function endpointSegments(endpoints: readonly DashboardEndpoint[]): Segme
 
 /** Lines the header takes: the endpoints line only when there are endpoints to show, the defence line once it has news. */
 export function headerLines(endpoints: readonly DashboardEndpoint[] = [], vm?: ViewModel): number {
-  return 3 + (endpoints.length > 0 ? 1 : 0) + (vm !== undefined && defenceSegments(vm).length > 0 ? 1 : 0);
+  return 3 + (endpoints.length > 0 ? 1 : 0) + (vm?.cluster !== undefined ? 1 : 0) + (vm !== undefined && defenceSegments(vm).length > 0 ? 1 : 0);
 }
 
 export interface HeaderProps {
@@ -67,13 +88,14 @@ export interface HeaderProps {
   readonly endpoints?: readonly DashboardEndpoint[];
 }
 
-/** Who, where its surfaces answer (when given), the counters, the throughput sparkline, and the defence line when it has news. */
+/** Who, where its surfaces answer (when given), the cluster line on a cluster instance, the counters, the throughput sparkline, and the defence line when it has news. */
 export function Header({ vm, width, endpoints = [] }: HeaderProps) {
   const defences = defenceSegments(vm);
   return (
     <Box flexDirection="column" width={width}>
       <Line segments={identitySegments(vm)} width={width} />
       {endpoints.length > 0 ? <Line segments={endpointSegments(endpoints)} width={width} /> : null}
+      {vm.cluster !== undefined ? <Line segments={clusterSegments(vm)} width={width} /> : null}
       <Line segments={countersSegments(vm)} width={width} />
       <Sparkline values={vm.throughput} width={width} />
       {defences.length > 0 ? <Line segments={defences} width={width} /> : null}
