@@ -83,7 +83,7 @@ describe.skipIf(!havePostgres())('spend budgets across cluster instances (Postgr
           if (asked <= budget.amount) expect(outcomes.filter((o) => o === 'refused')).toEqual([]);
         },
       ),
-      { numRuns: 4 },
+      { numRuns: 2 },
     );
   }, 120_000);
 
