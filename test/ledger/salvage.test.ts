@@ -91,4 +91,13 @@ describe('ledger salvage', () => {
     expect(doc.out).toBe(out);
     expect(doc.accounts.find((a) => a.account === 'peer:carol')?.gap).toBe('7');
   }, 60_000);
+
+  it('a data directory without a ledger: LEDGER_NOT_FOUND naming it (exit 2), nothing written', async () => {
+    const dataDir = tempDir();
+    const out = join(tempDir(), 'rebuilt');
+    const r = await run(['ledger', 'salvage', '--data-dir', dataDir, '--out', out, '--json']);
+    expect(r.exitCode).toBe(2);
+    expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'LEDGER_NOT_FOUND', message: `No ledger in ${dataDir}` });
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });

@@ -13,7 +13,7 @@
  * the chain, bob's views (admin API) and both ledgers agree to the unit (deposit, claimed on-chain,
  * onchain and channel accounts, bob's token balance), both ledgers sum to zero, and no transaction was
  * sent twice: every nonce bob signed belongs to one transaction only, and his account's transaction
- * count is the number of nonces. At the end bob's settlement store, opened directly, holds no open
+ * count is the number of nonces. Admin calls and the ledger and store checks are crash-harness.ts's. At the end bob's settlement store, opened directly, holds no open
  * intent and the chain's figures. Each restart reports its outcome as a `settlement:tx` event.
  *
  * Two kills, each at two points at once: (A) a redemption sent and mined whose receipt bob never read,
@@ -31,10 +31,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorNode } from '../../src/index.js';
 import { loadArtifact } from '../../src/settlement/chains/evm/artifacts.js';
 import { startDemoChain, type DemoChain } from '../../src/settlement/demo-chain.js';
-import { SettlementStore } from '../../src/settlement/store.js';
 import { root } from '../e2e/process.js';
 import { Harness, quietLogger, waitFor } from '../helpers/node.js';
-import { cliSnapshot, freePort, removeCliSnapshot, startNodeProcess, sumBalances, type NodeProcess } from '../reliability/helpers.js';
+import { balanceOf, cliSnapshot, freePort, removeCliSnapshot, startNodeProcess, sumBalances, type NodeProcess } from '../reliability/helpers.js';
+import { accounts, adminCall, expectLedgerSound, expectNoOpenIntent } from './crash-harness.js';
 import { admin, evmPairChain, payBob, payerNode } from './helpers.js';
 
 /** Which of bob's contract calls to hold: its send (never forwarded), or its receipt (sent, never answered). */
@@ -222,17 +222,7 @@ describe('settlement crash harness (anvil, bob a real process)', () => {
       await node.start();
       return { admin: node.endpoints.admin!, txEvents: () => seen, kill: stop };
     };
-    const bobAdmin = async <T>(b: Bob, method: string, path: string, body?: unknown): Promise<T> => {
-      const res = await fetch(`${b.admin}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const json = (await res.json()) as T;
-      if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
-      return json;
-    };
+    const bobAdmin = <T>(b: Bob, method: string, path: string, body?: unknown): Promise<T> => adminCall<T>(b.admin, method, path, body);
     let bob = await startBob();
     const alice: ConnectorNode = payerNode(h, evmPairChain(chain), btpPort, { secret: 'crash-secret', assetScale: 6, threshold: '1000', dataDir: h.dir(), events: [] });
     await alice.start();
@@ -270,10 +260,10 @@ describe('settlement crash harness (anvil, bob a real process)', () => {
         20_000,
         `${label}: bob's channels as the chain has them`,
       );
-      const accounts = (await bobAdmin<{ accounts: { account: string; balance: string }[] }>(bob, 'GET', '/admin/balances')).accounts;
-      const bal = (a: string) => BigInt(accounts.find((x) => x.account === a)?.balance ?? '0');
+      const list = await accounts(bob.admin);
+      const bal = (a: string) => balanceOf(list, a);
       const acked = BigInt((await bobAdmin<{ acknowledged: string }>(bob, 'GET', `/admin/channels/${inId}`)).acknowledged);
-      expect(sumBalances(accounts), `${label}: bob sums to zero`).toBe(0n);
+      await expectLedgerSound(`${label}: bob`, bob.admin, list);
       expect(bal('onchain'), `${label}: bob's onchain = redeemed on-chain`).toBe(inc.claimed);
       expect(bal('channelIn:alice'), `${label}: bob's channelIn = claims booked − redeemed`).toBe(acked - inc.claimed);
       await waitFor(() => alice.ledgerHandle!.balance('onchain') === -inc.claimed, 20_000, `${label}: alice booked the redemption`);
@@ -340,15 +330,11 @@ describe('settlement crash harness (anvil, bob a real process)', () => {
 
     // bob's store, opened directly: no open intent, the chain's figures
     await bob.kill();
-    const store = await SettlementStore.open(bobData);
-    try {
-      expect(await store.intents('evm')).toEqual([]);
+    await expectNoOpenIntent(bobData, 'evm', async (store) => {
       const records = new Map((await store.channels()).map((r) => [r.channelId, r]));
       const [inc, out] = [await onchain(inId), await onchain(outId)];
       expect(records.get(inId.toLowerCase())).toMatchObject({ claimed: inc.claimed, redeemed: inc.claimed, pending: [] });
       expect(records.get(outId.toLowerCase())).toMatchObject({ deposit: out.deposit, pending: [] });
-    } finally {
-      await store.close();
-    }
+    });
   });
 });

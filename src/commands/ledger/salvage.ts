@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { appError } from '../../errors/index.js';
 import { salvage, type SalvageReport } from '../../ledger/salvage.js';
 import { BaseCommand } from '../../cli/base-command.js';
-import { locateLedger } from '../../cli/ledger-access.js';
+import { hasLedger, locateLedger } from '../../cli/ledger-access.js';
 import { ledgerDirFlags } from '../../cli/ledger-command.js';
 import { out, table } from '../../cli/output.js';
 
@@ -33,6 +33,7 @@ export default class LedgerSalvage extends BaseCommand {
     const { dataDir } = locateLedger(flags);
     if (dataDir === undefined) throw appError('INVALID_ARGUMENT', { field: '--data-dir', reason: 'is required' });
     this.errorContext = { dataDir };
+    if (!hasLedger(dataDir)) throw appError('LEDGER_NOT_FOUND', { dataDir, suggestion: "Point --data-dir (or dataDir in --config) at the damaged node's data directory: the one holding ledger/." });
     const report = await salvage(dataDir, resolve(flags.out));
     const gaps = report.accounts.filter((a) => a.gap !== undefined && a.gap !== '0');
     if (!this.jsonEnabled()) {

@@ -213,6 +213,18 @@ export class StandInRippled {
     this.reserves = { base, increment };
   }
 
+  /** Fees, drops, that validated ledgers charged `address` for its own transactions (a tec result pays its fee too). */
+  feesPaid(address: string): bigint {
+    return this.history.filter((t) => t.tx.Account === address).reduce((sum, t) => sum + BigInt(str(t.tx.Fee)), 0n);
+  }
+
+  /** Validated transactions sent by `address` (optionally of one type) and their results, in ledger order. */
+  validatedTxs(address: string, type?: string): { hash: string; type: string; result: string }[] {
+    return this.history
+      .filter((t) => t.tx.Account === address && (type === undefined || t.tx.TransactionType === type))
+      .map((t) => ({ hash: t.hash, type: str(t.tx.TransactionType), result: str(t.meta.TransactionResult) }));
+  }
+
   /** The validated account's OwnerCount (undefined: no such account). */
   ownerCount(address: string): number | undefined {
     return this.validatedState.accounts.get(address)?.OwnerCount;
