@@ -189,7 +189,14 @@ export class ConnectorNode extends PeerRouteApi {
     await this.cluster?.start();
     const shared = (this.shared = await ClusterShared.open(c, this.cluster, this.moduleLogger('cluster')));
 
-    this.rates = new NodeRates({ config: c.rates, assetCode: c.assetCode, dataDir: c.dataDir, logger: this.moduleLogger('rates'), emit: (e) => this.events.emit(e) });
+    this.rates = new NodeRates({
+      config: c.rates,
+      assetCode: c.assetCode,
+      dataDir: c.dataDir,
+      logger: this.moduleLogger('rates'),
+      emit: (e) => this.events.emit(e),
+      assetsInUse: () => [c.assetCode, ...this.peers.all().map((p) => p.asset?.code ?? c.assetCode)],
+    });
     if (this.rateProvider) this.rates.setProvider(this.rateProvider);
     await this.rates.start();
     this.agents = createAgents(c, this.moduleLogger('agents'), () => this.address.value, (e) => this.events.emit(e), {

@@ -29,7 +29,7 @@ export class RatesDocumentError extends Error {
 /** The reason a rate's decimal text is not a usable rate, or undefined. */
 export function rateProblem(text: string): string | undefined {
   const p = decimalProblem(text);
-  if (p !== undefined) return p;
+  if (p !== undefined) return p === 'is negative' ? 'is negative; a rate must be greater than 0' : p;
   try {
     parsePositiveDecimal(text);
     return undefined;
@@ -58,7 +58,7 @@ export function readRatesDocument(doc: ExactJson | Record<string, unknown>): Rat
   for (const [code, raw] of Object.entries(doc.rates)) {
     if (!ASSET_CODE_PATTERN.test(code)) throw new RatesDocumentError(`rates: ${JSON.stringify(code)} is not an asset code`);
     const text = raw instanceof JsonNumber ? raw.text : typeof raw === 'string' ? raw : undefined;
-    if (text === undefined) throw new RatesDocumentError(`rates.${code}: is not a number`);
+    if (text === undefined) throw new RatesDocumentError(`rates.${code}: ${JSON.stringify(raw)} is not a number (a rate is a decimal number greater than 0, e.g. 1.923077)`);
     const problem = rateProblem(text);
     if (problem !== undefined) throw new RatesDocumentError(`rates.${code}: ${text} ${problem}`);
     if (code === base && text !== '1' && parsePositiveDecimal(text).num !== parsePositiveDecimal(text).den) {

@@ -37,6 +37,11 @@ export interface RatesView {
   sourceAgeMs?: number;
   stale: boolean;
   rates: RateRow[];
+  /**
+   * PUT's answer only: codes just set that neither the node nor any peer uses now (a typo such as
+   * `XPR`, or `xrp`: codes are case-sensitive). They are kept; they convert once a peer has that asset.
+   */
+  unused?: string[];
 }
 
 export interface NodeRatesOptions {
@@ -46,6 +51,8 @@ export interface NodeRatesOptions {
   dataDir: string;
   logger: Logger;
   emit: (e: RatesEventInput) => void;
+  /** The asset codes in use now: the node's and its peers' (PUT names the codes it set that are not among them). */
+  assetsInUse?: () => Iterable<string>;
 }
 
 const FILE = 'rates.json';
@@ -118,9 +125,15 @@ export class NodeRates {
   }
 
   private async setNow(body: unknown): Promise<RatesView> {
-    const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    for (const [code, v] of Object.entries(typeof b.rates === 'object' && b.rates !== null ? b.rates : {})) {
+    const example = '{ "rates": { "XRP": "1.923077" } }';
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new RatesDocumentError(`the body must be a JSON object: send ${example}`);
+    const b = body as Record<string, unknown>;
+    if (typeof b.rates !== 'object' || b.rates === null || Array.isArray(b.rates)) {
+      throw new RatesDocumentError(`the body has no "rates" object of asset codes: send ${example}`);
+    }
+    for (const [code, v] of Object.entries(b.rates)) {
       if (typeof v === 'number') throw new RatesDocumentError(`rates.${code}: send the rate as a decimal string ("${v}"): a JSON number is read as a float`);
+      if (typeof v !== 'string') throw new RatesDocumentError(`rates.${code}: ${JSON.stringify(v)} is not a rate: send a decimal string greater than 0, e.g. "1.923077"`);
     }
     const doc = readRatesDocument({ base: b.base ?? this.book.base, rates: b.rates });
     if (doc.base !== this.book.base) throw new RatesDocumentError(`base is ${doc.base} but the node's rates are quoted against ${this.book.base}`);
@@ -130,7 +143,9 @@ export class NodeRates {
     await this.publish?.(next);
     this.book.setStatic(doc.rates);
     this.o.emit({ type: 'rates:updated', source: 'admin', assets: [...doc.rates.keys()] });
-    return this.view();
+    const inUse = new Set(this.o.assetsInUse?.() ?? [this.o.assetCode]);
+    const unused = [...doc.rates.keys()].filter((code) => !inUse.has(code));
+    return unused.length === 0 ? this.view() : { ...this.view(), unused };
   }
 
   /** A cluster instance's hook (src/cluster): every rate set here, after its local write and before it applies. */

@@ -110,7 +110,7 @@ describe('rates document', () => {
     expect(() => parseRatesDocument('{"base":"USD","rates":{"XRP":0}}')).toThrow(/rates.XRP: 0 is zero/);
     expect(() => parseRatesDocument('{"base":"USD","rates":{"XRP":-1.5}}')).toThrow(/rates.XRP: -1.5 is negative/);
     expect(() => parseRatesDocument('{"base":"USD","rates":{"XRP":"abc"}}')).toThrow(/rates.XRP: abc is not a decimal/);
-    expect(() => parseRatesDocument('{"base":"USD","rates":{"XRP":null}}')).toThrow(/rates.XRP: is not a number/);
+    expect(() => parseRatesDocument('{"base":"USD","rates":{"XRP":null}}')).toThrow(/rates.XRP: null is not a number/);
     expect(() => parseRatesDocument('{"base":"USD","rates":{"USD":2}}')).toThrow(/base asset's rate must be 1/);
   });
 });

@@ -28,7 +28,13 @@ export default class RatesSet extends AdminCommand {
       rates[pair.slice(0, at)] = pair.slice(at + 1);
     }
     const view = await this.client(flags).call<RatesView>('PUT', '/admin/rates', { rates });
-    if (!this.jsonEnabled()) out(`Set ${Object.entries(rates).map(([c, r]) => `${c} ${r}`).join(', ')} per 1 ${view.base}`);
+    if (!this.jsonEnabled()) {
+      out(`Set ${Object.entries(rates).map(([c, r]) => `${c} ${r}`).join(', ')} per 1 ${view.base}`);
+      // kept (a peer with that asset may come later), but a typo should not pass unnoticed
+      if (view.unused !== undefined) {
+        out(`Note: no peer uses ${view.unused.join(', ')} now (codes are case-sensitive); these rates apply once a peer has that asset. Peers' assets: agent-runtime peers list`);
+      }
+    }
     return view;
   }
 }
