@@ -8,6 +8,7 @@ import type { Policies } from './policies.js';
 import { callerOf, type ScopeRouteConfig } from './scopes.js';
 import type { Quote } from './quote.js';
 import { appError } from '../errors/index.js';
+import { ilpAddress, uint64String } from '../node/http/schemas.js';
 
 const idParams = {
   type: 'object',
@@ -27,8 +28,8 @@ const quoteQuery = {
   required: ['destination', 'amount'],
   additionalProperties: false,
   properties: {
-    destination: { type: 'string', minLength: 1, maxLength: 1023, description: 'an ILP address' },
-    amount: { type: 'string', pattern: '^[0-9]{1,20}$', description: 'raw units of the node asset, a decimal string' },
+    destination: ilpAddress,
+    amount: { ...uint64String, description: 'raw units of the node asset, a decimal string' },
   },
 } as const;
 

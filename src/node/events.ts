@@ -184,6 +184,23 @@ export interface AutoDepositEvent extends Base {
   reason?: string;
 }
 /**
+ * Our settlement wallet's balance as the lane just read it (autoDeposit checks, after each open and
+ * deposit, and whenever the engine reads it): raw base units of the chain's asset (wei-like units,
+ * `decimals` of them per whole token; XRPL drops), as a decimal string.
+ */
+export interface WalletBalanceEvent extends Base {
+  type: 'settlement:wallet-balance';
+  chain: string;
+  /** the code of the asset the chain carries */
+  asset: string;
+  address: string;
+  /** base units */
+  balance: string;
+  decimals: number;
+  /** on chains that hold part of the balance back (XRPL: reserves and the fee): what can be spent, base units */
+  spendable?: string;
+}
+/**
  * One of our settlement transactions (EVM): `sent` (persisted, then broadcast), `replaced` (same nonce,
  * higher fee), `resent` (the same signed bytes again: it left the pool, or a restart found it unsent),
  * `pending` (found in the pool at start), `mined`, `failed` (reverted, or refused when sent again),
@@ -309,6 +326,7 @@ export type NodeEvent =
   | SettlementFailedEvent
   | SettlementOperationEvent
   | AutoDepositEvent
+  | WalletBalanceEvent
   | ChannelEvent
   | RatesEvent
   | NodeStartedEvent

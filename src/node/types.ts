@@ -11,6 +11,8 @@ export interface PeerRegistrationRequest {
   id: string;
   /** ws:// or wss:// URL to dial; omit for a peer that dials us. */
   url?: string;
+  /** More BTP URLs of the same peer (e.g. each instance of a cluster): dialled after `url`, in turn. */
+  urls?: string[];
   /** the BTP secret (transport btp) */
   authToken?: string;
   /** btp (default) or http: ILP-over-HTTP (RFC 0035) */

@@ -5,6 +5,7 @@
  */
 import type { ChainAdapter, TxResult } from './chain.js';
 import type { Core } from './core.js';
+import { MOVES_WALLET, readWallet, walletReads } from './wallet-balance.js';
 import { requiredConfirmations, type OperationKind, type OperationLog, type OperationStart } from './operation-log.js';
 
 /** What each tracked method is, and what its arguments tell (channel, peer, amount in base units). */
@@ -44,8 +45,10 @@ export function trackedChain(chain: ChainAdapter, core: Core, log: OperationLog)
       if (fn !== undefined) return fn;
       const method = (value as (...args: unknown[]) => unknown).bind(target);
       const describe = typeof prop === 'string' ? TRACKED[prop] : undefined;
+      const reads = typeof prop === 'string' ? walletReads(core, target, prop, method) : undefined;
       fn =
-        describe === undefined
+        reads ??
+        (describe === undefined
           ? method
           : (...args: unknown[]) => {
               const d = describe(core, args);
@@ -58,10 +61,12 @@ export function trackedChain(chain: ChainAdapter, core: Core, log: OperationLog)
                 ...(d.channelId === undefined ? {} : { channelId: d.channelId }),
                 ...(d.base === undefined || units === undefined ? {} : { amount: units.toAsset(d.base) }),
               };
-              return log.run(start, () => method(...args) as Promise<TxResult & { channelId?: string }>, (result, op) => {
+              const run = log.run(start, () => method(...args) as Promise<TxResult & { channelId?: string }>, (result, op) => {
                 if (result.channelId !== undefined) op.channelId = target.normalizeChannelId(result.channelId) ?? result.channelId;
               });
-            };
+              if (MOVES_WALLET.has(d.operation)) void run.then(() => readWallet(core, target), () => readWallet(core, target));
+              return run;
+            });
       bound.set(prop, fn);
       return fn;
     },

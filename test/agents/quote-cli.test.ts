@@ -39,6 +39,10 @@ describe('quote command', () => {
     const bad = await run(['quote', 'g.alice.shop', '-5', '--json', ...flags]);
     expect(bad.exitCode).not.toBe(0);
     expect(bad.stdout + bad.stderr).toMatch(/INVALID_ARGUMENT/);
+    // not an ILP address: refused as such, not answered 'no route'
+    const notAddress = await run(['quote', 'bad addr!', '10', '--json', ...flags]);
+    expect(notAddress.exitCode).toBe(2);
+    expect(json(notAddress)).toMatchObject({ error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/destination: must be an ILP address such as g\.alice\.agent/) } });
 
     // Nothing was sent: the budget is untouched.
     expect((await call(base, 'GET', '/admin/policies', AGENT)).body).toMatchObject({ local: { budgets: [{ spent: '0', reserved: '0' }] } });

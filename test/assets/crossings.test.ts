@@ -14,7 +14,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../src/ledger/index.js';
 import { EventStream } from '../../src/node/events.js';
-import { serializeFulfill, serializePrepare } from '../../src/node/ilp/packet.js';
+import { deserializeReject, serializeFulfill, serializePrepare } from '../../src/node/ilp/packet.js';
 import { Crossings } from '../../src/node/pipeline/exchange.js';
 import { PacketProcessor, type PeerPort } from '../../src/node/pipeline/packet-processor.js';
 import { RoutingTable } from '../../src/node/routing/routing-table.js';
@@ -80,11 +80,11 @@ describe('PacketProcessor books through the cached plans (real LevelDB ledger)',
   });
 
   /** Forwards one Prepare of `amount` from peer p to peer q through a USD@9 node with fee 10 bps; resolves when booked. */
-  async function forward(pAsset: PeerPort['asset'], qAsset: PeerPort['asset'], amount: bigint, rates?: RateBook): Promise<{ answer: number; balances: Map<string, bigint> }> {
+  async function forward(pAsset: PeerPort['asset'], qAsset: PeerPort['asset'], amount: bigint, rates?: RateBook, creditLimit = 1n << 62n): Promise<{ answer: number; code: string; balances: Map<string, bigint> }> {
     dir = mkdtempSync(join(tmpdir(), 'crossings-'));
     ledger = await Ledger.open({ dataDir: dir, sync: false });
     const l = ledger;
-    l.setLimits('p', { creditLimit: 1n << 62n });
+    l.setLimits('p', { creditLimit });
     const fulfillment = Buffer.alloc(32, 3);
     const routes = new RoutingTable();
     routes.add({ prefix: 'g.node.q', nextHop: 'q', priority: 0, source: 'config' });
@@ -113,9 +113,9 @@ describe('PacketProcessor books through the cached plans (real LevelDB ledger)',
       destination: 'g.node.q.x',
       data: Buffer.alloc(8),
     });
-    const answer = await new Promise<number>((resolve) => processor.handle('p', 1, prepare, { respondIlp: (_id, ilp) => resolve(ilp[0]) }));
+    const reply = await new Promise<Buffer>((resolve) => processor.handle('p', 1, prepare, { respondIlp: (_id, ilp) => resolve(ilp) }));
     await l.flush();
-    return { answer, balances: l.balances() };
+    return { answer: reply[0], code: reply[0] === 14 ? deserializeReject(reply).code : '', balances: l.balances() };
   }
 
   it('two peers sharing one XRP@6 asset object: the fee is booked in fees:XRP@6, never in the node asset', async () => {
@@ -136,6 +136,19 @@ describe('PacketProcessor books through the cached plans (real LevelDB ledger)',
       'peer:q': -1_921_154n,
       'fees:XRP@6': -1_923n,
     });
+  });
+
+  it("an XRP@6 peer's credit limit counts its own drops, not the converted amount (T04 past 1 XRP)", async () => {
+    const rates = new RateBook({ base: 'USD', static: { XRP: '1.923077' } });
+    // 1 XRP of credit: 1000000 drops pass (about 0.52 USD converted), one drop more is T04
+    const at = await forward(XRP6, undefined, 1_000_000n, rates, 1_000_000n);
+    expect(at.answer).toBe(13);
+    await ledger!.close();
+    ledger = undefined;
+    rmSync(dir!, { recursive: true, force: true });
+    const over = await forward(XRP6, undefined, 1_000_001n, rates, 1_000_000n);
+    expect([over.answer, over.code]).toEqual([14, 'T04']);
+    expect(over.balances.size).toBe(0);
   });
 
   it('both in the node asset: three legs, the fee in `fees`', async () => {

@@ -23,6 +23,8 @@ export interface PeerSettlementBody {
 export interface PeerFieldsBody {
   /** ws:// or wss:// URL to dial; omit for a peer that dials us. */
   url?: string;
+  /** More ws(s):// URLs of the same peer (config `peers[].urls`): dialled after `url`, in turn. */
+  urls?: string[];
   /** The shared BTP secret (transport btp). */
   authToken?: string;
   /** btp (default) or http: ILP-over-HTTP (RFC 0035) with `http`'s endpoint and tokens. */

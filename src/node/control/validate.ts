@@ -17,6 +17,8 @@ import type { PeerRelation } from '../types.js';
 export interface PeerInput {
   id: string;
   url?: string;
+  /** more BTP URLs of the same peer (config `peers[].urls`): the client dials url, then these in turn */
+  urls?: string[];
   /** the BTP secret (transport btp) */
   authToken?: string;
   /** btp (default) or http (ILP-over-HTTP, RFC 0035) */
@@ -40,6 +42,7 @@ export interface PeerInput {
 /** The fields of a peer that `update` may change (everything but the id). */
 export const PEER_FIELDS = [
   'url',
+  'urls',
   'authToken',
   'transport',
   'http',
@@ -100,7 +103,9 @@ export function parsePeer(input: PeerInput, nodeId: string, node: AssetContext):
       authToken: p.authToken,
       transport: p.transport === 'http' ? p.transport : undefined,
       http: p.http,
-      url: p.url,
+      // as a config peer's (control-plane.ts configPeerSpec): url first, then the others, each once
+      url: p.url ?? p.urls?.[0],
+      urls: p.urls === undefined ? undefined : [...new Set([...(p.url === undefined ? [] : [p.url]), ...p.urls])],
       maxPacketAmount: p.maxPacketAmount,
       creditLimit: p.creditLimit,
       settleThreshold: p.settleThreshold,

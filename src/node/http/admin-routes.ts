@@ -173,7 +173,7 @@ function checkPacketData(data: string): void {
 }
 
 /** Refuses a url that is not ws(s):// with a host (the JSON schema checks only the scheme). */
-function checkUrl(url: string | undefined): void {
+function checkUrl(url: string | undefined, field = 'url'): void {
   if (url === undefined) return;
   let ok = false;
   try {
@@ -182,14 +182,16 @@ function checkUrl(url: string | undefined): void {
   } catch {
     ok = false;
   }
-  if (!ok) throw appError('INVALID_ARGUMENT', { field: 'url', reason: 'must be a ws:// or wss:// URL with a host' });
+  if (!ok) throw appError('INVALID_ARGUMENT', { field, reason: 'must be a ws:// or wss:// URL with a host' });
 }
 
 /** The peer fields of a body: amounts range-checked, the seed's settlement shape mapped to {chain, address}. */
 function toPatch(body: PeerFieldsInput): PeerPatch {
   checkUrl(body.url);
+  body.urls?.forEach((u, i) => checkUrl(u, `urls[${i}]`));
   const out: PeerPatch = {};
   if (body.url !== undefined) out.url = body.url;
+  if (body.urls !== undefined) out.urls = body.urls;
   if (body.authToken !== undefined) out.authToken = body.authToken;
   if (body.transport !== undefined) out.transport = body.transport;
   if (body.http !== undefined) out.http = body.http;

@@ -201,6 +201,7 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
   const operations: Tally = new Map(); // chain SEP operation SEP state
   const gas: Tally = new Map(); // chain SEP operation
   const autoDeposits: Tally = new Map(); // peer SEP chain SEP outcome
+  const wallets: Tally = new Map(); // chain SEP asset
   /** operationId -> its key in `operations`, while it is not final or failed. */
   const operationState = new Map<string, string>();
 
@@ -228,6 +229,13 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
     operations,
   );
   tallyCounter(registry, 'ilp_settlement_auto_deposits_total', 'autoDeposit outcomes: deposited, wallet-short, at-cap, failed.', ['peer', 'chain', 'outcome'], autoDeposits);
+  tallyGauge(
+    registry,
+    'ilp_settlement_wallet_balance',
+    "Our settlement wallet's balance per chain lane, in the chain's base units (wei-like; XRPL drops), as last read (autoDeposit checks, opens, deposits).",
+    ['chain', 'asset'],
+    wallets,
+  );
   tallyCounter(registry, 'ilp_settlement_gas_total', 'What our final settlement transactions cost: gas (EVM), fee drops (XRPL), gas units (Aptos).', ['chain', 'operation'], gas);
 
   const FULFILLED = `fulfilled${SEP}`;
@@ -300,6 +308,9 @@ export function createMetrics(events: EventStream, node: Pick<NodeApi, 'nodeId' 
         break;
       case 'settlement:auto-deposit':
         add(autoDeposits, `${e.peerId}${SEP}${e.chain}${SEP}${e.outcome}`);
+        break;
+      case 'settlement:wallet-balance':
+        wallets.set(`${e.chain}${SEP}${e.asset}`, num(e.balance));
         break;
       case 'settlement:operation': {
         const finished = e.state === 'final' || e.state === 'failed';

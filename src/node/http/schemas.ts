@@ -43,6 +43,7 @@ const priority = { type: 'integer', minimum: -1000000, maximum: 1000000, descrip
 /** The fields of a peer that POST sets and PATCH changes (the zod peer schema checks them again). */
 const peerFields = {
   url: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' },
+  urls: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', maxLength: 2048, pattern: '^wss?://', description: 'a ws:// or wss:// URL' }, description: 'a list of 1 to 32 ws:// or wss:// URLs' },
   authToken: { type: 'string', minLength: 1, maxLength: 1024, description: 'the shared BTP secret (not empty)' },
   transport: { type: 'string', enum: ['btp', 'http'], description: 'one of btp, http' },
   http: {

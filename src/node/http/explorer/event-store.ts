@@ -189,6 +189,7 @@ const TYPES: Record<NodeEventType, true> = {
   'settlement:failed': true,
   'settlement:operation': true,
   'settlement:auto-deposit': true,
+  'settlement:wallet-balance': true,
   'settlement:tx': true,
   'channel:opened': true,
   'channel:funded': true,
