@@ -112,16 +112,16 @@ describe('agent-runtime mcp --config', () => {
 
     expect(textOf(await client.callTool({ name: 'get_policy', arguments: {} }))).toMatchObject({
       subject: 'local',
-      policy: { maxPerPayment: '500' },
-      budgets: [{ amount: '1000', per: 'day', spent: '0', remaining: '1000' }],
+      policy: { maxPerPayment: '0.000000500 USD', maxPerPaymentRaw: '500' },
+      budgets: [{ amount: '0.000001000 USD', amountRaw: '1000', per: 'day', spent: '0.000000000 USD', remaining: '0.000001000 USD' }],
     });
-    const paid = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.bob.shop', amount: '200', message: 'an apple' } }));
-    expect(paid).toMatchObject({ status: 'fulfilled', reply: 'bob got: an apple', receipt: { kind: 'payee', verified: true } });
-    const over = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.bob.shop', amount: '600' } }));
+    const paid = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.bob.shop', amount: '0.0000002', message: 'an apple' } }));
+    expect(paid).toMatchObject({ status: 'fulfilled', amount: '0.000000200 USD', amountRaw: '200', reply: 'bob got: an apple', receipt: { kind: 'payee', verified: true } });
+    const over = textOf(await client.callTool({ name: 'send_payment', arguments: { destination: 'g.bob.shop', amount: '0.0000006' } }));
     expect(over).toMatchObject({ status: 'rejected', code: 'F08', message: expect.stringMatching(/policy maxPerPayment/) });
-    expect(textOf(await client.callTool({ name: 'get_policy', arguments: {} }))).toMatchObject({ budgets: [{ spent: '200', remaining: '800' }] });
+    expect(textOf(await client.callTool({ name: 'get_policy', arguments: {} }))).toMatchObject({ budgets: [{ spent: '0.000000200 USD', spentRaw: '200', remaining: '0.000000800 USD', remainingRaw: '800' }] });
     const balances = textOf(await client.callTool({ name: 'get_balance', arguments: {} }));
-    expect(balances).toMatchObject({ nodeId: 'alice', accounts: expect.arrayContaining([{ account: 'peer:bob', assetCode: 'USD', assetScale: 9, balance: '-200', reserved: '0' }]) });
+    expect(balances).toMatchObject({ nodeId: 'alice', accounts: expect.arrayContaining([{ account: 'peer:bob', assetCode: 'USD', assetScale: 9, balance: '-0.000000200 USD', balanceRaw: '-200', reserved: '0.000000000 USD', reservedRaw: '0' }]) });
     expect(bob.getBalance('alice').balances[0].netBalance).toBe('200');
 
     // The client closes: the node stops cleanly, the process exits, its ports are free.

@@ -125,7 +125,11 @@ export function registerCoreAdminRoutes(app: FastifyInstance, node: NodeApi): vo
     return { success: true, prefix, message: `Route ${prefix} removed` };
   });
 
-  app.get('/admin/balances', () => ({ nodeId: node.nodeId, accounts: node.getAccounts() }));
+  app.get('/admin/balances', () => {
+    // the node's own asset (the local agent's), which MCP tools show amounts in
+    const asset = node.accountAsset?.('agent');
+    return { nodeId: node.nodeId, ...(asset === undefined ? {} : { asset }), accounts: node.getAccounts() };
+  });
 
   app.get<{ Params: { peerId: string } }>('/admin/balances/:peerId', { schema: { params: peerIdParams } }, (request) =>
     node.getBalance(request.params.peerId),
