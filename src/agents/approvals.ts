@@ -10,7 +10,7 @@
  * pending approvals pending.
  */
 import { randomUUID } from 'node:crypto';
-import { appError } from '../errors/index.js';
+import { appError, type AppError } from '../errors/index.js';
 import type { ApprovalStore, StoredApproval, StoredRequest } from './approval-store.js';
 
 export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
@@ -150,7 +150,7 @@ export class ApprovalQueue {
 
   get(id: string): ApprovalView {
     const e = this.entries.get(id);
-    if (e === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    if (e === undefined) throw approvalNotFound(id);
     return { ...e.view };
   }
 
@@ -166,7 +166,7 @@ export class ApprovalQueue {
   async find(id: string): Promise<ApprovalView> {
     if (this.entries.has(id) || this.remote === undefined) return this.get(id);
     const v = await this.remote.get(id);
-    if (v === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    if (v === undefined) throw approvalNotFound(id);
     return v;
   }
 
@@ -174,14 +174,14 @@ export class ApprovalQueue {
   async decideAnywhere(id: string, approve: boolean, by: string): Promise<ApprovalView> {
     if (this.entries.has(id) || this.remote === undefined) return this.decide(id, approve, by);
     const v = await this.remote.decide(id, approve, by);
-    if (v === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    if (v === undefined) throw approvalNotFound(id);
     return v;
   }
 
   /** Approves (runs the payment, resolving when it ends) or denies a pending send. */
   async decide(id: string, approve: boolean, by: string): Promise<ApprovalView> {
     const e = this.entries.get(id);
-    if (e === undefined) throw appError('NOT_FOUND', { what: `Approval ${id}` });
+    if (e === undefined) throw approvalNotFound(id);
     if (e.view.status !== 'pending') {
       throw appError('CONFLICT', { what: `Approval ${id}`, message: `Approval ${id} is already ${e.view.status}` });
     }
@@ -265,4 +265,12 @@ export class ApprovalQueue {
       }
     }
   }
+}
+
+/** NOT_FOUND for an approval id, saying where ids come from. */
+function approvalNotFound(id: string): AppError {
+  return appError('NOT_FOUND', {
+    what: `Approval ${id}`,
+    suggestion: 'Use the approvalId a send above policies.local.approvalAbove answered ({pending: true, approvalId}); `agent-runtime approvals list` shows the approvals this node holds.',
+  });
 }

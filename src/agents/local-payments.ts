@@ -16,6 +16,7 @@ import type { PolicyDenial, SpendAccount } from './spend-account.js';
 import type { Logger } from 'pino';
 import { payWithReceipt, type ResultWithReceipt } from './receipts/payer.js';
 import type { ReceiptStore } from './receipts/store.js';
+import type { Window } from '../config/schema-agents.js';
 
 /** How a local send ended, or that it waits for approval (`done` resolves when it ends). */
 export type LocalOutcome =
@@ -33,9 +34,22 @@ export function sendResponse(r: ResultWithReceipt): Record<string, unknown> {
   return { accepted: false, fulfilled: false, code: r.code, message: r.message, triggeredBy: r.triggeredBy, ...data };
 }
 
+/** A cluster's budget gate (src/cluster/budgets.ts): holds a payment's amount across instances. */
+export interface ClusterBudgetGate {
+  reserve(subject: string, amount: bigint, budgets: readonly { amount: bigint; per: Window }[], now: number): Promise<BudgetHold | { budget: { amount: bigint; per: Window }; remaining: bigint }>;
+}
+
+/** A payment held in a cluster's budget. */
+export interface BudgetHold {
+  commit(): Promise<void>;
+  release(): Promise<void>;
+}
+
 export class LocalPayments {
   /** In-process callers waiting on an approval's payment (sendPacket), by approval id. */
   private readonly waiting = new Map<string, (r: SendPacketResult) => void>();
+  /** Set by a cluster instance: the local agent's budgets hold across every instance. */
+  clusterBudgets: ClusterBudgetGate | undefined;
 
   constructor(
     private readonly policies: Policies,
@@ -52,9 +66,12 @@ export class LocalPayments {
     const created = Date.now();
     const denial = account.reserve(params.destination, amount, created);
     if (denial !== undefined) return { pending: false, result: this.denied(denial, amount) };
+    const held = await this.holdInCluster(account, amount, created);
+    if ('result' in held) return held;
+    const hold = held.hold;
 
     const line = this.policies.config.local?.approvalAbove;
-    if (line === undefined || amount <= line) return { pending: false, result: await this.pay(account, params, rawSend) };
+    if (line === undefined || amount <= line) return { pending: false, result: await this.pay(account, params, rawSend, hold) };
 
     // The packet's lifetime starts when it is approved, not when it was asked for.
     const request: StoredRequest = {
@@ -67,14 +84,16 @@ export class LocalPayments {
     };
     let approval: ApprovalView | undefined;
     try {
-      approval = this.approvals.add(params.destination, amount, request, this.handlers(account, request, rawSend));
+      approval = this.approvals.add(params.destination, amount, request, this.handlers(account, request, rawSend, hold));
     } catch (err) {
       account.release(amount);
+      void hold?.release();
       this.logger.error({ err }, 'could not store an approval; the send is refused');
       return { pending: false, result: this.reject('T00', `policy approvalAbove: the approval could not be stored (${err instanceof Error ? err.message : String(err)}); nothing was sent`) };
     }
     if (approval === undefined) {
       account.release(amount);
+      void hold?.release();
       const max = this.policies.config.local?.maxPendingApprovals ?? 0;
       return { pending: false, result: this.reject('T03', `policy approvalAbove: the approval queue is full (${max} waiting); try again later`) };
     }
@@ -108,7 +127,27 @@ export class LocalPayments {
     this.waiting.clear();
   }
 
-  private handlers(account: SpendAccount | undefined, req: StoredRequest, rawSend: RawSend): ApprovalHandlers {
+  /**
+   * A cluster instance (src/cluster/budgets.ts): the payment's amount is held cluster-wide too, or the
+   * payment is refused (T04 naming what is left across the cluster; T00 when the database cannot say).
+   */
+  private async holdInCluster(account: SpendAccount, amount: bigint, now: number): Promise<{ hold?: BudgetHold } | { pending: false; result: SendPacketResult }> {
+    const gate = this.clusterBudgets;
+    if (gate === undefined || account.policy.budgets.length === 0 || amount === 0n) return {};
+    try {
+      const got = await gate.reserve(account.subject, amount, account.policy.budgets, now);
+      if (!('remaining' in got)) return { hold: got };
+      account.release(amount);
+      const b = got.budget;
+      return { pending: false, result: this.denied({ rule: 'budget', code: 'T04', message: `policy budget ${b.amount} per ${b.per}: ${got.remaining} left across the cluster, ${amount} asked (it refills as the window slides)`, remaining: got.remaining }, amount) };
+    } catch (err) {
+      account.release(amount);
+      this.logger.error({ err }, 'could not hold the payment in the cluster\'s budget; the send is refused');
+      return { pending: false, result: this.reject('T00', `policy budget: the cluster's budget could not be checked (${err instanceof Error ? err.message : String(err)}); nothing was sent`) };
+    }
+  }
+
+  private handlers(account: SpendAccount | undefined, req: StoredRequest, rawSend: RawSend, hold?: BudgetHold): ApprovalHandlers {
     const amount = BigInt(req.amount);
     const finish = (id: string, r: SendPacketResult) => {
       this.waiting.get(id)?.(r);
@@ -124,7 +163,7 @@ export class LocalPayments {
           data: Buffer.from(req.data, 'base64'),
           ...(req.receipt === true ? { receipt: true } : {}),
         };
-        const r = await (account === undefined ? this.raw(params, rawSend)(params) : this.pay(account, params, rawSend)).catch((err: unknown) =>
+        const r = await (account === undefined ? this.raw(params, rawSend)(params) : this.pay(account, params, rawSend, hold)).catch((err: unknown) =>
           this.reject('T00', `payment failed after approval: ${err instanceof Error ? err.message : String(err)}`),
         );
         finish(id, r);
@@ -132,13 +171,14 @@ export class LocalPayments {
       },
       cancel: (status, id) => {
         account?.release(amount);
+        void hold?.release();
         finish(id, this.reject('F99', status === 'expired' ? 'policy approvalAbove: nobody approved the payment in time' : 'policy approvalAbove: the payment was denied'));
       },
     };
   }
 
   /** Pays with the budget already reserved on `account`: committed on Fulfill, released otherwise. */
-  private async pay(account: SpendAccount, params: SendPacketParams, rawSend: RawSend): Promise<SendPacketResult> {
+  private async pay(account: SpendAccount, params: SendPacketParams, rawSend: RawSend, hold?: BudgetHold): Promise<SendPacketResult> {
     const amount = BigInt(params.amount);
     let r: SendPacketResult;
     try {
@@ -146,10 +186,13 @@ export class LocalPayments {
       r = await this.raw(params, (p) => rawSend(p, account.memoAccount))(params);
     } catch (err) {
       account.release(amount);
+      void hold?.release().catch(() => undefined);
       throw err;
     }
     if (r.type === IlpPacketType.Fulfill) account.commit(amount, Date.now());
     else account.release(amount);
+    const settled = r.type === IlpPacketType.Fulfill ? hold?.commit() : hold?.release();
+    await settled?.catch((err: unknown) => this.logger.error({ err }, 'could not record the payment in the cluster\'s budget'));
     return r;
   }
 

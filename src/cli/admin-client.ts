@@ -5,7 +5,7 @@
  * UNEXPECTED_RESPONSE (a wrong --url, typically the BTP or another service's port).
  */
 import type { AppError } from '../errors/index.js';
-import { appError, isErrorCode } from '../errors/index.js';
+import { appError, catalogue, isErrorCode, type ErrorCode } from '../errors/index.js';
 
 /** Default wait for an admin answer, in ms (a send waits its own timeout plus this). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -152,7 +152,7 @@ export class AdminClient {
     if (b === undefined || (message === undefined && typeof b.error !== 'string')) {
       return appError('UNEXPECTED_RESPONSE', { url: this.baseUrl, status: r.status });
     }
-    if (isErrorCode(b.code)) return appError(b.code, message === undefined ? {} : { message });
+    if (isErrorCode(b.code)) return appError(b.code, message === undefined ? {} : { message, ...detailsFrom(b.code, message) });
     const fallback: Record<number, Parameters<typeof appError>[0]> = {
       400: 'INVALID_ARGUMENT',
       401: 'UNAUTHORIZED',
@@ -165,4 +165,26 @@ export class AdminClient {
     };
     return appError(fallback[r.status] ?? 'INTERNAL', { message: message ?? `HTTP ${r.status} ${String(b.error)}` });
   }
+}
+
+/**
+ * The template fields of a catalogue message read back from the node's text of it, so the
+ * suggestion the CLI shows is filled in ('lacks the admin scope' → "Use a key whose scopes include
+ * 'admin'"), not left as `{scope}`. Nothing when the text is not the catalogue's (a custom message).
+ */
+function detailsFrom(code: ErrorCode, message: string): Record<string, string> {
+  const template = catalogue[code].message;
+  const names: string[] = [];
+  const pattern = template
+    .split(/(\{[a-zA-Z]+\})/)
+    .map((part) => {
+      const field = /^\{([a-zA-Z]+)\}$/.exec(part)?.[1];
+      if (field === undefined) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(field);
+      return '(.+?)';
+    })
+    .join('');
+  const m = new RegExp(`^${pattern}$`, 's').exec(message);
+  if (m === null) return {};
+  return Object.fromEntries(names.map((n, i) => [n, m[i + 1]]));
 }

@@ -22,6 +22,7 @@ import { ReceiptStore, type ReceiptRecord } from '../agents/receipts/store.js';
 import { appError } from '../errors/index.js';
 import type { Cluster } from './cluster.js';
 import { SharedState, type SharedKind } from './shared-state.js';
+import { ClusterBudgets } from './budgets.js';
 
 /** How long an instance asked to decide another's approval waits for its outcome (ms). */
 const DECIDE_WAIT_MS = 120_000;
@@ -72,6 +73,8 @@ export class ClusterShared {
   private closed = false;
   readonly approvalStore: ClusterApprovalStore;
   readonly receipts: ClusterReceiptStore;
+  /** the local agent's budgets across instances (budgets.ts) */
+  budgets: ClusterBudgets | undefined;
 
   private constructor(
     private readonly db: SharedState,
@@ -88,7 +91,9 @@ export class ClusterShared {
     if (cluster === undefined) return undefined;
     const { url, tls } = postgresOptions(c);
     const db = await SharedState.open({ url, ...(tls ? { tls } : {}) }, cluster.instanceId);
-    return new ClusterShared(db, cluster, logger, c.dataDir);
+    const shared = new ClusterShared(db, cluster, logger, c.dataDir);
+    shared.budgets = await ClusterBudgets.open({ url, ...(tls ? { tls } : {}) }, cluster.instanceId, c.cluster.deadAfterMs);
+    return shared;
   }
 
   /** Hooks the node's rates and agents in, adopts the cluster's rates and policies, mirrors the approvals. */
@@ -102,6 +107,7 @@ export class ClusterShared {
       this.versions.set('policies', await this.db.publish('policies', JSON.parse(toJson(p))));
     };
     agents.approvals.remote = this.remoteApprovals();
+    agents.payments.clusterBudgets = this.budgets;
     this.approvalStore.mirror(agents.approvals.list());
     this.cluster.onShared((payload) => this.changed(payload));
     this.changed('');
@@ -112,6 +118,7 @@ export class ClusterShared {
     this.closed = true;
     await this.chain;
     await this.db.close();
+    await this.budgets?.close();
   }
 
   /** A NOTIFY from another instance (`<id> <kind>[ <approval id>]`), or '' to catch up on everything. */

@@ -48,6 +48,10 @@ describe('approvals', () => {
     expect(approved.exitCode).toBe(0);
     expect(json(approved)).toMatchObject({ status: 'approved', decidedBy: 'apiKey', outcome: { fulfilled: true, data: Buffer.from('ping').toString('base64') } });
     expect((await call(base, 'GET', '/admin/policies', AGENT)).body).toMatchObject({ local: { budgets: [{ spent: '350', reserved: '0' }] } });
+    // An unknown id says where ids come from.
+    const unknown = await run(['payments', 'get', 'no-such-id', '--json', '--url', base, '--api-key', AGENT]);
+    expect(unknown.exitCode).toBe(1);
+    expect(json(unknown)).toMatchObject({ error: { code: 'NOT_FOUND', message: 'Approval no-such-id not found', suggestion: expect.stringContaining('approvals list') } });
     const paid = await run(['payments', 'get', id, '--url', base, '--api-key', AGENT]);
     expect(paid.stdout).toMatch(new RegExp(`^Payment ${id}: approved by apiKey: paid\n {2}300 to g\\.alice\\.shop, asked `));
     const again = await run(['approvals', 'deny', id, '--json', '--url', base, '--api-key', OPERATOR]);

@@ -44,6 +44,14 @@ describe('AdminClient', () => {
     expect(e.suggestion).toContain('peers list');
   });
 
+  it("fills the catalogue hint's fields from the node's message (issue 22: SCOPE_DENIED showed '{scope}')", async () => {
+    const message = "The API key 'agent' lacks the 'admin' scope needed for PUT /admin/policies";
+    const url = await serve(reply(403, { error: 'Forbidden', message, code: 'SCOPE_DENIED' }));
+    const e = await failure(new AdminClient(url).get('/admin/policies'));
+    expect([e.code, e.message]).toEqual(['SCOPE_DENIED', message]);
+    expect(e.suggestion).toBe("Use a key whose scopes include 'admin' (adminApi.keys), or the operator's adminApi.apiKey.");
+  });
+
   it('maps an error body without a code by its status', async () => {
     const url = await serve(reply(401, { error: 'Unauthorized', message: 'Invalid or missing API key' }));
     expect((await failure(new AdminClient(url).get('/admin/peers'))).code).toBe('UNAUTHORIZED');

@@ -57,9 +57,9 @@ describe.skipIf(!havePostgres())('ledger migrate / export / import with PostgreS
     const database = `postgres://agent:***@127.0.0.1:${server!.port}/moved`;
     const first = await run(['ledger', 'migrate', '--config', config, '--json']);
     expect(first.exitCode).toBe(0);
-    expect(json(first)).toEqual({ database, from: 0, to: 5, applied: ['initial ledger tables', 'cluster instance registry', 'cluster runtime state', 'cluster shared state', 'cluster settlement lanes'] });
+    expect(json(first)).toEqual({ database, from: 0, to: 6, applied: ['initial ledger tables', 'cluster instance registry', 'cluster runtime state', 'cluster shared state', 'cluster settlement lanes', 'cluster spend budgets'] });
     const again = await run(['ledger', 'migrate', '--config', config, '--json']);
-    expect(json(again)).toEqual({ database, from: 5, to: 5, applied: [] });
+    expect(json(again)).toEqual({ database, from: 6, to: 6, applied: [] });
 
     const imported = await run(['ledger', 'import', file, '--config', config, '--json']);
     expect(imported.exitCode).toBe(0);

@@ -55,9 +55,9 @@ describe.skipIf(!havePostgres())('PostgreSQL ledger', () => {
 
   it('migrate creates the schema once and says what it did (--json shape)', async () => {
     const url = await freshDb();
-    expect(await migrateDatabase({ url })).toEqual({ from: 0, to: SCHEMA_VERSION, applied: ['initial ledger tables', 'cluster instance registry', 'cluster runtime state', 'cluster shared state', 'cluster settlement lanes'] });
+    expect(await migrateDatabase({ url })).toEqual({ from: 0, to: SCHEMA_VERSION, applied: ['initial ledger tables', 'cluster instance registry', 'cluster runtime state', 'cluster shared state', 'cluster settlement lanes', 'cluster spend budgets'] });
     expect(await migrateDatabase({ url })).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
-    expect(await rows(url, 'SELECT version FROM ledger_schema')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+    expect(await rows(url, 'SELECT version FROM ledger_schema')).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
   });
 
   it('refuses a database without the schema when told not to migrate', async () => {

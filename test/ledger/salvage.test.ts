@@ -3,7 +3,7 @@
  * salvage` rebuilding a damaged store from its intact pages plus the newest snapshot, reporting the
  * gap per account, through the real CLI command.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger, entries } from '../../src/ledger/index.js';
@@ -98,6 +98,21 @@ describe('ledger salvage', () => {
     const r = await run(['ledger', 'salvage', '--data-dir', dataDir, '--out', out, '--json']);
     expect(r.exitCode).toBe(2);
     expect(json<{ error: { code: string; message: string } }>(r).error).toMatchObject({ code: 'LEDGER_NOT_FOUND', message: `No ledger in ${dataDir}` });
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
+
+  it('a config whose ledger is PostgreSQL: INVALID_ARGUMENT naming the backend and what to do instead (exit 2), nothing written', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'config.yaml');
+    writeFileSync(config, `nodeId: alice\ndataDir: ${join(dir, 'data')}\nledger:\n  backend: postgres\n  postgres:\n    url: postgres://hub:secret@127.0.0.1:1/ledger\n`);
+    const out = join(tempDir(), 'rebuilt');
+    const r = await run(['ledger', 'salvage', '--config', config, '--out', out, '--json']);
+    expect(r.exitCode).toBe(2);
+    const error = json<{ error: { code: string; message: string } }>(r).error;
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toContain('ledger.backend');
+    expect(error.message).toContain('restore the database from its backup');
+    expect(error.message).not.toContain('secret');
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });

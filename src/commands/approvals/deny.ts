@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
-import type { ApprovalView } from '../../cli/agents-views.js';
+import { approvalRequest, type ApprovalView } from '../../cli/agents-views.js';
 import { out } from '../../cli/output.js';
 
 /** `agent-runtime approvals deny <id>` (needs a key with the approve scope). */
@@ -18,7 +18,7 @@ export default class ApprovalsDeny extends AdminCommand {
 
   async run(): Promise<ApprovalView> {
     const { args, flags } = await this.parse(ApprovalsDeny);
-    const view = await this.client(flags, 60_000).post<ApprovalView>(`/admin/approvals/${encodeURIComponent(args.id)}`, { decision: 'deny' });
+    const view = await approvalRequest(this.client(flags, 60_000).post<ApprovalView>(`/admin/approvals/${encodeURIComponent(args.id)}`, { decision: 'deny' }));
     if (!this.jsonEnabled()) {
       out(`Approval ${view.id}: ${view.status} (${view.amount} to ${view.destination})`);
       if (view.outcome !== undefined) out(`outcome  ${JSON.stringify(view.outcome)}`);

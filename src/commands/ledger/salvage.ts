@@ -30,7 +30,13 @@ export default class LedgerSalvage extends BaseCommand {
 
   async run(): Promise<SalvageReport> {
     const { flags } = await this.parse(LedgerSalvage);
-    const { dataDir } = locateLedger(flags);
+    const { dataDir, database } = locateLedger(flags);
+    if (database !== undefined) {
+      throw appError('INVALID_ARGUMENT', {
+        field: 'ledger.backend',
+        reason: `is postgres (${database}): ledger salvage rebuilds a LevelDB store from its pages; PostgreSQL keeps its own write-ahead log, so restore the database from its backup (pg_restore or point-in-time recovery) instead`,
+      });
+    }
     if (dataDir === undefined) throw appError('INVALID_ARGUMENT', { field: '--data-dir', reason: 'is required' });
     this.errorContext = { dataDir };
     if (!hasLedger(dataDir)) throw appError('LEDGER_NOT_FOUND', { dataDir, suggestion: "Point --data-dir (or dataDir in --config) at the damaged node's data directory: the one holding ledger/." });

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { AdminCommand } from '../../cli/admin-command.js';
-import type { ApprovalView } from '../../cli/agents-views.js';
+import { approvalRequest, type ApprovalView } from '../../cli/agents-views.js';
 import { out } from '../../cli/output.js';
 
 /** Where a payment stands, in words: pending, paid, rejected, denied, expired. */
@@ -31,7 +31,7 @@ export default class PaymentsGet extends AdminCommand {
 
   async run(): Promise<ApprovalView & { standing: string }> {
     const { args, flags } = await this.parse(PaymentsGet);
-    const view = await this.client(flags).get<ApprovalView>(`/admin/approvals/${encodeURIComponent(args.id)}`);
+    const view = await approvalRequest(this.client(flags).get<ApprovalView>(`/admin/approvals/${encodeURIComponent(args.id)}`));
     const standing = paymentStanding(view);
     if (!this.jsonEnabled()) {
       out(`Payment ${view.id}: ${standing}`);

@@ -19,8 +19,10 @@
  * - `cluster_shared` (rates, policies), `cluster_approvals`, `cluster_receipts`: the cluster's shared
  *   runtime state besides peers and routes (src/cluster/shared-state.ts).
  * - `settlement_*` (migration 5, settlement-schema.ts): a cluster's settlement lanes and their state.
+ * - `cluster_budget_*` (migration 6, budget-schema.ts): spend budgets held across instances.
  */
 import type pg from 'pg';
+import { BUDGET_MIGRATION } from './budget-schema.js';
 import { SETTLEMENT_MIGRATION } from './settlement-schema.js';
 
 /** Ordered migrations; append only (a step's index + 1 is the schema version it produces). */
@@ -96,6 +98,7 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       );`,
   },
   SETTLEMENT_MIGRATION,
+  BUDGET_MIGRATION,
 ];
 
 /** The schema version this build writes. */

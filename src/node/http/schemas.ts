@@ -10,7 +10,7 @@ import { appError } from '../../errors/index.js';
 export const uint64String = {
   type: 'string',
   pattern: '^[0-9]{1,20}$',
-  description: 'an unsigned integer as a decimal string, e.g. "1000"',
+  description: 'an unsigned integer as a decimal string of at most 20 digits (largest 18446744073709551615), e.g. "1000"',
 } as const;
 
 /** Node and peer ids. */
