@@ -14,7 +14,7 @@ import { amount, assetAmount, short, time } from './format.js';
  * @typedef {{ event: string, txHash: string, ts: number, amount?: string }} ChannelTx
  * @typedef {{ amount: string, cumulative: string, ts: number }} Claim
  * @typedef {{ operationId: string, operation: string, state: string, txHash?: string, confirmations: number, required: number, amount?: string, reason?: string, ts: number }} Operation
- * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], operations?: Operation[], pendingOperations?: number, updatedAt: number }} Channel
+ * @typedef {{ channelId: string, peerId: string, chain: string, state: string, deposit?: string, lastClaimSent?: Claim, lastClaimReceived?: Claim, redeemed: string, transactions: ChannelTx[], operations?: Operation[], pendingOperations?: number, updatedAt: number, remaining?: string, nearEmpty?: boolean }} Channel
  */
 
 /**
@@ -211,7 +211,7 @@ export function renderChannels(channels) {
           h('td', null, c.peerId),
           h('td', null, c.chain),
           h('td', null, h('span', { class: `badge ${c.state}` }, c.state)),
-          h('td', { class: 'num' }, amount(c.deposit)),
+          h('td', { class: 'num' }, amount(c.deposit), c.nearEmpty ? h('span', { class: 'badge near-empty', title: `${c.remaining ?? ''} left` }, 'LOW') : null),
           h('td', { class: 'num' }, c.lastClaimSent ? amount(c.lastClaimSent.cumulative) : ''),
           h('td', { class: 'num' }, c.lastClaimReceived ? amount(c.lastClaimReceived.cumulative) : ''),
           h('td', { class: 'num' }, amount(c.redeemed)),

@@ -63,6 +63,8 @@ export interface ChannelState {
   state: 'opened' | 'funded' | 'closing' | 'settled';
   deposit?: string;
   txHash?: string;
+  /** our latest claim's cumulative amount (outgoing channels): `LOW` when it leaves under 10% of the deposit */
+  claimed?: string;
 }
 
 export interface SettlementTotals {
@@ -289,6 +291,7 @@ function settlementOrChannel(s: DashboardStore, e: ActivityRecord | NodeEvent): 
       s.settlement.claimsSent++;
       s.settlement.claimsSentAmount += BigInt(e.amount);
       setSettlement(s, e.peerId, { state: 'claim-sent', detail: e.cumulative, ts: e.ts });
+      if (s.channels.has(e.channelId)) s.channels.set(e.channelId, { ...s.channels.get(e.channelId)!, claimed: e.cumulative });
       break;
     case 'settlement:claim-received':
       s.settlement.claimsReceived++;
@@ -320,6 +323,7 @@ function settlementOrChannel(s: DashboardStore, e: ActivityRecord | NodeEvent): 
         state: e.type.slice('channel:'.length) as ChannelState['state'],
         deposit: e.deposit ?? prev?.deposit,
         txHash: e.txHash ?? prev?.txHash,
+        claimed: prev?.claimed,
       });
       break;
     }

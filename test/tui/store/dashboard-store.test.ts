@@ -115,8 +115,8 @@ describe('applyEvent (the reducer)', () => {
     expect(s.peers.get('alice')?.settlement).toMatchObject({ state: 'redeemed', detail: '1700' });
     expect(s.peers.get('carol')?.settlement).toMatchObject({ state: 'failed', detail: 'rpc down' });
     expect(s.activity.size).toBe(7);
-    // closing keeps what the channel opened with
-    expect(s.channels.get('0xabc')).toEqual({ channelId: '0xabc', peerId: 'bob', chain: 'evm', state: 'closing', deposit: '100000', txHash: '0x01' });
+    // closing keeps what the channel opened with, and our latest claim on it (the near-empty mark)
+    expect(s.channels.get('0xabc')).toEqual({ channelId: '0xabc', peerId: 'bob', chain: 'evm', state: 'closing', deposit: '100000', txHash: '0x01', claimed: '6000' });
   });
 
   it('tracks our settlement transactions: pending with confirmations in the summary, the activity list only at start, reorg and end', () => {

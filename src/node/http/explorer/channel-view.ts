@@ -56,6 +56,27 @@ export interface ChannelInfo {
   pendingOperations: number;
   /** ms since the epoch of the last event */
   updatedAt: number;
+  /** our outgoing channel: deposit − our latest claim (node asset units), once both are known */
+  remaining?: string;
+  /** remaining is below 10% of the deposit (see nearEmpty) */
+  nearEmpty: boolean;
+}
+
+/**
+ * A channel nearly out of deposit: what it still covers beyond our latest claim is below 10% of its
+ * deposit. The explorer and the TUI see events only, not a peer's `autoDeposit.below`, so they use this
+ * one rule for every channel (with autoDeposit the node tops it up and reports each outcome anyway).
+ */
+export function nearEmpty(deposit: bigint, claimed: bigint): boolean {
+  return deposit > 0n && (deposit - claimed) * 10n < deposit;
+}
+
+function updateRemaining(c: ChannelInfo): void {
+  if (c.deposit === undefined || c.lastClaimSent === undefined) return;
+  const deposit = safeBig(c.deposit);
+  const claimed = safeBig(c.lastClaimSent.cumulative);
+  c.remaining = (deposit > claimed ? deposit - claimed : 0n).toString();
+  c.nearEmpty = nearEmpty(deposit, claimed);
 }
 
 /** Transactions kept per channel (the newest). */
@@ -78,12 +99,16 @@ export class ChannelView {
         const c = this.touch(e.channelId, e.peerId, e.chain, e.ts);
         c.state = e.type.slice('channel:'.length);
         if (e.deposit !== undefined) c.deposit = e.deposit;
+        updateRemaining(c);
         if (e.txHash) this.addTx(c, { event: e.type, txHash: e.txHash, ts: e.ts, ...(e.deposit === undefined ? {} : { amount: e.deposit }) });
         break;
       }
-      case 'settlement:claim-sent':
-        this.touch(e.channelId, e.peerId, e.chain, e.ts).lastClaimSent = { amount: e.amount, cumulative: e.cumulative, ts: e.ts };
+      case 'settlement:claim-sent': {
+        const c = this.touch(e.channelId, e.peerId, e.chain, e.ts);
+        c.lastClaimSent = { amount: e.amount, cumulative: e.cumulative, ts: e.ts };
+        updateRemaining(c);
         break;
+      }
       case 'settlement:claim-received':
         this.touch(e.channelId, e.peerId, e.chain, e.ts).lastClaimReceived = { amount: e.amount, cumulative: e.cumulative, ts: e.ts };
         break;
@@ -124,7 +149,7 @@ export class ChannelView {
   private touch(channelId: string, peerId: string, chain: string, ts: number): ChannelInfo {
     let c = this.channels.get(channelId);
     if (c === undefined) {
-      c = { channelId, peerId, chain, state: 'unknown', redeemed: '0', transactions: [], operations: [], pendingOperations: 0, updatedAt: ts };
+      c = { channelId, peerId, chain, state: 'unknown', redeemed: '0', transactions: [], operations: [], pendingOperations: 0, updatedAt: ts, nearEmpty: false };
       if (this.channels.size >= this.maxChannels) {
         const oldest = this.channels.keys().next().value;
         if (oldest !== undefined) this.channels.delete(oldest);

@@ -78,8 +78,24 @@ export function settlementSummary(t: Readonly<SettlementTotals>, channels: reado
     { text: `claims sent ${t.claimsSent} (${compact(t.claimsSentAmount)}) · received ${t.claimsReceived} (${compact(t.claimsReceivedAmount)}) · redeemed ${t.redeemed} · ` },
     { text: `failed ${t.failed}`, color: t.failed > 0 ? 'red' : undefined },
     { text: channels.length > 0 ? ` · channels ${open} open` : '' },
+    { text: lowChannels(channels), color: 'red' },
     t.operationsPending > 0
       ? { text: ` · tx pending ${t.operationsPending}${t.pendingOperation === undefined ? '' : ` (${t.pendingOperation})`}`, color: 'yellow' }
       : { text: t.operationsFinal > 0 ? ` · tx final ${t.operationsFinal}` : '' },
   ];
+}
+
+/**
+ * ` · LOW bob evm 50 of 1000 left` for each open channel our latest claim leaves under 10% of its
+ * deposit (the explorer's `nearEmpty` rule: events carry no `autoDeposit.below`, so one rule for all).
+ */
+export function lowChannels(channels: readonly Readonly<ChannelState>[]): string {
+  let out = '';
+  for (const c of channels) {
+    if (c.state === 'settled' || c.state === 'closing' || !/^\d+$/.test(c.deposit ?? '') || !/^\d+$/.test(c.claimed ?? '')) continue;
+    const deposit = BigInt(c.deposit ?? 0);
+    const left = deposit - BigInt(c.claimed ?? 0);
+    if (deposit > 0n && left * 10n < deposit) out += ` · LOW ${c.peerId} ${c.chain} ${compact(left > 0n ? left : 0n)} of ${compact(deposit)} left`;
+  }
+  return out;
 }
