@@ -237,6 +237,19 @@ export class Incoming {
     return p;
   }
 
+  /**
+   * Redeems `r`'s best claim as it stands now. A redemption already on its way may carry an older
+   * claim (`redeem` joins it): once it ends, redeem again if the best claim grew meanwhile, so a
+   * `settle` never answers having redeemed less than what was held when it was asked.
+   */
+  async redeemLatest(r: ChannelRecord): Promise<RedeemOutcome> {
+    const inFlight = this.redeemingNow(r.channelId);
+    if (inFlight === undefined) return this.redeem(r);
+    const first = await inFlight;
+    if (first.status === 'failed' || r.state === 'settled' || this.unredeemed(r) === 0n) return first;
+    return this.redeem(r);
+  }
+
   /** True while a redemption for one of the peer's channels is on its way. */
   busy(peerId: string): boolean {
     return this.core.incomingFor(peerId).some((r) => this.redeeming.has(r.channelId));

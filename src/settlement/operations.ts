@@ -271,7 +271,7 @@ export class Operations {
     this.need();
     if (this.core.peer(peerId) === undefined && this.core.incomingFor(peerId).length === 0) throw appError('PEER_NOT_FOUND', { peerId });
     const claim = await this.outgoing.settleNow(peerId);
-    const redeemed = await Promise.all(this.core.incomingFor(peerId).filter((r) => r.state !== 'settled' && this.incoming.unredeemed(r) > 0n).map((r) => this.incoming.redeem(r)));
+    const redeemed = await Promise.all(this.core.incomingFor(peerId).filter((r) => r.state !== 'settled' && this.incoming.unredeemed(r) > 0n).map((r) => this.incoming.redeemLatest(r)));
     const ok = claim.status !== 'failed' && redeemed.every((x) => x.status !== 'failed');
     return { peerId, ok, claim, redeemed, owed: this.core.owed(peerId).toString() };
   }

@@ -157,15 +157,22 @@ export async function settleUp(label: string, ends: Ends): Promise<void> {
  */
 export async function waitViewsAtPayout(label: string, ends: Ends, channelId: string, paidOnChain: () => Promise<bigint>): Promise<bigint> {
   let paid = 0n;
-  await waitFor(
-    async () => {
-      const [a, b] = [await adminCall<ChannelFigures>(ends.payer.admin, 'GET', `/admin/channels/${channelId}`), await adminCall<ChannelFigures>(ends.payee.admin, 'GET', `/admin/channels/${channelId}`)];
-      paid = await paidOnChain();
-      return [a.latestClaim, a.acknowledged, b.latestClaim, b.acknowledged, a.claimedOnchain, b.claimedOnchain].every((x) => x === paid.toString());
-    },
-    60_000,
-    `${label}: the payer's latest claim acknowledged by both, redeemed, both views at the chain's payout`,
-  );
+  let last = '';
+  try {
+    await waitFor(
+      async () => {
+        const [a, b] = [await adminCall<ChannelFigures>(ends.payer.admin, 'GET', `/admin/channels/${channelId}`), await adminCall<ChannelFigures>(ends.payee.admin, 'GET', `/admin/channels/${channelId}`)];
+        paid = await paidOnChain();
+        last = `chain paid ${paid}; payer latestClaim ${a.latestClaim} acknowledged ${a.acknowledged} claimedOnchain ${a.claimedOnchain}; payee latestClaim ${b.latestClaim} acknowledged ${b.acknowledged} claimedOnchain ${b.claimedOnchain}`;
+        return [a.latestClaim, a.acknowledged, b.latestClaim, b.acknowledged, a.claimedOnchain, b.claimedOnchain].every((x) => x === paid.toString());
+      },
+      60_000,
+      `${label}: the payer's latest claim acknowledged by both, redeemed, both views at the chain's payout`,
+    );
+  } catch (e) {
+    // say what was seen last, so a failing round is readable from the log alone
+    throw new Error(`${(e as Error).message}; last seen: ${last}`, { cause: e });
+  }
   return paid;
 }
 
