@@ -246,8 +246,10 @@ export class Incoming {
     const inFlight = this.redeemingNow(r.channelId);
     if (inFlight === undefined) return this.redeem(r);
     const first = await inFlight;
-    if (first.status === 'failed' || r.state === 'settled' || this.unredeemed(r) === 0n) return first;
-    return this.redeem(r);
+    // a re-read from the chain may have replaced the record: judge (and redeem) the current one
+    const now = this.core.records.get(r.channelId) ?? r;
+    if (first.status === 'failed' || now.state === 'settled' || this.unredeemed(now) === 0n) return first;
+    return this.redeem(now);
   }
 
   /** True while a redemption for one of the peer's channels is on its way. */
